@@ -1,0 +1,39 @@
+// The Engine: one GenerationRequest in; progress, previews and a GenerationResult out.
+// The CLI and the studio both run everything through this class. No LibTorch in this header.
+#pragma once
+#include "core/pipeline/generation.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace svgen {
+
+class Engine {
+ public:
+  Engine();
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Runs one generation. Throws InputError for bad requests, Cancelled when the observer asks to
+  // stop, RuntimeFailure when the device or the disk fails. Same request, build and device: the
+  // same frames, bit for bit.
+  GenerationResult generate(const GenerationRequest& request, GenerationObserver& observer);
+
+  // Fills in the model's defaults and checks every value; throws InputError naming the setting
+  // and the nearest valid value.
+  GenerationRequest resolve(const GenerationRequest& request);
+
+  // Describes a model ("builtin" or a path) without loading its weights.
+  ModelInfo describeModel(const std::string& model);
+
+  // Devices this build and machine can run on, e.g. {"cpu", "cuda:0 NVIDIA H200"}.
+  static std::vector<std::string> devices();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace svgen

@@ -1,0 +1,83 @@
+// Plain data of one generation: what is asked, what is reported while it runs, what comes out.
+// No LibTorch and no Qt here, so the studio and the CLI share these types as they are.
+#pragma once
+#include "core/attention/attention_config.h"
+#include "core/io/video.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace svgen {
+
+struct GenerationRequest {
+  std::string model = "builtin";  // "builtin" or a checkpoint path
+  std::string prompt;
+  std::string negativePrompt;
+  int frames = 0;         // 0: the model's default
+  int width = 0;          // 0: the model's default
+  int height = 0;         // 0: the model's default
+  int steps = 0;          // 0: the model's default
+  double guidance = -1;   // < 0: the model's default
+  double shift = -1;      // < 0: the model's default
+  uint64_t seed = 42;
+  std::string sampler = "unipc";  // "unipc" or "euler"
+  std::string device = "auto";    // "auto", "cpu" or "cuda"
+  int threads = 0;                // 0: all cores
+  AttentionConfig attention;
+  std::string initNoisePath;    // start from this latent (safetensors, key "latent")
+  std::string saveLatentsPath;  // write the final latent here (safetensors, key "latent")
+  int previewEvery = 1;         // steps between preview frames; 0 turns previews off
+};
+
+struct Progress {
+  int step = 0;  // denoising steps done
+  int totalSteps = 0;
+  double elapsedSeconds = 0;  // since denoising began
+  double etaSeconds = -1;     // < 0 while unknown
+};
+
+struct StageTiming {
+  std::string name;  // "load", "encode", "denoise", "decode"
+  double seconds = 0;
+};
+
+struct GenerationResult {
+  Video video;
+  GenerationRequest request;  // with every default filled in: what actually ran
+  std::vector<StageTiming> timings;
+  double totalSeconds = 0;
+  double attentionSeconds = 0;  // self-attention time inside the denoiser
+  std::string modelLabel;
+  std::string device;
+};
+
+// What a model offers before anything heavy runs: defaults, limits and its words.
+struct ModelInfo {
+  std::string id;     // "builtin" or the path
+  std::string label;  // shown to users; says "untrained" when it is
+  bool trained = false;
+  std::string description;
+  int defaultFrames = 0, defaultWidth = 0, defaultHeight = 0, defaultSteps = 0;
+  double defaultGuidance = 0, defaultShift = 0, fps = 8;
+  int frameMultiple = 1;  // frames are a multiple of this (plus frameOffset)
+  int frameOffset = 0;    // Wan: frames = 4k + 1
+  int maxFrames = 0;
+  int sizeMultiple = 1;   // width and height are multiples of this
+  int minSize = 0, maxSize = 0;
+  std::vector<std::string> vocabulary;  // empty: any text (a real tokenizer)
+};
+
+// Observer of a run. Called on the thread that runs generate(); the studio forwards to its UI
+// thread with queued signals.
+class GenerationObserver {
+ public:
+  virtual ~GenerationObserver() = default;
+  virtual void onStage(const std::string& stage) {}
+  virtual void onProgress(const Progress& progress) {}
+  virtual void onPreview(int step, const Video& preview) {}
+  // Polled between transformer layers: returning true stops the run within one layer.
+  virtual bool isCancelled() { return false; }
+};
+
+}  // namespace svgen
