@@ -14,12 +14,12 @@ struct GenerationRequest {
   std::string model = "builtin";  // "builtin" or a checkpoint path
   std::string prompt;
   std::string negativePrompt;
-  int frames = 0;         // 0: the model's default
-  int width = 0;          // 0: the model's default
-  int height = 0;         // 0: the model's default
-  int steps = 0;          // 0: the model's default
-  double guidance = -1;   // < 0: the model's default
-  double shift = -1;      // < 0: the model's default
+  int frames = 0;        // 0: the model's default
+  int width = 0;         // 0: the model's default
+  int height = 0;        // 0: the model's default
+  int steps = 0;         // 0: the model's default
+  double guidance = -1;  // < 0: the model's default
+  double shift = -1;     // < 0: the model's default
   uint64_t seed = 42;
   std::string sampler = "unipc";  // "unipc" or "euler"
   std::string device = "auto";    // "auto", "cpu" or "cuda"
@@ -63,7 +63,7 @@ struct ModelInfo {
   int frameMultiple = 1;  // frames are a multiple of this (plus frameOffset)
   int frameOffset = 0;    // Wan: frames = 4k + 1
   int maxFrames = 0;
-  int sizeMultiple = 1;   // width and height are multiples of this
+  int sizeMultiple = 1;  // width and height are multiples of this
   int minSize = 0, maxSize = 0;
   std::vector<std::string> vocabulary;  // empty: any text (a real tokenizer)
 };

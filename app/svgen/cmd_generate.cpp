@@ -1,0 +1,103 @@
+// svgen generate: one clip from a prompt, written as MP4, Y4M or a PNG sequence.
+#include "app/svgen/commands.h"
+#include "app/svgen/progress_reporter.h"
+#include "core/common/error.h"
+#include "core/io/video_export.h"
+#include "core/pipeline/engine.h"
+#include "core/pipeline/request_json.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+namespace svgen::cli {
+
+namespace {
+
+struct GenerateOptions {
+  GenerationRequest request;
+  std::string out;
+  int crf = 18;
+  bool json = false;
+  bool quiet = false;
+};
+
+void addRequestOptions(CLI::App* cmd, GenerationRequest& r) {
+  cmd->add_option("-p,--prompt", r.prompt, "What the clip shows")->required();
+  cmd->add_option("-n,--negative-prompt", r.negativePrompt, "What to steer away from");
+  cmd->add_option("-m,--model", r.model, "\"builtin\" or a model folder")->capture_default_str();
+  cmd->add_option("-f,--frames", r.frames, "Frames (0: the model's default)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("-W,--width", r.width, "Width in pixels (0: default)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("-H,--height", r.height, "Height in pixels (0: default)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("-s,--steps", r.steps, "Denoising steps (0: default)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("-g,--guidance", r.guidance,
+                  "Classifier-free guidance scale (default: the model's)");
+  cmd->add_option("--shift", r.shift, "Flow-matching sigma shift (default: the model's)");
+  cmd->add_option("--seed", r.seed, "Random seed")->capture_default_str();
+  cmd->add_option("--sampler", r.sampler, "unipc or euler")
+      ->check(CLI::IsMember({"unipc", "euler"}))
+      ->capture_default_str();
+  cmd->add_option("-d,--device", r.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_option("-t,--threads", r.threads, "CPU threads (0: all cores)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--init-noise", r.initNoisePath,
+                  "Start from this latent (safetensors, key \"latent\")")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--save-latents", r.saveLatentsPath, "Write the final latent here (safetensors)");
+}
+
+int runGenerate(GenerateOptions& o) {
+  Engine engine;
+  o.request.previewEvery = 0;  // the CLI shows no previews
+  // Refuse bad settings and a bad output path before minutes of work.
+  const GenerationRequest resolved = engine.resolve(o.request);
+  const VideoFormat format = videoFormatForPath(o.out);
+  if (format == VideoFormat::Mp4 && !mp4ExportAvailable()) {
+    throw InputError(
+        "this build has no FFmpeg, so it cannot write MP4; use a .y4m file or frames/%04d.png");
+  }
+  ProgressReporter reporter(o.quiet);
+  GenerationResult result = engine.generate(resolved, reporter);
+  reporter.finish();
+
+  ExportOptions exportOptions;
+  exportOptions.crf = o.crf;
+  exportOptions.metadataJson = resultMetadataJson(result);
+  exportVideo(result.video, o.out, exportOptions, [&] { return reporter.isCancelled(); });
+
+  if (o.json) {
+    nlohmann::json j = nlohmann::json::parse(exportOptions.metadataJson);
+    j["output"] = o.out;
+    std::cout << j.dump(2) << std::endl;
+  } else if (!o.quiet) {
+    std::fprintf(stderr, "wrote %s (%d frames, %dx%d, %.1f s on %s; attention %.1f s)\n",
+                 o.out.c_str(), result.video.frames, result.video.width, result.video.height,
+                 result.totalSeconds, result.device.c_str(), result.attentionSeconds);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Command addGenerateCommand(CLI::App& app) {
+  auto options = std::make_shared<GenerateOptions>();
+  CLI::App* cmd = app.add_subcommand("generate", "Generate a clip from a prompt");
+  addRequestOptions(cmd, options->request);
+  cmd->add_option("-o,--out", options->out, "Output: clip.mp4, clip.y4m or frames/%04d.png")
+      ->required();
+  cmd->add_option("--crf", options->crf, "MP4 quality: 0 (lossless) to 51")
+      ->check(CLI::Range(0, 51))
+      ->capture_default_str();
+  cmd->add_flag("--json", options->json,
+                "Print the result (settings, timings, output) as JSON on stdout");
+  cmd->add_flag("-q,--quiet", options->quiet, "No progress output");
+  return {cmd, [options] { return runGenerate(*options); }};
+}
+
+}  // namespace svgen::cli

@@ -1,0 +1,62 @@
+// svgen train: trains the built-in model on rendered shape videos (a GPU run takes minutes).
+#include "app/svgen/commands.h"
+#include "app/svgen/interrupt.h"
+#include "app/svgen/progress_reporter.h"
+#include "core/common/error.h"
+#include "core/training/trainer.h"
+
+#include <cstdio>
+#include <memory>
+
+namespace svgen::cli {
+
+namespace {
+
+class TrainReporter : public TrainObserver {
+ public:
+  void onLog(const TrainProgress& p) override {
+    std::fprintf(stderr, "step %lld  loss %.5f  lr %.2e  %s  %.0f clips/s\n",
+                 static_cast<long long>(p.step), p.loss, p.lr, formatDuration(p.seconds).c_str(),
+                 p.clipsPerSecond);
+  }
+  bool isCancelled() override { return interruptRequested(); }
+};
+
+}  // namespace
+
+Command addTrainCommand(CLI::App& app) {
+  auto o = std::make_shared<TrainOptions>();
+  CLI::App* cmd = app.add_subcommand("train", "Train the built-in model on rendered shape videos");
+  cmd->add_option("-o,--out", o->outDir, "Folder for checkpoint/, model/ and train_log.csv")
+      ->required();
+  cmd->add_option("--config", o->config, "builtin (the shipped architecture) or tiny (a test size)")
+      ->check(CLI::IsMember({"builtin", "tiny"}))
+      ->capture_default_str();
+  cmd->add_flag("--resume", o->resume, "Continue from OUT/checkpoint");
+  cmd->add_option("-d,--device", o->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_option("--steps", o->steps, "Stop after this many optimizer steps")
+      ->capture_default_str();
+  cmd->add_option("--minutes", o->minutes, "Stop after this much wall time (0: no limit)")
+      ->capture_default_str();
+  cmd->add_option("--batch", o->batch, "Clips per step")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--lr", o->lr, "Peak learning rate")->capture_default_str();
+  cmd->add_option("--warmup", o->warmupSteps, "Learning-rate warm-up steps")->capture_default_str();
+  cmd->add_option("--ema", o->emaDecay, "EMA decay of the shipped weights")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Data and initialisation seed")->capture_default_str();
+  cmd->add_option("--log-every", o->logEvery, "Steps between loss reports")->capture_default_str();
+  cmd->add_option("--checkpoint-every", o->checkpointEvery, "Steps between checkpoints")
+      ->capture_default_str();
+  cmd->add_flag("!--no-bf16", o->bf16, "Train in float32 on CUDA too");
+  return {cmd, [o] {
+            TrainReporter reporter;
+            const TrainResult r = trainBuiltinModel(*o, reporter);
+            std::fprintf(stderr, "trained %lld steps in %s: loss %.5f -> %.5f\nmodel: %s\n",
+                         static_cast<long long>(r.steps), formatDuration(r.seconds).c_str(),
+                         r.firstLoss, r.finalLoss, r.modelDir.c_str());
+            return interruptRequested() ? kExitCancelled : kExitOk;
+          }};
+}
+
+}  // namespace svgen::cli

@@ -1,0 +1,22 @@
+// The svgen subcommands. Each registers its options on the CLI11 app and runs through core/.
+#pragma once
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace svgen::cli {
+
+// Runs the command line; returns the process exit code (see core/common/error.h).
+int run(int argc, char** argv);
+
+// A subcommand and its body, called after parsing; the body returns the exit code.
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<int()> action;
+};
+
+Command addGenerateCommand(CLI::App& app);
+Command addInfoCommand(CLI::App& app);
+Command addTrainCommand(CLI::App& app);
+
+}  // namespace svgen::cli

@@ -1,0 +1,48 @@
+#include "core/attention/attention_backend.h"
+
+#include <ATen/ATen.h>
+#include <torch/version.h>
+
+#include <cmath>
+
+namespace svgen {
+
+namespace {
+
+// Keeps one chunk's score matrix near 64 MiB whatever the sequence length.
+constexpr int64_t kScoreBytesPerChunk = 64ll << 20;
+
+}  // namespace
+
+at::Tensor denseAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) {
+  // (B, L, N, D) → (B, N, L, D)
+  at::Tensor qh = q.transpose(1, 2);
+  at::Tensor kh = k.transpose(1, 2);
+  at::Tensor vh = v.transpose(1, 2);
+#if TORCH_VERSION_MAJOR >= 2
+  if (q.is_cuda()) {
+    return at::scaled_dot_product_attention(qh, kh, vh).transpose(1, 2);
+  }
+#endif
+  const int64_t batchHeads = qh.size(0) * qh.size(1);
+  const int64_t lq = qh.size(2);
+  const int64_t lk = kh.size(2);
+  const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(3)));
+  const int64_t elemBytes = 4;
+  int64_t chunk =
+      std::max<int64_t>(1, kScoreBytesPerChunk / std::max<int64_t>(1, batchHeads * lk * elemBytes));
+  chunk = std::min(chunk, lq);
+  at::Tensor kt = kh.transpose(-2, -1).contiguous();
+  at::Tensor vc = vh.contiguous();
+  at::Tensor out = at::empty_like(qh);
+  for (int64_t start = 0; start < lq; start += chunk) {
+    const int64_t len = std::min(chunk, lq - start);
+    at::Tensor qc = qh.narrow(2, start, len);
+    at::Tensor scores = at::matmul(qc, kt).mul_(scale);
+    at::Tensor probs = at::softmax(scores, -1);
+    out.narrow(2, start, len).copy_(at::matmul(probs, vc));
+  }
+  return out.transpose(1, 2);
+}
+
+}  // namespace svgen

@@ -1,0 +1,220 @@
+#include "core/model/builtin_model.h"
+
+#include "core/common/error.h"
+#include "core/data/scene.h"
+#include "core/model/config_json.h"
+#include "core/model/weight_init.h"
+#include "core/io/tensor_io.h"
+
+#include <ATen/ATen.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace svgen {
+
+namespace {
+
+std::string executableDir() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string() : exe.parent_path().string();
+}
+
+nlohmann::json readJsonFile(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(path.string() + ": cannot be opened");
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(path.string() + ": not valid JSON (" + e.what() + ")");
+  }
+}
+
+}  // namespace
+
+BuiltinSpec defaultBuiltinSpec() {
+  BuiltinSpec s;
+  s.dit.dim = 256;
+  s.dit.ffnDim = 1024;
+  s.dit.numHeads = 4;
+  s.dit.numLayers = 8;
+  s.dit.patch = {2, 8, 8};
+  s.dit.inChannels = 3;
+  s.dit.outChannels = 3;
+  s.dit.textDim = 256;
+  s.dit.freqDim = 256;
+  s.dit.textLen = 32;
+  s.dit.prediction = "x0";
+  s.text.dim = 256;
+  s.text.maxWords = 32;
+  s.vocabulary = sceneVocabulary();  // the renderer's prompt grammar
+  s.trained = false;
+  s.label = "built-in (untrained: random weights)";
+  s.description =
+      "Shape-video DiT, pixel space, 128x128, patch 2x8x8. No trained weights are installed, so it "
+      "runs on seeded random weights: the clips are noise-like patterns, not the prompt.";
+  return s;
+}
+
+nlohmann::json toJson(const BuiltinSpec& s) {
+  return {
+      {"format", "svgen"},
+      {"kind", "builtin"},
+      {"dit", toJson(s.dit)},
+      {"text_encoder", toJson(s.text)},
+      {"vocabulary", s.vocabulary},
+      {"defaults",
+       {{"frames", s.frames},
+        {"width", s.width},
+        {"height", s.height},
+        {"steps", s.steps},
+        {"guidance", s.guidance},
+        {"shift", s.shift},
+        {"fps", s.fps}}},
+      {"limits", {{"max_frames", s.maxFrames}, {"min_size", s.minSize}, {"max_size", s.maxSize}}},
+      {"trained", s.trained},
+      {"label", s.label},
+      {"description", s.description}};
+}
+
+BuiltinSpec builtinSpecFromJson(const nlohmann::json& j) {
+  BuiltinSpec s = defaultBuiltinSpec();
+  try {
+    s.dit = wanConfigFromJson(j.at("dit"));
+    s.text = wordEncoderConfigFromJson(j.at("text_encoder"));
+    s.vocabulary = j.at("vocabulary").get<std::vector<std::string>>();
+    const auto& d = j.at("defaults");
+    s.frames = d.value("frames", s.frames);
+    s.width = d.value("width", s.width);
+    s.height = d.value("height", s.height);
+    s.steps = d.value("steps", s.steps);
+    s.guidance = d.value("guidance", s.guidance);
+    s.shift = d.value("shift", s.shift);
+    s.fps = d.value("fps", s.fps);
+    if (j.contains("limits")) {
+      const auto& l = j.at("limits");
+      s.maxFrames = l.value("max_frames", s.maxFrames);
+      s.minSize = l.value("min_size", s.minSize);
+      s.maxSize = l.value("max_size", s.maxSize);
+    }
+    s.trained = j.value("trained", false);
+    s.label = j.value("label", std::string("built-in"));
+    s.description = j.value("description", std::string());
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(std::string("built-in model config.json: ") + e.what());
+  }
+  if (s.dit.textDim != s.text.dim) {
+    throw InputError(
+        "built-in model config.json: the DiT's text_dim differs from the encoder's dim");
+  }
+  return s;
+}
+
+bool isBuiltinFormatDir(const std::string& dir) {
+  const fs::path config = fs::path(dir) / "config.json";
+  if (!fs::is_regular_file(config)) return false;
+  try {
+    return readJsonFile(config).value("format", std::string()) == "svgen";
+  } catch (const InputError&) {
+    return false;
+  }
+}
+
+std::string findBuiltinModelDir() {
+  std::vector<fs::path> candidates;
+  if (const char* env = std::getenv("SVGEN_BUILTIN_MODEL")) candidates.emplace_back(env);
+  const std::string exeDir = executableDir();
+  if (!exeDir.empty()) candidates.push_back(fs::path(exeDir) / "../share/svgen/models/builtin");
+  candidates.push_back(fs::path(SVGEN_SOURCE_DIR) / "resources/models/builtin");
+  candidates.push_back(fs::path(SVGEN_INSTALL_DATADIR) / "models/builtin");
+  for (const auto& c : candidates) {
+    if (isBuiltinFormatDir(c.string())) return fs::weakly_canonical(c).string();
+  }
+  return {};
+}
+
+ModelInfo modelInfoFromSpec(const BuiltinSpec& s, const std::string& id) {
+  ModelInfo info;
+  info.id = id;
+  info.label = s.label;
+  info.trained = s.trained;
+  info.description = s.description;
+  info.defaultFrames = s.frames;
+  info.defaultWidth = s.width;
+  info.defaultHeight = s.height;
+  info.defaultSteps = s.steps;
+  info.defaultGuidance = s.guidance;
+  info.defaultShift = s.shift;
+  info.fps = s.fps;
+  info.frameMultiple = 1;  // any count: frames are padded to the temporal patch and trimmed
+  info.frameOffset = 0;
+  info.maxFrames = s.maxFrames;
+  info.sizeMultiple = std::max(s.dit.patch[1], s.dit.patch[2]);
+  info.minSize = s.minSize;
+  info.maxSize = s.maxSize;
+  info.vocabulary = s.vocabulary;
+  return info;
+}
+
+BuiltinModel::BuiltinModel(BuiltinSpec spec, const TensorMap& weights, std::string id,
+                           const at::Device& device)
+    : spec_(std::move(spec)), info_(modelInfoFromSpec(spec_, id)) {
+  // Pixel space is small: float32 everywhere keeps CPU and GPU results close.
+  dit_ = std::make_unique<WanDiT>(spec_.dit, weights, device, at::kFloat);
+  text_ = std::make_unique<WordEncoder>(spec_.text, spec_.vocabulary, weights, device);
+}
+
+std::unique_ptr<BuiltinModel> BuiltinModel::load(const std::string& dir, const std::string& id,
+                                                 const at::Device& device) {
+  if (dir.empty()) {
+    BuiltinSpec spec = defaultBuiltinSpec();
+    TensorMap weights = initWanWeights(spec.dit, 1234, /*zeroHead=*/false);
+    TensorMap text =
+        initWordEncoderWeights(spec.text, static_cast<int>(spec.vocabulary.size()) + 1, 5678);
+    weights.insert(text.begin(), text.end());
+    return std::make_unique<BuiltinModel>(spec, weights, id, device);
+  }
+  BuiltinSpec spec = builtinSpecFromJson(readJsonFile(fs::path(dir) / "config.json"));
+  TensorMap weights = loadTensors(dir);
+  return std::make_unique<BuiltinModel>(spec, weights, id, device);
+}
+
+ModelInfo BuiltinModel::describe(const std::string& dir, const std::string& id) {
+  if (dir.empty()) return modelInfoFromSpec(defaultBuiltinSpec(), id);
+  return modelInfoFromSpec(builtinSpecFromJson(readJsonFile(fs::path(dir) / "config.json")), id);
+}
+
+void BuiltinModel::checkPrompt(const std::string& prompt) const {
+  text_->tokenizer().encode(prompt, spec_.text.maxWords);
+}
+
+at::Tensor BuiltinModel::encodeText(const std::vector<std::string>& prompts) {
+  return text_->encode(prompts);
+}
+
+std::vector<int64_t> BuiltinModel::latentShape(int frames, int height, int width) const {
+  const int pt = spec_.dit.patch[0];
+  const int64_t paddedFrames = (frames + pt - 1) / pt * pt;
+  return {spec_.dit.inChannels, paddedFrames, height, width};
+}
+
+Video BuiltinModel::decode(const at::Tensor& latent, int frames, double fps) {
+  // Pixel space: the latent is the clip in [−1, 1]; frames beyond the request are padding.
+  at::Tensor x = latent.detach().to(at::kCPU, at::kFloat).squeeze(0).narrow(1, 0, frames);
+  at::Tensor bytes =
+      ((x.clamp(-1, 1) + 1) * 127.5).round().to(at::kByte).permute({1, 2, 3, 0}).contiguous();
+  Video v;
+  v.frames = frames;
+  v.height = static_cast<int>(bytes.size(1));
+  v.width = static_cast<int>(bytes.size(2));
+  v.fps = fps;
+  v.rgb.assign(bytes.data_ptr<uint8_t>(), bytes.data_ptr<uint8_t>() + bytes.numel());
+  return v;
+}
+
+}  // namespace svgen

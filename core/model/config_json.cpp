@@ -1,0 +1,73 @@
+#include "core/model/config_json.h"
+
+#include "core/common/error.h"
+
+namespace svgen {
+
+namespace {
+
+template <typename T>
+void read(const nlohmann::json& j, const char* key, T& out) {
+  if (!j.contains(key)) return;  // absent: keep the default
+  try {
+    out = j.at(key).get<T>();
+  } catch (const nlohmann::json::exception&) {
+    throw InputError(std::string("model config: \"") + key + "\" has the wrong type");
+  }
+}
+
+}  // namespace
+
+nlohmann::json toJson(const WanConfig& c) {
+  return {{"dim", c.dim},
+          {"ffn_dim", c.ffnDim},
+          {"num_heads", c.numHeads},
+          {"num_layers", c.numLayers},
+          {"patch_size", c.patch},
+          {"in_dim", c.inChannels},
+          {"out_dim", c.outChannels},
+          {"text_dim", c.textDim},
+          {"freq_dim", c.freqDim},
+          {"text_len", c.textLen},
+          {"eps", c.eps},
+          {"prediction", c.prediction}};
+}
+
+WanConfig wanConfigFromJson(const nlohmann::json& j) {
+  if (!j.is_object()) throw InputError("model config must be a JSON object");
+  WanConfig c;
+  read(j, "dim", c.dim);
+  read(j, "ffn_dim", c.ffnDim);
+  read(j, "num_heads", c.numHeads);
+  read(j, "num_layers", c.numLayers);
+  read(j, "patch_size", c.patch);
+  read(j, "in_dim", c.inChannels);
+  read(j, "out_dim", c.outChannels);
+  read(j, "text_dim", c.textDim);
+  read(j, "freq_dim", c.freqDim);
+  read(j, "text_len", c.textLen);
+  read(j, "eps", c.eps);
+  read(j, "prediction", c.prediction);
+  validateConfig(c);
+  return c;
+}
+
+nlohmann::json toJson(const WordEncoderConfig& c) {
+  return {{"dim", c.dim},
+          {"num_layers", c.numLayers},
+          {"num_heads", c.numHeads},
+          {"ffn_dim", c.ffnDim},
+          {"max_words", c.maxWords}};
+}
+
+WordEncoderConfig wordEncoderConfigFromJson(const nlohmann::json& j) {
+  WordEncoderConfig c;
+  read(j, "dim", c.dim);
+  read(j, "num_layers", c.numLayers);
+  read(j, "num_heads", c.numHeads);
+  read(j, "ffn_dim", c.ffnDim);
+  read(j, "max_words", c.maxWords);
+  return c;
+}
+
+}  // namespace svgen

@@ -1,0 +1,24 @@
+// Wan's 3D rotary position embedding over a (frames, height, width) token grid.
+#pragma once
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+
+namespace svgen {
+
+// Per-token rotation angles' cos and sin, each (L, headDim/2) float32, L = frames·height·width in
+// frame-major order. Pair j of the head dimension belongs to the frame axis for the first
+// c − 2⌊c/3⌋ pairs (c = headDim/2), then height and width get ⌊c/3⌋ pairs each; within an axis of
+// D dims, pair j turns by position · theta^(−2j/D).
+struct RopeTables {
+  at::Tensor cos;
+  at::Tensor sin;
+};
+
+RopeTables makeRopeTables(int64_t frames, int64_t height, int64_t width, int64_t headDim,
+                          const at::Device& device, double theta = 10000.0);
+
+// Rotates interleaved pairs (x[2j], x[2j+1]) of x: (B, L, heads, headDim). Returns x's dtype.
+at::Tensor applyRope(const at::Tensor& x, const RopeTables& tables);
+
+}  // namespace svgen

@@ -1,0 +1,35 @@
+// Dimensions of a Wan 2.1 DiT. Everything the model builds is derived from these, so the same code
+// runs the 1.3B and 14B checkpoints, tiny test configs and the built-in model.
+#pragma once
+#include <array>
+#include <string>
+
+namespace svgen {
+
+struct WanConfig {
+  int dim = 1536;
+  int ffnDim = 8960;
+  int numHeads = 12;
+  int numLayers = 30;
+  std::array<int, 3> patch = {1, 2, 2};  // frames, height, width
+  int inChannels = 16;
+  int outChannels = 16;
+  int textDim = 4096;
+  int freqDim = 256;
+  int textLen = 512;  // text states are zero-padded to this many rows
+  double eps = 1e-6;
+  // "flow": the network predicts the velocity ε − x0 (Wan 2.1). "x0": it predicts the clean sample,
+  // converted to a velocity for the sampler (the built-in pixel-space model trains far better so).
+  std::string prediction = "flow";
+
+  int headDim() const { return dim / numHeads; }
+  int patchVolume() const { return patch[0] * patch[1] * patch[2]; }
+
+  static WanConfig wan13B();
+  static WanConfig wan14B();
+};
+
+// Rejects impossible dimensions with an InputError naming the field.
+void validateConfig(const WanConfig& config);
+
+}  // namespace svgen

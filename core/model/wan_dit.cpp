@@ -1,0 +1,201 @@
+#include "core/model/wan_dit.h"
+
+#include "core/common/error.h"
+#include "core/common/shape_text.h"
+#include "core/model/rope.h"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+
+namespace svgen {
+
+namespace {
+
+using Shapes = std::vector<std::pair<std::string, std::vector<int64_t>>>;
+
+void addLinear(Shapes& s, const std::string& name, int64_t in, int64_t out) {
+  s.push_back({name + ".weight", {out, in}});
+  s.push_back({name + ".bias", {out}});
+}
+
+at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+  return at::linear(x, w, b);
+}
+
+// RMSNorm in float32, as Wan computes it, returned in the input's dtype.
+at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {
+  at::Tensor xf = x.to(at::kFloat);
+  at::Tensor normed = xf * at::rsqrt(xf.pow(2).mean(-1, true) + eps);
+  return (normed.to(x.scalar_type()) * weight.to(x.scalar_type()));
+}
+
+at::Tensor layerNorm(const at::Tensor& x, int64_t dim, double eps, const at::Tensor& weight = {},
+                     const at::Tensor& bias = {}) {
+  return at::layer_norm(x.to(at::kFloat), {dim}, weight, bias, eps);
+}
+
+}  // namespace
+
+Shapes wanParameterShapes(const WanConfig& c) {
+  Shapes s;
+  const int64_t d = c.dim;
+  s.push_back({"patch_embedding.weight", {d, c.inChannels, c.patch[0], c.patch[1], c.patch[2]}});
+  s.push_back({"patch_embedding.bias", {d}});
+  addLinear(s, "text_embedding.0", c.textDim, d);
+  addLinear(s, "text_embedding.2", d, d);
+  addLinear(s, "time_embedding.0", c.freqDim, d);
+  addLinear(s, "time_embedding.2", d, d);
+  addLinear(s, "time_projection.1", d, 6 * d);
+  for (int i = 0; i < c.numLayers; ++i) {
+    const std::string b = "blocks." + std::to_string(i) + ".";
+    for (const char* attn : {"self_attn.", "cross_attn."}) {
+      for (const char* proj : {"q", "k", "v", "o"}) addLinear(s, b + attn + proj, d, d);
+      s.push_back({b + attn + "norm_q.weight", {d}});
+      s.push_back({b + attn + "norm_k.weight", {d}});
+    }
+    s.push_back({b + "norm3.weight", {d}});
+    s.push_back({b + "norm3.bias", {d}});
+    addLinear(s, b + "ffn.0", d, c.ffnDim);
+    addLinear(s, b + "ffn.2", c.ffnDim, d);
+    s.push_back({b + "modulation", {1, 6, d}});
+  }
+  addLinear(s, "head.head", d, static_cast<int64_t>(c.outChannels) * c.patchVolume());
+  s.push_back({"head.modulation", {1, 2, d}});
+  return s;
+}
+
+bool wanParameterIsFp32(const std::string& name) {
+  auto has = [&](const char* part) { return name.find(part) != std::string::npos; };
+  return has("time_embedding") || has("time_projection") || has("modulation") || has("norm");
+}
+
+WanDiT::WanDiT(WanConfig config, const TensorMap& weights, const at::Device& device,
+               at::ScalarType computeDtype)
+    : config_(std::move(config)), device_(device), dtype_(computeDtype) {
+  validateConfig(config_);
+  for (const auto& [name, shape] : wanParameterShapes(config_)) {
+    auto it = weights.find(name);
+    if (it == weights.end()) throw InputError("checkpoint is missing the key \"" + name + "\"");
+    if (it->second.sizes().vec() != shape) {
+      throw InputError("checkpoint key \"" + name + "\": expected shape " + shapeText(shape) +
+                       ", found " + shapeText(it->second.sizes().vec()));
+    }
+    const at::ScalarType want = wanParameterIsFp32(name) ? at::kFloat : dtype_;
+    params_[name] = it->second.to(device_, want);
+  }
+}
+
+at::Tensor WanDiT::p(const std::string& name) const {
+  return params_.at(name);
+}
+
+at::Tensor timestepEmbedding(const at::Tensor& timesteps, int64_t dim) {
+  const int64_t half = dim / 2;
+  auto opts = at::TensorOptions().dtype(at::kDouble).device(timesteps.device());
+  at::Tensor freqs = at::pow(10000.0, -at::arange(half, opts) / static_cast<double>(half));
+  at::Tensor args = at::outer(timesteps.to(at::kDouble), freqs);
+  return at::cat({at::cos(args), at::sin(args)}, 1).to(at::kFloat);
+}
+
+at::Tensor WanDiT::forward(const at::Tensor& xIn, const at::Tensor& timesteps,
+                           const at::Tensor& contextIn, const DiTForwardOptions& options) const {
+  const WanConfig& c = config_;
+  const int64_t d = c.dim, heads = c.numHeads, hd = c.headDim();
+  if (xIn.dim() != 5 || xIn.size(1) != c.inChannels) {
+    throw InputError("DiT input must be (B, " + std::to_string(c.inChannels) + ", F, H, W), got " +
+                     shapeText(xIn.sizes().vec()));
+  }
+  for (int a = 0; a < 3; ++a) {
+    if (xIn.size(2 + a) % c.patch[a] != 0) {
+      throw InputError("DiT input size " + shapeText(xIn.sizes().vec()) +
+                       " is not a multiple of the patch size along axis " + std::to_string(a));
+    }
+  }
+  const int64_t B = xIn.size(0);
+  DenseAttention dense;
+  AttentionBackend* attention = options.attention ? options.attention : &dense;
+
+  // Patchify: a strided Conv3d, tokens in (frame, height, width) order.
+  at::Tensor xe = at::conv3d(xIn.to(device_, dtype_), p("patch_embedding.weight"),
+                             p("patch_embedding.bias"), {c.patch[0], c.patch[1], c.patch[2]});
+  const int64_t f = xe.size(2), h = xe.size(3), w = xe.size(4);
+  const int64_t L = f * h * w;
+  at::Tensor x = xe.flatten(2).transpose(1, 2).to(at::kFloat);  // residual stream in float32
+
+  // Time: sinusoid → MLP → six modulation vectors, all float32.
+  at::Tensor e = linear(timestepEmbedding(timesteps.to(device_), c.freqDim),
+                        p("time_embedding.0.weight"), p("time_embedding.0.bias"));
+  e = linear(at::silu(e), p("time_embedding.2.weight"), p("time_embedding.2.bias"));
+  at::Tensor e0 = linear(at::silu(e), p("time_projection.1.weight"), p("time_projection.1.bias"))
+                      .view({B, 6, d});
+
+  // Text: zero-pad to textLen rows first; the padded rows pass the MLP too (as in Wan).
+  at::Tensor context = contextIn.to(device_, dtype_);
+  if (context.size(1) < c.textLen) {
+    context = at::cat(
+        {context, at::zeros({B, c.textLen - context.size(1), c.textDim}, context.options())}, 1);
+  }
+  context = linear(
+      at::gelu(linear(context, p("text_embedding.0.weight"), p("text_embedding.0.bias")), "tanh"),
+      p("text_embedding.2.weight"), p("text_embedding.2.bias"));
+  const int64_t Lt = context.size(1);
+
+  const RopeTables rope = makeRopeTables(f, h, w, hd, device_);
+  AttentionCall call;
+  call.step = options.step;
+  call.numSteps = options.numSteps;
+  call.numLayers = c.numLayers;
+  call.grid = {f, h, w};
+
+  for (int i = 0; i < c.numLayers; ++i) {
+    if (options.beforeLayer) options.beforeLayer(i);
+    const std::string b = "blocks." + std::to_string(i) + ".";
+    at::Tensor mod = p(b + "modulation") + e0;  // (B, 6, d)
+    auto m = [&](int k) { return mod.narrow(1, k, 1); };
+
+    // Self-attention with adaptive LayerNorm.
+    at::Tensor y = (layerNorm(x, d, c.eps) * (1 + m(1)) + m(0)).to(dtype_);
+    at::Tensor q = rmsNorm(linear(y, p(b + "self_attn.q.weight"), p(b + "self_attn.q.bias")),
+                           p(b + "self_attn.norm_q.weight"), c.eps);
+    at::Tensor k = rmsNorm(linear(y, p(b + "self_attn.k.weight"), p(b + "self_attn.k.bias")),
+                           p(b + "self_attn.norm_k.weight"), c.eps);
+    at::Tensor v = linear(y, p(b + "self_attn.v.weight"), p(b + "self_attn.v.bias"));
+    q = applyRope(q.view({B, L, heads, hd}), rope);
+    k = applyRope(k.view({B, L, heads, hd}), rope);
+    v = v.view({B, L, heads, hd});
+    call.layer = i;
+    at::Tensor a = attention->selfAttention(q, k, v, call).reshape({B, L, d});
+    x = x + linear(a, p(b + "self_attn.o.weight"), p(b + "self_attn.o.bias")).to(at::kFloat) * m(2);
+
+    // Cross-attention to the text, affine LayerNorm, no modulation.
+    y = layerNorm(x, d, c.eps, p(b + "norm3.weight"), p(b + "norm3.bias")).to(dtype_);
+    q = rmsNorm(linear(y, p(b + "cross_attn.q.weight"), p(b + "cross_attn.q.bias")),
+                p(b + "cross_attn.norm_q.weight"), c.eps);
+    k = rmsNorm(linear(context, p(b + "cross_attn.k.weight"), p(b + "cross_attn.k.bias")),
+                p(b + "cross_attn.norm_k.weight"), c.eps);
+    v = linear(context, p(b + "cross_attn.v.weight"), p(b + "cross_attn.v.bias"));
+    a = denseAttention(q.view({B, L, heads, hd}), k.view({B, Lt, heads, hd}),
+                       v.view({B, Lt, heads, hd}))
+            .reshape({B, L, d});
+    x = x + linear(a, p(b + "cross_attn.o.weight"), p(b + "cross_attn.o.bias")).to(at::kFloat);
+
+    // Feed-forward with adaptive LayerNorm.
+    y = (layerNorm(x, d, c.eps) * (1 + m(4)) + m(3)).to(dtype_);
+    y = linear(at::gelu(linear(y, p(b + "ffn.0.weight"), p(b + "ffn.0.bias")), "tanh"),
+               p(b + "ffn.2.weight"), p(b + "ffn.2.bias"));
+    x = x + y.to(at::kFloat) * m(5);
+  }
+
+  // Head: modulated LayerNorm, projection to patch pixels, unpatchify.
+  at::Tensor hm = p("head.modulation") + e.unsqueeze(1);  // (B, 2, d)
+  at::Tensor y =
+      (layerNorm(x, d, c.eps) * (1 + hm.narrow(1, 1, 1)) + hm.narrow(1, 0, 1)).to(dtype_);
+  y = linear(y, p("head.head.weight"), p("head.head.bias")).to(at::kFloat);
+  const int64_t pt = c.patch[0], ph = c.patch[1], pw = c.patch[2], C = c.outChannels;
+  // Each token's output is laid out (pt, ph, pw, C): channel last.
+  y = y.view({B, f, h, w, pt, ph, pw, C}).permute({0, 7, 1, 4, 2, 5, 3, 6});
+  return y.reshape({B, C, f * pt, h * ph, w * pw});
+}
+
+}  // namespace svgen

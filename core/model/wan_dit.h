@@ -1,0 +1,65 @@
+// The Wan 2.1 text-to-video diffusion transformer (DESIGN §4), written with ATen ops so that it
+// runs on CPU and CUDA, in float32 or bfloat16, and trains with autograd.
+#pragma once
+#include "core/attention/attention_backend.h"
+#include "core/model/tensor_map.h"
+#include "core/model/wan_config.h"
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace svgen {
+
+// Names (original Wan layout) and shapes of every parameter a config needs.
+std::vector<std::pair<std::string, std::vector<int64_t>>> wanParameterShapes(
+    const WanConfig& config);
+
+// Parameters kept in float32 whatever the compute dtype: time embedding, modulation and norms.
+bool wanParameterIsFp32(const std::string& name);
+
+struct DiTForwardOptions {
+  AttentionBackend* attention = nullptr;  // null: dense
+  int step = 0;
+  int numSteps = 1;
+  // Called before each transformer layer; throwing from it (Cancelled) stops the forward pass.
+  std::function<void(int layer)> beforeLayer;
+};
+
+class WanDiT {
+ public:
+  // `weights` use the original Wan key names (see wan_keys.h for the other layouts). Every
+  // expected key must be present with its shape; errors name the key and both shapes.
+  WanDiT(WanConfig config, const TensorMap& weights, const at::Device& device,
+         at::ScalarType computeDtype);
+
+  const WanConfig& config() const { return config_; }
+  at::Device device() const { return device_; }
+  at::ScalarType computeDtype() const { return dtype_; }
+
+  // x: (B, inChannels, F, H, W) with F, H, W multiples of the patch; timesteps: (B) in model time
+  // (1000·σ); context: (B, Lt ≤ textLen, textDim), zero-padded here to textLen.
+  // Returns the network output (B, outChannels, F, H, W) in float32.
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& timesteps, const at::Tensor& context,
+                     const DiTForwardOptions& options = {}) const;
+
+  // The parameters as held (for training: they may require grad).
+  const TensorMap& parameters() const { return params_; }
+
+ private:
+  struct Block;
+  at::Tensor p(const std::string& name) const;
+  WanConfig config_;
+  at::Device device_;
+  at::ScalarType dtype_;
+  TensorMap params_;
+};
+
+// Sinusoidal timestep embedding, cos half first (B, dim), float32.
+at::Tensor timestepEmbedding(const at::Tensor& timesteps, int64_t dim);
+
+}  // namespace svgen

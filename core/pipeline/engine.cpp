@@ -1,0 +1,192 @@
+#include "core/pipeline/engine.h"
+
+#include "core/common/error.h"
+#include "core/common/shape_text.h"
+#include "core/io/tensor_io.h"
+#include "core/model/video_model.h"
+#include "core/model/word_encoder.h"
+#include "core/pipeline/device.h"
+#include "core/pipeline/request_validation.h"
+#include "core/pipeline/stopwatch.h"
+#include "core/sampling/sampler.h"
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
+#include <c10/util/Exception.h>
+
+#include <thread>
+
+namespace svgen {
+
+namespace {
+
+// Times every self-attention call of the denoiser; wraps the method that does the work.
+class TimedAttention : public AttentionBackend {
+ public:
+  explicit TimedAttention(AttentionBackend& inner) : inner_(inner) {}
+  at::Tensor selfAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                           const AttentionCall& call) override {
+    Stopwatch watch;
+    at::Tensor out = inner_.selfAttention(q, k, v, call);
+    if (out.is_cuda()) synchronizeDevice(out.device());
+    seconds += watch.seconds();
+    return out;
+  }
+  double seconds = 0;
+
+ private:
+  AttentionBackend& inner_;
+};
+
+at::Tensor initialNoise(const GenerationRequest& r, const std::vector<int64_t>& shape) {
+  std::vector<int64_t> full = {1};
+  full.insert(full.end(), shape.begin(), shape.end());
+  if (!r.initNoisePath.empty()) {
+    TensorMap tensors = loadTensors(r.initNoisePath);
+    at::Tensor t;
+    if (tensors.count("latent")) {
+      t = tensors.at("latent");
+    } else if (tensors.size() == 1) {
+      t = tensors.begin()->second;
+    } else {
+      throw InputError(r.initNoisePath + ": expected a tensor named \"latent\"");
+    }
+    if (t.dim() == static_cast<int64_t>(shape.size())) t = t.unsqueeze(0);
+    if (t.sizes().vec() != full) {
+      throw InputError(r.initNoisePath + ": the initial latent has shape " +
+                       shapeText(t.sizes().vec()) + " but this request needs " + shapeText(full));
+    }
+    return t.to(at::kFloat).contiguous();
+  }
+  // Drawn on the CPU whatever the device, so a seed means the same noise everywhere.
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(r.seed);
+  return at::empty(full, at::kFloat).normal_(0.0, 1.0, gen);
+}
+
+}  // namespace
+
+struct Engine::Impl {
+  std::unique_ptr<VideoModel> model;
+  std::string modelKey;  // model id + device: reload only when either changes
+
+  VideoModel& ensureModel(const std::string& id, const at::Device& device) {
+    const std::string key = id + "@" + device.str();
+    if (!model || modelKey != key) {
+      model.reset();  // free the old weights before loading new ones
+      model = loadVideoModel(id, device);
+      modelKey = key;
+    }
+    return *model;
+  }
+};
+
+Engine::Engine() : impl_(std::make_unique<Impl>()) {}
+Engine::~Engine() = default;
+
+std::vector<std::string> Engine::devices() {
+  return availableDevices();
+}
+
+ModelInfo Engine::describeModel(const std::string& model) {
+  return describeVideoModel(model);
+}
+
+GenerationRequest Engine::resolve(const GenerationRequest& request) {
+  return resolveRequest(request, describeModel(request.model));
+}
+
+GenerationResult Engine::generate(const GenerationRequest& request, GenerationObserver& observer) {
+  Stopwatch total;
+  GenerationResult result;
+  const GenerationRequest r = resolve(request);
+  result.request = r;
+  const at::Device device = pickDevice(r.device);
+  result.device = deviceLabel(device);
+  at::set_num_threads(r.threads > 0
+                          ? r.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  auto checkCancel = [&] {
+    if (observer.isCancelled()) throw Cancelled();
+  };
+
+  try {
+    observer.onStage("load");
+    Stopwatch stage;
+    VideoModel& model = impl_->ensureModel(r.model, device);
+    result.modelLabel = model.info().label;
+    result.timings.push_back({"load", stage.seconds()});
+    checkCancel();
+
+    observer.onStage("encode");
+    stage.restart();
+    const bool cfg = r.guidance != 1.0;
+    at::Tensor context;
+    {
+      at::NoGradGuard noGrad;
+      std::vector<std::string> prompts = {r.prompt};
+      if (cfg) prompts.push_back(r.negativePrompt);
+      context = model.encodeText(prompts);
+    }
+    result.timings.push_back({"encode", stage.seconds()});
+    checkCancel();
+
+    observer.onStage("denoise");
+    stage.restart();
+    at::NoGradGuard noGrad;
+    const std::vector<int64_t> shape = model.latentShape(r.frames, r.height, r.width);
+    at::Tensor x = initialNoise(r, shape).to(device);
+    auto sampler = makeSampler(r.sampler, r.steps, r.shift);
+    const bool predictsX0 = model.dit().config().prediction == "x0";
+    DenseAttention dense;
+    TimedAttention timed(dense);
+    DiTForwardOptions options;
+    options.attention = &timed;
+    options.numSteps = r.steps;
+    options.beforeLayer = [&](int) { checkCancel(); };
+
+    for (int i = 0; i < r.steps; ++i) {
+      checkCancel();
+      options.step = i;
+      const int64_t batch = cfg ? 2 : 1;
+      at::Tensor input = cfg ? at::cat({x, x}, 0) : x;
+      at::Tensor t = at::full({batch}, sampler->modelTimestep(i),
+                              at::TensorOptions().dtype(at::kFloat).device(device));
+      at::Tensor out = model.dit().forward(input, t, context, options);
+      at::Tensor guided = cfg ? out[1] + (out[0] - out[1]) * r.guidance : out[0];
+      guided = guided.unsqueeze(0);
+      // An x0-predicting network is turned into the velocity the flow sampler expects.
+      at::Tensor velocity = predictsX0 ? (x - guided) / sampler->sigma(i) : guided;
+      const bool wantPreview =
+          r.previewEvery > 0 && ((i + 1) % r.previewEvery == 0 || i + 1 == r.steps);
+      at::Tensor x0 = wantPreview ? sampler->predictX0(velocity, i, x) : at::Tensor();
+      x = sampler->step(velocity, i, x);
+
+      Progress progress;
+      progress.step = i + 1;
+      progress.totalSteps = r.steps;
+      progress.elapsedSeconds = stage.seconds();
+      progress.etaSeconds = progress.elapsedSeconds / (i + 1) * (r.steps - i - 1);
+      observer.onProgress(progress);
+      if (wantPreview) observer.onPreview(i + 1, model.decode(x0, r.frames, model.info().fps));
+    }
+    result.timings.push_back({"denoise", stage.seconds()});
+    result.attentionSeconds = timed.seconds;
+
+    observer.onStage("decode");
+    stage.restart();
+    result.video = model.decode(x, r.frames, model.info().fps);
+    if (!r.saveLatentsPath.empty())
+      saveTensors(r.saveLatentsPath, {{"latent", x.to(at::kCPU).contiguous()}});
+    result.timings.push_back({"decode", stage.seconds()});
+  } catch (const c10::Error& e) {
+    throw RuntimeFailure(describeTorchFailure(e.what(), device));
+  } catch (const std::bad_alloc&) {
+    throw RuntimeFailure("out of memory on " + deviceLabel(device) +
+                         ": try fewer frames, a smaller size, or close other programs");
+  }
+  result.totalSeconds = total.seconds();
+  return result;
+}
+
+}  // namespace svgen

@@ -1,0 +1,130 @@
+#include "core/pipeline/request_json.h"
+
+#include "core/common/error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <ctime>
+
+namespace svgen {
+
+namespace {
+
+using nlohmann::json;
+
+json attentionToJson(const AttentionConfig& a) {
+  return {{"method", a.method},
+          {"warmup_fraction", a.warmupFraction},
+          {"warmup_layers", a.warmupLayers},
+          {"svg_density", a.svgDensity},
+          {"top_p", a.topP},
+          {"query_clusters", a.queryClusters},
+          {"key_clusters", a.keyClusters},
+          {"min_key_cluster_ratio", a.minKeyClusterRatio},
+          {"kmeans_iterations", a.kmeansIterations},
+          {"kmeans_warm_iterations", a.kmeansWarmIterations},
+          {"svoo_profile", a.svooProfile}};
+}
+
+template <typename T>
+void read(const json& j, const char* key, T& out) {
+  if (!j.contains(key) || j.at(key).is_null()) return;
+  try {
+    out = j.at(key).get<T>();
+  } catch (const json::exception&) {
+    throw InputError(std::string("settings JSON: \"") + key + "\" has the wrong type");
+  }
+}
+
+AttentionConfig attentionFromJson(const json& j) {
+  AttentionConfig a;
+  read(j, "method", a.method);
+  read(j, "warmup_fraction", a.warmupFraction);
+  read(j, "warmup_layers", a.warmupLayers);
+  read(j, "svg_density", a.svgDensity);
+  read(j, "top_p", a.topP);
+  read(j, "query_clusters", a.queryClusters);
+  read(j, "key_clusters", a.keyClusters);
+  read(j, "min_key_cluster_ratio", a.minKeyClusterRatio);
+  read(j, "kmeans_iterations", a.kmeansIterations);
+  read(j, "kmeans_warm_iterations", a.kmeansWarmIterations);
+  read(j, "svoo_profile", a.svooProfile);
+  return a;
+}
+
+json toJsonObject(const GenerationRequest& r) {
+  return {{"model", r.model},
+          {"prompt", r.prompt},
+          {"negative_prompt", r.negativePrompt},
+          {"frames", r.frames},
+          {"width", r.width},
+          {"height", r.height},
+          {"steps", r.steps},
+          {"guidance", r.guidance},
+          {"shift", r.shift},
+          {"seed", r.seed},
+          {"sampler", r.sampler},
+          {"device", r.device},
+          {"threads", r.threads},
+          {"attention", attentionToJson(r.attention)},
+          {"init_noise", r.initNoisePath},
+          {"save_latents", r.saveLatentsPath}};
+}
+
+}  // namespace
+
+std::string requestToJson(const GenerationRequest& r) {
+  return toJsonObject(r).dump(2);
+}
+
+GenerationRequest requestFromJson(const std::string& text) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::exception& e) {
+    throw InputError(std::string("settings are not valid JSON: ") + e.what());
+  }
+  if (j.is_object() && j.contains("request")) j = j.at("request");
+  if (!j.is_object()) throw InputError("settings JSON must be an object");
+  GenerationRequest r;
+  read(j, "model", r.model);
+  read(j, "prompt", r.prompt);
+  read(j, "negative_prompt", r.negativePrompt);
+  read(j, "frames", r.frames);
+  read(j, "width", r.width);
+  read(j, "height", r.height);
+  read(j, "steps", r.steps);
+  read(j, "guidance", r.guidance);
+  read(j, "shift", r.shift);
+  read(j, "seed", r.seed);
+  read(j, "sampler", r.sampler);
+  read(j, "device", r.device);
+  read(j, "threads", r.threads);
+  read(j, "init_noise", r.initNoisePath);
+  read(j, "save_latents", r.saveLatentsPath);
+  if (j.contains("attention")) r.attention = attentionFromJson(j.at("attention"));
+  return r;
+}
+
+std::string resultMetadataJson(const GenerationResult& result) {
+  json timings = json::object();
+  for (const auto& t : result.timings) timings[t.name] = t.seconds;
+  std::time_t now = std::time(nullptr);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  json j = {{"generator", "svgen " SVGEN_VERSION},
+            {"created", stamp},
+            {"request", toJsonObject(result.request)},
+            {"model_label", result.modelLabel},
+            {"device", result.device},
+            {"frames", result.video.frames},
+            {"width", result.video.width},
+            {"height", result.video.height},
+            {"fps", result.video.fps},
+            {"timings_seconds", timings},
+            {"attention_seconds", result.attentionSeconds},
+            {"total_seconds", result.totalSeconds}};
+  return j.dump();
+}
+
+}  // namespace svgen

@@ -1,0 +1,101 @@
+#include "core/pipeline/request_validation.h"
+
+#include "core/common/error.h"
+#include "core/model/word_encoder.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+namespace svgen {
+
+int nearestValidFrames(int frames, const ModelInfo& m) {
+  const int mult = std::max(1, m.frameMultiple);
+  int k = static_cast<int>(std::lround(static_cast<double>(frames - m.frameOffset) / mult));
+  int valid = std::max(1, k * mult + m.frameOffset);
+  if (valid < 1 + m.frameOffset) valid = mult + m.frameOffset;
+  if (m.maxFrames > 0) {
+    while (valid > m.maxFrames) valid -= mult;
+  }
+  return std::max(valid, 1);
+}
+
+int nearestValidSize(int size, const ModelInfo& m) {
+  const int mult = std::max(1, m.sizeMultiple);
+  int valid = static_cast<int>(std::lround(static_cast<double>(size) / mult)) * mult;
+  if (m.minSize > 0) valid = std::max(valid, (m.minSize + mult - 1) / mult * mult);
+  if (m.maxSize > 0) valid = std::min(valid, m.maxSize / mult * mult);
+  return std::max(valid, mult);
+}
+
+std::vector<std::string> requestProblems(const GenerationRequest& r, const ModelInfo& m) {
+  std::vector<std::string> problems;
+  auto add = [&](const std::string& s) { problems.push_back(s); };
+  const int mult = std::max(1, m.frameMultiple);
+  if (r.frames < 1 || (r.frames - m.frameOffset) % mult != 0 ||
+      (m.maxFrames > 0 && r.frames > m.maxFrames)) {
+    std::ostringstream s;
+    s << "frames " << r.frames << " is not valid for " << m.label;
+    if (mult > 1) s << " (frames must be " << mult << "k+" << m.frameOffset << ")";
+    if (m.maxFrames > 0) s << " (at most " << m.maxFrames << ")";
+    s << "; nearest valid: " << nearestValidFrames(r.frames, m);
+    add(s.str());
+  }
+  for (auto [name, value] : {std::pair<const char*, int>{"width", r.width}, {"height", r.height}}) {
+    const bool badMultiple = m.sizeMultiple > 1 && value % m.sizeMultiple != 0;
+    const bool outOfRange = value < std::max(1, m.minSize) || (m.maxSize > 0 && value > m.maxSize);
+    if (badMultiple || outOfRange) {
+      std::ostringstream s;
+      s << name << " " << value << " is not valid: it must be a multiple of " << m.sizeMultiple;
+      if (m.minSize > 0 || m.maxSize > 0) s << " between " << m.minSize << " and " << m.maxSize;
+      s << "; nearest valid: " << nearestValidSize(value, m);
+      add(s.str());
+    }
+  }
+  if (r.steps < 1 || r.steps > 1000)
+    add("steps " + std::to_string(r.steps) + " must be between 1 and 1000");
+  if (!(r.guidance >= 0 && r.guidance <= 50)) add("guidance must be between 0 and 50");
+  if (!(r.shift > 0 && r.shift <= 100)) add("shift must be greater than 0 and at most 100");
+  if (r.sampler != "unipc" && r.sampler != "euler")
+    add("sampler \"" + r.sampler + "\" is unknown: use unipc or euler");
+  if (r.threads < 0) add("threads must be 0 (all cores) or more");
+  if (r.previewEvery < 0) add("preview interval must be 0 (off) or more");
+  if (r.attention.method != "dense") {
+    add("attention method \"" + r.attention.method +
+        "\" is not available in this build: use dense");
+  }
+  if (!m.vocabulary.empty()) {
+    WordTokenizer tokenizer(m.vocabulary);
+    for (const auto* text : {&r.prompt, &r.negativePrompt}) {
+      const auto unknown = tokenizer.unknownWords(*text);
+      if (unknown.empty()) continue;
+      std::ostringstream s;
+      s << (text == &r.prompt ? "prompt" : "negative prompt") << ": unknown word"
+        << (unknown.size() > 1 ? "s" : "");
+      for (size_t i = 0; i < unknown.size(); ++i) s << (i ? ", \"" : " \"") << unknown[i] << "\"";
+      s << ". Known words:";
+      for (const auto& w : m.vocabulary) s << ' ' << w;
+      add(s.str());
+    }
+  }
+  return problems;
+}
+
+GenerationRequest resolveRequest(const GenerationRequest& request, const ModelInfo& m) {
+  GenerationRequest r = request;
+  if (r.frames == 0) r.frames = m.defaultFrames;
+  if (r.width == 0) r.width = m.defaultWidth;
+  if (r.height == 0) r.height = m.defaultHeight;
+  if (r.steps == 0) r.steps = m.defaultSteps;
+  if (r.guidance < 0) r.guidance = m.defaultGuidance;
+  if (r.shift < 0) r.shift = m.defaultShift;
+  const auto problems = requestProblems(r, m);
+  if (!problems.empty()) {
+    std::string msg = problems.front();
+    for (size_t i = 1; i < problems.size(); ++i) msg += "\n" + problems[i];
+    throw InputError(msg);
+  }
+  return r;
+}
+
+}  // namespace svgen

@@ -1,0 +1,16 @@
+// First-order flow-matching Euler: x ← x + (σ_{i+1} − σ_i)·v.
+#pragma once
+#include "core/sampling/sampler.h"
+
+#include <ATen/ATen.h>
+
+namespace svgen {
+
+class EulerSampler : public Sampler {
+ public:
+  EulerSampler(int steps, double shift);
+  double modelTimestep(int i) const override;
+  at::Tensor step(const at::Tensor& velocity, int i, const at::Tensor& sample) override;
+};
+
+}  // namespace svgen

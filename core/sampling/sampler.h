@@ -1,0 +1,36 @@
+// Flow-matching samplers: x_σ = (1 − σ)·x0 + σ·ε, the network predicts v = ε − x0.
+#pragma once
+#include <ATen/core/Tensor.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace svgen {
+
+// σ_i for i = 0..steps (the last is 0): linspace(0.999, 0, steps + 1)[:steps], shifted by
+// s·σ / (1 + (s − 1)·σ), as Wan and diffusers' flow schedulers build them.
+std::vector<double> flowSigmas(int steps, double shift);
+
+class Sampler {
+ public:
+  virtual ~Sampler() = default;
+  int numSteps() const { return static_cast<int>(sigmas_.size()) - 1; }
+  double sigma(int i) const { return sigmas_.at(i); }
+  // The timestep the network sees at step i.
+  virtual double modelTimestep(int i) const = 0;
+  // Advances the sample from σ_i to σ_{i+1} given the velocity predicted at step i. Steps must be
+  // taken in order 0, 1, ...
+  virtual at::Tensor step(const at::Tensor& velocity, int i, const at::Tensor& sample) = 0;
+  // The clean sample implied by a velocity at step i (what previews show).
+  at::Tensor predictX0(const at::Tensor& velocity, int i, const at::Tensor& sample) const;
+
+ protected:
+  explicit Sampler(std::vector<double> sigmas) : sigmas_(std::move(sigmas)) {}
+  std::vector<double> sigmas_;
+};
+
+// "euler" or "unipc"; anything else is an InputError naming both.
+std::unique_ptr<Sampler> makeSampler(const std::string& name, int steps, double shift);
+
+}  // namespace svgen

@@ -1,0 +1,26 @@
+#include "tests/support/test_support.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace fs = std::filesystem;
+
+namespace svgen::test {
+
+std::string freshDir(const std::string& name) {
+  const char* build = std::getenv("SVGEN_BUILD_DIR");
+  fs::path base =
+      build ? fs::path(build) / "test-output" : fs::temp_directory_path() / "svgen-tests";
+  fs::path dir = base / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir.string();
+}
+
+std::string sourcePath(const std::string& relative) {
+  const char* src = std::getenv("SVGEN_SOURCE_DIR");
+  fs::path base = src ? fs::path(src) : fs::path(SVGEN_SOURCE_DIR);
+  return (base / relative).string();
+}
+
+}  // namespace svgen::test

@@ -1,0 +1,119 @@
+// Flow-matching samplers on problems with exact answers.
+#include "core/common/error.h"
+#include "core/sampling/sampler.h"
+#include "core/sampling/unipc_sampler.h"
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <QtTest>
+
+#include <cmath>
+
+using namespace svgen;
+
+namespace {
+
+at::Tensor randn(std::vector<int64_t> shape, uint64_t seed) {
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  return at::empty(shape, at::kDouble).normal_(0, 1, gen);
+}
+
+// Data drawn from N(m, s²): the exact velocity of the probability-flow ODE is known, and the
+// normalised sample z = (x − (1−σ)m) / √v(σ), v(σ) = (1−σ)²s² + σ², stays constant along it.
+struct GaussianFlow {
+  double m = 0.7, s = 1.0;
+  double shift = 1.0;
+  double var(double sigma) const { return (1 - sigma) * (1 - sigma) * s * s + sigma * sigma; }
+  at::Tensor velocity(const at::Tensor& x, double sigma) const {
+    at::Tensor x0 = m + (1 - sigma) * s * s / var(sigma) * (x - (1 - sigma) * m);
+    return (x - x0) / sigma;
+  }
+  at::Tensor exactEnd(const at::Tensor& xStart, double sigma0) const {
+    return m + s * (xStart - (1 - sigma0) * m) / std::sqrt(var(sigma0));
+  }
+};
+
+double solveError(const std::string& name, int steps, GaussianFlow flow = {}) {
+  auto sampler = makeSampler(name, steps, flow.shift);
+  at::Tensor x = randn({256}, 11) * sampler->sigma(0) + (1 - sampler->sigma(0)) * flow.m;
+  const at::Tensor start = x.clone();
+  for (int i = 0; i < steps; ++i) x = sampler->step(flow.velocity(x, sampler->sigma(i)), i, x);
+  return (x - flow.exactEnd(start, sampler->sigma(0))).abs().max().item<double>();
+}
+
+}  // namespace
+
+class TestSamplers : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void sigmaScheduleMatchesDesign() {
+    const auto s = flowSigmas(4, 5.0);
+    QCOMPARE(s.size(), size_t(5));
+    const double base[4] = {0.999, 0.74925, 0.4995, 0.24975};
+    for (int i = 0; i < 4; ++i) QVERIFY(std::abs(s[i] - 5 * base[i] / (1 + 4 * base[i])) < 1e-12);
+    QCOMPARE(s[4], 0.0);
+    const auto unshifted = flowSigmas(10, 1.0);
+    QVERIFY(std::abs(unshifted[0] - 0.999) < 1e-12);
+    QVERIFY(std::abs(unshifted[5] - 0.4995) < 1e-12);
+    QVERIFY_THROWS_EXCEPTION(InputError, flowSigmas(0, 5.0));
+    QVERIFY_THROWS_EXCEPTION(InputError, flowSigmas(10, 0.0));
+  }
+
+  void modelTimesteps() {
+    auto euler = makeSampler("euler", 10, 5.0);
+    auto unipc = makeSampler("unipc", 10, 5.0);
+    for (int i = 0; i < 10; ++i) {
+      QVERIFY(std::abs(euler->modelTimestep(i) - 1000 * euler->sigma(i)) < 1e-9);
+      // Integer timesteps, truncated as the reference casts them.
+      QCOMPARE(unipc->modelTimestep(i), std::floor(1000 * unipc->sigma(i)));
+    }
+    QVERIFY_THROWS_EXCEPTION(InputError, makeSampler("ddim", 10, 5.0));
+  }
+
+  // A velocity field pointing at one fixed x0 must bring the noise exactly to x0, and every
+  // intermediate state must lie on the straight path (1 − σ)·x0 + σ·ε.
+  void fixedTargetIsRecoveredExactly() {
+    for (const char* name : {"euler", "unipc"}) {
+      for (int steps : {1, 2, 5, 20}) {
+        auto sampler = makeSampler(name, steps, 5.0);
+        const at::Tensor x0 = randn({3, 4, 5}, 1);
+        const at::Tensor eps = randn({3, 4, 5}, 2);
+        at::Tensor x = (1 - sampler->sigma(0)) * x0 + sampler->sigma(0) * eps;
+        for (int i = 0; i < steps; ++i) {
+          const double sigma = sampler->sigma(i);
+          at::Tensor v = (x - x0) / sigma;
+          QVERIFY(at::allclose(sampler->predictX0(v, i, x), x0, 1e-9, 1e-9));
+          x = sampler->step(v, i, x);
+          const double next = sampler->sigma(i + 1);
+          QVERIFY2(at::allclose(x, (1 - next) * x0 + next * eps, 1e-9, 1e-9),
+                   qPrintable(QString("%1, %2 steps, step %3").arg(name).arg(steps).arg(i)));
+        }
+        QVERIFY(at::allclose(x, x0, 1e-9, 1e-9));
+      }
+    }
+  }
+
+  // On a curved flow (Gaussian data) Euler converges at first order and UniPC at second. (With a
+  // strong shift the last, first-order jump from σ ≈ 0.25 to 0 dominates both errors.)
+  void convergenceOrders() {
+    const double euler10 = solveError("euler", 10), euler20 = solveError("euler", 20);
+    const double unipc10 = solveError("unipc", 10), unipc20 = solveError("unipc", 20);
+    qInfo("max error  euler 10: %.2e  20: %.2e   unipc 10: %.2e  20: %.2e", euler10, euler20,
+          unipc10, unipc20);
+    QVERIFY(euler10 / euler20 > 1.6 && euler10 / euler20 < 2.6);
+    QVERIFY(unipc10 / unipc20 > 3.0);
+    QVERIFY(unipc20 < euler20 / 5);
+  }
+
+  void stepsMustComeInOrder() {
+    UniPCSampler sampler(5, 5.0);
+    at::Tensor x = randn({4}, 3);
+    x = sampler.step(x, 0, x);
+    QVERIFY_THROWS_EXCEPTION(std::logic_error, sampler.step(x, 2, x));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestSamplers)
+#include "test_samplers.moc"

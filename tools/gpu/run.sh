@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# On the GPU machine: build svgen against PyTorch's LibTorch (no Qt, no FFmpeg there) and run the
+# named tasks, logging everything under $OUT. Prepare on the dev machine first with
+#   tools/gpu/prepare.sh        (copies the header-only libraries the GPU machine lacks)
+# then call through the device tool with carry [".gpu-deps"], e.g.
+#   bash tools/gpu/run.sh info generate train:14
+# Tasks: info | generate | train:MINUTES. At most 8 files come back: run.log, train.log,
+# train_log.csv and the model folder's files.
+set -uo pipefail
+OUT=${OUT:-/tmp/svgen-out}
+mkdir -p "$OUT"
+log() { echo "== $*" | tee -a "$OUT/run.log"; }
+jobs=$(nproc)
+
+log "configure $(date -u +%H:%M:%S)"
+prefix=$(python3 -c "import torch;print(torch.utils.cmake_prefix_path)")
+cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DSVGEN_GUI=OFF -DSVGEN_FFMPEG=OFF \
+  -DSVGEN_TESTS=OFF -DCMAKE_PREFIX_PATH="$prefix" -DSVGEN_THIRD_PARTY_INCLUDE="$PWD/.gpu-deps/include" \
+  -DCMAKE_CUDA_COMPILER="$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)" >/tmp/configure.log 2>&1 \
+  || { cp /tmp/configure.log "$OUT/"; tail -40 /tmp/configure.log; exit 1; }
+log "build"
+start=$(date +%s)
+cmake --build build-gpu -j "$jobs" >/tmp/build.log 2>&1 \
+  || { cp /tmp/build.log "$OUT/"; grep -E "error|Error" /tmp/build.log | head -40; exit 1; }
+log "built in $(( $(date +%s) - start )) s"
+svgen=build-gpu/bin/svgen
+
+for task in "$@"; do
+  case "$task" in
+    info)
+      log "info"; $svgen info 2>&1 | tee -a "$OUT/run.log" ;;
+    generate)
+      log "generate on cuda and cpu"
+      for dev in cuda cpu; do
+        $svgen generate --device $dev --prompt "a red circle moving right" --frames 17 --steps 4 --seed 7 \
+          --out "/tmp/gen-$dev.y4m" --json >>"$OUT/run.log" 2>&1
+        echo "$dev exit $?" | tee -a "$OUT/run.log"
+      done ;;
+    train:*)
+      minutes=${task#train:}
+      log "train for $minutes minutes"
+      $svgen train --out /tmp/train --device cuda --minutes "$minutes" --batch 64 --lr 3e-4 \
+        --log-every 100 --checkpoint-every 2000 2>&1 | tee "$OUT/train.log" | tail -n 3
+      mkdir -p "$OUT/model"
+      cp /tmp/train/model/* "$OUT/model/" && cp /tmp/train/train_log.csv "$OUT/"
+      ls -la "$OUT/model" | tee -a "$OUT/run.log" ;;
+    *)
+      log "unknown task $task" ;;
+  esac
+done
+log "done $(date -u +%H:%M:%S)"
