@@ -43,6 +43,10 @@ Command addTrainCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--lr", o->lr, "Peak learning rate")->capture_default_str();
   cmd->add_option("--warmup", o->warmupSteps, "Learning-rate warm-up steps")->capture_default_str();
+  cmd->add_option("--decay-start", o->decayStart,
+                  "Share of the run after which the rate decays (1: none)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   cmd->add_option("--ema", o->emaDecay, "EMA decay of the shipped weights")->capture_default_str();
   cmd->add_option("--seed", o->seed, "Data and initialisation seed")->capture_default_str();
   cmd->add_option("--log-every", o->logEvery, "Steps between loss reports")->capture_default_str();

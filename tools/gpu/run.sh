@@ -4,7 +4,7 @@
 #   tools/gpu/prepare.sh        (copies the header-only libraries the GPU machine lacks)
 # then call through the device tool with carry [".gpu-deps"], e.g.
 #   bash tools/gpu/run.sh info generate train:14
-# Tasks: info | generate | train:MINUTES. At most 8 files come back: run.log, train.log,
+# Tasks: info | generate | train:MINUTES | resume:MINUTES. At most 8 files come back: run.log, train.log,
 # train_log.csv and the model folder's files.
 set -uo pipefail
 OUT=${OUT:-/tmp/svgen-out}
@@ -36,13 +36,17 @@ for task in "$@"; do
           --out "/tmp/gen-$dev.y4m" --json >>"$OUT/run.log" 2>&1
         echo "$dev exit $?" | tee -a "$OUT/run.log"
       done ;;
-    train:*)
-      minutes=${task#train:}
-      log "train for $minutes minutes"
-      $svgen train --out /tmp/train --device cuda --minutes "$minutes" --batch 64 --lr 3e-4 \
-        --log-every 100 --checkpoint-every 2000 2>&1 | tee "$OUT/train.log" | tail -n 3
+    train:* | resume:*)
+      # Checkpoints stay in build-gpu/train, which a warm machine keeps between calls, so a
+      # second call can resume where the first stopped (each call has a 10-minute limit).
+      minutes=${task#*:}
+      extra=(--decay-start 1)
+      [ "${task%%:*}" = resume ] && extra=(--resume --decay-start 0.6)
+      log "${task%%:*} for $minutes minutes"
+      $svgen train --out build-gpu/train --device cuda --minutes "$minutes" --batch 64 --lr 4e-4 \
+        --log-every 200 --checkpoint-every 1000 "${extra[@]}" 2>&1 | tee -a "$OUT/train.log" | tail -n 4
       mkdir -p "$OUT/model"
-      cp /tmp/train/model/* "$OUT/model/" && cp /tmp/train/train_log.csv "$OUT/"
+      cp build-gpu/train/model/* "$OUT/model/" && cp build-gpu/train/train_log.csv "$OUT/"
       ls -la "$OUT/model" | tee -a "$OUT/run.log" ;;
     *)
       log "unknown task $task" ;;

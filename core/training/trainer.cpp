@@ -1,0 +1,288 @@
+#include "core/training/trainer.h"
+
+#include "core/common/error.h"
+#include "core/data/scene.h"
+#include "core/data/shape_renderer.h"
+#include "core/io/tensor_io.h"
+#include "core/model/builtin_model.h"
+#include "core/model/wan_dit.h"
+#include "core/model/weight_init.h"
+#include "core/model/word_encoder.h"
+#include "core/pipeline/device.h"
+#include "core/pipeline/stopwatch.h"
+#include "core/training/adamw.h"
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+
+namespace fs = std::filesystem;
+
+namespace svgen {
+
+namespace {
+
+// Shipped weights are cut into shards of at most this size so they move easily between machines.
+constexpr uint64_t kShardBytes = 16ull << 20;
+// The v-loss divides by σ; below this the weight stops growing.
+constexpr double kMinSigma = 0.05;
+constexpr double kTrainShift = 3.0;
+
+uint64_t mix(uint64_t seed, uint64_t step) {
+  uint64_t z = seed * 0x9E3779B97F4A7C15ull + step + 0x632BE59BD9B4E019ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+BuiltinSpec specFor(const std::string& config) {
+  BuiltinSpec s = defaultBuiltinSpec();
+  if (config == "tiny") {
+    s.dit.dim = 32;
+    s.dit.ffnDim = 64;
+    s.dit.numHeads = 2;
+    s.dit.numLayers = 2;
+    s.dit.patch = {2, 4, 4};
+    s.dit.textDim = 32;
+    s.dit.freqDim = 32;
+    s.dit.textLen = 32;
+    s.text.dim = 32;
+    s.text.numLayers = 1;
+    s.text.numHeads = 2;
+    s.text.ffnDim = 64;
+    s.frames = 4;
+    s.width = 32;
+    s.height = 32;
+    s.steps = 4;
+    s.minSize = 16;
+  } else if (config != "builtin") {
+    throw InputError("unknown training config \"" + config + "\": use builtin or tiny");
+  }
+  return s;
+}
+
+void writeJson(const fs::path& path, const nlohmann::json& j) {
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << j.dump(2) << "\n";
+    if (!out) throw RuntimeFailure("cannot write " + tmp.string());
+  }
+  fs::rename(tmp, path);
+}
+
+TensorMap cpuCopy(const TensorMap& tensors, at::ScalarType dtype) {
+  TensorMap out;
+  for (const auto& [name, t] : tensors) out[name] = t.detach().to(at::kCPU, dtype).contiguous();
+  return out;
+}
+
+class Trainer {
+ public:
+  Trainer(const TrainOptions& o, TrainObserver& observer)
+      : o_(o),
+        observer_(observer),
+        spec_(specFor(o.config)),
+        device_(pickDevice(o.device)),
+        tokenizer_(spec_.vocabulary) {
+    if (o_.outDir.empty()) throw InputError("training needs an output folder");
+    if (o_.batch < 1) throw InputError("batch must be at least 1");
+    fs::create_directories(checkpointDir());
+    TensorMap init = initWanWeights(spec_.dit, o_.seed, /*zeroHead=*/true);
+    TensorMap text = initWordEncoderWeights(spec_.text, tokenizer_.size(), o_.seed + 1);
+    init.insert(text.begin(), text.end());
+    if (o_.resume) init = loadTensors((checkpointDir() / "model.safetensors").string());
+    for (auto& [name, t] : init)
+      params_[name] = t.to(device_, at::kFloat).detach().requires_grad_(true);
+    ema_ = o_.resume ? loadTensors((checkpointDir() / "ema.safetensors").string()) : init;
+    for (auto& [name, t] : ema_) t = t.to(device_, at::kFloat).detach().clone();
+    optimizer_ = std::make_unique<AdamW>(params_, AdamWOptions{o_.lr, 0.9, 0.99, 1e-8, 0.0});
+    if (o_.resume)
+      optimizer_->loadState(loadTensors((checkpointDir() / "optimizer.safetensors").string()));
+    dtype_ = (device_.is_cuda() && o_.bf16) ? at::kBFloat16 : at::kFloat;
+  }
+
+  TrainResult run() {
+    Stopwatch clock;
+    Stopwatch interval;
+    TrainResult result;
+    at::Tensor lossSum = at::zeros({}, at::TensorOptions().device(device_));
+    int64_t lossCount = 0, clips = 0;
+    std::ofstream log(fs::path(o_.outDir) / "train_log.csv",
+                      o_.resume ? std::ios::app : std::ios::trunc);
+    if (!o_.resume) log << "step,loss,lr,seconds,clips_per_second\n";
+    bool first = true;
+    while (optimizer_->stepCount() < o_.steps) {
+      if (observer_.isCancelled()) break;
+      if (o_.minutes > 0 && clock.seconds() > o_.minutes * 60) break;
+      const int64_t step = optimizer_->stepCount();
+      const double lr = learningRate(step, clock.seconds());
+      at::Tensor loss = trainStep(step);
+      optimizer_->step(lr);
+      updateEma(step);
+      lossSum += loss.detach();
+      ++lossCount;
+      clips += o_.batch;
+      const int64_t done = optimizer_->stepCount();
+      if (done % o_.logEvery == 0 || done == o_.steps) {
+        TrainProgress p;
+        p.step = done;
+        p.loss = lossSum.item<double>() / lossCount;
+        p.lr = lr;
+        p.seconds = clock.seconds();
+        p.clipsPerSecond = clips / std::max(1e-9, interval.seconds());
+        if (!std::isfinite(p.loss))
+          throw RuntimeFailure("training diverged: loss is " + std::to_string(p.loss));
+        if (first) result.firstLoss = p.loss;
+        first = false;
+        result.finalLoss = p.loss;
+        log << p.step << ',' << p.loss << ',' << p.lr << ',' << p.seconds << ',' << p.clipsPerSecond
+            << std::endl;
+        observer_.onLog(p);
+        lossSum.zero_();
+        lossCount = 0;
+        clips = 0;
+        interval.restart();
+      }
+      if (done % o_.checkpointEvery == 0) saveCheckpoint();
+    }
+    if (lossCount > 0) {
+      result.finalLoss = lossSum.item<double>() / lossCount;
+      if (first) result.firstLoss = result.finalLoss;
+    }
+    saveCheckpoint();
+    result.steps = optimizer_->stepCount();
+    result.seconds = clock.seconds();
+    result.modelDir = saveModel(result);
+    return result;
+  }
+
+ private:
+  fs::path checkpointDir() const { return fs::path(o_.outDir) / "checkpoint"; }
+
+  double learningRate(int64_t step, double seconds) const {
+    double lr = o_.lr * std::min(1.0, (step + 1.0) / std::max(1, o_.warmupSteps));
+    // Decay linearly to a tenth over the end of the run, by steps or by time.
+    double progress = static_cast<double>(step) / std::max<int64_t>(1, o_.steps);
+    if (o_.minutes > 0) progress = std::max(progress, seconds / (o_.minutes * 60));
+    if (o_.decayStart < 1.0 && progress > o_.decayStart) {
+      lr *= 1.0 - 0.9 * std::min(1.0, (progress - o_.decayStart) / (1.0 - o_.decayStart));
+    }
+    return lr;
+  }
+
+  at::Tensor trainStep(int64_t step) {
+    const uint64_t stepSeed = mix(o_.seed, static_cast<uint64_t>(step));
+    SceneSampler sampler(stepSeed, /*heldOut=*/false);
+    std::vector<SceneSpec> scenes;
+    at::Tensor ids = at::zeros({o_.batch, spec_.text.maxWords}, at::kLong);
+    at::Generator cpuGen = at::make_generator<at::CPUGeneratorImpl>(stepSeed);
+    at::Tensor dropout = at::empty({o_.batch}).uniform_(0, 1, cpuGen);
+    for (int b = 0; b < o_.batch; ++b) {
+      scenes.push_back(sampler.next());
+      if (dropout[b].item<float>() < o_.textDropout) continue;  // unconditional: no words
+      const auto words = tokenizer_.encode(sceneToPrompt(scenes.back()), spec_.text.maxWords);
+      for (size_t i = 0; i < words.size(); ++i) ids[b][static_cast<int64_t>(i)] = words[i];
+    }
+    at::Tensor x0 = renderScenes(scenes, spec_.frames, spec_.height, spec_.width, device_);
+
+    {
+      // Seeded per step, so a resumed run draws what an uninterrupted one would. The draws below
+      // take the generator's lock themselves.
+      at::Generator gen = at::globalContext().defaultGenerator(device_);
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      gen.set_current_seed(stepSeed);
+    }
+    at::Tensor u = at::rand({o_.batch}, at::TensorOptions().device(device_));
+    at::Tensor noise = at::randn_like(x0);
+    at::Tensor sigma = kTrainShift * u / (1 + (kTrainShift - 1) * u);
+    at::Tensor s = sigma.view({-1, 1, 1, 1, 1});
+    at::Tensor xt = (1 - s) * x0 + s * noise;
+
+    WordEncoder encoder(spec_.text, spec_.vocabulary, params_, device_);
+    WanDiT dit(spec_.dit, params_, device_, dtype_);
+    at::Tensor context = encoder.encodeIds(ids.to(device_));
+    at::Tensor pred = dit.forward(xt, sigma * 1000, context);
+    // x0 prediction, loss on the implied velocity: (x̂0 − x0)/σ, with σ floored.
+    at::Tensor weight = 1.0 / s.clamp_min(kMinSigma).pow(2);
+    at::Tensor loss = ((pred - x0).pow(2) * weight).mean();
+    for (auto& [name, p] : params_) {
+      if (p.grad().defined()) p.mutable_grad().zero_();
+    }
+    loss.backward();
+    clipGradients(1.0);
+    return loss;
+  }
+
+  void clipGradients(double maxNorm) {
+    at::NoGradGuard noGrad;
+    std::vector<at::Tensor> norms;
+    for (auto& [name, p] : params_) {
+      if (p.grad().defined()) norms.push_back(p.grad().pow(2).sum());
+    }
+    at::Tensor total = at::stack(norms).sum().sqrt();
+    at::Tensor scale = (maxNorm / (total + 1e-6)).clamp_max(1.0);
+    for (auto& [name, p] : params_) {
+      if (p.grad().defined()) p.mutable_grad().mul_(scale);
+    }
+  }
+
+  void updateEma(int64_t step) {
+    at::NoGradGuard noGrad;
+    const double decay = std::min(o_.emaDecay, (1.0 + step) / (10.0 + step));
+    for (auto& [name, e] : ema_) e.mul_(decay).add_(params_.at(name).detach(), 1.0 - decay);
+  }
+
+  void saveCheckpoint() {
+    saveTensors((checkpointDir() / "model.safetensors").string(), cpuCopy(params_, at::kFloat));
+    saveTensors((checkpointDir() / "ema.safetensors").string(), cpuCopy(ema_, at::kFloat));
+    saveTensors((checkpointDir() / "optimizer.safetensors").string(),
+                cpuCopy(optimizer_->state(), at::kFloat));
+    writeJson(checkpointDir() / "config.json", toJson(spec_));
+    writeJson(checkpointDir() / "trainer.json", {{"step", optimizer_->stepCount()},
+                                                 {"seed", o_.seed},
+                                                 {"config", o_.config},
+                                                 {"batch", o_.batch}});
+  }
+
+  std::string saveModel(const TrainResult& r) {
+    const fs::path dir = fs::path(o_.outDir) / "model";
+    fs::create_directories(dir);
+    for (const auto& entry : fs::directory_iterator(dir)) {
+      if (entry.path().extension() == ".safetensors" || entry.path().extension() == ".json")
+        fs::remove(entry.path());
+    }
+    BuiltinSpec spec = spec_;
+    spec.trained = true;
+    spec.label = "built-in shapes (trained " + std::to_string(r.steps) + " steps)";
+    spec.description = "Shape-video DiT in pixel space, " + std::to_string(spec.width) + "x" +
+                       std::to_string(spec.height) + ", trained by svgen train on rendered clips.";
+    // The EMA weights generate better clips than the raw ones; bf16 halves the download.
+    saveTensorsSharded(dir.string(), "model", cpuCopy(ema_, at::kBFloat16), kShardBytes,
+                       {{"format", "pt"}});
+    writeJson(dir / "config.json", toJson(spec));
+    return dir.string();
+  }
+
+  TrainOptions o_;
+  TrainObserver& observer_;
+  BuiltinSpec spec_;
+  at::Device device_;
+  WordTokenizer tokenizer_;
+  at::ScalarType dtype_ = at::kFloat;
+  TensorMap params_, ema_;
+  std::unique_ptr<AdamW> optimizer_;
+};
+
+}  // namespace
+
+TrainResult trainBuiltinModel(const TrainOptions& options, TrainObserver& observer) {
+  Trainer trainer(options, observer);
+  return trainer.run();
+}
+
+}  // namespace svgen

@@ -1,0 +1,55 @@
+// Trains the built-in model (word encoder + Wan DiT in pixel space) on rendered shape videos.
+// The same program runs a tiny configuration on a CPU in the tests and the real one on a GPU.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace svgen {
+
+struct TrainOptions {
+  std::string outDir;              // checkpoint/ and model/ are written here
+  std::string config = "builtin";  // "builtin" (shipped architecture) or "tiny" (tests)
+  bool resume = false;             // continue from outDir/checkpoint
+  std::string device = "auto";
+  int64_t steps = 1000000;  // stop after this many optimizer steps...
+  double minutes = 0;       // ...or after this much wall time (0: no limit)
+  int batch = 32;
+  double lr = 3e-4;
+  int warmupSteps = 500;
+  double decayStart = 0.75;  // share of the run after which the rate decays to a tenth
+                             // (1: no decay, for a run that another one resumes)
+  double emaDecay = 0.999;
+  double textDropout = 0.1;  // share of prompts replaced by "" (for guidance)
+  uint64_t seed = 1;
+  int logEvery = 50;
+  int checkpointEvery = 1000;
+  bool bf16 = true;  // bfloat16 matmuls on CUDA (CPU always float32)
+};
+
+struct TrainProgress {
+  int64_t step = 0;
+  double loss = 0;  // mean over the steps since the last report
+  double lr = 0;
+  double seconds = 0;  // wall time of this run
+  double clipsPerSecond = 0;
+};
+
+class TrainObserver {
+ public:
+  virtual ~TrainObserver() = default;
+  virtual void onLog(const TrainProgress& progress) {}
+  virtual bool isCancelled() { return false; }
+};
+
+struct TrainResult {
+  int64_t steps = 0;
+  double firstLoss = 0;  // mean of the first report
+  double finalLoss = 0;  // mean of the last report
+  double seconds = 0;
+  std::string modelDir;  // a model folder "svgen generate --model" reads
+};
+
+// Trains, checkpointing every checkpointEvery steps and at the end (also when cancelled).
+TrainResult trainBuiltinModel(const TrainOptions& options, TrainObserver& observer);
+
+}  // namespace svgen
