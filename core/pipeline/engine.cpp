@@ -11,6 +11,7 @@
 #include "core/sampling/sampler.h"
 
 #include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <c10/util/Exception.h>
@@ -123,7 +124,7 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     const bool cfg = r.guidance != 1.0;
     at::Tensor context;
     {
-      at::NoGradGuard noGrad;
+      c10::NoGradGuard noGrad;
       std::vector<std::string> prompts = {r.prompt};
       if (cfg) prompts.push_back(r.negativePrompt);
       context = model.encodeText(prompts);
@@ -133,7 +134,7 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
 
     observer.onStage("denoise");
     stage.restart();
-    at::NoGradGuard noGrad;
+    c10::NoGradGuard noGrad;
     const std::vector<int64_t> shape = model.latentShape(r.frames, r.height, r.width);
     at::Tensor x = initialNoise(r, shape).to(device);
     auto sampler = makeSampler(r.sampler, r.steps, r.shift);

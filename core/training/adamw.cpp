@@ -3,6 +3,7 @@
 #include "core/common/error.h"
 
 #include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
 
 #include <cmath>
 
@@ -16,7 +17,7 @@ AdamW::AdamW(TensorMap& params, AdamWOptions options) : params_(params), options
 }
 
 void AdamW::step(double lr) {
-  at::NoGradGuard noGrad;
+  c10::NoGradGuard noGrad;
   ++step_;
   const double bc1 = 1.0 - std::pow(options_.beta1, static_cast<double>(step_));
   const double bc2 = 1.0 - std::pow(options_.beta2, static_cast<double>(step_));

@@ -13,6 +13,7 @@
 #include "core/training/adamw.h"
 
 #include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <cmath>
@@ -219,7 +220,7 @@ class Trainer {
   }
 
   void clipGradients(double maxNorm) {
-    at::NoGradGuard noGrad;
+    c10::NoGradGuard noGrad;
     std::vector<at::Tensor> norms;
     for (auto& [name, p] : params_) {
       if (p.grad().defined()) norms.push_back(p.grad().pow(2).sum());
@@ -232,7 +233,7 @@ class Trainer {
   }
 
   void updateEma(int64_t step) {
-    at::NoGradGuard noGrad;
+    c10::NoGradGuard noGrad;
     const double decay = std::min(o_.emaDecay, (1.0 + step) / (10.0 + step));
     for (auto& [name, e] : ema_) e.mul_(decay).add_(params_.at(name).detach(), 1.0 - decay);
   }

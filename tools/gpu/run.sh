@@ -20,7 +20,7 @@ cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DSVGEN_GUI=OFF -DSV
   || { cp /tmp/configure.log "$OUT/"; tail -40 /tmp/configure.log; exit 1; }
 log "build"
 start=$(date +%s)
-cmake --build build-gpu -j "$jobs" >/tmp/build.log 2>&1 \
+cmake --build build-gpu -j "$jobs" -- -k 0 >/tmp/build.log 2>&1 \
   || { cp /tmp/build.log "$OUT/"; grep -E "error|Error" /tmp/build.log | head -40; exit 1; }
 log "built in $(( $(date +%s) - start )) s"
 svgen=build-gpu/bin/svgen
