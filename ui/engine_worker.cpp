@@ -1,0 +1,68 @@
+#include "ui/engine_worker.h"
+
+#include "core/common/error.h"
+#include "core/pipeline/engine.h"
+#include "ui/video_images.h"
+
+#include <new>
+
+namespace svgen::ui {
+
+class EngineWorker::Observer : public GenerationObserver {
+ public:
+  explicit Observer(EngineWorker& worker) : worker_(worker) {}
+
+  void onStage(const std::string& stage) override {
+    emit worker_.stageChanged(QString::fromStdString(stage));
+  }
+  void onProgress(const Progress& p) override {
+    emit worker_.progress(p.step, p.totalSteps, p.elapsedSeconds, p.etaSeconds);
+  }
+  void onPreview(int step, const Video& preview) override {
+    emit worker_.preview(step, representativeFrame(preview));
+  }
+  bool isCancelled() override { return worker_.cancelRequested(); }
+
+ private:
+  EngineWorker& worker_;
+};
+
+EngineWorker::EngineWorker(QObject* parent) : QObject(parent) {
+  registerRunTypes();
+}
+
+EngineWorker::~EngineWorker() = default;
+
+void EngineWorker::generate(const GenerationRequest& request) {
+  if (cancelRequested()) {
+    emit cancelled();
+    return;
+  }
+  try {
+    if (!engine_) engine_ = std::make_unique<Engine>();
+    Observer observer(*this);
+    auto result = std::make_shared<GenerationResult>(engine_->generate(request, observer));
+    RunOutcome outcome;
+    outcome.frames = clipImages(result->video);
+    outcome.result = std::move(result);
+    emit finished(outcome);
+  } catch (const Cancelled&) {
+    emit cancelled();
+  } catch (const InputError& e) {
+    emit failed(tr("The settings need a change"), QString::fromStdString(e.what()),
+                FailureKind::Input);
+  } catch (const RuntimeFailure& e) {
+    emit failed(tr("The run could not finish"), QString::fromStdString(e.what()),
+                FailureKind::Runtime);
+  } catch (const std::bad_alloc&) {
+    emit failed(tr("The run could not finish"), tr("out of memory"), FailureKind::Runtime);
+  } catch (const std::exception& e) {
+    emit failed(tr("The run could not finish"), QString::fromStdString(e.what()),
+                FailureKind::Runtime);
+  } catch (...) {
+    emit failed(tr("The run could not finish"), tr("an unknown error stopped the run"),
+                FailureKind::Runtime);
+  }
+}
+
+}  // namespace svgen::ui

@@ -1,0 +1,453 @@
+#include "ui/main_window.h"
+
+#include "core/common/error.h"
+#include "core/io/video_reader.h"
+#include "core/pipeline/request_json.h"
+#include "ui/error_dialog.h"
+#include "ui/model_label.h"
+#include "ui/player_widget.h"
+#include "ui/prompt_panel.h"
+#include "ui/run_panel.h"
+#include "ui/shortcuts_dialog.h"
+#include "ui/studio_controller.h"
+#include "ui/studio_settings.h"
+#include "ui/time_format.h"
+#include "ui/video_exporter.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QScrollArea>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QStyle>
+
+namespace svgen::ui {
+
+namespace {
+
+// Bump when docks are renamed or removed, so an old saved layout is ignored, not misapplied.
+constexpr int kLayoutVersion = 1;
+constexpr int kStatusMessageMs = 8000;
+
+bool isClipFile(const QString& path) {
+  const QString suffix = QFileInfo(path).suffix().toLower();
+  return QStringList{"mp4", "mov", "m4v", "y4m", "png"}.contains(suffix);
+}
+
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent),
+      controller_(new StudioController(this)),
+      exporter_(new VideoExporter(this)),
+      player_(new PlayerWidget(this)),
+      prompt_(new PromptPanel(this)),
+      run_(new RunPanel(this)) {
+  setObjectName("mainWindow");
+  setWindowTitle(tr("Sparse VideoGen Studio"));
+  setAcceptDrops(true);
+  setDockOptions(AnimatedDocks | AllowTabbedDocks | AllowNestedDocks);
+  setCentralWidget(player_);
+
+  buildActions();
+  buildDocks();
+  buildMenus();
+  buildStatusBar();
+  connectController();
+
+  prompt_->setDevices(controller_->devices());
+  setModel("builtin");
+  resize(1280, 800);
+  defaultState_ = saveState(kLayoutVersion);
+  restoreSettings();
+  updateActions();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildActions() {
+  exportAction_ = new QAction(
+      VideoExporter::mp4Available() ? tr("&Export MP4…") : tr("&Export video (Y4M)…"), this);
+  exportAction_->setObjectName("exportAction");
+  exportAction_->setShortcut(tr("Ctrl+E"));
+  connect(exportAction_, &QAction::triggered, this, &MainWindow::exportWithDialog);
+
+  loadSettingsAction_ = new QAction(tr("&Load settings from clip…"), this);
+  loadSettingsAction_->setObjectName("loadSettingsAction");
+  loadSettingsAction_->setShortcut(QKeySequence::Open);
+  loadSettingsAction_->setToolTip(
+      tr("Restore the settings a clip was made with (or drop it here)"));
+  connect(loadSettingsAction_, &QAction::triggered, this, &MainWindow::loadSettingsWithDialog);
+
+  quitAction_ = new QAction(tr("&Quit"), this);
+  quitAction_->setObjectName("quitAction");
+  quitAction_->setShortcut(QKeySequence::Quit);
+  quitAction_->setMenuRole(QAction::QuitRole);
+  connect(quitAction_, &QAction::triggered, this, &QWidget::close);
+
+  generateAction_ = new QAction(style()->standardIcon(QStyle::SP_MediaPlay), tr("&Generate"), this);
+  generateAction_->setObjectName("generateAction");
+  generateAction_->setShortcuts(
+      {QKeySequence(Qt::CTRL | Qt::Key_Return), QKeySequence(Qt::CTRL | Qt::Key_Enter)});
+  connect(generateAction_, &QAction::triggered, this, &MainWindow::generate);
+
+  cancelAction_ = new QAction(style()->standardIcon(QStyle::SP_MediaStop), tr("&Cancel"), this);
+  cancelAction_->setObjectName("cancelAction");
+  cancelAction_->setShortcut(Qt::Key_Escape);
+  connect(cancelAction_, &QAction::triggered, this, &MainWindow::cancel);
+
+  resetLayoutAction_ = new QAction(tr("&Reset layout"), this);
+  resetLayoutAction_->setObjectName("resetLayoutAction");
+  connect(resetLayoutAction_, &QAction::triggered, this, &MainWindow::resetLayout);
+
+  shortcutsAction_ = new QAction(tr("&Keyboard shortcuts"), this);
+  shortcutsAction_->setObjectName("shortcutsAction");
+  shortcutsAction_->setShortcut(QKeySequence::HelpContents);
+  connect(shortcutsAction_, &QAction::triggered, this, &MainWindow::showShortcuts);
+
+  aboutAction_ = new QAction(tr("&About Sparse VideoGen Studio"), this);
+  aboutAction_->setObjectName("aboutAction");
+  aboutAction_->setMenuRole(QAction::AboutRole);
+  connect(aboutAction_, &QAction::triggered, this, &MainWindow::showAbout);
+}
+
+void MainWindow::buildMenus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  file->addAction(exportAction_);
+  file->addAction(loadSettingsAction_);
+  file->addSeparator();
+  file->addAction(quitAction_);
+
+  QMenu* runMenu = menuBar()->addMenu(tr("&Run"));
+  runMenu->addAction(generateAction_);
+  runMenu->addAction(cancelAction_);
+
+  QMenu* playback = menuBar()->addMenu(tr("&Playback"));
+  playback->addAction(player_->playAction());
+  playback->addAction(player_->previousAction());
+  playback->addAction(player_->nextAction());
+
+  viewMenu_ = menuBar()->addMenu(tr("&View"));
+  for (QDockWidget* dock : {promptDock_, runDock_}) viewMenu_->addAction(dock->toggleViewAction());
+  viewMenu_->addSeparator();
+  viewMenu_->addAction(resetLayoutAction_);
+
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(shortcutsAction_);
+  help->addAction(aboutAction_);
+}
+
+QDockWidget* MainWindow::addPanelDock(QWidget* panel, const QString& title,
+                                      const QString& objectName, Qt::DockWidgetArea area) {
+  auto* dock = new QDockWidget(title, this);
+  // saveState()/restoreState() find docks by objectName: it must be unique and never change.
+  dock->setObjectName(objectName);
+  auto* scroll = new QScrollArea(dock);
+  scroll->setWidget(panel);
+  scroll->setWidgetResizable(true);
+  scroll->setFrameShape(QFrame::NoFrame);
+  dock->setWidget(scroll);
+  addDockWidget(area, dock);
+  return dock;
+}
+
+void MainWindow::buildDocks() {
+  prompt_->setObjectName("promptPanel");
+  run_->setObjectName("runPanel");
+  // Dock titles show '&' as it is; menu entries need it doubled.
+  promptDock_ =
+      addPanelDock(prompt_, tr("Prompt & settings"), "promptDock", Qt::LeftDockWidgetArea);
+  runDock_ = addPanelDock(run_, tr("Run"), "runDock", Qt::RightDockWidgetArea);
+  promptDock_->toggleViewAction()->setText(tr("Prompt && settings panel"));
+  runDock_->toggleViewAction()->setText(tr("Run panel"));
+  resizeDocks({promptDock_, runDock_}, {360, 300}, Qt::Horizontal);
+}
+
+void MainWindow::buildStatusBar() {
+  modelStatus_ = new QLabel(this);
+  modelStatus_->setObjectName("modelStatus");
+  deviceStatus_ = new QLabel(this);
+  deviceStatus_->setObjectName("deviceStatus");
+  statusBar()->addPermanentWidget(modelStatus_);
+  statusBar()->addPermanentWidget(deviceStatus_);
+  updateDeviceStatus(prompt_->deviceDescription());
+  connect(prompt_, &PromptPanel::deviceChanged, this,
+          [this] { updateDeviceStatus(prompt_->deviceDescription()); });
+}
+
+void MainWindow::connectController() {
+  connect(controller_, &StudioController::runningChanged, this, &MainWindow::onRunningChanged);
+  connect(controller_, &StudioController::stageChanged, run_, &RunPanel::showStage);
+  connect(controller_, &StudioController::progress, run_, &RunPanel::showProgress);
+  connect(controller_, &StudioController::preview, run_, &RunPanel::showPreview);
+  connect(controller_, &StudioController::finished, this, &MainWindow::onFinished);
+  connect(controller_, &StudioController::failed, this, &MainWindow::onFailed);
+  connect(controller_, &StudioController::cancelled, this, &MainWindow::onCancelled);
+  connect(run_, &RunPanel::generateClicked, this, &MainWindow::generate);
+  connect(run_, &RunPanel::cancelClicked, this, &MainWindow::cancel);
+  connect(exporter_, &VideoExporter::finished, this, &MainWindow::onExportFinished);
+}
+
+bool MainWindow::setModel(const std::string& model) {
+  try {
+    const ModelInfo info = controller_->describeModel(model);
+    prompt_->setModelInfo(info);
+    modelStatus_->setText(tr("Model: %1").arg(modelLabel(info)));
+    modelStatus_->setToolTip(QString::fromStdString(info.description));
+    return true;
+  } catch (const std::exception& e) {
+    showError(tr("The model could not be opened"), QString::fromStdString(e.what()),
+              FailureKind::Input);
+    return false;
+  }
+}
+
+ErrorDialog* MainWindow::errorDialog() const {
+  return errorDialog_;
+}
+
+bool MainWindow::isExporting() const {
+  return exporter_->isBusy();
+}
+
+void MainWindow::saveSettings() const {
+  auto settings = openStudioSettings();
+  settings->setValue(keys::kGeometry, saveGeometry());
+  settings->setValue(keys::kState, saveState(kLayoutVersion));
+  settings->setValue(keys::kRequest, QString::fromStdString(requestToJson(prompt_->request())));
+  settings->setValue(keys::kSeedLocked, prompt_->seedLocked());
+  settings->setValue(keys::kLoop, player_->loops());
+}
+
+void MainWindow::restoreSettings() {
+  auto settings = openStudioSettings();
+  if (settings->contains(keys::kGeometry))
+    restoreGeometry(settings->value(keys::kGeometry).toByteArray());
+  if (settings->contains(keys::kState))
+    restoreState(settings->value(keys::kState).toByteArray(), kLayoutVersion);
+  prompt_->setSeedLocked(settings->value(keys::kSeedLocked, true).toBool());
+  player_->setLoop(settings->value(keys::kLoop, true).toBool());
+  const QString json = settings->value(keys::kRequest).toString();
+  if (json.isEmpty()) return;
+  try {
+    const GenerationRequest request = requestFromJson(json.toStdString());
+    if (request.model != prompt_->modelInfo().id && !setModel(request.model)) return;
+    prompt_->setRequest(request);
+  } catch (const std::exception&) {
+    // Settings from another version that no longer parse: start from the model's defaults.
+  }
+}
+
+bool MainWindow::loadSettingsFromClip(const QString& path) {
+  try {
+    const std::string json = readVideoMetadata(path.toStdString());
+    if (json.empty()) {
+      statusBar()->showMessage(tr("%1 holds no settings").arg(QFileInfo(path).fileName()),
+                               kStatusMessageMs);
+      return false;
+    }
+    const GenerationRequest request = requestFromJson(json);
+    if (request.model != prompt_->modelInfo().id && !setModel(request.model)) return false;
+    prompt_->setRequest(request);
+    prompt_->setSeedLocked(true);  // the point of restoring is to get the same clip again
+    statusBar()->showMessage(tr("Settings restored from %1").arg(QFileInfo(path).fileName()),
+                             kStatusMessageMs);
+    return true;
+  } catch (const std::exception& e) {
+    showError(tr("No settings could be read"), QString::fromStdString(e.what()),
+              FailureKind::Input);
+    return false;
+  }
+}
+
+void MainWindow::generate() {
+  if (controller_->isRunning()) return;
+  if (!prompt_->seedLocked()) prompt_->randomiseSeed();
+  const GenerationRequest request = prompt_->request();
+  if (controller_->start(request)) saveSettings();
+}
+
+void MainWindow::cancel() {
+  if (!controller_->isRunning()) return;
+  controller_->cancel();
+  run_->showOutcome(tr("Stopping…"), false);
+}
+
+void MainWindow::exportTo(const QString& path) {
+  if (!lastResult_) {
+    emit exportFinished(false, path, tr("There is no clip to export yet."));
+    return;
+  }
+  if (!exporter_->start(lastResult_, path)) {
+    emit exportFinished(false, path, tr("Another export is still running."));
+    return;
+  }
+  statusBar()->showMessage(tr("Exporting %1…").arg(QFileInfo(path).fileName()));
+  updateActions();
+}
+
+void MainWindow::exportWithDialog() {
+  if (!lastResult_ || exporter_->isBusy()) return;
+  auto settings = openStudioSettings();
+  QString folder = settings->value(keys::kExportDir).toString();
+  if (folder.isEmpty() || !QDir(folder).exists())
+    folder = QStandardPaths::writableLocation(QStandardPaths::MoviesLocation);
+  const bool mp4 = VideoExporter::mp4Available();
+  const QString suffix = mp4 ? "mp4" : "y4m";
+  const QString name = QString("svgen-%1.%2").arg(lastResult_->request.seed).arg(suffix);
+  QStringList filters;
+  if (mp4) filters << tr("MP4 video (*.mp4)");
+  filters << tr("Y4M uncompressed video (*.y4m)");
+  QString selected = filters.first();
+  QString path =
+      QFileDialog::getSaveFileName(this, exportAction_->text().remove('&'),
+                                   QDir(folder).filePath(name), filters.join(";;"), &selected);
+  if (path.isEmpty()) return;
+  if (QFileInfo(path).suffix().isEmpty()) path += selected.contains("mp4") ? ".mp4" : ".y4m";
+  settings->setValue(keys::kExportDir, QFileInfo(path).absolutePath());
+  exportTo(path);
+}
+
+void MainWindow::loadSettingsWithDialog() {
+  const QString path =
+      QFileDialog::getOpenFileName(this, tr("Load settings from clip"), QString(),
+                                   tr("Clips made by svgen (*.mp4 *.mov *.m4v *.y4m *.png)"));
+  if (!path.isEmpty()) loadSettingsFromClip(path);
+}
+
+void MainWindow::resetLayout() {
+  restoreState(defaultState_, kLayoutVersion);
+}
+
+void MainWindow::showShortcuts() {
+  QList<QAction*> actions = {
+      generateAction_,           cancelAction_,         player_->playAction(),
+      player_->previousAction(), player_->nextAction(), exportAction_,
+      loadSettingsAction_,       shortcutsAction_,      quitAction_};
+  ShortcutsDialog dialog(actions, this);
+  dialog.exec();
+}
+
+void MainWindow::showAbout() {
+  QMessageBox::about(
+      this, tr("About Sparse VideoGen Studio"),
+      tr("<h3>Sparse VideoGen Studio %1</h3>"
+         "<p>Generate short videos with a Wan 2.1 video diffusion transformer, accelerated by "
+         "training-free sparse attention (SVG, SVG2, SVOO), and look inside the attention.</p>"
+         "<p>Runs the built-in model on any machine; Wan 2.1 checkpoints on CUDA.</p>")
+          .arg(QStringLiteral(SVGEN_VERSION)));
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  if (controller_->isRunning()) {
+    const auto answer = QMessageBox::question(this, tr("A run is in progress"),
+                                              tr("Stop the running generation and quit?"),
+                                              QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
+    if (answer != QMessageBox::Yes) {
+      event->ignore();
+      return;
+    }
+    controller_->cancel();
+  }
+  saveSettings();
+  QMainWindow::closeEvent(event);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  const QList<QUrl> urls = event->mimeData()->urls();
+  if (urls.size() == 1 && urls.first().isLocalFile() && isClipFile(urls.first().toLocalFile()))
+    event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+  const QList<QUrl> urls = event->mimeData()->urls();
+  if (urls.isEmpty()) return;
+  event->acceptProposedAction();
+  loadSettingsFromClip(urls.first().toLocalFile());
+}
+
+void MainWindow::onRunningChanged(bool running) {
+  run_->setRunning(running);
+  if (running) statusBar()->showMessage(tr("Generating…"));
+  updateActions();
+}
+
+void MainWindow::onFinished(const RunOutcome& outcome) {
+  lastResult_ = outcome.result;
+  const GenerationResult& r = *outcome.result;
+  player_->setClip(outcome.frames, r.video.fps);
+  player_->play();
+  run_->showOutcome(tr("Done in %1").arg(formatDuration(r.totalSeconds)), true);
+  run_->showTimings(r.timings, r.attentionSeconds);
+  statusBar()->showMessage(tr("%1 frames of %2×%3 in %4 s, %5 s of it in attention")
+                               .arg(r.video.frames)
+                               .arg(r.video.width)
+                               .arg(r.video.height)
+                               .arg(r.totalSeconds, 0, 'f', 1)
+                               .arg(r.attentionSeconds, 0, 'f', 1),
+                           kStatusMessageMs * 2);
+  if (!r.modelLabel.empty()) {
+    ModelInfo info = prompt_->modelInfo();
+    info.label = r.modelLabel;
+    modelStatus_->setText(tr("Model: %1").arg(modelLabel(info)));
+  }
+  if (!r.device.empty()) updateDeviceStatus(QString::fromStdString(r.device));
+  updateActions();
+}
+
+void MainWindow::onFailed(const QString& title, const QString& message, FailureKind kind) {
+  run_->showOutcome(tr("Failed"), false);
+  // The dialog has the whole message; the status bar line only has to say which run failed.
+  constexpr int kStatusLength = 90;
+  const QString brief =
+      message.size() > kStatusLength ? message.left(kStatusLength) + QStringLiteral("…") : message;
+  statusBar()->showMessage(tr("The run failed: %1").arg(brief), kStatusMessageMs);
+  showError(title, message, kind);
+}
+
+void MainWindow::onCancelled() {
+  run_->showOutcome(tr("Cancelled"), false);
+  statusBar()->showMessage(tr("Run cancelled"), kStatusMessageMs);
+}
+
+void MainWindow::onExportFinished(bool ok, const QString& path, const QString& message) {
+  if (ok) {
+    statusBar()->showMessage(tr("Exported %1").arg(QDir::toNativeSeparators(path)),
+                             kStatusMessageMs * 2);
+  } else {
+    statusBar()->clearMessage();
+    showError(tr("The export failed"), message, FailureKind::Runtime);
+  }
+  updateActions();
+  emit exportFinished(ok, path, message);
+}
+
+void MainWindow::showError(const QString& title, const QString& message, FailureKind kind) {
+  if (errorDialog_) errorDialog_->close();
+  errorDialog_ = new ErrorDialog(title, message, kind, this);
+  errorDialog_->open();
+}
+
+void MainWindow::updateActions() {
+  const bool running = controller_->isRunning();
+  generateAction_->setEnabled(!running);
+  cancelAction_->setEnabled(running);
+  exportAction_->setEnabled(lastResult_ != nullptr && !exporter_->isBusy());
+}
+
+void MainWindow::updateDeviceStatus(const QString& device) {
+  deviceStatus_->setText(tr("Device: %1").arg(device));
+}
+
+}  // namespace svgen::ui

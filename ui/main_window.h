@@ -1,0 +1,113 @@
+// The studio window: the player in the middle, panels in docks around it, menus and the status
+// bar. It wires panels to the StudioController and owns nothing that computes.
+#pragma once
+#include "core/pipeline/generation.h"
+#include "ui/run_types.h"
+
+#include <QByteArray>
+#include <QMainWindow>
+#include <QPointer>
+
+#include <memory>
+#include <string>
+
+class QAction;
+class QDockWidget;
+class QLabel;
+
+namespace svgen::ui {
+
+class ErrorDialog;
+class PlayerWidget;
+class PromptPanel;
+class RunPanel;
+class StudioController;
+class VideoExporter;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+ public:
+  explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  StudioController* controller() const { return controller_; }
+  PromptPanel* promptPanel() const { return prompt_; }
+  RunPanel* runPanel() const { return run_; }
+  PlayerWidget* player() const { return player_; }
+  std::shared_ptr<const GenerationResult> lastResult() const { return lastResult_; }
+  // The error dialog on screen now, if any.
+  ErrorDialog* errorDialog() const;
+  bool isExporting() const;
+
+  // Describes the model and fits the settings panel to it; false (with a dialog) if it fails.
+  bool setModel(const std::string& model);
+
+  // Window geometry, dock layout and the last settings, in openStudioSettings().
+  void saveSettings() const;
+  void restoreSettings();
+  // Restores the settings embedded in an exported clip (MP4, Y4M sidecar, PNG).
+  bool loadSettingsFromClip(const QString& path);
+
+ public slots:
+  void generate();
+  void cancel();
+  // The Export action without its file dialog: exportFinished() follows.
+  void exportTo(const QString& path);
+  void exportWithDialog();
+  void loadSettingsWithDialog();
+  void resetLayout();
+  void showShortcuts();
+  void showAbout();
+
+ signals:
+  void exportFinished(bool ok, const QString& path, const QString& message);
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+
+ private:
+  void buildActions();
+  void buildMenus();
+  void buildDocks();
+  void buildStatusBar();
+  void connectController();
+  QDockWidget* addPanelDock(QWidget* panel, const QString& title, const QString& objectName,
+                            Qt::DockWidgetArea area);
+
+  void onRunningChanged(bool running);
+  void onFinished(const RunOutcome& outcome);
+  void onFailed(const QString& title, const QString& message, FailureKind kind);
+  void onCancelled();
+  void onExportFinished(bool ok, const QString& path, const QString& message);
+  void showError(const QString& title, const QString& message, FailureKind kind);
+  void updateActions();
+  void updateDeviceStatus(const QString& device);
+
+  StudioController* controller_;
+  VideoExporter* exporter_;
+  PlayerWidget* player_;
+  PromptPanel* prompt_;
+  RunPanel* run_;
+  QDockWidget* promptDock_ = nullptr;
+  QDockWidget* runDock_ = nullptr;
+  QLabel* modelStatus_ = nullptr;
+  QLabel* deviceStatus_ = nullptr;
+  QMenu* viewMenu_ = nullptr;
+
+  QAction* exportAction_ = nullptr;
+  QAction* loadSettingsAction_ = nullptr;
+  QAction* quitAction_ = nullptr;
+  QAction* generateAction_ = nullptr;
+  QAction* cancelAction_ = nullptr;
+  QAction* resetLayoutAction_ = nullptr;
+  QAction* shortcutsAction_ = nullptr;
+  QAction* aboutAction_ = nullptr;
+
+  QPointer<ErrorDialog> errorDialog_;
+  std::shared_ptr<const GenerationResult> lastResult_;
+  QByteArray defaultState_;  // the layout as built, for View → Reset layout
+};
+
+}  // namespace svgen::ui

@@ -1,0 +1,305 @@
+#include "ui/prompt_panel.h"
+
+#include "ui/model_label.h"
+#include "ui/stepped_spin_box.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QRandomGenerator>
+#include <QRegularExpression>
+#include <QRegularExpressionValidator>
+#include <QSet>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+namespace svgen::ui {
+
+namespace {
+
+// Used until a model has been described, so the panel is never without limits.
+constexpr int kFallbackMaxSize = 4096;
+constexpr int kFallbackMaxFrames = 1024;
+constexpr int kMaxSteps = 200;
+
+QString fromStd(const std::string& s) {
+  return QString::fromStdString(s);
+}
+
+}  // namespace
+
+PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
+  buildLayout();
+  setModelInfo(ModelInfo{});
+  setDevices({});
+}
+
+void PromptPanel::buildLayout() {
+  modelLabel_ = new QLabel(this);
+  modelLabel_->setWordWrap(true);
+
+  prompt_ = new QPlainTextEdit(this);
+  prompt_->setObjectName("prompt");
+  prompt_->setPlaceholderText(tr("a red circle moving right on a blue background"));
+  prompt_->setTabChangesFocus(true);
+  prompt_->setMaximumHeight(prompt_->fontMetrics().lineSpacing() * 5);
+  wordHint_ = new QLabel(this);
+  wordHint_->setWordWrap(true);
+  wordHint_->setTextFormat(Qt::RichText);
+
+  negative_ = new QLineEdit(this);
+  negative_->setObjectName("negativePrompt");
+  negative_->setPlaceholderText(tr("what to avoid (optional)"));
+
+  frames_ = new SteppedSpinBox(this);
+  frames_->setObjectName("frames");
+  duration_ = new QLabel(this);
+  width_ = new SteppedSpinBox(this);
+  width_->setObjectName("width");
+  height_ = new SteppedSpinBox(this);
+  height_->setObjectName("height");
+
+  steps_ = new QSpinBox(this);
+  steps_->setObjectName("steps");
+  steps_->setRange(1, kMaxSteps);
+  steps_->setToolTip(tr("Denoising steps: more steps, finer detail, longer runs"));
+
+  guidance_ = new QDoubleSpinBox(this);
+  guidance_->setObjectName("guidance");
+  guidance_->setRange(0, 30);
+  guidance_->setSingleStep(0.5);
+  guidance_->setDecimals(2);
+  guidance_->setToolTip(tr("Classifier-free guidance: how strongly the clip follows the prompt"));
+
+  shift_ = new QDoubleSpinBox(this);
+  shift_->setObjectName("shift");
+  shift_->setRange(0, 30);
+  shift_->setSingleStep(0.5);
+  shift_->setDecimals(2);
+  shift_->setToolTip(tr("Flow-matching schedule shift: higher spends more steps on coarse shape"));
+
+  seed_ = new QLineEdit(this);
+  seed_->setObjectName("seed");
+  seed_->setValidator(
+      new QRegularExpressionValidator(QRegularExpression(QStringLiteral("\\d{1,19}")), seed_));
+  auto* dice = new QToolButton(this);
+  dice->setText(tr("Random"));
+  dice->setToolTip(tr("Draw a new seed"));
+  seedLock_ = new QCheckBox(tr("Lock"), this);
+  seedLock_->setObjectName("seedLock");
+  seedLock_->setToolTip(
+      tr("Locked: every run uses this seed. Unlocked: each run draws a new one."));
+  seedLock_->setChecked(true);
+
+  sampler_ = new QComboBox(this);
+  sampler_->setObjectName("sampler");
+  sampler_->addItem(tr("UniPC (fewer steps)"), "unipc");
+  sampler_->addItem(tr("Euler"), "euler");
+
+  device_ = new QComboBox(this);
+  device_->setObjectName("device");
+
+  auto* defaults = new QPushButton(tr("Reset to model defaults"), this);
+
+  auto* form = new QFormLayout;
+  form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+  form->addRow(tr("Model"), modelLabel_);
+  form->addRow(tr("Prompt"), prompt_);
+  form->addRow(QString(), wordHint_);
+  form->addRow(tr("Negative"), negative_);
+  auto* framesRow = new QHBoxLayout;
+  framesRow->addWidget(frames_, 1);
+  framesRow->addWidget(duration_);
+  form->addRow(tr("Frames"), framesRow);
+  auto* sizeRow = new QHBoxLayout;
+  sizeRow->addWidget(width_, 1);
+  sizeRow->addWidget(new QLabel(QStringLiteral("×"), this));
+  sizeRow->addWidget(height_, 1);
+  form->addRow(tr("Size"), sizeRow);
+  form->addRow(tr("Steps"), steps_);
+  form->addRow(tr("Guidance"), guidance_);
+  form->addRow(tr("Shift"), shift_);
+  auto* seedRow = new QHBoxLayout;
+  seedRow->addWidget(seed_, 1);
+  seedRow->addWidget(dice);
+  seedRow->addWidget(seedLock_);
+  form->addRow(tr("Seed"), seedRow);
+  form->addRow(tr("Sampler"), sampler_);
+  form->addRow(tr("Device"), device_);
+
+  auto* column = new QVBoxLayout(this);
+  column->addLayout(form);
+  column->addWidget(defaults, 0, Qt::AlignRight);
+  column->addStretch(1);
+
+  connect(dice, &QToolButton::clicked, this, &PromptPanel::randomiseSeed);
+  connect(defaults, &QPushButton::clicked, this, &PromptPanel::resetToDefaults);
+  connect(prompt_, &QPlainTextEdit::textChanged, this, [this] {
+    updateHints();
+    emit edited();
+  });
+  connect(frames_, &QSpinBox::valueChanged, this, [this] {
+    updateHints();
+    emit edited();
+  });
+  connect(device_, &QComboBox::currentIndexChanged, this, [this] {
+    emit deviceChanged();
+    emit edited();
+  });
+  for (QSpinBox* box : {static_cast<QSpinBox*>(width_), static_cast<QSpinBox*>(height_), steps_})
+    connect(box, &QSpinBox::valueChanged, this, &PromptPanel::edited);
+  for (QDoubleSpinBox* box : {guidance_, shift_})
+    connect(box, &QDoubleSpinBox::valueChanged, this, &PromptPanel::edited);
+  connect(negative_, &QLineEdit::textEdited, this, &PromptPanel::edited);
+  connect(seed_, &QLineEdit::textChanged, this, &PromptPanel::edited);
+  connect(sampler_, &QComboBox::currentIndexChanged, this, &PromptPanel::edited);
+}
+
+void PromptPanel::setModelInfo(const ModelInfo& info) {
+  info_ = info;
+  base_.model = info.id.empty() ? base_.model : info.id;
+
+  modelLabel_->setText(modelLabel(info));
+  modelLabel_->setToolTip(fromStd(info.description));
+
+  const int maxFrames = info.maxFrames > 0 ? info.maxFrames : kFallbackMaxFrames;
+  const int firstFrames = info.frameOffset > 0 ? info.frameOffset : info.frameMultiple;
+  frames_->setGrid(info.frameMultiple, info.frameOffset, std::max(1, firstFrames), maxFrames);
+  const int minSize = std::max(info.minSize, info.sizeMultiple);
+  const int maxSize = info.maxSize > 0 ? info.maxSize : kFallbackMaxSize;
+  width_->setGrid(info.sizeMultiple, 0, minSize, maxSize);
+  height_->setGrid(info.sizeMultiple, 0, minSize, maxSize);
+  for (SteppedSpinBox* box : {width_, height_})
+    box->setToolTip(tr("Pixels, a multiple of %1 from %2 to %3")
+                        .arg(box->multiple())
+                        .arg(box->minimum())
+                        .arg(box->maximum()));
+  frames_->setToolTip(info.frameMultiple > 1 ? tr("Frames: %1k + %2, up to %3")
+                                                   .arg(info.frameMultiple)
+                                                   .arg(info.frameOffset)
+                                                   .arg(frames_->maximum())
+                                             : tr("Frames, up to %1").arg(frames_->maximum()));
+
+  QStringList words;
+  for (const auto& w : info.vocabulary) words << fromStd(w);
+  prompt_->setToolTip(words.isEmpty() ? QString()
+                                      : tr("Words this model knows:\n%1").arg(words.join(", ")));
+  resetToDefaults();
+}
+
+void PromptPanel::setDevices(const std::vector<std::string>& devices) {
+  QSignalBlocker block(device_);
+  const QString current = device_->currentData().toString();
+  device_->clear();
+  QString best = tr("cpu");
+  for (const auto& d : devices)
+    if (QString::fromStdString(d).startsWith("cuda")) {
+      best = fromStd(d);
+      break;
+    }
+  device_->addItem(tr("auto (%1)").arg(best), "auto");
+  for (const auto& d : devices) {
+    const QString text = fromStd(d);
+    // Engine::devices() says "cuda:0 NVIDIA H200"; the request wants the id before the name.
+    device_->addItem(text, text.section(' ', 0, 0));
+  }
+  const int keep = device_->findData(current);
+  device_->setCurrentIndex(keep >= 0 ? keep : 0);
+}
+
+GenerationRequest PromptPanel::request() const {
+  GenerationRequest r = base_;
+  r.prompt = prompt_->toPlainText().simplified().toStdString();
+  r.negativePrompt = negative_->text().simplified().toStdString();
+  r.frames = frames_->value();
+  r.width = width_->value();
+  r.height = height_->value();
+  r.steps = steps_->value();
+  r.guidance = guidance_->value();
+  r.shift = shift_->value();
+  bool ok = false;
+  const qulonglong seed = seed_->text().toULongLong(&ok);
+  r.seed = ok ? seed : base_.seed;
+  r.sampler = sampler_->currentData().toString().toStdString();
+  r.device = device_->currentData().toString().toStdString();
+  return r;
+}
+
+void PromptPanel::setRequest(const GenerationRequest& r) {
+  base_ = r;
+  prompt_->setPlainText(fromStd(r.prompt));
+  negative_->setText(fromStd(r.negativePrompt));
+  frames_->setSnappedValue(r.frames > 0 ? r.frames : info_.defaultFrames);
+  width_->setSnappedValue(r.width > 0 ? r.width : info_.defaultWidth);
+  height_->setSnappedValue(r.height > 0 ? r.height : info_.defaultHeight);
+  steps_->setValue(r.steps > 0 ? r.steps : info_.defaultSteps);
+  guidance_->setValue(r.guidance >= 0 ? r.guidance : info_.defaultGuidance);
+  shift_->setValue(r.shift >= 0 ? r.shift : info_.defaultShift);
+  seed_->setText(QString::number(r.seed));
+  const int sampler = sampler_->findData(fromStd(r.sampler));
+  sampler_->setCurrentIndex(std::max(0, sampler));
+  int device = device_->findData(fromStd(r.device));
+  if (device < 0 && r.device == "cuda") device = device_->findData("cuda:0");
+  device_->setCurrentIndex(std::max(0, device));
+  updateHints();
+}
+
+void PromptPanel::resetToDefaults() {
+  GenerationRequest r = request();
+  r.frames = r.width = r.height = r.steps = 0;
+  r.guidance = r.shift = -1;
+  setRequest(r);
+}
+
+bool PromptPanel::seedLocked() const {
+  return seedLock_->isChecked();
+}
+
+void PromptPanel::setSeedLocked(bool locked) {
+  seedLock_->setChecked(locked);
+}
+
+void PromptPanel::randomiseSeed() {
+  // 32 bits: easy to read out, note down and type back in.
+  seed_->setText(QString::number(QRandomGenerator::global()->generate()));
+}
+
+QString PromptPanel::deviceDescription() const {
+  return device_->currentText();
+}
+
+void PromptPanel::updateHints() {
+  const double fps = info_.fps > 0 ? info_.fps : 8.0;
+  duration_->setText(tr("%1 s").arg(frames_->value() / fps, 0, 'f', 1));
+
+  if (info_.vocabulary.empty()) {
+    wordHint_->clear();
+    wordHint_->hide();
+    return;
+  }
+  QSet<QString> known;
+  for (const auto& w : info_.vocabulary) known.insert(fromStd(w).toLower());
+  QStringList unknown;
+  static const QRegularExpression separators(QStringLiteral("[^\\p{L}\\p{N}']+"));
+  for (const QString& w : prompt_->toPlainText().toLower().split(separators, Qt::SkipEmptyParts))
+    if (!known.contains(w) && !unknown.contains(w)) unknown << w;
+  wordHint_->show();
+  if (unknown.isEmpty()) {
+    wordHint_->setText(
+        tr("<small>%1 words known to this model (hover the prompt)</small>").arg(known.size()));
+  } else {
+    wordHint_->setText(tr("<small><span style='color:#f0a040'>Not in the model's words: "
+                          "%1</span></small>")
+                           .arg(unknown.join(", ").toHtmlEscaped()));
+  }
+}
+
+}  // namespace svgen::ui

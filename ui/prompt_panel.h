@@ -1,0 +1,75 @@
+// The "Prompt & settings" dock: what to generate and how. It edits the fields of a
+// GenerationRequest it owns and leaves the other fields (attention, paths) as they were set, so
+// panels added later can each edit their own part of the same request.
+#pragma once
+#include "core/pipeline/generation.h"
+
+#include <QWidget>
+
+#include <string>
+#include <vector>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QSpinBox;
+
+namespace svgen::ui {
+
+class SteppedSpinBox;
+
+class PromptPanel : public QWidget {
+  Q_OBJECT
+ public:
+  explicit PromptPanel(QWidget* parent = nullptr);
+
+  // Limits the fields to what the model accepts and fills in its defaults.
+  void setModelInfo(const ModelInfo& info);
+  const ModelInfo& modelInfo() const { return info_; }
+  // Entries as Engine::devices() gives them, e.g. "cuda:0 NVIDIA H200"; "auto" is always offered.
+  void setDevices(const std::vector<std::string>& devices);
+
+  GenerationRequest request() const;
+  // Values of 0 (or < 0 for guidance and shift) mean "the model's default", as in the request.
+  void setRequest(const GenerationRequest& request);
+  void resetToDefaults();
+
+  // Locked: the seed stays as typed. Unlocked: every Generate draws a new one.
+  bool seedLocked() const;
+  void setSeedLocked(bool locked);
+  void randomiseSeed();
+  // What the device box shows, e.g. "auto (cuda:0 NVIDIA H200)", for the status bar.
+  QString deviceDescription() const;
+
+ signals:
+  void edited();
+  void deviceChanged();
+
+ private:
+  void buildLayout();
+  void updateHints();
+
+  ModelInfo info_;
+  GenerationRequest base_;
+
+  QLabel* modelLabel_;
+  QPlainTextEdit* prompt_;
+  QLabel* wordHint_;
+  QLineEdit* negative_;
+  SteppedSpinBox* frames_;
+  QLabel* duration_;
+  SteppedSpinBox* width_;
+  SteppedSpinBox* height_;
+  QSpinBox* steps_;
+  QDoubleSpinBox* guidance_;
+  QDoubleSpinBox* shift_;
+  QLineEdit* seed_;
+  QCheckBox* seedLock_;
+  QComboBox* sampler_;
+  QComboBox* device_;
+};
+
+}  // namespace svgen::ui

@@ -1,0 +1,159 @@
+#include "ui/run_panel.h"
+
+#include "ui/frame_view.h"
+#include "ui/time_format.h"
+
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QStyle>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+
+namespace svgen::ui {
+
+namespace {
+
+// Engine stage names as people read them.
+QString stageTitle(const QString& stage) {
+  if (stage == "load") return RunPanel::tr("Loading the model…");
+  if (stage == "encode") return RunPanel::tr("Encoding the prompt…");
+  if (stage == "denoise") return RunPanel::tr("Denoising…");
+  if (stage == "decode") return RunPanel::tr("Decoding frames…");
+  if (stage.isEmpty()) return {};
+  return stage.at(0).toUpper() + stage.mid(1) + QStringLiteral("…");
+}
+
+}  // namespace
+
+RunPanel::RunPanel(QWidget* parent) : QWidget(parent) {
+  stage_ = new QLabel(tr("Ready"), this);
+  stage_->setObjectName("stage");
+  QFont bold = stage_->font();
+  bold.setBold(true);
+  stage_->setFont(bold);
+
+  bar_ = new QProgressBar(this);
+  bar_->setRange(0, 1);
+  bar_->setValue(0);
+  bar_->setTextVisible(false);
+
+  detail_ = new QLabel(this);
+  detail_->setObjectName("progressText");
+  detail_->setWordWrap(true);
+
+  preview_ = new FrameView(this);
+  preview_->setObjectName("preview");
+  // Room for a 128×128 built-in clip at twice its size, and no more: the dock keeps space for what
+  // comes below the preview.
+  preview_->setMinimumSize(128, 264);
+  preview_->setMaximumHeight(264);
+  preview_->setPlaceholder(tr("Step previews appear here"));
+
+  generate_ = new QPushButton(style()->standardIcon(QStyle::SP_MediaPlay), tr("Generate"), this);
+  generate_->setObjectName("generateButton");
+  generate_->setToolTip(tr("Generate (Ctrl+Return)"));
+  generate_->setDefault(true);
+  cancel_ = new QPushButton(style()->standardIcon(QStyle::SP_MediaStop), tr("Cancel"), this);
+  cancel_->setObjectName("cancelButton");
+  cancel_->setToolTip(tr("Stop the run within one step (Esc)"));
+
+  auto* buttons = new QHBoxLayout;
+  buttons->addWidget(generate_, 1);
+  buttons->addWidget(cancel_);
+
+  timings_ = new QLabel(this);
+  timings_->setObjectName("timings");
+  timings_->setWordWrap(true);
+  timings_->setTextFormat(Qt::RichText);
+
+  auto* column = new QVBoxLayout(this);
+  column->addLayout(buttons);
+  column->addSpacing(6);
+  column->addWidget(stage_);
+  column->addWidget(bar_);
+  column->addWidget(detail_);
+  column->addWidget(preview_);
+  column->addWidget(timings_);
+  column->addStretch(1);
+
+  connect(generate_, &QPushButton::clicked, this, &RunPanel::generateClicked);
+  connect(cancel_, &QPushButton::clicked, this, &RunPanel::cancelClicked);
+  setRunning(false);
+}
+
+QString RunPanel::stageText() const {
+  return stage_->text();
+}
+
+QString RunPanel::progressText() const {
+  return detail_->text();
+}
+
+void RunPanel::setRunning(bool running) {
+  generate_->setEnabled(!running);
+  cancel_->setEnabled(running);
+  if (running) {
+    stage_->setText(tr("Starting…"));
+    detail_->clear();
+    // Busy until the first step reports: loading and encoding have no step count.
+    bar_->setRange(0, 0);
+  } else if (bar_->maximum() == 0) {
+    bar_->setRange(0, 1);
+    bar_->setValue(0);
+  }
+}
+
+void RunPanel::showStage(const QString& stage) {
+  stage_->setText(stageTitle(stage));
+  if (stage != "denoise") bar_->setRange(0, 0);
+}
+
+void RunPanel::showProgress(int step, int total, double elapsedSeconds, double etaSeconds) {
+  if (total <= 0) return;
+  bar_->setRange(0, total);
+  bar_->setValue(std::clamp(step, 0, total));
+  detail_->setText(tr("step %1/%2 — %3 elapsed — ETA %4")
+                       .arg(step)
+                       .arg(total)
+                       .arg(formatDuration(elapsedSeconds))
+                       .arg(formatDuration(etaSeconds)));
+}
+
+void RunPanel::showPreview(int step, const QImage& frame) {
+  preview_->setImage(frame);
+  preview_->setToolTip(tr("Preview after step %1").arg(step));
+}
+
+void RunPanel::showTimings(const std::vector<StageTiming>& timings, double attentionSeconds) {
+  QString rows;
+  double total = 0;
+  for (const StageTiming& t : timings) total += t.seconds;
+  auto row = [&](const QString& name, double seconds) {
+    const int percent = total > 0 ? static_cast<int>(std::lround(100 * seconds / total)) : 0;
+    rows += QStringLiteral(
+                "<tr><td>%1</td><td align='right'>&nbsp;%2 s</td>"
+                "<td align='right'>&nbsp;%3%</td></tr>")
+                .arg(name.toHtmlEscaped())
+                .arg(seconds, 0, 'f', 2)
+                .arg(percent);
+  };
+  for (const StageTiming& t : timings) row(QString::fromStdString(t.name), t.seconds);
+  if (attentionSeconds > 0) row(tr("of which attention"), attentionSeconds);
+  timings_->setText(tr("<b>Where the time went</b><table>%1</table>").arg(rows));
+}
+
+QImage RunPanel::previewImage() const {
+  return preview_->image();
+}
+
+void RunPanel::showOutcome(const QString& text, bool complete) {
+  stage_->setText(text);
+  if (bar_->maximum() == 0) bar_->setRange(0, 1);
+  if (complete) bar_->setValue(bar_->maximum());
+}
+
+}  // namespace svgen::ui

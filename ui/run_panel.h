@@ -1,0 +1,52 @@
+// The "Run" dock: what the running job is doing, how far it is and how long it has left, the
+// latest step preview, and the buttons that start and stop it.
+#pragma once
+#include "core/pipeline/generation.h"
+
+#include <QImage>
+#include <QWidget>
+
+#include <vector>
+
+class QLabel;
+class QProgressBar;
+class QPushButton;
+
+namespace svgen::ui {
+
+class FrameView;
+
+class RunPanel : public QWidget {
+  Q_OBJECT
+ public:
+  explicit RunPanel(QWidget* parent = nullptr);
+
+  QString stageText() const;
+  QString progressText() const;
+  QImage previewImage() const;
+
+ public slots:
+  void setRunning(bool running);
+  void showStage(const QString& stage);
+  void showProgress(int step, int total, double elapsedSeconds, double etaSeconds);
+  void showPreview(int step, const QImage& frame);
+  // The line above the bar once a run ends: "Done in 00:14", "Cancelled", "Failed".
+  void showOutcome(const QString& text, bool complete);
+  // Seconds per stage of the last run, and the share spent in self-attention.
+  void showTimings(const std::vector<StageTiming>& timings, double attentionSeconds);
+
+ signals:
+  void generateClicked();
+  void cancelClicked();
+
+ private:
+  QLabel* stage_;
+  QProgressBar* bar_;
+  QLabel* detail_;
+  FrameView* preview_;
+  QLabel* timings_;
+  QPushButton* generate_;
+  QPushButton* cancel_;
+};
+
+}  // namespace svgen::ui

@@ -1,0 +1,27 @@
+// Where the studio keeps what it remembers between sessions. One place names the file and the
+// keys, so that panels added later do not invent their own locations.
+#pragma once
+#include <QSettings>
+
+#include <memory>
+
+namespace svgen::ui {
+
+inline constexpr char kOrganisation[] = "svgen";
+inline constexpr char kApplication[] = "Sparse VideoGen Studio";
+
+// An INI file in the user's config folder. Tests redirect it with
+// QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, folder).
+std::unique_ptr<QSettings> openStudioSettings();
+
+namespace keys {
+inline constexpr char kGeometry[] = "window/geometry";
+inline constexpr char kState[] = "window/state";
+inline constexpr char kRequest[] = "run/request";  // requestToJson of the last settings
+inline constexpr char kSeedLocked[] = "run/seedLocked";
+inline constexpr char kLoop[] = "player/loop";
+inline constexpr char kExportDir[] = "export/lastFolder";
+inline constexpr char kLightTheme[] = "appearance/light";
+}  // namespace keys
+
+}  // namespace svgen::ui
