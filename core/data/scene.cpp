@@ -1,6 +1,7 @@
 #include "core/data/scene.h"
 
 #include "core/common/error.h"
+#include "core/common/prompt_words.h"
 
 #include <algorithm>
 #include <cctype>
@@ -196,21 +197,6 @@ void placeObject(ObjectSpec& o, const std::vector<ObjectSpec>& placed, Rng& rng)
 }
 
 // ---- parsing -----------------------------------------------------------------------------------
-
-std::vector<std::string> splitWords(const std::string& text) {
-  std::vector<std::string> words;
-  std::string current;
-  for (unsigned char ch : text) {
-    if (std::isalnum(ch) || ch >= 0x80) {
-      current.push_back(static_cast<char>(std::tolower(ch)));
-    } else if (!current.empty()) {
-      words.push_back(current);
-      current.clear();
-    }
-  }
-  if (!current.empty()) words.push_back(current);
-  return words;
-}
 
 template <typename List>
 std::string joinQuoted(const List& items) {
@@ -553,7 +539,7 @@ std::vector<std::string> sceneVocabulary() {
 }
 
 SceneSpec sceneFromPrompt(const std::string& prompt, uint64_t seed) {
-  const std::vector<std::string> words = splitWords(prompt);
+  const std::vector<std::string> words = splitPromptWords(prompt);
   if (words.empty())
     throw InputError("the prompt is empty; try e.g. \"a red circle moving right\"");
   const std::vector<std::string> vocabulary = sceneVocabulary();

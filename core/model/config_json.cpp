@@ -1,6 +1,7 @@
 #include "core/model/config_json.h"
 
 #include "core/common/error.h"
+#include "core/common/json_fields.h"
 
 namespace svgen {
 
@@ -8,12 +9,7 @@ namespace {
 
 template <typename T>
 void read(const nlohmann::json& j, const char* key, T& out) {
-  if (!j.contains(key)) return;  // absent: keep the default
-  try {
-    out = j.at(key).get<T>();
-  } catch (const nlohmann::json::exception&) {
-    throw InputError(std::string("model config: \"") + key + "\" has the wrong type");
-  }
+  readJsonField(j, key, out, "model config");
 }
 
 }  // namespace

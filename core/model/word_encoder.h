@@ -1,6 +1,7 @@
 // The built-in model's text side: a word-level tokenizer over a fixed vocabulary and a small
 // Transformer encoder trained together with the DiT. Unknown words are errors, never dropped.
 #pragma once
+#include "core/common/prompt_words.h"
 #include "core/model/tensor_map.h"
 
 #include <ATen/core/Tensor.h>
@@ -17,9 +18,6 @@ struct WordEncoderConfig {
   int ffnDim = 512;
   int maxWords = 32;  // longest prompt in words
 };
-
-// Lowercases, turns punctuation into spaces and splits on whitespace.
-std::vector<std::string> splitPromptWords(const std::string& prompt);
 
 class WordTokenizer {
  public:

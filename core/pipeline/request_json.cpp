@@ -1,6 +1,7 @@
 #include "core/pipeline/request_json.h"
 
 #include "core/common/error.h"
+#include "core/common/json_fields.h"
 
 #include <nlohmann/json.hpp>
 
@@ -27,13 +28,8 @@ json attentionToJson(const AttentionConfig& a) {
 }
 
 template <typename T>
-void read(const json& j, const char* key, T& out) {
-  if (!j.contains(key) || j.at(key).is_null()) return;
-  try {
-    out = j.at(key).get<T>();
-  } catch (const json::exception&) {
-    throw InputError(std::string("settings JSON: \"") + key + "\" has the wrong type");
-  }
+void read(const nlohmann::json& j, const char* key, T& out) {
+  readJsonField(j, key, out, "settings JSON");
 }
 
 AttentionConfig attentionFromJson(const json& j) {
