@@ -18,7 +18,7 @@ struct BuiltinSpec {
   WordEncoderConfig text;
   std::vector<std::string> vocabulary;
   int frames = 16, width = 128, height = 128, steps = 20;
-  double guidance = 4.0, shift = 3.0, fps = 8.0;
+  double guidance = 2.0, shift = 3.0, fps = 8.0;  // stronger guidance oversaturates x0 predictions
   int maxFrames = 64, minSize = 32, maxSize = 512;
   bool trained = false;
   std::string label;
