@@ -327,16 +327,23 @@ namespace svgen::detail {
 
 namespace {
 [[noreturn]] void noPng() {
-  throw InputError("this build has no libpng, so it cannot read or write PNG files; use .y4m or .mp4");
+  throw InputError(
+      "this build has no libpng, so it cannot read or write PNG files; use .y4m or .mp4");
 }
 }  // namespace
 
 void exportPngSequence(const Video&, const FramePattern&, const ExportOptions&, const CancelFn&) {
   noPng();
 }
-VideoFile readPngSequence(const FramePattern&) { noPng(); }
-VideoFile readPngFile(const std::string&) { noPng(); }
-std::string readPngText(const std::string&) { noPng(); }
+VideoFile readPngSequence(const FramePattern&) {
+  noPng();
+}
+VideoFile readPngFile(const std::string&) {
+  noPng();
+}
+std::string readPngText(const std::string&) {
+  noPng();
+}
 
 }  // namespace svgen::detail
 
