@@ -1,0 +1,320 @@
+// The attention kernel, written once over a SIMD traits type. Each ISA translation unit
+// (attention_cpu.cpp for scalar, attention_cpu_avx2.cpp, attention_cpu_avx512.cpp) includes this
+// header with its own compile flags; everything here has internal linkage so the differently
+// compiled copies never merge at link time.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+#include <vector>
+
+#include "kernels/cpu/attention_cpu.h"
+
+namespace svgen::kernels::detail {
+
+// Entry points of each ISA translation unit (x86 ones only built with SVGEN_KERNELS_X86_ISA).
+void attentionDenseScalar(const float*, const float*, const float*, float*, const AttentionShape&,
+                          float);
+int64_t attentionBlockSparseScalar(const float*, const float*, const float*, float*,
+                                   const AttentionShape&, float, int, int, const int32_t*,
+                                   const int32_t*);
+void attentionDenseAvx2(const float*, const float*, const float*, float*, const AttentionShape&,
+                        float);
+int64_t attentionBlockSparseAvx2(const float*, const float*, const float*, float*,
+                                 const AttentionShape&, float, int, int, const int32_t*,
+                                 const int32_t*);
+void attentionDenseAvx512(const float*, const float*, const float*, float*, const AttentionShape&,
+                          float);
+int64_t attentionBlockSparseAvx512(const float*, const float*, const float*, float*,
+                                   const AttentionShape&, float, int, int, const int32_t*,
+                                   const int32_t*);
+
+namespace {
+
+// A 64 × 64 tile keeps Q, Kᵀ, V, S and the output accumulator (up to d 256) inside L2 while the
+// micro-kernels reuse each loaded K/V vector across several query rows.
+constexpr int kTileQ = 64;
+constexpr int kTileK = 64;
+constexpr float kLog2e = 1.4426950408889634f;
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+
+struct KeyRange {
+  int begin;
+  int end;
+};
+
+inline int roundUp(int x, int m) {
+  return (x + m - 1) / m * m;
+}
+
+// Cache-line aligned scratch; loads stay unaligned-safe, alignment only avoids split lines.
+class Scratch {
+ public:
+  explicit Scratch(std::size_t floats) : storage_(floats + 16) {
+    auto addr = reinterpret_cast<std::uintptr_t>(storage_.data());
+    data_ = storage_.data() + ((64 - addr % 64) % 64) / sizeof(float);
+  }
+  float* data() { return data_; }
+
+ private:
+  std::vector<float> storage_;
+  float* data_ = nullptr;
+};
+
+// One thread's state for attending a tile of up to kTileQ query rows to a list of key ranges.
+template <class T>
+class TileRunner {
+  using V = typename T::V;
+  static constexpr int W = T::W;
+  static constexpr int R = T::R;  // query rows per micro-kernel
+  static constexpr int C = T::C;  // vectors per micro-kernel row
+  static_assert(kTileK % (C * W) == 0, "key tile must be a whole number of micro-kernel columns");
+  static_assert(kTileQ % R == 0, "query tile must be a whole number of micro-kernel rows");
+
+ public:
+  explicit TileRunner(int headDim)
+      : d_(headDim),
+        dp_(roundUp(headDim, W)),
+        q_(static_cast<std::size_t>(kTileQ) * headDim),
+        kt_(static_cast<std::size_t>(headDim) * kTileK),
+        v_(static_cast<std::size_t>(kTileK) * dp_),
+        s_(static_cast<std::size_t>(kTileQ) * kTileK),
+        o_(static_cast<std::size_t>(kTileQ) * dp_),
+        m_(kTileQ),
+        l_(kTileQ) {}
+
+  // qRows/outRows: nq rows of d floats; kHead/vHead: the whole head's keys and values.
+  // qScale already includes log2(e) so the softmax can use exp2.
+  void run(const float* qRows, int nq, const float* kHead, const float* vHead,
+           const KeyRange* ranges, int numRanges, float* outRows, float qScale) {
+    nqPad_ = roundUp(nq, R);
+    float* q = q_.data();
+    for (int r = 0; r < nq; ++r)
+      for (int d = 0; d < d_; ++d)
+        q[r * d_ + d] = qRows[static_cast<std::size_t>(r) * d_ + d] * qScale;
+    std::fill(q + static_cast<std::size_t>(nq) * d_, q + static_cast<std::size_t>(nqPad_) * d_,
+              0.0f);
+    std::fill(o_.data(), o_.data() + static_cast<std::size_t>(nqPad_) * dp_, 0.0f);
+    std::fill(m_.begin(), m_.end(), kNegInf);
+    std::fill(l_.begin(), l_.end(), 0.0f);
+
+    for (int i = 0; i < numRanges; ++i)
+      for (int k0 = ranges[i].begin; k0 < ranges[i].end; k0 += kTileK) {
+        const int nk = std::min(kTileK, ranges[i].end - k0);
+        keyTile(kHead + static_cast<std::size_t>(k0) * d_,
+                vHead + static_cast<std::size_t>(k0) * d_, nk);
+      }
+
+    for (int r = 0; r < nq; ++r) {
+      const float inv = l_[r] > 0.0f ? 1.0f / l_[r] : 0.0f;
+      const float* o = o_.data() + static_cast<std::size_t>(r) * dp_;
+      float* out = outRows + static_cast<std::size_t>(r) * d_;
+      for (int d = 0; d < d_; ++d) out[d] = o[d] * inv;
+    }
+  }
+
+ private:
+  void keyTile(const float* k, const float* v, int nk) {
+    // Kᵀ packed [d][kTileK] so the score micro-kernel loads whole vectors of keys; padded key
+    // columns are zero and masked before the softmax.
+    float* kt = kt_.data();
+    for (int j = 0; j < nk; ++j)
+      for (int d = 0; d < d_; ++d) kt[d * kTileK + j] = k[static_cast<std::size_t>(j) * d_ + d];
+    if (nk < kTileK)
+      for (int d = 0; d < d_; ++d) std::fill(kt + d * kTileK + nk, kt + (d + 1) * kTileK, 0.0f);
+    // V padded to a whole number of vectors per row so odd head dims use the same micro-kernel.
+    float* vp = v_.data();
+    for (int j = 0; j < nk; ++j) {
+      std::memcpy(vp + j * dp_, v + static_cast<std::size_t>(j) * d_, sizeof(float) * d_);
+      std::fill(vp + j * dp_ + d_, vp + (j + 1) * dp_, 0.0f);
+    }
+
+    for (int r0 = 0; r0 < nqPad_; r0 += R)
+      for (int c0 = 0; c0 < kTileK; c0 += C * W)
+        scores(q_.data() + r0 * d_, kt + c0, s_.data() + r0 * kTileK + c0);
+
+    softmaxUpdate(nk);
+
+    const int nv = dp_ / W;
+    for (int r0 = 0; r0 < nqPad_; r0 += R) {
+      const float* p = s_.data() + r0 * kTileK;
+      float* o = o_.data() + r0 * dp_;
+      int c = 0;
+      for (; c + C <= nv; c += C) accumulate<C>(p, vp + c * W, o + c * W, nk);
+      if constexpr (C > 2)
+        for (; c + 2 <= nv; c += 2) accumulate<2>(p, vp + c * W, o + c * W, nk);
+      for (; c < nv; ++c) accumulate<1>(p, vp + c * W, o + c * W, nk);
+    }
+  }
+
+  // S[R][C·W] = Q[R][d] · Kᵀ[d][C·W], accumulators in registers.
+  void scores(const float* q, const float* kt, float* s) const {
+    V acc[R][C];
+    for (int r = 0; r < R; ++r)
+      for (int c = 0; c < C; ++c) acc[r][c] = T::zero();
+    for (int d = 0; d < d_; ++d) {
+      V b[C];
+      for (int c = 0; c < C; ++c) b[c] = T::load(kt + d * kTileK + c * W);
+      for (int r = 0; r < R; ++r) {
+        const V a = T::set1(q[r * d_ + d]);
+        for (int c = 0; c < C; ++c) acc[r][c] = T::fma(a, b[c], acc[r][c]);
+      }
+    }
+    for (int r = 0; r < R; ++r)
+      for (int c = 0; c < C; ++c) T::store(s + r * kTileK + c * W, acc[r][c]);
+  }
+
+  // O[R][N·W] += P[R][nk] · V[nk][N·W].
+  template <int N>
+  void accumulate(const float* p, const float* v, float* o, int nk) const {
+    V acc[R][N];
+    for (int r = 0; r < R; ++r)
+      for (int c = 0; c < N; ++c) acc[r][c] = T::load(o + r * dp_ + c * W);
+    for (int j = 0; j < nk; ++j) {
+      V b[N];
+      for (int c = 0; c < N; ++c) b[c] = T::load(v + j * dp_ + c * W);
+      for (int r = 0; r < R; ++r) {
+        const V a = T::set1(p[r * kTileK + j]);
+        for (int c = 0; c < N; ++c) acc[r][c] = T::fma(a, b[c], acc[r][c]);
+      }
+    }
+    for (int r = 0; r < R; ++r)
+      for (int c = 0; c < N; ++c) T::store(o + r * dp_ + c * W, acc[r][c]);
+  }
+
+  // Online softmax: new running max, rescale of the accumulator and running sum, P = exp2(S - m).
+  void softmaxUpdate(int nk) {
+    constexpr int nvk = kTileK / W;
+    for (int r = 0; r < nqPad_; ++r) {
+      float* s = s_.data() + r * kTileK;
+      for (int j = nk; j < kTileK; ++j) s[j] = kNegInf;
+      V mx = T::load(s);
+      for (int c = 1; c < nvk; ++c) mx = T::max(mx, T::load(s + c * W));
+      const float mNew = std::max(m_[r], T::hmax(mx));
+      // exp2(-inf) is 0 on the first tile, which also discards the zero-initialised accumulator.
+      const float alpha = std::exp2(m_[r] - mNew);
+      m_[r] = mNew;
+      const V mv = T::set1(mNew);
+      V sum = T::zero();
+      for (int c = 0; c < nvk; ++c) {
+        const V p = T::exp2(T::sub(T::load(s + c * W), mv));
+        T::store(s + c * W, p);
+        sum = T::add(sum, p);
+      }
+      // Masked columns come out as exp2's smallest normal (not 0); the matmul never reads them.
+      l_[r] = l_[r] * alpha + T::hsum(sum);
+      if (alpha != 1.0f) {
+        float* o = o_.data() + static_cast<std::size_t>(r) * dp_;
+        const V av = T::set1(alpha);
+        for (int c = 0; c < dp_; c += W) T::store(o + c, T::mul(T::load(o + c), av));
+      }
+    }
+  }
+
+  int d_;
+  int dp_;
+  int nqPad_ = 0;
+  Scratch q_, kt_, v_, s_, o_;
+  std::vector<float> m_, l_;
+};
+
+inline void checkShape(const AttentionShape& s) {
+  if (s.batchHeads < 0 || s.queryLen < 0 || s.keyLen < 0 || s.headDim <= 0 || s.headDim > 256)
+    throw std::invalid_argument("attention: bad shape (headDim must be in 1..256)");
+}
+
+template <class T>
+void denseImpl(const float* q, const float* k, const float* v, float* out, const AttentionShape& s,
+               float scale) {
+  checkShape(s);
+  const int d = s.headDim;
+  const int tilesPerHead = (s.queryLen + kTileQ - 1) / kTileQ;
+  const int64_t tasks = static_cast<int64_t>(s.batchHeads) * tilesPerHead;
+  const float qScale = scale * kLog2e;
+#pragma omp parallel
+  {
+    TileRunner<T> runner(d);
+    const KeyRange all{0, s.keyLen};
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t t = 0; t < tasks; ++t) {
+      const int64_t h = t / tilesPerHead;
+      const int q0 = static_cast<int>(t % tilesPerHead) * kTileQ;
+      const int nq = std::min(kTileQ, s.queryLen - q0);
+      const std::size_t qOff = (static_cast<std::size_t>(h) * s.queryLen + q0) * d;
+      const std::size_t kvOff = static_cast<std::size_t>(h) * s.keyLen * d;
+      runner.run(q + qOff, nq, k + kvOff, v + kvOff, &all, 1, out + qOff, qScale);
+    }
+  }
+}
+
+template <class T>
+int64_t blockSparseImpl(const float* q, const float* k, const float* v, float* out,
+                        const AttentionShape& s, float scale, int queryBlock, int keyBlock,
+                        const int32_t* offsets, const int32_t* keyBlocks) {
+  checkShape(s);
+  if (queryBlock <= 0 || keyBlock <= 0)
+    throw std::invalid_argument("attention: block sizes must be positive");
+  const int d = s.headDim;
+  const int numQueryBlocks = (s.queryLen + queryBlock - 1) / queryBlock;
+  const int numKeyBlocks = (s.keyLen + keyBlock - 1) / keyBlock;
+  const int64_t tasks = static_cast<int64_t>(s.batchHeads) * numQueryBlocks;
+  const float qScale = scale * kLog2e;
+  int64_t pairs = 0;
+#pragma omp parallel reduction(+ : pairs)
+  {
+    TileRunner<T> runner(d);
+    std::vector<KeyRange> ranges;
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t t = 0; t < tasks; ++t) {
+      const int64_t h = t / numQueryBlocks;
+      const int qb = static_cast<int>(t % numQueryBlocks);
+      // Adjacent listed blocks merge into one range so they share full 64-key tiles.
+      ranges.clear();
+      for (int32_t i = offsets[t]; i < offsets[t + 1]; ++i) {
+        const int32_t kb = keyBlocks[i];
+        if (kb < 0 || kb >= numKeyBlocks) continue;
+        ++pairs;
+        const int b = kb * keyBlock;
+        const int e = std::min(s.keyLen, b + keyBlock);
+        if (!ranges.empty() && ranges.back().end == b)
+          ranges.back().end = e;
+        else
+          ranges.push_back({b, e});
+      }
+      const int qBegin = qb * queryBlock;
+      const int qEnd = std::min(s.queryLen, qBegin + queryBlock);
+      const std::size_t kvOff = static_cast<std::size_t>(h) * s.keyLen * d;
+      for (int q0 = qBegin; q0 < qEnd; q0 += kTileQ) {
+        const int nq = std::min(kTileQ, qEnd - q0);
+        const std::size_t qOff = (static_cast<std::size_t>(h) * s.queryLen + q0) * d;
+        runner.run(q + qOff, nq, k + kvOff, v + kvOff, ranges.data(),
+                   static_cast<int>(ranges.size()), out + qOff, qScale);
+      }
+    }
+  }
+  return pairs;
+}
+
+}  // namespace
+}  // namespace svgen::kernels::detail
+
+// Defines the two entry points of one ISA from its traits type.
+#define SVGEN_ATTENTION_ENTRY_POINTS(Suffix, Traits)                                               \
+  namespace svgen::kernels::detail {                                                               \
+  void attentionDense##Suffix(const float* q, const float* k, const float* v, float* out,          \
+                              const AttentionShape& s, float scale) {                              \
+    denseImpl<Traits>(q, k, v, out, s, scale);                                                     \
+  }                                                                                                \
+  int64_t attentionBlockSparse##Suffix(const float* q, const float* k, const float* v, float* out, \
+                                       const AttentionShape& s, float scale, int queryBlock,       \
+                                       int keyBlock, const int32_t* offsets,                       \
+                                       const int32_t* keyBlocks) {                                 \
+    return blockSparseImpl<Traits>(q, k, v, out, s, scale, queryBlock, keyBlock, offsets,          \
+                                   keyBlocks);                                                     \
+  }                                                                                                \
+  }

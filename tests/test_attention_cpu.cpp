@@ -1,0 +1,315 @@
+// The tiled CPU attention kernel (dense and block-sparse) against a float64 LibTorch reference,
+// on every instruction-set path this machine can run.
+#include <ATen/ATen.h>
+
+#include "kernels/cpu/attention_cpu.h"
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <QtTest>
+
+namespace {
+
+using svgen::kernels::AttentionShape;
+
+// Block lists as the kernel takes them: offsets per (head, query block) and key-block indices.
+struct BlockLists {
+  std::vector<int32_t> offsets{0};
+  std::vector<int32_t> keyBlocks;
+};
+
+// Sets SVGEN_CPU_ISA for one scope; an empty name means "let the kernel choose".
+class IsaScope {
+ public:
+  explicit IsaScope(const QByteArray& isa) {
+    if (isa.isEmpty())
+      qunsetenv("SVGEN_CPU_ISA");
+    else
+      qputenv("SVGEN_CPU_ISA", isa);
+  }
+  ~IsaScope() { qunsetenv("SVGEN_CPU_ISA"); }
+};
+
+// The paths this CPU can run: the best one first, then the forced lower ones.
+QList<QByteArray> availableIsas() {
+  QList<QByteArray> isas;
+  isas << QByteArray(svgen::kernels::attentionCpuIsa());
+  for (const QByteArray lower : {QByteArray("avx2"), QByteArray("scalar")}) {
+    IsaScope scope(lower);
+    if (lower == svgen::kernels::attentionCpuIsa() && !isas.contains(lower)) isas << lower;
+  }
+  return isas;
+}
+
+at::Tensor randomInput(int bh, int len, int d, double gain = 1.0) {
+  return (at::randn({bh, len, d}, at::kFloat) * gain).contiguous();
+}
+
+// softmax(q kᵀ · scale) v in float64; where `mask` (BH × Lq × Lk, 1 = kept) is given, masked
+// scores are dropped and a row with nothing kept outputs zeros.
+at::Tensor reference(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double scale,
+                     const at::Tensor& mask = at::Tensor()) {
+  auto s = at::matmul(q.to(at::kDouble), k.to(at::kDouble).transpose(1, 2)) * scale;
+  if (mask.defined()) s = s.masked_fill(mask == 0, -std::numeric_limits<double>::infinity());
+  auto mx = std::get<0>(s.max(-1, true));
+  mx = at::where(at::isinf(mx), at::zeros_like(mx), mx);
+  auto p = at::exp(s - mx);
+  auto l = p.sum(-1, true);
+  return at::matmul(p, v.to(at::kDouble)) / l.clamp_min(1e-300);
+}
+
+at::Tensor dense(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, float scale) {
+  auto out = at::full_like(q, std::numeric_limits<float>::quiet_NaN());
+  const AttentionShape s{static_cast<int>(q.size(0)), static_cast<int>(q.size(1)),
+                         static_cast<int>(k.size(1)), static_cast<int>(q.size(2))};
+  svgen::kernels::attentionDenseF32(q.data_ptr<float>(), k.data_ptr<float>(), v.data_ptr<float>(),
+                                    out.data_ptr<float>(), s, scale);
+  return out;
+}
+
+at::Tensor sparse(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, float scale,
+                  int queryBlock, int keyBlock, const BlockLists& lists, int64_t* pairs) {
+  auto out = at::full_like(q, std::numeric_limits<float>::quiet_NaN());
+  const AttentionShape s{static_cast<int>(q.size(0)), static_cast<int>(q.size(1)),
+                         static_cast<int>(k.size(1)), static_cast<int>(q.size(2))};
+  *pairs = svgen::kernels::attentionBlockSparseF32(
+      q.data_ptr<float>(), k.data_ptr<float>(), v.data_ptr<float>(), out.data_ptr<float>(), s,
+      scale, queryBlock, keyBlock, lists.offsets.data(), lists.keyBlocks.data());
+  return out;
+}
+
+at::Tensor maskOf(const BlockLists& lists, int bh, int lq, int lk, int queryBlock, int keyBlock) {
+  const int nqb = (lq + queryBlock - 1) / queryBlock;
+  auto mask = at::zeros({bh, lq, lk}, at::kByte);
+  for (int h = 0; h < bh; ++h)
+    for (int i = 0; i < nqb; ++i) {
+      const int q0 = i * queryBlock;
+      const int nq = std::min(queryBlock, lq - q0);
+      for (int32_t e = lists.offsets[h * nqb + i]; e < lists.offsets[h * nqb + i + 1]; ++e) {
+        const int k0 = lists.keyBlocks[e] * keyBlock;
+        mask[h].narrow(0, q0, nq).narrow(1, k0, std::min(keyBlock, lk - k0)).fill_(1);
+      }
+    }
+  return mask;
+}
+
+// Random lists where each query block is, in turn, empty, full, a single block or random.
+BlockLists randomLists(int bh, int nqb, int nkb, std::mt19937& rng) {
+  BlockLists lists;
+  std::uniform_int_distribution<int> pick(0, nkb - 1);
+  std::bernoulli_distribution keep(0.4);
+  for (int h = 0; h < bh; ++h)
+    for (int i = 0; i < nqb; ++i) {
+      switch ((h * nqb + i) % 4) {
+        case 0:
+          break;
+        case 1:
+          for (int j = 0; j < nkb; ++j) lists.keyBlocks.push_back(j);
+          break;
+        case 2:
+          lists.keyBlocks.push_back(pick(rng));
+          break;
+        default:
+          for (int j = 0; j < nkb; ++j)
+            if (keep(rng)) lists.keyBlocks.push_back(j);
+          break;
+      }
+      lists.offsets.push_back(static_cast<int32_t>(lists.keyBlocks.size()));
+    }
+  return lists;
+}
+
+double maxAbs(const at::Tensor& a, const at::Tensor& b) {
+  return (a.to(at::kDouble) - b.to(at::kDouble)).abs().max().item<double>();
+}
+
+bool allFinite(const at::Tensor& t) {
+  return at::isfinite(t).all().item<bool>();
+}
+
+}  // namespace
+
+class TestAttentionCpu : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void initTestCase() { at::manual_seed(1234); }
+
+  void isaSelection() {
+    const QByteArray best = svgen::kernels::attentionCpuIsa();
+    QVERIFY(best == "avx512" || best == "avx2" || best == "scalar");
+    {
+      IsaScope scope("scalar");
+      QCOMPARE(QByteArray(svgen::kernels::attentionCpuIsa()), QByteArray("scalar"));
+    }
+    if (best != "scalar") {
+      IsaScope scope("avx2");
+      QCOMPARE(QByteArray(svgen::kernels::attentionCpuIsa()), QByteArray("avx2"));
+    }
+    QCOMPARE(QByteArray(svgen::kernels::attentionCpuIsa()), best);
+    qInfo() << "attention ISA paths:" << availableIsas();
+  }
+
+  void denseMatchesReference_data() {
+    QTest::addColumn<int>("bh");
+    QTest::addColumn<int>("lq");
+    QTest::addColumn<int>("lk");
+    QTest::addColumn<int>("d");
+    QTest::newRow("1x1x1 d64") << 1 << 1 << 1 << 64;
+    QTest::newRow("2x37x53 d64") << 2 << 37 << 53 << 64;
+    QTest::newRow("3x130x257 d128") << 3 << 130 << 257 << 128;
+    QTest::newRow("2x200x200 d24") << 2 << 200 << 200 << 24;
+    QTest::newRow("1x70x90 d256") << 1 << 70 << 90 << 256;
+    QTest::newRow("1x65x33 d2") << 1 << 65 << 33 << 2;
+    QTest::newRow("1x2048x2048 d64") << 1 << 2048 << 2048 << 64;
+  }
+
+  void denseMatchesReference() {
+    QFETCH(int, bh);
+    QFETCH(int, lq);
+    QFETCH(int, lk);
+    QFETCH(int, d);
+    const auto q = randomInput(bh, lq, d), k = randomInput(bh, lk, d), v = randomInput(bh, lk, d);
+    const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+    const auto ref = reference(q, k, v, scale);
+    at::Tensor first;
+    for (const QByteArray& isa : availableIsas()) {
+      IsaScope scope(isa);
+      const auto out = dense(q, k, v, scale);
+      QVERIFY2(allFinite(out), isa.constData());
+      const double err = maxAbs(out, ref);
+      QVERIFY2(err < 2e-5, qPrintable(QString("%1: max error %2").arg(isa.constData()).arg(err)));
+      // Every path computes the same thing; they differ only in rounding.
+      if (first.defined())
+        QVERIFY2(maxAbs(out, first) < 2e-5, isa.constData());
+      else
+        first = out;
+    }
+  }
+
+  void blockSparseMatchesMaskedReference_data() {
+    QTest::addColumn<int>("bh");
+    QTest::addColumn<int>("lq");
+    QTest::addColumn<int>("lk");
+    QTest::addColumn<int>("d");
+    QTest::addColumn<int>("queryBlock");
+    QTest::addColumn<int>("keyBlock");
+    QTest::newRow("aligned 64x64 d64") << 2 << 256 << 256 << 64 << 64 << 64;
+    QTest::newRow("partial 64x48 d64") << 2 << 150 << 190 << 64 << 64 << 48;
+    QTest::newRow("partial 128x128 d128") << 3 << 300 << 333 << 128 << 128 << 128;
+    QTest::newRow("small blocks 32x16 d24") << 2 << 97 << 101 << 24 << 32 << 16;
+    QTest::newRow("odd blocks 100x70 d64") << 2 << 230 << 211 << 64 << 100 << 70;
+    QTest::newRow("one block each") << 4 << 20 << 30 << 64 << 64 << 64;
+  }
+
+  void blockSparseMatchesMaskedReference() {
+    QFETCH(int, bh);
+    QFETCH(int, lq);
+    QFETCH(int, lk);
+    QFETCH(int, d);
+    QFETCH(int, queryBlock);
+    QFETCH(int, keyBlock);
+    std::mt19937 rng(static_cast<unsigned>(lq * 31 + lk));
+    const int nqb = (lq + queryBlock - 1) / queryBlock;
+    const int nkb = (lk + keyBlock - 1) / keyBlock;
+    const auto lists = randomLists(bh, nqb, nkb, rng);
+    const auto q = randomInput(bh, lq, d), k = randomInput(bh, lk, d), v = randomInput(bh, lk, d);
+    const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+    const auto ref = reference(q, k, v, scale, maskOf(lists, bh, lq, lk, queryBlock, keyBlock));
+    at::Tensor first;
+    for (const QByteArray& isa : availableIsas()) {
+      IsaScope scope(isa);
+      int64_t pairs = -1;
+      const auto out = sparse(q, k, v, scale, queryBlock, keyBlock, lists, &pairs);
+      QCOMPARE(pairs, static_cast<int64_t>(lists.keyBlocks.size()));
+      QVERIFY2(allFinite(out), isa.constData());
+      const double err = maxAbs(out, ref);
+      QVERIFY2(err < 2e-5, qPrintable(QString("%1: max error %2").arg(isa.constData()).arg(err)));
+      if (first.defined())
+        QVERIFY2(maxAbs(out, first) < 2e-5, isa.constData());
+      else
+        first = out;
+    }
+  }
+
+  void emptyListsOutputZeros() {
+    const int bh = 2, lq = 100, lk = 80, d = 64, block = 32;
+    const int nqb = (lq + block - 1) / block;
+    BlockLists lists;
+    lists.offsets.assign(bh * nqb + 1, 0);
+    const auto q = randomInput(bh, lq, d), k = randomInput(bh, lk, d), v = randomInput(bh, lk, d);
+    for (const QByteArray& isa : availableIsas()) {
+      IsaScope scope(isa);
+      int64_t pairs = -1;
+      const auto out = sparse(q, k, v, 0.125f, block, block, lists, &pairs);
+      QCOMPARE(pairs, int64_t{0});
+      QCOMPARE(out.abs().max().item<float>(), 0.0f);
+    }
+  }
+
+  void fullListsEqualDense() {
+    const int bh = 3, lq = 200, lk = 300, d = 64, qBlock = 64, kBlock = 64;
+    const int nqb = (lq + qBlock - 1) / qBlock, nkb = (lk + kBlock - 1) / kBlock;
+    BlockLists lists;
+    for (int t = 0; t < bh * nqb; ++t) {
+      for (int j = 0; j < nkb; ++j) lists.keyBlocks.push_back(j);
+      lists.offsets.push_back(static_cast<int32_t>(lists.keyBlocks.size()));
+    }
+    const auto q = randomInput(bh, lq, d), k = randomInput(bh, lk, d), v = randomInput(bh, lk, d);
+    for (const QByteArray& isa : availableIsas()) {
+      IsaScope scope(isa);
+      int64_t pairs = -1;
+      const auto out = sparse(q, k, v, 0.125f, qBlock, kBlock, lists, &pairs);
+      QCOMPARE(pairs, static_cast<int64_t>(bh) * nqb * nkb);
+      QVERIFY2(maxAbs(out, dense(q, k, v, 0.125f)) < 1e-6, isa.constData());
+    }
+  }
+
+  // Scores in the thousands: exp without the running max would overflow to inf and give NaN.
+  void largeInputsStayFinite() {
+    const int bh = 2, lq = 150, lk = 170, d = 64;
+    const auto q = randomInput(bh, lq, d, 30.0), k = randomInput(bh, lk, d, 30.0);
+    const auto v = randomInput(bh, lk, d);
+    const float scale = 0.125f;
+    const auto ref = reference(q, k, v, scale);
+    std::mt19937 rng(7);
+    const auto lists = randomLists(bh, 3, 3, rng);
+    const auto sparseRef = reference(q, k, v, scale, maskOf(lists, bh, lq, lk, 64, 64));
+    for (const QByteArray& isa : availableIsas()) {
+      IsaScope scope(isa);
+      const auto out = dense(q, k, v, scale);
+      QVERIFY2(allFinite(out), isa.constData());
+      // Float32 scores of magnitude ~1e3 carry ~1e-4 absolute error, as LibTorch's float32 does.
+      const double err = maxAbs(out, ref);
+      QVERIFY2(err < 2e-3, qPrintable(QString("%1: max error %2").arg(isa.constData()).arg(err)));
+      int64_t pairs = -1;
+      const auto sp = sparse(q, k, v, scale, 64, 64, lists, &pairs);
+      QVERIFY2(allFinite(sp), isa.constData());
+      QVERIFY2(maxAbs(sp, sparseRef) < 2e-3, isa.constData());
+    }
+  }
+
+  void outOfRangeBlocksAreIgnoredAndBadArgumentsThrow() {
+    const int bh = 1, lq = 64, lk = 64, d = 64;
+    BlockLists lists;
+    lists.keyBlocks = {-1, 0, 5};
+    lists.offsets = {0, 3};
+    const auto q = randomInput(bh, lq, d), k = randomInput(bh, lk, d), v = randomInput(bh, lk, d);
+    int64_t pairs = -1;
+    const auto out = sparse(q, k, v, 0.125f, 64, 64, lists, &pairs);
+    QCOMPARE(pairs, int64_t{1});
+    QVERIFY(maxAbs(out, dense(q, k, v, 0.125f)) < 1e-6);
+    QVERIFY_EXCEPTION_THROWN(sparse(q, k, v, 0.125f, 0, 64, lists, &pairs), std::invalid_argument);
+    auto wide = randomInput(1, 4, 258);
+    QVERIFY_EXCEPTION_THROWN(dense(wide, wide, wide, 1.0f), std::invalid_argument);
+  }
+};
+
+QTEST_GUILESS_MAIN(TestAttentionCpu)
+#include "test_attention_cpu.moc"
