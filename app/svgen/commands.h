@@ -18,5 +18,6 @@ struct Command {
 Command addGenerateCommand(CLI::App& app);
 Command addInfoCommand(CLI::App& app);
 Command addTrainCommand(CLI::App& app);
+Command addEvalPromptsCommand(CLI::App& app);
 
 }  // namespace svgen::cli
