@@ -3,6 +3,7 @@
 #include "core/common/error.h"
 #include "core/data/scene.h"
 #include "core/data/shape_renderer.h"
+#include "core/io/atomic_file.h"
 #include "core/io/tensor_io.h"
 #include "core/model/builtin_model.h"
 #include "core/model/wan_dit.h"
@@ -67,13 +68,7 @@ BuiltinSpec specFor(const std::string& config) {
 }
 
 void writeJson(const fs::path& path, const nlohmann::json& j) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << j.dump(2) << "\n";
-    if (!out) throw RuntimeFailure("cannot write " + tmp.string());
-  }
-  fs::rename(tmp, path);
+  writeFileAtomically(path.string(), j.dump(2) + "\n");
 }
 
 TensorMap cpuCopy(const TensorMap& tensors, at::ScalarType dtype) {
