@@ -4,6 +4,7 @@
 
 #include "kernels/cpu/attention_cpu.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -78,10 +79,40 @@ at::Tensor sparse(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
   auto out = at::full_like(q, std::numeric_limits<float>::quiet_NaN());
   const AttentionShape s{static_cast<int>(q.size(0)), static_cast<int>(q.size(1)),
                          static_cast<int>(k.size(1)), static_cast<int>(q.size(2))};
-  *pairs = svgen::kernels::attentionBlockSparseF32(
-      q.data_ptr<float>(), k.data_ptr<float>(), v.data_ptr<float>(), out.data_ptr<float>(), s,
-      scale, queryBlock, keyBlock, lists.offsets.data(), lists.keyBlocks.data());
+  *pairs = svgen::kernels::attentionBlockSparseUniformF32(
+               q.data_ptr<float>(), k.data_ptr<float>(), v.data_ptr<float>(),
+               out.data_ptr<float>(), s, scale, queryBlock, keyBlock, lists.offsets.data(),
+               lists.keyBlocks.data())
+               .blockPairs;
   return out;
+}
+
+// Random block boundaries per head: sizes 0..maxSize, ending exactly at len.
+std::vector<int32_t> randomStarts(int bh, int n, int len, std::mt19937& rng) {
+  std::vector<int32_t> starts;
+  std::uniform_int_distribution<int> cut(0, len);
+  for (int h = 0; h < bh; ++h) {
+    std::vector<int32_t> c{0, len};
+    for (int i = 0; i < n - 1; ++i) c.push_back(cut(rng));
+    std::sort(c.begin(), c.end());
+    starts.insert(starts.end(), c.begin(), c.end());
+  }
+  return starts;
+}
+
+at::Tensor varMaskOf(const BlockLists& lists, int bh, int lq, int lk, int nqb, int nkb,
+                     const std::vector<int32_t>& qs, const std::vector<int32_t>& ks) {
+  auto mask = at::zeros({bh, lq, lk}, at::kByte);
+  for (int h = 0; h < bh; ++h)
+    for (int i = 0; i < nqb; ++i) {
+      const int q0 = qs[h * (nqb + 1) + i], q1 = qs[h * (nqb + 1) + i + 1];
+      for (int32_t e = lists.offsets[h * nqb + i]; e < lists.offsets[h * nqb + i + 1]; ++e) {
+        const int kb = lists.keyBlocks[e];
+        const int k0 = ks[h * (nkb + 1) + kb], k1 = ks[h * (nkb + 1) + kb + 1];
+        mask[h].narrow(0, q0, q1 - q0).narrow(1, k0, k1 - k0).fill_(1);
+      }
+    }
+  return mask;
 }
 
 at::Tensor maskOf(const BlockLists& lists, int bh, int lq, int lk, int queryBlock, int keyBlock) {
@@ -295,17 +326,89 @@ class TestAttentionCpu : public QObject {
     }
   }
 
-  void outOfRangeBlocksAreIgnoredAndBadArgumentsThrow() {
+  // Clusters after permutation: blocks of any size (empty ones too), different per head, and many
+  // tiny key blocks that the kernel packs into shared 64-key tiles.
+  void variableBlocksMatchMaskedReference_data() {
+    QTest::addColumn<int>("bh");
+    QTest::addColumn<int>("len");
+    QTest::addColumn<int>("nqb");
+    QTest::addColumn<int>("nkb");
+    QTest::newRow("few large") << 2 << 300 << 3 << 5;
+    QTest::newRow("many tiny keys") << 3 << 257 << 9 << 120;
+    QTest::newRow("more blocks than keys") << 2 << 40 << 50 << 60;
+    QTest::newRow("one token") << 1 << 1 << 1 << 1;
+  }
+
+  void variableBlocksMatchMaskedReference() {
+    QFETCH(int, bh);
+    QFETCH(int, len);
+    QFETCH(int, nqb);
+    QFETCH(int, nkb);
+    const int d = 64;
+    std::mt19937 rng(static_cast<unsigned>(len * 7 + nkb));
+    const auto qs = randomStarts(bh, nqb, len, rng);
+    const auto ks = randomStarts(bh, nkb, len, rng);
+    const auto lists = randomLists(bh, nqb, nkb, rng);
+    const auto q = randomInput(bh, len, d), k = randomInput(bh, len, d), v = randomInput(bh, len, d);
+    const auto ref = reference(q, k, v, 0.125f, varMaskOf(lists, bh, len, len, nqb, nkb, qs, ks));
+    svgen::kernels::BlockSparseLayout layout;
+    layout.numQueryBlocks = nqb;
+    layout.numKeyBlocks = nkb;
+    layout.queryStarts = qs.data();
+    layout.keyStarts = ks.data();
+    layout.offsets = lists.offsets.data();
+    layout.keyBlocks = lists.keyBlocks.data();
+    int64_t expectedScores = 0;
+    for (int h = 0; h < bh; ++h)
+      for (int i = 0; i < nqb; ++i)
+        for (int32_t e = lists.offsets[h * nqb + i]; e < lists.offsets[h * nqb + i + 1]; ++e) {
+          const int kb = lists.keyBlocks[e];
+          expectedScores +=
+              int64_t{qs[h * (nqb + 1) + i + 1] - qs[h * (nqb + 1) + i]} *
+              (ks[h * (nkb + 1) + kb + 1] - ks[h * (nkb + 1) + kb]);
+        }
+    const AttentionShape s{bh, len, len, d};
+    for (const QByteArray& isa : availableIsas()) {
+      IsaScope scope(isa);
+      auto out = at::full_like(q, std::numeric_limits<float>::quiet_NaN());
+      const auto count = svgen::kernels::attentionBlockSparseF32(
+          q.data_ptr<float>(), k.data_ptr<float>(), v.data_ptr<float>(), out.data_ptr<float>(), s,
+          0.125f, layout);
+      QCOMPARE(count.blockPairs, static_cast<int64_t>(lists.keyBlocks.size()));
+      QCOMPARE(count.scores, expectedScores);
+      // Rows in an empty key block selection, or whose selected blocks are all empty, are zero.
+      const auto masked = at::isfinite(out);
+      QVERIFY2(masked.all().item<bool>(), isa.constData());
+      const double err = maxAbs(out, ref);
+      QVERIFY2(err < 2e-5, qPrintable(QString("%1: max error %2").arg(isa.constData()).arg(err)));
+    }
+  }
+
+  void badLayoutsAndArgumentsThrow() {
     const int bh = 1, lq = 64, lk = 64, d = 64;
     BlockLists lists;
     lists.keyBlocks = {-1, 0, 5};
     lists.offsets = {0, 3};
     const auto q = randomInput(bh, lq, d), k = randomInput(bh, lk, d), v = randomInput(bh, lk, d);
     int64_t pairs = -1;
-    const auto out = sparse(q, k, v, 0.125f, 64, 64, lists, &pairs);
-    QCOMPARE(pairs, int64_t{1});
-    QVERIFY(maxAbs(out, dense(q, k, v, 0.125f)) < 1e-6);
+    QVERIFY_EXCEPTION_THROWN(sparse(q, k, v, 0.125f, 64, 64, lists, &pairs),
+                             std::invalid_argument);
+    lists.keyBlocks = {0};
+    lists.offsets = {0, 1};
     QVERIFY_EXCEPTION_THROWN(sparse(q, k, v, 0.125f, 0, 64, lists, &pairs), std::invalid_argument);
+    svgen::kernels::BlockSparseLayout layout;
+    const std::vector<int32_t> badStarts{0, 40, 30, 64}, goodStarts{0, 64}, offsets{0, 0, 0, 0};
+    layout.numQueryBlocks = 3;
+    layout.numKeyBlocks = 1;
+    layout.queryStarts = badStarts.data();
+    layout.keyStarts = goodStarts.data();
+    layout.offsets = offsets.data();
+    auto out = at::empty_like(q);
+    QVERIFY_EXCEPTION_THROWN(
+        svgen::kernels::attentionBlockSparseF32(q.data_ptr<float>(), k.data_ptr<float>(),
+                                                v.data_ptr<float>(), out.data_ptr<float>(),
+                                                AttentionShape{bh, lq, lk, d}, 0.125f, layout),
+        std::invalid_argument);
     auto wide = randomInput(1, 4, 258);
     QVERIFY_EXCEPTION_THROWN(dense(wide, wide, wide, 1.0f), std::invalid_argument);
   }

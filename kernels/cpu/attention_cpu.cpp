@@ -3,6 +3,9 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "kernels/cpu/attention_cpu_impl.h"
 
@@ -49,6 +52,54 @@ Isa selectIsa() {
 }
 
 }  // namespace
+
+void checkLayout(const AttentionShape& s, const BlockSparseLayout& layout) {
+  auto fail = [](const char* what) {
+    throw std::invalid_argument(std::string("block-sparse attention: ") + what);
+  };
+  if (layout.numQueryBlocks < 0 || layout.numKeyBlocks < 0) fail("negative block count");
+  if (s.batchHeads == 0) return;
+  if (!layout.queryStarts || !layout.keyStarts || !layout.offsets) fail("missing layout array");
+  auto checkStarts = [&](const int32_t* starts, int n, int len, const char* what) {
+    for (int h = 0; h < s.batchHeads; ++h) {
+      const int32_t* st = starts + static_cast<std::size_t>(h) * (n + 1);
+      if (st[0] != 0 || st[n] != len) fail(what);
+      for (int i = 0; i < n; ++i)
+        if (st[i + 1] < st[i]) fail(what);
+    }
+  };
+  checkStarts(layout.queryStarts, layout.numQueryBlocks, s.queryLen,
+              "query block starts must ascend from 0 to the query length");
+  checkStarts(layout.keyStarts, layout.numKeyBlocks, s.keyLen,
+              "key block starts must ascend from 0 to the key length");
+  const int64_t rows = static_cast<int64_t>(s.batchHeads) * layout.numQueryBlocks;
+  if (layout.offsets[0] != 0) fail("offsets must start at 0");
+  for (int64_t r = 0; r < rows; ++r)
+    if (layout.offsets[r + 1] < layout.offsets[r]) fail("offsets must ascend");
+  if (layout.offsets[rows] > 0 && !layout.keyBlocks) fail("missing key-block list");
+  for (int32_t i = 0; i < layout.offsets[rows]; ++i)
+    if (layout.keyBlocks[i] < 0 || layout.keyBlocks[i] >= layout.numKeyBlocks)
+      fail("key-block index out of range");
+}
+
+BlockSparseCount countBlockSparse(const AttentionShape& s, const BlockSparseLayout& layout) {
+  BlockSparseCount c;
+  const int nqb = layout.numQueryBlocks, nkb = layout.numKeyBlocks;
+  for (int64_t h = 0; h < s.batchHeads; ++h) {
+    const int32_t* qs = layout.queryStarts + h * (nqb + 1);
+    const int32_t* ks = layout.keyStarts + h * (nkb + 1);
+    for (int qb = 0; qb < nqb; ++qb) {
+      const int64_t row = h * nqb + qb;
+      for (int32_t i = layout.offsets[row]; i < layout.offsets[row + 1]; ++i) {
+        const int32_t kb = layout.keyBlocks[i];
+        ++c.blockPairs;
+        c.scores += static_cast<int64_t>(qs[qb + 1] - qs[qb]) * (ks[kb + 1] - ks[kb]);
+      }
+    }
+  }
+  return c;
+}
+
 }  // namespace svgen::kernels::detail
 
 SVGEN_ATTENTION_ENTRY_POINTS(Scalar, Scalar)
@@ -69,22 +120,41 @@ void attentionDenseF32(const float* q, const float* k, const float* v, float* ou
   }
 }
 
-int64_t attentionBlockSparseF32(const float* q, const float* k, const float* v, float* out,
-                                const AttentionShape& s, float scale, int queryBlock, int keyBlock,
-                                const int32_t* offsets, const int32_t* keyBlocks) {
+BlockSparseCount attentionBlockSparseF32(const float* q, const float* k, const float* v,
+                                         float* out, const AttentionShape& s, float scale,
+                                         const BlockSparseLayout& layout) {
   switch (detail::selectIsa()) {
 #if defined(SVGEN_KERNELS_X86_ISA)
     case detail::Isa::Avx512:
-      return detail::attentionBlockSparseAvx512(q, k, v, out, s, scale, queryBlock, keyBlock,
-                                                offsets, keyBlocks);
+      return detail::attentionBlockSparseAvx512(q, k, v, out, s, scale, layout);
     case detail::Isa::Avx2:
-      return detail::attentionBlockSparseAvx2(q, k, v, out, s, scale, queryBlock, keyBlock, offsets,
-                                              keyBlocks);
+      return detail::attentionBlockSparseAvx2(q, k, v, out, s, scale, layout);
 #endif
     default:
-      return detail::attentionBlockSparseScalar(q, k, v, out, s, scale, queryBlock, keyBlock,
-                                                offsets, keyBlocks);
+      return detail::attentionBlockSparseScalar(q, k, v, out, s, scale, layout);
   }
+}
+
+BlockSparseCount attentionBlockSparseUniformF32(const float* q, const float* k, const float* v,
+                                                float* out, const AttentionShape& s, float scale,
+                                                int queryBlock, int keyBlock,
+                                                const int32_t* offsets, const int32_t* keyBlocks) {
+  detail::checkShape(s);
+  if (queryBlock <= 0 || keyBlock <= 0)
+    throw std::invalid_argument("attention: block sizes must be positive");
+  BlockSparseLayout layout;
+  layout.numQueryBlocks = (s.queryLen + queryBlock - 1) / queryBlock;
+  layout.numKeyBlocks = (s.keyLen + keyBlock - 1) / keyBlock;
+  std::vector<int32_t> qs, ks;
+  for (int h = 0; h < s.batchHeads; ++h) {
+    for (int i = 0; i <= layout.numQueryBlocks; ++i) qs.push_back(std::min(i * queryBlock, s.queryLen));
+    for (int j = 0; j <= layout.numKeyBlocks; ++j) ks.push_back(std::min(j * keyBlock, s.keyLen));
+  }
+  layout.queryStarts = qs.data();
+  layout.keyStarts = ks.data();
+  layout.offsets = offsets;
+  layout.keyBlocks = keyBlocks;
+  return attentionBlockSparseF32(q, k, v, out, s, scale, layout);
 }
 
 const char* attentionCpuIsa() {

@@ -19,16 +19,41 @@ struct AttentionShape {
 void attentionDenseF32(const float* q, const float* k, const float* v, float* out,
                        const AttentionShape& s, float scale);
 
-// Block-sparse attention. Queries are grouped in blocks of `queryBlock` rows and keys in blocks of
-// `keyBlock` rows; the last block of either may be partial. For head h and query block i,
-// keyBlocks[offsets[h * numQueryBlocks + i] .. offsets[h * numQueryBlocks + i + 1]) lists the
-// key-block indices it attends to, sorted ascending (numQueryBlocks = ceil(queryLen / queryBlock)).
-// A query block with an empty list outputs zeros. Out-of-range key-block indices are ignored.
-// Returns the number of (query block, key block) pairs computed: the density numerator.
-// Throws std::invalid_argument on a bad shape or block size.
-int64_t attentionBlockSparseF32(const float* q, const float* k, const float* v, float* out,
-                                const AttentionShape& s, float scale, int queryBlock, int keyBlock,
-                                const int32_t* offsets, const int32_t* keyBlocks);
+// Block-sparse attention with blocks of any size, different per head (SVG2/SVOO clusters after
+// permutation are blocks of varying size; SVG's are uniform). For head h, query block i covers rows
+// queryStarts[h * (numQueryBlocks + 1) + i] .. [+ 1), and key block j covers keys
+// keyStarts[h * (numKeyBlocks + 1) + j] .. [+ 1); each starts array ascends from 0 to the length
+// (empty blocks allowed). Query block i of head h attends to the key blocks
+// keyBlocks[offsets[h * numQueryBlocks + i] .. offsets[h * numQueryBlocks + i + 1]), each listed
+// once. A query block with an empty list outputs zeros.
+struct BlockSparseLayout {
+  int numQueryBlocks = 0;
+  int numKeyBlocks = 0;
+  const int32_t* queryStarts = nullptr;
+  const int32_t* keyStarts = nullptr;
+  const int32_t* offsets = nullptr;
+  const int32_t* keyBlocks = nullptr;
+};
+
+// What the kernel computed: block pairs, and query × key score entries (the density numerator
+// against queryLen × keyLen per head).
+struct BlockSparseCount {
+  int64_t blockPairs = 0;
+  int64_t scores = 0;
+};
+
+// Throws std::invalid_argument on a bad shape or an inconsistent layout (starts not ascending
+// from 0 to the length, offsets not ascending, a key-block index out of range).
+BlockSparseCount attentionBlockSparseF32(const float* q, const float* k, const float* v,
+                                         float* out, const AttentionShape& s, float scale,
+                                         const BlockSparseLayout& layout);
+
+// Uniform blocks: queryBlock rows and keyBlock keys each, the last of either may be partial; the
+// same lists as above with numQueryBlocks = ceil(queryLen / queryBlock).
+BlockSparseCount attentionBlockSparseUniformF32(const float* q, const float* k, const float* v,
+                                                float* out, const AttentionShape& s, float scale,
+                                                int queryBlock, int keyBlock,
+                                                const int32_t* offsets, const int32_t* keyBlocks);
 
 // The instruction set the two functions above use: "avx512", "avx2" or "scalar". Chosen per call
 // from what the CPU supports; the environment variable SVGEN_CPU_ISA=avx2|scalar selects a lower

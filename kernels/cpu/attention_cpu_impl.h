@@ -20,19 +20,20 @@ namespace svgen::kernels::detail {
 // Entry points of each ISA translation unit (x86 ones only built with SVGEN_KERNELS_X86_ISA).
 void attentionDenseScalar(const float*, const float*, const float*, float*, const AttentionShape&,
                           float);
-int64_t attentionBlockSparseScalar(const float*, const float*, const float*, float*,
-                                   const AttentionShape&, float, int, int, const int32_t*,
-                                   const int32_t*);
+BlockSparseCount attentionBlockSparseScalar(const float*, const float*, const float*, float*,
+                                            const AttentionShape&, float, const BlockSparseLayout&);
 void attentionDenseAvx2(const float*, const float*, const float*, float*, const AttentionShape&,
                         float);
-int64_t attentionBlockSparseAvx2(const float*, const float*, const float*, float*,
-                                 const AttentionShape&, float, int, int, const int32_t*,
-                                 const int32_t*);
+BlockSparseCount attentionBlockSparseAvx2(const float*, const float*, const float*, float*,
+                                          const AttentionShape&, float, const BlockSparseLayout&);
 void attentionDenseAvx512(const float*, const float*, const float*, float*, const AttentionShape&,
                           float);
-int64_t attentionBlockSparseAvx512(const float*, const float*, const float*, float*,
-                                   const AttentionShape&, float, int, int, const int32_t*,
-                                   const int32_t*);
+BlockSparseCount attentionBlockSparseAvx512(const float*, const float*, const float*, float*,
+                                            const AttentionShape&, float, const BlockSparseLayout&);
+
+// Validation and counting are shared by every ISA (attention_cpu.cpp).
+void checkLayout(const AttentionShape& s, const BlockSparseLayout& layout);
+BlockSparseCount countBlockSparse(const AttentionShape& s, const BlockSparseLayout& layout);
 
 namespace {
 
@@ -103,12 +104,25 @@ class TileRunner {
     std::fill(m_.begin(), m_.end(), kNegInf);
     std::fill(l_.begin(), l_.end(), 0.0f);
 
-    for (int i = 0; i < numRanges; ++i)
-      for (int k0 = ranges[i].begin; k0 < ranges[i].end; k0 += kTileK) {
-        const int nk = std::min(kTileK, ranges[i].end - k0);
-        keyTile(kHead + static_cast<std::size_t>(k0) * d_,
-                vHead + static_cast<std::size_t>(k0) * d_, nk);
+    // Key tiles are filled across range boundaries, so many small ranges (small clusters) still
+    // run as full 64-key tiles.
+    int nk = 0;
+    int numSegs = 0;
+    for (int i = 0; i < numRanges; ++i) {
+      int b = ranges[i].begin;
+      while (b < ranges[i].end) {
+        const int take = std::min(kTileK - nk, ranges[i].end - b);
+        segs_[numSegs++] = {b, b + take};
+        nk += take;
+        b += take;
+        if (nk == kTileK) {
+          keyTile(kHead, vHead, numSegs, nk);
+          nk = 0;
+          numSegs = 0;
+        }
       }
+    }
+    if (nk > 0) keyTile(kHead, vHead, numSegs, nk);
 
     for (int r = 0; r < nq; ++r) {
       const float inv = l_[r] > 0.0f ? 1.0f / l_[r] : 0.0f;
@@ -119,20 +133,23 @@ class TileRunner {
   }
 
  private:
-  void keyTile(const float* k, const float* v, int nk) {
+  // Attends the query tile to the nk keys listed in segs_[0, numSegs).
+  void keyTile(const float* kHead, const float* vHead, int numSegs, int nk) {
     // Kᵀ packed [d][kTileK] so the score micro-kernel loads whole vectors of keys; padded key
-    // columns are zero and masked before the softmax.
+    // columns are zero and masked before the softmax. V padded to a whole number of vectors per
+    // row so odd head dims use the same micro-kernel.
     float* kt = kt_.data();
-    for (int j = 0; j < nk; ++j)
-      for (int d = 0; d < d_; ++d) kt[d * kTileK + j] = k[static_cast<std::size_t>(j) * d_ + d];
+    float* vp = v_.data();
+    int j = 0;
+    for (int sgi = 0; sgi < numSegs; ++sgi)
+      for (int row = segs_[sgi].begin; row < segs_[sgi].end; ++row, ++j) {
+        const float* k = kHead + static_cast<std::size_t>(row) * d_;
+        for (int d = 0; d < d_; ++d) kt[d * kTileK + j] = k[d];
+        std::memcpy(vp + j * dp_, vHead + static_cast<std::size_t>(row) * d_, sizeof(float) * d_);
+        std::fill(vp + j * dp_ + d_, vp + (j + 1) * dp_, 0.0f);
+      }
     if (nk < kTileK)
       for (int d = 0; d < d_; ++d) std::fill(kt + d * kTileK + nk, kt + (d + 1) * kTileK, 0.0f);
-    // V padded to a whole number of vectors per row so odd head dims use the same micro-kernel.
-    float* vp = v_.data();
-    for (int j = 0; j < nk; ++j) {
-      std::memcpy(vp + j * dp_, v + static_cast<std::size_t>(j) * d_, sizeof(float) * d_);
-      std::fill(vp + j * dp_ + d_, vp + (j + 1) * dp_, 0.0f);
-    }
 
     for (int r0 = 0; r0 < nqPad_; r0 += R)
       for (int c0 = 0; c0 < kTileK; c0 += C * W)
@@ -221,6 +238,7 @@ class TileRunner {
   int nqPad_ = 0;
   Scratch q_, kt_, v_, s_, o_;
   std::vector<float> m_, l_;
+  KeyRange segs_[kTileK];
 };
 
 inline void checkShape(const AttentionShape& s) {
@@ -252,52 +270,63 @@ void denseImpl(const float* q, const float* k, const float* v, float* out, const
   }
 }
 
+// One unit of work: a query tile (at most kTileQ rows) of one query block of one head.
+struct SparseTask {
+  int64_t head;
+  int queryBlock;
+  int q0;
+  int nq;
+};
+
 template <class T>
-int64_t blockSparseImpl(const float* q, const float* k, const float* v, float* out,
-                        const AttentionShape& s, float scale, int queryBlock, int keyBlock,
-                        const int32_t* offsets, const int32_t* keyBlocks) {
+BlockSparseCount blockSparseImpl(const float* q, const float* k, const float* v, float* out,
+                                 const AttentionShape& s, float scale,
+                                 const BlockSparseLayout& layout) {
   checkShape(s);
-  if (queryBlock <= 0 || keyBlock <= 0)
-    throw std::invalid_argument("attention: block sizes must be positive");
+  checkLayout(s, layout);
   const int d = s.headDim;
-  const int numQueryBlocks = (s.queryLen + queryBlock - 1) / queryBlock;
-  const int numKeyBlocks = (s.keyLen + keyBlock - 1) / keyBlock;
-  const int64_t tasks = static_cast<int64_t>(s.batchHeads) * numQueryBlocks;
+  const int nqb = layout.numQueryBlocks;
+  const int nkb = layout.numKeyBlocks;
+  // Tasks are query tiles, not whole blocks, so one large cluster does not leave threads idle.
+  std::vector<SparseTask> tasks;
+  for (int64_t h = 0; h < s.batchHeads; ++h) {
+    const int32_t* qs = layout.queryStarts + h * (nqb + 1);
+    for (int qb = 0; qb < nqb; ++qb)
+      for (int q0 = qs[qb]; q0 < qs[qb + 1]; q0 += kTileQ)
+        tasks.push_back({h, qb, q0, std::min(kTileQ, qs[qb + 1] - q0)});
+  }
   const float qScale = scale * kLog2e;
-  int64_t pairs = 0;
-#pragma omp parallel reduction(+ : pairs)
+  const int64_t numTasks = static_cast<int64_t>(tasks.size());
+#pragma omp parallel
   {
     TileRunner<T> runner(d);
     std::vector<KeyRange> ranges;
 #pragma omp for schedule(dynamic, 1)
-    for (int64_t t = 0; t < tasks; ++t) {
-      const int64_t h = t / numQueryBlocks;
-      const int qb = static_cast<int>(t % numQueryBlocks);
-      // Adjacent listed blocks merge into one range so they share full 64-key tiles.
+    for (int64_t t = 0; t < numTasks; ++t) {
+      const SparseTask& task = tasks[t];
+      const int32_t* ks = layout.keyStarts + task.head * (nkb + 1);
+      const int64_t row = task.head * nqb + task.queryBlock;
+      // Adjacent listed blocks merge into one range.
       ranges.clear();
-      for (int32_t i = offsets[t]; i < offsets[t + 1]; ++i) {
-        const int32_t kb = keyBlocks[i];
-        if (kb < 0 || kb >= numKeyBlocks) continue;
-        ++pairs;
-        const int b = kb * keyBlock;
-        const int e = std::min(s.keyLen, b + keyBlock);
-        if (!ranges.empty() && ranges.back().end == b)
-          ranges.back().end = e;
+      for (int32_t i = layout.offsets[row]; i < layout.offsets[row + 1]; ++i) {
+        const int32_t kb = layout.keyBlocks[i];
+        if (kb < 0 || kb >= nkb || ks[kb] == ks[kb + 1]) continue;
+        if (!ranges.empty() && ranges.back().end == ks[kb])
+          ranges.back().end = ks[kb + 1];
         else
-          ranges.push_back({b, e});
+          ranges.push_back({ks[kb], ks[kb + 1]});
       }
-      const int qBegin = qb * queryBlock;
-      const int qEnd = std::min(s.queryLen, qBegin + queryBlock);
-      const std::size_t kvOff = static_cast<std::size_t>(h) * s.keyLen * d;
-      for (int q0 = qBegin; q0 < qEnd; q0 += kTileQ) {
-        const int nq = std::min(kTileQ, qEnd - q0);
-        const std::size_t qOff = (static_cast<std::size_t>(h) * s.queryLen + q0) * d;
-        runner.run(q + qOff, nq, k + kvOff, v + kvOff, ranges.data(),
-                   static_cast<int>(ranges.size()), out + qOff, qScale);
+      const std::size_t qOff = (static_cast<std::size_t>(task.head) * s.queryLen + task.q0) * d;
+      if (ranges.empty()) {  // nothing to attend to (no listed block, or only empty ones)
+        std::fill(out + qOff, out + qOff + static_cast<std::size_t>(task.nq) * d, 0.0f);
+        continue;
       }
+      const std::size_t kvOff = static_cast<std::size_t>(task.head) * s.keyLen * d;
+      runner.run(q + qOff, task.nq, k + kvOff, v + kvOff, ranges.data(),
+                 static_cast<int>(ranges.size()), out + qOff, qScale);
     }
   }
-  return pairs;
+  return countBlockSparse(s, layout);
 }
 
 }  // namespace
@@ -310,11 +339,9 @@ int64_t blockSparseImpl(const float* q, const float* k, const float* v, float* o
                               const AttentionShape& s, float scale) {                              \
     denseImpl<Traits>(q, k, v, out, s, scale);                                                     \
   }                                                                                                \
-  int64_t attentionBlockSparse##Suffix(const float* q, const float* k, const float* v, float* out, \
-                                       const AttentionShape& s, float scale, int queryBlock,       \
-                                       int keyBlock, const int32_t* offsets,                       \
-                                       const int32_t* keyBlocks) {                                 \
-    return blockSparseImpl<Traits>(q, k, v, out, s, scale, queryBlock, keyBlock, offsets,          \
-                                   keyBlocks);                                                     \
+  BlockSparseCount attentionBlockSparse##Suffix(const float* q, const float* k, const float* v,   \
+                                                float* out, const AttentionShape& s, float scale,  \
+                                                const BlockSparseLayout& layout) {                 \
+    return blockSparseImpl<Traits>(q, k, v, out, s, scale, layout);                                \
   }                                                                                                \
   }
