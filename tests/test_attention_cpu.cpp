@@ -80,9 +80,8 @@ at::Tensor sparse(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
   const AttentionShape s{static_cast<int>(q.size(0)), static_cast<int>(q.size(1)),
                          static_cast<int>(k.size(1)), static_cast<int>(q.size(2))};
   *pairs = svgen::kernels::attentionBlockSparseUniformF32(
-               q.data_ptr<float>(), k.data_ptr<float>(), v.data_ptr<float>(),
-               out.data_ptr<float>(), s, scale, queryBlock, keyBlock, lists.offsets.data(),
-               lists.keyBlocks.data())
+               q.data_ptr<float>(), k.data_ptr<float>(), v.data_ptr<float>(), out.data_ptr<float>(),
+               s, scale, queryBlock, keyBlock, lists.offsets.data(), lists.keyBlocks.data())
                .blockPairs;
   return out;
 }
@@ -349,7 +348,8 @@ class TestAttentionCpu : public QObject {
     const auto qs = randomStarts(bh, nqb, len, rng);
     const auto ks = randomStarts(bh, nkb, len, rng);
     const auto lists = randomLists(bh, nqb, nkb, rng);
-    const auto q = randomInput(bh, len, d), k = randomInput(bh, len, d), v = randomInput(bh, len, d);
+    const auto q = randomInput(bh, len, d), k = randomInput(bh, len, d),
+               v = randomInput(bh, len, d);
     const auto ref = reference(q, k, v, 0.125f, varMaskOf(lists, bh, len, len, nqb, nkb, qs, ks));
     svgen::kernels::BlockSparseLayout layout;
     layout.numQueryBlocks = nqb;
@@ -363,9 +363,8 @@ class TestAttentionCpu : public QObject {
       for (int i = 0; i < nqb; ++i)
         for (int32_t e = lists.offsets[h * nqb + i]; e < lists.offsets[h * nqb + i + 1]; ++e) {
           const int kb = lists.keyBlocks[e];
-          expectedScores +=
-              int64_t{qs[h * (nqb + 1) + i + 1] - qs[h * (nqb + 1) + i]} *
-              (ks[h * (nkb + 1) + kb + 1] - ks[h * (nkb + 1) + kb]);
+          expectedScores += int64_t{qs[h * (nqb + 1) + i + 1] - qs[h * (nqb + 1) + i]} *
+                            (ks[h * (nkb + 1) + kb + 1] - ks[h * (nkb + 1) + kb]);
         }
     const AttentionShape s{bh, len, len, d};
     for (const QByteArray& isa : availableIsas()) {
@@ -391,8 +390,7 @@ class TestAttentionCpu : public QObject {
     lists.offsets = {0, 3};
     const auto q = randomInput(bh, lq, d), k = randomInput(bh, lk, d), v = randomInput(bh, lk, d);
     int64_t pairs = -1;
-    QVERIFY_EXCEPTION_THROWN(sparse(q, k, v, 0.125f, 64, 64, lists, &pairs),
-                             std::invalid_argument);
+    QVERIFY_EXCEPTION_THROWN(sparse(q, k, v, 0.125f, 64, 64, lists, &pairs), std::invalid_argument);
     lists.keyBlocks = {0};
     lists.offsets = {0, 1};
     QVERIFY_EXCEPTION_THROWN(sparse(q, k, v, 0.125f, 0, 64, lists, &pairs), std::invalid_argument);

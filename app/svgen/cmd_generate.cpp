@@ -1,4 +1,5 @@
 // svgen generate: one clip from a prompt, written as MP4, Y4M or a PNG sequence.
+#include "app/svgen/attention_options.h"
 #include "app/svgen/commands.h"
 #include "app/svgen/progress_reporter.h"
 #include "core/common/error.h"
@@ -76,9 +77,11 @@ int runGenerate(GenerateOptions& o) {
     j["output"] = o.out;
     std::cout << j.dump(2) << std::endl;
   } else if (!o.quiet) {
-    std::fprintf(stderr, "wrote %s (%d frames, %dx%d, %.1f s on %s; attention %.1f s)\n",
-                 o.out.c_str(), result.video.frames, result.video.width, result.video.height,
-                 result.totalSeconds, result.device.c_str(), result.attentionSeconds);
+    std::fprintf(
+        stderr, "wrote %s (%d frames, %dx%d, %.1f s on %s; attention %s %.1f s, density %.1f%%)\n",
+        o.out.c_str(), result.video.frames, result.video.width, result.video.height,
+        result.totalSeconds, result.device.c_str(), result.request.attention.method.c_str(),
+        result.attentionSeconds, 100.0 * result.attentionDensity);
   }
   return kExitOk;
 }
@@ -89,6 +92,9 @@ Command addGenerateCommand(CLI::App& app) {
   auto options = std::make_shared<GenerateOptions>();
   CLI::App* cmd = app.add_subcommand("generate", "Generate a clip from a prompt");
   addRequestOptions(cmd, options->request);
+  addAttentionOptions(cmd, options->request.attention);
+  cmd->add_option("--record", options->request.recordAttentionPath,
+                  "Write what the attention method decided per step, layer and head (JSON)");
   cmd->add_option("-o,--out", options->out, "Output: clip.mp4, clip.y4m or frames/%04d.png")
       ->required();
   cmd->add_option("--crf", options->crf, "MP4 quality: 0 (lossless) to 51")

@@ -8,6 +8,8 @@
 
 namespace svgen {
 
+class AttentionRecorder;
+
 // Where in the run a call happens: the methods decide per step and layer (warm-up, profiling).
 struct AttentionCall {
   int step = 0;
@@ -17,12 +19,35 @@ struct AttentionCall {
   std::array<int64_t, 3> grid = {1, 1, 1};  // tokens along frames, height, width
 };
 
+// What a backend computed over a run, counted in query × key score entries per head.
+struct AttentionStats {
+  int64_t calls = 0;
+  int64_t denseCalls = 0;  // warm-up and dense-method calls
+  double scoresComputed = 0;
+  double scoresTotal = 0;
+  double sparseScoresComputed = 0;  // the calls that ran sparse only
+  double sparseScoresTotal = 0;
+  // Fraction of all attention scores computed, warm-up included; and over the sparse calls.
+  double density() const { return scoresTotal > 0 ? scoresComputed / scoresTotal : 1.0; }
+  double sparseDensity() const {
+    return sparseScoresTotal > 0 ? sparseScoresComputed / sparseScoresTotal : 1.0;
+  }
+};
+
 class AttentionBackend {
  public:
   virtual ~AttentionBackend() = default;
   // q, k, v: (B, L, heads, headDim), after QK-norm and RoPE. Returns (B, L, heads, headDim).
   virtual at::Tensor selfAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                    const AttentionCall& call) = 0;
+  const AttentionStats& stats() const { return stats_; }
+  // Null (the default) records nothing and costs nothing.
+  void setRecorder(AttentionRecorder* recorder) { recorder_ = recorder; }
+
+ protected:
+  void countDense(const at::Tensor& q, const at::Tensor& k);
+  AttentionStats stats_;
+  AttentionRecorder* recorder_ = nullptr;
 };
 
 // Exact softmax(q kᵀ/√d) v over (B, L, heads, headDim) tensors, computed in query chunks so memory
@@ -32,9 +57,7 @@ at::Tensor denseAttention(const at::Tensor& q, const at::Tensor& k, const at::Te
 class DenseAttention : public AttentionBackend {
  public:
   at::Tensor selfAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                           const AttentionCall& call) override {
-    return denseAttention(q, k, v);
-  }
+                           const AttentionCall& call) override;
 };
 
 }  // namespace svgen

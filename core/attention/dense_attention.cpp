@@ -1,5 +1,7 @@
 #include "core/attention/attention_backend.h"
 
+#include "core/attention/attention_recorder.h"
+
 #include "kernels/cpu/attention_cpu.h"
 
 #include <ATen/ATen.h>
@@ -64,6 +66,27 @@ at::Tensor denseAttention(const at::Tensor& q, const at::Tensor& k, const at::Te
     out.narrow(2, start, len).copy_(at::matmul(probs, vc));
   }
   return out.transpose(1, 2);
+}
+
+void AttentionBackend::countDense(const at::Tensor& q, const at::Tensor& k) {
+  ++stats_.calls;
+  ++stats_.denseCalls;
+  const double scores = static_cast<double>(q.size(0)) * q.size(2) * q.size(1) * k.size(1);
+  stats_.scoresComputed += scores;
+  stats_.scoresTotal += scores;
+}
+
+at::Tensor DenseAttention::selfAttention(const at::Tensor& q, const at::Tensor& k,
+                                         const at::Tensor& v, const AttentionCall& call) {
+  countDense(q, k);
+  if (recorder_) {
+    const int64_t B = q.size(0), H = q.size(2), D = q.size(3);
+    auto headMajor = [&](const at::Tensor& t) {
+      return t.permute({0, 2, 1, 3}).reshape({B * H, t.size(1), D});
+    };
+    recordDense(*recorder_, call, "dense", headMajor(q), headMajor(k), static_cast<int>(B));
+  }
+  return denseAttention(q, k, v);
 }
 
 }  // namespace svgen

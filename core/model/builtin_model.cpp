@@ -181,12 +181,17 @@ std::unique_ptr<BuiltinModel> BuiltinModel::load(const std::string& dir, const s
   }
   BuiltinSpec spec = builtinSpecFromJson(readJsonFile(fs::path(dir) / "config.json"));
   TensorMap weights = loadTensors(dir);
-  return std::make_unique<BuiltinModel>(spec, weights, id, device);
+  auto model = std::make_unique<BuiltinModel>(spec, weights, id, device);
+  model->info_.directory = dir;
+  return model;
 }
 
 ModelInfo BuiltinModel::describe(const std::string& dir, const std::string& id) {
   if (dir.empty()) return modelInfoFromSpec(defaultBuiltinSpec(), id);
-  return modelInfoFromSpec(builtinSpecFromJson(readJsonFile(fs::path(dir) / "config.json")), id);
+  ModelInfo info =
+      modelInfoFromSpec(builtinSpecFromJson(readJsonFile(fs::path(dir) / "config.json")), id);
+  info.directory = dir;
+  return info;
 }
 
 void BuiltinModel::checkPrompt(const std::string& prompt) const {

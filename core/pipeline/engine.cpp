@@ -1,5 +1,7 @@
 #include "core/pipeline/engine.h"
 
+#include "core/attention/attention_factory.h"
+#include "core/attention/attention_recorder.h"
 #include "core/common/error.h"
 #include "core/common/shape_text.h"
 #include "core/io/tensor_io.h"
@@ -139,8 +141,14 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     at::Tensor x = initialNoise(r, shape).to(device);
     auto sampler = makeSampler(r.sampler, r.steps, r.shift);
     const bool predictsX0 = model.dit().config().prediction == "x0";
-    DenseAttention dense;
-    TimedAttention timed(dense);
+    std::unique_ptr<AttentionBackend> method =
+        makeAttentionBackend(r.attention, model.info().directory);
+    std::unique_ptr<AttentionRecorder> recorder;
+    if (!r.recordAttentionPath.empty()) {
+      recorder = std::make_unique<AttentionRecorder>();
+      method->setRecorder(recorder.get());
+    }
+    TimedAttention timed(*method);
     DiTForwardOptions options;
     options.attention = &timed;
     options.numSteps = r.steps;
@@ -173,6 +181,9 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     }
     result.timings.push_back({"denoise", stage.seconds()});
     result.attentionSeconds = timed.seconds;
+    result.attentionDensity = method->stats().density();
+    result.sparseAttentionDensity = method->stats().sparseDensity();
+    if (recorder) recorder->write(r.recordAttentionPath);
 
     observer.onStage("decode");
     stage.restart();

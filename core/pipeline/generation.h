@@ -25,9 +25,10 @@ struct GenerationRequest {
   std::string device = "auto";    // "auto", "cpu" or "cuda"
   int threads = 0;                // 0: all cores
   AttentionConfig attention;
-  std::string initNoisePath;    // start from this latent (safetensors, key "latent")
-  std::string saveLatentsPath;  // write the final latent here (safetensors, key "latent")
-  int previewEvery = 1;         // steps between preview frames; 0 turns previews off
+  std::string initNoisePath;        // start from this latent (safetensors, key "latent")
+  std::string saveLatentsPath;      // write the final latent here (safetensors, key "latent")
+  std::string recordAttentionPath;  // write the attention record here (JSON); "" records nothing
+  int previewEvery = 1;             // steps between preview frames; 0 turns previews off
 };
 
 struct Progress {
@@ -48,6 +49,10 @@ struct GenerationResult {
   std::vector<StageTiming> timings;
   double totalSeconds = 0;
   double attentionSeconds = 0;  // self-attention time inside the denoiser
+  // Fraction of self-attention scores computed: over the whole run (dense warm-up included), and
+  // over the calls that ran sparse. 1 for dense.
+  double attentionDensity = 1.0;
+  double sparseAttentionDensity = 1.0;
   std::string modelLabel;
   std::string device;
 };
@@ -66,6 +71,7 @@ struct ModelInfo {
   int sizeMultiple = 1;  // width and height are multiples of this
   int minSize = 0, maxSize = 0;
   std::vector<std::string> vocabulary;  // empty: any text (a real tokenizer)
+  std::string directory;  // the model's folder (SVOO's profile lives there); "" when none
 };
 
 // Observer of a run. Called on the thread that runs generate(); the studio forwards to its UI

@@ -24,7 +24,9 @@ json attentionToJson(const AttentionConfig& a) {
           {"min_key_cluster_ratio", a.minKeyClusterRatio},
           {"kmeans_iterations", a.kmeansIterations},
           {"kmeans_warm_iterations", a.kmeansWarmIterations},
-          {"svoo_profile", a.svooProfile}};
+          {"svoo_profile", a.svooProfile},
+          {"svg_block", a.svgBlock},
+          {"cocluster_iterations", a.coclusterIterations}};
 }
 
 template <typename T>
@@ -45,6 +47,8 @@ AttentionConfig attentionFromJson(const json& j) {
   read(j, "kmeans_iterations", a.kmeansIterations);
   read(j, "kmeans_warm_iterations", a.kmeansWarmIterations);
   read(j, "svoo_profile", a.svooProfile);
+  read(j, "svg_block", a.svgBlock);
+  read(j, "cocluster_iterations", a.coclusterIterations);
   return a;
 }
 
@@ -64,7 +68,8 @@ json toJsonObject(const GenerationRequest& r) {
           {"threads", r.threads},
           {"attention", attentionToJson(r.attention)},
           {"init_noise", r.initNoisePath},
-          {"save_latents", r.saveLatentsPath}};
+          {"save_latents", r.saveLatentsPath},
+          {"record_attention", r.recordAttentionPath}};
 }
 
 }  // namespace
@@ -98,6 +103,7 @@ GenerationRequest requestFromJson(const std::string& text) {
   read(j, "threads", r.threads);
   read(j, "init_noise", r.initNoisePath);
   read(j, "save_latents", r.saveLatentsPath);
+  read(j, "record_attention", r.recordAttentionPath);
   if (j.contains("attention")) r.attention = attentionFromJson(j.at("attention"));
   return r;
 }
@@ -119,6 +125,8 @@ std::string resultMetadataJson(const GenerationResult& result) {
             {"fps", result.video.fps},
             {"timings_seconds", timings},
             {"attention_seconds", result.attentionSeconds},
+            {"attention_density", result.attentionDensity},
+            {"sparse_attention_density", result.sparseAttentionDensity},
             {"total_seconds", result.totalSeconds}};
   return j.dump();
 }

@@ -60,10 +60,7 @@ std::vector<std::string> requestProblems(const GenerationRequest& r, const Model
     add("sampler \"" + r.sampler + "\" is unknown: use unipc or euler");
   if (r.threads < 0) add("threads must be 0 (all cores) or more");
   if (r.previewEvery < 0) add("preview interval must be 0 (off) or more");
-  if (r.attention.method != "dense") {
-    add("attention method \"" + r.attention.method +
-        "\" is not available in this build: use dense");
-  }
+  for (const std::string& p : attentionConfigProblems(r.attention)) add(p);
   if (!m.vocabulary.empty()) {
     WordTokenizer tokenizer(m.vocabulary);
     for (const auto* text : {&r.prompt, &r.negativePrompt}) {

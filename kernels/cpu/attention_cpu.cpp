@@ -120,8 +120,8 @@ void attentionDenseF32(const float* q, const float* k, const float* v, float* ou
   }
 }
 
-BlockSparseCount attentionBlockSparseF32(const float* q, const float* k, const float* v,
-                                         float* out, const AttentionShape& s, float scale,
+BlockSparseCount attentionBlockSparseF32(const float* q, const float* k, const float* v, float* out,
+                                         const AttentionShape& s, float scale,
                                          const BlockSparseLayout& layout) {
   switch (detail::selectIsa()) {
 #if defined(SVGEN_KERNELS_X86_ISA)
@@ -147,7 +147,8 @@ BlockSparseCount attentionBlockSparseUniformF32(const float* q, const float* k, 
   layout.numKeyBlocks = (s.keyLen + keyBlock - 1) / keyBlock;
   std::vector<int32_t> qs, ks;
   for (int h = 0; h < s.batchHeads; ++h) {
-    for (int i = 0; i <= layout.numQueryBlocks; ++i) qs.push_back(std::min(i * queryBlock, s.queryLen));
+    for (int i = 0; i <= layout.numQueryBlocks; ++i)
+      qs.push_back(std::min(i * queryBlock, s.queryLen));
     for (int j = 0; j <= layout.numKeyBlocks; ++j) ks.push_back(std::min(j * keyBlock, s.keyLen));
   }
   layout.queryStarts = qs.data();

@@ -44,8 +44,8 @@ struct BlockSparseCount {
 
 // Throws std::invalid_argument on a bad shape or an inconsistent layout (starts not ascending
 // from 0 to the length, offsets not ascending, a key-block index out of range).
-BlockSparseCount attentionBlockSparseF32(const float* q, const float* k, const float* v,
-                                         float* out, const AttentionShape& s, float scale,
+BlockSparseCount attentionBlockSparseF32(const float* q, const float* k, const float* v, float* out,
+                                         const AttentionShape& s, float scale,
                                          const BlockSparseLayout& layout);
 
 // Uniform blocks: queryBlock rows and keyBlock keys each, the last of either may be partial; the

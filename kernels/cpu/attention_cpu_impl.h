@@ -333,15 +333,15 @@ BlockSparseCount blockSparseImpl(const float* q, const float* k, const float* v,
 }  // namespace svgen::kernels::detail
 
 // Defines the two entry points of one ISA from its traits type.
-#define SVGEN_ATTENTION_ENTRY_POINTS(Suffix, Traits)                                               \
-  namespace svgen::kernels::detail {                                                               \
-  void attentionDense##Suffix(const float* q, const float* k, const float* v, float* out,          \
-                              const AttentionShape& s, float scale) {                              \
-    denseImpl<Traits>(q, k, v, out, s, scale);                                                     \
-  }                                                                                                \
+#define SVGEN_ATTENTION_ENTRY_POINTS(Suffix, Traits)                                              \
+  namespace svgen::kernels::detail {                                                              \
+  void attentionDense##Suffix(const float* q, const float* k, const float* v, float* out,         \
+                              const AttentionShape& s, float scale) {                             \
+    denseImpl<Traits>(q, k, v, out, s, scale);                                                    \
+  }                                                                                               \
   BlockSparseCount attentionBlockSparse##Suffix(const float* q, const float* k, const float* v,   \
-                                                float* out, const AttentionShape& s, float scale,  \
-                                                const BlockSparseLayout& layout) {                 \
-    return blockSparseImpl<Traits>(q, k, v, out, s, scale, layout);                                \
-  }                                                                                                \
+                                                float* out, const AttentionShape& s, float scale, \
+                                                const BlockSparseLayout& layout) {                \
+    return blockSparseImpl<Traits>(q, k, v, out, s, scale, layout);                               \
+  }                                                                                               \
   }

@@ -1,0 +1,84 @@
+// What the attention methods decided, per step, layer and head: the data behind the studio's
+// attention panels and `--record run.json`. Off (no recorder) costs nothing; on, the detailed
+// parts (maps, masks, labels) are kept only for a few steps and the conditional batch, so a run's
+// record stays bounded (about 2 MB for the built-in model's default clip).
+#pragma once
+#include "core/attention/attention_backend.h"
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace svgen {
+
+struct BlockSparsePlan;
+
+struct HeadRecord {
+  int index = 0;         // head, counting through the batch: batch * heads + head
+  std::string decision;  // "dense", "spatial", "temporal" or "cluster"
+  double density = 1;    // fraction of this head's scores computed
+  // SVG profiling: MSE of the sampled rows under each mask (−1: not profiled).
+  double spatialError = -1, temporalError = -1;
+  std::vector<int32_t> queryClusterSizes, keyClusterSizes;
+  // Detail, on detail steps only. frameMap: frames × frames, row = query frame, the attention
+  // mass each query frame's sampled rows give to each key frame (rows sum to 1).
+  std::vector<float> frameMap;
+  int maskRows = 0, maskCols = 0;  // the kept block mask, row-major 0/1
+  std::vector<uint8_t> blockMask;
+  std::vector<int32_t> queryLabels, keyLabels;  // cluster of each token, in token order
+};
+
+struct CallRecord {
+  int step = 0;
+  int layer = 0;
+  std::string method;
+  std::array<int64_t, 3> grid = {1, 1, 1};
+  int batch = 1;
+  int heads = 1;
+  bool detail = false;
+  std::vector<HeadRecord> headRecords;
+};
+
+struct RecorderOptions {
+  // Steps whose maps, masks and labels are kept; empty: the first sparse step and the last step.
+  std::vector<int> detailSteps;
+  int sampledRows = 64;  // query rows sampled for the frame maps
+};
+
+class AttentionRecorder {
+ public:
+  explicit AttentionRecorder(RecorderOptions options = {}) : options_(std::move(options)) {}
+  bool detailAt(const AttentionCall& call, bool sparseCall) const;
+  const RecorderOptions& options() const { return options_; }
+  void add(CallRecord record) { calls_.push_back(std::move(record)); }
+  const std::vector<CallRecord>& calls() const { return calls_; }
+  void clear() { calls_.clear(); }
+
+  std::string toJson() const;
+  // Written atomically; throws RuntimeFailure naming the path.
+  void write(const std::string& path) const;
+  // Parses what toJson wrote; throws InputError on a malformed record.
+  static std::vector<CallRecord> parse(const std::string& json);
+
+ private:
+  RecorderOptions options_;
+  std::vector<CallRecord> calls_;
+  mutable int firstSparseStep_ = -1;
+};
+
+// q, k: (batch × heads, L, d) in token order. The pieces every method records.
+// A dense call: per head density 1, and on detail steps the frame maps.
+void recordDense(AttentionRecorder& recorder, const AttentionCall& call, const std::string& method,
+                 const at::Tensor& q, const at::Tensor& k, int batch);
+// A clustered call (SVG2, SVOO): the plan's blocks are the clusters; labels (heads, L).
+void recordClusters(AttentionRecorder& recorder, const AttentionCall& call,
+                    const std::string& method, const at::Tensor& q, const at::Tensor& k,
+                    const BlockSparsePlan& plan, const at::Tensor& queryLabels,
+                    const at::Tensor& keyLabels, int batch);
+
+// Pooled frame × frame attention of head h's sampled rows (exact softmax), row-normalised.
+std::vector<float> sampledFrameMap(const at::Tensor& q, const at::Tensor& k, int64_t head,
+                                   const std::array<int64_t, 3>& grid, int rows);
+
+}  // namespace svgen

@@ -1,0 +1,151 @@
+#include "core/attention/block_sparse.h"
+
+#include "kernels/cpu/attention_cpu.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace svgen {
+
+BlockSparsePlan BlockSparsePlan::uniform(int64_t heads, int64_t queryLen, int64_t keyLen,
+                                         int queryBlock, int keyBlock) {
+  if (queryBlock <= 0 || keyBlock <= 0) throw std::invalid_argument("block size must be positive");
+  BlockSparsePlan p;
+  p.heads = heads;
+  p.queryLen = queryLen;
+  p.keyLen = keyLen;
+  p.numQueryBlocks = static_cast<int>((queryLen + queryBlock - 1) / queryBlock);
+  p.numKeyBlocks = static_cast<int>((keyLen + keyBlock - 1) / keyBlock);
+  for (int64_t h = 0; h < heads; ++h) {
+    for (int i = 0; i <= p.numQueryBlocks; ++i)
+      p.queryStarts.push_back(
+          static_cast<int32_t>(std::min<int64_t>(i * int64_t{queryBlock}, queryLen)));
+    for (int j = 0; j <= p.numKeyBlocks; ++j)
+      p.keyStarts.push_back(static_cast<int32_t>(std::min<int64_t>(j * int64_t{keyBlock}, keyLen)));
+  }
+  return p;
+}
+
+void BlockSparsePlan::appendRow(const std::vector<int32_t>& blocks) {
+  keyBlocks.insert(keyBlocks.end(), blocks.begin(), blocks.end());
+  offsets.push_back(static_cast<int32_t>(keyBlocks.size()));
+}
+
+int64_t BlockSparsePlan::scoresComputed() const {
+  int64_t n = 0;
+  for (int64_t h = 0; h < heads; ++h)
+    for (int i = 0; i < numQueryBlocks; ++i) {
+      const int64_t row = h * numQueryBlocks + i;
+      const int32_t* qs = queryStarts.data() + h * (numQueryBlocks + 1);
+      const int32_t* ks = keyStarts.data() + h * (numKeyBlocks + 1);
+      for (int32_t e = offsets[row]; e < offsets[row + 1]; ++e)
+        n += int64_t{qs[i + 1] - qs[i]} * (ks[keyBlocks[e] + 1] - ks[keyBlocks[e]]);
+    }
+  return n;
+}
+
+double BlockSparsePlan::density() const {
+  const double all = static_cast<double>(heads) * queryLen * keyLen;
+  return all > 0 ? static_cast<double>(scoresComputed()) / all : 1.0;
+}
+
+bool BlockSparsePlan::keeps(int64_t head, int64_t query, int64_t key) const {
+  const int32_t* qs = queryStarts.data() + head * (numQueryBlocks + 1);
+  const int32_t* ks = keyStarts.data() + head * (numKeyBlocks + 1);
+  const int qb = static_cast<int>(std::upper_bound(qs, qs + numQueryBlocks + 1, query) - qs - 1);
+  const int kb = static_cast<int>(std::upper_bound(ks, ks + numKeyBlocks + 1, key) - ks - 1);
+  const int64_t row = head * numQueryBlocks + qb;
+  const auto first = keyBlocks.begin() + offsets[row], last = keyBlocks.begin() + offsets[row + 1];
+  return std::find(first, last, kb) != last;
+}
+
+namespace {
+
+void checkPlan(const at::Tensor& q, const at::Tensor& k, const BlockSparsePlan& plan) {
+  if (q.dim() != 3 || k.dim() != 3 || q.size(0) != plan.heads || k.size(0) != plan.heads ||
+      q.size(1) != plan.queryLen || k.size(1) != plan.keyLen || !plan.complete())
+    throw std::invalid_argument("block-sparse attention: tensors do not match the plan");
+}
+
+// Per token: the index of the block that holds it, (heads, len) int64.
+at::Tensor blockIds(const std::vector<int32_t>& starts, int64_t heads, int blocks, int64_t len,
+                    const at::Device& device) {
+  at::Tensor ids = at::empty({heads, len}, at::kLong);
+  auto a = ids.accessor<int64_t, 2>();
+  for (int64_t h = 0; h < heads; ++h) {
+    const int32_t* st = starts.data() + h * (blocks + 1);
+    for (int b = 0; b < blocks; ++b)
+      for (int32_t t = st[b]; t < st[b + 1]; ++t) a[h][t] = b;
+  }
+  return ids.to(device);
+}
+
+}  // namespace
+
+at::Tensor blockSparseReference(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                const BlockSparsePlan& plan) {
+  checkPlan(q, k, plan);
+  const int64_t H = plan.heads, Lq = plan.queryLen, Lk = plan.keyLen;
+  at::Tensor pairs =
+      at::zeros({H, std::max(1, plan.numQueryBlocks), std::max(1, plan.numKeyBlocks)}, at::kBool);
+  {
+    auto a = pairs.accessor<bool, 3>();
+    for (int64_t h = 0; h < H; ++h)
+      for (int i = 0; i < plan.numQueryBlocks; ++i) {
+        const int64_t row = h * plan.numQueryBlocks + i;
+        for (int32_t e = plan.offsets[row]; e < plan.offsets[row + 1]; ++e)
+          a[h][i][plan.keyBlocks[e]] = true;
+      }
+  }
+  pairs = pairs.to(q.device());
+  const at::Tensor qid = blockIds(plan.queryStarts, H, plan.numQueryBlocks, Lq, q.device());
+  const at::Tensor kid = blockIds(plan.keyStarts, H, plan.numKeyBlocks, Lk, q.device());
+  const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(2)));
+  at::Tensor kt = k.transpose(1, 2);
+  at::Tensor out = at::zeros_like(q);
+  const int64_t chunk = std::max<int64_t>(1, (16ll << 20) / std::max<int64_t>(1, H * Lk));
+  for (int64_t s = 0; s < Lq; s += chunk) {
+    const int64_t n = std::min(chunk, Lq - s);
+    at::Tensor rows = pairs.gather(
+        1, qid.narrow(1, s, n).unsqueeze(-1).expand({H, n, pairs.size(2)}));  // (H, n, nkb)
+    at::Tensor mask = rows.gather(2, kid.unsqueeze(1).expand({H, n, Lk}));    // (H, n, Lk)
+    at::Tensor scores = at::matmul(q.narrow(1, s, n), kt).mul_(scale).to(at::kFloat);
+    scores.masked_fill_(mask.logical_not(), -std::numeric_limits<float>::infinity());
+    at::Tensor probs = at::softmax(scores, -1);
+    probs = at::where(mask, probs, at::zeros_like(probs));  // all-masked rows give NaN: zero them
+    out.narrow(1, s, n).copy_(at::matmul(probs.to(v.scalar_type()), v));
+  }
+  return out;
+}
+
+at::Tensor blockSparseAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                const BlockSparsePlan& plan) {
+  checkPlan(q, k, plan);
+  if (!(q.is_cpu() && q.scalar_type() == at::kFloat && k.scalar_type() == at::kFloat &&
+        v.scalar_type() == at::kFloat && q.size(2) <= 256))
+    return blockSparseReference(q, k, v, plan);
+  at::Tensor qc = q.contiguous(), kc = k.contiguous(), vc = v.contiguous();
+  at::Tensor out = at::empty_like(qc);
+  kernels::AttentionShape shape;
+  shape.batchHeads = static_cast<int>(plan.heads);
+  shape.queryLen = static_cast<int>(plan.queryLen);
+  shape.keyLen = static_cast<int>(plan.keyLen);
+  shape.headDim = static_cast<int>(q.size(2));
+  kernels::BlockSparseLayout layout;
+  layout.numQueryBlocks = plan.numQueryBlocks;
+  layout.numKeyBlocks = plan.numKeyBlocks;
+  layout.queryStarts = plan.queryStarts.data();
+  layout.keyStarts = plan.keyStarts.data();
+  layout.offsets = plan.offsets.data();
+  layout.keyBlocks = plan.keyBlocks.data();
+  kernels::attentionBlockSparseF32(
+      qc.data_ptr<float>(), kc.data_ptr<float>(), vc.data_ptr<float>(), out.data_ptr<float>(),
+      shape, static_cast<float>(1.0 / std::sqrt(static_cast<double>(q.size(2)))), layout);
+  return out;
+}
+
+}  // namespace svgen

@@ -1,0 +1,51 @@
+// Block-sparse attention over head-major tensors: the shared compute step of every sparse method.
+// Blocks may differ in size and per head (clusters after permutation); SVG's are uniform.
+#pragma once
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace svgen {
+
+// For `heads` heads (batch × heads flattened): query block i of head h covers rows
+// queryStarts[h * (numQueryBlocks + 1) + i] .. [+1), likewise keys; query block i of head h
+// attends to keyBlocks[offsets[h * numQueryBlocks + i] .. offsets[... + 1]).
+struct BlockSparsePlan {
+  int64_t heads = 0;
+  int64_t queryLen = 0;
+  int64_t keyLen = 0;
+  int numQueryBlocks = 0;
+  int numKeyBlocks = 0;
+  std::vector<int32_t> queryStarts;
+  std::vector<int32_t> keyStarts;
+  std::vector<int32_t> offsets{0};
+  std::vector<int32_t> keyBlocks;
+
+  // Uniform blocks (the last may be partial) with empty lists; fill them with appendRow.
+  static BlockSparsePlan uniform(int64_t heads, int64_t queryLen, int64_t keyLen, int queryBlock,
+                                 int keyBlock);
+  // Appends the key-block list of the next (head, query block) row, in order.
+  void appendRow(const std::vector<int32_t>& blocks);
+  bool complete() const {
+    return static_cast<int64_t>(offsets.size()) == heads * numQueryBlocks + 1;
+  }
+  // Query × key score entries the plan computes, and all entries (heads × queryLen × keyLen).
+  int64_t scoresComputed() const;
+  double density() const;
+  // Whether (query token, key token) of head h is computed: for tests and profiling.
+  bool keeps(int64_t head, int64_t query, int64_t key) const;
+};
+
+// q: (heads, queryLen, d), k and v: (heads, keyLen, d). CPU float32 runs the tiled kernel (which
+// skips what the plan drops); anything else runs blockSparseReference.
+at::Tensor blockSparseAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                const BlockSparsePlan& plan);
+
+// The same result from dense masked softmax in query chunks, with ATen only: the reference the
+// kernel is tested against, and the GPU path until CUDA kernels exist. Rows with nothing to
+// attend to are zero.
+at::Tensor blockSparseReference(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                const BlockSparsePlan& plan);
+
+}  // namespace svgen

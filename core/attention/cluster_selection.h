@@ -1,0 +1,24 @@
+// Choosing which key clusters each query cluster attends to (SVG2 and SVOO share it).
+#pragma once
+#include <ATen/core/Tensor.h>
+
+namespace svgen {
+
+struct BlockSparsePlan;
+
+// Centroid logits (heads, Cq, Ck): S = c_q · c_kᵀ / √d + log |key cluster| (−inf for an empty
+// key cluster), so a cluster's softmax weight approximates the attention mass of all its keys.
+at::Tensor centroidLogits(const at::Tensor& queryCentroids, const at::Tensor& keyCentroids,
+                          const at::Tensor& keySizes);
+
+// For every (head, query cluster) row of `logits`, keeps key clusters in descending softmax
+// weight until the kept weight reaches topP, and at least minKeep of them (never an empty
+// cluster). Appends each row, ascending, to `plan` (whose blocks are the clusters).
+void appendTopPRows(BlockSparsePlan& plan, const at::Tensor& logits, double topP, int minKeep);
+
+// Keeps, per row, the fewest key clusters whose sizes add up to at least `fraction` of the keys
+// and whose weight reaches topP: SVOO's per-layer budget on top of SVG2's rule.
+void appendBudgetRows(BlockSparsePlan& plan, const at::Tensor& logits, const at::Tensor& keySizes,
+                      double topP, double fraction);
+
+}  // namespace svgen

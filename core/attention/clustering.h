@@ -1,0 +1,41 @@
+// Clustering of queries and keys, shared by SVG2 and SVOO: batched k-means per head, the
+// permutation that makes each cluster contiguous, and its inverse.
+#pragma once
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace svgen {
+
+struct Clustering {
+  at::Tensor centroids;  // (heads, C, d) float32
+  at::Tensor labels;     // (heads, L) int64
+  at::Tensor sizes;      // (heads, C) int64
+};
+
+// Euclidean k-means of x (heads, L, d), every head at once. `init` (heads, C, d) warm-starts from
+// given centroids (SVG2's centroid cache); undefined starts from C evenly spaced tokens, which is
+// deterministic and spreads the seeds over the whole video. At least one assign+update pass runs;
+// it stops early once no centroid moves by 1e-4.
+// The centroids returned are the means of the returned labels; an empty cluster keeps its
+// previous centroid.
+Clustering kmeans(const at::Tensor& x, int clusters, int iterations,
+                  const at::Tensor& init = at::Tensor());
+
+// Per head, positions ordered by cluster (stable: token order within a cluster), and where each
+// cluster starts. perm[h][i] is the token placed at position i.
+struct ClusterLayout {
+  at::Tensor perm;              // (heads, L) int64, on the labels' device
+  std::vector<int32_t> starts;  // heads × (clusters + 1), ascending from 0 to L
+};
+ClusterLayout clusterLayout(const at::Tensor& labels, int clusters);
+
+// x (heads, L, d) reordered so row i of head h is x[h][perm[h][i]]; and the inverse.
+at::Tensor permuteTokens(const at::Tensor& x, const at::Tensor& perm);
+at::Tensor unpermuteTokens(const at::Tensor& y, const at::Tensor& perm);
+
+// Cluster sizes (heads, C) of labels (heads, L).
+at::Tensor clusterSizes(const at::Tensor& labels, int clusters);
+
+}  // namespace svgen

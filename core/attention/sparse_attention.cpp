@@ -1,0 +1,43 @@
+#include "core/attention/sparse_attention.h"
+
+#include "core/attention/attention_recorder.h"
+#include "core/attention/block_sparse.h"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+
+namespace svgen {
+
+bool SparseAttention::isWarmup(const AttentionCall& call) const {
+  const int warmupSteps = static_cast<int>(std::lround(config_.warmupFraction * call.numSteps));
+  return call.step < warmupSteps || call.layer < config_.warmupLayers;
+}
+
+at::Tensor SparseAttention::selfAttention(const at::Tensor& q, const at::Tensor& k,
+                                          const at::Tensor& v, const AttentionCall& call) {
+  const int64_t B = q.size(0), L = q.size(1), H = q.size(2), D = q.size(3);
+  auto headMajor = [&](const at::Tensor& t) {
+    return t.permute({0, 2, 1, 3}).reshape({B * H, t.size(1), D}).contiguous();
+  };
+  batch_ = static_cast<int>(B);
+  if (isWarmup(call)) {
+    countDense(q, k);
+    if (recorder_) recordDense(*recorder_, call, "dense", headMajor(q), headMajor(k), batch_);
+    return denseAttention(q, k, v);
+  }
+  at::Tensor out = sparse(headMajor(q), headMajor(k), headMajor(v), call);
+  return out.view({B, H, L, D}).permute({0, 2, 1, 3});
+}
+
+void SparseAttention::countSparse(const BlockSparsePlan& plan) {
+  ++stats_.calls;
+  const double computed = static_cast<double>(plan.scoresComputed());
+  const double total = static_cast<double>(plan.heads) * plan.queryLen * plan.keyLen;
+  stats_.scoresComputed += computed;
+  stats_.scoresTotal += total;
+  stats_.sparseScoresComputed += computed;
+  stats_.sparseScoresTotal += total;
+}
+
+}  // namespace svgen

@@ -1,0 +1,98 @@
+#include "core/attention/svoo_attention.h"
+
+#include "core/attention/attention_recorder.h"
+#include "core/attention/block_sparse.h"
+#include "core/attention/cluster_selection.h"
+#include "core/attention/clustering.h"
+
+#include <ATen/ATen.h>
+
+namespace svgen {
+
+namespace {
+
+// Members' mean of `x` (heads, L, m) per cluster of `labels`; empty clusters keep `fallback`.
+at::Tensor clusterMeans(const at::Tensor& x, const at::Tensor& labels, int clusters,
+                        const at::Tensor& fallback) {
+  const int64_t H = x.size(0), L = x.size(1), m = x.size(2);
+  at::Tensor sums = at::zeros({H, clusters, m}, x.options())
+                        .scatter_add_(1, labels.unsqueeze(-1).expand({H, L, m}), x);
+  at::Tensor n = clusterSizes(labels, clusters).unsqueeze(-1).to(x.scalar_type());
+  return at::where(n > 0, sums / n.clamp_min(1), fallback);
+}
+
+at::Tensor unit(const at::Tensor& t) {
+  return t / t.norm(2, -1, true).clamp_min(1e-12);
+}
+
+// One side's step: each row of x joins the cluster whose profile against `anchors` (the other
+// side's centroids) points the same way as its own; centroids become their members' means.
+void reassign(const at::Tensor& x, const at::Tensor& anchors, Clustering& c) {
+  const int clusters = static_cast<int>(c.centroids.size(1));
+  const at::Tensor anchorsT = anchors.transpose(1, 2);
+  const at::Tensor rowProfile = unit(at::matmul(x, anchorsT));                // (H, L, other)
+  const at::Tensor clusterProfile = unit(at::matmul(c.centroids, anchorsT));  // (H, C, other)
+  c.labels = std::get<1>(at::matmul(rowProfile, clusterProfile.transpose(1, 2)).max(-1));
+  c.sizes = clusterSizes(c.labels, clusters);
+  c.centroids = clusterMeans(x, c.labels, clusters, c.centroids);
+}
+
+at::Tensor evenlySpacedRows(const at::Tensor& x, int n) {
+  const int64_t L = x.size(1);
+  at::Tensor idx = ((at::arange(n, at::kDouble) + 0.5) * (static_cast<double>(L) / n))
+                       .floor()
+                       .clamp(0, L - 1)
+                       .to(at::kLong)
+                       .to(x.device());
+  return x.index_select(1, idx).clone();
+}
+
+}  // namespace
+
+void coCluster(const at::Tensor& qIn, const at::Tensor& kIn, Clustering& queries, Clustering& keys,
+               int iterations) {
+  const at::Tensor q = qIn.to(at::kFloat), k = kIn.to(at::kFloat);
+  for (int it = 0; it < std::max(1, iterations); ++it) {
+    reassign(k, queries.centroids, keys);
+    reassign(q, keys.centroids, queries);
+  }
+}
+
+at::Tensor SvooAttention::sparse(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                 const AttentionCall& call) {
+  const int64_t H = q.size(0), L = q.size(1);
+  const int cq = resolvedQueryClusters(config_, L);
+  const int ck = resolvedKeyClusters(config_, k.size(1));
+  Centroids& cached = cache_[call.layer];
+  auto warm = [&](const at::Tensor& c, int n) {
+    return c.defined() && c.size(0) == H && c.size(1) == n;
+  };
+  // Seeds: the previous step's centroids of this layer, else evenly spaced tokens.
+  Clustering qc, kc;
+  qc.centroids = warm(cached.query, cq) ? cached.query : evenlySpacedRows(q, cq);
+  kc.centroids = warm(cached.key, ck) ? cached.key : evenlySpacedRows(k, ck);
+  coCluster(q, k, qc, kc, config_.coclusterIterations);
+  cached.query = qc.centroids;
+  cached.key = kc.centroids;
+
+  const ClusterLayout ql = clusterLayout(qc.labels, cq);
+  const ClusterLayout kl = clusterLayout(kc.labels, ck);
+  BlockSparsePlan plan;
+  plan.heads = H;
+  plan.queryLen = L;
+  plan.keyLen = k.size(1);
+  plan.numQueryBlocks = cq;
+  plan.numKeyBlocks = ck;
+  plan.queryStarts = ql.starts;
+  plan.keyStarts = kl.starts;
+  appendBudgetRows(plan, centroidLogits(qc.centroids, kc.centroids, kc.sizes), kc.sizes,
+                   config_.topP, profile_.fractionFor(call.layer));
+
+  at::Tensor out = blockSparseAttention(permuteTokens(q, ql.perm), permuteTokens(k, kl.perm),
+                                        permuteTokens(v, kl.perm), plan);
+  countSparse(plan);
+  if (recorder_) recordClusters(*recorder_, call, "svoo", q, k, plan, qc.labels, kc.labels, batch_);
+  return unpermuteTokens(out, ql.perm);
+}
+
+}  // namespace svgen
