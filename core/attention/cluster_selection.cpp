@@ -28,7 +28,9 @@ void appendRows(BlockSparsePlan& plan, const at::Tensor& logits, KeepRule keepRu
   auto sorted = at::sort(probs, /*dim=*/-1, /*descending=*/true);
   at::Tensor vals = std::get<0>(sorted);
   at::Tensor idx = std::get<1>(sorted);
-  at::Tensor keep = keepRule(vals, idx).to(at::kCPU).contiguous();
+  // Empty key clusters (−inf logits) never; everything else as the rule says.
+  at::Tensor nonEmpty = at::isfinite(logits).gather(-1, idx);
+  at::Tensor keep = (keepRule(vals, idx) & nonEmpty).to(at::kCPU).contiguous();
   idx = idx.to(at::kCPU, at::kLong).contiguous();
   const int64_t rows = logits.size(0) * logits.size(1), ck = logits.size(2);
   const bool* kp = keep.data_ptr<bool>();
@@ -49,7 +51,8 @@ void appendTopPRows(BlockSparsePlan& plan, const at::Tensor& logits, double topP
   appendRows(plan, logits, [&](const at::Tensor& vals, const at::Tensor&) {
     at::Tensor before = at::cumsum(vals, -1) - vals;  // weight kept before this cluster
     at::Tensor rank = at::arange(vals.size(-1), vals.options().dtype(at::kLong));
-    return ((before < topP) | (rank < minKeep)) & (vals > 0);
+    // top-p 1 keeps every cluster, even those whose weight rounds to 0 in float32.
+    return (before < topP) | (rank < minKeep) | (topP >= 1.0);
   });
 }
 
@@ -61,7 +64,7 @@ void appendBudgetRows(BlockSparsePlan& plan, const at::Tensor& logits, const at:
     at::Tensor sizes = keySizes.to(at::kFloat).unsqueeze(1).expand_as(vals).gather(-1, idx);
     at::Tensor total = keySizes.to(at::kFloat).sum(-1, true).unsqueeze(-1).clamp_min(1);
     at::Tensor keptBefore = (at::cumsum(sizes, -1) - sizes) / total;
-    return ((before < topP) | (keptBefore < fraction)) & (vals > 0);
+    return (before < topP) | (keptBefore < fraction) | (topP >= 1.0);
   });
 }
 

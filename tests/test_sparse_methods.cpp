@@ -1,0 +1,257 @@
+// The sparse methods as the DiT calls them: each equals dense at a full budget, runs at awkward
+// sizes, and behaves as its paper says (SVG's profiler, error falling with budget); and the
+// recorder through the Engine.
+#include <ATen/ATen.h>
+
+#include "core/attention/attention_factory.h"
+#include "core/attention/attention_recorder.h"
+#include "core/attention/svg_attention.h"
+#include "core/attention/svg_masks.h"
+#include "core/attention/svoo_attention.h"
+#include "core/common/error.h"
+#include "core/pipeline/engine.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+using namespace svgen;
+
+namespace {
+
+std::unique_ptr<AttentionBackend> backend(AttentionConfig c, double svooFraction = 1.0) {
+  c.warmupFraction = 0;
+  if (c.method == "svoo") {
+    SvooProfile p;
+    p.keyFraction = {svooFraction};
+    return std::make_unique<SvooAttention>(c, p);
+  }
+  return makeAttentionBackend(c);
+}
+
+AttentionConfig fullBudget(const std::string& method) {
+  AttentionConfig c;
+  c.method = method;
+  c.svgDensity = 1.0;
+  c.svgBlock = 16;
+  c.topP = 1.0;
+  c.minKeyClusterRatio = 0;
+  return c;
+}
+
+double relError(const at::Tensor& a, const at::Tensor& b) {
+  return ((a - b).norm() / b.norm()).item<double>();
+}
+
+AttentionCall callFor(const std::array<int64_t, 3>& grid) {
+  AttentionCall call;
+  call.step = 3;
+  call.numSteps = 4;
+  call.grid = grid;
+  return call;
+}
+
+// (B, L, heads, d) with some structure: tokens of a frame share a component, so attention is
+// far from uniform, as in a trained model.
+at::Tensor structured(const std::array<int64_t, 3>& grid, int64_t heads, int64_t d, int seed) {
+  at::manual_seed(seed);
+  const int64_t L = grid[0] * grid[1] * grid[2];
+  at::Tensor frame = at::randn({grid[0], 1, heads, d}).expand({grid[0], grid[1] * grid[2], heads, d});
+  return (at::randn({1, L, heads, d}) + 1.5 * frame.reshape({1, L, heads, d})).contiguous();
+}
+
+}  // namespace
+
+class TestSparseMethods : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void fullBudgetEqualsDense_data() {
+    QTest::addColumn<QString>("method");
+    QTest::addColumn<int>("frames");
+    QTest::addColumn<int>("height");
+    QTest::addColumn<int>("width");
+    for (const char* m : {"svg", "svg2", "svoo"}) {
+      QTest::newRow(qPrintable(QString("%1 3x5x7").arg(m))) << QString(m) << 3 << 5 << 7;
+      QTest::newRow(qPrintable(QString("%1 one frame").arg(m))) << QString(m) << 1 << 4 << 4;
+      QTest::newRow(qPrintable(QString("%1 8x4x4").arg(m))) << QString(m) << 8 << 4 << 4;
+      QTest::newRow(qPrintable(QString("%1 one token").arg(m))) << QString(m) << 1 << 1 << 1;
+    }
+  }
+
+  void fullBudgetEqualsDense() {
+    QFETCH(QString, method);
+    QFETCH(int, frames);
+    QFETCH(int, height);
+    QFETCH(int, width);
+    const std::array<int64_t, 3> grid = {frames, height, width};
+    const at::Tensor q = structured(grid, 3, 16, 1), k = structured(grid, 3, 16, 2),
+                     v = structured(grid, 3, 16, 3);
+    const at::Tensor dense = denseAttention(q, k, v);
+    AttentionConfig c = fullBudget(method.toStdString());
+    c.queryClusters = 50;  // more clusters than tokens in the small cases: clamped, never a crash
+    c.keyClusters = 200;
+    auto b = backend(c);
+    // Twice: the second call of SVG2/SVOO warm-starts from the first one's centroids.
+    for (int i = 0; i < 2; ++i) {
+      const at::Tensor out = b->selfAttention(q, k, v, callFor(grid));
+      QCOMPARE(out.sizes(), dense.sizes());
+      QVERIFY2((out - dense).abs().max().item<double>() < 1e-5, qPrintable(method));
+    }
+    QCOMPARE(b->stats().calls, int64_t{2});
+    QCOMPARE(b->stats().denseCalls, int64_t{0});
+    QVERIFY(std::abs(b->stats().sparseDensity() - 1.0) < 1e-9);
+  }
+
+  void defaultBudgetsRunSparseAtAwkwardSizes_data() {
+    QTest::addColumn<QString>("method");
+    for (const char* m : {"svg", "svg2", "svoo"}) QTest::newRow(m) << QString(m);
+  }
+
+  void defaultBudgetsRunSparseAtAwkwardSizes() {
+    QFETCH(QString, method);
+    for (const std::array<int64_t, 3> grid :
+         {std::array<int64_t, 3>{5, 9, 11}, {8, 16, 16}, {1, 3, 3}, {2, 1, 1}}) {
+      const at::Tensor q = structured(grid, 2, 64, 4), k = structured(grid, 2, 64, 5),
+                       v = structured(grid, 2, 64, 6);
+      AttentionConfig c;
+      c.method = method.toStdString();
+      auto b = backend(c, 0.2);
+      const at::Tensor out = b->selfAttention(q, k, v, callFor(grid));
+      QCOMPARE(out.sizes(), q.sizes());
+      QVERIFY(at::isfinite(out).all().item<bool>());
+      QVERIFY(b->stats().sparseDensity() <= 1.0 + 1e-12);
+      if (grid[0] * grid[1] * grid[2] >= 2048) {
+        QVERIFY2(b->stats().sparseDensity() < 0.8,
+                 qPrintable(QString("%1 density %2").arg(method).arg(b->stats().sparseDensity())));
+        QVERIFY(relError(out, denseAttention(q, k, v)) < 0.5);
+      }
+    }
+  }
+
+  // Head 0 attends within its frame, head 1 to its position in every frame.
+  void svgProfilerTellsSpatialFromTemporal() {
+    const std::array<int64_t, 3> grid = {8, 4, 4};
+    const int64_t F = 8, S = 16, L = F * S, d = 32;
+    at::Tensor q = at::zeros({2, L, d});
+    for (int64_t t = 0; t < L; ++t) {
+      q[0][t][t / S] = 6.0;            // frame code
+      q[1][t][8 + (t % S)] = 6.0;      // position code
+    }
+    q = q + 0.05 * at::randn(q.sizes());
+    const at::Tensor k = q.clone(), v = at::randn({2, L, d});
+    const SvgMasks masks = svgMasks(grid, 16, 0.3);
+    const SvgProfile p = profileSvgHeads(q, k, v, grid, masks, 64);
+    QVERIFY2(!p.temporal[0], qPrintable(QString("head 0 errors: spatial %1 temporal %2")
+                                            .arg(p.spatialError[0])
+                                            .arg(p.temporalError[0])));
+    QVERIFY(p.temporal[1]);
+    QVERIFY(p.spatialError[0] < p.temporalError[0]);
+    QVERIFY(p.temporalError[1] < p.spatialError[1]);
+  }
+
+  void errorFallsAsBudgetRises() {
+    const std::array<int64_t, 3> grid = {8, 8, 8};
+    const at::Tensor q = structured(grid, 2, 32, 7), k = structured(grid, 2, 32, 8),
+                     v = structured(grid, 2, 32, 9);
+    const at::Tensor dense = denseAttention(q, k, v);
+    double last = 1e9;
+    for (double density : {0.15, 0.4, 0.7, 1.0}) {
+      AttentionConfig c;
+      c.method = "svg";
+      c.svgBlock = 32;
+      c.svgDensity = density;
+      const double err = relError(backend(c)->selfAttention(q, k, v, callFor(grid)), dense);
+      QVERIFY2(err <= last + 1e-9, qPrintable(QString("density %1 error %2 > %3").arg(density).arg(err).arg(last)));
+      last = err;
+    }
+    QVERIFY(last < 1e-5);
+    last = 1e9;
+    for (double topP : {0.3, 0.6, 0.9, 1.0}) {
+      AttentionConfig c;
+      c.method = "svg2";
+      c.topP = topP;
+      c.minKeyClusterRatio = 0;
+      const double err = relError(backend(c)->selfAttention(q, k, v, callFor(grid)), dense);
+      QVERIFY2(err <= last + 1e-9, qPrintable(QString("top-p %1 error %2 > %3").arg(topP).arg(err).arg(last)));
+      last = err;
+    }
+  }
+
+  void warmupRunsDense() {
+    AttentionConfig c;
+    c.method = "svg2";
+    c.warmupFraction = 0.5;
+    c.warmupLayers = 2;
+    auto b = makeAttentionBackend(c);
+    const std::array<int64_t, 3> grid = {4, 4, 4};
+    const at::Tensor q = structured(grid, 2, 16, 1);
+    AttentionCall call = callFor(grid);
+    call.numSteps = 10;
+    for (auto [step, layer, dense] : {std::tuple{0, 5, true}, {4, 5, true}, {5, 1, true},
+                                      {5, 2, false}, {9, 7, false}}) {
+      call.step = step;
+      call.layer = layer;
+      const int64_t before = b->stats().denseCalls;
+      b->selfAttention(q, q, q, call);
+      QCOMPARE(b->stats().denseCalls - before, int64_t{dense ? 1 : 0});
+    }
+  }
+
+  void badSettingsAreClearErrors() {
+    AttentionConfig c;
+    c.method = "flash";
+    QVERIFY_EXCEPTION_THROWN(makeAttentionBackend(c), InputError);
+    c.method = "svg";
+    c.svgDensity = 0;
+    QVERIFY_EXCEPTION_THROWN(makeAttentionBackend(c), InputError);
+    c = AttentionConfig();
+    c.method = "svoo";
+    c.svooProfile = "/nonexistent.json";
+    QVERIFY_EXCEPTION_THROWN(makeAttentionBackend(c), InputError);
+  }
+
+  // Off: no file, nothing recorded. On: one call record per step and layer, with the decisions.
+  void recorderThroughEngine() {
+    QTemporaryDir dir;
+    Engine engine;
+    GenerationRequest r;
+    r.prompt = "a red circle moving right on a blue background";
+    r.frames = 4;
+    r.width = 64;
+    r.height = 64;
+    r.steps = 3;
+    r.previewEvery = 0;
+    r.attention.method = "svg";
+    r.attention.warmupFraction = 0.34;  // step 0 dense
+    r.attention.svgBlock = 16;
+    GenerationObserver observer;
+    GenerationResult off = engine.generate(r, observer);
+    QVERIFY(off.attentionDensity < 1.0);
+    QVERIFY(QDir(dir.path()).entryList(QDir::Files).isEmpty());
+    r.recordAttentionPath = (dir.path() + "/run.json").toStdString();
+    GenerationResult on = engine.generate(r, observer);
+    QVERIFY(at::equal(at::from_blob(on.video.rgb.data(), {(int64_t)on.video.rgb.size()}, at::kByte),
+                      at::from_blob(off.video.rgb.data(), {(int64_t)off.video.rgb.size()}, at::kByte)));
+    std::ifstream in(r.recordAttentionPath);
+    std::stringstream s;
+    s << in.rdbuf();
+    const auto calls = AttentionRecorder::parse(s.str());
+    const int layers = 8;
+    QCOMPARE(static_cast<int>(calls.size()), r.steps * layers);
+    QCOMPARE(calls.front().method, std::string("dense"));
+    QCOMPARE(calls.back().method, std::string("svg"));
+    QVERIFY(calls.back().detail);
+    const HeadRecord& h = calls.back().headRecords.front();
+    QVERIFY(h.decision == "spatial" || h.decision == "temporal");
+    QVERIFY(h.spatialError >= 0 && h.temporalError >= 0);
+    QCOMPARE(static_cast<int>(h.frameMap.size()), 2 * 2);  // 4 frames / temporal patch 2
+    QVERIFY(!h.blockMask.empty());
+  }
+};
+
+QTEST_GUILESS_MAIN(TestSparseMethods)
+#include "test_sparse_methods.moc"
