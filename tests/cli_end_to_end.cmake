@@ -1,5 +1,5 @@
-# The CLI as a user runs it: help, info, exit codes for bad input, and two runs with one seed that
-# decode to identical frames. Invoked by ctest with -DSVGEN=... -DWORK=... -DFFMPEG=ON|OFF.
+# The CLI as a user runs it: help, info, exit codes for bad input, two runs with one seed that
+# decode to identical frames, and a compare run with its table, CSV, JSON and clips. Invoked by ctest with -DSVGEN=... -DWORK=... -DFFMPEG=ON|OFF.
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
 
@@ -71,4 +71,62 @@ else()
     message(FATAL_ERROR "two runs with one seed differ")
   endif()
 endif()
+# compare: dense runs first as the reference even when listed later; a method listed twice runs
+# twice (labelled dense-2) and, with one seed, reproduces the dense clip exactly, so its PSNR is
+# reported as the cap (100, identical) and its SSIM is 1; every output is written.
+expect_exit(0 ${SVGEN} compare --help)
+expect_exit(2 ${SVGEN} compare --prompt "a red circle" --methods dense,warp)
+if(NOT LAST_ERR MATCHES "warp" OR NOT LAST_ERR MATCHES "svg2")
+  message(FATAL_ERROR "unknown method not explained: ${LAST_ERR}")
+endif()
+set(cmp compare --prompt "a red circle moving right" --frames 8 --width 64 --height 64 --steps 2
+  --seed 7 --quiet)
+expect_exit(0 ${SVGEN} ${cmp} --methods svg,dense,dense --out-dir ${WORK}/cmp
+  --side-by-side ${WORK}/cmp/side.${ext} --json)
+foreach(f compare.csv compare.json dense.${ext} svg.${ext} dense-2.${ext} side.${ext})
+  if(NOT EXISTS ${WORK}/cmp/${f})
+    message(FATAL_ERROR "compare did not write ${f}")
+  endif()
+endforeach()
+file(READ ${WORK}/cmp/compare.json saved)
+if(NOT saved STREQUAL "${LAST_OUT}")
+  message(FATAL_ERROR "compare.json differs from what --json printed:\n${saved}\n---\n${LAST_OUT}")
+endif()
+string(JSON count LENGTH "${saved}" methods)
+if(NOT count EQUAL 3)
+  message(FATAL_ERROR "expected 3 runs in compare.json, got ${count}")
+endif()
+set(expected_labels dense svg dense-2)
+foreach(i RANGE 2)
+  list(GET expected_labels ${i} want)
+  string(JSON label GET "${saved}" methods ${i} label)
+  string(JSON psnr GET "${saved}" methods ${i} psnr_db)
+  string(JSON ssim GET "${saved}" methods ${i} ssim)
+  string(JSON density GET "${saved}" methods ${i} density)
+  if(NOT label STREQUAL want)
+    message(FATAL_ERROR "run ${i} is '${label}', expected '${want}'")
+  endif()
+  if(NOT psnr GREATER 0 OR psnr GREATER 100 OR NOT ssim GREATER -1 OR ssim GREATER 1
+     OR NOT density GREATER 0 OR density GREATER 1)
+    message(FATAL_ERROR "${label}: PSNR ${psnr}, SSIM ${ssim}, density ${density} out of range")
+  endif()
+  if(NOT label STREQUAL "svg")
+    string(JSON identical GET "${saved}" methods ${i} identical)
+    if(NOT psnr EQUAL 100 OR NOT ssim EQUAL 1 OR NOT identical)
+      message(FATAL_ERROR "${label} vs dense: PSNR ${psnr}, SSIM ${ssim}, identical ${identical}")
+    endif()
+  endif()
+endforeach()
+file(STRINGS ${WORK}/cmp/compare.csv csv)
+list(LENGTH csv rows)
+list(GET csv 3 dense2)
+if(NOT rows EQUAL 4 OR NOT dense2 MATCHES "^dense-2,dense,.*,100.0000,1.000000,true,dense-2.${ext}$")
+  message(FATAL_ERROR "compare.csv:\n${csv}")
+endif()
+# The table: PSNR of the reference against itself shows as inf.
+expect_exit(0 ${SVGEN} ${cmp} --methods dense)
+if(NOT LAST_OUT MATCHES "dense +100.0% +100.0% .* inf +1.0000")
+  message(FATAL_ERROR "compare table: ${LAST_OUT}")
+endif()
+
 message(STATUS "CLI end to end: ok")

@@ -9,6 +9,7 @@
 #include "core/attention/clustering.h"
 #include "core/attention/svg_masks.h"
 #include "core/attention/svoo_profile.h"
+#include "core/attention/svoo_profiler.h"
 #include "core/common/error.h"
 
 #include <cmath>

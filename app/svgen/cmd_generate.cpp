@@ -2,6 +2,7 @@
 #include "app/svgen/attention_options.h"
 #include "app/svgen/commands.h"
 #include "app/svgen/progress_reporter.h"
+#include "app/svgen/request_options.h"
 #include "core/common/error.h"
 #include "core/io/video_export.h"
 #include "core/pipeline/engine.h"
@@ -24,34 +25,6 @@ struct GenerateOptions {
   bool json = false;
   bool quiet = false;
 };
-
-void addRequestOptions(CLI::App* cmd, GenerationRequest& r) {
-  cmd->add_option("-p,--prompt", r.prompt, "What the clip shows")->required();
-  cmd->add_option("-n,--negative-prompt", r.negativePrompt, "What to steer away from");
-  cmd->add_option("-m,--model", r.model, "\"builtin\" or a model folder")->capture_default_str();
-  cmd->add_option("-f,--frames", r.frames, "Frames (0: the model's default)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("-W,--width", r.width, "Width in pixels (0: default)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("-H,--height", r.height, "Height in pixels (0: default)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("-s,--steps", r.steps, "Denoising steps (0: default)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("-g,--guidance", r.guidance,
-                  "Classifier-free guidance scale (default: the model's)");
-  cmd->add_option("--shift", r.shift, "Flow-matching sigma shift (default: the model's)");
-  cmd->add_option("--seed", r.seed, "Random seed")->capture_default_str();
-  cmd->add_option("--sampler", r.sampler, "unipc or euler")
-      ->check(CLI::IsMember({"unipc", "euler"}))
-      ->capture_default_str();
-  cmd->add_option("-d,--device", r.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
-  cmd->add_option("-t,--threads", r.threads, "CPU threads (0: all cores)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--init-noise", r.initNoisePath,
-                  "Start from this latent (safetensors, key \"latent\")")
-      ->check(CLI::ExistingFile);
-  cmd->add_option("--save-latents", r.saveLatentsPath, "Write the final latent here (safetensors)");
-}
 
 int runGenerate(GenerateOptions& o) {
   Engine engine;

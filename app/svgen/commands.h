@@ -19,5 +19,7 @@ Command addGenerateCommand(CLI::App& app);
 Command addInfoCommand(CLI::App& app);
 Command addTrainCommand(CLI::App& app);
 Command addEvalPromptsCommand(CLI::App& app);
+Command addCompareCommand(CLI::App& app);
+Command addProfileCommand(CLI::App& app);
 
 }  // namespace svgen::cli

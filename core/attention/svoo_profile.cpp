@@ -2,7 +2,6 @@
 
 #include "core/common/error.h"
 
-#include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -29,7 +28,8 @@ std::string svooProfileToJson(const SvooProfile& p) {
               {"mass", p.mass},
               {"steps", p.steps},
               {"prompts", p.prompts},
-              {"key_fraction", p.keyFraction}}
+              {"key_fraction", p.keyFraction},
+              {"measured", p.measured}}
       .dump(2);
 }
 
@@ -44,6 +44,7 @@ SvooProfile svooProfileFromJson(const std::string& text, const std::string& sour
     p.steps = j.value("steps", 0);
     p.prompts = j.value("prompts", std::vector<std::string>{});
     p.keyFraction = j.at("key_fraction").get<std::vector<double>>();
+    p.measured = j.value("measured", std::vector<std::vector<std::vector<double>>>{});
   } catch (const json::exception& e) {
     throw InputError(source + ": malformed SVOO profile table: " + e.what());
   }
@@ -76,24 +77,16 @@ SvooProfile loadSvooProfile(const AttentionConfig& config, const std::string& mo
   return svooProfileFromJson(s.str(), path);
 }
 
-std::vector<double> keyFractionForMass(const at::Tensor& q, const at::Tensor& k, double mass,
-                                       int rows) {
-  const int64_t L = q.size(1);
-  const int64_t n = std::min<int64_t>(rows, L);
-  at::Tensor idx = (at::arange(n, at::kDouble) * (static_cast<double>(L) / n))
-                       .floor()
-                       .to(at::kLong)
-                       .to(q.device());
-  at::Tensor p = at::softmax(
-      at::matmul(q.index_select(1, idx).to(at::kFloat), k.to(at::kFloat).transpose(1, 2)) /
-          std::sqrt(static_cast<double>(q.size(2))),
-      -1);
-  at::Tensor sorted = std::get<0>(at::sort(p, -1, /*descending=*/true));
-  // Keys needed: 1 + how many prefixes stay below the mass.
-  at::Tensor needed = (at::cumsum(sorted, -1) < mass).sum(-1).add(1).clamp_max(k.size(1));
-  at::Tensor frac =
-      needed.to(at::kDouble).mean(-1).div(static_cast<double>(k.size(1))).to(at::kCPU);
-  return std::vector<double>(frac.data_ptr<double>(), frac.data_ptr<double>() + frac.numel());
+std::vector<double> layerFractions(const std::vector<std::vector<std::vector<double>>>& measured,
+                                   int firstStep) {
+  std::vector<double> sum, count;
+  for (size_t step = std::max(0, firstStep); step < measured.size(); ++step)
+    for (size_t layer = 0; layer < measured[step].size(); ++layer) {
+      if (sum.size() <= layer) sum.resize(layer + 1, 0.0), count.resize(layer + 1, 0.0);
+      for (double f : measured[step][layer]) sum[layer] += f, count[layer] += 1;
+    }
+  for (size_t l = 0; l < sum.size(); ++l) sum[l] = count[l] > 0 ? sum[l] / count[l] : 1.0;
+  return sum;
 }
 
 }  // namespace svgen

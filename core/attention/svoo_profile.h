@@ -1,9 +1,8 @@
-// SVOO's offline table: per layer, the fraction of keys that holds most of the attention mass,
-// measured densely on a few prompts by `svgen profile` and saved next to the model.
+// SVOO's offline table (no LibTorch here: the Engine API returns it): per layer, the fraction of
+// keys that holds most of the attention mass, measured densely on a few prompts by `svgen profile`
+// and saved next to the model.
 #pragma once
 #include "core/attention/attention_config.h"
-
-#include <ATen/core/Tensor.h>
 
 #include <string>
 #include <vector>
@@ -11,8 +10,11 @@
 namespace svgen {
 
 struct SvooProfile {
-  double mass = 0.95;                // the attention mass each fraction holds
-  std::vector<double> keyFraction;   // per layer, in [0, 1]
+  double mass = 0.95;               // the attention mass each fraction holds
+  std::vector<double> keyFraction;  // per layer, in [0, 1]
+  // What the per-layer values summarise: [step][layer][head], the largest over prompts and the
+  // guidance batch. Empty in hand-made tables.
+  std::vector<std::vector<std::vector<double>>> measured;
   std::vector<std::string> prompts;  // what it was measured on
   int steps = 0;
   std::string model;
@@ -30,9 +32,9 @@ std::string defaultSvooProfilePath(const std::string& modelDir);
 // one (`svgen profile`) when there is none.
 SvooProfile loadSvooProfile(const AttentionConfig& config, const std::string& modelDir);
 
-// Per head of q, k (heads, L, d): the smallest fraction of keys whose softmax weights add up to
-// `mass`, averaged over `rows` query rows spread evenly through the sequence.
-std::vector<double> keyFractionForMass(const at::Tensor& q, const at::Tensor& k, double mass,
-                                       int rows);
+// Per layer: the mean over heads and over the steps from `firstStep` on (those that run sparse)
+// of `measured`.
+std::vector<double> layerFractions(const std::vector<std::vector<std::vector<double>>>& measured,
+                                   int firstStep);
 
 }  // namespace svgen

@@ -2,6 +2,7 @@
 
 #include "core/attention/attention_factory.h"
 #include "core/attention/attention_recorder.h"
+#include "core/attention/svoo_profiler.h"
 #include "core/common/error.h"
 #include "core/common/shape_text.h"
 #include "core/io/tensor_io.h"
@@ -18,6 +19,7 @@
 #include <ATen/Parallel.h>
 #include <c10/util/Exception.h>
 
+#include <cmath>
 #include <thread>
 
 namespace svgen {
@@ -71,6 +73,7 @@ at::Tensor initialNoise(const GenerationRequest& r, const std::vector<int64_t>& 
 
 struct Engine::Impl {
   std::unique_ptr<VideoModel> model;
+  AttentionBackend* attentionOverride = nullptr;  // set while profiling
   std::string modelKey;  // model id + device: reload only when either changes
 
   VideoModel& ensureModel(const std::string& id, const at::Device& device) {
@@ -141,8 +144,12 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     at::Tensor x = initialNoise(r, shape).to(device);
     auto sampler = makeSampler(r.sampler, r.steps, r.shift);
     const bool predictsX0 = model.dit().config().prediction == "x0";
-    std::unique_ptr<AttentionBackend> method =
-        makeAttentionBackend(r.attention, model.info().directory);
+    std::unique_ptr<AttentionBackend> owned;
+    AttentionBackend* method = impl_->attentionOverride;
+    if (!method) {
+      owned = makeAttentionBackend(r.attention, model.info().directory);
+      method = owned.get();
+    }
     std::unique_ptr<AttentionRecorder> recorder;
     if (!r.recordAttentionPath.empty()) {
       recorder = std::make_unique<AttentionRecorder>();
@@ -199,6 +206,34 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
   }
   result.totalSeconds = total.seconds();
   return result;
+}
+
+SvooProfile Engine::profileSparsity(const std::vector<GenerationRequest>& requests, double mass,
+                                    GenerationObserver& observer) {
+  if (requests.empty()) throw InputError("profiling needs at least one prompt");
+  if (!(mass > 0 && mass < 1)) throw InputError("attention mass must be between 0 and 1");
+  SvooProfiler profiler(mass);
+  struct Reset {
+    Impl& impl;
+    ~Reset() { impl.attentionOverride = nullptr; }
+  } reset{*impl_};
+  impl_->attentionOverride = &profiler;
+  SvooProfile p;
+  p.mass = mass;
+  for (const GenerationRequest& request : requests) {
+    GenerationRequest r = request;
+    r.attention = AttentionConfig();  // measured on dense attention
+    r.recordAttentionPath.clear();
+    const GenerationResult result = generate(r, observer);
+    p.prompts.push_back(result.request.prompt);
+    p.steps = result.request.steps;
+    p.model = result.request.model;
+  }
+  p.measured = profiler.measured();
+  // The steps a sparse run would not spend in its default dense warm-up.
+  const int firstStep = static_cast<int>(std::lround(AttentionConfig().warmupFraction * p.steps));
+  p.keyFraction = layerFractions(p.measured, firstStep);
+  return p;
 }
 
 }  // namespace svgen

@@ -1,6 +1,7 @@
 // The Engine: one GenerationRequest in; progress, previews and a GenerationResult out.
 // The CLI and the studio both run everything through this class. No LibTorch in this header.
 #pragma once
+#include "core/attention/svoo_profile.h"
 #include "core/pipeline/generation.h"
 
 #include <memory>
@@ -20,6 +21,13 @@ class Engine {
   // stop, RuntimeFailure when the device or the disk fails. Same request, build and device: the
   // same frames, bit for bit.
   GenerationResult generate(const GenerationRequest& request, GenerationObserver& observer);
+
+  // SVOO's offline step: runs each request with dense attention and measures, per step, layer
+  // and head, the smallest fraction of keys holding `mass` of the attention; returns the table
+  // (per layer: mean over heads and the steps after the default warm-up, of the largest value
+  // over prompts). Write it with svooProfileToJson next to the model.
+  SvooProfile profileSparsity(const std::vector<GenerationRequest>& requests, double mass,
+                              GenerationObserver& observer);
 
   // Fills in the model's defaults and checks every value; throws InputError naming the setting
   // and the nearest valid value.
