@@ -1,4 +1,5 @@
 // svgen-studio: the desktop front end. Parses, wires, runs; the work is in ui/ and core/.
+#include "core/common/blas_setup.h"
 #include "ui/app_theme.h"
 #include "ui/main_window.h"
 #include "ui/prompt_panel.h"
@@ -10,6 +11,7 @@
 #include <QTimer>
 
 int main(int argc, char** argv) {
+  svgen::ensureFastBlas(argc, argv);
   // The icons are compiled into the static svgen_ui library; without this call the linker may
   // leave their registration out.
   Q_INIT_RESOURCE(studio);

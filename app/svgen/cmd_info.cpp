@@ -23,6 +23,8 @@ Command addInfoCommand(CLI::App& app) {
                                   {"cuda_note", s.cudaNote},
                                   {"mp4_export", s.mp4Export},
                                   {"threads", s.threads},
+                                  {"blas_core", s.blasCore},
+                                  {"cpu_attention_isa", s.cpuAttentionIsa},
                                   {"devices", s.devices},
                                   {"builtin_model",
                                    {{"label", s.builtinModelLabel},
@@ -38,7 +40,10 @@ Command addInfoCommand(CLI::App& app) {
             std::cout << "\n";
             std::cout << "CUDA kernels: " << (s.cudaKernelsCompiled ? "compiled" : "not compiled");
             if (!s.cudaNote.empty()) std::cout << " (" << s.cudaNote << ")";
-            std::cout << "\nthreads: " << s.threads << "\n";
+            std::cout << "\nthreads: " << s.threads << " (CPU attention kernel: "
+                      << s.cpuAttentionIsa;
+            if (!s.blasCore.empty()) std::cout << ", OpenBLAS kernels: " << s.blasCore;
+            std::cout << ")\n";
             std::cout << "MP4 export: " << (s.mp4Export ? "yes (FFmpeg)" : "no (Y4M and PNG only)")
                       << "\n";
             std::cout << "built-in model: " << s.builtinModelLabel;

@@ -1,5 +1,8 @@
 #include "core/pipeline/system_info.h"
 
+#include "core/common/blas_setup.h"
+#include "kernels/cpu/attention_cpu.h"
+
 #include "core/io/video_export.h"
 #include "core/model/builtin_model.h"
 #include "core/pipeline/device.h"
@@ -18,6 +21,8 @@ SystemInfo systemInfo() {
   s.cudaKernelsCompiled = kernels::cudaKernelsCompiled();
   s.mp4Export = mp4ExportAvailable();
   s.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  s.blasCore = blasCoreName();
+  s.cpuAttentionIsa = kernels::attentionCpuIsa();
   s.devices = availableDevices();
   cudaUsable(&s.cudaNote);
   s.builtinModelDir = findBuiltinModelDir();
