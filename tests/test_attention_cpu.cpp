@@ -367,9 +367,38 @@ class TestAttentionCpu : public QObject {
                             (ks[h * (nkb + 1) + kb + 1] - ks[h * (nkb + 1) + kb]);
         }
     const AttentionShape s{bh, len, len, d};
+    // The same blocks over permuted rows: logical position i of head h is row order[h][i].
+    std::vector<int32_t> qOrder, kOrder;
+    for (int h = 0; h < bh; ++h)
+      for (auto* order : {&qOrder, &kOrder}) {
+        std::vector<int32_t> p(len);
+        for (int i = 0; i < len; ++i) p[i] = i;
+        std::shuffle(p.begin(), p.end(), rng);
+        order->insert(order->end(), p.begin(), p.end());
+      }
+    auto orderT = [&](const std::vector<int32_t>& o) {
+      return at::from_blob(const_cast<int32_t*>(o.data()), {bh, len}, at::kInt).to(at::kLong);
+    };
+    const auto qo = orderT(qOrder), ko = orderT(kOrder);
+    auto gather = [&](const at::Tensor& x, const at::Tensor& o) {
+      return x.gather(1, o.unsqueeze(-1).expand({bh, len, d}));
+    };
+    const auto refLogical = reference(gather(q, qo), gather(k, ko), gather(v, ko), 0.125f,
+                                      varMaskOf(lists, bh, len, len, nqb, nkb, qs, ks));
+    const auto refOrdered =
+        at::empty_like(refLogical).scatter_(1, qo.unsqueeze(-1).expand({bh, len, d}), refLogical);
     for (const QByteArray& isa : availableIsas()) {
       IsaScope scope(isa);
       auto out = at::full_like(q, std::numeric_limits<float>::quiet_NaN());
+      layout.queryOrder = qOrder.data();
+      layout.keyOrder = kOrder.data();
+      svgen::kernels::attentionBlockSparseF32(q.data_ptr<float>(), k.data_ptr<float>(),
+                                              v.data_ptr<float>(), out.data_ptr<float>(), s, 0.125f,
+                                              layout);
+      QVERIFY2(maxAbs(out, refOrdered) < 2e-5,
+               qPrintable(QString("%1 with orders").arg(isa.constData())));
+      layout.queryOrder = layout.keyOrder = nullptr;
+      out.fill_(std::numeric_limits<float>::quiet_NaN());
       const auto count = svgen::kernels::attentionBlockSparseF32(
           q.data_ptr<float>(), k.data_ptr<float>(), v.data_ptr<float>(), out.data_ptr<float>(), s,
           0.125f, layout);
@@ -402,6 +431,14 @@ class TestAttentionCpu : public QObject {
     layout.keyStarts = goodStarts.data();
     layout.offsets = offsets.data();
     auto out = at::empty_like(q);
+    QVERIFY_EXCEPTION_THROWN(
+        svgen::kernels::attentionBlockSparseF32(q.data_ptr<float>(), k.data_ptr<float>(),
+                                                v.data_ptr<float>(), out.data_ptr<float>(),
+                                                AttentionShape{bh, lq, lk, d}, 0.125f, layout),
+        std::invalid_argument);
+    const std::vector<int32_t> goodQs{0, 20, 40, 64}, notAPermutation(64, 3);
+    layout.queryStarts = goodQs.data();
+    layout.queryOrder = notAPermutation.data();
     QVERIFY_EXCEPTION_THROWN(
         svgen::kernels::attentionBlockSparseF32(q.data_ptr<float>(), k.data_ptr<float>(),
                                                 v.data_ptr<float>(), out.data_ptr<float>(),

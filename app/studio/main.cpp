@@ -1,5 +1,5 @@
 // svgen-studio: the desktop front end. Parses, wires, runs; the work is in ui/ and core/.
-#include "core/common/blas_setup.h"
+#include "core/common/process_tuning.h"
 #include "ui/app_theme.h"
 #include "ui/main_window.h"
 #include "ui/prompt_panel.h"
@@ -11,7 +11,7 @@
 #include <QTimer>
 
 int main(int argc, char** argv) {
-  svgen::ensureFastBlas(argc, argv);
+  svgen::tuneProcess(argc, argv);
   // The icons are compiled into the static svgen_ui library; without this call the linker may
   // leave their registration out.
   Q_INIT_RESOURCE(studio);

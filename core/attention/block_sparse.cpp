@@ -67,7 +67,11 @@ namespace {
 
 void checkPlan(const at::Tensor& q, const at::Tensor& k, const BlockSparsePlan& plan) {
   if (q.dim() != 3 || k.dim() != 3 || q.size(0) != plan.heads || k.size(0) != plan.heads ||
-      q.size(1) != plan.queryLen || k.size(1) != plan.keyLen || !plan.complete())
+      q.size(1) != plan.queryLen || k.size(1) != plan.keyLen || !plan.complete() ||
+      (!plan.queryOrder.empty() &&
+       static_cast<int64_t>(plan.queryOrder.size()) != plan.heads * plan.queryLen) ||
+      (!plan.keyOrder.empty() &&
+       static_cast<int64_t>(plan.keyOrder.size()) != plan.heads * plan.keyLen))
     throw std::invalid_argument("block-sparse attention: tensors do not match the plan");
 }
 
@@ -84,11 +88,33 @@ at::Tensor blockIds(const std::vector<int32_t>& starts, int64_t heads, int block
   return ids.to(device);
 }
 
+// (heads, len) int64 from a per-head order, on `device`.
+at::Tensor orderTensor(const std::vector<int32_t>& order, int64_t heads, int64_t len,
+                       const at::Device& device) {
+  return at::from_blob(const_cast<int32_t*>(order.data()), {heads, len}, at::kInt)
+      .to(device, at::kLong);
+}
+
+at::Tensor gatherRows(const at::Tensor& x, const at::Tensor& order) {
+  return x.gather(1, order.unsqueeze(-1).expand({x.size(0), x.size(1), x.size(2)}));
+}
+
 }  // namespace
 
-at::Tensor blockSparseReference(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+at::Tensor blockSparseReference(const at::Tensor& qIn, const at::Tensor& kIn, const at::Tensor& vIn,
                                 const BlockSparsePlan& plan) {
-  checkPlan(q, k, plan);
+  checkPlan(qIn, kIn, plan);
+  // Into the plan's logical order, and the result back to token order at the end.
+  at::Tensor qOrder, q = qIn, k = kIn, v = vIn;
+  if (!plan.queryOrder.empty()) {
+    qOrder = orderTensor(plan.queryOrder, plan.heads, plan.queryLen, q.device());
+    q = gatherRows(q, qOrder);
+  }
+  if (!plan.keyOrder.empty()) {
+    const at::Tensor kOrder = orderTensor(plan.keyOrder, plan.heads, plan.keyLen, k.device());
+    k = gatherRows(k, kOrder);
+    v = gatherRows(v, kOrder);
+  }
   const int64_t H = plan.heads, Lq = plan.queryLen, Lk = plan.keyLen;
   at::Tensor pairs =
       at::zeros({H, std::max(1, plan.numQueryBlocks), std::max(1, plan.numKeyBlocks)}, at::kBool);
@@ -119,6 +145,9 @@ at::Tensor blockSparseReference(const at::Tensor& q, const at::Tensor& k, const 
     probs = at::where(mask, probs, at::zeros_like(probs));  // all-masked rows give NaN: zero them
     out.narrow(1, s, n).copy_(at::matmul(probs.to(v.scalar_type()), v));
   }
+  if (qOrder.defined())
+    out = at::empty_like(out).scatter_(
+        1, qOrder.unsqueeze(-1).expand({out.size(0), out.size(1), out.size(2)}), out);
   return out;
 }
 
@@ -142,6 +171,8 @@ at::Tensor blockSparseAttention(const at::Tensor& q, const at::Tensor& k, const 
   layout.keyStarts = plan.keyStarts.data();
   layout.offsets = plan.offsets.data();
   layout.keyBlocks = plan.keyBlocks.data();
+  layout.queryOrder = plan.queryOrder.empty() ? nullptr : plan.queryOrder.data();
+  layout.keyOrder = plan.keyOrder.empty() ? nullptr : plan.keyOrder.data();
   kernels::attentionBlockSparseF32(
       qc.data_ptr<float>(), kc.data_ptr<float>(), vc.data_ptr<float>(), out.data_ptr<float>(),
       shape, static_cast<float>(1.0 / std::sqrt(static_cast<double>(q.size(2)))), layout);

@@ -10,7 +10,9 @@ namespace svgen {
 
 // For `heads` heads (batch × heads flattened): query block i of head h covers rows
 // queryStarts[h * (numQueryBlocks + 1) + i] .. [+1), likewise keys; query block i of head h
-// attends to keyBlocks[offsets[h * numQueryBlocks + i] .. offsets[... + 1]).
+// attends to keyBlocks[offsets[h * numQueryBlocks + i] .. offsets[... + 1]). Blocks are ranges of
+// a logical order of the tokens: queryOrder[h * queryLen + i] is the token at logical position i
+// (empty: token order), likewise keyOrder; the kernel applies them while packing, for free.
 struct BlockSparsePlan {
   int64_t heads = 0;
   int64_t queryLen = 0;
@@ -21,6 +23,8 @@ struct BlockSparsePlan {
   std::vector<int32_t> keyStarts;
   std::vector<int32_t> offsets{0};
   std::vector<int32_t> keyBlocks;
+  std::vector<int32_t> queryOrder;
+  std::vector<int32_t> keyOrder;
 
   // Uniform blocks (the last may be partial) with empty lists; fill them with appendRow.
   static BlockSparsePlan uniform(int64_t heads, int64_t queryLen, int64_t keyLen, int queryBlock,
@@ -33,12 +37,13 @@ struct BlockSparsePlan {
   // Query × key score entries the plan computes, and all entries (heads × queryLen × keyLen).
   int64_t scoresComputed() const;
   double density() const;
-  // Whether (query token, key token) of head h is computed: for tests and profiling.
+  // Whether (query, key) at logical positions of head h is computed: for tests and profiling.
   bool keeps(int64_t head, int64_t query, int64_t key) const;
 };
 
-// q: (heads, queryLen, d), k and v: (heads, keyLen, d). CPU float32 runs the tiled kernel (which
-// skips what the plan drops); anything else runs blockSparseReference.
+// q: (heads, queryLen, d), k and v: (heads, keyLen, d), in token order; so is the result. CPU
+// float32 runs the tiled kernel (which skips what the plan drops); anything else runs
+// blockSparseReference.
 at::Tensor blockSparseAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                 const BlockSparsePlan& plan);
 

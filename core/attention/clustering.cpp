@@ -31,20 +31,28 @@ Clustering kmeans(const at::Tensor& xIn, int clusters, int iterations, const at:
     c = x.index_select(1, idx).clone();
   }
   Clustering r;
-  const at::Tensor xt = x;  // (H, L, D)
+  const at::Tensor& xt = x;  // (H, L, D)
+  // Flattened (H·L, D) rows and per-head label offsets let one index_add_ accumulate every head.
+  const at::Tensor rows = xt.reshape({H * L, D});
+  const at::Tensor headOffset =
+      (at::arange(H, x.options().dtype(at::kLong)) * clusters).unsqueeze(1);
   for (int it = 0; it < std::max(1, iterations); ++it) {
     // argmin ‖x − c‖² = argmin (‖c‖² − 2 x·c); ‖x‖² is the same for every cluster.
-    at::Tensor dist = c.pow(2).sum(-1).unsqueeze(1) - 2.0 * at::matmul(xt, c.transpose(1, 2));
-    r.labels = std::get<1>(dist.min(-1));  // (H, L)
-    at::Tensor sums =
-        at::zeros_like(c).scatter_add_(1, r.labels.unsqueeze(-1).expand({H, L, D}), xt);
-    r.sizes = clusterSizes(r.labels, clusters);
-    at::Tensor n = r.sizes.unsqueeze(-1).to(at::kFloat);
-    at::Tensor next = at::where(n > 0, sums / n.clamp_min(1), c);
-    // Converged (SVG2 stops at the same shift): the remaining iterations would change nothing.
-    const bool settled = (next - c).abs().max().item<float>() < 1e-4f;
-    c = next;
-    if (settled) break;
+    const at::Tensor dist =
+        at::baddbmm(c.pow(2).sum(-1).unsqueeze(1), xt, c.transpose(1, 2), 1.0, -2.0);
+    at::Tensor labels = dist.argmin(-1);  // (H, L)
+    // Converged: the same assignment gives the same centroids from here on.
+    const bool same = r.labels.defined() && at::equal(labels, r.labels);
+    r.labels = labels;
+    if (same) break;
+    const at::Tensor flat = (labels + headOffset).reshape({H * L});
+    const at::Tensor sums =
+        at::zeros({H * clusters, D}, x.options()).index_add_(0, flat, rows).view({H, clusters, D});
+    r.sizes = at::zeros({H * clusters}, x.options().dtype(at::kLong))
+                  .index_add_(0, flat, at::ones({H * L}, x.options().dtype(at::kLong)))
+                  .view({H, clusters});
+    const at::Tensor n = r.sizes.unsqueeze(-1).to(at::kFloat);
+    c = at::where(n > 0, sums / n.clamp_min(1), c);
   }
   r.centroids = c;
   return r;
@@ -63,6 +71,11 @@ ClusterLayout clusterLayout(const at::Tensor& labels, int clusters) {
     for (int c = 0; c < clusters; ++c) out.starts.push_back(s += static_cast<int32_t>(a[h][c]));
   }
   return out;
+}
+
+std::vector<int32_t> orderOf(const at::Tensor& perm) {
+  at::Tensor p = perm.to(at::kCPU, at::kInt).contiguous();
+  return std::vector<int32_t>(p.data_ptr<int32_t>(), p.data_ptr<int32_t>() + p.numel());
 }
 
 at::Tensor permuteTokens(const at::Tensor& x, const at::Tensor& perm) {

@@ -17,7 +17,7 @@ struct Clustering {
 // Euclidean k-means of x (heads, L, d), every head at once. `init` (heads, C, d) warm-starts from
 // given centroids (SVG2's centroid cache); undefined starts from C evenly spaced tokens, which is
 // deterministic and spreads the seeds over the whole video. At least one assign+update pass runs;
-// it stops early once no centroid moves by 1e-4.
+// it stops early once an assignment repeats (the centroids are then final).
 // The centroids returned are the means of the returned labels; an empty cluster keeps its
 // previous centroid.
 Clustering kmeans(const at::Tensor& x, int clusters, int iterations,
@@ -30,6 +30,9 @@ struct ClusterLayout {
   std::vector<int32_t> starts;  // heads × (clusters + 1), ascending from 0 to L
 };
 ClusterLayout clusterLayout(const at::Tensor& labels, int clusters);
+
+// perm (heads, L) as the int32 order a BlockSparsePlan takes.
+std::vector<int32_t> orderOf(const at::Tensor& perm);
 
 // x (heads, L, d) reordered so row i of head h is x[h][perm[h][i]]; and the inverse.
 at::Tensor permuteTokens(const at::Tensor& x, const at::Tensor& perm);

@@ -41,11 +41,12 @@ at::Tensor Svg2Attention::sparse(const at::Tensor& q, const at::Tensor& k, const
   const int minKeep = static_cast<int>(config_.minKeyClusterRatio * ck);
   appendTopPRows(plan, centroidLogits(qc.centroids, kc.centroids, kc.sizes), config_.topP, minKeep);
 
-  at::Tensor out = blockSparseAttention(permuteTokens(q, ql.perm), permuteTokens(k, kl.perm),
-                                        permuteTokens(v, kl.perm), plan);
+  plan.queryOrder = orderOf(ql.perm);
+  plan.keyOrder = orderOf(kl.perm);
+  at::Tensor out = blockSparseAttention(q, k, v, plan);
   countSparse(plan);
   if (recorder_) recordClusters(*recorder_, call, "svg2", q, k, plan, qc.labels, kc.labels, batch_);
-  return unpermuteTokens(out, ql.perm);
+  return out;
 }
 
 }  // namespace svgen

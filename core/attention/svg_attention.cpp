@@ -84,17 +84,16 @@ at::Tensor SvgAttention::sparse(const at::Tensor& q, const at::Tensor& k, const 
 
   // One plan for all heads: temporal heads see permuted tokens and the temporal table.
   BlockSparsePlan plan = BlockSparsePlan::uniform(H, L, L, config_.svgBlock, config_.svgBlock);
-  const at::Tensor identity = at::arange(L, at::kLong);
-  const at::Tensor transform = temporalPermutation(call.grid);
-  std::vector<at::Tensor> perms;
+  const at::Tensor transform = temporalPermutation(call.grid).to(at::kInt);
+  const int32_t* tp = transform.data_ptr<int32_t>();
   for (int64_t h = 0; h < H; ++h) {
     const BlockTable& table = profile.temporal[h] ? masks.temporal : masks.spatial;
     for (int i = 0; i < table.blocks; ++i) plan.appendRow(table.row(i));
-    perms.push_back(profile.temporal[h] ? transform : identity);
+    for (int64_t t = 0; t < L; ++t)
+      plan.queryOrder.push_back(profile.temporal[h] ? tp[t] : static_cast<int32_t>(t));
   }
-  const at::Tensor perm = at::stack(perms).to(q.device());
-  at::Tensor out = blockSparseAttention(permuteTokens(q, perm), permuteTokens(k, perm),
-                                        permuteTokens(v, perm), plan);
+  plan.keyOrder = plan.queryOrder;
+  at::Tensor out = blockSparseAttention(q, k, v, plan);
   countSparse(plan);
 
   if (recorder_) {
@@ -124,7 +123,7 @@ at::Tensor SvgAttention::sparse(const at::Tensor& q, const at::Tensor& k, const 
     }
     recorder_->add(std::move(r));
   }
-  return unpermuteTokens(out, perm);
+  return out;
 }
 
 }  // namespace svgen

@@ -88,11 +88,12 @@ at::Tensor SvooAttention::sparse(const at::Tensor& q, const at::Tensor& k, const
   appendBudgetRows(plan, centroidLogits(qc.centroids, kc.centroids, kc.sizes), kc.sizes,
                    config_.topP, profile_.fractionFor(call.layer));
 
-  at::Tensor out = blockSparseAttention(permuteTokens(q, ql.perm), permuteTokens(k, kl.perm),
-                                        permuteTokens(v, kl.perm), plan);
+  plan.queryOrder = orderOf(ql.perm);
+  plan.keyOrder = orderOf(kl.perm);
+  at::Tensor out = blockSparseAttention(q, k, v, plan);
   countSparse(plan);
   if (recorder_) recordClusters(*recorder_, call, "svoo", q, k, plan, qc.labels, kc.labels, batch_);
-  return unpermuteTokens(out, ql.perm);
+  return out;
 }
 
 }  // namespace svgen

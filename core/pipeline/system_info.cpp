@@ -1,6 +1,6 @@
 #include "core/pipeline/system_info.h"
 
-#include "core/common/blas_setup.h"
+#include "core/common/process_tuning.h"
 #include "kernels/cpu/attention_cpu.h"
 
 #include "core/io/video_export.h"

@@ -77,6 +77,20 @@ void checkLayout(const AttentionShape& s, const BlockSparseLayout& layout) {
   for (int64_t r = 0; r < rows; ++r)
     if (layout.offsets[r + 1] < layout.offsets[r]) fail("offsets must ascend");
   if (layout.offsets[rows] > 0 && !layout.keyBlocks) fail("missing key-block list");
+  auto checkOrder = [&](const int32_t* order, int len, const char* what) {
+    if (!order) return;
+    std::vector<uint8_t> seen(static_cast<std::size_t>(len));
+    for (int h = 0; h < s.batchHeads; ++h) {
+      std::fill(seen.begin(), seen.end(), 0);
+      const int32_t* o = order + static_cast<std::size_t>(h) * len;
+      for (int i = 0; i < len; ++i) {
+        if (o[i] < 0 || o[i] >= len || seen[o[i]]) fail(what);
+        seen[o[i]] = 1;
+      }
+    }
+  };
+  checkOrder(layout.queryOrder, s.queryLen, "query order must be a permutation of the rows");
+  checkOrder(layout.keyOrder, s.keyLen, "key order must be a permutation of the rows");
   for (int32_t i = 0; i < layout.offsets[rows]; ++i)
     if (layout.keyBlocks[i] < 0 || layout.keyBlocks[i] >= layout.numKeyBlocks)
       fail("key-block index out of range");

@@ -26,6 +26,11 @@ void attentionDenseF32(const float* q, const float* k, const float* v, float* ou
 // (empty blocks allowed). Query block i of head h attends to the key blocks
 // keyBlocks[offsets[h * numQueryBlocks + i] .. offsets[h * numQueryBlocks + i + 1]), each listed
 // once. A query block with an empty list outputs zeros.
+//
+// Blocks are ranges of a logical order of the rows. queryOrder/keyOrder (batchHeads × length, or
+// null for the identity) give, for logical position i of head h, the row of q (and of out) or of
+// k and v it stands for: a permutation (SVG's layout transform, SVG2's clusters) is applied while
+// rows are packed into tiles, so it costs no extra pass over memory. Each must be a permutation.
 struct BlockSparseLayout {
   int numQueryBlocks = 0;
   int numKeyBlocks = 0;
@@ -33,6 +38,8 @@ struct BlockSparseLayout {
   const int32_t* keyStarts = nullptr;
   const int32_t* offsets = nullptr;
   const int32_t* keyBlocks = nullptr;
+  const int32_t* queryOrder = nullptr;
+  const int32_t* keyOrder = nullptr;
 };
 
 // What the kernel computed: block pairs, and query × key score entries (the density numerator

@@ -89,15 +89,20 @@ class TileRunner {
         m_(kTileQ),
         l_(kTileQ) {}
 
-  // qRows/outRows: nq rows of d floats; kHead/vHead: the whole head's keys and values.
+  // Rows q0 .. q0+nq of the head's logical query order; qHead/outHead, kHead/vHead: the whole
+  // head's rows. qOrder/kOrder (null: identity) map a logical position to its row, so a token
+  // permutation costs nothing: rows are gathered while packing and scattered when written.
   // qScale already includes log2(e) so the softmax can use exp2.
-  void run(const float* qRows, int nq, const float* kHead, const float* vHead,
-           const KeyRange* ranges, int numRanges, float* outRows, float qScale) {
+  void run(const float* qHead, const int32_t* qOrder, int q0, int nq, const float* kHead,
+           const float* vHead, const int32_t* kOrder, const KeyRange* ranges, int numRanges,
+           float* outHead, float qScale) {
     nqPad_ = roundUp(nq, R);
+    kOrder_ = kOrder;
     float* q = q_.data();
-    for (int r = 0; r < nq; ++r)
-      for (int d = 0; d < d_; ++d)
-        q[r * d_ + d] = qRows[static_cast<std::size_t>(r) * d_ + d] * qScale;
+    for (int r = 0; r < nq; ++r) {
+      const float* src = qHead + static_cast<std::size_t>(qOrder ? qOrder[q0 + r] : q0 + r) * d_;
+      for (int d = 0; d < d_; ++d) q[r * d_ + d] = src[d] * qScale;
+    }
     std::fill(q + static_cast<std::size_t>(nq) * d_, q + static_cast<std::size_t>(nqPad_) * d_,
               0.0f);
     std::fill(o_.data(), o_.data() + static_cast<std::size_t>(nqPad_) * dp_, 0.0f);
@@ -127,7 +132,7 @@ class TileRunner {
     for (int r = 0; r < nq; ++r) {
       const float inv = l_[r] > 0.0f ? 1.0f / l_[r] : 0.0f;
       const float* o = o_.data() + static_cast<std::size_t>(r) * dp_;
-      float* out = outRows + static_cast<std::size_t>(r) * d_;
+      float* out = outHead + static_cast<std::size_t>(qOrder ? qOrder[q0 + r] : q0 + r) * d_;
       for (int d = 0; d < d_; ++d) out[d] = o[d] * inv;
     }
   }
@@ -142,10 +147,11 @@ class TileRunner {
     float* vp = v_.data();
     int j = 0;
     for (int sgi = 0; sgi < numSegs; ++sgi)
-      for (int row = segs_[sgi].begin; row < segs_[sgi].end; ++row, ++j) {
-        const float* k = kHead + static_cast<std::size_t>(row) * d_;
+      for (int pos = segs_[sgi].begin; pos < segs_[sgi].end; ++pos, ++j) {
+        const std::size_t row = static_cast<std::size_t>(kOrder_ ? kOrder_[pos] : pos);
+        const float* k = kHead + row * d_;
         for (int d = 0; d < d_; ++d) kt[d * kTileK + j] = k[d];
-        std::memcpy(vp + j * dp_, vHead + static_cast<std::size_t>(row) * d_, sizeof(float) * d_);
+        std::memcpy(vp + j * dp_, vHead + row * d_, sizeof(float) * d_);
         std::fill(vp + j * dp_ + d_, vp + (j + 1) * dp_, 0.0f);
       }
     if (nk < kTileK)
@@ -239,6 +245,7 @@ class TileRunner {
   Scratch q_, kt_, v_, s_, o_;
   std::vector<float> m_, l_;
   KeyRange segs_[kTileK];
+  const int32_t* kOrder_ = nullptr;
 };
 
 inline void checkShape(const AttentionShape& s) {
@@ -263,9 +270,10 @@ void denseImpl(const float* q, const float* k, const float* v, float* out, const
       const int64_t h = t / tilesPerHead;
       const int q0 = static_cast<int>(t % tilesPerHead) * kTileQ;
       const int nq = std::min(kTileQ, s.queryLen - q0);
-      const std::size_t qOff = (static_cast<std::size_t>(h) * s.queryLen + q0) * d;
+      const std::size_t qOff = static_cast<std::size_t>(h) * s.queryLen * d;
       const std::size_t kvOff = static_cast<std::size_t>(h) * s.keyLen * d;
-      runner.run(q + qOff, nq, k + kvOff, v + kvOff, &all, 1, out + qOff, qScale);
+      runner.run(q + qOff, nullptr, q0, nq, k + kvOff, v + kvOff, nullptr, &all, 1, out + qOff,
+                 qScale);
     }
   }
 }
@@ -316,13 +324,23 @@ BlockSparseCount blockSparseImpl(const float* q, const float* k, const float* v,
         else
           ranges.push_back({ks[kb], ks[kb + 1]});
       }
-      const std::size_t qOff = (static_cast<std::size_t>(task.head) * s.queryLen + task.q0) * d;
+      const std::size_t qOff = static_cast<std::size_t>(task.head) * s.queryLen * d;
+      const int32_t* qOrder =
+          layout.queryOrder ? layout.queryOrder + task.head * static_cast<std::size_t>(s.queryLen)
+                            : nullptr;
       if (ranges.empty()) {  // nothing to attend to (no listed block, or only empty ones)
-        std::fill(out + qOff, out + qOff + static_cast<std::size_t>(task.nq) * d, 0.0f);
+        for (int r = 0; r < task.nq; ++r) {
+          const int tokenRow = qOrder ? qOrder[task.q0 + r] : task.q0 + r;
+          std::fill(out + qOff + static_cast<std::size_t>(tokenRow) * d,
+                    out + qOff + static_cast<std::size_t>(tokenRow + 1) * d, 0.0f);
+        }
         continue;
       }
       const std::size_t kvOff = static_cast<std::size_t>(task.head) * s.keyLen * d;
-      runner.run(q + qOff, task.nq, k + kvOff, v + kvOff, ranges.data(),
+      const int32_t* kOrder = layout.keyOrder
+                                  ? layout.keyOrder + task.head * static_cast<std::size_t>(s.keyLen)
+                                  : nullptr;
+      runner.run(q + qOff, qOrder, task.q0, task.nq, k + kvOff, v + kvOff, kOrder, ranges.data(),
                  static_cast<int>(ranges.size()), out + qOff, qScale);
     }
   }

@@ -1,10 +1,13 @@
-#include "core/common/blas_setup.h"
+#include "core/common/process_tuning.h"
 
 #include <cstdlib>
 #include <cstring>
 
 #if defined(__linux__)
 #include <unistd.h>
+#endif
+#if defined(__GLIBC__)
+#include <malloc.h>
 #endif
 
 // Present only when OpenBLAS is loaded (Debian's LibTorch); weak so other builds link without it.
@@ -37,6 +40,14 @@ void ensureFastBlas(int argc, char** argv) {
 #else
   (void)argc;
   (void)argv;
+#endif
+}
+
+void tuneAllocator() {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  mallopt(M_TOP_PAD, 256 << 20);
 #endif
 }
 
