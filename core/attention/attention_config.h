@@ -14,7 +14,7 @@ struct AttentionConfig {
   int warmupLayers = 0;
   // SVG: target fraction of key blocks kept, and the block size of its masks.
   double svgDensity = 0.25;
-  int svgBlock = 128;
+  int svgBlock = 64;  // 128 in SVG (FlexAttention); 64 is the CPU kernel's tile and bands finer
   // SVG2: clusters (0: chosen from the token count), top-p of the centroid mass, minimum
   // key-cluster ratio, k-means iterations from scratch and warm-started from the previous step.
   double topP = 0.9;
