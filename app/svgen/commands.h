@@ -21,5 +21,6 @@ Command addTrainCommand(CLI::App& app);
 Command addEvalPromptsCommand(CLI::App& app);
 Command addCompareCommand(CLI::App& app);
 Command addProfileCommand(CLI::App& app);
+Command addBenchCommand(CLI::App& app);
 
 }  // namespace svgen::cli
