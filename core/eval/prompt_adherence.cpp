@@ -8,6 +8,7 @@
 #include "core/pipeline/stopwatch.h"
 
 #include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>

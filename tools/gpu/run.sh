@@ -4,7 +4,7 @@
 #   tools/gpu/prepare.sh        (copies the header-only libraries the GPU machine lacks)
 # then call through the device tool with carry [".gpu-deps"], e.g.
 #   bash tools/gpu/run.sh info generate train:14
-# Tasks: info | generate | train:MINUTES | resume:MINUTES. At most 8 files come back: run.log, train.log,
+# Tasks: info | generate | sparse | train:MINUTES | resume:MINUTES. At most 8 files come back: run.log, train.log,
 # train_log.csv and the model folder's files.
 set -uo pipefail
 OUT=${OUT:-/tmp/svgen-out}
@@ -36,6 +36,18 @@ for task in "$@"; do
           --out "/tmp/gen-$dev.y4m" --json >>"$OUT/run.log" 2>&1
         echo "$dev exit $?" | tee -a "$OUT/run.log"
       done ;;
+    sparse)
+      # Every sparse method on the GPU (through the ATen reference block-sparse path until the CUDA
+      # kernels land): quality against dense at the default size and at 4x the tokens.
+      log "sparse attention on cuda"
+      p="a red circle moving right on a blue background"
+      $svgen compare --device cuda --prompt "$p" --quiet 2>&1 | tee -a "$OUT/run.log"
+      $svgen compare --device cuda --prompt "$p" --quiet --methods dense,svg --density 0.4 2>&1 | tee -a "$OUT/run.log"
+      $svgen compare --device cuda --prompt "$p" --quiet --frames 32 --width 256 --height 256 \
+        2>&1 | tee -a "$OUT/run.log"
+      $svgen compare --device cuda --prompt "$p" --quiet --frames 32 --width 256 --height 256 \
+        --methods dense,svg,svg2 --density 0.3 --top-p 0.8 2>&1 | tee -a "$OUT/run.log"
+      $svgen bench attention --device cuda --repeats 3 2>&1 | tail -n 14 | tee -a "$OUT/run.log" ;;
     train:* | resume:*)
       # Checkpoints stay in build-gpu/train, which a warm machine keeps between calls, so a
       # second call can resume where the first stopped (each call has a 10-minute limit).
