@@ -48,6 +48,53 @@ for task in "$@"; do
       $svgen compare --device cuda --prompt "$p" --quiet --frames 32 --width 256 --height 256 \
         --methods dense,svg,svg2 --density 0.3 --top-p 0.8 2>&1 | tee -a "$OUT/run.log"
       $svgen bench attention --device cuda --repeats 3 2>&1 | tail -n 14 | tee -a "$OUT/run.log" ;;
+    eval)
+      # The built-in model's prompt adherence (issue 4's numbers): 40 held-in and 20 held-out
+      # prompts, one object and the two-object mix.
+      log "eval-prompts on cuda"
+      $svgen eval-prompts --device cuda --json "$OUT/eval_one.json" 2>&1 | tail -n 12 | tee -a "$OUT/run.log"
+      $svgen eval-prompts --device cuda --two-objects --json "$OUT/eval_two.json" 2>&1 | tail -n 12 \
+        | tee -a "$OUT/run.log" ;;
+    quality)
+      # PSNR/SSIM of every method and budget against dense over several prompts (the CPU numbers
+      # agree with these to a few tenths of a dB; speed is measured on the CPU, not here).
+      log "quality sweep on cuda"
+      prompts=("a red circle moving right on a blue background"
+               "a yellow star moving left on a purple background"
+               "a green square moving up and a white ring moving down on a black background"
+               "a pink triangle growing on a gray background"
+               "a cyan ring moving down and to the left on a orange background"
+               "a blue star spinning on a white background")
+      configs=("default|--methods dense,svg,svg2,svoo"
+               "svg-0.30|--methods dense,svg --density 0.30"
+               "svg-0.40|--methods dense,svg --density 0.40"
+               "svg-0.30-layer0|--methods dense,svg --density 0.30 --warmup-layers 1"
+               "clusters-32-256-p0.8|--methods dense,svg2,svoo --query-clusters 32 --key-clusters 256 --top-p 0.8"
+               "clusters-16-128-p0.7|--methods dense,svg2,svoo --query-clusters 16 --key-clusters 128 --top-p 0.7")
+      mkdir -p "$OUT/quality"
+      for c in "${configs[@]}"; do
+        name=${c%%|*}; args=${c#*|}
+        i=0
+        for p in "${prompts[@]}"; do
+          i=$((i+1))
+          $svgen compare --device cuda --prompt "$p" --quiet --json $args >"/tmp/q-$name-$i.json" 2>>"$OUT/run.log"
+        done
+        python3 - "$name" /tmp/q-"$name"-*.json >>"$OUT/run.log" <<'PY'
+import json, sys
+name, files = sys.argv[1], sys.argv[2:]
+rows = {}
+for f in files:
+    for r in json.load(open(f))["methods"]:
+        rows.setdefault(r["label"], []).append(r)
+for label, rs in rows.items():
+    n = len(rs)
+    avg = lambda k: sum(r[k] for r in rs) / n
+    print(f"{name:24s} {label:6s} n={n} sparse_density={avg('sparse_density'):.3f} "
+          f"density={avg('density'):.3f} psnr={avg('psnr_db'):.2f} min_psnr={min(r['psnr_db'] for r in rs):.2f} ssim={avg('ssim'):.4f}")
+PY
+      done
+      cp /tmp/q-*.json "$OUT/quality/" 2>/dev/null
+      (cd "$OUT" && tar czf quality.tgz quality && rm -r quality) ;;
     train:* | resume:*)
       # Checkpoints stay in build-gpu/train, which a warm machine keeps between calls, so a
       # second call can resume where the first stopped (each call has a 10-minute limit).
