@@ -1,26 +1,22 @@
 // SVG2 (semantic-aware permutation): per-head k-means of queries and keys, tokens permuted so each
 // cluster is contiguous, top-p cluster pairs computed as variable-size blocks.
 #pragma once
-#include "core/attention/sparse_attention.h"
-
-#include <map>
+#include "core/attention/clustered_attention.h"
 
 namespace svgen {
 
-class Svg2Attention : public SparseAttention {
+class Svg2Attention : public ClusteredAttention {
  public:
-  using SparseAttention::SparseAttention;
+  using ClusteredAttention::ClusteredAttention;
 
  protected:
-  at::Tensor sparse(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                    const AttentionCall& call) override;
-
- private:
-  // Centroids of the previous sparse step per layer: the warm start (76x cheaper in the paper).
-  struct Centroids {
-    at::Tensor query, key;
-  };
-  std::map<int, Centroids> cache_;
+  // k-means: 50 iterations from scratch, then 2 from the previous step's centroids (76x cheaper
+  // in the paper).
+  void cluster(const at::Tensor& q, const at::Tensor& k, int queryClusters, int keyClusters,
+               Clustering& queries, Clustering& keys) override;
+  void choosePairs(BlockSparsePlan& plan, const Clustering& queries, const Clustering& keys,
+                   const AttentionCall& call) override;
+  const char* name() const override { return "svg2"; }
 };
 
 }  // namespace svgen

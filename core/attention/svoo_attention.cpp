@@ -1,6 +1,5 @@
 #include "core/attention/svoo_attention.h"
 
-#include "core/attention/attention_recorder.h"
 #include "core/attention/block_sparse.h"
 #include "core/attention/cluster_selection.h"
 #include "core/attention/clustering.h"
@@ -58,42 +57,17 @@ void coCluster(const at::Tensor& qIn, const at::Tensor& kIn, Clustering& queries
   }
 }
 
-at::Tensor SvooAttention::sparse(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                                 const AttentionCall& call) {
-  const int64_t H = q.size(0), L = q.size(1);
-  const int cq = resolvedQueryClusters(config_, L);
-  const int ck = resolvedKeyClusters(config_, k.size(1));
-  Centroids& cached = cache_[call.layer];
-  auto warm = [&](const at::Tensor& c, int n) {
-    return c.defined() && c.size(0) == H && c.size(1) == n;
-  };
-  // Seeds: the previous step's centroids of this layer, else evenly spaced tokens.
-  Clustering qc, kc;
-  qc.centroids = warm(cached.query, cq) ? cached.query : evenlySpacedRows(q, cq);
-  kc.centroids = warm(cached.key, ck) ? cached.key : evenlySpacedRows(k, ck);
-  coCluster(q, k, qc, kc, config_.coclusterIterations);
-  cached.query = qc.centroids;
-  cached.key = kc.centroids;
+void SvooAttention::cluster(const at::Tensor& q, const at::Tensor& k, int queryClusters,
+                            int keyClusters, Clustering& queries, Clustering& keys) {
+  if (!queries.centroids.defined()) queries.centroids = evenlySpacedRows(q, queryClusters);
+  if (!keys.centroids.defined()) keys.centroids = evenlySpacedRows(k, keyClusters);
+  coCluster(q, k, queries, keys, config_.coclusterIterations);
+}
 
-  const ClusterLayout ql = clusterLayout(qc.labels, cq);
-  const ClusterLayout kl = clusterLayout(kc.labels, ck);
-  BlockSparsePlan plan;
-  plan.heads = H;
-  plan.queryLen = L;
-  plan.keyLen = k.size(1);
-  plan.numQueryBlocks = cq;
-  plan.numKeyBlocks = ck;
-  plan.queryStarts = ql.starts;
-  plan.keyStarts = kl.starts;
-  appendBudgetRows(plan, centroidLogits(qc.centroids, kc.centroids, kc.sizes), kc.sizes,
+void SvooAttention::choosePairs(BlockSparsePlan& plan, const Clustering& queries,
+                                const Clustering& keys, const AttentionCall& call) {
+  appendBudgetRows(plan, centroidLogits(queries.centroids, keys.centroids, keys.sizes), keys.sizes,
                    config_.topP, profile_.fractionFor(call.layer));
-
-  plan.queryOrder = orderOf(ql.perm);
-  plan.keyOrder = orderOf(kl.perm);
-  at::Tensor out = blockSparseAttention(q, k, v, plan);
-  countSparse(plan);
-  if (recorder_) recordClusters(*recorder_, call, "svoo", q, k, plan, qc.labels, kc.labels, batch_);
-  return out;
 }
 
 }  // namespace svgen

@@ -2,14 +2,10 @@
 // together online (bidirectional co-clustering), so key clusters group keys that the same query
 // clusters attend to, and query clusters group queries that attend to the same key clusters.
 #pragma once
-#include "core/attention/sparse_attention.h"
+#include "core/attention/clustered_attention.h"
 #include "core/attention/svoo_profile.h"
 
-#include <map>
-
 namespace svgen {
-
-struct Clustering;
 
 // Co-clusters q, k (heads, L, d) from the centroids in `queries` and `keys`, for `iterations`
 // rounds (at least one): a key's profile is its similarity to every query centroid; each key joins
@@ -18,22 +14,24 @@ struct Clustering;
 void coCluster(const at::Tensor& q, const at::Tensor& k, Clustering& queries, Clustering& keys,
                int iterations);
 
-class SvooAttention : public SparseAttention {
+class SvooAttention : public ClusteredAttention {
  public:
   SvooAttention(const AttentionConfig& config, SvooProfile profile)
-      : SparseAttention(config), profile_(std::move(profile)) {}
+      : ClusteredAttention(config), profile_(std::move(profile)) {}
   const SvooProfile& profile() const { return profile_; }
 
  protected:
-  at::Tensor sparse(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                    const AttentionCall& call) override;
+  // Seeds: the previous step's centroids of this layer, else evenly spaced tokens; then
+  // coclusterIterations rounds of coCluster.
+  void cluster(const at::Tensor& q, const at::Tensor& k, int queryClusters, int keyClusters,
+               Clustering& queries, Clustering& keys) override;
+  // Top-p of the centroid mass and at least the layer's key fraction from the profile.
+  void choosePairs(BlockSparsePlan& plan, const Clustering& queries, const Clustering& keys,
+                   const AttentionCall& call) override;
+  const char* name() const override { return "svoo"; }
 
  private:
   SvooProfile profile_;
-  struct Centroids {
-    at::Tensor query, key;
-  };
-  std::map<int, Centroids> cache_;
 };
 
 }  // namespace svgen
