@@ -99,7 +99,11 @@ ModelInfo Engine::describeModel(const std::string& model) {
 }
 
 GenerationRequest Engine::resolve(const GenerationRequest& request) {
-  return resolveRequest(request, describeModel(request.model));
+  const ModelInfo info = describeModel(request.model);
+  GenerationRequest r = resolveRequest(request, info);
+  // A missing or malformed SVOO table is a bad request: say so before loading anything.
+  if (r.attention.method == "svoo") loadSvooProfile(r.attention, info.directory);
+  return r;
 }
 
 GenerationResult Engine::generate(const GenerationRequest& request, GenerationObserver& observer) {
