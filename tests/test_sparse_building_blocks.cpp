@@ -7,6 +7,7 @@
 #include "core/attention/block_sparse.h"
 #include "core/attention/cluster_selection.h"
 #include "core/attention/clustering.h"
+#include "core/attention/svg_attention.h"
 #include "core/attention/svg_masks.h"
 #include "core/attention/svoo_profile.h"
 #include "core/attention/svoo_profiler.h"

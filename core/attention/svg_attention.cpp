@@ -36,6 +36,13 @@ at::Tensor tableTensor(const BlockTable& t) {
 
 }  // namespace
 
+at::Tensor temporalPermutation(const std::array<int64_t, 3>& grid) {
+  const int64_t F = grid[0], S = grid[1] * grid[2];
+  // t' = p·F + f holds token f·S + p.
+  at::Tensor tp = at::arange(F * S, at::kLong);
+  return (tp % F) * S + tp.div(F, "floor");
+}
+
 SvgProfile profileSvgHeads(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                            const std::array<int64_t, 3>& grid, const SvgMasks& masks, int rows) {
   const int64_t H = q.size(0), L = q.size(1);
@@ -79,7 +86,11 @@ SvgProfile profileSvgHeads(const at::Tensor& q, const at::Tensor& k, const at::T
 at::Tensor SvgAttention::sparse(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                 const AttentionCall& call) {
   const int64_t H = q.size(0), L = q.size(1);
-  const SvgMasks masks = svgMasks(call.grid, config_.svgBlock, config_.svgDensity);
+  if (maskGrid_ != call.grid) {
+    masks_ = svgMasks(call.grid, config_.svgBlock, config_.svgDensity);
+    maskGrid_ = call.grid;
+  }
+  const SvgMasks& masks = masks_;
   const SvgProfile profile = profileSvgHeads(q, k, v, call.grid, masks, kProfileRows);
 
   // One plan for all heads: temporal heads see permuted tokens and the temporal table.

@@ -3,12 +3,14 @@
 // attended exactly and under both masks; each head takes the mask with the lower error.
 #pragma once
 #include "core/attention/sparse_attention.h"
+#include "core/attention/svg_masks.h"
 
 #include <vector>
 
 namespace svgen {
 
-struct SvgMasks;
+// The layout transform: perm[t'] = t, the frame-major token at position-major index t'.
+at::Tensor temporalPermutation(const std::array<int64_t, 3>& grid);
 
 // Per head: the sampled-row MSE under each mask and the choice.
 struct SvgProfile {
@@ -28,6 +30,11 @@ class SvgAttention : public SparseAttention {
  protected:
   at::Tensor sparse(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                     const AttentionCall& call) override;
+
+ private:
+  // The masks depend only on the grid and budget: built once per clip, not per call.
+  std::array<int64_t, 3> maskGrid_ = {0, 0, 0};
+  SvgMasks masks_;
 };
 
 }  // namespace svgen

@@ -5,8 +5,7 @@
 // every frame" becomes the same band, and apply the same table there (as SVG's code does, so
 // their sink is the first S/F positions of every frame).
 #pragma once
-#include <ATen/core/Tensor.h>
-
+// No LibTorch here: the studio includes it for its estimate.
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -38,7 +37,8 @@ struct SvgMasks {
 // except where the diagonal and sink alone do.
 SvgMasks svgMasks(const std::array<int64_t, 3>& grid, int blockSize, double density);
 
-// The layout transform: perm[t'] = t, the frame-major token at position-major index t'.
-at::Tensor temporalPermutation(const std::array<int64_t, 3>& grid);
+// The density svgMasks(grid, blockSize, density) has, in O(blocks · band) without building the
+// table: what the studio shows before a run.
+double svgMaskDensity(const std::array<int64_t, 3>& grid, int blockSize, double density);
 
 }  // namespace svgen
