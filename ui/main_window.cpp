@@ -9,6 +9,7 @@
 #include "ui/prompt_panel.h"
 #include "ui/run_panel.h"
 #include "ui/shortcuts_dialog.h"
+#include "ui/sparsity_panel.h"
 #include "ui/studio_controller.h"
 #include "ui/studio_settings.h"
 #include "ui/time_format.h"
@@ -31,13 +32,15 @@
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QStyle>
+#include <QTimer>
 
 namespace svgen::ui {
 
 namespace {
 
-// Bump when docks are renamed or removed, so an old saved layout is ignored, not misapplied.
-constexpr int kLayoutVersion = 1;
+// Bump when docks are added, renamed or removed, so an old saved layout is ignored, not
+// misapplied. 2: the Sparsity dock.
+constexpr int kLayoutVersion = 2;
 constexpr int kStatusMessageMs = 8000;
 
 bool isClipFile(const QString& path) {
@@ -53,7 +56,8 @@ MainWindow::MainWindow(QWidget* parent)
       exporter_(new VideoExporter(this)),
       player_(new PlayerWidget(this)),
       prompt_(new PromptPanel(this)),
-      run_(new RunPanel(this)) {
+      run_(new RunPanel(this)),
+      sparsity_(new SparsityPanel(this)) {
   setObjectName("mainWindow");
   setWindowTitle(tr("Sparse VideoGen Studio"));
   setAcceptDrops(true);
@@ -71,6 +75,10 @@ MainWindow::MainWindow(QWidget* parent)
   resize(1280, 800);
   defaultState_ = saveState(kLayoutVersion);
   restoreSettings();
+  // Once the window has its size (and whenever it changes, until a saved layout is restored): the
+  // prompt settings keep the height they need, the Sparsity dock takes the rest (and scrolls when
+  // that is not enough).
+  if (!layoutRestored_) QTimer::singleShot(0, this, &MainWindow::fitLeftDocks);
   updateActions();
 }
 
@@ -139,7 +147,8 @@ void MainWindow::buildMenus() {
   playback->addAction(player_->nextAction());
 
   viewMenu_ = menuBar()->addMenu(tr("&View"));
-  for (QDockWidget* dock : {promptDock_, runDock_}) viewMenu_->addAction(dock->toggleViewAction());
+  for (QDockWidget* dock : {promptDock_, sparsityDock_, runDock_})
+    viewMenu_->addAction(dock->toggleViewAction());
   viewMenu_->addSeparator();
   viewMenu_->addAction(resetLayoutAction_);
 
@@ -165,12 +174,17 @@ QDockWidget* MainWindow::addPanelDock(QWidget* panel, const QString& title,
 void MainWindow::buildDocks() {
   prompt_->setObjectName("promptPanel");
   run_->setObjectName("runPanel");
+  sparsity_->setObjectName("sparsityPanel");
   // Dock titles show '&' as it is; menu entries need it doubled.
   promptDock_ =
       addPanelDock(prompt_, tr("Prompt & settings"), "promptDock", Qt::LeftDockWidgetArea);
   runDock_ = addPanelDock(run_, tr("Run"), "runDock", Qt::RightDockWidgetArea);
+  // Under the prompt settings: both say how the next run goes.
+  sparsityDock_ = addPanelDock(sparsity_, tr("Sparsity"), "sparsityDock", Qt::LeftDockWidgetArea);
+  splitDockWidget(promptDock_, sparsityDock_, Qt::Vertical);
   promptDock_->toggleViewAction()->setText(tr("Prompt && settings panel"));
   runDock_->toggleViewAction()->setText(tr("Run panel"));
+  sparsityDock_->toggleViewAction()->setText(tr("Sparsity panel"));
   resizeDocks({promptDock_, runDock_}, {360, 300}, Qt::Horizontal);
 }
 
@@ -184,6 +198,7 @@ void MainWindow::buildStatusBar() {
   updateDeviceStatus(prompt_->deviceDescription());
   connect(prompt_, &PromptPanel::deviceChanged, this,
           [this] { updateDeviceStatus(prompt_->deviceDescription()); });
+  connect(prompt_, &PromptPanel::edited, this, &MainWindow::updateSparsityClip);
 }
 
 void MainWindow::connectController() {
@@ -203,6 +218,7 @@ bool MainWindow::setModel(const std::string& model) {
   try {
     const ModelInfo info = controller_->describeModel(model);
     prompt_->setModelInfo(info);
+    updateSparsityClip();
     modelStatus_->setText(tr("Model: %1").arg(modelLabel(info)));
     modelStatus_->setToolTip(QString::fromStdString(info.description));
     return true;
@@ -225,7 +241,9 @@ void MainWindow::saveSettings() const {
   auto settings = openStudioSettings();
   settings->setValue(keys::kGeometry, saveGeometry());
   settings->setValue(keys::kState, saveState(kLayoutVersion));
+  // The prompt panel's fields; the Sparsity dock keeps the attention under its own keys.
   settings->setValue(keys::kRequest, QString::fromStdString(requestToJson(prompt_->request())));
+  sparsity_->saveSettings(*settings);
   settings->setValue(keys::kSeedLocked, prompt_->seedLocked());
   settings->setValue(keys::kLoop, player_->loops());
 }
@@ -235,18 +253,26 @@ void MainWindow::restoreSettings() {
   if (settings->contains(keys::kGeometry))
     restoreGeometry(settings->value(keys::kGeometry).toByteArray());
   if (settings->contains(keys::kState))
-    restoreState(settings->value(keys::kState).toByteArray(), kLayoutVersion);
+    layoutRestored_ = restoreState(settings->value(keys::kState).toByteArray(), kLayoutVersion);
   prompt_->setSeedLocked(settings->value(keys::kSeedLocked, true).toBool());
   player_->setLoop(settings->value(keys::kLoop, true).toBool());
+  sparsity_->restoreSettings(*settings);
   const QString json = settings->value(keys::kRequest).toString();
   if (json.isEmpty()) return;
   try {
     const GenerationRequest request = requestFromJson(json.toStdString());
     if (request.model != prompt_->modelInfo().id && !setModel(request.model)) return;
     prompt_->setRequest(request);
+    updateSparsityClip();
   } catch (const std::exception&) {
     // Settings from another version that no longer parse: start from the model's defaults.
   }
+}
+
+GenerationRequest MainWindow::currentRequest() const {
+  GenerationRequest request = prompt_->request();
+  request.attention = sparsity_->config();
+  return request;
 }
 
 bool MainWindow::loadSettingsFromClip(const QString& path) {
@@ -260,6 +286,8 @@ bool MainWindow::loadSettingsFromClip(const QString& path) {
     const GenerationRequest request = requestFromJson(json);
     if (request.model != prompt_->modelInfo().id && !setModel(request.model)) return false;
     prompt_->setRequest(request);
+    sparsity_->setConfig(request.attention);
+    updateSparsityClip();
     prompt_->setSeedLocked(true);  // the point of restoring is to get the same clip again
     statusBar()->showMessage(tr("Settings restored from %1").arg(QFileInfo(path).fileName()),
                              kStatusMessageMs);
@@ -274,7 +302,7 @@ bool MainWindow::loadSettingsFromClip(const QString& path) {
 void MainWindow::generate() {
   if (controller_->isRunning()) return;
   if (!prompt_->seedLocked()) prompt_->randomiseSeed();
-  const GenerationRequest request = prompt_->request();
+  const GenerationRequest request = currentRequest();
   if (controller_->start(request)) saveSettings();
 }
 
@@ -364,6 +392,11 @@ void MainWindow::closeEvent(QCloseEvent* event) {
   QMainWindow::closeEvent(event);
 }
 
+void MainWindow::resizeEvent(QResizeEvent* event) {
+  QMainWindow::resizeEvent(event);
+  if (!layoutRestored_) QTimer::singleShot(0, this, &MainWindow::fitLeftDocks);
+}
+
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
   const QList<QUrl> urls = event->mimeData()->urls();
   if (urls.size() == 1 && urls.first().isLocalFile() && isClipFile(urls.first().toLocalFile()))
@@ -390,13 +423,18 @@ void MainWindow::onFinished(const RunOutcome& outcome) {
   player_->play();
   run_->showOutcome(tr("Done in %1").arg(formatDuration(r.totalSeconds)), true);
   run_->showTimings(r.timings, r.attentionSeconds);
-  statusBar()->showMessage(tr("%1 frames of %2×%3 in %4 s, %5 s of it in attention")
-                               .arg(r.video.frames)
-                               .arg(r.video.width)
-                               .arg(r.video.height)
-                               .arg(r.totalSeconds, 0, 'f', 1)
-                               .arg(r.attentionSeconds, 0, 'f', 1),
-                           kStatusMessageMs * 2);
+  run_->showAttention(QString::fromStdString(r.request.attention.method), r.attentionDensity,
+                      r.sparseAttentionDensity, r.attentionSeconds);
+  statusBar()->showMessage(
+      tr("%1 frames of %2×%3 in %4 s, %5 s of it in attention (%6, %7% of dense computed)")
+          .arg(r.video.frames)
+          .arg(r.video.width)
+          .arg(r.video.height)
+          .arg(r.totalSeconds, 0, 'f', 1)
+          .arg(r.attentionSeconds, 0, 'f', 1)
+          .arg(QString::fromStdString(r.request.attention.method).toUpper())
+          .arg(100 * r.attentionDensity, 0, 'f', 1),
+      kStatusMessageMs * 2);
   if (!r.modelLabel.empty()) {
     ModelInfo info = prompt_->modelInfo();
     info.label = r.modelLabel;
@@ -448,6 +486,24 @@ void MainWindow::updateActions() {
 
 void MainWindow::updateDeviceStatus(const QString& device) {
   deviceStatus_->setText(tr("Device: %1").arg(device));
+}
+
+void MainWindow::fitLeftDocks() {
+  if (layoutRestored_ || !isVisible() || promptDock_->isFloating() || sparsityDock_->isFloating() ||
+      dockWidgetArea(sparsityDock_) != dockWidgetArea(promptDock_) ||
+      tabifiedDockWidgets(promptDock_).contains(sparsityDock_))
+    return;
+  const int title = promptDock_->height() - promptDock_->widget()->height();
+  const int need = prompt_->sizeHint().height() + title;
+  const int total = promptDock_->height() + sparsityDock_->height();
+  if (total <= need) return;
+  resizeDocks({promptDock_, sparsityDock_}, {need, total - need}, Qt::Vertical);
+  defaultState_ = saveState(kLayoutVersion);
+}
+
+void MainWindow::updateSparsityClip() {
+  const GenerationRequest r = prompt_->request();
+  sparsity_->setClip(prompt_->modelInfo(), r.frames, r.width, r.height, r.steps);
 }
 
 }  // namespace svgen::ui

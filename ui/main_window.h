@@ -21,6 +21,7 @@ class ErrorDialog;
 class PlayerWidget;
 class PromptPanel;
 class RunPanel;
+class SparsityPanel;
 class StudioController;
 class VideoExporter;
 
@@ -33,6 +34,7 @@ class MainWindow : public QMainWindow {
   StudioController* controller() const { return controller_; }
   PromptPanel* promptPanel() const { return prompt_; }
   RunPanel* runPanel() const { return run_; }
+  SparsityPanel* sparsityPanel() const { return sparsity_; }
   PlayerWidget* player() const { return player_; }
   std::shared_ptr<const GenerationResult> lastResult() const { return lastResult_; }
   // The error dialog on screen now, if any.
@@ -47,6 +49,8 @@ class MainWindow : public QMainWindow {
   void restoreSettings();
   // Restores the settings embedded in an exported clip (MP4, Y4M sidecar, PNG).
   bool loadSettingsFromClip(const QString& path);
+  // What Generate runs now: the prompt panel's request with the Sparsity dock's attention.
+  GenerationRequest currentRequest() const;
 
  public slots:
   void generate();
@@ -64,6 +68,7 @@ class MainWindow : public QMainWindow {
 
  protected:
   void closeEvent(QCloseEvent* event) override;
+  void resizeEvent(QResizeEvent* event) override;
   void dragEnterEvent(QDragEnterEvent* event) override;
   void dropEvent(QDropEvent* event) override;
 
@@ -84,14 +89,20 @@ class MainWindow : public QMainWindow {
   void showError(const QString& title, const QString& message, FailureKind kind);
   void updateActions();
   void updateDeviceStatus(const QString& device);
+  // Tells the Sparsity dock the clip its estimate is for.
+  void updateSparsityClip();
+  // Gives the prompt dock the height its settings need and the Sparsity dock below it the rest.
+  void fitLeftDocks();
 
   StudioController* controller_;
   VideoExporter* exporter_;
   PlayerWidget* player_;
   PromptPanel* prompt_;
   RunPanel* run_;
+  SparsityPanel* sparsity_;
   QDockWidget* promptDock_ = nullptr;
   QDockWidget* runDock_ = nullptr;
+  QDockWidget* sparsityDock_ = nullptr;
   QLabel* modelStatus_ = nullptr;
   QLabel* deviceStatus_ = nullptr;
   QMenu* viewMenu_ = nullptr;
@@ -107,6 +118,7 @@ class MainWindow : public QMainWindow {
 
   QPointer<ErrorDialog> errorDialog_;
   std::shared_ptr<const GenerationResult> lastResult_;
+  bool layoutRestored_ = false;
   QByteArray defaultState_;  // the layout as built, for View → Reset layout
 };
 

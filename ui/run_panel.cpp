@@ -70,6 +70,11 @@ RunPanel::RunPanel(QWidget* parent) : QWidget(parent) {
   timings_->setWordWrap(true);
   timings_->setTextFormat(Qt::RichText);
 
+  attention_ = new QLabel(this);
+  attention_->setObjectName("attentionSummary");
+  attention_->setWordWrap(true);
+  attention_->setTextFormat(Qt::RichText);
+
   auto* column = new QVBoxLayout(this);
   column->addLayout(buttons);
   column->addSpacing(6);
@@ -78,6 +83,7 @@ RunPanel::RunPanel(QWidget* parent) : QWidget(parent) {
   column->addWidget(detail_);
   column->addWidget(preview_);
   column->addWidget(timings_);
+  column->addWidget(attention_);
   column->addStretch(1);
 
   connect(generate_, &QPushButton::clicked, this, &RunPanel::generateClicked);
@@ -144,6 +150,22 @@ void RunPanel::showTimings(const std::vector<StageTiming>& timings, double atten
   for (const StageTiming& t : timings) row(QString::fromStdString(t.name), t.seconds);
   if (attentionSeconds > 0) row(tr("of which attention"), attentionSeconds);
   timings_->setText(tr("<b>Where the time went</b><table>%1</table>").arg(rows));
+}
+
+void RunPanel::showAttention(const QString& method, double density, double sparseDensity,
+                             double attentionSeconds) {
+  auto percent = [](double f) { return QStringLiteral("%1%").arg(100 * f, 0, 'f', 1); };
+  const QString name = method.isEmpty() ? tr("dense") : method.toUpper();
+  QString text =
+      tr("<b>Attention</b> (%1): %2 of dense computed").arg(name.toHtmlEscaped(), percent(density));
+  if (method != "dense" && !method.isEmpty())
+    text += tr(", %1 in the sparse calls").arg(percent(sparseDensity));
+  text += tr("; %1 s").arg(attentionSeconds, 0, 'f', 2);
+  attention_->setText(text);
+}
+
+QString RunPanel::attentionText() const {
+  return attention_->text();
 }
 
 QImage RunPanel::previewImage() const {

@@ -34,6 +34,11 @@ class RunPanel : public QWidget {
   void showOutcome(const QString& text, bool complete);
   // Seconds per stage of the last run, and the share spent in self-attention.
   void showTimings(const std::vector<StageTiming>& timings, double attentionSeconds);
+  // What the last run's attention computed: the share of dense scores over the whole run and over
+  // the calls that ran sparse, and the seconds it took.
+  void showAttention(const QString& method, double density, double sparseDensity,
+                     double attentionSeconds);
+  QString attentionText() const;
 
  signals:
   void generateClicked();
@@ -45,6 +50,7 @@ class RunPanel : public QWidget {
   QLabel* detail_;
   FrameView* preview_;
   QLabel* timings_;
+  QLabel* attention_;
   QPushButton* generate_;
   QPushButton* cancel_;
 };

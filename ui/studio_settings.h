@@ -22,6 +22,19 @@ inline constexpr char kSeedLocked[] = "run/seedLocked";
 inline constexpr char kLoop[] = "player/loop";
 inline constexpr char kExportDir[] = "export/lastFolder";
 inline constexpr char kLightTheme[] = "appearance/light";
+// The Sparsity dock: one key per AttentionConfig field it edits.
+inline constexpr char kSparsityMethod[] = "sparsity/method";
+inline constexpr char kSparsityWarmupFraction[] = "sparsity/warmupFraction";
+inline constexpr char kSparsityWarmupLayers[] = "sparsity/warmupLayers";
+inline constexpr char kSparsitySvgDensity[] = "sparsity/svgDensity";
+inline constexpr char kSparsitySvgBlock[] = "sparsity/svgBlock";
+inline constexpr char kSparsityTopP[] = "sparsity/topP";
+inline constexpr char kSparsityQueryClusters[] = "sparsity/queryClusters";
+inline constexpr char kSparsityKeyClusters[] = "sparsity/keyClusters";
+inline constexpr char kSparsityMinKeyClusterRatio[] = "sparsity/minKeyClusterRatio";
+inline constexpr char kSparsityKmeansIterations[] = "sparsity/kmeansIterations";
+inline constexpr char kSparsityKmeansWarmIterations[] = "sparsity/kmeansWarmIterations";
+inline constexpr char kSparsitySvooProfile[] = "sparsity/svooProfile";
 }  // namespace keys
 
 }  // namespace svgen::ui

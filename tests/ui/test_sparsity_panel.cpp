@@ -1,0 +1,396 @@
+// The Sparsity dock offscreen: the controls each method shows, presets and "Custom", values refused
+// at the widget, the settings through QSettings and the window, the SVG estimate against the mask
+// rule, and a real SVG run through the studio's worker that computes less than dense.
+#include "tests/support/test_support.h"
+
+#include "core/attention/svg_masks.h"
+#include "ui/main_window.h"
+#include "ui/prompt_panel.h"
+#include "ui/run_panel.h"
+#include "ui/sparsity_panel.h"
+#include "ui/studio_controller.h"
+#include "ui/studio_settings.h"
+
+#include <QComboBox>
+#include <QDockWidget>
+#include <QDoubleSpinBox>
+#include <QGroupBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QtTest>
+
+#include <cmath>
+
+using namespace svgen;
+using namespace svgen::ui;
+
+namespace {
+
+constexpr int kRunTimeoutMs = 180000;
+
+template <typename T>
+T* child(QWidget& parent, const char* name) {
+  T* w = parent.findChild<T*>(name);
+  if (!w) qFatal("no child %s", name);
+  return w;
+}
+
+void chooseMethod(SparsityPanel& panel, const QString& method) {
+  auto* box = child<QComboBox>(panel, "method");
+  box->setCurrentIndex(box->findData(method));
+}
+
+QString presetText(SparsityPanel& panel) {
+  return child<QComboBox>(panel, "preset")->currentText();
+}
+
+// What the user sees of each group and the SVG2-only row.
+struct Shown {
+  bool svg, clusters, minRatio, svoo, warmup, preset;
+  bool operator==(const Shown& o) const {
+    return svg == o.svg && clusters == o.clusters && minRatio == o.minRatio && svoo == o.svoo &&
+           warmup == o.warmup && preset == o.preset;
+  }
+};
+
+Shown shown(SparsityPanel& panel) {
+  auto visible = [&](QWidget* w) { return w->isVisibleTo(&panel) && w->isEnabled(); };
+  return {visible(child<QGroupBox>(panel, "svgGroup")),
+          visible(child<QGroupBox>(panel, "clusterGroup")),
+          visible(child<QDoubleSpinBox>(panel, "minKeyClusterRatio")),
+          visible(child<QGroupBox>(panel, "svooGroup")),
+          visible(child<QGroupBox>(panel, "warmupGroup")),
+          visible(child<QComboBox>(panel, "preset"))};
+}
+
+}  // namespace
+
+namespace QTest {
+template <>
+char* toString(const Shown& s) {
+  return qstrdup(QString("svg %1 clusters %2 minRatio %3 svoo %4 warmup %5 preset %6")
+                     .arg(s.svg)
+                     .arg(s.clusters)
+                     .arg(s.minRatio)
+                     .arg(s.svoo)
+                     .arg(s.warmup)
+                     .arg(s.preset)
+                     .toUtf8()
+                     .constData());
+}
+}  // namespace QTest
+
+class TestSparsityPanel : public QObject {
+  Q_OBJECT
+ private slots:
+  void initTestCase();
+  void init();
+  void methodSwitchingShowsTheRightControls();
+  void presetsSetValuesAndCustomAppearsOnEdit();
+  void invalidValuesAreRefusedAtTheWidget();
+  void configRoundTripsThroughQSettings();
+  void windowRunsAndRemembersTheDocksConfig();
+  void svgEstimateFollowsTheMaskRule();
+  void svgRunThroughTheWorkerComputesLessThanDense();
+
+ private:
+  QString settingsDir_;
+};
+
+void TestSparsityPanel::initTestCase() {
+  QStandardPaths::setTestModeEnabled(true);
+  settingsDir_ = QString::fromStdString(test::freshDir("ui_sparsity_settings"));
+}
+
+void TestSparsityPanel::init() {
+  QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settingsDir_);
+  QDir(settingsDir_).removeRecursively();
+  QDir().mkpath(settingsDir_);
+}
+
+void TestSparsityPanel::methodSwitchingShowsTheRightControls() {
+  SparsityPanel panel;
+  panel.show();
+  QCOMPARE(QString::fromStdString(panel.config().method), QString("dense"));
+  QCOMPARE(shown(panel), (Shown{false, false, false, false, false, false}));
+  chooseMethod(panel, "svg");
+  QCOMPARE(shown(panel), (Shown{true, false, false, false, true, true}));
+  chooseMethod(panel, "svg2");
+  QCOMPARE(shown(panel), (Shown{false, true, true, false, true, true}));
+  chooseMethod(panel, "svoo");
+  QCOMPARE(shown(panel), (Shown{false, true, false, true, true, true}));
+  chooseMethod(panel, "dense");
+  QCOMPARE(shown(panel), (Shown{false, false, false, false, false, false}));
+  QVERIFY(panel.estimateText().contains("100%"));
+
+  // The method combo lists exactly the library's methods, in its order.
+  auto* method = child<QComboBox>(panel, "method");
+  QCOMPARE(method->count(), int(attentionMethods().size()));
+  for (int i = 0; i < method->count(); ++i)
+    QCOMPARE(method->itemData(i).toString(), QString::fromStdString(attentionMethods()[i]));
+  QCOMPARE(method->itemText(2), QString("SVG2"));
+}
+
+void TestSparsityPanel::presetsSetValuesAndCustomAppearsOnEdit() {
+  SparsityPanel panel;
+  QSignalSpy edited(&panel, &SparsityPanel::edited);
+  // The studio starts balanced.
+  chooseMethod(panel, "svg");
+  QCOMPARE(presetText(panel), QString("Balanced"));
+  QCOMPARE(panel.config().svgDensity, 0.3);
+
+  // Chosen in the preset box as a user does.
+  auto* preset = child<QComboBox>(panel, "preset");
+  emit preset->activated(preset->findText("Quality"));
+  QCOMPARE(panel.config().svgDensity, 0.4);
+  QVERIFY(panel.preset() == SparsityPanel::Preset::Quality);
+  QCOMPARE(presetText(panel), QString("Quality"));
+  panel.applyPreset(SparsityPanel::Preset::Fast);
+  QCOMPARE(panel.config().svgDensity, 0.2);
+  QCOMPARE(presetText(panel), QString("Fast"));
+
+  // An edit makes it Custom; putting the value back finds the preset again.
+  auto* density = child<QDoubleSpinBox>(panel, "svgDensity");
+  density->stepBy(1);
+  QCOMPARE(panel.config().svgDensity, 0.25);
+  QCOMPARE(presetText(panel), QString("Custom"));
+  density->stepBy(-1);
+  QCOMPARE(presetText(panel), QString("Fast"));
+  child<QSpinBox>(panel, "warmupLayers")->setValue(1);
+  QCOMPARE(presetText(panel), QString("Custom"));
+  QVERIFY(edited.count() > 0);
+
+  chooseMethod(panel, "svg2");
+  panel.applyPreset(SparsityPanel::Preset::Quality);
+  AttentionConfig c = panel.config();
+  QCOMPARE(QString::fromStdString(c.method), QString("svg2"));
+  QCOMPARE(c.topP, 0.9);
+  QCOMPARE(c.queryClusters, 32);
+  QCOMPARE(c.keyClusters, 256);
+  QCOMPARE(c.warmupLayers, 0);  // the preset's warm-up replaces the edit above
+  QCOMPARE(presetText(panel), QString("Quality"));
+  panel.applyPreset(SparsityPanel::Preset::Balanced);
+  QCOMPARE(panel.config().topP, 0.8);
+  panel.applyPreset(SparsityPanel::Preset::Fast);
+  c = panel.config();
+  QCOMPARE(c.topP, 0.7);
+  QCOMPARE(c.queryClusters, 16);
+  QCOMPARE(c.keyClusters, 128);
+  child<QSpinBox>(panel, "keyClusters")->setValue(0);
+  QCOMPARE(presetText(panel), QString("Custom"));
+  QCOMPARE(child<QSpinBox>(panel, "keyClusters")->text(), QString("auto"));
+
+  chooseMethod(panel, "svoo");
+  panel.applyPreset(SparsityPanel::Preset::Balanced);
+  c = panel.config();
+  QCOMPARE(QString::fromStdString(c.method), QString("svoo"));
+  QCOMPARE(c.topP, 0.8);
+  QCOMPARE(c.queryClusters, 32);
+  QCOMPARE(presetText(panel), QString("Balanced"));
+  // Only SVG2 reads the minimum key-cluster ratio: editing it leaves SVOO's preset as it was.
+  child<QDoubleSpinBox>(panel, "minKeyClusterRatio")->setValue(0.3);
+  QCOMPARE(presetText(panel), QString("Balanced"));
+  // Every preset passes the library's checks.
+  for (auto p : {SparsityPanel::Preset::Quality, SparsityPanel::Preset::Balanced,
+                 SparsityPanel::Preset::Fast})
+    QVERIFY(attentionConfigProblems(SparsityPanel::presetConfig(p)).empty());
+}
+
+void TestSparsityPanel::invalidValuesAreRefusedAtTheWidget() {
+  SparsityPanel panel;
+  panel.show();
+  chooseMethod(panel, "svg");
+  auto* density = child<QDoubleSpinBox>(panel, "svgDensity");
+  density->setValue(5);
+  QCOMPARE(density->value(), 1.0);
+  density->setValue(0);
+  QCOMPARE(density->value(), 0.01);
+  auto* block = child<QSpinBox>(panel, "svgBlock");
+  block->setValue(8);
+  QCOMPARE(block->value(), 16);
+  QCOMPARE(child<QSpinBox>(panel, "warmupLayers")->maximum(), 64);
+
+  // Out-of-range values arriving from a clip or old settings are clamped, never run.
+  AttentionConfig wild;
+  wild.method = "svg2";
+  wild.topP = 0;
+  wild.svgDensity = 2;
+  wild.queryClusters = -3;
+  wild.warmupFraction = 1.5;
+  panel.setConfig(wild);
+  const AttentionConfig c = panel.config();
+  QCOMPARE(c.topP, 0.05);
+  QCOMPARE(c.svgDensity, 1.0);
+  QCOMPARE(c.queryClusters, 0);
+  QCOMPARE(c.warmupFraction, 1.0);
+  QVERIFY(attentionConfigProblems(c).empty());
+  auto* problems = child<QLabel>(panel, "problems");
+  QVERIFY(!problems->isVisibleTo(&panel));
+
+  // What the boxes cannot refuse is shown in red under the panel.
+  chooseMethod(panel, "svoo");
+  child<QLineEdit>(panel, "svooProfile")->setText("/nonexistent/svoo_profile.json");
+  QVERIFY(problems->isVisibleTo(&panel));
+  QVERIFY(problems->text().contains("does not exist"));
+  QVERIFY(problems->styleSheet().contains("color"));
+  child<QLineEdit>(panel, "svooProfile")->clear();
+  QVERIFY(!problems->isVisibleTo(&panel));
+}
+
+void TestSparsityPanel::configRoundTripsThroughQSettings() {
+  AttentionConfig want;
+  want.method = "svg2";
+  want.svgDensity = 0.35;
+  want.svgBlock = 128;
+  want.topP = 0.65;
+  want.queryClusters = 24;
+  want.keyClusters = 200;
+  want.minKeyClusterRatio = 0.15;
+  want.kmeansIterations = 30;
+  want.kmeansWarmIterations = 3;
+  want.svooProfile = "/tmp/some_profile.json";
+  want.warmupFraction = 0.25;
+  want.warmupLayers = 2;
+  {
+    SparsityPanel panel;
+    panel.setConfig(want);
+    QVERIFY(panel.preset() == SparsityPanel::Preset::Custom);
+    auto settings = openStudioSettings();
+    panel.saveSettings(*settings);
+  }
+  SparsityPanel back;
+  back.restoreSettings(*openStudioSettings());
+  const AttentionConfig got = back.config();
+  QCOMPARE(QString::fromStdString(got.method), QString("svg2"));
+  QCOMPARE(got.svgDensity, want.svgDensity);
+  QCOMPARE(got.svgBlock, want.svgBlock);
+  QCOMPARE(got.topP, want.topP);
+  QCOMPARE(got.queryClusters, want.queryClusters);
+  QCOMPARE(got.keyClusters, want.keyClusters);
+  QCOMPARE(got.minKeyClusterRatio, want.minKeyClusterRatio);
+  QCOMPARE(got.kmeansIterations, want.kmeansIterations);
+  QCOMPARE(got.kmeansWarmIterations, want.kmeansWarmIterations);
+  QCOMPARE(QString::fromStdString(got.svooProfile), QString::fromStdString(want.svooProfile));
+  QCOMPARE(got.warmupFraction, want.warmupFraction);
+  QCOMPARE(got.warmupLayers, want.warmupLayers);
+  QCOMPARE(presetText(back), QString("Custom"));
+
+  // Nothing saved: the studio's balanced start.
+  QSettings::setPath(QSettings::IniFormat, QSettings::UserScope,
+                     QString::fromStdString(test::freshDir("ui_sparsity_empty")));
+  SparsityPanel fresh;
+  fresh.restoreSettings(*openStudioSettings());
+  QCOMPARE(fresh.config().svgDensity, 0.3);
+  QCOMPARE(QString::fromStdString(fresh.config().method), QString("dense"));
+}
+
+void TestSparsityPanel::windowRunsAndRemembersTheDocksConfig() {
+  AttentionConfig want = SparsityPanel::presetConfig(SparsityPanel::Preset::Fast);
+  want.method = "svoo";
+  {
+    MainWindow first;
+    auto* dock = first.findChild<QDockWidget*>("sparsityDock");
+    QVERIFY(dock);
+    QCOMPARE(first.dockWidgetArea(dock), Qt::LeftDockWidgetArea);
+    QVERIFY(first.sparsityPanel());
+    first.sparsityPanel()->setConfig(want);
+    // Generate runs the dock's attention.
+    const GenerationRequest r = first.currentRequest();
+    QCOMPARE(QString::fromStdString(r.attention.method), QString("svoo"));
+    QCOMPARE(r.attention.topP, 0.7);
+    QCOMPARE(QString::fromStdString(r.prompt),
+             QString::fromStdString(first.promptPanel()->request().prompt));
+    first.saveSettings();  // as quitting does
+  }
+  MainWindow second;
+  const AttentionConfig got = second.currentRequest().attention;
+  QCOMPARE(QString::fromStdString(got.method), QString("svoo"));
+  QCOMPARE(got.topP, 0.7);
+  QCOMPARE(got.queryClusters, 16);
+  QCOMPARE(got.keyClusters, 128);
+  QCOMPARE(presetText(*second.sparsityPanel()), QString("Fast"));
+}
+
+void TestSparsityPanel::svgEstimateFollowsTheMaskRule() {
+  MainWindow window;
+  SparsityPanel& panel = *window.sparsityPanel();
+  chooseMethod(panel, "svg");
+  const ModelInfo& info = window.promptPanel()->modelInfo();
+  // The built-in model's default clip: frames/2 × height/8 × width/8.
+  const std::array<int64_t, 3> grid = panel.tokenGrid();
+  QCOMPARE(grid[0], int64_t{(info.defaultFrames + 1) / 2});
+  QCOMPARE(grid[1], int64_t{info.defaultHeight / 8});
+  QCOMPARE(grid[2], int64_t{info.defaultWidth / 8});
+  const AttentionConfig c = panel.config();
+  const double sparse = svgMaskDensity(grid, c.svgBlock, c.svgDensity);
+  QCOMPARE(panel.sparseDensityEstimate(), sparse);
+  QVERIFY(sparse <= c.svgDensity + 1e-9);
+  const double w =
+      std::lround(c.warmupFraction * info.defaultSteps) / static_cast<double>(info.defaultSteps);
+  QCOMPARE(panel.warmupStepShare(), w);
+  QCOMPARE(panel.overallDensityEstimate(), w + (1 - w) * sparse);
+  const QString text = panel.estimateText();
+  QVERIFY2(text.contains(QString("%1%").arg(100 * (w + (1 - w) * sparse), 0, 'f', 1)),
+           qPrintable(text));
+  QVERIFY(child<QLabel>(panel, "estimate")->text() == text);
+
+  // The estimate follows the prompt panel's clip.
+  GenerationRequest r = window.promptPanel()->request();
+  r.frames = 8;
+  r.width = 64;
+  r.height = 96;
+  window.promptPanel()->setRequest(r);
+  QVERIFY(panel.tokenGrid() == (std::array<int64_t, 3>{4, 12, 8}));
+  QCOMPARE(panel.sparseDensityEstimate(), svgMaskDensity({4, 12, 8}, c.svgBlock, c.svgDensity));
+
+  // SVG2 and SVOO depend on the data: the estimate says so and gives the warm-up share.
+  chooseMethod(panel, "svg2");
+  QVERIFY(panel.sparseDensityEstimate() < 0);
+  QVERIFY(panel.estimateText().contains("data-dependent (top-p 0.80)"));
+}
+
+void TestSparsityPanel::svgRunThroughTheWorkerComputesLessThanDense() {
+  MainWindow window;
+  window.show();
+  GenerationRequest request = window.promptPanel()->request();
+  request.prompt = "a red circle moving right on a blue background";
+  request.negativePrompt.clear();
+  request.frames = 4;
+  request.width = request.height = 64;
+  request.steps = 2;
+  request.seed = 7;
+  request.device = "cpu";
+  window.promptPanel()->setSeedLocked(true);
+  window.promptPanel()->setRequest(request);
+  chooseMethod(*window.sparsityPanel(), "svg");
+  const double estimate = window.sparsityPanel()->overallDensityEstimate();
+  QSignalSpy finished(window.controller(), &StudioController::finished);
+  QSignalSpy failed(window.controller(), &StudioController::failed);
+
+  window.generate();
+  QTRY_VERIFY_WITH_TIMEOUT(finished.count() + failed.count() == 1, kRunTimeoutMs);
+  QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().at(1).toString()));
+  const auto outcome = finished.first().first().value<RunOutcome>();
+  const GenerationResult& r = *outcome.result;
+  QCOMPARE(QString::fromStdString(r.request.attention.method), QString("svg"));
+  QCOMPARE(r.request.attention.svgDensity, 0.3);
+  qInfo("density %.4f, sparse calls %.4f, estimate %.4f, attention %.3f s", r.attentionDensity,
+        r.sparseAttentionDensity, estimate, r.attentionSeconds);
+  QVERIFY(r.attentionDensity < 1.0);
+  QVERIFY(r.sparseAttentionDensity < 1.0);
+  QVERIFY(r.attentionSeconds > 0);
+  QVERIFY(std::abs(r.attentionDensity - estimate) < 1e-6);
+
+  // The run panel says what was computed.
+  const QString text = window.runPanel()->attentionText();
+  QVERIFY2(text.contains("SVG") &&
+               text.contains(QString("%1%").arg(100 * r.attentionDensity, 0, 'f', 1)),
+           qPrintable(text));
+}
+
+QTEST_MAIN(TestSparsityPanel)
+#include "test_sparsity_panel.moc"
