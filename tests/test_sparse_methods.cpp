@@ -59,7 +59,8 @@ AttentionCall callFor(const std::array<int64_t, 3>& grid) {
 at::Tensor structured(const std::array<int64_t, 3>& grid, int64_t heads, int64_t d, int seed) {
   at::manual_seed(seed);
   const int64_t L = grid[0] * grid[1] * grid[2];
-  at::Tensor frame = at::randn({grid[0], 1, heads, d}).expand({grid[0], grid[1] * grid[2], heads, d});
+  at::Tensor frame =
+      at::randn({grid[0], 1, heads, d}).expand({grid[0], grid[1] * grid[2], heads, d});
   return (at::randn({1, L, heads, d}) + 1.5 * frame.reshape({1, L, heads, d})).contiguous();
 }
 
@@ -138,8 +139,8 @@ class TestSparseMethods : public QObject {
     const int64_t F = 8, S = 16, L = F * S, d = 32;
     at::Tensor q = at::zeros({2, L, d});
     for (int64_t t = 0; t < L; ++t) {
-      q[0][t][t / S] = 6.0;            // frame code
-      q[1][t][8 + (t % S)] = 6.0;      // position code
+      q[0][t][t / S] = 6.0;        // frame code
+      q[1][t][8 + (t % S)] = 6.0;  // position code
     }
     q = q + 0.05 * at::randn(q.sizes());
     const at::Tensor k = q.clone(), v = at::randn({2, L, d});
@@ -165,7 +166,8 @@ class TestSparseMethods : public QObject {
       c.svgBlock = 32;
       c.svgDensity = density;
       const double err = relError(backend(c)->selfAttention(q, k, v, callFor(grid)), dense);
-      QVERIFY2(err <= last + 1e-9, qPrintable(QString("density %1 error %2 > %3").arg(density).arg(err).arg(last)));
+      QVERIFY2(err <= last + 1e-9,
+               qPrintable(QString("density %1 error %2 > %3").arg(density).arg(err).arg(last)));
       last = err;
     }
     QVERIFY(last < 1e-5);
@@ -176,7 +178,8 @@ class TestSparseMethods : public QObject {
       c.topP = topP;
       c.minKeyClusterRatio = 0;
       const double err = relError(backend(c)->selfAttention(q, k, v, callFor(grid)), dense);
-      QVERIFY2(err <= last + 1e-9, qPrintable(QString("top-p %1 error %2 > %3").arg(topP).arg(err).arg(last)));
+      QVERIFY2(err <= last + 1e-9,
+               qPrintable(QString("top-p %1 error %2 > %3").arg(topP).arg(err).arg(last)));
       last = err;
     }
   }
@@ -191,8 +194,8 @@ class TestSparseMethods : public QObject {
     const at::Tensor q = structured(grid, 2, 16, 1);
     AttentionCall call = callFor(grid);
     call.numSteps = 10;
-    for (auto [step, layer, dense] : {std::tuple{0, 5, true}, {4, 5, true}, {5, 1, true},
-                                      {5, 2, false}, {9, 7, false}}) {
+    for (auto [step, layer, dense] :
+         {std::tuple{0, 5, true}, {4, 5, true}, {5, 1, true}, {5, 2, false}, {9, 7, false}}) {
       call.step = step;
       call.layer = layer;
       const int64_t before = b->stats().denseCalls;
@@ -234,8 +237,9 @@ class TestSparseMethods : public QObject {
     QVERIFY(QDir(dir.path()).entryList(QDir::Files).isEmpty());
     r.recordAttentionPath = (dir.path() + "/run.json").toStdString();
     GenerationResult on = engine.generate(r, observer);
-    QVERIFY(at::equal(at::from_blob(on.video.rgb.data(), {(int64_t)on.video.rgb.size()}, at::kByte),
-                      at::from_blob(off.video.rgb.data(), {(int64_t)off.video.rgb.size()}, at::kByte)));
+    QVERIFY(
+        at::equal(at::from_blob(on.video.rgb.data(), {(int64_t)on.video.rgb.size()}, at::kByte),
+                  at::from_blob(off.video.rgb.data(), {(int64_t)off.video.rgb.size()}, at::kByte)));
     std::ifstream in(r.recordAttentionPath);
     std::stringstream s;
     s << in.rdbuf();

@@ -40,8 +40,8 @@ Command addInfoCommand(CLI::App& app) {
             std::cout << "\n";
             std::cout << "CUDA kernels: " << (s.cudaKernelsCompiled ? "compiled" : "not compiled");
             if (!s.cudaNote.empty()) std::cout << " (" << s.cudaNote << ")";
-            std::cout << "\nthreads: " << s.threads << " (CPU attention kernel: "
-                      << s.cpuAttentionIsa;
+            std::cout << "\nthreads: " << s.threads
+                      << " (CPU attention kernel: " << s.cpuAttentionIsa;
             if (!s.blasCore.empty()) std::cout << ", OpenBLAS kernels: " << s.blasCore;
             std::cout << ")\n";
             std::cout << "MP4 export: " << (s.mp4Export ? "yes (FFmpeg)" : "no (Y4M and PNG only)")

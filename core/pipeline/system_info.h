@@ -10,8 +10,8 @@ struct SystemInfo {
   std::string torchVersion;
   bool cudaKernelsCompiled = false;
   bool mp4Export = false;
-  int threads = 0;  // what a run uses by default: all cores
-  std::string blasCore;  // OpenBLAS kernel set ("" for other BLAS)
+  int threads = 0;              // what a run uses by default: all cores
+  std::string blasCore;         // OpenBLAS kernel set ("" for other BLAS)
   std::string cpuAttentionIsa;  // the CPU attention kernel's instruction set
   std::vector<std::string> devices;
   std::string cudaNote;  // why CUDA is not usable, when it is not
