@@ -1,8 +1,11 @@
 #include "ui/engine_worker.h"
 
+#include "core/attention/attention_recorder.h"
 #include "core/common/error.h"
 #include "core/pipeline/engine.h"
 #include "ui/video_images.h"
+
+#include <QFile>
 
 #include <new>
 
@@ -27,6 +30,24 @@ class EngineWorker::Observer : public GenerationObserver {
   EngineWorker& worker_;
 };
 
+namespace {
+
+std::shared_ptr<const std::vector<CallRecord>> readRecord(const QString& path) {
+  QFile file(path);
+  if (!file.open(QIODevice::ReadOnly)) return nullptr;
+  const QByteArray json = file.readAll();
+  file.close();
+  file.remove();
+  try {
+    return std::make_shared<const std::vector<CallRecord>>(
+        AttentionRecorder::parse(json.toStdString()));
+  } catch (const std::exception&) {
+    return nullptr;  // the clip is fine; only the explorer has nothing to show
+  }
+}
+
+}  // namespace
+
 EngineWorker::EngineWorker(QObject* parent) : QObject(parent) {
   registerRunTypes();
 }
@@ -41,8 +62,15 @@ void EngineWorker::generate(const GenerationRequest& request) {
   try {
     if (!engine_) engine_ = std::make_unique<Engine>();
     Observer observer(*this);
-    auto result = std::make_shared<GenerationResult>(engine_->generate(request, observer));
+    GenerationResult generated = engine_->generate(request, observer);
     RunOutcome outcome;
+    if (!request.recordAttentionPath.empty()) {
+      // The record is the studio's own temporary file: read it here, off the UI thread, and keep
+      // its path out of the result (an exported clip's settings must not name it).
+      outcome.attention = readRecord(QString::fromStdString(request.recordAttentionPath));
+      generated.request.recordAttentionPath.clear();
+    }
+    auto result = std::make_shared<GenerationResult>(std::move(generated));
     outcome.frames = clipImages(result->video);
     outcome.result = std::move(result);
     emit finished(outcome);

@@ -3,6 +3,7 @@
 #include "core/common/error.h"
 #include "core/io/video_reader.h"
 #include "core/pipeline/request_json.h"
+#include "ui/attention_explorer.h"
 #include "ui/error_dialog.h"
 #include "ui/model_label.h"
 #include "ui/player_widget.h"
@@ -39,8 +40,8 @@ namespace svgen::ui {
 namespace {
 
 // Bump when docks are added, renamed or removed, so an old saved layout is ignored, not
-// misapplied. 2: the Sparsity dock.
-constexpr int kLayoutVersion = 2;
+// misapplied. 2: the Sparsity dock. 3: the Attention dock.
+constexpr int kLayoutVersion = 3;
 constexpr int kStatusMessageMs = 8000;
 
 bool isClipFile(const QString& path) {
@@ -57,7 +58,8 @@ MainWindow::MainWindow(QWidget* parent)
       player_(new PlayerWidget(this)),
       prompt_(new PromptPanel(this)),
       run_(new RunPanel(this)),
-      sparsity_(new SparsityPanel(this)) {
+      sparsity_(new SparsityPanel(this)),
+      explorer_(new AttentionExplorer(this)) {
   setObjectName("mainWindow");
   setWindowTitle(tr("Sparse VideoGen Studio"));
   setAcceptDrops(true);
@@ -147,7 +149,7 @@ void MainWindow::buildMenus() {
   playback->addAction(player_->nextAction());
 
   viewMenu_ = menuBar()->addMenu(tr("&View"));
-  for (QDockWidget* dock : {promptDock_, sparsityDock_, runDock_})
+  for (QDockWidget* dock : {promptDock_, sparsityDock_, runDock_, attentionDock_})
     viewMenu_->addAction(dock->toggleViewAction());
   viewMenu_->addSeparator();
   viewMenu_->addAction(resetLayoutAction_);
@@ -182,10 +184,17 @@ void MainWindow::buildDocks() {
   // Under the prompt settings: both say how the next run goes.
   sparsityDock_ = addPanelDock(sparsity_, tr("Sparsity"), "sparsityDock", Qt::LeftDockWidgetArea);
   splitDockWidget(promptDock_, sparsityDock_, Qt::Vertical);
+  // A tab beside the Run dock: the run's progress while it runs, what its attention decided after.
+  explorer_->setObjectName("attentionExplorer");
+  attentionDock_ =
+      addPanelDock(explorer_, tr("Attention"), "attentionDock", Qt::RightDockWidgetArea);
+  tabifyDockWidget(runDock_, attentionDock_);
+  runDock_->raise();
   promptDock_->toggleViewAction()->setText(tr("Prompt && settings panel"));
   runDock_->toggleViewAction()->setText(tr("Run panel"));
   sparsityDock_->toggleViewAction()->setText(tr("Sparsity panel"));
-  resizeDocks({promptDock_, runDock_}, {360, 300}, Qt::Horizontal);
+  attentionDock_->toggleViewAction()->setText(tr("Attention explorer"));
+  resizeDocks({promptDock_, runDock_}, {360, 340}, Qt::Horizontal);
 }
 
 void MainWindow::buildStatusBar() {
@@ -412,6 +421,7 @@ void MainWindow::dropEvent(QDropEvent* event) {
 
 void MainWindow::onRunningChanged(bool running) {
   run_->setRunning(running);
+  if (running && tabifiedDockWidgets(runDock_).contains(attentionDock_)) runDock_->raise();
   if (running) statusBar()->showMessage(tr("Generating…"));
   updateActions();
 }
@@ -423,6 +433,9 @@ void MainWindow::onFinished(const RunOutcome& outcome) {
   player_->play();
   run_->showOutcome(tr("Done in %1").arg(formatDuration(r.totalSeconds)), true);
   run_->showTimings(r.timings, r.attentionSeconds);
+  explorer_->setRecord(outcome.attention);
+  if (outcome.attention && tabifiedDockWidgets(runDock_).contains(attentionDock_))
+    attentionDock_->raise();
   run_->showAttention(QString::fromStdString(r.request.attention.method), r.attentionDensity,
                       r.sparseAttentionDensity, r.attentionSeconds);
   statusBar()->showMessage(

@@ -17,6 +17,7 @@ class QLabel;
 
 namespace svgen::ui {
 
+class AttentionExplorer;
 class ErrorDialog;
 class PlayerWidget;
 class PromptPanel;
@@ -35,6 +36,7 @@ class MainWindow : public QMainWindow {
   PromptPanel* promptPanel() const { return prompt_; }
   RunPanel* runPanel() const { return run_; }
   SparsityPanel* sparsityPanel() const { return sparsity_; }
+  AttentionExplorer* attentionExplorer() const { return explorer_; }
   PlayerWidget* player() const { return player_; }
   std::shared_ptr<const GenerationResult> lastResult() const { return lastResult_; }
   // The error dialog on screen now, if any.
@@ -100,9 +102,11 @@ class MainWindow : public QMainWindow {
   PromptPanel* prompt_;
   RunPanel* run_;
   SparsityPanel* sparsity_;
+  AttentionExplorer* explorer_;
   QDockWidget* promptDock_ = nullptr;
   QDockWidget* runDock_ = nullptr;
   QDockWidget* sparsityDock_ = nullptr;
+  QDockWidget* attentionDock_ = nullptr;
   QLabel* modelStatus_ = nullptr;
   QLabel* deviceStatus_ = nullptr;
   QMenu* viewMenu_ = nullptr;

@@ -8,6 +8,11 @@
 #include <QVector>
 
 #include <memory>
+#include <vector>
+
+namespace svgen {
+struct CallRecord;
+}
 
 namespace svgen::ui {
 
@@ -21,6 +26,9 @@ enum class FailureKind {
 struct RunOutcome {
   std::shared_ptr<const GenerationResult> result;
   QVector<QImage> frames;  // result->video as images, converted on the worker thread
+  // The run's attention record (GenerationRequest::recordAttentionPath), parsed on the worker
+  // thread; null when the run recorded none or the record could not be read.
+  std::shared_ptr<const std::vector<CallRecord>> attention;
 };
 
 // Call once before the first queued connection; safe to call again.

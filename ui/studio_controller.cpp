@@ -45,9 +45,13 @@ StudioController::~StudioController() {
 
 bool StudioController::start(const GenerationRequest& request) {
   if (running_) return false;
+  GenerationRequest r = request;
+  if (r.recordAttentionPath.empty() && recordDir_.isValid())
+    r.recordAttentionPath =
+        recordDir_.filePath(QString("attention-%1.json").arg(++runNumber_)).toStdString();
   worker_->clearCancel();
   setRunning(true);
-  emit runRequested(request);
+  emit runRequested(r);
   return true;
 }
 

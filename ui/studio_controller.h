@@ -5,6 +5,7 @@
 #include "ui/run_types.h"
 
 #include <QObject>
+#include <QTemporaryDir>
 #include <QThread>
 
 #include <memory>
@@ -28,7 +29,9 @@ class StudioController : public QObject {
 
   bool isRunning() const { return running_; }
 
-  // Queues a run on the worker thread. Returns false (and does nothing) while another runs.
+  // Queues a run on the worker thread. Returns false (and does nothing) while another runs. A
+  // request without a recordAttentionPath records into a file of the controller's temporary
+  // folder, one per run; the finished outcome carries the parsed record.
   bool start(const GenerationRequest& request);
   // Asks the running job to stop; cancelled() follows once it has. Safe to call when idle.
   void cancel();
@@ -56,6 +59,8 @@ class StudioController : public QObject {
   QThread thread_;
   std::unique_ptr<EngineWorker> worker_;
   std::unique_ptr<Engine> catalog_;
+  QTemporaryDir recordDir_;
+  int runNumber_ = 0;
   bool running_ = false;
 };
 

@@ -1,0 +1,502 @@
+#include "ui/attention_explorer.h"
+
+#include "core/attention/attention_recorder.h"
+
+#include <QEvent>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHelpEvent>
+#include <QLabel>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QSlider>
+#include <QToolTip>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+namespace svgen::ui {
+
+namespace {
+
+constexpr int kMaxCell = 26;
+constexpr int kMinCell = 4;
+constexpr int kGap = 1;
+
+QString errorText(double e) {
+  return e < 0 ? QObject::tr("not profiled") : QString::number(e, 'g', 3);
+}
+
+QString sizesText(const std::vector<int32_t>& sizes) {
+  if (sizes.empty()) return {};
+  const auto [lo, hi] = std::minmax_element(sizes.begin(), sizes.end());
+  return QObject::tr("%1 (sizes %2–%3)").arg(sizes.size()).arg(*lo).arg(*hi);
+}
+
+QString stepList(const std::vector<int>& steps) {
+  QStringList parts;
+  for (int s : steps) parts << QString::number(s);
+  return parts.join(", ");
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------- HeadGrid
+
+HeadGrid::HeadGrid(QWidget* parent) : QWidget(parent) {
+  setObjectName("headGrid");
+  setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+  setMouseTracking(false);
+}
+
+void HeadGrid::setCalls(std::vector<const CallRecord*> calls, int heads) {
+  calls_ = std::move(calls);
+  heads_ = heads;
+  updateGeometry();
+  update();
+}
+
+void HeadGrid::setSelected(int layer, int head) {
+  selectedLayer_ = layer;
+  selectedHead_ = head;
+  update();
+}
+
+int HeadGrid::cellSize() const {
+  if (heads_ <= 0 || calls_.empty()) return kMaxCell;
+  const int byWidth = (width() - kGap) / heads_ - kGap;
+  const int byHeight = (height() - kGap) / layers() - kGap;
+  return std::clamp(std::min(byWidth, byHeight), kMinCell, kMaxCell);
+}
+
+QRect HeadGrid::cellRect(int layer, int head) const {
+  const int c = cellSize();
+  const int gridWidth = heads_ * (c + kGap) + kGap;
+  const int left = std::max(0, (width() - gridWidth) / 2);
+  return {left + kGap + head * (c + kGap), kGap + layer * (c + kGap), c, c};
+}
+
+const HeadRecord* HeadGrid::headAt(int layer, int head) const {
+  if (layer < 0 || layer >= layers() || head < 0 || head >= heads_ || !calls_[layer])
+    return nullptr;
+  for (const HeadRecord& h : calls_[layer]->headRecords)
+    if (h.index == head) return &h;
+  return nullptr;
+}
+
+QColor HeadGrid::cellColor(int layer, int head) const {
+  const HeadRecord* h = headAt(layer, head);
+  return h ? AttentionExplorer::decisionColor(QString::fromStdString(h->decision))
+           : palette().color(QPalette::Mid);
+}
+
+QSize HeadGrid::sizeHint() const {
+  const int c = kMaxCell - 4;
+  return {std::max(1, heads_) * (c + kGap) + kGap, std::max(1, layers()) * (c + kGap) + kGap};
+}
+
+QSize HeadGrid::minimumSizeHint() const {
+  return {std::max(1, heads_) * (kMinCell + kGap) + kGap,
+          std::max(1, layers()) * (kMinCell + kGap) + kGap};
+}
+
+bool HeadGrid::cellAt(const QPoint& p, int* layer, int* head) const {
+  for (int l = 0; l < layers(); ++l)
+    for (int h = 0; h < heads_; ++h)
+      if (cellRect(l, h).adjusted(0, 0, kGap, kGap).contains(p)) {
+        *layer = l;
+        *head = h;
+        return true;
+      }
+  return false;
+}
+
+void HeadGrid::paintEvent(QPaintEvent*) {
+  QPainter p(this);
+  for (int l = 0; l < layers(); ++l)
+    for (int h = 0; h < heads_; ++h) p.fillRect(cellRect(l, h), cellColor(l, h));
+  if (selectedLayer_ >= 0 && selectedLayer_ < layers() && selectedHead_ >= 0 &&
+      selectedHead_ < heads_) {
+    const QRect r = cellRect(selectedLayer_, selectedHead_).adjusted(-1, -1, 0, 0);
+    p.setPen(QPen(palette().color(QPalette::Text), 2));
+    p.drawRect(r);
+  }
+}
+
+void HeadGrid::mousePressEvent(QMouseEvent* event) {
+  int layer = 0, head = 0;
+  if (event->button() == Qt::LeftButton && cellAt(event->position().toPoint(), &layer, &head))
+    emit cellClicked(layer, head);
+}
+
+bool HeadGrid::event(QEvent* event) {
+  if (event->type() == QEvent::ToolTip) {
+    auto* help = static_cast<QHelpEvent*>(event);
+    int layer = 0, head = 0;
+    const HeadRecord* h = cellAt(help->pos(), &layer, &head) ? headAt(layer, head) : nullptr;
+    if (!h) {
+      QToolTip::hideText();
+      event->ignore();
+      return true;
+    }
+    QString text = tr("Layer %1, head %2: %3\nDensity %4%")
+                       .arg(layer)
+                       .arg(head)
+                       .arg(QString::fromStdString(h->decision))
+                       .arg(100 * h->density, 0, 'f', 1);
+    if (h->spatialError >= 0 || h->temporalError >= 0)
+      text += tr("\nError: spatial %1, temporal %2")
+                  .arg(errorText(h->spatialError), errorText(h->temporalError));
+    QToolTip::showText(help->globalPos(), text, this, cellRect(layer, head));
+    return true;
+  }
+  return QWidget::event(event);
+}
+
+// -------------------------------------------------------------------------------------- MatrixView
+
+MatrixView::MatrixView(Style style, QWidget* parent) : QWidget(parent), style_(style) {
+  QSizePolicy policy(QSizePolicy::Preferred, QSizePolicy::Preferred);
+  policy.setHeightForWidth(true);
+  setSizePolicy(policy);
+  setMinimumSize(64, 64);
+}
+
+void MatrixView::setMatrix(int rows, int cols, std::vector<float> values) {
+  rows_ = rows;
+  cols_ = cols;
+  values_ = std::move(values);
+  max_ = values_.empty() ? 1.f : *std::max_element(values_.begin(), values_.end());
+  if (max_ <= 0) max_ = 1;
+  updateGeometry();
+  update();
+}
+
+QSize MatrixView::sizeHint() const {
+  return {128, 128};
+}
+
+int MatrixView::heightForWidth(int width) const {
+  if (rows_ <= 0 || cols_ <= 0) return width;
+  return std::max(64, width * rows_ / cols_);
+}
+
+QRect MatrixView::area() const {
+  if (rows_ <= 0 || cols_ <= 0) return {};
+  const double cell = std::min(double(width()) / cols_, double(height()) / rows_);
+  const int w = int(cell * cols_), h = int(cell * rows_);
+  return {(width() - w) / 2, (height() - h) / 2, w, h};
+}
+
+QRect MatrixView::cellRect(int row, int col) const {
+  const QRect a = area();
+  if (a.isEmpty()) return {};
+  const auto x = [&](int c) { return a.left() + c * a.width() / cols_; };
+  const auto y = [&](int r) { return a.top() + r * a.height() / rows_; };
+  return QRect(QPoint(x(col), y(row)), QPoint(x(col + 1) - 1, y(row + 1) - 1));
+}
+
+QColor MatrixView::colorAt(int row, int col) const {
+  const float v = values_.at(size_t(row) * cols_ + col);
+  if (style_ == Style::Mask)
+    return v > 0 ? palette().color(QPalette::Highlight) : palette().color(QPalette::Base);
+  return AttentionExplorer::heatColor(v / max_);
+}
+
+void MatrixView::paintEvent(QPaintEvent*) {
+  QPainter p(this);
+  if (rows_ <= 0 || cols_ <= 0 || values_.size() != size_t(rows_) * cols_) return;
+  for (int r = 0; r < rows_; ++r)
+    for (int c = 0; c < cols_; ++c) p.fillRect(cellRect(r, c), colorAt(r, c));
+  p.setPen(palette().color(QPalette::Mid));
+  p.drawRect(area().adjusted(0, 0, -1, -1));
+}
+
+// ------------------------------------------------------------------------------- AttentionExplorer
+
+AttentionExplorer::AttentionExplorer(QWidget* parent)
+    : QWidget(parent),
+      summary_(new QLabel(this)),
+      stepSlider_(new QSlider(Qt::Horizontal, this)),
+      stepLabel_(new QLabel(this)),
+      grid_(new HeadGrid(this)),
+      headTitle_(new QLabel(this)),
+      mapCaption_(new QLabel(tr("Frame × frame attention"), this)),
+      maskCaption_(new QLabel(tr("Kept blocks"), this)),
+      mapBox_(new QWidget(this)),
+      maskBox_(new QWidget(this)),
+      frameMap_(new MatrixView(MatrixView::Style::Heat, mapBox_)),
+      blockMask_(new MatrixView(MatrixView::Style::Mask, maskBox_)),
+      detail_(new QLabel(this)) {
+  summary_->setObjectName("attentionSummary");
+  summary_->setWordWrap(true);
+  stepSlider_->setObjectName("stepSlider");
+  stepSlider_->setPageStep(1);
+  stepSlider_->setTickPosition(QSlider::TicksBelow);
+  stepLabel_->setObjectName("stepLabel");
+  stepLabel_->setMinimumWidth(stepLabel_->fontMetrics().horizontalAdvance(tr("Step 000")));
+  headTitle_->setObjectName("headTitle");
+  QFont bold = headTitle_->font();
+  bold.setBold(true);
+  headTitle_->setFont(bold);
+  frameMap_->setObjectName("frameMap");
+  blockMask_->setObjectName("blockMask");
+  frameMap_->setToolTip(tr("Rows: query frames; columns: key frames. Brighter: more attention."));
+  blockMask_->setToolTip(tr("The blocks of the score matrix this head computed"));
+  detail_->setObjectName("headDetail");
+  detail_->setWordWrap(true);
+  detail_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+  auto* stepRow = new QHBoxLayout;
+  stepRow->addWidget(stepLabel_);
+  stepRow->addWidget(stepSlider_, 1);
+
+  auto* legend = new QHBoxLayout;
+  legend->setSpacing(10);
+  for (const char* d : {"spatial", "temporal", "dense", "cluster"}) {
+    auto* swatch = new QLabel(this);
+    swatch->setFixedSize(12, 12);
+    swatch->setStyleSheet(
+        QString("background:%1; border:1px solid palette(mid);").arg(decisionColor(d).name()));
+    auto* text = new QLabel(tr(d), this);
+    auto* item = new QHBoxLayout;
+    item->setSpacing(4);
+    item->addWidget(swatch);
+    item->addWidget(text);
+    legend->addLayout(item);
+  }
+  legend->addStretch();
+
+  auto* axes =
+      new QLabel(tr("Rows: layers · columns: heads · click a cell to select a head"), this);
+  axes->setObjectName("gridAxes");
+  axes->setWordWrap(true);
+  QFont small = axes->font();
+  small.setPointSizeF(small.pointSizeF() * 0.9);
+  axes->setFont(small);
+  axes->setForegroundRole(QPalette::PlaceholderText);
+  mapCaption_->setFont(small);
+  maskCaption_->setFont(small);
+
+  auto boxLayout = [](QWidget* box, QLabel* caption, QWidget* view) {
+    auto* l = new QVBoxLayout(box);
+    l->setContentsMargins(0, 0, 0, 0);
+    l->setSpacing(2);
+    l->addWidget(caption);
+    l->addWidget(view, 1);
+  };
+  mapCaption_->setParent(mapBox_);
+  maskCaption_->setParent(maskBox_);
+  boxLayout(mapBox_, mapCaption_, frameMap_);
+  boxLayout(maskBox_, maskCaption_, blockMask_);
+  auto* maps = new QHBoxLayout;
+  maps->addWidget(mapBox_, 1);
+  maps->addWidget(maskBox_, 1);
+
+  auto* layout = new QVBoxLayout(this);
+  layout->addWidget(summary_);
+  layout->addLayout(stepRow);
+  layout->addWidget(grid_);
+  layout->addLayout(legend);
+  layout->addWidget(axes);
+  layout->addSpacing(6);
+  layout->addWidget(headTitle_);
+  layout->addLayout(maps);
+  layout->addWidget(detail_);
+  layout->addStretch();
+
+  connect(stepSlider_, &QSlider::valueChanged, this, [this] { showStep(); });
+  connect(grid_, &HeadGrid::cellClicked, this, &AttentionExplorer::selectHead);
+
+  setRecord(nullptr);
+}
+
+AttentionExplorer::~AttentionExplorer() = default;
+
+QColor AttentionExplorer::decisionColor(const QString& decision) {
+  if (decision == "spatial") return QColor(0x4e, 0x79, 0xa7);
+  if (decision == "temporal") return QColor(0xf2, 0x8e, 0x2b);
+  if (decision == "dense") return QColor(0x9a, 0x9a, 0x9a);
+  if (decision == "cluster") return QColor(0x59, 0xa1, 0x4f);
+  return QColor(0x50, 0x50, 0x50);
+}
+
+QColor AttentionExplorer::heatColor(double t) {
+  // A perceptual dark-blue → teal → yellow ramp (close to viridis).
+  static const std::array<QColor, 5> stops = {QColor(0x44, 0x01, 0x54), QColor(0x3b, 0x52, 0x8b),
+                                              QColor(0x21, 0x90, 0x8d), QColor(0x5d, 0xc9, 0x63),
+                                              QColor(0xfd, 0xe7, 0x25)};
+  t = std::clamp(t, 0.0, 1.0) * (stops.size() - 1);
+  const int i = std::min(int(t), int(stops.size()) - 2);
+  const double f = t - i;
+  const QColor& a = stops[i];
+  const QColor& b = stops[i + 1];
+  return QColor(int(std::lround(a.red() + f * (b.red() - a.red()))),
+                int(std::lround(a.green() + f * (b.green() - a.green()))),
+                int(std::lround(a.blue() + f * (b.blue() - a.blue()))));
+}
+
+void AttentionExplorer::setRecord(std::shared_ptr<const std::vector<CallRecord>> calls) {
+  const int previousStep = currentStep();
+  record_ = std::move(calls);
+  steps_.clear();
+  heads_ = 0;
+  int layers = 0;
+  if (record_) {
+    for (const CallRecord& c : *record_) {
+      heads_ = std::max(heads_, c.heads);
+      layers = std::max(layers, c.layer + 1);
+    }
+    for (const CallRecord& c : *record_) {
+      auto& byLayer = steps_[c.step];
+      byLayer.resize(size_t(layers), nullptr);
+      if (c.layer >= 0) byLayer[size_t(c.layer)] = &c;
+    }
+  }
+  if (steps_.empty()) {
+    summary_->setText(
+        tr("No attention record yet: generate a clip to see what each layer and "
+           "head of the transformer decided."));
+    stepSlider_->setEnabled(false);
+    stepSlider_->setRange(0, 0);
+    stepLabel_->clear();
+    grid_->setCalls({}, 0);
+    headTitle_->clear();
+    mapBox_->hide();
+    maskBox_->hide();
+    detail_->clear();
+    return;
+  }
+  // The run's method is that of its sparse calls; warm-up calls are dense.
+  const CallRecord& first = record_->front();
+  std::string method = first.method;
+  for (const CallRecord& c : *record_)
+    if (c.method != "dense") {
+      method = c.method;
+      break;
+    }
+  summary_->setText(tr("%1 · %2 steps · %3 layers × %4 heads · %5×%6×%7 tokens")
+                        .arg(QString::fromStdString(method).toUpper())
+                        .arg(steps_.size())
+                        .arg(layers)
+                        .arg(heads_)
+                        .arg(first.grid[0])
+                        .arg(first.grid[1])
+                        .arg(first.grid[2]));
+  selectedLayer_ = std::clamp(selectedLayer_, 0, layers - 1);
+  selectedHead_ = std::clamp(selectedHead_, 0, heads_ - 1);
+  const QSignalBlocker block(stepSlider_);
+  stepSlider_->setEnabled(steps_.size() > 1);
+  stepSlider_->setRange(0, int(steps_.size()) - 1);
+  // Open on the first detail step (or the step shown before, when the new record has it).
+  std::vector<int> all = steps();
+  std::vector<int> detail = detailSteps();
+  int step = detail.empty() ? all.front() : detail.front();
+  if (previousStep >= 0 && steps_.count(previousStep)) step = previousStep;
+  stepSlider_->setValue(int(std::find(all.begin(), all.end(), step) - all.begin()));
+  showStep();
+}
+
+std::vector<int> AttentionExplorer::steps() const {
+  std::vector<int> out;
+  for (const auto& [step, calls] : steps_) out.push_back(step);
+  return out;
+}
+
+std::vector<int> AttentionExplorer::detailSteps() const {
+  std::vector<int> out;
+  for (const auto& [step, calls] : steps_)
+    if (std::any_of(calls.begin(), calls.end(), [](const CallRecord* c) { return c && c->detail; }))
+      out.push_back(step);
+  return out;
+}
+
+int AttentionExplorer::currentStep() const {
+  if (steps_.empty()) return -1;
+  auto it = steps_.begin();
+  std::advance(it, std::clamp(stepSlider_->value(), 0, int(steps_.size()) - 1));
+  return it->first;
+}
+
+void AttentionExplorer::setStep(int step) {
+  const std::vector<int> all = steps();
+  const auto it = std::find(all.begin(), all.end(), step);
+  if (it != all.end()) stepSlider_->setValue(int(it - all.begin()));
+}
+
+void AttentionExplorer::selectHead(int layer, int head) {
+  selectedLayer_ = layer;
+  selectedHead_ = head;
+  grid_->setSelected(layer, head);
+  showHead();
+}
+
+void AttentionExplorer::showStep() {
+  const int step = currentStep();
+  if (step < 0) return;
+  stepLabel_->setText(tr("Step %1").arg(step));
+  grid_->setCalls(steps_.at(step), heads_);
+  grid_->setSelected(selectedLayer_, selectedHead_);
+  showHead();
+}
+
+void AttentionExplorer::showHead() {
+  const int step = currentStep();
+  const HeadRecord* h = grid_->headAt(selectedLayer_, selectedHead_);
+  headTitle_->setText(tr("Layer %1, head %2").arg(selectedLayer_).arg(selectedHead_));
+  if (!h) {
+    mapBox_->hide();
+    maskBox_->hide();
+    frameMap_->clear();
+    blockMask_->clear();
+    detail_->setText(tr("Step %1 has no record of this head.").arg(step));
+    return;
+  }
+  const CallRecord* call = steps_.at(step)[size_t(selectedLayer_)];
+  QStringList lines;
+  QString line = tr("%1 · %2% of dense computed")
+                     .arg(QString::fromStdString(h->decision))
+                     .arg(100 * h->density, 0, 'f', 1);
+  if (h->spatialError >= 0 || h->temporalError >= 0)
+    line += tr(" · error spatial %1, temporal %2")
+                .arg(errorText(h->spatialError), errorText(h->temporalError));
+  if (!h->queryClusterSizes.empty() || !h->keyClusterSizes.empty())
+    line += tr(" · clusters: %1 query, %2 key")
+                .arg(sizesText(h->queryClusterSizes), sizesText(h->keyClusterSizes));
+  lines << line;
+
+  const int frames = int(call->grid[0]);
+  const bool hasMap = !h->frameMap.empty() && h->frameMap.size() == size_t(frames) * frames;
+  const bool hasMask = h->maskRows > 0 && h->maskCols > 0 &&
+                       h->blockMask.size() == size_t(h->maskRows) * h->maskCols;
+  if (hasMap)
+    frameMap_->setMatrix(frames, frames, h->frameMap);
+  else
+    frameMap_->clear();
+  if (hasMask) {
+    blockMask_->setMatrix(h->maskRows, h->maskCols,
+                          std::vector<float>(h->blockMask.begin(), h->blockMask.end()));
+    maskCaption_->setText(tr("Kept blocks (%1 × %2)").arg(h->maskRows).arg(h->maskCols));
+  } else {
+    blockMask_->clear();
+  }
+  mapBox_->setVisible(hasMap);
+  maskBox_->setVisible(hasMask);
+  if (!call->detail) {
+    const std::vector<int> detail = detailSteps();
+    lines << (detail.empty()
+                  ? tr("Step %1 has no detail, and no step of this record has.").arg(step)
+                  : tr("Step %1 has no detail: maps and masks were kept for step(s) %2.")
+                        .arg(step)
+                        .arg(stepList(detail)));
+  }
+  detail_->setText(lines.join('\n'));
+}
+
+QString AttentionExplorer::detailText() const {
+  return detail_->text();
+}
+
+}  // namespace svgen::ui
