@@ -50,6 +50,9 @@ class AttentionBackend {
   AttentionRecorder* recorder_ = nullptr;
 };
 
+// (B, L, heads, d) → (B · heads, L, d), contiguous: the layout the methods and kernels work in.
+at::Tensor headMajor(const at::Tensor& t);
+
 // Exact softmax(q kᵀ/√d) v over (B, L, heads, headDim) tensors, computed in query chunks so memory
 // stays bounded at long sequences. Also serves cross-attention.
 at::Tensor denseAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v);

@@ -1,5 +1,6 @@
 #include "core/attention/block_sparse.h"
 
+#include "core/attention/clustering.h"
 #include "kernels/cpu/attention_cpu.h"
 
 #include <ATen/ATen.h>
@@ -95,10 +96,6 @@ at::Tensor orderTensor(const std::vector<int32_t>& order, int64_t heads, int64_t
       .to(device, at::kLong);
 }
 
-at::Tensor gatherRows(const at::Tensor& x, const at::Tensor& order) {
-  return x.gather(1, order.unsqueeze(-1).expand({x.size(0), x.size(1), x.size(2)}));
-}
-
 }  // namespace
 
 at::Tensor blockSparseReference(const at::Tensor& qIn, const at::Tensor& kIn, const at::Tensor& vIn,
@@ -108,12 +105,12 @@ at::Tensor blockSparseReference(const at::Tensor& qIn, const at::Tensor& kIn, co
   at::Tensor qOrder, q = qIn, k = kIn, v = vIn;
   if (!plan.queryOrder.empty()) {
     qOrder = orderTensor(plan.queryOrder, plan.heads, plan.queryLen, q.device());
-    q = gatherRows(q, qOrder);
+    q = permuteTokens(q, qOrder);
   }
   if (!plan.keyOrder.empty()) {
     const at::Tensor kOrder = orderTensor(plan.keyOrder, plan.heads, plan.keyLen, k.device());
-    k = gatherRows(k, kOrder);
-    v = gatherRows(v, kOrder);
+    k = permuteTokens(k, kOrder);
+    v = permuteTokens(v, kOrder);
   }
   const int64_t H = plan.heads, Lq = plan.queryLen, Lk = plan.keyLen;
   at::Tensor pairs =
@@ -145,9 +142,7 @@ at::Tensor blockSparseReference(const at::Tensor& qIn, const at::Tensor& kIn, co
     probs = at::where(mask, probs, at::zeros_like(probs));  // all-masked rows give NaN: zero them
     out.narrow(1, s, n).copy_(at::matmul(probs.to(v.scalar_type()), v));
   }
-  if (qOrder.defined())
-    out = at::empty_like(out).scatter_(
-        1, qOrder.unsqueeze(-1).expand({out.size(0), out.size(1), out.size(2)}), out);
+  if (qOrder.defined()) out = unpermuteTokens(out, qOrder);
   return out;
 }
 

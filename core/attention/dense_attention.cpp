@@ -68,6 +68,12 @@ at::Tensor denseAttention(const at::Tensor& q, const at::Tensor& k, const at::Te
   return out.transpose(1, 2);
 }
 
+at::Tensor headMajor(const at::Tensor& t) {
+  return t.permute({0, 2, 1, 3})
+      .reshape({t.size(0) * t.size(2), t.size(1), t.size(3)})
+      .contiguous();
+}
+
 void AttentionBackend::countDense(const at::Tensor& q, const at::Tensor& k) {
   ++stats_.calls;
   ++stats_.denseCalls;
@@ -79,13 +85,8 @@ void AttentionBackend::countDense(const at::Tensor& q, const at::Tensor& k) {
 at::Tensor DenseAttention::selfAttention(const at::Tensor& q, const at::Tensor& k,
                                          const at::Tensor& v, const AttentionCall& call) {
   countDense(q, k);
-  if (recorder_) {
-    const int64_t B = q.size(0), H = q.size(2), D = q.size(3);
-    auto headMajor = [&](const at::Tensor& t) {
-      return t.permute({0, 2, 1, 3}).reshape({B * H, t.size(1), D});
-    };
-    recordDense(*recorder_, call, "dense", headMajor(q), headMajor(k), static_cast<int>(B));
-  }
+  if (recorder_)
+    recordDense(*recorder_, call, "dense", headMajor(q), headMajor(k), static_cast<int>(q.size(0)));
   return denseAttention(q, k, v);
 }
 

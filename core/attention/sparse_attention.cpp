@@ -17,9 +17,6 @@ bool SparseAttention::isWarmup(const AttentionCall& call) const {
 at::Tensor SparseAttention::selfAttention(const at::Tensor& q, const at::Tensor& k,
                                           const at::Tensor& v, const AttentionCall& call) {
   const int64_t B = q.size(0), L = q.size(1), H = q.size(2), D = q.size(3);
-  auto headMajor = [&](const at::Tensor& t) {
-    return t.permute({0, 2, 1, 3}).reshape({B * H, t.size(1), D}).contiguous();
-  };
   batch_ = static_cast<int>(B);
   if (isWarmup(call)) {
     countDense(q, k);

@@ -30,10 +30,7 @@ std::vector<double> keyFractionForMass(const at::Tensor& q, const at::Tensor& k,
 at::Tensor SvooProfiler::selfAttention(const at::Tensor& q, const at::Tensor& k,
                                        const at::Tensor& v, const AttentionCall& call) {
   countDense(q, k);
-  const int64_t B = q.size(0), H = q.size(2), D = q.size(3);
-  auto headMajor = [&](const at::Tensor& t) {
-    return t.permute({0, 2, 1, 3}).reshape({B * H, t.size(1), D});
-  };
+  const int64_t B = q.size(0), H = q.size(2);
   const std::vector<double> f = keyFractionForMass(headMajor(q), headMajor(k), mass_, rows_);
   if (measured_.size() <= static_cast<size_t>(call.step)) measured_.resize(call.step + 1);
   auto& layers = measured_[call.step];
