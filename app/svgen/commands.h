@@ -22,5 +22,6 @@ Command addEvalPromptsCommand(CLI::App& app);
 Command addCompareCommand(CLI::App& app);
 Command addProfileCommand(CLI::App& app);
 Command addBenchCommand(CLI::App& app);
+Command addSelftestCommand(CLI::App& app);
 
 }  // namespace svgen::cli
