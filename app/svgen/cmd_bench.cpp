@@ -4,10 +4,15 @@
 #include "app/svgen/commands.h"
 #include "app/svgen/interrupt.h"
 #include "core/bench/attention_bench.h"
+#include "core/bench/cuda_attention_bench.h"
+#include "core/bench/cuda_kernel_bench.h"
 #include "core/common/error.h"
 #include "core/io/atomic_file.h"
 
+#include "core/pipeline/device.h"
+
 #include <array>
+#include <cstdio>
 #include <cstdint>
 #include <iostream>
 #include <memory>
@@ -21,6 +26,8 @@ namespace {
 
 struct BenchAttentionOptions {
   AttentionBenchOptions bench;
+  CudaAttentionBenchOptions cuda;
+  CLI::App* cmd = nullptr;
   std::string grid = "8,16,16";
   std::string csv;
   bool json = false;
@@ -46,7 +53,32 @@ std::array<int64_t, 3> parseGrid(const std::string& text) {
   return g;
 }
 
+bool given(CLI::App* cmd, const std::string& name) {
+  return cmd->get_option(name)->count() > 0;
+}
+
+// On CUDA the inputs are random at Wan shapes; the options the user gave replace those defaults.
+int runBenchAttentionCuda(BenchAttentionOptions& o) {
+  CudaAttentionBenchOptions& c = o.cuda;
+  const AttentionBenchOptions& b = o.bench;
+  c.device = b.device;
+  if (given(o.cmd, "--heads")) c.heads = b.heads;
+  if (given(o.cmd, "--head-dim")) c.headDim = b.headDim;
+  if (given(o.cmd, "--repeats")) c.repeats = b.repeats;
+  if (given(o.cmd, "--seed")) c.seed = b.seed;
+  if (given(o.cmd, "--densities")) c.densities = b.svgDensities;
+  if (given(o.cmd, "--svg-block")) c.svgBlock = b.config.svgBlock;
+  if (given(o.cmd, "--query-clusters")) c.queryClusters = b.config.queryClusters;
+  if (given(o.cmd, "--key-clusters")) c.keyClusters = b.config.keyClusters;
+  const CudaAttentionBenchReport report = runCudaAttentionBench(c, [&](const std::string& line) {
+    if (!o.quiet) std::cerr << "bench: " << line << "\n";
+  });
+  std::cout << (o.json ? cudaAttentionBenchJson(report) + "\n" : cudaAttentionBenchTable(report));
+  return kExitOk;
+}
+
 int runBenchAttention(BenchAttentionOptions& o) {
+  if (o.bench.device.rfind("cuda", 0) == 0) return runBenchAttentionCuda(o);
   if (o.bench.synthetic) o.bench.grid = parseGrid(o.grid);
   auto say = [&](const std::string& line) {
     if (!o.quiet) std::cerr << "bench: " << line << "\n";
@@ -58,6 +90,24 @@ int runBenchAttention(BenchAttentionOptions& o) {
     std::cout << attentionBenchJson(report) << "\n";
   else
     std::cout << attentionBenchTable(report);
+  return kExitOk;
+}
+
+int runBenchKernels(KernelBenchShape shape, const std::string& device, const std::string& grid) {
+  shape.grid = parseGrid(grid);
+  if (!pickDevice(device).is_cuda()) throw InputError("bench kernels needs --device cuda");
+  std::printf("%-24s %-40s %9s %9s %8s %8s %8s  %s\n", "kernel", "shape", "ms", "ref ms", "speedup",
+              "GB/s", "TFLOP/s", "reference / note");
+  using Family = std::vector<KernelBenchRow> (*)(const KernelBenchShape&);
+  for (Family family : {benchKmeansCuda, benchPermutationCuda, benchQkNormRopeCuda}) {
+    for (const KernelBenchRow& r : family(shape)) {
+      std::printf("%-24s %-40s %9.3f %9.3f %7.2fx %8.0f %8.1f  %s%s%s\n", r.kernel.c_str(),
+                  r.shape.c_str(), r.ms, r.referenceMs, r.ms > 0 ? r.referenceMs / r.ms : 0.0,
+                  r.gbPerSecond, r.tflops, r.reference.c_str(), r.note.empty() ? "" : "; ",
+                  r.note.c_str());
+      std::fflush(stdout);
+    }
+  }
   return kExitOk;
 }
 
@@ -162,11 +212,40 @@ Command addBenchCommand(CLI::App& app) {
       ->capture_default_str()
       ->group(what);
 
+  cmd->add_option("--tokens", o->cuda.tokens,
+                  "CUDA: sequence lengths, random bf16 inputs (default: Wan 480p and 720p)")
+      ->delimiter(',')
+      ->capture_default_str()
+      ->group(what);
+
   cmd->add_flag("--json", o->json, "Print JSON instead of the table");
   cmd->add_option("--csv", o->csv, "Also write the rows as CSV to FILE");
   cmd->add_flag("-q,--quiet", o->quiet, "No progress lines on stderr");
+  o->cmd = cmd;
 
-  return {bench, [o, cmd] { return cmd->parsed() ? runBenchAttention(*o) : kExitInputError; }};
+  auto k = std::make_shared<KernelBenchShape>();
+  auto kDevice = std::make_shared<std::string>("cuda");
+  auto kGrid = std::make_shared<std::string>("21,45,80");
+  CLI::App* kernelsCmd = bench->add_subcommand(
+      "kernels",
+      "Time each CUDA kernel family (k-means, permutation, QK-norm + RoPE) against the LibTorch "
+      "ops it replaces, at Wan 2.1 shapes");
+  kernelsCmd->add_option("-d,--device", *kDevice, "cuda or cuda:N")->capture_default_str();
+  kernelsCmd->add_option("--grid", *kGrid, "Latent tokens F,H,W (default: Wan 720p, 81 frames)")
+      ->capture_default_str();
+  kernelsCmd->add_option("--heads", k->heads, "Heads")->capture_default_str();
+  kernelsCmd->add_option("--head-dim", k->headDim, "Head dimension")->capture_default_str();
+  kernelsCmd->add_option("--query-clusters", k->queryClusters, "k-means query clusters")
+      ->capture_default_str();
+  kernelsCmd->add_option("--key-clusters", k->keyClusters, "k-means key clusters")
+      ->capture_default_str();
+  kernelsCmd->add_option("-r,--repeats", k->repeats, "Timed calls per row")->capture_default_str();
+
+  return {bench, [o, cmd, k, kDevice, kGrid, kernelsCmd]() -> int {
+            if (cmd->parsed()) return runBenchAttention(*o);
+            if (kernelsCmd->parsed()) return runBenchKernels(*k, *kDevice, *kGrid);
+            return kExitInputError;
+          }};
 }
 
 }  // namespace svgen::cli

@@ -28,8 +28,8 @@ int runSelftest(const SelftestCliOptions& o) {
   options.seed = o.seed;
   options.quick = o.quick;
   if (!o.json) {
-    std::printf("%-26s %-52s %10s %10s %9s  %s\n", "kernel", "input", "max abs", "rel err",
-                "tol", "result");
+    std::printf("%-26s %-52s %10s %10s %9s  %s\n", "kernel", "input", "max abs", "rel err", "tol",
+                "result");
   }
   int failed = 0;
   const auto print = [&](const KernelCheck& c) {

@@ -149,6 +149,7 @@ at::Tensor blockSparseReference(const at::Tensor& qIn, const at::Tensor& kIn, co
 at::Tensor blockSparseAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                 const BlockSparsePlan& plan) {
   checkPlan(q, k, plan);
+  if (blockSparseCudaSupports(q, k, v)) return blockSparseAttentionCuda(q, k, v, plan);
   if (!(q.is_cpu() && q.scalar_type() == at::kFloat && k.scalar_type() == at::kFloat &&
         v.scalar_type() == at::kFloat && q.size(2) <= 256))
     return blockSparseReference(q, k, v, plan);

@@ -1,6 +1,8 @@
 // Block-sparse attention over head-major tensors: the shared compute step of every sparse method.
 // Blocks may differ in size and per head (clusters after permutation); SVG's are uniform.
 #pragma once
+#include "kernels/cuda/block_sparse_attention.h"
+
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
@@ -42,10 +44,32 @@ struct BlockSparsePlan {
 };
 
 // q: (heads, queryLen, d), k and v: (heads, keyLen, d), in token order; so is the result. CPU
-// float32 runs the tiled kernel (which skips what the plan drops); anything else runs
-// blockSparseReference.
+// float32 runs the tiled kernel (which skips what the plan drops), CUDA bf16 the CUDA kernel;
+// anything else runs blockSparseReference.
 at::Tensor blockSparseAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                 const BlockSparsePlan& plan);
+
+// The CUDA kernel (kernels/cuda/block_sparse_attention.h): q, k, v bf16 on a CUDA device, head
+// dimension 64 or 128, in (heads, L, d) with unit stride along d. `queryTile` 0 lets the kernel
+// choose; `scoresCounted`, when given, receives the score entries the kernel itself counted (this
+// waits for the kernel); `out`, when defined (contiguous, like q), is written instead of a new
+// tensor. blockSparseAttention calls it whenever blockSparseCudaSupports says yes.
+bool blockSparseCudaSupports(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v);
+// A plan's arrays on a CUDA device (one host-to-device copy), reusable while the plan holds.
+struct DeviceBlockSparsePlan {
+  at::Tensor buffer;
+  kernels::BlockSparseDeviceLayout layout;
+  int64_t scores = 0;  // plan.scoresComputed()
+};
+DeviceBlockSparsePlan uploadBlockSparsePlan(const BlockSparsePlan& plan, const at::Device& device);
+at::Tensor blockSparseAttentionCuda(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                    const DeviceBlockSparsePlan& plan, int queryTile = 0,
+                                    int64_t* scoresCounted = nullptr,
+                                    const at::Tensor& out = at::Tensor());
+at::Tensor blockSparseAttentionCuda(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                    const BlockSparsePlan& plan, int queryTile = 0,
+                                    int64_t* scoresCounted = nullptr,
+                                    const at::Tensor& out = at::Tensor());
 
 // The same result from dense masked softmax in query chunks, with ATen only: the reference the
 // kernel is tested against, and the GPU path until CUDA kernels exist. Rows with nothing to

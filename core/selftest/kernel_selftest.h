@@ -40,7 +40,8 @@ std::vector<KernelCheck> selftestQkNormRope(const SelftestOptions& options);
 std::vector<KernelCheck> runKernelSelftest(const SelftestOptions& options,
                                            const SelftestReport& report = {});
 
-// ‖a − b‖ / ‖b‖ and max |a − b| in float64, with NaN anywhere counting as a failure (both infinite).
+// ‖a − b‖ / ‖b‖ and max |a − b| in float64, with NaN anywhere counting as a failure (both
+// infinite).
 struct ErrorPair {
   double maxAbs = 0;
   double rel = 0;

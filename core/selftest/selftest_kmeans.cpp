@@ -3,6 +3,8 @@
 namespace svgen {
 
 // Filled by the CUDA kmeans kernels' change.
-std::vector<KernelCheck> selftestKmeans(const SelftestOptions&) { return {}; }
+std::vector<KernelCheck> selftestKmeans(const SelftestOptions&) {
+  return {};
+}
 
 }  // namespace svgen

@@ -3,6 +3,8 @@
 namespace svgen {
 
 // Filled by the CUDA permutation kernels' change.
-std::vector<KernelCheck> selftestPermutation(const SelftestOptions&) { return {}; }
+std::vector<KernelCheck> selftestPermutation(const SelftestOptions&) {
+  return {};
+}
 
 }  // namespace svgen

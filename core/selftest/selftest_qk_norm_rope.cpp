@@ -3,6 +3,8 @@
 namespace svgen {
 
 // Filled by the CUDA qk_norm_rope kernels' change.
-std::vector<KernelCheck> selftestQkNormRope(const SelftestOptions&) { return {}; }
+std::vector<KernelCheck> selftestQkNormRope(const SelftestOptions&) {
+  return {};
+}
 
 }  // namespace svgen

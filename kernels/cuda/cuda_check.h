@@ -16,17 +16,17 @@ namespace svgen::kernels::detail {
 
 }  // namespace svgen::kernels::detail
 
-#define SVGEN_CUDA_CHECK(expr)                                                           \
-  do {                                                                                   \
-    cudaError_t svgen_err_ = (expr);                                                     \
-    if (svgen_err_ != cudaSuccess)                                                       \
-      ::svgen::kernels::detail::throwCudaError(svgen_err_, #expr, __FILE__, __LINE__);   \
+#define SVGEN_CUDA_CHECK(expr)                                                         \
+  do {                                                                                 \
+    cudaError_t svgen_err_ = (expr);                                                   \
+    if (svgen_err_ != cudaSuccess)                                                     \
+      ::svgen::kernels::detail::throwCudaError(svgen_err_, #expr, __FILE__, __LINE__); \
   } while (0)
 
 // After a <<<...>>> launch: configuration errors surface here, not at the next unrelated call.
-#define SVGEN_CUDA_CHECK_LAUNCH(name)                                                     \
-  do {                                                                                   \
-    cudaError_t svgen_err_ = cudaGetLastError();                                         \
-    if (svgen_err_ != cudaSuccess)                                                       \
-      ::svgen::kernels::detail::throwCudaError(svgen_err_, name, __FILE__, __LINE__);     \
+#define SVGEN_CUDA_CHECK_LAUNCH(name)                                                 \
+  do {                                                                                \
+    cudaError_t svgen_err_ = cudaGetLastError();                                      \
+    if (svgen_err_ != cudaSuccess)                                                    \
+      ::svgen::kernels::detail::throwCudaError(svgen_err_, name, __FILE__, __LINE__); \
   } while (0)

@@ -4,7 +4,8 @@
 #   tools/gpu/prepare.sh        (copies the header-only libraries the GPU machine lacks)
 # then call through the device tool with carry [".gpu-deps"], e.g.
 #   bash tools/gpu/run.sh info generate train:14
-# Tasks: info | generate | sparse | train:MINUTES | resume:MINUTES. At most 8 files come back: run.log, train.log,
+# Tasks: info | selftest | bench-attention | bench-kernels | generate | sparse | eval | quality |
+# train:MINUTES | resume:MINUTES. At most 8 files come back: run.log, train.log,
 # train_log.csv and the model folder's files.
 set -uo pipefail
 OUT=${OUT:-/tmp/svgen-out}
@@ -28,7 +29,20 @@ svgen=build-gpu/bin/svgen
 for task in "$@"; do
   case "$task" in
     info)
-      log "info"; $svgen info 2>&1 | tee -a "$OUT/run.log" ;;
+      log "info"; $svgen info 2>&1 | tee -a "$OUT/run.log"
+      nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv \
+        2>&1 | tee -a "$OUT/run.log" ;;
+    selftest)
+      # Every CUDA kernel against its LibTorch reference (issue 7's correctness gate).
+      log "selftest on cuda"
+      $svgen selftest --device cuda 2>&1 | tee -a "$OUT/run.log" "$OUT/selftest.log" | tail -n 3 ;;
+    bench-attention)
+      # Our block-sparse kernel vs dense SDPA at Wan 2.1 1.3B shapes (480p and 720p, 81 frames).
+      log "bench attention on cuda"
+      $svgen bench attention --device cuda --quiet 2>&1 | tee -a "$OUT/run.log" "$OUT/bench_attention.log" ;;
+    bench-kernels)
+      log "bench kernels on cuda"
+      $svgen bench kernels --device cuda 2>&1 | tee -a "$OUT/run.log" "$OUT/bench_kernels.log" ;;
     generate)
       log "generate on cuda and cpu"
       for dev in cuda cpu; do

@@ -1,0 +1,445 @@
+// Block-sparse flash attention with mma.sync (m16n8k16 bf16, fp32 accumulate).
+//
+// Work: one CTA per (head, query tile), a query tile being up to BM rows of one query block. The
+// key blocks a query block keeps are concatenated into one virtual key sequence, streamed in tiles
+// of 64 keys: tiles never straddle waste, so a list of tiny clusters costs what its keys cost, and
+// SVG's fixed 64/128-token blocks are the special case of equal ranges. Threads 0..63 each follow
+// one key row through the block list with a cursor and write the token it maps to into shared
+// memory one tile ahead; every load (query, key, value) then gathers rows by token, and the output
+// is scattered by token, so the layout transform and the cluster permutation cost no pass.
+#include "kernels/cuda/block_sparse_attention.h"
+#include "kernels/cuda/cuda_check.h"
+
+#include <cuda_bf16.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+namespace svgen::kernels {
+
+namespace {
+
+constexpr int kKeyTile = 64;
+
+struct Params {
+  const __nv_bfloat16* q;
+  const __nv_bfloat16* k;
+  const __nv_bfloat16* v;
+  __nv_bfloat16* out;
+  Bf16Strides qs, ks, vs, os;
+  BlockSparseDeviceLayout layout;
+  const int32_t* tileOffsets;  // heads × (numQueryBlocks + 1): first tile of each query block
+  unsigned long long* scores;
+  float scaleLog2;
+};
+
+__device__ __forceinline__ uint32_t sharedAddress(const void* p) {
+  return static_cast<uint32_t>(__cvta_generic_to_shared(p));
+}
+
+// 16 bytes global → shared, bypassing L1; with valid = false the destination is zero-filled and
+// nothing is read (`src` must still be a mapped address).
+__device__ __forceinline__ void copyAsync16(void* dst, const void* src, bool valid) {
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(sharedAddress(dst)),
+               "l"(src), "r"(valid ? 16 : 0));
+}
+__device__ __forceinline__ void copyAsyncCommit() {
+  asm volatile("cp.async.commit_group;\n" ::);
+}
+__device__ __forceinline__ void copyAsyncWaitAll() {
+  asm volatile("cp.async.wait_group 0;\n" ::: "memory");
+}
+
+__device__ __forceinline__ void ldmatrixX4(uint32_t (&r)[4], const void* p) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(sharedAddress(p)));
+}
+__device__ __forceinline__ void ldmatrixX4Trans(uint32_t (&r)[4], const void* p) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(sharedAddress(p)));
+}
+
+__device__ __forceinline__ void mma16816(float (&d)[4], const uint32_t (&a)[4], uint32_t b0,
+                                         uint32_t b1) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, "
+      "{%8,%9}, {%0,%1,%2,%3};\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+__device__ __forceinline__ float fastExp2(float x) {
+  float y;
+  asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));
+  return y;
+}
+
+__device__ __forceinline__ uint32_t packBf16(float lo, float hi) {
+  __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
+  return *reinterpret_cast<uint32_t*>(&v);
+}
+
+// Row-major tile of D bf16 per row, 16-byte chunks XOR-swizzled by the row so that the 8 rows an
+// ldmatrix reads at one column land in 8 different bank groups.
+template <int D>
+__device__ __forceinline__ int swizzled(int row, int chunk) {
+  return row * D + ((chunk ^ (row & 7)) << 3);
+}
+
+// First tile of every query block: tiles of `tile` rows never cross a block boundary.
+__global__ void tileOffsetsKernel(BlockSparseDeviceLayout layout, int tile, int32_t* offsets) {
+  __shared__ int partial[256];
+  const int h = blockIdx.x, n = layout.numQueryBlocks;
+  const int32_t* starts = layout.queryStarts + static_cast<int64_t>(h) * (n + 1);
+  int32_t* out = offsets + static_cast<int64_t>(h) * (n + 1);
+  const int per = (n + blockDim.x - 1) / blockDim.x;
+  const int first = threadIdx.x * per, last = min(n, first + per);
+  int sum = 0;
+  for (int i = first; i < last; ++i) sum += (starts[i + 1] - starts[i] + tile - 1) / tile;
+  partial[threadIdx.x] = sum;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    int run = 0;
+    for (int t = 0; t < static_cast<int>(blockDim.x); ++t) {
+      const int s = partial[t];
+      partial[t] = run;
+      run += s;
+    }
+  }
+  __syncthreads();
+  int run = partial[threadIdx.x];
+  for (int i = first; i < last; ++i) {
+    out[i] = run;
+    run += (starts[i + 1] - starts[i] + tile - 1) / tile;
+  }
+  if (threadIdx.x == blockDim.x - 1) out[n] = run;  // its exclusive prefix is every other sum
+}
+
+template <int D, int NW>
+__global__ void __launch_bounds__(NW * 32) blockSparseKernel(const Params p) {
+  constexpr int BM = 16 * NW, BN = kKeyTile, CH = D / 8, NT = NW * 32;
+  extern __shared__ __align__(128) unsigned char smem[];
+  __nv_bfloat16* sQ = reinterpret_cast<__nv_bfloat16*>(smem);
+  __nv_bfloat16* sK = sQ + BM * D;                         // two stages
+  __nv_bfloat16* sV = sK + 2 * BN * D;                     // two stages
+  int* sSource = reinterpret_cast<int*>(sV + 2 * BN * D);  // two stages of BN key tokens
+  int* sQueryToken = sSource + 2 * BN;                     // BM query tokens, −1 past the block
+  __shared__ int sWarpSum[NW];
+
+  const BlockSparseDeviceLayout& L = p.layout;
+  const int h = blockIdx.y, nqb = L.numQueryBlocks;
+  const int32_t* tileOff = p.tileOffsets + static_cast<int64_t>(h) * (nqb + 1);
+  const int tile = blockIdx.x;
+  if (tile >= tileOff[nqb]) return;
+  int qb = 0;
+  {  // the last block whose first tile is ≤ this one (empty blocks share the next one's offset)
+    int lo = 0, hi = nqb - 1;
+    while (lo < hi) {
+      const int mid = (lo + hi + 1) >> 1;
+      if (tileOff[mid] <= tile)
+        lo = mid;
+      else
+        hi = mid - 1;
+    }
+    qb = lo;
+  }
+  const int32_t* qStarts = L.queryStarts + static_cast<int64_t>(h) * (nqb + 1);
+  const int qBegin = qStarts[qb] + (tile - tileOff[qb]) * BM;
+  const int rows = min(qStarts[qb + 1], qBegin + BM) - qBegin;
+
+  const int64_t hb = h / L.headsPerBatch, hh = h % L.headsPerBatch;
+  const __nv_bfloat16* qBase = p.q + hb * p.qs.batchStride + hh * p.qs.headStride;
+  const __nv_bfloat16* kBase = p.k + hb * p.ks.batchStride + hh * p.ks.headStride;
+  const __nv_bfloat16* vBase = p.v + hb * p.vs.batchStride + hh * p.vs.headStride;
+  __nv_bfloat16* oBase = p.out + hb * p.os.batchStride + hh * p.os.headStride;
+
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
+  for (int r = tid; r < BM; r += NT) {
+    const int pos = qBegin + r;
+    sQueryToken[r] =
+        r < rows ? (L.queryOrder ? L.queryOrder[static_cast<int64_t>(h) * L.queryLen + pos] : pos)
+                 : -1;
+  }
+
+  // How many keys the block's list holds: the length of the virtual key sequence.
+  const int listRow = h * nqb + qb;
+  const int e0 = L.offsets[listRow], e1 = L.offsets[listRow + 1];
+  const int32_t* kStarts = L.keyStarts + static_cast<int64_t>(h) * (L.numKeyBlocks + 1);
+  int keys = 0;
+  for (int e = e0 + tid; e < e1; e += NT) {
+    const int kb = L.keyBlocks[e];
+    keys += kStarts[kb + 1] - kStarts[kb];
+  }
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) keys += __shfl_xor_sync(0xffffffffu, keys, o);
+  if (lane == 0) sWarpSum[warp] = keys;
+  __syncthreads();
+  int totalKeys = 0;
+#pragma unroll
+  for (int w = 0; w < NW; ++w) totalKeys += sWarpSum[w];
+  const int numTiles = (totalKeys + BN - 1) / BN;
+
+  // Threads 0..BN−1 own one key row of every tile: a cursor over the list's ranges.
+  int curEntry = e0 - 1, curBase = 0, curStart = 0, curLen = 0;
+  const int32_t* kOrder = L.keyOrder ? L.keyOrder + static_cast<int64_t>(h) * L.keyLen : nullptr;
+  auto fillSources = [&](int t, int stage) {
+    if (tid >= BN || t >= numTiles) return;
+    const int vpos = t * BN + tid;
+    while (vpos >= curBase + curLen && curEntry + 1 < e1) {
+      curBase += curLen;
+      ++curEntry;
+      const int kb = L.keyBlocks[curEntry];
+      curStart = kStarts[kb];
+      curLen = kStarts[kb + 1] - curStart;
+    }
+    int token = -1;
+    if (vpos < curBase + curLen) {
+      const int logical = curStart + (vpos - curBase);
+      token = kOrder ? kOrder[logical] : logical;
+    }
+    sSource[stage * BN + tid] = token;
+  };
+  auto loadKeys = [&](int stage) {
+    for (int i = tid; i < BN * CH; i += NT) {
+      const int r = i / CH, c = i % CH;
+      const int token = sSource[stage * BN + r];
+      const int64_t t = token < 0 ? 0 : token;
+      copyAsync16(sK + stage * BN * D + swizzled<D>(r, c), kBase + t * p.ks.rowStride + c * 8,
+                  token >= 0);
+      copyAsync16(sV + stage * BN * D + swizzled<D>(r, c), vBase + t * p.vs.rowStride + c * 8,
+                  token >= 0);
+    }
+  };
+
+  fillSources(0, 0);
+  fillSources(1, 1);
+  __syncthreads();
+  for (int i = tid; i < BM * CH; i += NT) {
+    const int r = i / CH, c = i % CH;
+    const int token = sQueryToken[r];
+    const int64_t t = token < 0 ? 0 : token;
+    copyAsync16(sQ + swizzled<D>(r, c), qBase + t * p.qs.rowStride + c * 8, token >= 0);
+  }
+  if (numTiles > 0) loadKeys(0);
+  copyAsyncCommit();
+
+  const int g = lane >> 2, tq = lane & 3;  // the mma fragment's row group and column pair
+  uint32_t qf[D / 16][4];
+  float o[D / 8][4];
+#pragma unroll
+  for (int n = 0; n < D / 8; ++n) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
+  float rowMax[2] = {-INFINITY, -INFINITY}, rowSum[2] = {0.f, 0.f};
+
+  for (int t = 0; t < numTiles; ++t) {
+    const int stage = t & 1;
+    copyAsyncWaitAll();
+    __syncthreads();
+    if (t + 1 < numTiles) loadKeys(stage ^ 1);
+    copyAsyncCommit();
+    if (t == 0) {
+#pragma unroll
+      for (int kk = 0; kk < D / 16; ++kk)
+        ldmatrixX4(qf[kk], sQ + swizzled<D>(warp * 16 + (lane & 15), kk * 2 + (lane >> 4)));
+    }
+    const __nv_bfloat16* tK = sK + stage * BN * D;
+    const __nv_bfloat16* tV = sV + stage * BN * D;
+
+    float s[BN / 8][4];
+#pragma unroll
+    for (int n = 0; n < BN / 8; ++n) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
+#pragma unroll
+    for (int kk = 0; kk < D / 16; ++kk) {
+#pragma unroll
+      for (int np = 0; np < BN / 16; ++np) {
+        uint32_t b[4];
+        ldmatrixX4(b, tK + swizzled<D>(np * 16 + (lane & 7) + ((lane >> 4) << 3),
+                                       kk * 2 + ((lane >> 3) & 1)));
+        mma16816(s[2 * np], qf[kk], b[0], b[1]);
+        mma16816(s[2 * np + 1], qf[kk], b[2], b[3]);
+      }
+    }
+
+    const int valid = totalKeys - t * BN;  // keys of this tile that exist
+    float tileMax[2] = {-INFINITY, -INFINITY};
+#pragma unroll
+    for (int n = 0; n < BN / 8; ++n) {
+#pragma unroll
+      for (int e = 0; e < 4; ++e) {
+        const int col = n * 8 + 2 * tq + (e & 1);
+        s[n][e] = col < valid ? s[n][e] * p.scaleLog2 : -INFINITY;
+        tileMax[e >> 1] = fmaxf(tileMax[e >> 1], s[n][e]);
+      }
+    }
+    float alpha[2], base[2];
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      tileMax[r] = fmaxf(tileMax[r], __shfl_xor_sync(0xffffffffu, tileMax[r], 1));
+      tileMax[r] = fmaxf(tileMax[r], __shfl_xor_sync(0xffffffffu, tileMax[r], 2));
+      const float next = fmaxf(rowMax[r], tileMax[r]);
+      base[r] = next == -INFINITY ? 0.f : next;  // a row with nothing valid yet stays at zero
+      alpha[r] = fastExp2(rowMax[r] - base[r]);
+      rowMax[r] = next;
+      rowSum[r] *= alpha[r];
+    }
+#pragma unroll
+    for (int n = 0; n < BN / 8; ++n) {
+#pragma unroll
+      for (int e = 0; e < 4; ++e) {
+        s[n][e] = fastExp2(s[n][e] - base[e >> 1]);
+        rowSum[e >> 1] += s[n][e];
+      }
+    }
+#pragma unroll
+    for (int n = 0; n < D / 8; ++n) {
+      o[n][0] *= alpha[0];
+      o[n][1] *= alpha[0];
+      o[n][2] *= alpha[1];
+      o[n][3] *= alpha[1];
+    }
+#pragma unroll
+    for (int kk = 0; kk < BN / 16; ++kk) {
+      const uint32_t a[4] = {packBf16(s[2 * kk][0], s[2 * kk][1]),
+                             packBf16(s[2 * kk][2], s[2 * kk][3]),
+                             packBf16(s[2 * kk + 1][0], s[2 * kk + 1][1]),
+                             packBf16(s[2 * kk + 1][2], s[2 * kk + 1][3])};
+#pragma unroll
+      for (int np = 0; np < D / 16; ++np) {
+        uint32_t b[4];
+        ldmatrixX4Trans(b, tV + swizzled<D>(kk * 16 + (lane & 7) + (((lane >> 3) & 1) << 3),
+                                            np * 2 + (lane >> 4)));
+        mma16816(o[2 * np], a, b[0], b[1]);
+        mma16816(o[2 * np + 1], a, b[2], b[3]);
+      }
+    }
+    fillSources(t + 2, stage);
+  }
+  copyAsyncWaitAll();
+  if (numTiles == 0) __syncthreads();  // the query copies landed in sQ, which is reused below
+
+    // Normalise, stage the warp's 16 rows in shared memory (its own rows of sQ), store 16 bytes a
+    // lane to each row's token.
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    rowSum[r] += __shfl_xor_sync(0xffffffffu, rowSum[r], 1);
+    rowSum[r] += __shfl_xor_sync(0xffffffffu, rowSum[r], 2);
+    rowSum[r] = rowSum[r] > 0.f ? 1.f / rowSum[r] : 0.f;
+  }
+#pragma unroll
+  for (int n = 0; n < D / 8; ++n) {
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      const int row = warp * 16 + g + 8 * r;
+      *reinterpret_cast<uint32_t*>(sQ + swizzled<D>(row, n) + 2 * tq) =
+          packBf16(o[n][2 * r] * rowSum[r], o[n][2 * r + 1] * rowSum[r]);
+    }
+  }
+  __syncwarp();
+  for (int i = lane; i < 16 * CH; i += 32) {
+    const int row = warp * 16 + i / CH, c = i % CH;
+    if (row >= rows) continue;
+    const int64_t token = sQueryToken[row];
+    *reinterpret_cast<uint4*>(oBase + token * p.os.rowStride + c * 8) =
+        *reinterpret_cast<const uint4*>(sQ + swizzled<D>(row, c));
+  }
+  if (tid == 0 && p.scores)
+    atomicAdd(p.scores, static_cast<unsigned long long>(rows) * static_cast<unsigned>(totalKeys));
+}
+
+template <int D, int NW>
+constexpr size_t sharedBytes() {
+  return static_cast<size_t>(16 * NW * D + 4 * kKeyTile * D) * 2 +
+         static_cast<size_t>(2 * kKeyTile + 16 * NW) * 4;
+}
+
+template <int D, int NW>
+void launch(const Params& p, int heads, int queryLen, int numQueryBlocks, cudaStream_t stream) {
+  constexpr size_t bytes = sharedBytes<D, NW>();
+  SVGEN_CUDA_CHECK(cudaFuncSetAttribute(blockSparseKernel<D, NW>,
+                                        cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                        static_cast<int>(bytes)));
+  const int bm = 16 * NW;
+  // Every block's partial tile adds at most one tile to ⌈L/BM⌉; CTAs past a head's count exit.
+  const dim3 grid((queryLen + bm - 1) / bm + numQueryBlocks, heads);
+  blockSparseKernel<D, NW><<<grid, NW * 32, bytes, stream>>>(p);
+  SVGEN_CUDA_CHECK_LAUNCH("blockSparseKernel");
+}
+
+bool aligned16(const void* p) {
+  return (reinterpret_cast<uintptr_t>(p) & 15) == 0;
+}
+
+void checkStrides(const Bf16Strides& s, const char* name) {
+  if (s.batchStride % 8 || s.headStride % 8 || s.rowStride % 8)
+    throw std::invalid_argument(std::string("block-sparse attention: ") + name +
+                                " strides must be multiples of 8 elements (16-byte rows)");
+}
+
+}  // namespace
+
+size_t blockSparseWorkspaceBytes(const BlockSparseDeviceLayout& layout) {
+  return static_cast<size_t>(layout.heads) * (layout.numQueryBlocks + 1) * sizeof(int32_t);
+}
+
+int blockSparseQueryTile(const BlockSparseDeviceLayout& layout) {
+  if (layout.numQueryBlocks <= 0) return 64;
+  const double mean = static_cast<double>(layout.queryLen) / layout.numQueryBlocks;
+  return mean >= 192 ? 128 : 64;
+}
+
+void blockSparseAttentionCuda(const BlockSparseCudaArgs& a) {
+  const BlockSparseDeviceLayout& L = a.layout;
+  if (a.headDim != 64 && a.headDim != 128)
+    throw std::invalid_argument("block-sparse attention: head dimension " +
+                                std::to_string(a.headDim) + " (the CUDA kernel takes 64 or 128)");
+  if (L.heads <= 0 || L.headsPerBatch <= 0 || L.heads % L.headsPerBatch || L.queryLen < 0 ||
+      L.keyLen < 0 || L.numQueryBlocks < 0 || L.numKeyBlocks < 0)
+    throw std::invalid_argument("block-sparse attention: bad layout sizes");
+  if (!L.queryStarts || !L.keyStarts || !L.offsets || (!L.keyBlocks && L.numKeyBlocks > 0))
+    throw std::invalid_argument("block-sparse attention: layout arrays missing");
+  if (!a.q || !a.k || !a.v || !a.out || !aligned16(a.q) || !aligned16(a.k) || !aligned16(a.v) ||
+      !aligned16(a.out))
+    throw std::invalid_argument("block-sparse attention: q, k, v, out must be 16-byte aligned");
+  checkStrides(a.qStrides, "q");
+  checkStrides(a.kStrides, "k");
+  checkStrides(a.vStrides, "v");
+  checkStrides(a.outStrides, "out");
+  if (L.queryLen == 0 || L.numQueryBlocks == 0) return;
+  if (!a.workspace) throw std::invalid_argument("block-sparse attention: no workspace");
+
+  Params p;
+  p.q = static_cast<const __nv_bfloat16*>(a.q);
+  p.k = static_cast<const __nv_bfloat16*>(a.k);
+  p.v = static_cast<const __nv_bfloat16*>(a.v);
+  p.out = static_cast<__nv_bfloat16*>(a.out);
+  p.qs = a.qStrides;
+  p.ks = a.kStrides;
+  p.vs = a.vStrides;
+  p.os = a.outStrides;
+  p.layout = L;
+  p.tileOffsets = static_cast<const int32_t*>(a.workspace);
+  p.scores = a.scoresComputed;
+  p.scaleLog2 = a.scale * 1.4426950408889634f;
+
+  cudaStream_t stream = static_cast<cudaStream_t>(a.stream);
+  const int tile = a.queryTile ? a.queryTile : blockSparseQueryTile(L);
+  if (tile != 64 && tile != 128)
+    throw std::invalid_argument("block-sparse attention: query tile must be 64 or 128");
+  tileOffsetsKernel<<<L.heads, 256, 0, stream>>>(L, tile, static_cast<int32_t*>(a.workspace));
+  SVGEN_CUDA_CHECK_LAUNCH("tileOffsetsKernel");
+  if (a.headDim == 128) {
+    if (tile == 128)
+      launch<128, 8>(p, L.heads, L.queryLen, L.numQueryBlocks, stream);
+    else
+      launch<128, 4>(p, L.heads, L.queryLen, L.numQueryBlocks, stream);
+  } else {
+    if (tile == 128)
+      launch<64, 8>(p, L.heads, L.queryLen, L.numQueryBlocks, stream);
+    else
+      launch<64, 4>(p, L.heads, L.queryLen, L.numQueryBlocks, stream);
+  }
+}
+
+}  // namespace svgen::kernels
