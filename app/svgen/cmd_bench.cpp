@@ -6,6 +6,7 @@
 #include "core/bench/attention_bench.h"
 #include "core/bench/cuda_attention_bench.h"
 #include "core/bench/cuda_kernel_bench.h"
+#include "core/bench/generate_bench.h"
 #include "core/common/error.h"
 #include "core/io/atomic_file.h"
 
@@ -108,6 +109,32 @@ int runBenchKernels(KernelBenchShape shape, const std::string& device, const std
       std::fflush(stdout);
     }
   }
+  return kExitOk;
+}
+
+struct GenerateBenchCli {
+  GenerateBenchOptions options;
+  std::string size = "1280x720";
+  bool randomWeights = false;
+};
+
+int runBenchGenerate(GenerateBenchCli& g) {
+  if (!g.randomWeights)
+    throw InputError(
+        "bench generate runs random weights at real sizes: pass --random-weights (loading Wan "
+        "checkpoints is not implemented yet)");
+  const size_t x = g.size.find('x');
+  try {
+    if (x == std::string::npos) throw std::invalid_argument("no x");
+    g.options.width = std::stoi(g.size.substr(0, x));
+    g.options.height = std::stoi(g.size.substr(x + 1));
+  } catch (const std::exception&) {
+    throw InputError("--size \"" + g.size + "\": expected WIDTHxHEIGHT, e.g. 1280x720");
+  }
+  const GenerateBenchReport report = runGenerateBench(
+      g.options, [](const std::string& line) { std::cerr << "bench: " << line << "\n"; },
+      [] { return interruptRequested(); });
+  std::cout << generateBenchTable(report);
   return kExitOk;
 }
 
@@ -241,9 +268,49 @@ Command addBenchCommand(CLI::App& app) {
       ->capture_default_str();
   kernelsCmd->add_option("-r,--repeats", k->repeats, "Timed calls per row")->capture_default_str();
 
-  return {bench, [o, cmd, k, kDevice, kGrid, kernelsCmd]() -> int {
+  auto g = std::make_shared<GenerateBenchCli>();
+  g->options.attention.svgBlock = 128;  // SVG's own block; the CUDA kernel's larger query tile
+  CLI::App* genCmd = bench->add_subcommand(
+      "generate",
+      "Seconds per DiT forward pass at real Wan 2.1 sizes, dense and each sparse method in the "
+      "same run, and the whole-clip estimate with the default dense warm-up");
+  GenerateBenchOptions& go = g->options;
+  genCmd->add_option("--config", go.config, "wan-1.3b or wan-14b")->capture_default_str();
+  genCmd->add_flag("--random-weights", g->randomWeights,
+                   "Random weights at the config's real sizes (no checkpoint needed)");
+  genCmd->add_option("-f,--frames", go.frames, "Video frames (4k+1)")->capture_default_str();
+  genCmd->add_option("--size", g->size, "WIDTHxHEIGHT in pixels")->capture_default_str();
+  genCmd->add_option("--steps", go.steps, "Timed forward passes per method")->capture_default_str();
+  genCmd->add_option("--clip-steps", go.clipSteps, "Sampling steps of the estimated clip")
+      ->capture_default_str();
+  genCmd->add_option("--methods", go.methods, "dense, svg, svg2, svoo")
+      ->delimiter(',')
+      ->capture_default_str();
+  genCmd->add_option("--density", go.attention.svgDensity, "SVG: target density")
+      ->capture_default_str();
+  genCmd->add_option("--svg-block", go.attention.svgBlock, "SVG: block size in tokens")
+      ->capture_default_str();
+  genCmd->add_option("--top-p", go.attention.topP, "SVG2/SVOO: centroid mass kept")
+      ->capture_default_str();
+  genCmd->add_option("--query-clusters", go.attention.queryClusters, "0: from the token count")
+      ->capture_default_str();
+  genCmd->add_option("--key-clusters", go.attention.keyClusters, "0: from the token count")
+      ->capture_default_str();
+  genCmd
+      ->add_option("--svoo-fraction", go.svooKeyFraction,
+                   "SVOO: key fraction of every layer (random weights have no profile)")
+      ->capture_default_str();
+  genCmd
+      ->add_option("--warmup", go.attention.warmupFraction,
+                   "Fraction of the clip's steps that run dense (estimate only)")
+      ->capture_default_str();
+  genCmd->add_option("-d,--device", go.device, "cuda, cuda:N or cpu")->capture_default_str();
+  genCmd->add_option("--seed", go.seed, "Seed of the weights and inputs")->capture_default_str();
+
+  return {bench, [o, cmd, k, kDevice, kGrid, kernelsCmd, g, genCmd]() -> int {
             if (cmd->parsed()) return runBenchAttention(*o);
             if (kernelsCmd->parsed()) return runBenchKernels(*k, *kDevice, *kGrid);
+            if (genCmd->parsed()) return runBenchGenerate(*g);
             return kExitInputError;
           }};
 }

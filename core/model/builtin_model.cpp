@@ -164,8 +164,10 @@ ModelInfo modelInfoFromSpec(const BuiltinSpec& s, const std::string& id) {
 BuiltinModel::BuiltinModel(BuiltinSpec spec, const TensorMap& weights, std::string id,
                            const at::Device& device)
     : spec_(std::move(spec)), info_(modelInfoFromSpec(spec_, id)) {
-  // Pixel space is small: float32 everywhere keeps CPU and GPU results close.
-  dit_ = std::make_unique<WanDiT>(spec_.dit, weights, device, at::kFloat);
+  // bf16 on CUDA, as Wan runs there (and the block-sparse kernel takes); float32 on the CPU, whose
+  // kernels are float32.
+  dit_ = std::make_unique<WanDiT>(spec_.dit, weights, device,
+                                  device.is_cuda() ? at::kBFloat16 : at::kFloat);
   text_ = std::make_unique<WordEncoder>(spec_.text, spec_.vocabulary, weights, device);
 }
 

@@ -20,6 +20,22 @@ void synchronizeCuda() {
 #endif
 }
 
+bool cudaMemoryInUse(uint64_t& usedBytes, uint64_t& totalBytes) {
+  usedBytes = totalBytes = 0;
+#ifdef SVGEN_KERNELS_CUDA
+  size_t freeBytes = 0, total = 0;
+  if (cudaMemGetInfo(&freeBytes, &total) != cudaSuccess) {
+    cudaGetLastError();
+    return false;
+  }
+  usedBytes = total - freeBytes;
+  totalBytes = total;
+  return true;
+#else
+  return false;
+#endif
+}
+
 bool queryCudaDevices(std::vector<CudaDeviceInfo>& devices, std::string& why) {
   devices.clear();
 #ifdef SVGEN_KERNELS_CUDA

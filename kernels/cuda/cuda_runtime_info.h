@@ -21,6 +21,10 @@ bool queryCudaDevices(std::vector<CudaDeviceInfo>& devices, std::string& why);
 // True when the kernels of this build were compiled with nvcc.
 bool cudaKernelsCompiled();
 
+// Bytes in use on the current CUDA device (total − free, all processes) and its total; false
+// without CUDA.
+bool cudaMemoryInUse(uint64_t& usedBytes, uint64_t& totalBytes);
+
 // Waits for all work queued on the current CUDA device; a no-op without CUDA.
 void synchronizeCuda();
 

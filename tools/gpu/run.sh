@@ -40,6 +40,13 @@ for task in "$@"; do
       # Our block-sparse kernel vs dense SDPA at Wan 2.1 1.3B shapes (480p and 720p, 81 frames).
       log "bench attention on cuda"
       $svgen bench attention --device cuda --quiet 2>&1 | tee -a "$OUT/run.log" "$OUT/bench_attention.log" ;;
+    bench-generate)
+      # Seconds per forward pass of Wan 2.1 1.3B (random weights) at 480p and 720p, 81 frames.
+      log "bench generate on cuda"
+      for size in 832x480 1280x720; do
+        $svgen bench generate --config wan-1.3b --random-weights --frames 81 --size $size --steps 3 \
+          2>&1 | tee -a "$OUT/run.log" "$OUT/bench_generate.log" | grep -v "^bench:"
+      done ;;
     bench-kernels)
       log "bench kernels on cuda"
       $svgen bench kernels --device cuda 2>&1 | tee -a "$OUT/run.log" "$OUT/bench_kernels.log" ;;

@@ -1,0 +1,177 @@
+#include "core/bench/generate_bench.h"
+
+#include "core/attention/attention_factory.h"
+#include "core/attention/svoo_attention.h"
+#include "core/common/error.h"
+#include "core/model/wan_dit.h"
+#include "core/model/weight_init.h"
+#include "core/pipeline/device.h"
+#include "kernels/cuda/cuda_runtime_info.h"
+
+#include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <sstream>
+
+namespace svgen {
+
+namespace {
+
+WanConfig configNamed(const std::string& name) {
+  if (name == "wan-1.3b") return WanConfig::wan13B();
+  if (name == "wan-14b") return WanConfig::wan14B();
+  throw InputError("--config \"" + name + "\": use wan-1.3b or wan-14b");
+}
+
+std::unique_ptr<AttentionBackend> backendFor(const std::string& method,
+                                             const GenerateBenchOptions& o) {
+  AttentionConfig c = o.attention;
+  c.method = method;
+  c.warmupFraction = 0;  // every timed pass runs the method; warm-up enters the estimate only
+  if (method == "svoo") {
+    SvooProfile profile;
+    profile.keyFraction = {o.svooKeyFraction};
+    return std::make_unique<SvooAttention>(c, profile);
+  }
+  return makeAttentionBackend(c);
+}
+
+double gib(uint64_t bytes) {
+  return static_cast<double>(bytes) / (1ull << 30);
+}
+
+}  // namespace
+
+GenerateBenchReport runGenerateBench(const GenerateBenchOptions& o,
+                                     const std::function<void(const std::string&)>& progress,
+                                     const std::function<bool()>& cancelled) {
+  const c10::Device device = pickDevice(o.device);
+  const WanConfig config = configNamed(o.config);
+  if (o.frames < 1 || (o.frames - 1) % 4 != 0)
+    throw InputError("--frames " + std::to_string(o.frames) + ": Wan takes 4k+1 frames (e.g. " +
+                     std::to_string(((o.frames - 1) / 4) * 4 + 1) + " or " +
+                     std::to_string(((o.frames - 1) / 4 + 1) * 4 + 1) + ")");
+  if (o.width % 16 || o.height % 16 || o.width <= 0 || o.height <= 0)
+    throw InputError("--size: width and height must be positive multiples of 16 (nearest: " +
+                     std::to_string(std::max(16, o.width / 16 * 16)) + "x" +
+                     std::to_string(std::max(16, o.height / 16 * 16)) + ")");
+  if (o.steps < 1) throw InputError("--steps must be at least 1");
+  for (const std::string& m : o.methods)
+    if (m != "dense" && m != "svg" && m != "svg2" && m != "svoo")
+      throw InputError("method \"" + m + "\" is unknown: use dense, svg, svg2 or svoo");
+  auto say = [&](const std::string& s) {
+    if (progress) progress(s);
+  };
+  c10::NoGradGuard noGrad;
+
+  GenerateBenchReport r;
+  r.device = deviceLabel(device);
+  r.config = o.config;
+  r.latentFrames = (o.frames - 1) / 4 + 1;
+  r.latentHeight = o.height / 8;
+  r.latentWidth = o.width / 8;
+  r.tokens = static_cast<int64_t>(r.latentFrames / config.patch[0]) *
+             (r.latentHeight / config.patch[1]) * (r.latentWidth / config.patch[2]);
+  r.warmupFraction = o.attention.warmupFraction;
+  r.clipSteps = o.clipSteps;
+
+  say("random " + o.config + " weights");
+  const at::ScalarType dtype = device.is_cuda() ? at::kBFloat16 : at::kFloat;
+  std::unique_ptr<WanDiT> dit;
+  try {
+    dit = std::make_unique<WanDiT>(config, initWanWeights(config, o.seed, false), device, dtype);
+  } catch (const c10::Error& e) {
+    throw RuntimeFailure(describeTorchFailure(e.what(), device));
+  }
+  at::manual_seed(o.seed);
+  const auto opts = at::TensorOptions().device(device).dtype(at::kFloat);
+  const at::Tensor x =
+      at::randn({1, config.inChannels, r.latentFrames, r.latentHeight, r.latentWidth}, opts);
+  const at::Tensor context = at::randn({1, config.textLen, config.textDim}, opts);
+  const at::Tensor t = at::full({1}, 700.0, opts);
+
+  double denseMedian = 0;
+  for (const std::string& method : o.methods) {
+    std::unique_ptr<AttentionBackend> backend = backendFor(method, o);
+    GenerateBenchRow row;
+    row.method = method;
+    std::vector<double> seconds;
+    try {
+      for (int s = 0; s < o.steps; ++s) {
+        if (cancelled && cancelled()) throw Cancelled();
+        DiTForwardOptions f;
+        f.attention = backend.get();
+        f.step = s + 1;  // past any warm-up, as a mid-run step
+        f.numSteps = o.clipSteps;
+        synchronizeDevice(device);
+        const auto start = std::chrono::steady_clock::now();
+        dit->forward(x, t, context, f);
+        synchronizeDevice(device);
+        seconds.push_back(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        say(method + " pass " + std::to_string(s + 1) + ": " + std::to_string(seconds.back()) +
+            " s");
+      }
+    } catch (const c10::Error& e) {
+      throw RuntimeFailure(describeTorchFailure(e.what(), device));
+    }
+    row.firstSeconds = seconds.front();
+    std::vector<double> later(seconds.size() > 1 ? seconds.begin() + 1 : seconds.begin(),
+                              seconds.end());
+    std::sort(later.begin(), later.end());
+    row.medianSeconds = later[later.size() / 2];
+    row.attentionDensity = backend->stats().sparseDensity();
+    uint64_t used = 0, total = 0;
+    if (device.is_cuda() && kernels::cudaMemoryInUse(used, total)) row.peakMemoryGiB = gib(used);
+    if (method == "dense") denseMedian = row.medianSeconds;
+    r.rows.push_back(row);
+  }
+  // The clip: CFG makes two passes a step; the warm-up steps run dense.
+  const int warm = static_cast<int>(o.attention.warmupFraction * o.clipSteps + 0.5);
+  for (GenerateBenchRow& row : r.rows) {
+    const double dense = denseMedian > 0 ? denseMedian : row.medianSeconds;
+    row.speedup = denseMedian > 0 ? denseMedian / row.medianSeconds : 0;
+    row.clipSeconds =
+        2.0 * (row.method == "dense" ? o.clipSteps * row.medianSeconds
+                                     : warm * dense + (o.clipSteps - warm) * row.medianSeconds);
+    row.clipSpeedup = 0;
+  }
+  for (GenerateBenchRow& row : r.rows)
+    for (const GenerateBenchRow& d : r.rows)
+      if (d.method == "dense") row.clipSpeedup = d.clipSeconds / row.clipSeconds;
+  {
+    std::vector<kernels::CudaDeviceInfo> devices;
+    std::string why;
+    if (device.is_cuda() && kernels::queryCudaDevices(devices, why) && !devices.empty())
+      r.gpu = devices[device.has_index() ? device.index() : 0].name;
+  }
+  return r;
+}
+
+std::string generateBenchTable(const GenerateBenchReport& r) {
+  std::ostringstream out;
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "%s %s, latent %dx%dx%d = %lld tokens; clip = %d steps x 2 passes (CFG), first "
+                "%.0f%% dense\n",
+                r.config.c_str(), (r.gpu.empty() ? r.device : r.gpu).c_str(), r.latentFrames,
+                r.latentHeight, r.latentWidth, static_cast<long long>(r.tokens), r.clipSteps,
+                100 * r.warmupFraction);
+  out << line;
+  std::snprintf(line, sizeof line, "%-6s %10s %11s %8s %8s %10s %9s %9s\n", "method", "first s",
+                "s/pass", "density", "speedup", "clip s", "clip x", "GPU GiB");
+  out << line;
+  for (const auto& row : r.rows) {
+    std::snprintf(line, sizeof line, "%-6s %10.3f %11.3f %8.3f %7.2fx %10.1f %8.2fx %9.1f\n",
+                  row.method.c_str(), row.firstSeconds, row.medianSeconds, row.attentionDensity,
+                  row.speedup, row.clipSeconds, row.clipSpeedup, row.peakMemoryGiB);
+    out << line;
+  }
+  return out.str();
+}
+
+}  // namespace svgen

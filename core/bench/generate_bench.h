@@ -1,0 +1,52 @@
+// `svgen bench generate`: seconds per DiT forward pass at real Wan 2.1 sizes (random weights: no
+// checkpoint is needed), dense and each sparse method measured in the same run, and the clip-time
+// estimate for a whole sampling run with the default dense warm-up. No Qt.
+#pragma once
+#include "core/attention/attention_config.h"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace svgen {
+
+struct GenerateBenchOptions {
+  std::string config = "wan-1.3b";  // "wan-1.3b" or "wan-14b"
+  int frames = 81;                  // video frames (4k+1); latent frames = (frames − 1)/4 + 1
+  int width = 1280, height = 720;   // pixels; the latent is 8x smaller
+  int steps = 3;                    // timed forward passes per method
+  int clipSteps = 50;               // sampling steps of the estimated clip (×2 passes for CFG)
+  std::vector<std::string> methods = {"dense", "svg", "svg2", "svoo"};
+  AttentionConfig attention;     // budgets of the sparse methods; warm-up only in the estimate
+  double svooKeyFraction = 0.2;  // random weights have no profile: one fraction for every layer
+  std::string device = "cuda";
+  uint64_t seed = 3;
+};
+
+struct GenerateBenchRow {
+  std::string method;
+  double firstSeconds = 0;      // the first pass (SVG2/SVOO cluster from scratch there)
+  double medianSeconds = 0;     // of the later passes
+  double attentionDensity = 1;  // over the sparse calls
+  double speedup = 1;           // dense median / this median
+  double clipSeconds = 0;       // estimate: warm-up passes dense, the rest at this median
+  double clipSpeedup = 1;
+  double peakMemoryGiB = 0;
+};
+
+struct GenerateBenchReport {
+  std::string device, gpu, config;
+  int64_t tokens = 0;
+  int latentFrames = 0, latentHeight = 0, latentWidth = 0;
+  double warmupFraction = 0;
+  int clipSteps = 0;
+  std::vector<GenerateBenchRow> rows;
+};
+
+GenerateBenchReport runGenerateBench(const GenerateBenchOptions& options,
+                                     const std::function<void(const std::string&)>& progress = {},
+                                     const std::function<bool()>& cancelled = {});
+std::string generateBenchTable(const GenerateBenchReport& report);
+
+}  // namespace svgen
