@@ -59,7 +59,7 @@ for task in "$@"; do
       done ;;
     sparse)
       # Every sparse method on the GPU (through the ATen reference block-sparse path until the CUDA
-      # kernels land): quality against dense at the default size and at 4x the tokens.
+      # kernel for bf16): quality against dense at the default size and at 4x the tokens.
       log "sparse attention on cuda"
       p="a red circle moving right on a blue background"
       $svgen compare --device cuda --prompt "$p" --quiet 2>&1 | tee -a "$OUT/run.log"
@@ -68,7 +68,6 @@ for task in "$@"; do
         2>&1 | tee -a "$OUT/run.log"
       $svgen compare --device cuda --prompt "$p" --quiet --frames 32 --width 256 --height 256 \
         --methods dense,svg,svg2 --density 0.3 --top-p 0.8 2>&1 | tee -a "$OUT/run.log"
-      $svgen bench attention --device cuda --repeats 3 2>&1 | tail -n 14 | tee -a "$OUT/run.log" ;;
     eval)
       # The built-in model's prompt adherence (issue 4's numbers): 40 held-in and 20 held-out
       # prompts, one object and the two-object mix.
