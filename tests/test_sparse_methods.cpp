@@ -133,6 +133,25 @@ class TestSparseMethods : public QObject {
     }
   }
 
+  // On CUDA the model runs bf16: every method must take bf16 tokens (the CPU runs them through
+  // the reference path) and return finite bf16 results (SVOO once mixed float32 centroids with
+  // bf16 tokens and failed).
+  void bf16InputsRun_data() { defaultBudgetsRunSparseAtAwkwardSizes_data(); }
+
+  void bf16InputsRun() {
+    QFETCH(QString, method);
+    const std::array<int64_t, 3> grid = {4, 8, 8};
+    const at::Tensor q = structured(grid, 2, 64, 7), k = structured(grid, 2, 64, 8),
+                     v = structured(grid, 2, 64, 9);
+    AttentionConfig c;
+    c.method = method.toStdString();
+    const at::Tensor out = backend(c, 0.3)->selfAttention(q.to(at::kBFloat16), k.to(at::kBFloat16),
+                                                          v.to(at::kBFloat16), callFor(grid));
+    QCOMPARE(out.scalar_type(), at::kBFloat16);
+    QCOMPARE(out.sizes(), q.sizes());
+    QVERIFY(at::isfinite(out.to(at::kFloat)).all().item<bool>());
+  }
+
   // Head 0 attends within its frame, head 1 to its position in every frame.
   void svgProfilerTellsSpatialFromTemporal() {
     const std::array<int64_t, 3> grid = {8, 4, 4};

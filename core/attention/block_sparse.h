@@ -55,13 +55,20 @@ at::Tensor blockSparseAttention(const at::Tensor& q, const at::Tensor& k, const 
 // waits for the kernel); `out`, when defined (contiguous, like q), is written instead of a new
 // tensor. blockSparseAttention calls it whenever blockSparseCudaSupports says yes.
 bool blockSparseCudaSupports(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v);
-// A plan's arrays on a CUDA device (one host-to-device copy), reusable while the plan holds.
+// A plan's arrays on a CUDA device, reusable while the plan holds: uploaded from a host plan (one
+// copy), or assembled from int32 device tensors in BlockSparsePlan's layout (orders may be
+// undefined: token order) by methods that build their plans on the GPU.
 struct DeviceBlockSparsePlan {
-  at::Tensor buffer;
+  std::vector<at::Tensor> storage;
   kernels::BlockSparseDeviceLayout layout;
-  int64_t scores = 0;  // plan.scoresComputed()
+  int64_t scores = 0;  // score entries the plan computes
 };
 DeviceBlockSparsePlan uploadBlockSparsePlan(const BlockSparsePlan& plan, const at::Device& device);
+DeviceBlockSparsePlan makeDeviceBlockSparsePlan(
+    int64_t heads, int64_t queryLen, int64_t keyLen, int numQueryBlocks, int numKeyBlocks,
+    const at::Tensor& queryStarts, const at::Tensor& keyStarts, const at::Tensor& offsets,
+    const at::Tensor& keyBlocks, const at::Tensor& queryOrder, const at::Tensor& keyOrder,
+    int64_t scores);
 at::Tensor blockSparseAttentionCuda(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                     const DeviceBlockSparsePlan& plan, int queryTile = 0,
                                     int64_t* scoresCounted = nullptr,

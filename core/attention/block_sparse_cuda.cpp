@@ -40,8 +40,8 @@ DeviceBlockSparsePlan uploadBlockSparsePlan(const BlockSparsePlan& plan, const a
   }
   DeviceBlockSparsePlan d;
   d.scores = plan.scoresComputed();
-  d.buffer = host.to(device, /*non_blocking=*/true);
-  const int32_t* base = d.buffer.data_ptr<int32_t>();
+  d.storage = {host.to(device, /*non_blocking=*/true)};
+  const int32_t* base = d.storage[0].data_ptr<int32_t>();
   auto pointer = [&](int i) { return parts[i]->empty() ? nullptr : base + offset[i]; };
   kernels::BlockSparseDeviceLayout& L = d.layout;
   L.heads = static_cast<int>(plan.heads);
@@ -66,6 +66,47 @@ bool blockSparseCudaSupports(const at::Tensor& q, const at::Tensor& k, const at:
       return false;
   }
   return (q.size(2) == 64 || q.size(2) == 128) && k.size(2) == q.size(2) && v.size(2) == q.size(2);
+}
+
+DeviceBlockSparsePlan makeDeviceBlockSparsePlan(
+    int64_t heads, int64_t queryLen, int64_t keyLen, int numQueryBlocks, int numKeyBlocks,
+    const at::Tensor& queryStarts, const at::Tensor& keyStarts, const at::Tensor& offsets,
+    const at::Tensor& keyBlocks, const at::Tensor& queryOrder, const at::Tensor& keyOrder,
+    int64_t scores) {
+  const at::Device device = offsets.device();
+  auto check = [&](const at::Tensor& t, int64_t numel, const char* name) {
+    if (!t.defined()) return;
+    if (!t.is_cuda() || t.device() != device || t.scalar_type() != at::kInt || !t.is_contiguous() ||
+        (numel >= 0 && t.numel() != numel))
+      throw std::invalid_argument(std::string("device block-sparse plan: ") + name +
+                                  " must be a contiguous int32 tensor of the right size on " +
+                                  device.str());
+  };
+  check(queryStarts, heads * (numQueryBlocks + 1), "query starts");
+  check(keyStarts, heads * (numKeyBlocks + 1), "key starts");
+  check(offsets, heads * numQueryBlocks + 1, "offsets");
+  check(keyBlocks, -1, "key blocks");
+  check(queryOrder, heads * queryLen, "query order");
+  check(keyOrder, heads * keyLen, "key order");
+  if (!queryStarts.defined() || !keyStarts.defined() || !keyBlocks.defined())
+    throw std::invalid_argument("device block-sparse plan: starts and key blocks are required");
+  DeviceBlockSparsePlan d;
+  d.storage = {queryStarts, keyStarts, offsets, keyBlocks, queryOrder, keyOrder};
+  d.scores = scores;
+  kernels::BlockSparseDeviceLayout& L = d.layout;
+  L.heads = static_cast<int>(heads);
+  L.headsPerBatch = static_cast<int>(heads);
+  L.queryLen = static_cast<int>(queryLen);
+  L.keyLen = static_cast<int>(keyLen);
+  L.numQueryBlocks = numQueryBlocks;
+  L.numKeyBlocks = numKeyBlocks;
+  L.queryStarts = queryStarts.data_ptr<int32_t>();
+  L.keyStarts = keyStarts.data_ptr<int32_t>();
+  L.offsets = offsets.data_ptr<int32_t>();
+  L.keyBlocks = keyBlocks.numel() ? keyBlocks.data_ptr<int32_t>() : nullptr;
+  L.queryOrder = queryOrder.defined() ? queryOrder.data_ptr<int32_t>() : nullptr;
+  L.keyOrder = keyOrder.defined() ? keyOrder.data_ptr<int32_t>() : nullptr;
+  return d;
 }
 
 at::Tensor blockSparseAttentionCuda(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
@@ -98,7 +139,7 @@ at::Tensor blockSparseAttentionCuda(const at::Tensor& qIn, const at::Tensor& kIn
     throw std::invalid_argument("block-sparse attention on CUDA: `out` must be like q, contiguous");
   }
   if (d.layout.heads != q.size(0) || d.layout.queryLen != q.size(1) ||
-      d.layout.keyLen != k.size(1) || v.size(1) != k.size(1) || d.buffer.device() != q.device())
+      d.layout.keyLen != k.size(1) || v.size(1) != k.size(1) || d.storage[0].device() != q.device())
     throw std::invalid_argument("block-sparse attention on CUDA: tensors do not match the plan");
   at::Tensor workspace = at::empty(
       {static_cast<int64_t>(kernels::blockSparseWorkspaceBytes(d.layout) / sizeof(int32_t)) + 1},

@@ -28,9 +28,12 @@ at::Tensor SparseAttention::selfAttention(const at::Tensor& q, const at::Tensor&
 }
 
 void SparseAttention::countSparse(const BlockSparsePlan& plan) {
+  countSparse(static_cast<double>(plan.scoresComputed()),
+              static_cast<double>(plan.heads) * plan.queryLen * plan.keyLen);
+}
+
+void SparseAttention::countSparse(double computed, double total) {
   ++stats_.calls;
-  const double computed = static_cast<double>(plan.scoresComputed());
-  const double total = static_cast<double>(plan.heads) * plan.queryLen * plan.keyLen;
   stats_.scoresComputed += computed;
   stats_.scoresTotal += total;
   stats_.sparseScoresComputed += computed;

@@ -23,6 +23,7 @@ class SparseAttention : public AttentionBackend {
                             const AttentionCall& call) = 0;
   // Adds what a plan computes to the run's counts.
   void countSparse(const BlockSparsePlan& plan);
+  void countSparse(double scoresComputed, double scoresTotal);
 
   AttentionConfig config_;
   int batch_ = 1;  // of the current call, for the recorder

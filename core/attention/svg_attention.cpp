@@ -43,10 +43,9 @@ at::Tensor temporalPermutation(const std::array<int64_t, 3>& grid) {
   return (tp % F) * S + tp.div(F, "floor");
 }
 
-SvgProfile profileSvgHeads(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                           const std::array<int64_t, 3>& grid, const SvgMasks& masks, int rows) {
-  const int64_t H = q.size(0), L = q.size(1);
-  if (grid[0] * grid[1] * grid[2] != L) throw std::invalid_argument("SVG: grid does not match L");
+SvgProfileRows svgProfileRows(const std::array<int64_t, 3>& grid, const SvgMasks& masks, int rows,
+                              const at::Device& device) {
+  const int64_t L = grid[0] * grid[1] * grid[2];
   const int64_t n = std::min<int64_t>(rows, L);
   at::Tensor idx =
       (at::arange(n, at::kDouble) * (static_cast<double>(L) / n)).floor().to(at::kLong);
@@ -54,13 +53,25 @@ SvgProfile profileSvgHeads(const at::Tensor& q, const at::Tensor& k, const at::T
   // Token-level masks of the sampled rows (n, L), read from the block tables the kernel uses.
   auto rowsMask = [&](const BlockTable& table, const at::Tensor& blockOf) {
     at::Tensor tab = tableTensor(table);
-    return tab.index_select(0, blockOf.index_select(0, idx)).index_select(1, blockOf);
+    return tab.index_select(0, blockOf.index_select(0, idx)).index_select(1, blockOf).to(device);
   };
-  const at::Device dev = q.device();
-  const at::Tensor maskS = rowsMask(masks.spatial, tb.spatial).to(dev);
-  const at::Tensor maskT = rowsMask(masks.temporal, tb.temporal).to(dev);
+  return {idx.to(device), rowsMask(masks.spatial, tb.spatial),
+          rowsMask(masks.temporal, tb.temporal)};
+}
 
-  at::Tensor qs = q.index_select(1, idx.to(dev)).to(at::kFloat);
+SvgProfile profileSvgHeads(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                           const std::array<int64_t, 3>& grid, const SvgMasks& masks, int rows) {
+  if (grid[0] * grid[1] * grid[2] != q.size(1))
+    throw std::invalid_argument("SVG: grid does not match L");
+  return profileSvgHeads(q, k, v, svgProfileRows(grid, masks, rows, q.device()));
+}
+
+SvgProfile profileSvgHeads(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                           const SvgProfileRows& rows) {
+  const int64_t H = q.size(0);
+  if (rows.spatial.size(1) != q.size(1))
+    throw std::invalid_argument("SVG: profiling rows do not match L");
+  at::Tensor qs = q.index_select(1, rows.rows).to(at::kFloat);
   at::Tensor vf = v.to(at::kFloat);
   at::Tensor scores = at::matmul(qs, k.to(at::kFloat).transpose(1, 2)) /
                       std::sqrt(static_cast<double>(q.size(2)));  // (H, n, L)
@@ -72,40 +83,129 @@ SvgProfile profileSvgHeads(const at::Tensor& q, const at::Tensor& k, const at::T
     p = at::where(at::isnan(p), at::zeros_like(p), p);
     return at::matmul(p, vf);
   };
-  at::Tensor errS = (masked(maskS) - exact).pow(2).mean({1, 2}).to(at::kCPU, at::kDouble);
-  at::Tensor errT = (masked(maskT) - exact).pow(2).mean({1, 2}).to(at::kCPU, at::kDouble);
+  // Both errors in one transfer: a device round trip per head would stall the GPU 2·H times.
+  const at::Tensor err = at::stack({(masked(rows.spatial) - exact).pow(2).mean({1, 2}),
+                                    (masked(rows.temporal) - exact).pow(2).mean({1, 2})})
+                             .to(at::kCPU, at::kDouble)
+                             .contiguous();
+  const double* e = err.data_ptr<double>();
   SvgProfile p;
   for (int64_t h = 0; h < H; ++h) {
-    p.spatialError.push_back(errS[h].item<double>());
-    p.temporalError.push_back(errT[h].item<double>());
+    p.spatialError.push_back(e[h]);
+    p.temporalError.push_back(e[H + h]);
     p.temporal.push_back(p.temporalError.back() < p.spatialError.back());
   }
   return p;
 }
 
+struct SvgAttention::GridCache {
+  std::array<int64_t, 3> grid = {0, 0, 0};
+  int64_t heads = 0;
+  at::Device device = at::Device(at::kCPU);
+  SvgMasks masks;
+  // Per mask (0 spatial, 1 temporal): its rows as one list (offsets from 0) and the token pairs
+  // it keeps; the two token orders (frame-major identity, position-major transform).
+  std::vector<int32_t> offsets[2], keyBlocks[2], order[2];
+  int64_t scores[2] = {0, 0};
+  SvgProfileRows profileRows;
+  // CUDA: the same lists, orders and (uniform) block starts on the device.
+  at::Tensor deviceOffsets[2], deviceKeyBlocks[2], deviceOrders, deviceStarts;
+};
+
+const SvgAttention::GridCache& SvgAttention::gridCache(const std::array<int64_t, 3>& grid,
+                                                       int64_t heads, const at::Device& device) {
+  if (cache_ && cache_->grid == grid && cache_->heads == heads && cache_->device == device)
+    return *cache_;
+  auto c = std::make_shared<GridCache>();
+  c->grid = grid;
+  c->heads = heads;
+  c->device = device;
+  c->masks = svgMasks(grid, config_.svgBlock, config_.svgDensity);
+  const int64_t L = grid[0] * grid[1] * grid[2];
+  const int block = config_.svgBlock;
+  const BlockTable* tables[2] = {&c->masks.spatial, &c->masks.temporal};
+  for (int m = 0; m < 2; ++m) {
+    const BlockTable& t = *tables[m];
+    c->offsets[m] = {0};
+    for (int i = 0; i < t.blocks; ++i) {
+      const int64_t rowSize = std::min<int64_t>(block, L - int64_t{i} * block);
+      for (int32_t j : t.row(i)) {
+        c->keyBlocks[m].push_back(j);
+        c->scores[m] += rowSize * std::min<int64_t>(block, L - int64_t{j} * block);
+      }
+      c->offsets[m].push_back(static_cast<int32_t>(c->keyBlocks[m].size()));
+    }
+  }
+  c->order[0].resize(L);
+  for (int64_t t = 0; t < L; ++t) c->order[0][t] = static_cast<int32_t>(t);
+  const at::Tensor transform = temporalPermutation(grid).to(at::kInt).contiguous();
+  c->order[1].assign(transform.data_ptr<int32_t>(), transform.data_ptr<int32_t>() + L);
+  c->profileRows = svgProfileRows(grid, c->masks, kProfileRows, device);
+  if (device.is_cuda()) {
+    auto toDevice = [&](const std::vector<int32_t>& v) {
+      return at::from_blob(const_cast<int32_t*>(v.data()), {static_cast<int64_t>(v.size())},
+                           at::kInt)
+          .to(device);
+    };
+    for (int m = 0; m < 2; ++m) {
+      c->deviceOffsets[m] = toDevice(c->offsets[m]);
+      c->deviceKeyBlocks[m] = toDevice(c->keyBlocks[m]);
+    }
+    c->deviceOrders = at::stack({toDevice(c->order[0]), toDevice(c->order[1])});
+    const BlockSparsePlan uniform = BlockSparsePlan::uniform(heads, L, L, block, block);
+    c->deviceStarts = toDevice(uniform.queryStarts);
+  }
+  cache_ = c;
+  return *cache_;
+}
+
 at::Tensor SvgAttention::sparse(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                 const AttentionCall& call) {
   const int64_t H = q.size(0), L = q.size(1);
-  if (maskGrid_ != call.grid) {
-    masks_ = svgMasks(call.grid, config_.svgBlock, config_.svgDensity);
-    maskGrid_ = call.grid;
-  }
-  const SvgMasks& masks = masks_;
-  const SvgProfile profile = profileSvgHeads(q, k, v, call.grid, masks, kProfileRows);
+  if (call.grid[0] * call.grid[1] * call.grid[2] != L)
+    throw std::invalid_argument("SVG: grid does not match L");
+  const GridCache& c = gridCache(call.grid, H, q.device());
+  const SvgMasks& masks = c.masks;
+  const SvgProfile profile = profileSvgHeads(q, k, v, c.profileRows);
 
-  // One plan for all heads: temporal heads see permuted tokens and the temporal table.
-  BlockSparsePlan plan = BlockSparsePlan::uniform(H, L, L, config_.svgBlock, config_.svgBlock);
-  const at::Tensor transform = temporalPermutation(call.grid).to(at::kInt);
-  const int32_t* tp = transform.data_ptr<int32_t>();
-  for (int64_t h = 0; h < H; ++h) {
-    const BlockTable& table = profile.temporal[h] ? masks.temporal : masks.spatial;
-    for (int i = 0; i < table.blocks; ++i) plan.appendRow(table.row(i));
-    for (int64_t t = 0; t < L; ++t)
-      plan.queryOrder.push_back(profile.temporal[h] ? tp[t] : static_cast<int32_t>(t));
+  // One plan for all heads: temporal heads see position-major tokens and the temporal table.
+  const int numBlocks = masks.spatial.blocks;
+  int64_t scores = 0;
+  for (int64_t h = 0; h < H; ++h) scores += c.scores[profile.temporal[h] ? 1 : 0];
+  at::Tensor out;
+  if (blockSparseCudaSupports(q, k, v)) {
+    // Assembled on the device from the cached pieces: no per-call host lists or uploads.
+    std::vector<at::Tensor> offsets, lists;
+    std::vector<int64_t> choice;
+    int64_t base = 0;
+    for (int64_t h = 0; h < H; ++h) {
+      const int m = profile.temporal[h] ? 1 : 0;
+      offsets.push_back(c.deviceOffsets[m].narrow(0, 0, numBlocks) + static_cast<int32_t>(base));
+      lists.push_back(c.deviceKeyBlocks[m]);
+      choice.push_back(m);
+      base += static_cast<int64_t>(c.keyBlocks[m].size());
+    }
+    offsets.push_back(at::full({1}, base, c.deviceOffsets[0].options()));
+    const at::Tensor orders =
+        c.deviceOrders.index_select(0, at::tensor(choice, at::kLong).to(q.device())).contiguous();
+    const DeviceBlockSparsePlan plan =
+        makeDeviceBlockSparsePlan(H, L, L, numBlocks, numBlocks, c.deviceStarts, c.deviceStarts,
+                                  at::cat(offsets), at::cat(lists), orders, orders, scores);
+    out = blockSparseAttentionCuda(q, k, v, plan);
+  } else {
+    BlockSparsePlan plan = BlockSparsePlan::uniform(H, L, L, config_.svgBlock, config_.svgBlock);
+    plan.offsets.reserve(H * numBlocks + 1);
+    for (int64_t h = 0; h < H; ++h) {
+      const int m = profile.temporal[h] ? 1 : 0;
+      const int32_t base = static_cast<int32_t>(plan.keyBlocks.size());
+      plan.keyBlocks.insert(plan.keyBlocks.end(), c.keyBlocks[m].begin(), c.keyBlocks[m].end());
+      for (int i = 1; i <= numBlocks; ++i) plan.offsets.push_back(base + c.offsets[m][i]);
+      plan.queryOrder.insert(plan.queryOrder.end(), c.order[m].begin(), c.order[m].end());
+    }
+    plan.keyOrder = plan.queryOrder;
+    out = blockSparseAttention(q, k, v, plan);
   }
-  plan.keyOrder = plan.queryOrder;
-  at::Tensor out = blockSparseAttention(q, k, v, plan);
-  countSparse(plan);
+  countSparse(static_cast<double>(scores), static_cast<double>(H) * L * L);
 
   if (recorder_) {
     const bool detail = recorder_->detailAt(call, true);

@@ -5,6 +5,7 @@
 #include "core/attention/sparse_attention.h"
 #include "core/attention/svg_masks.h"
 
+#include <memory>
 #include <vector>
 
 namespace svgen {
@@ -18,9 +19,20 @@ struct SvgProfile {
   std::vector<bool> temporal;
 };
 
+// What profiling needs that depends only on the grid and the masks: the sampled rows (spread
+// evenly over the sequence) and each mask's token mask over them (n, L), on `device`.
+struct SvgProfileRows {
+  at::Tensor rows;               // (n,) int64
+  at::Tensor spatial, temporal;  // (n, L) bool
+};
+SvgProfileRows svgProfileRows(const std::array<int64_t, 3>& grid, const SvgMasks& masks, int rows,
+                              const at::Device& device);
+
 // q, k, v: (heads, L, d) frame-major. `rows` query rows spread evenly over the sequence.
 SvgProfile profileSvgHeads(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                            const std::array<int64_t, 3>& grid, const SvgMasks& masks, int rows);
+SvgProfile profileSvgHeads(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                           const SvgProfileRows& rows);
 
 class SvgAttention : public SparseAttention {
  public:
@@ -32,9 +44,12 @@ class SvgAttention : public SparseAttention {
                     const AttentionCall& call) override;
 
  private:
-  // The masks depend only on the grid and budget: built once per clip, not per call.
-  std::array<int64_t, 3> maskGrid_ = {0, 0, 0};
-  SvgMasks masks_;
+  // Everything that depends only on the grid and budget (masks, their rows as lists, the
+  // profiling masks, their device copies): built once per clip, not per call.
+  struct GridCache;
+  std::shared_ptr<GridCache> cache_;
+  const GridCache& gridCache(const std::array<int64_t, 3>& grid, int64_t heads,
+                             const at::Device& device);
 };
 
 }  // namespace svgen

@@ -59,8 +59,10 @@ void coCluster(const at::Tensor& qIn, const at::Tensor& kIn, Clustering& queries
 
 void SvooAttention::cluster(const at::Tensor& q, const at::Tensor& k, int queryClusters,
                             int keyClusters, Clustering& queries, Clustering& keys) {
-  if (!queries.centroids.defined()) queries.centroids = evenlySpacedRows(q, queryClusters);
-  if (!keys.centroids.defined()) keys.centroids = evenlySpacedRows(k, keyClusters);
+  // Centroids are float32 whatever the tokens' dtype (bf16 on CUDA), as k-means keeps them.
+  if (!queries.centroids.defined())
+    queries.centroids = evenlySpacedRows(q, queryClusters).to(at::kFloat);
+  if (!keys.centroids.defined()) keys.centroids = evenlySpacedRows(k, keyClusters).to(at::kFloat);
   coCluster(q, k, queries, keys, config_.coclusterIterations);
 }
 

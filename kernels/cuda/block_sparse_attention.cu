@@ -397,7 +397,7 @@ void blockSparseAttentionCuda(const BlockSparseCudaArgs& a) {
   if (L.heads <= 0 || L.headsPerBatch <= 0 || L.heads % L.headsPerBatch || L.queryLen < 0 ||
       L.keyLen < 0 || L.numQueryBlocks < 0 || L.numKeyBlocks < 0)
     throw std::invalid_argument("block-sparse attention: bad layout sizes");
-  if (!L.queryStarts || !L.keyStarts || !L.offsets || (!L.keyBlocks && L.numKeyBlocks > 0))
+  if (!L.queryStarts || !L.keyStarts || !L.offsets)
     throw std::invalid_argument("block-sparse attention: layout arrays missing");
   if (!a.q || !a.k || !a.v || !a.out || !aligned16(a.q) || !aligned16(a.k) || !aligned16(a.v) ||
       !aligned16(a.out))
