@@ -3,8 +3,11 @@
 #include "core/common/error.h"
 #include "core/common/shape_text.h"
 #include "core/model/rope.h"
+#include "kernels/cuda/cuda_runtime_info.h"
+#include "kernels/cuda/modulation.h"
 
 #include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
 
 #include <cmath>
 
@@ -30,10 +33,50 @@ at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {
   return (normed.to(x.scalar_type()) * weight.to(x.scalar_type()));
 }
 
-at::Tensor layerNorm(const at::Tensor& x, int64_t dim, double eps, const at::Tensor& weight = {},
-                     const at::Tensor& bias = {}) {
-  return at::layer_norm(x.to(at::kFloat), {dim}, weight, bias, eps);
-}
+// The residual stream's elementwise steps: fused CUDA kernels for bf16 inference (autograd needs
+// the ATen ops), the ATen ops everywhere else. Both compute in float32 and round once to bf16.
+class ResidualOps {
+ public:
+  ResidualOps(const at::Tensor& x, at::ScalarType dtype, double eps)
+      : dtype_(dtype),
+        eps_(eps),
+        fused_(x.is_cuda() && dtype == at::kBFloat16 && !c10::GradMode::is_enabled() &&
+               kernels::cudaKernelsCompiled() && x.size(-1) % 4 == 0 && x.size(-1) <= 8192) {}
+
+  // LayerNorm(x) · mul + add in the compute dtype; mul, add: (B, 1, d) or (1, d) float32.
+  at::Tensor norm(const at::Tensor& x, const at::Tensor& mul, const at::Tensor& add) const {
+    const int64_t B = x.size(0), L = x.size(1), d = x.size(2);
+    if (!fused_) return (at::layer_norm(x, {d}, {}, {}, eps_) * mul + add).to(dtype_);
+    const at::Tensor m = mul.to(at::kFloat).expand({B, 1, d}).contiguous();
+    const at::Tensor a = add.to(at::kFloat).expand({B, 1, d}).contiguous();
+    at::Tensor y = at::empty({B, L, d}, x.options().dtype(at::kBFloat16));
+    kernels::modulatedLayerNormCuda(x.data_ptr<float>(), m.data_ptr<float>(), a.data_ptr<float>(),
+                                    d, y.data_ptr(), B, L, static_cast<int>(d),
+                                    static_cast<float>(eps_));
+    return y;
+  }
+
+  // x + a · gate (gate undefined: 1), in place where fused.
+  void addGated(at::Tensor& x, const at::Tensor& a, const at::Tensor& gate) const {
+    if (!fused_ || a.scalar_type() != at::kBFloat16 || !a.is_contiguous()) {
+      x = gate.defined() ? x + a.to(at::kFloat) * gate : x + a.to(at::kFloat);
+      return;
+    }
+    const int64_t B = x.size(0), L = x.size(1), d = x.size(2);
+    at::Tensor g;
+    if (gate.defined()) g = gate.to(at::kFloat).expand({B, 1, d}).contiguous();
+    kernels::gatedResidualCuda(x.data_ptr<float>(), a.data_ptr(),
+                               g.defined() ? g.data_ptr<float>() : nullptr, d, B, L,
+                               static_cast<int>(d));
+  }
+
+  bool fused() const { return fused_; }
+
+ private:
+  at::ScalarType dtype_;
+  double eps_;
+  bool fused_;
+};
 
 }  // namespace
 
@@ -121,7 +164,9 @@ at::Tensor WanDiT::forward(const at::Tensor& xIn, const at::Tensor& timesteps,
                              p("patch_embedding.bias"), {c.patch[0], c.patch[1], c.patch[2]});
   const int64_t f = xe.size(2), h = xe.size(3), w = xe.size(4);
   const int64_t L = f * h * w;
-  at::Tensor x = xe.flatten(2).transpose(1, 2).to(at::kFloat);  // residual stream in float32
+  // The residual stream, float32 and contiguous (the fused kernels update it in place).
+  at::Tensor x = xe.flatten(2).transpose(1, 2).to(at::kFloat).contiguous();
+  const ResidualOps ops(x, dtype_, c.eps);
 
   // Time: sinusoid → MLP → six modulation vectors, all float32.
   at::Tensor e = linear(timestepEmbedding(timesteps.to(device_), c.freqDim),
@@ -155,7 +200,7 @@ at::Tensor WanDiT::forward(const at::Tensor& xIn, const at::Tensor& timesteps,
     auto m = [&](int k) { return mod.narrow(1, k, 1); };
 
     // Self-attention with adaptive LayerNorm.
-    at::Tensor y = (layerNorm(x, d, c.eps) * (1 + m(1)) + m(0)).to(dtype_);
+    at::Tensor y = ops.norm(x, 1 + m(1), m(0));
     at::Tensor q = rmsNorm(linear(y, p(b + "self_attn.q.weight"), p(b + "self_attn.q.bias")),
                            p(b + "self_attn.norm_q.weight"), c.eps);
     at::Tensor k = rmsNorm(linear(y, p(b + "self_attn.k.weight"), p(b + "self_attn.k.bias")),
@@ -166,10 +211,10 @@ at::Tensor WanDiT::forward(const at::Tensor& xIn, const at::Tensor& timesteps,
     v = v.view({B, L, heads, hd});
     call.layer = i;
     at::Tensor a = attention->selfAttention(q, k, v, call).reshape({B, L, d});
-    x = x + linear(a, p(b + "self_attn.o.weight"), p(b + "self_attn.o.bias")).to(at::kFloat) * m(2);
+    ops.addGated(x, linear(a, p(b + "self_attn.o.weight"), p(b + "self_attn.o.bias")), m(2));
 
     // Cross-attention to the text, affine LayerNorm, no modulation.
-    y = layerNorm(x, d, c.eps, p(b + "norm3.weight"), p(b + "norm3.bias")).to(dtype_);
+    y = ops.norm(x, p(b + "norm3.weight"), p(b + "norm3.bias"));
     q = rmsNorm(linear(y, p(b + "cross_attn.q.weight"), p(b + "cross_attn.q.bias")),
                 p(b + "cross_attn.norm_q.weight"), c.eps);
     k = rmsNorm(linear(context, p(b + "cross_attn.k.weight"), p(b + "cross_attn.k.bias")),
@@ -178,19 +223,19 @@ at::Tensor WanDiT::forward(const at::Tensor& xIn, const at::Tensor& timesteps,
     a = denseAttention(q.view({B, L, heads, hd}), k.view({B, Lt, heads, hd}),
                        v.view({B, Lt, heads, hd}))
             .reshape({B, L, d});
-    x = x + linear(a, p(b + "cross_attn.o.weight"), p(b + "cross_attn.o.bias")).to(at::kFloat);
+    ops.addGated(x, linear(a, p(b + "cross_attn.o.weight"), p(b + "cross_attn.o.bias")),
+                 at::Tensor());
 
     // Feed-forward with adaptive LayerNorm.
-    y = (layerNorm(x, d, c.eps) * (1 + m(4)) + m(3)).to(dtype_);
+    y = ops.norm(x, 1 + m(4), m(3));
     y = linear(at::gelu(linear(y, p(b + "ffn.0.weight"), p(b + "ffn.0.bias")), "tanh"),
                p(b + "ffn.2.weight"), p(b + "ffn.2.bias"));
-    x = x + y.to(at::kFloat) * m(5);
+    ops.addGated(x, y, m(5));
   }
 
   // Head: modulated LayerNorm, projection to patch pixels, unpatchify.
   at::Tensor hm = p("head.modulation") + e.unsqueeze(1);  // (B, 2, d)
-  at::Tensor y =
-      (layerNorm(x, d, c.eps) * (1 + hm.narrow(1, 1, 1)) + hm.narrow(1, 0, 1)).to(dtype_);
+  at::Tensor y = ops.norm(x, 1 + hm.narrow(1, 1, 1), hm.narrow(1, 0, 1));
   y = linear(y, p("head.head.weight"), p("head.head.bias")).to(at::kFloat);
   const int64_t pt = c.patch[0], ph = c.patch[1], pw = c.patch[2], C = c.outChannels;
   // Each token's output is laid out (pt, ph, pw, C): channel last.

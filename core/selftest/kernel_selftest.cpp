@@ -31,8 +31,8 @@ std::vector<KernelCheck> runKernelSelftest(const SelftestOptions& options,
                                            const SelftestReport& report) {
   std::vector<KernelCheck> all;
   using Suite = std::vector<KernelCheck> (*)(const SelftestOptions&);
-  for (Suite suite :
-       {selftestBlockSparseAttention, selftestKmeans, selftestPermutation, selftestQkNormRope}) {
+  for (Suite suite : {selftestBlockSparseAttention, selftestKmeans, selftestPermutation,
+                      selftestQkNormRope, selftestModulation}) {
     for (KernelCheck& check : suite(options)) {
       if (report) report(check);
       all.push_back(std::move(check));
