@@ -50,10 +50,8 @@ at::Tensor blockSparseAttention(const at::Tensor& q, const at::Tensor& k, const 
                                 const BlockSparsePlan& plan);
 
 // The CUDA kernel (kernels/cuda/block_sparse_attention.h): q, k, v bf16 on a CUDA device, head
-// dimension 64 or 128, in (heads, L, d) with unit stride along d. `queryTile` 0 lets the kernel
-// choose; `scoresCounted`, when given, receives the score entries the kernel itself counted (this
-// waits for the kernel); `out`, when defined (contiguous, like q), is written instead of a new
-// tensor. blockSparseAttention calls it whenever blockSparseCudaSupports says yes.
+// dimension 64 or 128, in (heads, L, d) with unit stride along d. blockSparseAttention calls it
+// whenever blockSparseCudaSupports says yes.
 bool blockSparseCudaSupports(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v);
 // A plan's arrays on a CUDA device, reusable while the plan holds: uploaded from a host plan (one
 // copy), or assembled from int32 device tensors in BlockSparsePlan's layout (orders may be
@@ -69,14 +67,20 @@ DeviceBlockSparsePlan makeDeviceBlockSparsePlan(
     const at::Tensor& queryStarts, const at::Tensor& keyStarts, const at::Tensor& offsets,
     const at::Tensor& keyBlocks, const at::Tensor& queryOrder, const at::Tensor& keyOrder,
     int64_t scores);
+
+struct BlockSparseCudaOptions {
+  int queryTile = 0;  // 64 or 128; 0: the kernel's choice
+  kernels::BlockSparseVariant variant = kernels::BlockSparseVariant::Auto;
+  // When given, receives the score entries the kernel itself counted (this waits for it).
+  int64_t* scoresCounted = nullptr;
+  at::Tensor out;  // when defined (contiguous, like q), written instead of a new tensor
+};
 at::Tensor blockSparseAttentionCuda(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                                    const DeviceBlockSparsePlan& plan, int queryTile = 0,
-                                    int64_t* scoresCounted = nullptr,
-                                    const at::Tensor& out = at::Tensor());
+                                    const DeviceBlockSparsePlan& plan,
+                                    const BlockSparseCudaOptions& options = {});
 at::Tensor blockSparseAttentionCuda(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                                    const BlockSparsePlan& plan, int queryTile = 0,
-                                    int64_t* scoresCounted = nullptr,
-                                    const at::Tensor& out = at::Tensor());
+                                    const BlockSparsePlan& plan,
+                                    const BlockSparseCudaOptions& options = {});
 
 // The same result from dense masked softmax in query chunks, with ATen only: the reference the
 // kernel is tested against, and the GPU path until CUDA kernels exist. Rows with nothing to

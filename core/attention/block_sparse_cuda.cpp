@@ -110,19 +110,18 @@ DeviceBlockSparsePlan makeDeviceBlockSparsePlan(
 }
 
 at::Tensor blockSparseAttentionCuda(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                                    const BlockSparsePlan& plan, int queryTile,
-                                    int64_t* scoresCounted, const at::Tensor& out) {
+                                    const BlockSparsePlan& plan,
+                                    const BlockSparseCudaOptions& options) {
   if (!blockSparseCudaSupports(q, k, v))
     throw std::invalid_argument(
         "block-sparse attention on CUDA needs bf16 (heads, L, 64 or 128) tensors on one device");
-  return blockSparseAttentionCuda(q, k, v, uploadBlockSparsePlan(plan, q.device()), queryTile,
-                                  scoresCounted, out);
+  return blockSparseAttentionCuda(q, k, v, uploadBlockSparsePlan(plan, q.device()), options);
 }
 
 at::Tensor blockSparseAttentionCuda(const at::Tensor& qIn, const at::Tensor& kIn,
                                     const at::Tensor& vIn, const DeviceBlockSparsePlan& d,
-                                    int queryTile, int64_t* scoresCounted,
-                                    const at::Tensor& outIn) {
+                                    const BlockSparseCudaOptions& options) {
+  int64_t* scoresCounted = options.scoresCounted;
   if (!blockSparseCudaSupports(qIn, kIn, vIn))
     throw std::invalid_argument(
         "block-sparse attention on CUDA needs bf16 (heads, L, 64 or 128) tensors on one device");
@@ -131,7 +130,7 @@ at::Tensor blockSparseAttentionCuda(const at::Tensor& qIn, const at::Tensor& kIn
     return t.stride(2) == 1 && t.stride(1) % 8 == 0 && t.stride(0) % 8 == 0 ? t : t.contiguous();
   };
   const at::Tensor q = rows(qIn), k = rows(kIn), v = rows(vIn);
-  at::Tensor out = outIn;
+  at::Tensor out = options.out;
   if (!out.defined()) {
     out = at::empty_like(q, q.options().memory_format(at::MemoryFormat::Contiguous));
   } else if (out.sizes() != q.sizes() || !out.is_contiguous() || out.device() != q.device() ||
@@ -162,7 +161,8 @@ at::Tensor blockSparseAttentionCuda(const at::Tensor& qIn, const at::Tensor& kIn
   a.workspace = workspace.data_ptr();
   a.scoresComputed =
       scoresCounted ? reinterpret_cast<unsigned long long*>(counter.data_ptr<int64_t>()) : nullptr;
-  a.queryTile = queryTile;
+  a.queryTile = options.queryTile;
+  a.variant = options.variant;
   kernels::blockSparseAttentionCuda(a);
   if (scoresCounted) *scoresCounted = counter.item<int64_t>();
   return out;

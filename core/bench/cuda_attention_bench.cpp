@@ -76,6 +76,15 @@ CudaAttentionBenchReport runCudaAttentionBench(
     if (progress) progress(s);
   };
   const auto opts = at::TensorOptions().device(device).dtype(at::kBFloat16);
+  struct Variant {
+    int tile;
+    kernels::BlockSparseVariant variant;
+    const char* name;
+  };
+  std::vector<Variant> variants = {{64, kernels::BlockSparseVariant::MmaSync, "mma"},
+                                   {128, kernels::BlockSparseVariant::MmaSync, "mma"}};
+  if (kernels::blockSparseHasWgmma() && o.headDim == 128)
+    variants.push_back({128, kernels::BlockSparseVariant::Wgmma, "wgmma"});
   for (int64_t L : o.tokens) {
     at::manual_seed(o.seed);
     const at::Tensor q = at::randn({1, o.heads, L, o.headDim}, opts);
@@ -107,21 +116,27 @@ CudaAttentionBenchReport runCudaAttentionBench(
       for (const Workload& w : workloads(o, L, density)) {
         const BlockSparsePlan plan = randomPlan(w.spec);
         const DeviceBlockSparsePlan dplan = uploadBlockSparsePlan(plan, device);
-        for (int tile : {64, 128}) {
+        for (const Variant& variant : variants) {
+          const int tile = variant.tile;
           CudaAttentionBenchRow row;
           row.tokens = L;
-          row.kernel = "ours";
+          row.kernel = variant.name;
           row.layout = w.layout;
           row.queryTile = tile;
           at::Tensor out = at::empty_like(qh);
           int64_t counted = 0;
-          blockSparseAttentionCuda(qh, kh, vh, dplan, tile, &counted, out);
+          BlockSparseCudaOptions run;
+          run.queryTile = tile;
+          run.variant = variant.variant;
+          run.out = out;
+          run.scoresCounted = &counted;
+          blockSparseAttentionCuda(qh, kh, vh, dplan, run);
+          run.scoresCounted = nullptr;
           row.density = counted / allScores;
           row.relError = density >= 1 ? compareTensors(out, reference[0]).rel
                                       : std::numeric_limits<double>::quiet_NaN();
-          row.ms = kernels::timeCuda(
-                       [&] { blockSparseAttentionCuda(qh, kh, vh, dplan, tile, nullptr, out); }, 1,
-                       o.repeats)
+          row.ms = kernels::timeCuda([&] { blockSparseAttentionCuda(qh, kh, vh, dplan, run); }, 1,
+                                     o.repeats)
                        .medianMs;
           row.tflops = 4.0 * static_cast<double>(counted) * o.headDim / (row.ms * 1e9);
           row.ofSdpaRate = row.tflops / sdpa.tflops;

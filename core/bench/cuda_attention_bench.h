@@ -23,7 +23,7 @@ struct CudaAttentionBenchOptions {
 
 struct CudaAttentionBenchRow {
   int64_t tokens = 0;
-  std::string kernel;  // "sdpa", "ours"
+  std::string kernel;  // "sdpa", or ours: "mma" (mma.sync), "wgmma"
   std::string layout;  // "dense", "fixed 128", "fixed 128 + orders", "clusters 300x1000 + orders"
   int queryTile = 0;
   double density = 1;     // counted by the kernel

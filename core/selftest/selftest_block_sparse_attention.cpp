@@ -20,6 +20,7 @@ struct Case {
   int headDim = 128;
   int queryTile = 0;       // CUDA: 0 = the kernel's choice
   double scaleInputs = 1;  // large magnitudes stress the online softmax
+  kernels::BlockSparseVariant variant = kernels::BlockSparseVariant::Auto;
 };
 
 std::vector<Case> cases(bool cuda, bool quick) {
@@ -61,6 +62,33 @@ std::vector<Case> cases(bool cuda, bool quick) {
                  spec(3, 5000, 30, 80, false, true, 0.3, 0, 10), 64, 128});
   }
   if (quick) c.resize(4);
+  if (cuda) {
+    // Every tile-128, head-dim-128 case once more on the other compute path: Auto picks wgmma
+    // there when the build has it, so the second run checks mma.sync (and the reverse).
+    const size_t n = c.size();
+    for (size_t i = 0; i < n; ++i) {
+      if (c[i].headDim != 128) continue;
+      Case m = c[i];
+      m.variant = kernels::BlockSparseVariant::MmaSync;
+      m.queryTile = 128;
+      m.name += " (mma.sync)";
+      c.push_back(m);
+      if (kernels::blockSparseHasWgmma()) {
+        Case w = c[i];
+        w.variant = kernels::BlockSparseVariant::Wgmma;
+        w.queryTile = 128;
+        w.name += " (wgmma)";
+        c.push_back(w);
+      }
+    }
+    if (kernels::blockSparseHasWgmma()) {
+      Case swapped = c[2];
+      swapped.variant = kernels::BlockSparseVariant::WgmmaSwappedStrides;
+      swapped.queryTile = 128;
+      swapped.name += " (wgmma, V strides swapped: expected to fail)";
+      c.push_back(swapped);
+    }
+  }
   return c;
 }
 
@@ -99,7 +127,12 @@ std::vector<KernelCheck> selftestBlockSparseAttention(const SelftestOptions& o) 
         v = v.to(at::kBFloat16);
         at::Tensor out = at::full_like(q, std::numeric_limits<float>::quiet_NaN());
         int64_t counted = -1;
-        blockSparseAttentionCuda(q, k, v, plan, c.queryTile, &counted, out);
+        BlockSparseCudaOptions run;
+        run.queryTile = c.queryTile;
+        run.variant = c.variant;
+        run.scoresCounted = &counted;
+        run.out = out;
+        blockSparseAttentionCuda(q, k, v, plan, run);
         const at::Tensor ref =
             blockSparseReference(q.to(at::kFloat), k.to(at::kFloat), v.to(at::kFloat), plan);
         const ErrorPair e = compareTensors(out, ref);

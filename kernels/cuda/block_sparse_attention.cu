@@ -7,6 +7,12 @@
 // one key row through the block list with a cursor and write the token it maps to into shared
 // memory one tile ahead; every load (query, key, value) then gathers rows by token, and the output
 // is scattered by token, so the layout transform and the cluster permutation cost no pass.
+//
+// Two compute paths share that loading: mma.sync (any sm_80+; head dim 64 and 128) and, for head
+// dim 128 on Hopper (built for sm_90a), wgmma with Q and K read by the tensor cores straight from
+// shared memory and P fed from registers. Tiles are stored in Hopper's 128-byte swizzle (64-column
+// panels of 128-byte rows, chunks XOR-ed by the row within 1024-byte atoms), which wgmma's
+// descriptors describe and which keeps ldmatrix free of bank conflicts too.
 #include "kernels/cuda/block_sparse_attention.h"
 #include "kernels/cuda/cuda_check.h"
 
@@ -32,6 +38,7 @@ struct Params {
   const int32_t* tileOffsets;  // heads × (numQueryBlocks + 1): first tile of each query block
   unsigned long long* scores;
   float scaleLog2;
+  int swapValueStrides;  // selftest: V's descriptor strides the other way round
 };
 
 __device__ __forceinline__ uint32_t sharedAddress(const void* p) {
@@ -82,12 +89,82 @@ __device__ __forceinline__ uint32_t packBf16(float lo, float hi) {
   return *reinterpret_cast<uint32_t*>(&v);
 }
 
-// Row-major tile of D bf16 per row, 16-byte chunks XOR-swizzled by the row so that the 8 rows an
-// ldmatrix reads at one column land in 8 different bank groups.
-template <int D>
+// Element offset of (row, 16-byte chunk) in a tile of ROWS rows × D bf16: D/64 panels of 128-byte
+// rows, chunks XOR-ed with the row inside each 8-row atom (the 128-byte swizzle).
+template <int D, int ROWS>
 __device__ __forceinline__ int swizzled(int row, int chunk) {
-  return row * D + ((chunk ^ (row & 7)) << 3);
+  return (chunk >> 3) * (ROWS * 64) + row * 64 + (((chunk & 7) ^ (row & 7)) << 3);
 }
+
+__device__ __forceinline__ void fenceAsyncProxy() {
+  asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
+}
+
+#if defined(SVGEN_WGMMA) && defined(__CUDA_ARCH__)
+// A shared-memory matrix descriptor with the 128-byte swizzle; byte offsets as the PTX ISA's
+// "matrix descriptor" defines them (start address, leading and stride byte offsets, 16-byte units).
+__device__ __forceinline__ uint64_t sharedDescriptor(uint32_t address, uint32_t leadingBytes,
+                                                     uint32_t strideBytes) {
+  uint64_t d = (address & 0x3FFFF) >> 4;
+  d |= static_cast<uint64_t>((leadingBytes & 0x3FFFF) >> 4) << 16;
+  d |= static_cast<uint64_t>((strideBytes & 0x3FFFF) >> 4) << 32;
+  d |= 1ull << 62;
+  return d;
+}
+__device__ __forceinline__ void wgmmaFence() {
+  asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
+}
+__device__ __forceinline__ void wgmmaCommit() {
+  asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
+}
+__device__ __forceinline__ void wgmmaWaitAll() {
+  asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory");
+}
+
+// D (64 × 64, fp32) (+)= A (64 × 16, shared, K-major) · B (64 × 16, shared, K-major)ᵀ.
+__device__ __forceinline__ void wgmmaM64N64SS(float (&d)[8][4], uint64_t a, uint64_t b,
+                                              int accumulate) {
+  asm volatile(
+      "{\n.reg .pred p;\nsetp.ne.b32 p, %34, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 "
+      "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, "
+      "%20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}, "
+      "%32, %33, p, 1, 1, 0, 0;\n}\n"
+      : "+f"(d[0][0]), "+f"(d[0][1]), "+f"(d[0][2]), "+f"(d[0][3]), "+f"(d[1][0]), "+f"(d[1][1]),
+        "+f"(d[1][2]), "+f"(d[1][3]), "+f"(d[2][0]), "+f"(d[2][1]), "+f"(d[2][2]), "+f"(d[2][3]),
+        "+f"(d[3][0]), "+f"(d[3][1]), "+f"(d[3][2]), "+f"(d[3][3]), "+f"(d[4][0]), "+f"(d[4][1]),
+        "+f"(d[4][2]), "+f"(d[4][3]), "+f"(d[5][0]), "+f"(d[5][1]), "+f"(d[5][2]), "+f"(d[5][3]),
+        "+f"(d[6][0]), "+f"(d[6][1]), "+f"(d[6][2]), "+f"(d[6][3]), "+f"(d[7][0]), "+f"(d[7][1]),
+        "+f"(d[7][2]), "+f"(d[7][3])
+      : "l"(a), "l"(b), "r"(accumulate));
+}
+
+// D (64 × 128, fp32) += A (64 × 16, registers) · B (16 × 128, shared, N-major: transposed).
+__device__ __forceinline__ void wgmmaM64N128RS(float (&d)[16][4], const uint32_t (&a)[4],
+                                               uint64_t b) {
+  asm volatile(
+      "{\n.reg .pred p;\nsetp.ne.b32 p, 1, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 "
+      "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, "
+      "%20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, "
+      "%38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, "
+      "%56, %57, %58, %59, %60, %61, %62, %63}, "
+      "{%64, %65, %66, %67}, %68, p, 1, 1, 1;\n}\n"
+      : "+f"(d[0][0]), "+f"(d[0][1]), "+f"(d[0][2]), "+f"(d[0][3]), "+f"(d[1][0]), "+f"(d[1][1]),
+        "+f"(d[1][2]), "+f"(d[1][3]), "+f"(d[2][0]), "+f"(d[2][1]), "+f"(d[2][2]), "+f"(d[2][3]),
+        "+f"(d[3][0]), "+f"(d[3][1]), "+f"(d[3][2]), "+f"(d[3][3]), "+f"(d[4][0]), "+f"(d[4][1]),
+        "+f"(d[4][2]), "+f"(d[4][3]), "+f"(d[5][0]), "+f"(d[5][1]), "+f"(d[5][2]), "+f"(d[5][3]),
+        "+f"(d[6][0]), "+f"(d[6][1]), "+f"(d[6][2]), "+f"(d[6][3]), "+f"(d[7][0]), "+f"(d[7][1]),
+        "+f"(d[7][2]), "+f"(d[7][3]), "+f"(d[8][0]), "+f"(d[8][1]), "+f"(d[8][2]), "+f"(d[8][3]),
+        "+f"(d[9][0]), "+f"(d[9][1]), "+f"(d[9][2]), "+f"(d[9][3]), "+f"(d[10][0]), "+f"(d[10][1]),
+        "+f"(d[10][2]), "+f"(d[10][3]), "+f"(d[11][0]), "+f"(d[11][1]), "+f"(d[11][2]),
+        "+f"(d[11][3]), "+f"(d[12][0]), "+f"(d[12][1]), "+f"(d[12][2]), "+f"(d[12][3]),
+        "+f"(d[13][0]), "+f"(d[13][1]), "+f"(d[13][2]), "+f"(d[13][3]), "+f"(d[14][0]),
+        "+f"(d[14][1]), "+f"(d[14][2]), "+f"(d[14][3]), "+f"(d[15][0]), "+f"(d[15][1]),
+        "+f"(d[15][2]), "+f"(d[15][3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b));
+}
+#endif
 
 // First tile of every query block: tiles of `tile` rows never cross a block boundary.
 __global__ void tileOffsetsKernel(BlockSparseDeviceLayout layout, int tile, int32_t* offsets) {
@@ -118,10 +195,13 @@ __global__ void tileOffsetsKernel(BlockSparseDeviceLayout layout, int tile, int3
   if (threadIdx.x == blockDim.x - 1) out[n] = run;  // its exclusive prefix is every other sum
 }
 
-template <int D, int NW>
+template <int D, int NW, bool WG>
 __global__ void __launch_bounds__(NW * 32) blockSparseKernel(const Params p) {
   constexpr int BM = 16 * NW, BN = kKeyTile, CH = D / 8, NT = NW * 32;
-  extern __shared__ __align__(128) unsigned char smem[];
+  static_assert(!WG || (D == 128 && NW == 8), "the wgmma path is two warpgroups at head dim 128");
+  extern __shared__ __align__(1024) unsigned char smemRaw[];
+  // wgmma's swizzle atoms must start on 1024-byte boundaries of the shared window.
+  unsigned char* smem = smemRaw + ((1024 - (sharedAddress(smemRaw) & 1023)) & 1023);
   __nv_bfloat16* sQ = reinterpret_cast<__nv_bfloat16*>(smem);
   __nv_bfloat16* sK = sQ + BM * D;                         // two stages
   __nv_bfloat16* sV = sK + 2 * BN * D;                     // two stages
@@ -207,9 +287,9 @@ __global__ void __launch_bounds__(NW * 32) blockSparseKernel(const Params p) {
       const int r = i / CH, c = i % CH;
       const int token = sSource[stage * BN + r];
       const int64_t t = token < 0 ? 0 : token;
-      copyAsync16(sK + stage * BN * D + swizzled<D>(r, c), kBase + t * p.ks.rowStride + c * 8,
+      copyAsync16(sK + stage * BN * D + swizzled<D, BN>(r, c), kBase + t * p.ks.rowStride + c * 8,
                   token >= 0);
-      copyAsync16(sV + stage * BN * D + swizzled<D>(r, c), vBase + t * p.vs.rowStride + c * 8,
+      copyAsync16(sV + stage * BN * D + swizzled<D, BN>(r, c), vBase + t * p.vs.rowStride + c * 8,
                   token >= 0);
     }
   };
@@ -221,7 +301,7 @@ __global__ void __launch_bounds__(NW * 32) blockSparseKernel(const Params p) {
     const int r = i / CH, c = i % CH;
     const int token = sQueryToken[r];
     const int64_t t = token < 0 ? 0 : token;
-    copyAsync16(sQ + swizzled<D>(r, c), qBase + t * p.qs.rowStride + c * 8, token >= 0);
+    copyAsync16(sQ + swizzled<D, BM>(r, c), qBase + t * p.qs.rowStride + c * 8, token >= 0);
   }
   if (numTiles > 0) loadKeys(0);
   copyAsyncCommit();
@@ -236,29 +316,47 @@ __global__ void __launch_bounds__(NW * 32) blockSparseKernel(const Params p) {
   for (int t = 0; t < numTiles; ++t) {
     const int stage = t & 1;
     copyAsyncWaitAll();
+    if (WG) fenceAsyncProxy();  // cp.async wrote what the tensor cores read next
     __syncthreads();
     if (t + 1 < numTiles) loadKeys(stage ^ 1);
     copyAsyncCommit();
-    if (t == 0) {
-#pragma unroll
-      for (int kk = 0; kk < D / 16; ++kk)
-        ldmatrixX4(qf[kk], sQ + swizzled<D>(warp * 16 + (lane & 15), kk * 2 + (lane >> 4)));
-    }
     const __nv_bfloat16* tK = sK + stage * BN * D;
     const __nv_bfloat16* tV = sV + stage * BN * D;
 
     float s[BN / 8][4];
+    if constexpr (WG) {
+#if defined(SVGEN_WGMMA) && defined(__CUDA_ARCH__)
+      // This warpgroup's 64 query rows against the tile's 64 keys, k = 16 at a time.
+      const uint32_t qAddr = sharedAddress(sQ) + (warp >> 2) * 64 * 128;
+      const uint32_t kAddr = sharedAddress(tK);
+      wgmmaFence();
 #pragma unroll
-    for (int n = 0; n < BN / 8; ++n) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
+      for (int kk = 0; kk < D / 16; ++kk) {
+        const uint32_t panel = kk >> 2, within = (kk & 3) * 32;
+        wgmmaM64N64SS(s, sharedDescriptor(qAddr + panel * BM * 128 + within, 16, 1024),
+                      sharedDescriptor(kAddr + panel * BN * 128 + within, 16, 1024), kk > 0);
+      }
+      wgmmaCommit();
+      wgmmaWaitAll();
+#endif
+    } else {
+      if (t == 0) {
 #pragma unroll
-    for (int kk = 0; kk < D / 16; ++kk) {
+        for (int kk = 0; kk < D / 16; ++kk)
+          ldmatrixX4(qf[kk], sQ + swizzled<D, BM>(warp * 16 + (lane & 15), kk * 2 + (lane >> 4)));
+      }
 #pragma unroll
-      for (int np = 0; np < BN / 16; ++np) {
-        uint32_t b[4];
-        ldmatrixX4(b, tK + swizzled<D>(np * 16 + (lane & 7) + ((lane >> 4) << 3),
-                                       kk * 2 + ((lane >> 3) & 1)));
-        mma16816(s[2 * np], qf[kk], b[0], b[1]);
-        mma16816(s[2 * np + 1], qf[kk], b[2], b[3]);
+      for (int n = 0; n < BN / 8; ++n) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
+#pragma unroll
+      for (int kk = 0; kk < D / 16; ++kk) {
+#pragma unroll
+        for (int np = 0; np < BN / 16; ++np) {
+          uint32_t b[4];
+          ldmatrixX4(b, tK + swizzled<D, BN>(np * 16 + (lane & 7) + ((lane >> 4) << 3),
+                                             kk * 2 + ((lane >> 3) & 1)));
+          mma16816(s[2 * np], qf[kk], b[0], b[1]);
+          mma16816(s[2 * np + 1], qf[kk], b[2], b[3]);
+        }
       }
     }
 
@@ -299,19 +397,41 @@ __global__ void __launch_bounds__(NW * 32) blockSparseKernel(const Params p) {
       o[n][2] *= alpha[1];
       o[n][3] *= alpha[1];
     }
+    if constexpr (WG) {
+#if defined(SVGEN_WGMMA) && defined(__CUDA_ARCH__)
+      // P (registers, the accumulator layout is the A-fragment layout) times V, whose tile is
+      // N-major for this product: 64-column panels BN·128 bytes apart, 8-key atoms 1024 apart.
+      const uint32_t vAddr = sharedAddress(tV);
+      const uint32_t panelBytes = BN * 128, atomBytes = 1024;
+      const uint32_t lead = p.swapValueStrides ? atomBytes : panelBytes;
+      const uint32_t stride = p.swapValueStrides ? panelBytes : atomBytes;
+      wgmmaFence();
 #pragma unroll
-    for (int kk = 0; kk < BN / 16; ++kk) {
-      const uint32_t a[4] = {packBf16(s[2 * kk][0], s[2 * kk][1]),
-                             packBf16(s[2 * kk][2], s[2 * kk][3]),
-                             packBf16(s[2 * kk + 1][0], s[2 * kk + 1][1]),
-                             packBf16(s[2 * kk + 1][2], s[2 * kk + 1][3])};
+      for (int kk = 0; kk < BN / 16; ++kk) {
+        const uint32_t a[4] = {packBf16(s[2 * kk][0], s[2 * kk][1]),
+                               packBf16(s[2 * kk][2], s[2 * kk][3]),
+                               packBf16(s[2 * kk + 1][0], s[2 * kk + 1][1]),
+                               packBf16(s[2 * kk + 1][2], s[2 * kk + 1][3])};
+        wgmmaM64N128RS(o, a, sharedDescriptor(vAddr + kk * 16 * 128, lead, stride));
+      }
+      wgmmaCommit();
+      wgmmaWaitAll();
+#endif
+    } else {
 #pragma unroll
-      for (int np = 0; np < D / 16; ++np) {
-        uint32_t b[4];
-        ldmatrixX4Trans(b, tV + swizzled<D>(kk * 16 + (lane & 7) + (((lane >> 3) & 1) << 3),
-                                            np * 2 + (lane >> 4)));
-        mma16816(o[2 * np], a, b[0], b[1]);
-        mma16816(o[2 * np + 1], a, b[2], b[3]);
+      for (int kk = 0; kk < BN / 16; ++kk) {
+        const uint32_t a[4] = {packBf16(s[2 * kk][0], s[2 * kk][1]),
+                               packBf16(s[2 * kk][2], s[2 * kk][3]),
+                               packBf16(s[2 * kk + 1][0], s[2 * kk + 1][1]),
+                               packBf16(s[2 * kk + 1][2], s[2 * kk + 1][3])};
+#pragma unroll
+        for (int np = 0; np < D / 16; ++np) {
+          uint32_t b[4];
+          ldmatrixX4Trans(b, tV + swizzled<D, BN>(kk * 16 + (lane & 7) + (((lane >> 3) & 1) << 3),
+                                                  np * 2 + (lane >> 4)));
+          mma16816(o[2 * np], a, b[0], b[1]);
+          mma16816(o[2 * np + 1], a, b[2], b[3]);
+        }
       }
     }
     fillSources(t + 2, stage);
@@ -332,7 +452,7 @@ __global__ void __launch_bounds__(NW * 32) blockSparseKernel(const Params p) {
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
       const int row = warp * 16 + g + 8 * r;
-      *reinterpret_cast<uint32_t*>(sQ + swizzled<D>(row, n) + 2 * tq) =
+      *reinterpret_cast<uint32_t*>(sQ + swizzled<D, BM>(row, n) + 2 * tq) =
           packBf16(o[n][2 * r] * rowSum[r], o[n][2 * r + 1] * rowSum[r]);
     }
   }
@@ -342,7 +462,7 @@ __global__ void __launch_bounds__(NW * 32) blockSparseKernel(const Params p) {
     if (row >= rows) continue;
     const int64_t token = sQueryToken[row];
     *reinterpret_cast<uint4*>(oBase + token * p.os.rowStride + c * 8) =
-        *reinterpret_cast<const uint4*>(sQ + swizzled<D>(row, c));
+        *reinterpret_cast<const uint4*>(sQ + swizzled<D, BM>(row, c));
   }
   if (tid == 0 && p.scores)
     atomicAdd(p.scores, static_cast<unsigned long long>(rows) * static_cast<unsigned>(totalKeys));
@@ -350,20 +470,20 @@ __global__ void __launch_bounds__(NW * 32) blockSparseKernel(const Params p) {
 
 template <int D, int NW>
 constexpr size_t sharedBytes() {
-  return static_cast<size_t>(16 * NW * D + 4 * kKeyTile * D) * 2 +
+  return 1024 /* alignment slack */ + static_cast<size_t>(16 * NW * D + 4 * kKeyTile * D) * 2 +
          static_cast<size_t>(2 * kKeyTile + 16 * NW) * 4;
 }
 
-template <int D, int NW>
+template <int D, int NW, bool WG = false>
 void launch(const Params& p, int heads, int queryLen, int numQueryBlocks, cudaStream_t stream) {
   constexpr size_t bytes = sharedBytes<D, NW>();
-  SVGEN_CUDA_CHECK(cudaFuncSetAttribute(blockSparseKernel<D, NW>,
+  SVGEN_CUDA_CHECK(cudaFuncSetAttribute(blockSparseKernel<D, NW, WG>,
                                         cudaFuncAttributeMaxDynamicSharedMemorySize,
                                         static_cast<int>(bytes)));
   const int bm = 16 * NW;
   // Every block's partial tile adds at most one tile to ⌈L/BM⌉; CTAs past a head's count exit.
   const dim3 grid((queryLen + bm - 1) / bm + numQueryBlocks, heads);
-  blockSparseKernel<D, NW><<<grid, NW * 32, bytes, stream>>>(p);
+  blockSparseKernel<D, NW, WG><<<grid, NW * 32, bytes, stream>>>(p);
   SVGEN_CUDA_CHECK_LAUNCH("blockSparseKernel");
 }
 
@@ -378,6 +498,14 @@ void checkStrides(const Bf16Strides& s, const char* name) {
 }
 
 }  // namespace
+
+bool blockSparseHasWgmma() {
+#ifdef SVGEN_WGMMA
+  return true;
+#else
+  return false;
+#endif
+}
 
 size_t blockSparseWorkspaceBytes(const BlockSparseDeviceLayout& layout) {
   return static_cast<size_t>(layout.heads) * (layout.numQueryBlocks + 1) * sizeof(int32_t);
@@ -422,6 +550,7 @@ void blockSparseAttentionCuda(const BlockSparseCudaArgs& a) {
   p.tileOffsets = static_cast<const int32_t*>(a.workspace);
   p.scores = a.scoresComputed;
   p.scaleLog2 = a.scale * 1.4426950408889634f;
+  p.swapValueStrides = a.variant == BlockSparseVariant::WgmmaSwappedStrides ? 1 : 0;
 
   cudaStream_t stream = static_cast<cudaStream_t>(a.stream);
   const int tile = a.queryTile ? a.queryTile : blockSparseQueryTile(L);
@@ -429,7 +558,15 @@ void blockSparseAttentionCuda(const BlockSparseCudaArgs& a) {
     throw std::invalid_argument("block-sparse attention: query tile must be 64 or 128");
   tileOffsetsKernel<<<L.heads, 256, 0, stream>>>(L, tile, static_cast<int32_t*>(a.workspace));
   SVGEN_CUDA_CHECK_LAUNCH("tileOffsetsKernel");
-  if (a.headDim == 128) {
+  const bool wgmma = a.variant != BlockSparseVariant::MmaSync && a.headDim == 128 && tile == 128 &&
+                     blockSparseHasWgmma();
+  if (a.variant != BlockSparseVariant::Auto && a.variant != BlockSparseVariant::MmaSync && !wgmma)
+    throw std::invalid_argument(
+        "block-sparse attention: the wgmma kernel needs head dim 128, query tile 128 and a "
+        "build for sm_90a");
+  if (wgmma) {
+    launch<128, 8, true>(p, L.heads, L.queryLen, L.numQueryBlocks, stream);
+  } else if (a.headDim == 128) {
     if (tile == 128)
       launch<128, 8>(p, L.heads, L.queryLen, L.numQueryBlocks, stream);
     else

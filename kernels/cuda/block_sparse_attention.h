@@ -38,6 +38,10 @@ struct BlockSparseDeviceLayout {
   const int32_t* keyOrder = nullptr;
 };
 
+// Which compute path: Auto takes wgmma where it applies (head dim 128, query tile 128, built for
+// sm_90a) and mma.sync elsewhere. The others force one (the selftest checks each).
+enum class BlockSparseVariant { Auto, MmaSync, Wgmma, WgmmaSwappedStrides };
+
 struct BlockSparseCudaArgs {
   const void* q = nullptr;  // bf16
   const void* k = nullptr;
@@ -53,7 +57,11 @@ struct BlockSparseCudaArgs {
   unsigned long long* scoresComputed = nullptr;
   void* stream = nullptr;  // cudaStream_t; null: the default stream
   int queryTile = 0;       // 64 or 128 query rows per CTA; 0: blockSparseQueryTile(layout)
+  BlockSparseVariant variant = BlockSparseVariant::Auto;
 };
+
+// Whether this build has the wgmma path (nvcc ≥ 12 targeting sm_90a).
+bool blockSparseHasWgmma();
 
 size_t blockSparseWorkspaceBytes(const BlockSparseDeviceLayout& layout);
 

@@ -8,6 +8,10 @@ size_t blockSparseWorkspaceBytes(const BlockSparseDeviceLayout& layout) {
   return static_cast<size_t>(layout.heads) * (layout.numQueryBlocks + 1) * sizeof(int32_t);
 }
 
+bool blockSparseHasWgmma() {
+  return false;
+}
+
 int blockSparseQueryTile(const BlockSparseDeviceLayout&) {
   return 64;
 }
