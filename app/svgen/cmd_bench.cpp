@@ -306,6 +306,8 @@ Command addBenchCommand(CLI::App& app) {
       ->capture_default_str();
   genCmd->add_option("-d,--device", go.device, "cuda, cuda:N or cpu")->capture_default_str();
   genCmd->add_option("--seed", go.seed, "Seed of the weights and inputs")->capture_default_str();
+  genCmd->add_flag("--phases", go.phases,
+                   "Also time each attention phase (waits for the GPU after each: slower passes)");
 
   return {bench, [o, cmd, k, kDevice, kGrid, kernelsCmd, g, genCmd]() -> int {
             if (cmd->parsed()) return runBenchAttention(*o);

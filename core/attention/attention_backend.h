@@ -4,7 +4,10 @@
 #include <ATen/core/Tensor.h>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
+#include <map>
+#include <string>
 
 namespace svgen {
 
@@ -32,6 +35,8 @@ struct AttentionStats {
   double sparseDensity() const {
     return sparseScoresTotal > 0 ? sparseScoresComputed / sparseScoresTotal : 1.0;
   }
+  // Seconds per phase ("profile", "cluster", "plan", "kernel", ...) when phase timing is on.
+  std::map<std::string, double> phaseSeconds;
 };
 
 class AttentionBackend {
@@ -43,8 +48,23 @@ class AttentionBackend {
   const AttentionStats& stats() const { return stats_; }
   // Null (the default) records nothing and costs nothing.
   void setRecorder(AttentionRecorder* recorder) { recorder_ = recorder; }
+  // Times each phase of every call into stats().phaseSeconds. Every phase ends by waiting for the
+  // device, which keeps the host from running ahead: for benchmarks, off by default.
+  void setPhaseTiming(bool on) { timePhases_ = on; }
 
  protected:
+  // Laps of one call: lap("name") charges the time since the last lap (or construction) to name.
+  class PhaseClock {
+   public:
+    PhaseClock(AttentionBackend& backend, const at::Tensor& onDevice);
+    void lap(const char* name);
+
+   private:
+    AttentionBackend& backend_;
+    at::Tensor anchor_;
+    std::chrono::steady_clock::time_point last_;
+  };
+  bool timePhases_ = false;
   void countDense(const at::Tensor& q, const at::Tensor& k);
   AttentionStats stats_;
   AttentionRecorder* recorder_ = nullptr;

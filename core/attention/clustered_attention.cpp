@@ -16,10 +16,12 @@ at::Tensor ClusteredAttention::sparse(const at::Tensor& q, const at::Tensor& k, 
   auto seed = [&](const at::Tensor& c, int n) {
     return c.defined() && c.size(0) == H && c.size(1) == n ? c : at::Tensor();
   };
+  PhaseClock clock(*this, q);
   Clustering qc, kc;
   qc.centroids = seed(cached.query, cq);
   kc.centroids = seed(cached.key, ck);
   cluster(q, k, cq, ck, qc, kc);
+  clock.lap("cluster");
   cached.query = qc.centroids;
   cached.key = kc.centroids;
 
@@ -36,8 +38,10 @@ at::Tensor ClusteredAttention::sparse(const at::Tensor& q, const at::Tensor& k, 
   plan.queryOrder = orderOf(ql.perm);
   plan.keyOrder = orderOf(kl.perm);
   choosePairs(plan, qc, kc, call);
+  clock.lap("plan");
 
   at::Tensor out = blockSparseAttention(q, k, v, plan);
+  clock.lap("kernel");
   countSparse(plan);
   if (recorder_) recordClusters(*recorder_, call, name(), q, k, plan, qc.labels, kc.labels, batch_);
   return out;

@@ -3,6 +3,7 @@
 #include "core/attention/attention_recorder.h"
 
 #include "kernels/cpu/attention_cpu.h"
+#include "kernels/cuda/cuda_runtime_info.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/GradMode.h>
@@ -74,6 +75,21 @@ at::Tensor headMajor(const at::Tensor& t) {
       .contiguous();
 }
 
+AttentionBackend::PhaseClock::PhaseClock(AttentionBackend& backend, const at::Tensor& onDevice)
+    : backend_(backend), anchor_(onDevice) {
+  if (!backend_.timePhases_) return;
+  if (anchor_.is_cuda()) kernels::synchronizeCuda();
+  last_ = std::chrono::steady_clock::now();
+}
+
+void AttentionBackend::PhaseClock::lap(const char* name) {
+  if (!backend_.timePhases_) return;
+  if (anchor_.is_cuda()) kernels::synchronizeCuda();
+  const auto now = std::chrono::steady_clock::now();
+  backend_.stats_.phaseSeconds[name] += std::chrono::duration<double>(now - last_).count();
+  last_ = now;
+}
+
 void AttentionBackend::countDense(const at::Tensor& q, const at::Tensor& k) {
   ++stats_.calls;
   ++stats_.denseCalls;
@@ -84,10 +100,13 @@ void AttentionBackend::countDense(const at::Tensor& q, const at::Tensor& k) {
 
 at::Tensor DenseAttention::selfAttention(const at::Tensor& q, const at::Tensor& k,
                                          const at::Tensor& v, const AttentionCall& call) {
+  PhaseClock clock(*this, q);
   countDense(q, k);
   if (recorder_)
     recordDense(*recorder_, call, "dense", headMajor(q), headMajor(k), static_cast<int>(q.size(0)));
-  return denseAttention(q, k, v);
+  at::Tensor out = denseAttention(q, k, v);
+  clock.lap("dense");
+  return out;
 }
 
 }  // namespace svgen

@@ -18,12 +18,17 @@ at::Tensor SparseAttention::selfAttention(const at::Tensor& q, const at::Tensor&
                                           const at::Tensor& v, const AttentionCall& call) {
   const int64_t B = q.size(0), L = q.size(1), H = q.size(2), D = q.size(3);
   batch_ = static_cast<int>(B);
+  PhaseClock clock(*this, q);
   if (isWarmup(call)) {
     countDense(q, k);
     if (recorder_) recordDense(*recorder_, call, "dense", headMajor(q), headMajor(k), batch_);
-    return denseAttention(q, k, v);
+    at::Tensor out = denseAttention(q, k, v);
+    clock.lap("dense");
+    return out;
   }
-  at::Tensor out = sparse(headMajor(q), headMajor(k), headMajor(v), call);
+  const at::Tensor qh = headMajor(q), kh = headMajor(k), vh = headMajor(v);
+  clock.lap("layout");
+  at::Tensor out = sparse(qh, kh, vh, call);
   return out.view({B, H, L, D}).permute({0, 2, 1, 3});
 }
 

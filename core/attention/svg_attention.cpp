@@ -164,9 +164,11 @@ at::Tensor SvgAttention::sparse(const at::Tensor& q, const at::Tensor& k, const 
   const int64_t H = q.size(0), L = q.size(1);
   if (call.grid[0] * call.grid[1] * call.grid[2] != L)
     throw std::invalid_argument("SVG: grid does not match L");
+  PhaseClock clock(*this, q);
   const GridCache& c = gridCache(call.grid, H, q.device());
   const SvgMasks& masks = c.masks;
   const SvgProfile profile = profileSvgHeads(q, k, v, c.profileRows);
+  clock.lap("profile");
 
   // One plan for all heads: temporal heads see position-major tokens and the temporal table.
   const int numBlocks = masks.spatial.blocks;
@@ -203,8 +205,10 @@ at::Tensor SvgAttention::sparse(const at::Tensor& q, const at::Tensor& k, const 
       plan.queryOrder.insert(plan.queryOrder.end(), c.order[m].begin(), c.order[m].end());
     }
     plan.keyOrder = plan.queryOrder;
+    clock.lap("plan");
     out = blockSparseAttention(q, k, v, plan);
   }
+  clock.lap("kernel");
   countSparse(static_cast<double>(scores), static_cast<double>(H) * L * L);
 
   if (recorder_) {

@@ -3,6 +3,8 @@
 namespace svgen {
 
 // Filled by the CUDA kmeans kernels' change.
-std::vector<KernelBenchRow> benchKmeansCuda(const KernelBenchShape&) { return {}; }
+std::vector<KernelBenchRow> benchKmeansCuda(const KernelBenchShape&) {
+  return {};
+}
 
 }  // namespace svgen

@@ -3,6 +3,8 @@
 namespace svgen {
 
 // Filled by the CUDA permutation kernels' change.
-std::vector<KernelBenchRow> benchPermutationCuda(const KernelBenchShape&) { return {}; }
+std::vector<KernelBenchRow> benchPermutationCuda(const KernelBenchShape&) {
+  return {};
+}
 
 }  // namespace svgen

@@ -3,6 +3,8 @@
 namespace svgen {
 
 // Filled by the CUDA qk_norm_rope kernels' change.
-std::vector<KernelBenchRow> benchQkNormRopeCuda(const KernelBenchShape&) { return {}; }
+std::vector<KernelBenchRow> benchQkNormRopeCuda(const KernelBenchShape&) {
+  return {};
+}
 
 }  // namespace svgen

@@ -22,11 +22,11 @@ struct KernelBenchShape {
 };
 
 struct KernelBenchRow {
-  std::string kernel;     // e.g. "kmeans_assign", "qk_norm_rope"
-  std::string shape;      // human-readable problem size
-  double ms = 0;          // ours, median
+  std::string kernel;      // e.g. "kmeans_assign", "qk_norm_rope"
+  std::string shape;       // human-readable problem size
+  double ms = 0;           // ours, median
   double referenceMs = 0;  // the LibTorch ops it replaces (0: no reference timed)
-  std::string reference;  // what the reference is
+  std::string reference;   // what the reference is
   double gbPerSecond = 0;  // bytes that must move / ms (0: not meaningful)
   double tflops = 0;       // operations / ms (0: not meaningful)
   std::string note;

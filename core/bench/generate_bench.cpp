@@ -97,6 +97,7 @@ GenerateBenchReport runGenerateBench(const GenerateBenchOptions& o,
   double denseMedian = 0;
   for (const std::string& method : o.methods) {
     std::unique_ptr<AttentionBackend> backend = backendFor(method, o);
+    backend->setPhaseTiming(o.phases);
     GenerateBenchRow row;
     row.method = method;
     std::vector<double> seconds;
@@ -125,6 +126,8 @@ GenerateBenchReport runGenerateBench(const GenerateBenchOptions& o,
     std::sort(later.begin(), later.end());
     row.medianSeconds = later[later.size() / 2];
     row.attentionDensity = backend->stats().sparseDensity();
+    for (const auto& [phase, s] : backend->stats().phaseSeconds)
+      row.phaseMs[phase] = 1000.0 * s / static_cast<double>(seconds.size());
     uint64_t used = 0, total = 0;
     if (device.is_cuda() && kernels::cudaMemoryInUse(used, total)) row.peakMemoryGiB = gib(used);
     if (method == "dense") denseMedian = row.medianSeconds;
@@ -169,6 +172,19 @@ std::string generateBenchTable(const GenerateBenchReport& r) {
     std::snprintf(line, sizeof line, "%-6s %10.3f %11.3f %8.3f %7.2fx %10.1f %8.2fx %9.1f\n",
                   row.method.c_str(), row.firstSeconds, row.medianSeconds, row.attentionDensity,
                   row.speedup, row.clipSeconds, row.clipSpeedup, row.peakMemoryGiB);
+    out << line;
+  }
+  for (const auto& row : r.rows) {
+    if (row.phaseMs.empty()) continue;
+    double attention = 0;
+    out << "  " << row.method << " attention phases, ms per pass:";
+    for (const auto& [phase, ms] : row.phaseMs) {
+      std::snprintf(line, sizeof line, " %s %.1f", phase.c_str(), ms);
+      out << line;
+      attention += ms;
+    }
+    std::snprintf(line, sizeof line, "; attention %.1f of %.1f\n", attention,
+                  1000 * row.medianSeconds);
     out << line;
   }
   return out.str();

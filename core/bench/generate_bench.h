@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,8 @@ struct GenerateBenchOptions {
   double svooKeyFraction = 0.2;  // random weights have no profile: one fraction for every layer
   std::string device = "cuda";
   uint64_t seed = 3;
+  // Also time each attention phase (each ends with a device sync, which slows the pass a little).
+  bool phases = false;
 };
 
 struct GenerateBenchRow {
@@ -33,6 +36,7 @@ struct GenerateBenchRow {
   double clipSeconds = 0;       // estimate: warm-up passes dense, the rest at this median
   double clipSpeedup = 1;
   double peakMemoryGiB = 0;
+  std::map<std::string, double> phaseMs;  // per pass, summed over the layers (with --phases)
 };
 
 struct GenerateBenchReport {

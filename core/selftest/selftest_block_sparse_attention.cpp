@@ -81,13 +81,6 @@ std::vector<Case> cases(bool cuda, bool quick) {
         c.push_back(w);
       }
     }
-    if (kernels::blockSparseHasWgmma()) {
-      Case swapped = c[2];
-      swapped.variant = kernels::BlockSparseVariant::WgmmaSwappedStrides;
-      swapped.queryTile = 128;
-      swapped.name += " (wgmma, V strides swapped: expected to fail)";
-      c.push_back(swapped);
-    }
   }
   return c;
 }

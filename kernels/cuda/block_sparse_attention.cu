@@ -38,7 +38,6 @@ struct Params {
   const int32_t* tileOffsets;  // heads × (numQueryBlocks + 1): first tile of each query block
   unsigned long long* scores;
   float scaleLog2;
-  int swapValueStrides;  // selftest: V's descriptor strides the other way round
 };
 
 __device__ __forceinline__ uint32_t sharedAddress(const void* p) {
@@ -403,8 +402,9 @@ __global__ void __launch_bounds__(NW * 32) blockSparseKernel(const Params p) {
       // N-major for this product: 64-column panels BN·128 bytes apart, 8-key atoms 1024 apart.
       const uint32_t vAddr = sharedAddress(tV);
       const uint32_t panelBytes = BN * 128, atomBytes = 1024;
-      const uint32_t lead = p.swapValueStrides ? atomBytes : panelBytes;
-      const uint32_t stride = p.swapValueStrides ? panelBytes : atomBytes;
+      // For an N-major operand the leading offset steps between 64-column panels, the stride
+      // between 8-row atoms (the other order fails the selftest).
+      const uint32_t lead = panelBytes, stride = atomBytes;
       wgmmaFence();
 #pragma unroll
       for (int kk = 0; kk < BN / 16; ++kk) {
@@ -511,9 +511,10 @@ size_t blockSparseWorkspaceBytes(const BlockSparseDeviceLayout& layout) {
   return static_cast<size_t>(layout.heads) * (layout.numQueryBlocks + 1) * sizeof(int32_t);
 }
 
-int blockSparseQueryTile(const BlockSparseDeviceLayout& layout) {
+int blockSparseQueryTile(const BlockSparseDeviceLayout& layout, int headDim) {
   if (layout.numQueryBlocks <= 0) return 64;
   const double mean = static_cast<double>(layout.queryLen) / layout.numQueryBlocks;
+  if (blockSparseHasWgmma() && headDim == 128) return mean >= 96 ? 128 : 64;
   return mean >= 192 ? 128 : 64;
 }
 
@@ -550,10 +551,9 @@ void blockSparseAttentionCuda(const BlockSparseCudaArgs& a) {
   p.tileOffsets = static_cast<const int32_t*>(a.workspace);
   p.scores = a.scoresComputed;
   p.scaleLog2 = a.scale * 1.4426950408889634f;
-  p.swapValueStrides = a.variant == BlockSparseVariant::WgmmaSwappedStrides ? 1 : 0;
 
   cudaStream_t stream = static_cast<cudaStream_t>(a.stream);
-  const int tile = a.queryTile ? a.queryTile : blockSparseQueryTile(L);
+  const int tile = a.queryTile ? a.queryTile : blockSparseQueryTile(L, a.headDim);
   if (tile != 64 && tile != 128)
     throw std::invalid_argument("block-sparse attention: query tile must be 64 or 128");
   tileOffsetsKernel<<<L.heads, 256, 0, stream>>>(L, tile, static_cast<int32_t*>(a.workspace));

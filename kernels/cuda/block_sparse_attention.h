@@ -40,7 +40,7 @@ struct BlockSparseDeviceLayout {
 
 // Which compute path: Auto takes wgmma where it applies (head dim 128, query tile 128, built for
 // sm_90a) and mma.sync elsewhere. The others force one (the selftest checks each).
-enum class BlockSparseVariant { Auto, MmaSync, Wgmma, WgmmaSwappedStrides };
+enum class BlockSparseVariant { Auto, MmaSync, Wgmma };
 
 struct BlockSparseCudaArgs {
   const void* q = nullptr;  // bf16
@@ -66,8 +66,9 @@ bool blockSparseHasWgmma();
 size_t blockSparseWorkspaceBytes(const BlockSparseDeviceLayout& layout);
 
 // Query rows per tile the kernel will use for this layout (64 or 128): small clusters get the
-// smaller tile so that less of each tile is padding.
-int blockSparseQueryTile(const BlockSparseDeviceLayout& layout);
+// smaller tile so that less of each tile is padding, unless the wgmma path (tile 128) applies,
+// which is fast enough to pay for more padding.
+int blockSparseQueryTile(const BlockSparseDeviceLayout& layout, int headDim);
 
 // Enqueues the attention; throws std::runtime_error on bad arguments or a CUDA error.
 void blockSparseAttentionCuda(const BlockSparseCudaArgs& args);

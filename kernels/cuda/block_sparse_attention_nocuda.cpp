@@ -12,7 +12,7 @@ bool blockSparseHasWgmma() {
   return false;
 }
 
-int blockSparseQueryTile(const BlockSparseDeviceLayout&) {
+int blockSparseQueryTile(const BlockSparseDeviceLayout&, int) {
   return 64;
 }
 
