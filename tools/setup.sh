@@ -3,7 +3,9 @@
 #   tools/setup.sh studio   install dependencies, build, start the studio on the built-in model
 #   tools/setup.sh test     install dependencies, build, run every test with ctest
 #   tools/setup.sh build    install dependencies and build only
-# Environment: BUILD_DIR (default build), SVGEN_SKIP_APT=1 to skip the package step.
+# Environment: BUILD_DIR (default build), SVGEN_SKIP_APT=1 to skip the package step,
+# SVGEN_DEBIAN_CUDA=1 to compile the CUDA kernels with Debian's CUDA toolkit (11.8, non-free; what
+# CI does, so that every kernel compiles on every change; no GPU is needed to compile).
 set -euo pipefail
 mode=${1:-studio}
 cd "$(dirname "$0")/.."
@@ -16,9 +18,19 @@ packages=(cmake ninja-build g++ pkg-config ccache
   nlohmann-json3-dev libcli11-dev libpng-dev
   xvfb xauth imagemagick)
 
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+debian_cuda=0
+if [ "${SVGEN_DEBIAN_CUDA:-0}" = 1 ] && [ ! -x /usr/local/cuda/bin/nvcc ]; then
+  debian_cuda=1
+  packages+=(nvidia-cuda-toolkit g++-11)
+  if [ "${SVGEN_SKIP_APT:-0}" != 1 ] && ! grep -rqs "non-free" /etc/apt/sources.list /etc/apt/sources.list.d; then
+    printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm\nComponents: contrib non-free\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+      | $sudo tee /etc/apt/sources.list.d/svgen-debian-nonfree.sources >/dev/null
+  fi
+fi
+
 if [ "${SVGEN_SKIP_APT:-0}" != 1 ]; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo=sudo
   missing=$(dpkg-query -W -f='${Status} ${Package}\n' "${packages[@]}" 2>/dev/null | grep -v '^install ok installed' | awk '{print $NF}' || true)
   # dpkg-query prints nothing for packages it has never heard of: compare counts too.
   installed=$(dpkg-query -W -f='${Status}\n' "${packages[@]}" 2>/dev/null | grep -c '^install ok installed' || true)
@@ -30,7 +42,12 @@ if [ "${SVGEN_SKIP_APT:-0}" != 1 ]; then
 fi
 
 cuda_args=()
-[ -x /usr/local/cuda/bin/nvcc ] && cuda_args=(-DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc)
+if [ -x /usr/local/cuda/bin/nvcc ]; then
+  cuda_args=(-DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc)
+elif [ "$debian_cuda" = 1 ] && [ -x /usr/bin/nvcc ]; then
+  # nvcc 11.8 accepts GCC up to 11 as the host compiler; the rest of the project uses the default.
+  cuda_args=(-DCMAKE_CUDA_COMPILER=/usr/bin/nvcc -DCMAKE_CUDA_HOST_COMPILER=g++-11)
+fi
 echo "== configuring ($build)"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release "${cuda_args[@]}"
 echo "== building"

@@ -95,8 +95,12 @@ __device__ __forceinline__ int swizzled(int row, int chunk) {
   return (chunk >> 3) * (ROWS * 64) + row * 64 + (((chunk & 7) ^ (row & 7)) << 3);
 }
 
+// Orders cp.async's (generic-proxy) writes before the tensor cores' async-proxy reads. Only the
+// wgmma path needs it, and only an sm_90 assembler knows it.
 __device__ __forceinline__ void fenceAsyncProxy() {
+#if defined(SVGEN_WGMMA) && defined(__CUDA_ARCH__)
   asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
+#endif
 }
 
 #if defined(SVGEN_WGMMA) && defined(__CUDA_ARCH__)
@@ -315,7 +319,7 @@ __global__ void __launch_bounds__(NW * 32) blockSparseKernel(const Params p) {
   for (int t = 0; t < numTiles; ++t) {
     const int stage = t & 1;
     copyAsyncWaitAll();
-    if (WG) fenceAsyncProxy();  // cp.async wrote what the tensor cores read next
+    if constexpr (WG) fenceAsyncProxy();  // cp.async wrote what the tensor cores read next
     __syncthreads();
     if (t + 1 < numTiles) loadKeys(stage ^ 1);
     copyAsyncCommit();
