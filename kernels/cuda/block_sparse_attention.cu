@@ -199,7 +199,7 @@ __global__ void tileOffsetsKernel(BlockSparseDeviceLayout layout, int tile, int3
 }
 
 template <int D, int NW, bool WG>
-__global__ void __launch_bounds__(NW * 32) blockSparseKernel(const Params p) {
+__global__ void __launch_bounds__(NW * 32, WG ? 2 : 1) blockSparseKernel(const Params p) {
   constexpr int BM = 16 * NW, BN = kKeyTile, CH = D / 8, NT = NW * 32;
   static_assert(!WG || (D == 128 && NW == 8), "the wgmma path is two warpgroups at head dim 128");
   extern __shared__ __align__(1024) unsigned char smemRaw[];
