@@ -286,19 +286,21 @@ Command addBenchCommand(CLI::App& app) {
   genCmd->add_option("--methods", go.methods, "dense, svg, svg2, svoo")
       ->delimiter(',')
       ->capture_default_str();
-  genCmd->add_option("--density", go.attention.svgDensity, "SVG: target density")
+  genCmd
+      ->add_option("--density", go.density,
+                   "Fixed fraction of key blocks for every method (SVG density, SVG2 share of "
+                   "key clusters, SVOO share of keys)")
       ->capture_default_str();
   genCmd->add_option("--svg-block", go.attention.svgBlock, "SVG: block size in tokens")
       ->capture_default_str();
-  genCmd->add_option("--top-p", go.attention.topP, "SVG2/SVOO: centroid mass kept")
-      ->capture_default_str();
+  genCmd
+      ->add_option("--top-p", go.attention.topP,
+                   "SVG2/SVOO: keep centroid mass instead of the fixed density")
+      ->capture_default_str()
+      ->each([g](const std::string&) { g->options.useTopP = true; });
   genCmd->add_option("--query-clusters", go.attention.queryClusters, "0: from the token count")
       ->capture_default_str();
   genCmd->add_option("--key-clusters", go.attention.keyClusters, "0: from the token count")
-      ->capture_default_str();
-  genCmd
-      ->add_option("--svoo-fraction", go.svooKeyFraction,
-                   "SVOO: key fraction of every layer (random weights have no profile)")
       ->capture_default_str();
   genCmd
       ->add_option("--warmup", go.attention.warmupFraction,

@@ -32,9 +32,14 @@ std::unique_ptr<AttentionBackend> backendFor(const std::string& method,
   AttentionConfig c = o.attention;
   c.method = method;
   c.warmupFraction = 0;  // every timed pass runs the method; warm-up enters the estimate only
+  c.svgDensity = o.density;
+  if (!o.useTopP) {
+    c.topP = 1e-6;  // the first cluster only; the fixed share below does the rest
+    c.minKeyClusterRatio = o.density;
+  }
   if (method == "svoo") {
     SvooProfile profile;
-    profile.keyFraction = {o.svooKeyFraction};
+    profile.keyFraction = {o.density};
     return std::make_unique<SvooAttention>(c, profile);
   }
   return makeAttentionBackend(c);

@@ -19,8 +19,12 @@ struct GenerateBenchOptions {
   int steps = 3;                    // timed forward passes per method
   int clipSteps = 50;               // sampling steps of the estimated clip (×2 passes for CFG)
   std::vector<std::string> methods = {"dense", "svg", "svg2", "svoo"};
-  AttentionConfig attention;     // budgets of the sparse methods; warm-up only in the estimate
-  double svooKeyFraction = 0.2;  // random weights have no profile: one fraction for every layer
+  AttentionConfig attention;  // clusters, block size, warm-up (in the estimate only)
+  // Random weights attend almost uniformly, so a top-p budget would keep most clusters: every
+  // method runs at this fixed fraction of key blocks instead (SVG: its density; SVG2: that share
+  // of key clusters per query cluster; SVOO: that share of the keys), unless useTopP.
+  double density = 0.25;
+  bool useTopP = false;  // SVG2/SVOO: attention.topP (and minKeyClusterRatio) instead
   std::string device = "cuda";
   uint64_t seed = 3;
   // Also time each attention phase (each ends with a device sync, which slows the pass a little).
