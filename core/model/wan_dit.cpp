@@ -23,13 +23,6 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b)
   return at::linear(x, w, b);
 }
 
-// RMSNorm in float32, as Wan computes it, returned in the input's dtype.
-at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {
-  at::Tensor xf = x.to(at::kFloat);
-  at::Tensor normed = xf * at::rsqrt(xf.pow(2).mean(-1, true) + eps);
-  return (normed.to(x.scalar_type()) * weight.to(x.scalar_type()));
-}
-
 at::Tensor layerNorm(const at::Tensor& x, int64_t dim, double eps, const at::Tensor& weight = {},
                      const at::Tensor& bias = {}) {
   return at::layer_norm(x.to(at::kFloat), {dim}, weight, bias, eps);
@@ -156,13 +149,11 @@ at::Tensor WanDiT::forward(const at::Tensor& xIn, const at::Tensor& timesteps,
 
     // Self-attention with adaptive LayerNorm.
     at::Tensor y = (layerNorm(x, d, c.eps) * (1 + m(1)) + m(0)).to(dtype_);
-    at::Tensor q = rmsNorm(linear(y, p(b + "self_attn.q.weight"), p(b + "self_attn.q.bias")),
-                           p(b + "self_attn.norm_q.weight"), c.eps);
-    at::Tensor k = rmsNorm(linear(y, p(b + "self_attn.k.weight"), p(b + "self_attn.k.bias")),
-                           p(b + "self_attn.norm_k.weight"), c.eps);
+    at::Tensor q = rmsNormRope(linear(y, p(b + "self_attn.q.weight"), p(b + "self_attn.q.bias")),
+                               p(b + "self_attn.norm_q.weight"), c.eps, rope, heads);
+    at::Tensor k = rmsNormRope(linear(y, p(b + "self_attn.k.weight"), p(b + "self_attn.k.bias")),
+                               p(b + "self_attn.norm_k.weight"), c.eps, rope, heads);
     at::Tensor v = linear(y, p(b + "self_attn.v.weight"), p(b + "self_attn.v.bias"));
-    q = applyRope(q.view({B, L, heads, hd}), rope);
-    k = applyRope(k.view({B, L, heads, hd}), rope);
     v = v.view({B, L, heads, hd});
     call.layer = i;
     at::Tensor a = attention->selfAttention(q, k, v, call).reshape({B, L, d});
