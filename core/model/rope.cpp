@@ -71,7 +71,7 @@ bool rmsNormRopeUsesKernel(const at::Tensor& x, const at::Tensor& weight, const 
   const int64_t B = x.size(0), L = x.size(1), dim = x.size(2);
   if (dim % heads != 0) return false;
   const int64_t hd = dim / heads;
-  if (hd % 8 != 0 || L < 1 || B < 1) return false;
+  if (hd % 8 != 0 || dim > 16384 || L < 1 || B < 1) return false;
   // Rows must sit at one stride from each other, 16-byte aligned (a view into a fused qkv
   // buffer qualifies; a transposed tensor does not).
   if (x.stride(2) != 1 || x.stride(1) % 8 != 0 || x.stride(1) < dim) return false;

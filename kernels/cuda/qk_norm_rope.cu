@@ -25,10 +25,13 @@ __device__ __forceinline__ float warpSum(float v) {
 
 // One block per row; each thread holds up to VPT 16-byte vectors of the row in registers, so the
 // row is read once from memory, reduced, and written once.
+constexpr int kMaxThreads = 512;
+
 template <int VPT>
-__global__ void rmsNormRopeKernel(OperandPair ops, int64_t rows, int64_t seqLen, int dim,
-                                  int headDim, float eps, const float* __restrict__ cosTable,
-                                  const float* __restrict__ sinTable) {
+__global__ void __launch_bounds__(kMaxThreads)
+    rmsNormRopeKernel(OperandPair ops, int64_t rows, int64_t seqLen, int dim, int headDim,
+                      float eps, const float* __restrict__ cosTable,
+                      const float* __restrict__ sinTable) {
   const int64_t row = blockIdx.x;
   if (row >= rows) return;
   // A ternary rather than op[blockIdx.y]: a dynamic index would copy the parameters to local
@@ -40,13 +43,27 @@ __global__ void rmsNormRopeKernel(OperandPair ops, int64_t rows, int64_t seqLen,
   const auto* w = reinterpret_cast<const uint4*>(op.weight);
   auto* out = reinterpret_cast<uint4*>(static_cast<__nv_bfloat16*>(op.out) + row * dim);
 
-  uint4 raw[VPT];
+  const int64_t token = row % seqLen;
+  const int halfHead = headDim / 2;
+  const float* cosRow = cosTable + token * halfHead;
+  const float* sinRow = sinTable + token * halfHead;
+
+  // Everything a thread needs is loaded before the reduction, so the weight and table reads
+  // (L1/L2 hits: every row shares them) overlap the wait for x instead of following it. x is read
+  // once, hence the evict-first load.
+  uint4 raw[VPT], wRaw[VPT];
+  float4 cRaw[VPT], sRaw[VPT];
   float sumSq = 0.f;
 #pragma unroll
   for (int i = 0; i < VPT; ++i) {
     const int v = threadIdx.x + i * blockDim.x;
     if (v < nvec) {
-      raw[i] = x[v];
+      raw[i] = __ldcs(x + v);
+      wRaw[i] = w[v];
+      // Pairs of this vector: it never straddles two heads because headDim is a multiple of 8.
+      const int pair0 = ((v * kVec) % headDim) / 2;
+      cRaw[i] = *reinterpret_cast<const float4*>(cosRow + pair0);
+      sRaw[i] = *reinterpret_cast<const float4*>(sinRow + pair0);
       const auto* h = reinterpret_cast<const __nv_bfloat162*>(&raw[i]);
 #pragma unroll
       for (int p = 0; p < kVec / 2; ++p) {
@@ -71,23 +88,14 @@ __global__ void rmsNormRopeKernel(OperandPair ops, int64_t rows, int64_t seqLen,
   __syncthreads();
   const float scale = rowScale;
 
-  const int64_t token = row % seqLen;
-  const int halfHead = headDim / 2;
-  const float* cosRow = cosTable + token * halfHead;
-  const float* sinRow = sinTable + token * halfHead;
 #pragma unroll
   for (int i = 0; i < VPT; ++i) {
     const int v = threadIdx.x + i * blockDim.x;
     if (v >= nvec) continue;
-    const uint4 wv = w[v];
     const auto* xh = reinterpret_cast<const __nv_bfloat162*>(&raw[i]);
-    const auto* wh = reinterpret_cast<const __nv_bfloat162*>(&wv);
-    // Pairs of this vector: it never straddles two heads because headDim is a multiple of 8.
-    const int pair0 = ((v * kVec) % headDim) / 2;
-    const float4 c = *reinterpret_cast<const float4*>(cosRow + pair0);
-    const float4 s = *reinterpret_cast<const float4*>(sinRow + pair0);
-    const float cs[4] = {c.x, c.y, c.z, c.w};
-    const float sn[4] = {s.x, s.y, s.z, s.w};
+    const auto* wh = reinterpret_cast<const __nv_bfloat162*>(&wRaw[i]);
+    const float cs[4] = {cRaw[i].x, cRaw[i].y, cRaw[i].z, cRaw[i].w};
+    const float sn[4] = {sRaw[i].x, sRaw[i].y, sRaw[i].z, sRaw[i].w};
     uint4 result;
     auto* rh = reinterpret_cast<__nv_bfloat162*>(&result);
 #pragma unroll
@@ -152,26 +160,19 @@ void rmsNormRopeBf16(const NormRopeOperand* operands, int count, const NormRopeS
   if (s.rows == 0) return;
   const int nvec = static_cast<int>(dim / kVec);
   // Fewest vectors per thread that keep a block at ≤ 512 threads: one thread per 16 bytes up to
-  // dim 4096, two beyond (dim 5120 → 320 threads).
+  // dim 4096, two beyond (dim 5120 → 320 threads). Four (up to dim 16384) is the most: the
+  // registers holding x, weight and table then already cap the block at 512 threads.
   int vpt = 1;
-  while (vpt < 8 && (nvec + vpt - 1) / vpt > 512) vpt *= 2;
-  if ((nvec + vpt - 1) / vpt > 1024) fail("dim too large (at most 65536)");
+  while (vpt < 4 && (nvec + vpt - 1) / vpt > kMaxThreads) vpt *= 2;
+  if ((nvec + vpt - 1) / vpt > kMaxThreads) fail("dim too large (at most 16384)");
   const int threads = ((nvec + vpt - 1) / vpt + 31) / 32 * 32;
   auto st = static_cast<cudaStream_t>(stream);
-  switch (vpt) {
-    case 1:
-      launch<1>(ops, count, s, threads, cosTable, sinTable, st);
-      break;
-    case 2:
-      launch<2>(ops, count, s, threads, cosTable, sinTable, st);
-      break;
-    case 4:
-      launch<4>(ops, count, s, threads, cosTable, sinTable, st);
-      break;
-    default:
-      launch<8>(ops, count, s, threads, cosTable, sinTable, st);
-      break;
-  }
+  if (vpt == 1)
+    launch<1>(ops, count, s, threads, cosTable, sinTable, st);
+  else if (vpt == 2)
+    launch<2>(ops, count, s, threads, cosTable, sinTable, st);
+  else
+    launch<4>(ops, count, s, threads, cosTable, sinTable, st);
 }
 
 }  // namespace svgen::kernels

@@ -18,7 +18,7 @@ struct NormRopeShape {
   int64_t rows = 0;    // B · L
   int64_t seqLen = 0;  // L: row r takes its angles from table row r % L
   int heads = 0;
-  int headDim = 0;  // a multiple of 8; dim = heads · headDim
+  int headDim = 0;  // a multiple of 8; dim = heads · headDim ≤ 16384
   double eps = 1e-6;
 };
 
