@@ -1,6 +1,11 @@
 #include "core/attention/clustering.h"
 
+#include "core/attention/attention_backend.h"
+#include "core/common/cuda_launch.h"
+#include "kernels/cuda/token_permutation.h"
+
 #include <ATen/ATen.h>
+#include <c10/core/DeviceGuard.h>
 
 #include <algorithm>
 #include <stdexcept>
@@ -78,13 +83,118 @@ std::vector<int32_t> orderOf(const at::Tensor& perm) {
   return std::vector<int32_t>(p.data_ptr<int32_t>(), p.data_ptr<int32_t>() + p.numel());
 }
 
-at::Tensor permuteTokens(const at::Tensor& x, const at::Tensor& perm) {
+at::Tensor permuteTokensReference(const at::Tensor& xIn, const at::Tensor& permIn) {
+  const at::Tensor x = xIn.dim() == 4 ? headMajor(xIn) : xIn;
+  const at::Tensor perm = permIn.to(at::kLong);
   return x.gather(1, perm.unsqueeze(-1).expand({x.size(0), x.size(1), x.size(2)}));
 }
 
-at::Tensor unpermuteTokens(const at::Tensor& y, const at::Tensor& perm) {
+at::Tensor unpermuteTokensReference(const at::Tensor& y, const at::Tensor& permIn) {
+  const at::Tensor perm = permIn.to(at::kLong);
   return at::empty_like(y).scatter_(1, perm.unsqueeze(-1).expand({y.size(0), y.size(1), y.size(2)}),
                                     y);
+}
+
+at::Tensor unpermuteTokensToModelReference(const at::Tensor& y, const at::Tensor& perm,
+                                           int64_t batch) {
+  const at::Tensor u = unpermuteTokensReference(y, perm);
+  const int64_t H = y.size(0) / batch;
+  return u.view({batch, H, y.size(1), y.size(2)}).permute({0, 2, 1, 3}).contiguous();
+}
+
+namespace {
+
+// Rows of (heads, L, d) or (B, L, H, d) as the kernel addresses them; false when the tensor does
+// not fit the kernel (it then takes the ATen path).
+bool tokenLayoutOf(const at::Tensor& t, kernels::TokenLayout& layout) {
+  for (int64_t i = 0; i < t.dim(); ++i)
+    if (t.stride(i) < 0) return false;
+  if (t.dim() == 3 && t.stride(2) == 1) {
+    layout = {t.size(0), 0, t.stride(0), t.stride(1)};
+    return true;
+  }
+  if (t.dim() == 4 && t.stride(3) == 1 && t.size(2) > 0) {
+    layout = {t.size(2), t.stride(0), t.stride(2), t.stride(1)};
+    return true;
+  }
+  return false;
+}
+
+bool permutationKernelUsable(const at::Tensor& x, const at::Tensor& perm, int64_t heads,
+                             int64_t tokens) {
+  if (!cudaKernelUsable(x) || perm.device() != x.device() || perm.dim() != 2 ||
+      perm.size(0) != heads || perm.size(1) != tokens)
+    return false;
+  if (perm.scalar_type() != at::kLong && perm.scalar_type() != at::kInt) return false;
+  const int64_t eb = static_cast<int64_t>(x.element_size());
+  return (eb == 1 || eb == 2 || eb == 4 || eb == 8) && heads <= 65535;
+}
+
+// dst(h, ·) = src(h, perm[h][·]) (gather) or its inverse (scatter) through the CUDA kernel.
+void runPermutation(bool scatter, const at::Tensor& src, const kernels::TokenLayout& srcLayout,
+                    at::Tensor& dst, const kernels::TokenLayout& dstLayout,
+                    const at::Tensor& permIn, int64_t heads, int64_t tokens, int64_t d) {
+  const c10::DeviceGuard guard(src.device());
+  const at::Tensor perm = permIn.contiguous();
+  kernels::PermutationShape shape;
+  shape.heads = heads;
+  shape.tokens = tokens;
+  shape.rowElements = d;
+  shape.elementBytes = static_cast<int>(src.element_size());
+  const bool is64 = perm.scalar_type() == at::kLong;
+  if (scatter)
+    kernels::scatterTokenRows(src.data_ptr(), srcLayout, dst.data_ptr(), dstLayout, perm.data_ptr(),
+                              is64, shape, nullptr);
+  else
+    kernels::gatherTokenRows(src.data_ptr(), srcLayout, dst.data_ptr(), dstLayout, perm.data_ptr(),
+                             is64, shape, nullptr);
+}
+
+kernels::TokenLayout headMajorLayout(int64_t heads, int64_t tokens, int64_t d) {
+  return {heads, 0, tokens * d, d};
+}
+
+}  // namespace
+
+at::Tensor permuteTokens(const at::Tensor& x, const at::Tensor& perm) {
+  kernels::TokenLayout layout;
+  if (x.dim() == 3 || x.dim() == 4) {
+    const int64_t heads = x.dim() == 4 ? x.size(0) * x.size(2) : x.size(0);
+    const int64_t L = x.size(1), d = x.size(-1);
+    if (tokenLayoutOf(x, layout) && permutationKernelUsable(x, perm, heads, L)) {
+      at::Tensor out =
+          at::empty({heads, L, d}, x.options().memory_format(at::MemoryFormat::Contiguous));
+      runPermutation(false, x, layout, out, headMajorLayout(heads, L, d), perm, heads, L, d);
+      return out;
+    }
+  }
+  return permuteTokensReference(x, perm);
+}
+
+at::Tensor unpermuteTokens(const at::Tensor& y, const at::Tensor& perm) {
+  kernels::TokenLayout layout;
+  if (y.dim() == 3 && tokenLayoutOf(y, layout) &&
+      permutationKernelUsable(y, perm, y.size(0), y.size(1))) {
+    const int64_t heads = y.size(0), L = y.size(1), d = y.size(2);
+    at::Tensor out =
+        at::empty({heads, L, d}, y.options().memory_format(at::MemoryFormat::Contiguous));
+    runPermutation(true, y, layout, out, headMajorLayout(heads, L, d), perm, heads, L, d);
+    return out;
+  }
+  return unpermuteTokensReference(y, perm);
+}
+
+at::Tensor unpermuteTokensToModel(const at::Tensor& y, const at::Tensor& perm, int64_t batch) {
+  kernels::TokenLayout layout;
+  if (y.dim() == 3 && batch >= 1 && y.size(0) % batch == 0 && tokenLayoutOf(y, layout) &&
+      permutationKernelUsable(y, perm, y.size(0), y.size(1))) {
+    const int64_t heads = y.size(0), H = heads / batch, L = y.size(1), d = y.size(2);
+    at::Tensor out =
+        at::empty({batch, L, H, d}, y.options().memory_format(at::MemoryFormat::Contiguous));
+    runPermutation(true, y, layout, out, {H, L * H * d, d, H * d}, perm, heads, L, d);
+    return out;
+  }
+  return unpermuteTokensToModelReference(y, perm, batch);
 }
 
 }  // namespace svgen

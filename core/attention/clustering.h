@@ -34,9 +34,20 @@ ClusterLayout clusterLayout(const at::Tensor& labels, int clusters);
 // perm (heads, L) as the int32 order a BlockSparsePlan takes.
 std::vector<int32_t> orderOf(const at::Tensor& perm);
 
-// x (heads, L, d) reordered so row i of head h is x[h][perm[h][i]]; and the inverse.
+// x (heads, L, d) reordered so row i of head h is x[h][perm[h][i]]; and the inverse. permuteTokens
+// also takes the model's (B, L, H, d) (head b·H + h of perm belongs to batch b, head h), so the
+// head-major conversion and the permutation are one pass; it returns (B·H, L, d) contiguous.
+// perm is int64 or int32. On CUDA both run the row-copy kernels of kernels/cuda/token_permutation.h
+// (exact copies, any strides with contiguous rows); elsewhere the ATen gather/scatter below.
 at::Tensor permuteTokens(const at::Tensor& x, const at::Tensor& perm);
 at::Tensor unpermuteTokens(const at::Tensor& y, const at::Tensor& perm);
+// unpermuteTokens straight into the model's layout: y (B·H, L, d) → (B, L, H, d) contiguous.
+at::Tensor unpermuteTokensToModel(const at::Tensor& y, const at::Tensor& perm, int64_t batch);
+// The ATen versions: the CPU path and the selftest's reference.
+at::Tensor permuteTokensReference(const at::Tensor& x, const at::Tensor& perm);
+at::Tensor unpermuteTokensReference(const at::Tensor& y, const at::Tensor& perm);
+at::Tensor unpermuteTokensToModelReference(const at::Tensor& y, const at::Tensor& perm,
+                                           int64_t batch);
 
 // Cluster sizes (heads, C) of labels (heads, L).
 at::Tensor clusterSizes(const at::Tensor& labels, int clusters);

@@ -1,6 +1,12 @@
 #include "core/model/rope.h"
 
+#include "core/common/cuda_launch.h"
+#include "kernels/cuda/qk_norm_rope.h"
+
 #include <ATen/ATen.h>
+#include <c10/core/DeviceGuard.h>
+
+#include <stdexcept>
 
 namespace svgen {
 
@@ -43,6 +49,68 @@ at::Tensor applyRope(const at::Tensor& x, const RopeTables& tables) {
   at::Tensor sn = tables.sin.view({1, sizes[1], 1, c});
   at::Tensor out = at::stack({x0 * cs - x1 * sn, x0 * sn + x1 * cs}, -1);
   return out.reshape(sizes).to(x.scalar_type());
+}
+
+at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {
+  at::Tensor xf = x.to(at::kFloat);
+  at::Tensor normed = xf * at::rsqrt(xf.pow(2).mean(-1, true) + eps);
+  return (normed.to(x.scalar_type()) * weight.to(x.scalar_type()));
+}
+
+at::Tensor rmsNormRopeReference(const at::Tensor& x, const at::Tensor& weight, double eps,
+                                const RopeTables& tables, int64_t heads) {
+  const int64_t dim = x.size(-1);
+  return applyRope(rmsNorm(x, weight, eps).reshape({x.size(0), x.size(1), heads, dim / heads}),
+                   tables);
+}
+
+bool rmsNormRopeUsesKernel(const at::Tensor& x, const at::Tensor& weight, const RopeTables& tables,
+                           int64_t heads) {
+  if (x.dim() != 3 || heads < 1 || x.scalar_type() != at::kBFloat16 || !cudaKernelUsable(x))
+    return false;
+  const int64_t B = x.size(0), L = x.size(1), dim = x.size(2);
+  if (dim % heads != 0) return false;
+  const int64_t hd = dim / heads;
+  if (hd % 8 != 0 || dim > 16384 || L < 1 || B < 1) return false;
+  // Rows must sit at one stride from each other, 16-byte aligned (a view into a fused qkv
+  // buffer qualifies; a transposed tensor does not).
+  if (x.stride(2) != 1 || x.stride(1) % 8 != 0 || x.stride(1) < dim) return false;
+  if (B > 1 && x.stride(0) != L * x.stride(1)) return false;
+  if (!dataAligned(x, 16)) return false;
+  if (weight.dim() != 1 || weight.size(0) != dim || weight.device() != x.device()) return false;
+  for (const at::Tensor* t : {&tables.cos, &tables.sin}) {
+    if (!t->defined() || t->device() != x.device() || t->scalar_type() != at::kFloat ||
+        t->dim() != 2 || t->size(0) != L || t->size(1) != hd / 2 || !t->is_contiguous() ||
+        !dataAligned(*t, 16))
+      return false;
+  }
+  return true;
+}
+
+at::Tensor rmsNormRope(const at::Tensor& x, const at::Tensor& weight, double eps,
+                       const RopeTables& tables, int64_t heads) {
+  if (!rmsNormRopeUsesKernel(x, weight, tables, heads))
+    return rmsNormRopeReference(x, weight, eps, tables, heads);
+  const c10::DeviceGuard guard(x.device());
+  const int64_t B = x.size(0), L = x.size(1), dim = x.size(2);
+  at::Tensor w = weight.to(at::kBFloat16).contiguous();
+  if (!dataAligned(w, 16)) w = w.clone();  // a view into a loaded file may sit anywhere
+  at::Tensor out = at::empty({B, L, heads, dim / heads},
+                             x.options().memory_format(at::MemoryFormat::Contiguous));
+  kernels::NormRopeOperand op;
+  op.x = x.data_ptr();
+  op.rowStride = x.stride(1);
+  op.weight = w.data_ptr();
+  op.out = out.data_ptr();
+  kernels::NormRopeShape shape;
+  shape.rows = B * L;
+  shape.seqLen = L;
+  shape.heads = static_cast<int>(heads);
+  shape.headDim = static_cast<int>(dim / heads);
+  shape.eps = eps;
+  kernels::rmsNormRopeBf16(&op, 1, shape, tables.cos.data_ptr<float>(),
+                           tables.sin.data_ptr<float>(), nullptr);
+  return out;
 }
 
 }  // namespace svgen

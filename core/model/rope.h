@@ -21,4 +21,21 @@ RopeTables makeRopeTables(int64_t frames, int64_t height, int64_t width, int64_t
 // Rotates interleaved pairs (x[2j], x[2j+1]) of x: (B, L, heads, headDim). Returns x's dtype.
 at::Tensor applyRope(const at::Tensor& x, const RopeTables& tables);
 
+// RMSNorm over the last dim as Wan computes it: in float32, the normalised value cast back to x's
+// dtype, then multiplied by the weight in that dtype.
+at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps);
+
+// Self-attention q or k: rmsNorm over the whole dim of x (B, L, heads·headDim), then applyRope
+// per head. Returns (B, L, heads, headDim) in x's dtype. A bf16 CUDA x goes through the fused
+// kernel (kernels/cuda/qk_norm_rope.h), anything else through rmsNormRopeReference; both round
+// the same way.
+at::Tensor rmsNormRope(const at::Tensor& x, const at::Tensor& weight, double eps,
+                       const RopeTables& tables, int64_t heads);
+// The unfused ATen ops: the CPU path and the selftest's reference.
+at::Tensor rmsNormRopeReference(const at::Tensor& x, const at::Tensor& weight, double eps,
+                                const RopeTables& tables, int64_t heads);
+// True when rmsNormRope would take the fused kernel for these arguments.
+bool rmsNormRopeUsesKernel(const at::Tensor& x, const at::Tensor& weight, const RopeTables& tables,
+                           int64_t heads);
+
 }  // namespace svgen

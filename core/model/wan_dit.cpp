@@ -26,13 +26,6 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b)
   return at::linear(x, w, b);
 }
 
-// RMSNorm in float32, as Wan computes it, returned in the input's dtype.
-at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {
-  at::Tensor xf = x.to(at::kFloat);
-  at::Tensor normed = xf * at::rsqrt(xf.pow(2).mean(-1, true) + eps);
-  return (normed.to(x.scalar_type()) * weight.to(x.scalar_type()));
-}
-
 // The residual stream's elementwise steps: fused CUDA kernels for bf16 inference (autograd needs
 // the ATen ops), the ATen ops everywhere else. Both compute in float32 and round once to bf16.
 class ResidualOps {
@@ -201,13 +194,11 @@ at::Tensor WanDiT::forward(const at::Tensor& xIn, const at::Tensor& timesteps,
 
     // Self-attention with adaptive LayerNorm.
     at::Tensor y = ops.norm(x, 1 + m(1), m(0));
-    at::Tensor q = rmsNorm(linear(y, p(b + "self_attn.q.weight"), p(b + "self_attn.q.bias")),
-                           p(b + "self_attn.norm_q.weight"), c.eps);
-    at::Tensor k = rmsNorm(linear(y, p(b + "self_attn.k.weight"), p(b + "self_attn.k.bias")),
-                           p(b + "self_attn.norm_k.weight"), c.eps);
+    at::Tensor q = rmsNormRope(linear(y, p(b + "self_attn.q.weight"), p(b + "self_attn.q.bias")),
+                               p(b + "self_attn.norm_q.weight"), c.eps, rope, heads);
+    at::Tensor k = rmsNormRope(linear(y, p(b + "self_attn.k.weight"), p(b + "self_attn.k.bias")),
+                               p(b + "self_attn.norm_k.weight"), c.eps, rope, heads);
     at::Tensor v = linear(y, p(b + "self_attn.v.weight"), p(b + "self_attn.v.bias"));
-    q = applyRope(q.view({B, L, heads, hd}), rope);
-    k = applyRope(k.view({B, L, heads, hd}), rope);
     v = v.view({B, L, heads, hd});
     call.layer = i;
     at::Tensor a = attention->selfAttention(q, k, v, call).reshape({B, L, d});
