@@ -47,6 +47,12 @@ for task in "$@"; do
         $svgen bench generate --config wan-1.3b --random-weights --frames 81 --size $size --steps 3 \
           2>&1 | tee -a "$OUT/run.log" "$OUT/bench_generate.log" | grep -v "^bench:"
       done ;;
+    bench-phases)
+      # Where the attention time of one 720p pass goes, per method (each phase ends with a sync).
+      log "bench generate --phases on cuda"
+      $svgen bench generate --config wan-1.3b --random-weights --frames 81 --size 1280x720 --steps 3 \
+        --methods "${PHASE_METHODS:-dense,svg,svg2,svoo}" --phases \
+        2>&1 | tee -a "$OUT/run.log" "$OUT/bench_phases.log" | grep -v "^bench:" ;;
     bench-kernels)
       log "bench kernels on cuda"
       $svgen bench kernels --device cuda 2>&1 | tee -a "$OUT/run.log" "$OUT/bench_kernels.log" ;;
