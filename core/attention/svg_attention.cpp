@@ -66,36 +66,55 @@ SvgProfile profileSvgHeads(const at::Tensor& q, const at::Tensor& k, const at::T
   return profileSvgHeads(q, k, v, svgProfileRows(grid, masks, rows, q.device()));
 }
 
+namespace {
+
+// a (H, M, L) @ b (H, L, N) for long L and small M, N (the sampled rows against every key): one
+// GEMM per head would leave most of a GPU idle on a long reduction, so L is split into chunks
+// that run as separate batches and are summed (zero padding where L does not divide).
+at::Tensor longReductionMatmul(const at::Tensor& a, const at::Tensor& b) {
+  const int64_t H = a.size(0), M = a.size(1), L = a.size(2), N = b.size(2);
+  constexpr int64_t kChunk = 2048;
+  if (L <= 2 * kChunk) return at::matmul(a, b);
+  const int64_t chunks = (L + kChunk - 1) / kChunk, padded = chunks * kChunk;
+  const at::Tensor ap = padded == L ? a : at::constant_pad_nd(a, {0, padded - L});
+  const at::Tensor bp = padded == L ? b : at::constant_pad_nd(b, {0, 0, 0, padded - L});
+  const at::Tensor ac = ap.view({H, M, chunks, kChunk}).permute({0, 2, 1, 3});  // (H, c, M, k)
+  const at::Tensor bc = bp.view({H, chunks, kChunk, N});
+  return at::matmul(ac, bc).sum(1);
+}
+
+}  // namespace
+
 SvgProfile profileSvgHeads(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                            const SvgProfileRows& rows) {
-  const int64_t H = q.size(0);
+  const int64_t H = q.size(0), n = rows.rows.size(0);
   if (rows.spatial.size(1) != q.size(1))
     throw std::invalid_argument("SVG: profiling rows do not match L");
-  at::Tensor qs = q.index_select(1, rows.rows).to(at::kFloat);
-  at::Tensor vf = v.to(at::kFloat);
-  at::Tensor scores = at::matmul(qs, k.to(at::kFloat).transpose(1, 2)) /
-                      std::sqrt(static_cast<double>(q.size(2)));  // (H, n, L)
-  const at::Tensor exact = at::matmul(at::softmax(scores, -1), vf);
-  auto masked = [&](const at::Tensor& mask) {
-    at::Tensor s = scores.masked_fill(mask.logical_not().unsqueeze(0),
-                                      -std::numeric_limits<float>::infinity());
-    at::Tensor p = at::softmax(s, -1);
-    p = at::where(at::isnan(p), at::zeros_like(p), p);
-    return at::matmul(p, vf);
-  };
+  const at::Tensor qs = q.index_select(1, rows.rows).to(at::kFloat);
+  const at::Tensor scores = longReductionMatmul(qs, k.to(at::kFloat).transpose(1, 2)) /
+                            std::sqrt(static_cast<double>(q.size(2)));  // (H, n, L)
+  // One exponential for all three: the exact rows and each mask's rows share the row maximum
+  // (a masked row whose every kept weight underflows counts as attending to nothing).
+  const at::Tensor e = (scores - std::get<0>(scores.max(-1, true))).exp_();
+  at::Tensor p = at::cat({e, e * rows.spatial.to(at::kFloat), e * rows.temporal.to(at::kFloat)},
+                         1);  // (H, 3n, L)
+  const at::Tensor sums = p.sum(-1, true);
+  p = at::where(sums > 0, p / sums.clamp_min(1e-30), at::zeros_like(p));
+  const at::Tensor out = longReductionMatmul(p, v.to(at::kFloat));  // (H, 3n, d)
+  const at::Tensor exact = out.narrow(1, 0, n);
   // Both errors in one transfer: a device round trip per head would stall the GPU 2·H times.
-  const at::Tensor err = at::stack({(masked(rows.spatial) - exact).pow(2).mean({1, 2}),
-                                    (masked(rows.temporal) - exact).pow(2).mean({1, 2})})
+  const at::Tensor err = at::stack({(out.narrow(1, n, n) - exact).pow(2).mean({1, 2}),
+                                    (out.narrow(1, 2 * n, n) - exact).pow(2).mean({1, 2})})
                              .to(at::kCPU, at::kDouble)
                              .contiguous();
-  const double* e = err.data_ptr<double>();
-  SvgProfile p;
+  const double* ep = err.data_ptr<double>();
+  SvgProfile result;
   for (int64_t h = 0; h < H; ++h) {
-    p.spatialError.push_back(e[h]);
-    p.temporalError.push_back(e[H + h]);
-    p.temporal.push_back(p.temporalError.back() < p.spatialError.back());
+    result.spatialError.push_back(ep[h]);
+    result.temporalError.push_back(ep[H + h]);
+    result.temporal.push_back(result.temporalError.back() < result.spatialError.back());
   }
-  return p;
+  return result;
 }
 
 struct SvgAttention::GridCache {
