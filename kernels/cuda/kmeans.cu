@@ -275,7 +275,10 @@ __global__ void accumulateKernel(const T* __restrict__ points, const int64_t* __
     const float4 v = load4(points + p * dim + k);
     const int64_t cluster = (p / n) * clusters + label;
     float* dst = sums + cluster * dim + k;
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    // One vector atomic instead of four where the toolkit has it (sm_90, CUDA 12.8 and later
+    // for certain; older 12.x may have it too, the scalar ones are only slower).
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900 && \
+    (__CUDACC_VER_MAJOR__ > 12 || (__CUDACC_VER_MAJOR__ == 12 && __CUDACC_VER_MINOR__ >= 8))
     atomicAdd(reinterpret_cast<float4*>(dst), v);
 #else
     atomicAdd(dst, v.x);
