@@ -1,11 +1,14 @@
 #include "core/attention/cluster_selection.h"
 
 #include "core/attention/block_sparse.h"
+#include "kernels/cuda/cuda_runtime_info.h"
+#include "kernels/cuda/kmeans.h"
 
 #include <ATen/ATen.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 namespace svgen {
@@ -45,9 +48,52 @@ void appendRows(BlockSparsePlan& plan, const at::Tensor& logits, KeepRule keepRu
   }
 }
 
+bool selectionOnKernels(const at::Tensor& logits) {
+  return logits.is_cuda() && kernels::cudaKernelsCompiled() && logits.dim() == 3 &&
+         logits.size(0) >= 1 && logits.size(1) >= 1 &&
+         logits.size(0) * logits.size(1) * logits.size(2) <= std::numeric_limits<int32_t>::max() &&
+         kernels::clusterSelectionSupports(static_cast<int>(logits.size(2)));
+}
+
+// The kernel packs every row's list on the device; the plan takes them in one copy.
+void appendRowsKernels(BlockSparsePlan& plan, const at::Tensor& logitsIn,
+                       const kernels::SelectionRule& rule) {
+  const at::Tensor logits = logitsIn.to(at::kFloat).contiguous();
+  const int64_t H = logits.size(0), cq = logits.size(1), ck = logits.size(2), rows = H * cq;
+  const at::TensorOptions i32 = logits.options().dtype(at::kInt);
+  at::Tensor offsets = at::empty({rows + 1}, i32);
+  const at::Tensor blocks = at::empty({std::max<int64_t>(rows * ck, 1)}, i32);
+  const size_t bytes = kernels::clusterSelectionWorkspaceBytes(
+      static_cast<int>(H), static_cast<int>(cq), static_cast<int>(ck));
+  const at::Tensor scratch = at::empty({static_cast<int64_t>(std::max<size_t>(bytes, 1))},
+                                       logits.options().dtype(at::kByte));
+  kernels::selectKeyClustersCuda(
+      logits.data_ptr<float>(), static_cast<int>(H), static_cast<int>(cq), static_cast<int>(ck),
+      rule, offsets.data_ptr<int32_t>(), blocks.data_ptr<int32_t>(), scratch.data_ptr(), nullptr);
+  offsets = offsets.to(at::kCPU);
+  const int32_t* off = offsets.data_ptr<int32_t>();
+  const at::Tensor kept = blocks.narrow(0, 0, off[rows]).to(at::kCPU);
+  const int32_t base = static_cast<int32_t>(plan.keyBlocks.size());
+  plan.keyBlocks.insert(plan.keyBlocks.end(), kept.data_ptr<int32_t>(),
+                        kept.data_ptr<int32_t>() + kept.numel());
+  for (int64_t r = 0; r < rows; ++r) plan.offsets.push_back(base + off[r + 1]);
+}
+
 }  // namespace
 
 void appendTopPRows(BlockSparsePlan& plan, const at::Tensor& logits, double topP, int minKeep) {
+  if (selectionOnKernels(logits)) {
+    kernels::SelectionRule rule;
+    rule.kind = kernels::SelectionRule::kTopP;
+    rule.topP = topP;
+    rule.minKeep = minKeep;
+    return appendRowsKernels(plan, logits, rule);
+  }
+  appendTopPRowsReference(plan, logits, topP, minKeep);
+}
+
+void appendTopPRowsReference(BlockSparsePlan& plan, const at::Tensor& logits, double topP,
+                             int minKeep) {
   appendRows(plan, logits, [&](const at::Tensor& vals, const at::Tensor&) {
     at::Tensor before = at::cumsum(vals, -1) - vals;  // weight kept before this cluster
     at::Tensor rank = at::arange(vals.size(-1), vals.options().dtype(at::kLong));
@@ -58,6 +104,21 @@ void appendTopPRows(BlockSparsePlan& plan, const at::Tensor& logits, double topP
 
 void appendBudgetRows(BlockSparsePlan& plan, const at::Tensor& logits, const at::Tensor& keySizes,
                       double topP, double fraction) {
+  if (selectionOnKernels(logits) && keySizes.dim() == 2 && keySizes.size(0) == logits.size(0) &&
+      keySizes.size(1) == logits.size(2)) {
+    const at::Tensor sizes = keySizes.to(logits.device(), at::kLong).contiguous();
+    kernels::SelectionRule rule;
+    rule.kind = kernels::SelectionRule::kBudget;
+    rule.topP = topP;
+    rule.fraction = fraction;
+    rule.keySizes = sizes.data_ptr<int64_t>();
+    return appendRowsKernels(plan, logits, rule);
+  }
+  appendBudgetRowsReference(plan, logits, keySizes, topP, fraction);
+}
+
+void appendBudgetRowsReference(BlockSparsePlan& plan, const at::Tensor& logits,
+                               const at::Tensor& keySizes, double topP, double fraction) {
   appendRows(plan, logits, [&](const at::Tensor& vals, const at::Tensor& idx) {
     at::Tensor before = at::cumsum(vals, -1) - vals;
     // Sizes in the sorted order of each row: keys already kept before this cluster.

@@ -14,11 +14,17 @@ at::Tensor centroidLogits(const at::Tensor& queryCentroids, const at::Tensor& ke
 // For every (head, query cluster) row of `logits`, keeps key clusters in descending softmax
 // weight until the kept weight reaches topP, and at least minKeep of them (never an empty
 // cluster). Appends each row, ascending, to `plan` (whose blocks are the clusters).
+// On CUDA a kernel decides each row (kernels/cuda/kmeans.h); its float32 cumulative sums round
+// differently, so a cluster whose kept-before weight is within ~1e-6 of topP may go either way.
 void appendTopPRows(BlockSparsePlan& plan, const at::Tensor& logits, double topP, int minKeep);
+void appendTopPRowsReference(BlockSparsePlan& plan, const at::Tensor& logits, double topP,
+                             int minKeep);
 
 // Keeps, per row, the fewest key clusters whose sizes add up to at least `fraction` of the keys
 // and whose weight reaches topP: SVOO's per-layer budget on top of SVG2's rule.
 void appendBudgetRows(BlockSparsePlan& plan, const at::Tensor& logits, const at::Tensor& keySizes,
                       double topP, double fraction);
+void appendBudgetRowsReference(BlockSparsePlan& plan, const at::Tensor& logits,
+                               const at::Tensor& keySizes, double topP, double fraction);
 
 }  // namespace svgen

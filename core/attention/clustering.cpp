@@ -2,29 +2,87 @@
 
 #include "core/attention/attention_backend.h"
 #include "core/common/cuda_launch.h"
+#include "kernels/cuda/cuda_runtime_info.h"
+#include "kernels/cuda/kmeans.h"
 #include "kernels/cuda/token_permutation.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/DeviceGuard.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <stdexcept>
 
 namespace svgen {
+
+namespace {
+
+bool onCudaKernels(const at::Tensor& t) {
+  return t.is_cuda() && kernels::cudaKernelsCompiled();
+}
+
+at::Tensor deviceScratch(size_t bytes, const at::Device& device) {
+  return at::empty({static_cast<int64_t>(std::max<size_t>(bytes, 1))},
+                   at::TensorOptions().dtype(at::kByte).device(device));
+}
+
+void checkKmeansInput(const at::Tensor& x, int clusters, const at::Tensor& init) {
+  if (x.dim() != 3 || clusters < 1) throw std::invalid_argument("kmeans: bad input");
+  if (init.defined() && (init.dim() != 3 || init.size(0) != x.size(0) || init.size(1) != clusters ||
+                         init.size(2) != x.size(2)))
+    throw std::invalid_argument("kmeans: warm-start centroids do not match");
+}
+
+bool kmeansOnKernels(const at::Tensor& x, int clusters) {
+  return onCudaKernels(x) && x.size(0) >= 1 && x.size(0) <= 65535 && x.size(1) >= 1 &&
+         x.size(2) <= std::numeric_limits<int>::max() &&
+         kernels::kmeansSupports(static_cast<int>(x.size(2)), clusters);
+}
+
+Clustering kmeansKernels(const at::Tensor& x, int clusters, int iterations,
+                         const at::Tensor& init) {
+  const int64_t H = x.size(0), L = x.size(1), D = x.size(2);
+  const bool bf16 = x.scalar_type() == at::kBFloat16;
+  const at::Tensor points = bf16 ? x.contiguous() : x.to(at::kFloat).contiguous();
+  const at::TensorOptions f32 = x.options().dtype(at::kFloat);
+  Clustering r;
+  // The kernel refines the centroids in place: never the caller's tensor.
+  r.centroids = init.defined() ? init.to(x.device(), at::kFloat).contiguous().clone()
+                               : at::empty({H, clusters, D}, f32);
+  r.labels = at::empty({H, L}, x.options().dtype(at::kLong));
+  r.sizes = at::empty({H, clusters}, x.options().dtype(at::kLong));
+  const at::Tensor scratch = deviceScratch(
+      kernels::kmeansWorkspaceBytes(static_cast<int>(H), clusters, static_cast<int>(D)),
+      x.device());
+  kernels::kmeansCuda(points.data_ptr(),
+                      bf16 ? kernels::PointType::kBFloat16 : kernels::PointType::kFloat32,
+                      static_cast<int>(H), L, static_cast<int>(D), clusters, iterations,
+                      init.defined(), r.centroids.data_ptr<float>(), r.labels.data_ptr<int64_t>(),
+                      r.sizes.data_ptr<int64_t>(), scratch.data_ptr(), nullptr);
+  return r;
+}
+
+}  // namespace
 
 at::Tensor clusterSizes(const at::Tensor& labels, int clusters) {
   at::Tensor sizes = at::zeros({labels.size(0), clusters}, labels.options().dtype(at::kLong));
   return sizes.scatter_add_(1, labels, at::ones_like(labels));
 }
 
-Clustering kmeans(const at::Tensor& xIn, int clusters, int iterations, const at::Tensor& init) {
-  if (xIn.dim() != 3 || clusters < 1) throw std::invalid_argument("kmeans: bad input");
+Clustering kmeans(const at::Tensor& x, int clusters, int iterations, const at::Tensor& init) {
+  checkKmeansInput(x, clusters, init);
+  if (kmeansOnKernels(x, clusters)) return kmeansKernels(x, clusters, iterations, init);
+  return kmeansReference(x, clusters, iterations, init);
+}
+
+Clustering kmeansReference(const at::Tensor& xIn, int clusters, int iterations,
+                           const at::Tensor& init) {
+  checkKmeansInput(xIn, clusters, init);
   const at::Tensor x = xIn.to(at::kFloat).contiguous();
   const int64_t H = x.size(0), L = x.size(1), D = x.size(2);
   at::Tensor c;
   if (init.defined()) {
-    if (init.dim() != 3 || init.size(0) != H || init.size(1) != clusters || init.size(2) != D)
-      throw std::invalid_argument("kmeans: warm-start centroids do not match");
     c = init.to(x.device(), at::kFloat).clone();
   } else {
     // Token (i + 1/2)·L/C for cluster i: evenly spaced through frames and positions.
@@ -64,6 +122,26 @@ Clustering kmeans(const at::Tensor& xIn, int clusters, int iterations, const at:
 }
 
 ClusterLayout clusterLayout(const at::Tensor& labels, int clusters) {
+  if (!onCudaKernels(labels) || labels.dim() != 2 || labels.size(0) < 1 || labels.size(0) > 65535 ||
+      labels.size(1) < 1 || labels.size(1) > std::numeric_limits<int32_t>::max() ||
+      !kernels::clusterLayoutSupports(clusters))
+    return clusterLayoutReference(labels, clusters);
+  const int64_t H = labels.size(0), L = labels.size(1);
+  const at::Tensor lab = labels.to(at::kLong).contiguous();
+  ClusterLayout out;
+  out.perm = at::empty({H, L}, lab.options());
+  at::Tensor starts = at::empty({H, clusters + 1}, lab.options().dtype(at::kInt));
+  const at::Tensor scratch = deviceScratch(
+      kernels::clusterLayoutWorkspaceBytes(static_cast<int>(H), L, clusters), labels.device());
+  kernels::clusterLayoutCuda(lab.data_ptr<int64_t>(), static_cast<int>(H), L, clusters,
+                             out.perm.data_ptr<int64_t>(), starts.data_ptr<int32_t>(),
+                             scratch.data_ptr(), nullptr);
+  starts = starts.to(at::kCPU);
+  out.starts.assign(starts.data_ptr<int32_t>(), starts.data_ptr<int32_t>() + starts.numel());
+  return out;
+}
+
+ClusterLayout clusterLayoutReference(const at::Tensor& labels, int clusters) {
   ClusterLayout out;
   out.perm = std::get<1>(at::sort(labels, /*stable=*/true, /*dim=*/1, /*descending=*/false));
   at::Tensor sizes = clusterSizes(labels, clusters).to(at::kCPU);

@@ -20,8 +20,13 @@ struct Clustering {
 // it stops early once an assignment repeats (the centroids are then final).
 // The centroids returned are the means of the returned labels; an empty cluster keeps its
 // previous centroid.
+// CUDA tensors whose shape the kernels take run kernels/cuda/kmeans.h (bf16 dot products on
+// tensor cores: a point nearly equidistant from two centroids may take either).
 Clustering kmeans(const at::Tensor& x, int clusters, int iterations,
                   const at::Tensor& init = at::Tensor());
+// The same with ATen ops only, on any device: the CPU path and the CUDA kernels' reference.
+Clustering kmeansReference(const at::Tensor& x, int clusters, int iterations,
+                           const at::Tensor& init = at::Tensor());
 
 // Per head, positions ordered by cluster (stable: token order within a cluster), and where each
 // cluster starts. perm[h][i] is the token placed at position i.
@@ -29,7 +34,9 @@ struct ClusterLayout {
   at::Tensor perm;              // (heads, L) int64, on the labels' device
   std::vector<int32_t> starts;  // heads × (clusters + 1), ascending from 0 to L
 };
+// Labels must lie in [0, clusters). On CUDA a counting-sort kernel; identical results.
 ClusterLayout clusterLayout(const at::Tensor& labels, int clusters);
+ClusterLayout clusterLayoutReference(const at::Tensor& labels, int clusters);
 
 // perm (heads, L) as the int32 order a BlockSparsePlan takes.
 std::vector<int32_t> orderOf(const at::Tensor& perm);
