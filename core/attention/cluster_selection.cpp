@@ -55,9 +55,8 @@ bool selectionOnKernels(const at::Tensor& logits) {
          kernels::clusterSelectionSupports(static_cast<int>(logits.size(2)));
 }
 
-// The kernel packs every row's list on the device; the plan takes them in one copy.
-void appendRowsKernels(BlockSparsePlan& plan, const at::Tensor& logitsIn,
-                       const kernels::SelectionRule& rule) {
+// The kernel packs every row's list on the device.
+DeviceRows selectRowsKernels(const at::Tensor& logitsIn, const kernels::SelectionRule& rule) {
   const at::Tensor logits = logitsIn.to(at::kFloat).contiguous();
   const int64_t H = logits.size(0), cq = logits.size(1), ck = logits.size(2), rows = H * cq;
   const at::TensorOptions i32 = logits.options().dtype(at::kInt);
@@ -70,7 +69,16 @@ void appendRowsKernels(BlockSparsePlan& plan, const at::Tensor& logitsIn,
   kernels::selectKeyClustersCuda(
       logits.data_ptr<float>(), static_cast<int>(H), static_cast<int>(cq), static_cast<int>(ck),
       rule, offsets.data_ptr<int32_t>(), blocks.data_ptr<int32_t>(), scratch.data_ptr(), nullptr);
-  offsets = offsets.to(at::kCPU);
+  return {offsets, blocks};
+}
+
+// The plan takes the device lists in two copies.
+void appendRowsKernels(BlockSparsePlan& plan, const at::Tensor& logits,
+                       const kernels::SelectionRule& rule) {
+  const DeviceRows d = selectRowsKernels(logits, rule);
+  const int64_t rows = logits.size(0) * logits.size(1);
+  const at::Tensor offsets = d.offsets.to(at::kCPU);
+  const at::Tensor& blocks = d.keyBlocks;
   const int32_t* off = offsets.data_ptr<int32_t>();
   const at::Tensor kept = blocks.narrow(0, 0, off[rows]).to(at::kCPU);
   const int32_t base = static_cast<int32_t>(plan.keyBlocks.size());
@@ -79,16 +87,45 @@ void appendRowsKernels(BlockSparsePlan& plan, const at::Tensor& logitsIn,
   for (int64_t r = 0; r < rows; ++r) plan.offsets.push_back(base + off[r + 1]);
 }
 
+kernels::SelectionRule topPRule(double topP, int minKeep) {
+  kernels::SelectionRule rule;
+  rule.kind = kernels::SelectionRule::kTopP;
+  rule.topP = topP;
+  rule.minKeep = minKeep;
+  return rule;
+}
+
+bool budgetOnKernels(const at::Tensor& logits, const at::Tensor& keySizes) {
+  return selectionOnKernels(logits) && keySizes.dim() == 2 && keySizes.size(0) == logits.size(0) &&
+         keySizes.size(1) == logits.size(2);
+}
+
+// `sizes` must outlive the kernel's launch: the rule points into it.
+kernels::SelectionRule budgetRule(const at::Tensor& sizes, double topP, double fraction) {
+  kernels::SelectionRule rule;
+  rule.kind = kernels::SelectionRule::kBudget;
+  rule.topP = topP;
+  rule.fraction = fraction;
+  rule.keySizes = sizes.data_ptr<int64_t>();
+  return rule;
+}
+
 }  // namespace
 
+DeviceRows topPRowsOnDevice(const at::Tensor& logits, double topP, int minKeep) {
+  if (!selectionOnKernels(logits)) return {};
+  return selectRowsKernels(logits, topPRule(topP, minKeep));
+}
+
+DeviceRows budgetRowsOnDevice(const at::Tensor& logits, const at::Tensor& keySizes, double topP,
+                              double fraction) {
+  if (!budgetOnKernels(logits, keySizes)) return {};
+  const at::Tensor sizes = keySizes.to(logits.device(), at::kLong).contiguous();
+  return selectRowsKernels(logits, budgetRule(sizes, topP, fraction));
+}
+
 void appendTopPRows(BlockSparsePlan& plan, const at::Tensor& logits, double topP, int minKeep) {
-  if (selectionOnKernels(logits)) {
-    kernels::SelectionRule rule;
-    rule.kind = kernels::SelectionRule::kTopP;
-    rule.topP = topP;
-    rule.minKeep = minKeep;
-    return appendRowsKernels(plan, logits, rule);
-  }
+  if (selectionOnKernels(logits)) return appendRowsKernels(plan, logits, topPRule(topP, minKeep));
   appendTopPRowsReference(plan, logits, topP, minKeep);
 }
 
@@ -104,15 +141,9 @@ void appendTopPRowsReference(BlockSparsePlan& plan, const at::Tensor& logits, do
 
 void appendBudgetRows(BlockSparsePlan& plan, const at::Tensor& logits, const at::Tensor& keySizes,
                       double topP, double fraction) {
-  if (selectionOnKernels(logits) && keySizes.dim() == 2 && keySizes.size(0) == logits.size(0) &&
-      keySizes.size(1) == logits.size(2)) {
+  if (budgetOnKernels(logits, keySizes)) {
     const at::Tensor sizes = keySizes.to(logits.device(), at::kLong).contiguous();
-    kernels::SelectionRule rule;
-    rule.kind = kernels::SelectionRule::kBudget;
-    rule.topP = topP;
-    rule.fraction = fraction;
-    rule.keySizes = sizes.data_ptr<int64_t>();
-    return appendRowsKernels(plan, logits, rule);
+    return appendRowsKernels(plan, logits, budgetRule(sizes, topP, fraction));
   }
   appendBudgetRowsReference(plan, logits, keySizes, topP, fraction);
 }

@@ -27,4 +27,15 @@ void appendBudgetRows(BlockSparsePlan& plan, const at::Tensor& logits, const at:
 void appendBudgetRowsReference(BlockSparsePlan& plan, const at::Tensor& logits,
                                const at::Tensor& keySizes, double topP, double fraction);
 
+// The same choices kept on the device, for plans that never leave the GPU: row offsets
+// (heads·Cq + 1, int32, from 0) and each row's key clusters (int32, ascending; the tensor may be
+// longer than offsets' last value). Both undefined where the CUDA kernels do not apply.
+struct DeviceRows {
+  at::Tensor offsets, keyBlocks;
+  bool defined() const { return offsets.defined(); }
+};
+DeviceRows topPRowsOnDevice(const at::Tensor& logits, double topP, int minKeep);
+DeviceRows budgetRowsOnDevice(const at::Tensor& logits, const at::Tensor& keySizes, double topP,
+                              double fraction);
+
 }  // namespace svgen

@@ -25,6 +25,10 @@ at::Tensor ClusteredAttention::sparse(const at::Tensor& q, const at::Tensor& k, 
   cached.query = qc.centroids;
   cached.key = kc.centroids;
 
+  if (!recorder_ && blockSparseCudaSupports(q, k, v)) {
+    at::Tensor out = sparseOnDevice(q, k, v, call, qc, kc, clock);
+    if (out.defined()) return out;
+  }
   const ClusterLayout ql = clusterLayout(qc.labels, cq);
   const ClusterLayout kl = clusterLayout(kc.labels, ck);
   BlockSparsePlan plan;
@@ -44,6 +48,39 @@ at::Tensor ClusteredAttention::sparse(const at::Tensor& q, const at::Tensor& k, 
   clock.lap("kernel");
   countSparse(plan);
   if (recorder_) recordClusters(*recorder_, call, name(), q, k, plan, qc.labels, kc.labels, batch_);
+  return out;
+}
+
+at::Tensor ClusteredAttention::sparseOnDevice(const at::Tensor& q, const at::Tensor& k,
+                                              const at::Tensor& v, const AttentionCall& call,
+                                              const Clustering& queries, const Clustering& keys,
+                                              PhaseClock& clock) {
+  const int64_t H = q.size(0), L = q.size(1), Lk = k.size(1);
+  const int cq = static_cast<int>(queries.sizes.size(1)), ck = static_cast<int>(keys.sizes.size(1));
+  const DeviceClusterLayout ql = clusterLayoutOnDevice(queries.labels, cq);
+  const DeviceClusterLayout kl = clusterLayoutOnDevice(keys.labels, ck);
+  if (!ql.defined() || !kl.defined()) return {};
+  const DeviceRows rows = choosePairsOnDevice(queries, keys, call);
+  if (!rows.defined()) return {};
+  // Score entries the plan computes: per kept (row, key cluster) entry, query cluster size times
+  // key cluster size; one value comes back to the host.
+  const at::Tensor counts =
+      (rows.offsets.narrow(0, 1, H * cq) - rows.offsets.narrow(0, 0, H * cq)).to(at::kLong);
+  const int64_t entries = rows.offsets[H * cq].item<int64_t>();
+  const at::Tensor rowOf = at::repeat_interleave(at::arange(H * cq, counts.options()), counts,
+                                                 /*dim=*/0, /*output_size=*/entries);
+  const at::Tensor kept = rows.keyBlocks.narrow(0, 0, entries).to(at::kLong);
+  const at::Tensor keySize =
+      keys.sizes.reshape({-1}).index_select(0, rowOf.div(cq, "floor") * ck + kept);
+  const at::Tensor querySize = queries.sizes.reshape({-1}).index_select(0, rowOf);
+  const int64_t scores = (querySize * keySize).sum().item<int64_t>();
+  const DeviceBlockSparsePlan plan =
+      makeDeviceBlockSparsePlan(H, L, Lk, cq, ck, ql.starts, kl.starts, rows.offsets,
+                                rows.keyBlocks, ql.perm.view({-1}), kl.perm.view({-1}), scores);
+  clock.lap("plan");
+  at::Tensor out = blockSparseAttentionCuda(q, k, v, plan);
+  clock.lap("kernel");
+  countSparse(static_cast<double>(scores), static_cast<double>(H) * L * Lk);
   return out;
 }
 

@@ -3,6 +3,7 @@
 // orders, choose cluster pairs, compute, count and record. Each method supplies its clustering
 // and its choice of pairs.
 #pragma once
+#include "core/attention/cluster_selection.h"
 #include "core/attention/clustering.h"
 #include "core/attention/sparse_attention.h"
 
@@ -24,9 +25,19 @@ class ClusteredAttention : public SparseAttention {
   // Appends each (head, query cluster) row of key clusters to `plan`.
   virtual void choosePairs(BlockSparsePlan& plan, const Clustering& queries, const Clustering& keys,
                            const AttentionCall& call) = 0;
+  // The same choice kept on the device; undefined rows (the default) take the host path.
+  virtual DeviceRows choosePairsOnDevice(const Clustering& queries, const Clustering& keys,
+                                         const AttentionCall& call) {
+    return {};
+  }
   virtual const char* name() const = 0;
 
  private:
+  // The CUDA path: layout, pair choice and plan stay on the GPU. Undefined when a piece has no
+  // kernel (or a recorder wants the host plan).
+  at::Tensor sparseOnDevice(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                            const AttentionCall& call, const Clustering& queries,
+                            const Clustering& keys, PhaseClock& clock);
   struct Centroids {
     at::Tensor query, key;
   };

@@ -121,21 +121,42 @@ Clustering kmeansReference(const at::Tensor& xIn, int clusters, int iterations,
   return r;
 }
 
-ClusterLayout clusterLayout(const at::Tensor& labels, int clusters) {
-  if (!onCudaKernels(labels) || labels.dim() != 2 || labels.size(0) < 1 || labels.size(0) > 65535 ||
-      labels.size(1) < 1 || labels.size(1) > std::numeric_limits<int32_t>::max() ||
-      !kernels::clusterLayoutSupports(clusters))
-    return clusterLayoutReference(labels, clusters);
+namespace {
+
+bool layoutOnKernels(const at::Tensor& labels, int clusters) {
+  return onCudaKernels(labels) && labels.dim() == 2 && labels.size(0) >= 1 &&
+         labels.size(0) <= 65535 && labels.size(1) >= 1 &&
+         labels.size(1) <= std::numeric_limits<int32_t>::max() &&
+         kernels::clusterLayoutSupports(clusters);
+}
+
+// perm (heads, L) int64 and starts (heads, C + 1) int32 from the kernel.
+std::pair<at::Tensor, at::Tensor> layoutKernels(const at::Tensor& labels, int clusters) {
   const int64_t H = labels.size(0), L = labels.size(1);
   const at::Tensor lab = labels.to(at::kLong).contiguous();
-  ClusterLayout out;
-  out.perm = at::empty({H, L}, lab.options());
+  at::Tensor perm = at::empty({H, L}, lab.options());
   at::Tensor starts = at::empty({H, clusters + 1}, lab.options().dtype(at::kInt));
   const at::Tensor scratch = deviceScratch(
       kernels::clusterLayoutWorkspaceBytes(static_cast<int>(H), L, clusters), labels.device());
   kernels::clusterLayoutCuda(lab.data_ptr<int64_t>(), static_cast<int>(H), L, clusters,
-                             out.perm.data_ptr<int64_t>(), starts.data_ptr<int32_t>(),
+                             perm.data_ptr<int64_t>(), starts.data_ptr<int32_t>(),
                              scratch.data_ptr(), nullptr);
+  return {perm, starts};
+}
+
+}  // namespace
+
+DeviceClusterLayout clusterLayoutOnDevice(const at::Tensor& labels, int clusters) {
+  if (!layoutOnKernels(labels, clusters)) return {};
+  auto [perm, starts] = layoutKernels(labels, clusters);
+  return {perm.to(at::kInt), starts.view({-1})};
+}
+
+ClusterLayout clusterLayout(const at::Tensor& labels, int clusters) {
+  if (!layoutOnKernels(labels, clusters)) return clusterLayoutReference(labels, clusters);
+  ClusterLayout out;
+  at::Tensor starts;
+  std::tie(out.perm, starts) = layoutKernels(labels, clusters);
   starts = starts.to(at::kCPU);
   out.starts.assign(starts.data_ptr<int32_t>(), starts.data_ptr<int32_t>() + starts.numel());
   return out;

@@ -38,6 +38,14 @@ struct ClusterLayout {
 ClusterLayout clusterLayout(const at::Tensor& labels, int clusters);
 ClusterLayout clusterLayoutReference(const at::Tensor& labels, int clusters);
 
+// The layout kept on the device (CUDA kernels): perm (heads, L) int32, starts (heads·(C + 1))
+// int32. Both undefined where the kernels do not apply.
+struct DeviceClusterLayout {
+  at::Tensor perm, starts;
+  bool defined() const { return perm.defined(); }
+};
+DeviceClusterLayout clusterLayoutOnDevice(const at::Tensor& labels, int clusters);
+
 // perm (heads, L) as the int32 order a BlockSparsePlan takes.
 std::vector<int32_t> orderOf(const at::Tensor& perm);
 

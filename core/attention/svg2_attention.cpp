@@ -22,4 +22,11 @@ void Svg2Attention::choosePairs(BlockSparsePlan& plan, const Clustering& queries
                  minKeep);
 }
 
+DeviceRows Svg2Attention::choosePairsOnDevice(const Clustering& queries, const Clustering& keys,
+                                              const AttentionCall&) {
+  const int minKeep = static_cast<int>(config_.minKeyClusterRatio * keys.sizes.size(1));
+  return topPRowsOnDevice(centroidLogits(queries.centroids, keys.centroids, keys.sizes),
+                          config_.topP, minKeep);
+}
+
 }  // namespace svgen

@@ -16,6 +16,8 @@ class Svg2Attention : public ClusteredAttention {
                Clustering& queries, Clustering& keys) override;
   void choosePairs(BlockSparsePlan& plan, const Clustering& queries, const Clustering& keys,
                    const AttentionCall& call) override;
+  DeviceRows choosePairsOnDevice(const Clustering& queries, const Clustering& keys,
+                                 const AttentionCall& call) override;
   const char* name() const override { return "svg2"; }
 };
 

@@ -72,4 +72,10 @@ void SvooAttention::choosePairs(BlockSparsePlan& plan, const Clustering& queries
                    config_.topP, profile_.fractionFor(call.layer));
 }
 
+DeviceRows SvooAttention::choosePairsOnDevice(const Clustering& queries, const Clustering& keys,
+                                              const AttentionCall& call) {
+  return budgetRowsOnDevice(centroidLogits(queries.centroids, keys.centroids, keys.sizes),
+                            keys.sizes, config_.topP, profile_.fractionFor(call.layer));
+}
+
 }  // namespace svgen

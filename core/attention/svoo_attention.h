@@ -28,6 +28,8 @@ class SvooAttention : public ClusteredAttention {
   // Top-p of the centroid mass and at least the layer's key fraction from the profile.
   void choosePairs(BlockSparsePlan& plan, const Clustering& queries, const Clustering& keys,
                    const AttentionCall& call) override;
+  DeviceRows choosePairsOnDevice(const Clustering& queries, const Clustering& keys,
+                                 const AttentionCall& call) override;
   const char* name() const override { return "svoo"; }
 
  private:
