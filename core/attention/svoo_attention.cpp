@@ -26,12 +26,14 @@ at::Tensor unit(const at::Tensor& t) {
 
 // One side's step: each row of x joins the cluster whose profile against `anchors` (the other
 // side's centroids) points the same way as its own; centroids become their members' means.
+// The row's own profile norm is the same for every cluster, so the cosine's argmax is that of
+// x · w_c with w_c = Aᵀ·unit(A·c): one (L × d) · (d × C) product instead of profiling every row
+// against every anchor (at Wan 720p, 24x fewer operations and no (L × anchors) intermediate).
 void reassign(const at::Tensor& x, const at::Tensor& anchors, Clustering& c) {
   const int clusters = static_cast<int>(c.centroids.size(1));
-  const at::Tensor anchorsT = anchors.transpose(1, 2);
-  const at::Tensor rowProfile = unit(at::matmul(x, anchorsT));                // (H, L, other)
-  const at::Tensor clusterProfile = unit(at::matmul(c.centroids, anchorsT));  // (H, C, other)
-  c.labels = std::get<1>(at::matmul(rowProfile, clusterProfile.transpose(1, 2)).max(-1));
+  const at::Tensor clusterProfile = unit(at::matmul(c.centroids, anchors.transpose(1, 2)));
+  const at::Tensor w = at::matmul(clusterProfile, anchors);  // (H, C, d)
+  c.labels = std::get<1>(at::matmul(x, w.transpose(1, 2)).max(-1));
   c.sizes = clusterSizes(c.labels, clusters);
   c.centroids = clusterMeans(x, c.labels, clusters, c.centroids);
 }
