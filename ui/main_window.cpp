@@ -8,7 +8,10 @@
 #include "ui/model_label.h"
 #include "ui/player_widget.h"
 #include "ui/prompt_panel.h"
+#include "ui/queue_panel.h"
 #include "ui/run_panel.h"
+#include "ui/run_queue.h"
+#include "ui/run_summary.h"
 #include "ui/shortcuts_dialog.h"
 #include "ui/sparsity_panel.h"
 #include "ui/studio_controller.h"
@@ -59,7 +62,8 @@ MainWindow::MainWindow(QWidget* parent)
       prompt_(new PromptPanel(this)),
       run_(new RunPanel(this)),
       sparsity_(new SparsityPanel(this)),
-      explorer_(new AttentionExplorer(this)) {
+      explorer_(new AttentionExplorer(this)),
+      queue_(new RunQueue(this)) {
   setObjectName("mainWindow");
   setWindowTitle(tr("Sparse VideoGen Studio"));
   setAcceptDrops(true);
@@ -117,6 +121,14 @@ void MainWindow::buildActions() {
   cancelAction_->setShortcut(Qt::Key_Escape);
   connect(cancelAction_, &QAction::triggered, this, &MainWindow::cancel);
 
+  addToQueueAction_ =
+      new QAction(style()->standardIcon(QStyle::SP_FileDialogNewFolder), tr("Add to &queue"), this);
+  addToQueueAction_->setObjectName("addToQueueAction");
+  addToQueueAction_->setShortcuts({QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Return),
+                                   QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Enter)});
+  addToQueueAction_->setToolTip(tr("Add the current settings to the queue (Ctrl+Shift+Return)"));
+  connect(addToQueueAction_, &QAction::triggered, this, &MainWindow::addToQueue);
+
   resetLayoutAction_ = new QAction(tr("&Reset layout"), this);
   resetLayoutAction_->setObjectName("resetLayoutAction");
   connect(resetLayoutAction_, &QAction::triggered, this, &MainWindow::resetLayout);
@@ -142,6 +154,8 @@ void MainWindow::buildMenus() {
   QMenu* runMenu = menuBar()->addMenu(tr("&Run"));
   runMenu->addAction(generateAction_);
   runMenu->addAction(cancelAction_);
+  runMenu->addSeparator();
+  runMenu->addAction(addToQueueAction_);
 
   QMenu* playback = menuBar()->addMenu(tr("&Playback"));
   playback->addAction(player_->playAction());
@@ -180,6 +194,9 @@ void MainWindow::buildDocks() {
   // Dock titles show '&' as it is; menu entries need it doubled.
   promptDock_ =
       addPanelDock(prompt_, tr("Prompt & settings"), "promptDock", Qt::LeftDockWidgetArea);
+  queuePanel_ = new QueuePanel(queue_, addToQueueAction_, run_);
+  queuePanel_->setObjectName("queuePanel");
+  run_->setQueuePanel(queuePanel_);
   runDock_ = addPanelDock(run_, tr("Run"), "runDock", Qt::RightDockWidgetArea);
   // Under the prompt settings: both say how the next run goes.
   sparsityDock_ = addPanelDock(sparsity_, tr("Sparsity"), "sparsityDock", Qt::LeftDockWidgetArea);
@@ -221,6 +238,7 @@ void MainWindow::connectController() {
   connect(run_, &RunPanel::generateClicked, this, &MainWindow::generate);
   connect(run_, &RunPanel::cancelClicked, this, &MainWindow::cancel);
   connect(exporter_, &VideoExporter::finished, this, &MainWindow::onExportFinished);
+  connect(queuePanel_, &QueuePanel::runToggled, this, &MainWindow::setQueueRunning);
 }
 
 bool MainWindow::setModel(const std::string& model) {
@@ -321,6 +339,43 @@ void MainWindow::cancel() {
   run_->showOutcome(tr("Stopping…"), false);
 }
 
+void MainWindow::addToQueue() {
+  if (!prompt_->seedLocked()) prompt_->randomiseSeed();
+  const GenerationRequest request = currentRequest();
+  queue_->add(request);
+  statusBar()->showMessage(tr("Queued %1 (%n job(s) waiting)", nullptr, queue_->size())
+                               .arg(attentionLabel(request.attention)),
+                           kStatusMessageMs);
+  saveSettings();
+}
+
+void MainWindow::setQueueRunning(bool run) {
+  if (run && queue_->isEmpty()) run = false;
+  queue_->setActive(run);
+  if (run) {
+    runNextJob();
+  } else if (controller_->isRunning()) {
+    statusBar()->showMessage(tr("The queue pauses after the running job"), kStatusMessageMs);
+  }
+}
+
+void MainWindow::runNextJob() {
+  if (!queue_->isActive() || controller_->isRunning()) return;
+  if (queue_->isEmpty()) {
+    queue_->setActive(false);
+    statusBar()->showMessage(tr("Queue finished"), kStatusMessageMs * 2);
+    return;
+  }
+  const QueuedJob job = queue_->takeFirst();
+  if (!controller_->start(job.request)) queue_->setActive(false);
+}
+
+void MainWindow::stopQueue(const QString& why) {
+  if (!queue_->isActive()) return;
+  queue_->setActive(false);
+  statusBar()->showMessage(why, kStatusMessageMs * 2);
+}
+
 void MainWindow::exportTo(const QString& path) {
   if (!lastResult_) {
     emit exportFinished(false, path, tr("There is no clip to export yet."));
@@ -368,10 +423,16 @@ void MainWindow::resetLayout() {
 }
 
 void MainWindow::showShortcuts() {
-  QList<QAction*> actions = {
-      generateAction_,           cancelAction_,         player_->playAction(),
-      player_->previousAction(), player_->nextAction(), exportAction_,
-      loadSettingsAction_,       shortcutsAction_,      quitAction_};
+  QList<QAction*> actions = {generateAction_,
+                             cancelAction_,
+                             addToQueueAction_,
+                             player_->playAction(),
+                             player_->previousAction(),
+                             player_->nextAction(),
+                             exportAction_,
+                             loadSettingsAction_,
+                             shortcutsAction_,
+                             quitAction_};
   ShortcutsDialog dialog(actions, this);
   dialog.exec();
 }
@@ -455,6 +516,8 @@ void MainWindow::onFinished(const RunOutcome& outcome) {
   }
   if (!r.device.empty()) updateDeviceStatus(QString::fromStdString(r.device));
   updateActions();
+  // After every handler of this run's signals: they see the finished run, not the next one.
+  if (queue_->isActive()) QTimer::singleShot(0, this, &MainWindow::runNextJob);
 }
 
 void MainWindow::onFailed(const QString& title, const QString& message, FailureKind kind) {
@@ -464,12 +527,14 @@ void MainWindow::onFailed(const QString& title, const QString& message, FailureK
   const QString brief =
       message.size() > kStatusLength ? message.left(kStatusLength) + QStringLiteral("…") : message;
   statusBar()->showMessage(tr("The run failed: %1").arg(brief), kStatusMessageMs);
+  stopQueue(tr("The run failed: %1 — the queue is paused").arg(brief));
   showError(title, message, kind);
 }
 
 void MainWindow::onCancelled() {
   run_->showOutcome(tr("Cancelled"), false);
   statusBar()->showMessage(tr("Run cancelled"), kStatusMessageMs);
+  stopQueue(tr("Run cancelled — the queue is paused"));
 }
 
 void MainWindow::onExportFinished(bool ok, const QString& path, const QString& message) {

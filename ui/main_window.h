@@ -21,7 +21,9 @@ class AttentionExplorer;
 class ErrorDialog;
 class PlayerWidget;
 class PromptPanel;
+class QueuePanel;
 class RunPanel;
+class RunQueue;
 class SparsityPanel;
 class StudioController;
 class VideoExporter;
@@ -38,6 +40,8 @@ class MainWindow : public QMainWindow {
   SparsityPanel* sparsityPanel() const { return sparsity_; }
   AttentionExplorer* attentionExplorer() const { return explorer_; }
   PlayerWidget* player() const { return player_; }
+  RunQueue* queue() const { return queue_; }
+  QueuePanel* queuePanel() const { return queuePanel_; }
   std::shared_ptr<const GenerationResult> lastResult() const { return lastResult_; }
   // The error dialog on screen now, if any.
   ErrorDialog* errorDialog() const;
@@ -57,6 +61,10 @@ class MainWindow : public QMainWindow {
  public slots:
   void generate();
   void cancel();
+  // Adds the current settings to the queue as a job (Ctrl+Shift+Return).
+  void addToQueue();
+  // Starts the queue's jobs one after another, or pauses it once the running job ends.
+  void setQueueRunning(bool run);
   // The Export action without its file dialog: exportFinished() follows.
   void exportTo(const QString& path);
   void exportWithDialog();
@@ -87,6 +95,9 @@ class MainWindow : public QMainWindow {
   void onFinished(const RunOutcome& outcome);
   void onFailed(const QString& title, const QString& message, FailureKind kind);
   void onCancelled();
+  // Starts the queue's next job when the queue runs and the worker is free.
+  void runNextJob();
+  void stopQueue(const QString& why);
   void onExportFinished(bool ok, const QString& path, const QString& message);
   void showError(const QString& title, const QString& message, FailureKind kind);
   void updateActions();
@@ -103,6 +114,8 @@ class MainWindow : public QMainWindow {
   RunPanel* run_;
   SparsityPanel* sparsity_;
   AttentionExplorer* explorer_;
+  RunQueue* queue_;
+  QueuePanel* queuePanel_ = nullptr;
   QDockWidget* promptDock_ = nullptr;
   QDockWidget* runDock_ = nullptr;
   QDockWidget* sparsityDock_ = nullptr;
@@ -116,6 +129,7 @@ class MainWindow : public QMainWindow {
   QAction* quitAction_ = nullptr;
   QAction* generateAction_ = nullptr;
   QAction* cancelAction_ = nullptr;
+  QAction* addToQueueAction_ = nullptr;
   QAction* resetLayoutAction_ = nullptr;
   QAction* shortcutsAction_ = nullptr;
   QAction* aboutAction_ = nullptr;
