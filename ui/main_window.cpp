@@ -5,6 +5,8 @@
 #include "core/pipeline/request_json.h"
 #include "ui/attention_explorer.h"
 #include "ui/error_dialog.h"
+#include "ui/history_panel.h"
+#include "ui/history_store.h"
 #include "ui/model_label.h"
 #include "ui/player_widget.h"
 #include "ui/prompt_panel.h"
@@ -43,8 +45,8 @@ namespace svgen::ui {
 namespace {
 
 // Bump when docks are added, renamed or removed, so an old saved layout is ignored, not
-// misapplied. 2: the Sparsity dock. 3: the Attention dock.
-constexpr int kLayoutVersion = 3;
+// misapplied. 2: the Sparsity dock. 3: the Attention dock. 4: the History dock.
+constexpr int kLayoutVersion = 4;
 constexpr int kStatusMessageMs = 8000;
 
 bool isClipFile(const QString& path) {
@@ -63,7 +65,9 @@ MainWindow::MainWindow(QWidget* parent)
       run_(new RunPanel(this)),
       sparsity_(new SparsityPanel(this)),
       explorer_(new AttentionExplorer(this)),
-      queue_(new RunQueue(this)) {
+      queue_(new RunQueue(this)),
+      history_(new HistoryStore({}, this)),
+      historyPanel_(new HistoryPanel(history_, this)) {
   setObjectName("mainWindow");
   setWindowTitle(tr("Sparse VideoGen Studio"));
   setAcceptDrops(true);
@@ -163,7 +167,7 @@ void MainWindow::buildMenus() {
   playback->addAction(player_->nextAction());
 
   viewMenu_ = menuBar()->addMenu(tr("&View"));
-  for (QDockWidget* dock : {promptDock_, sparsityDock_, runDock_, attentionDock_})
+  for (QDockWidget* dock : {promptDock_, sparsityDock_, runDock_, attentionDock_, historyDock_})
     viewMenu_->addAction(dock->toggleViewAction());
   viewMenu_->addSeparator();
   viewMenu_->addAction(resetLayoutAction_);
@@ -207,11 +211,21 @@ void MainWindow::buildDocks() {
       addPanelDock(explorer_, tr("Attention"), "attentionDock", Qt::RightDockWidgetArea);
   tabifyDockWidget(runDock_, attentionDock_);
   runDock_->raise();
+  // Under the player only: the side docks keep the window's full height.
+  setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
+  setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
+  historyPanel_->setObjectName("historyPanel");
+  historyDock_ = new QDockWidget(tr("History"), this);
+  historyDock_->setObjectName("historyDock");
+  historyDock_->setWidget(historyPanel_);
+  addDockWidget(Qt::BottomDockWidgetArea, historyDock_);
   promptDock_->toggleViewAction()->setText(tr("Prompt && settings panel"));
   runDock_->toggleViewAction()->setText(tr("Run panel"));
   sparsityDock_->toggleViewAction()->setText(tr("Sparsity panel"));
   attentionDock_->toggleViewAction()->setText(tr("Attention explorer"));
+  historyDock_->toggleViewAction()->setText(tr("History"));
   resizeDocks({promptDock_, runDock_}, {360, 340}, Qt::Horizontal);
+  resizeDocks({historyDock_}, {200}, Qt::Vertical);
 }
 
 void MainWindow::buildStatusBar() {
@@ -239,6 +253,9 @@ void MainWindow::connectController() {
   connect(run_, &RunPanel::cancelClicked, this, &MainWindow::cancel);
   connect(exporter_, &VideoExporter::finished, this, &MainWindow::onExportFinished);
   connect(queuePanel_, &QueuePanel::runToggled, this, &MainWindow::setQueueRunning);
+  connect(historyPanel_, &HistoryPanel::rerunRequested, this, &MainWindow::rerun);
+  connect(history_, &HistoryStore::failed, this,
+          [this](const QString& message) { statusBar()->showMessage(message, kStatusMessageMs); });
 }
 
 bool MainWindow::setModel(const std::string& model) {
@@ -302,6 +319,25 @@ GenerationRequest MainWindow::currentRequest() const {
   return request;
 }
 
+bool MainWindow::applyRequest(const GenerationRequest& request) {
+  if (request.model != prompt_->modelInfo().id && !setModel(request.model)) return false;
+  prompt_->setRequest(request);
+  sparsity_->setConfig(request.attention);
+  updateSparsityClip();
+  prompt_->setSeedLocked(true);  // the point of restoring is to get the same clip again
+  return true;
+}
+
+void MainWindow::rerun(const GenerationRequest& request) {
+  if (!applyRequest(request)) return;
+  if (controller_->isRunning()) {
+    statusBar()->showMessage(tr("Settings loaded; Generate when the running job ends"),
+                             kStatusMessageMs);
+    return;
+  }
+  generate();
+}
+
 bool MainWindow::loadSettingsFromClip(const QString& path) {
   try {
     const std::string json = readVideoMetadata(path.toStdString());
@@ -310,12 +346,7 @@ bool MainWindow::loadSettingsFromClip(const QString& path) {
                                kStatusMessageMs);
       return false;
     }
-    const GenerationRequest request = requestFromJson(json);
-    if (request.model != prompt_->modelInfo().id && !setModel(request.model)) return false;
-    prompt_->setRequest(request);
-    sparsity_->setConfig(request.attention);
-    updateSparsityClip();
-    prompt_->setSeedLocked(true);  // the point of restoring is to get the same clip again
+    if (!applyRequest(requestFromJson(json))) return false;
     statusBar()->showMessage(tr("Settings restored from %1").arg(QFileInfo(path).fileName()),
                              kStatusMessageMs);
     return true;
@@ -489,6 +520,7 @@ void MainWindow::onRunningChanged(bool running) {
 
 void MainWindow::onFinished(const RunOutcome& outcome) {
   lastResult_ = outcome.result;
+  history_->add(outcome);
   const GenerationResult& r = *outcome.result;
   player_->setClip(outcome.frames, r.video.fps);
   player_->play();

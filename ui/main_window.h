@@ -19,6 +19,8 @@ namespace svgen::ui {
 
 class AttentionExplorer;
 class ErrorDialog;
+class HistoryPanel;
+class HistoryStore;
 class PlayerWidget;
 class PromptPanel;
 class QueuePanel;
@@ -42,6 +44,8 @@ class MainWindow : public QMainWindow {
   PlayerWidget* player() const { return player_; }
   RunQueue* queue() const { return queue_; }
   QueuePanel* queuePanel() const { return queuePanel_; }
+  HistoryStore* history() const { return history_; }
+  HistoryPanel* historyPanel() const { return historyPanel_; }
   std::shared_ptr<const GenerationResult> lastResult() const { return lastResult_; }
   // The error dialog on screen now, if any.
   ErrorDialog* errorDialog() const;
@@ -55,6 +59,9 @@ class MainWindow : public QMainWindow {
   void restoreSettings();
   // Restores the settings embedded in an exported clip (MP4, Y4M sidecar, PNG).
   bool loadSettingsFromClip(const QString& path);
+  // Puts a request's settings into the prompt and Sparsity docks, seed locked; false (with a
+  // dialog) when its model cannot be opened.
+  bool applyRequest(const GenerationRequest& request);
   // What Generate runs now: the prompt panel's request with the Sparsity dock's attention.
   GenerationRequest currentRequest() const;
 
@@ -65,6 +72,8 @@ class MainWindow : public QMainWindow {
   void addToQueue();
   // Starts the queue's jobs one after another, or pauses it once the running job ends.
   void setQueueRunning(bool run);
+  // History → Re-run: the run's settings back in the docks, then Generate.
+  void rerun(const GenerationRequest& request);
   // The Export action without its file dialog: exportFinished() follows.
   void exportTo(const QString& path);
   void exportWithDialog();
@@ -116,10 +125,13 @@ class MainWindow : public QMainWindow {
   AttentionExplorer* explorer_;
   RunQueue* queue_;
   QueuePanel* queuePanel_ = nullptr;
+  HistoryStore* history_;
+  HistoryPanel* historyPanel_;
   QDockWidget* promptDock_ = nullptr;
   QDockWidget* runDock_ = nullptr;
   QDockWidget* sparsityDock_ = nullptr;
   QDockWidget* attentionDock_ = nullptr;
+  QDockWidget* historyDock_ = nullptr;
   QLabel* modelStatus_ = nullptr;
   QLabel* deviceStatus_ = nullptr;
   QMenu* viewMenu_ = nullptr;
