@@ -4,6 +4,7 @@
 #include "core/io/video_reader.h"
 #include "core/pipeline/request_json.h"
 #include "ui/attention_explorer.h"
+#include "ui/compare_player.h"
 #include "ui/error_dialog.h"
 #include "ui/history_panel.h"
 #include "ui/history_store.h"
@@ -254,6 +255,7 @@ void MainWindow::connectController() {
   connect(exporter_, &VideoExporter::finished, this, &MainWindow::onExportFinished);
   connect(queuePanel_, &QueuePanel::runToggled, this, &MainWindow::setQueueRunning);
   connect(historyPanel_, &HistoryPanel::rerunRequested, this, &MainWindow::rerun);
+  connect(historyPanel_, &HistoryPanel::compareRequested, this, &MainWindow::compareRuns);
   connect(history_, &HistoryStore::failed, this,
           [this](const QString& message) { statusBar()->showMessage(message, kStatusMessageMs); });
 }
@@ -271,6 +273,10 @@ bool MainWindow::setModel(const std::string& model) {
               FailureKind::Input);
     return false;
   }
+}
+
+ComparePlayer* MainWindow::comparePlayer() const {
+  return compare_;
 }
 
 ErrorDialog* MainWindow::errorDialog() const {
@@ -336,6 +342,36 @@ void MainWindow::rerun(const GenerationRequest& request) {
     return;
   }
   generate();
+}
+
+void MainWindow::compareRuns(const QString& reference, const QString& other) {
+  const HistoryEntry* a = history_->find(reference);
+  const HistoryEntry* b = history_->find(other);
+  if (!a || !b) return;
+  if (!compare_) {
+    // A window of its own, so both clips get the room a dock would not have.
+    compare_ = new ComparePlayer(this);
+    compare_->setWindowFlag(Qt::Window);
+    compare_->setWindowTitle(tr("Compare runs"));
+    compare_->resize(900, 560);
+  }
+  auto label = [](const HistoryEntry& e) {
+    return QStringLiteral("<b>%1</b><br>%2 · %3 s")
+        .arg(attentionLabel(e.request.attention).toHtmlEscaped(),
+             QString::fromStdString(e.request.prompt).toHtmlEscaped())
+        .arg(e.totalSeconds, 0, 'f', 1);
+  };
+  const QString folderA = history_->runFolder(a->id), folderB = history_->runFolder(b->id);
+  const double fps = a->fps;
+  compare_->load(
+      [folderA, folderB, fps] {
+        return std::make_pair(HistoryStore::readClip(folderA, fps),
+                              HistoryStore::readClip(folderB, fps));
+      },
+      label(*a), label(*b));
+  compare_->show();
+  compare_->raise();
+  compare_->activateWindow();
 }
 
 bool MainWindow::loadSettingsFromClip(const QString& path) {

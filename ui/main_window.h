@@ -18,6 +18,7 @@ class QLabel;
 namespace svgen::ui {
 
 class AttentionExplorer;
+class ComparePlayer;
 class ErrorDialog;
 class HistoryPanel;
 class HistoryStore;
@@ -46,6 +47,8 @@ class MainWindow : public QMainWindow {
   QueuePanel* queuePanel() const { return queuePanel_; }
   HistoryStore* history() const { return history_; }
   HistoryPanel* historyPanel() const { return historyPanel_; }
+  // The side-by-side player's window, once Compare has opened it.
+  ComparePlayer* comparePlayer() const;
   std::shared_ptr<const GenerationResult> lastResult() const { return lastResult_; }
   // The error dialog on screen now, if any.
   ErrorDialog* errorDialog() const;
@@ -74,6 +77,8 @@ class MainWindow : public QMainWindow {
   void setQueueRunning(bool run);
   // History → Re-run: the run's settings back in the docks, then Generate.
   void rerun(const GenerationRequest& request);
+  // Opens two history runs side by side, `reference` (the dense one) on the left.
+  void compareRuns(const QString& reference, const QString& other);
   // The Export action without its file dialog: exportFinished() follows.
   void exportTo(const QString& path);
   void exportWithDialog();
@@ -127,6 +132,7 @@ class MainWindow : public QMainWindow {
   QueuePanel* queuePanel_ = nullptr;
   HistoryStore* history_;
   HistoryPanel* historyPanel_;
+  QPointer<ComparePlayer> compare_;
   QDockWidget* promptDock_ = nullptr;
   QDockWidget* runDock_ = nullptr;
   QDockWidget* sparsityDock_ = nullptr;
