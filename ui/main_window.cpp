@@ -212,21 +212,21 @@ void MainWindow::buildDocks() {
       addPanelDock(explorer_, tr("Attention"), "attentionDock", Qt::RightDockWidgetArea);
   tabifyDockWidget(runDock_, attentionDock_);
   runDock_->raise();
-  // Under the player only: the side docks keep the window's full height.
-  setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
-  setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
   historyPanel_->setObjectName("historyPanel");
+  // A third tab on the right: the side docks keep their height for the settings, and the compare
+  // player opens in a window of its own.
   historyDock_ = new QDockWidget(tr("History"), this);
   historyDock_->setObjectName("historyDock");
   historyDock_->setWidget(historyPanel_);
-  addDockWidget(Qt::BottomDockWidgetArea, historyDock_);
+  addDockWidget(Qt::RightDockWidgetArea, historyDock_);
+  tabifyDockWidget(attentionDock_, historyDock_);
+  runDock_->raise();
   promptDock_->toggleViewAction()->setText(tr("Prompt && settings panel"));
   runDock_->toggleViewAction()->setText(tr("Run panel"));
   sparsityDock_->toggleViewAction()->setText(tr("Sparsity panel"));
   attentionDock_->toggleViewAction()->setText(tr("Attention explorer"));
   historyDock_->toggleViewAction()->setText(tr("History"));
   resizeDocks({promptDock_, runDock_}, {360, 340}, Qt::Horizontal);
-  resizeDocks({historyDock_}, {200}, Qt::Vertical);
 }
 
 void MainWindow::buildStatusBar() {
