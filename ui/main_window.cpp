@@ -562,6 +562,7 @@ void MainWindow::onFinished(const RunOutcome& outcome) {
   player_->play();
   run_->showOutcome(tr("Done in %1").arg(formatDuration(r.totalSeconds)), true);
   run_->showTimings(r.timings, r.attentionSeconds);
+  explorer_->setClip(outcome.frames);
   explorer_->setRecord(outcome.attention);
   if (outcome.attention && tabifiedDockWidgets(runDock_).contains(attentionDock_))
     attentionDock_->raise();
