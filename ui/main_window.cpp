@@ -9,6 +9,9 @@
 #include "ui/history_panel.h"
 #include "ui/history_store.h"
 #include "ui/model_label.h"
+#ifdef SVGEN_HAVE_PLOTS
+#include "ui/plots_panel.h"
+#endif
 #include "ui/player_widget.h"
 #include "ui/prompt_panel.h"
 #include "ui/queue_panel.h"
@@ -46,8 +49,9 @@ namespace svgen::ui {
 namespace {
 
 // Bump when docks are added, renamed or removed, so an old saved layout is ignored, not
-// misapplied. 2: the Sparsity dock. 3: the Attention dock. 4: the History dock.
-constexpr int kLayoutVersion = 4;
+// misapplied. 2: the Sparsity dock. 3: the Attention dock. 4: the History dock. 5: the Plots
+// dock.
+constexpr int kLayoutVersion = 5;
 constexpr int kStatusMessageMs = 8000;
 
 bool isClipFile(const QString& path) {
@@ -168,8 +172,9 @@ void MainWindow::buildMenus() {
   playback->addAction(player_->nextAction());
 
   viewMenu_ = menuBar()->addMenu(tr("&View"));
-  for (QDockWidget* dock : {promptDock_, sparsityDock_, runDock_, attentionDock_, historyDock_})
-    viewMenu_->addAction(dock->toggleViewAction());
+  for (QDockWidget* dock :
+       {promptDock_, sparsityDock_, runDock_, attentionDock_, historyDock_, plotsDock_})
+    if (dock) viewMenu_->addAction(dock->toggleViewAction());
   viewMenu_->addSeparator();
   viewMenu_->addAction(resetLayoutAction_);
 
@@ -220,6 +225,16 @@ void MainWindow::buildDocks() {
   historyDock_->setWidget(historyPanel_);
   addDockWidget(Qt::RightDockWidgetArea, historyDock_);
   tabifyDockWidget(attentionDock_, historyDock_);
+#ifdef SVGEN_HAVE_PLOTS
+  plots_ = new PlotsPanel(history_, this);
+  plots_->setObjectName("plotsPanel");
+  plotsDock_ = new QDockWidget(tr("Plots"), this);
+  plotsDock_->setObjectName("plotsDock");
+  plotsDock_->setWidget(plots_);
+  addDockWidget(Qt::RightDockWidgetArea, plotsDock_);
+  tabifyDockWidget(historyDock_, plotsDock_);
+  plotsDock_->toggleViewAction()->setText(tr("Plots"));
+#endif
   runDock_->raise();
   promptDock_->toggleViewAction()->setText(tr("Prompt && settings panel"));
   runDock_->toggleViewAction()->setText(tr("Run panel"));
@@ -564,6 +579,9 @@ void MainWindow::onFinished(const RunOutcome& outcome) {
   run_->showTimings(r.timings, r.attentionSeconds);
   explorer_->setClip(outcome.frames);
   explorer_->setRecord(outcome.attention);
+#ifdef SVGEN_HAVE_PLOTS
+  plots_->setRecord(outcome.attention);
+#endif
   if (outcome.attention && tabifiedDockWidgets(runDock_).contains(attentionDock_))
     attentionDock_->raise();
   run_->showAttention(QString::fromStdString(r.request.attention.method), r.attentionDensity,

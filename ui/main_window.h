@@ -22,6 +22,7 @@ class ComparePlayer;
 class ErrorDialog;
 class HistoryPanel;
 class HistoryStore;
+class PlotsPanel;
 class PlayerWidget;
 class PromptPanel;
 class QueuePanel;
@@ -47,6 +48,8 @@ class MainWindow : public QMainWindow {
   QueuePanel* queuePanel() const { return queuePanel_; }
   HistoryStore* history() const { return history_; }
   HistoryPanel* historyPanel() const { return historyPanel_; }
+  // Null in builds without QCustomPlot.
+  PlotsPanel* plotsPanel() const { return plots_; }
   // The side-by-side player's window, once Compare has opened it.
   ComparePlayer* comparePlayer() const;
   std::shared_ptr<const GenerationResult> lastResult() const { return lastResult_; }
@@ -132,12 +135,14 @@ class MainWindow : public QMainWindow {
   QueuePanel* queuePanel_ = nullptr;
   HistoryStore* history_;
   HistoryPanel* historyPanel_;
+  PlotsPanel* plots_ = nullptr;
   QPointer<ComparePlayer> compare_;
   QDockWidget* promptDock_ = nullptr;
   QDockWidget* runDock_ = nullptr;
   QDockWidget* sparsityDock_ = nullptr;
   QDockWidget* attentionDock_ = nullptr;
   QDockWidget* historyDock_ = nullptr;
+  QDockWidget* plotsDock_ = nullptr;
   QLabel* modelStatus_ = nullptr;
   QLabel* deviceStatus_ = nullptr;
   QMenu* viewMenu_ = nullptr;
