@@ -203,6 +203,12 @@ void PlotsPanel::showPareto() {
       label->setText(' ' + budgetLabel(e.request.attention));
       label->setColor(palette().color(QPalette::Text));
     }
+  // Dense runs have no PSNR against themselves; their time is the bar a sparse run has to beat.
+  double denseSeconds = -1;
+  if (history_)
+    for (const HistoryEntry& e : history_->entries())
+      if (e.isDense() && (denseSeconds < 0 || e.totalSeconds < denseSeconds))
+        denseSeconds = e.totalSeconds;
   const std::vector<int> front = paretoFront(points_);
   if (front.size() > 1) {
     QCPGraph* line = paretoPlot_->addGraph();
@@ -211,7 +217,25 @@ void PlotsPanel::showPareto() {
     for (int i : front) line->addData(points_[size_t(i)].seconds, points_[size_t(i)].psnr);
   }
   paretoPlot_->rescaleAxes();
+  if (denseSeconds > 0 && !points_.empty()) {
+    QCPRange x = paretoPlot_->xAxis->range();
+    x.expand(denseSeconds);
+    paretoPlot_->xAxis->setRange(x);
+    auto* line = new QCPItemStraightLine(paretoPlot_);
+    line->point1->setCoords(denseSeconds, 0);
+    line->point2->setCoords(denseSeconds, 1);
+    line->setPen(QPen(palette().color(QPalette::Mid), 1, Qt::DotLine));
+    auto* label = new QCPItemText(paretoPlot_);
+    label->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+    label->position->setCoords(denseSeconds, 0.02);
+    label->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+    label->setText(tr(" dense run"));
+    label->setColor(palette().color(QPalette::Text));
+  }
   for (QCPAxis* axis : {paretoPlot_->xAxis, paretoPlot_->yAxis}) axis->scaleRange(1.25);
+  // Room on the right for the last point's label.
+  const QCPRange x = paretoPlot_->xAxis->range();
+  paretoPlot_->xAxis->setRangeUpper(x.upper + 0.1 * x.size());
   paretoPlot_->replot();
 }
 
