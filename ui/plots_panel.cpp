@@ -224,7 +224,7 @@ void PlotsPanel::showPareto() {
     auto* line = new QCPItemStraightLine(paretoPlot_);
     line->point1->setCoords(denseSeconds, 0);
     line->point2->setCoords(denseSeconds, 1);
-    line->setPen(QPen(palette().color(QPalette::Mid), 1, Qt::DotLine));
+    line->setPen(QPen(palette().color(QPalette::Text), 1.5, Qt::DotLine));
     auto* label = new QCPItemText(paretoPlot_);
     label->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
     label->position->setCoords(denseSeconds, 0.02);
