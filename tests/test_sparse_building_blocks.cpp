@@ -312,6 +312,9 @@ class TestSparseBuildingBlocks : public QObject {
     h.maskCols = 2;
     h.blockMask = {1, 0, 0, 1};
     h.queryLabels = {0, 1, 1, 0, 0, 1, 1, 0};
+    h.sampledRows = {1, 6};
+    h.rowMapPool = 1;
+    h.rowMaps = {0, 255, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 200};  // 2 rows × 8 cells
     c.headRecords.push_back(h);
     rec.add(c);
     const auto back = AttentionRecorder::parse(rec.toJson());
@@ -321,6 +324,14 @@ class TestSparseBuildingBlocks : public QObject {
     QCOMPARE(back[0].headRecords[0].frameMap, h.frameMap);
     QCOMPARE(back[0].headRecords[0].queryLabels, h.queryLabels);
     QCOMPARE(back[0].headRecords[0].temporalError, 0.1);
+    QCOMPARE(back[0].headRecords[0].sampledRows, h.sampledRows);
+    QCOMPARE(back[0].headRecords[0].rowMaps, h.rowMaps);  // through base64, 16 bytes: one pad
+    // Rows spread over each frame (the token overlay needs one near every spot), each frame its
+    // share: 2 frames × 8 × 8 tokens, 8 rows → 4 a frame on a 2 × 2 lattice.
+    QCOMPARE(sampledRowIndices({2, 8, 8}, 8),
+             (std::vector<int64_t>{18, 22, 50, 54, 82, 86, 114, 118}));
+    QCOMPARE(rowMapPool({21, 30, 52}), 6);  // 5 × 9 cells a frame
+    QCOMPARE(rowMapPool({8, 16, 16}), 2);
     QVERIFY_EXCEPTION_THROWN(AttentionRecorder::parse("[1,2]"), InputError);
   }
 };

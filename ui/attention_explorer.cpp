@@ -1,7 +1,9 @@
 #include "ui/attention_explorer.h"
 
 #include "core/attention/attention_recorder.h"
+#include "ui/token_overlay.h"
 
+#include <QComboBox>
 #include <QEvent>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -10,6 +12,7 @@
 #include <QMouseEvent>
 #include <QPainter>
 #include <QSlider>
+#include <QStandardItemModel>
 #include <QToolTip>
 #include <QVBoxLayout>
 
@@ -229,7 +232,11 @@ AttentionExplorer::AttentionExplorer(QWidget* parent)
       maskBox_(new QWidget(this)),
       frameMap_(new MatrixView(MatrixView::Style::Heat, mapBox_)),
       blockMask_(new MatrixView(MatrixView::Style::Mask, maskBox_)),
-      detail_(new QLabel(this)) {
+      detail_(new QLabel(this)),
+      overlayBox_(new QWidget(this)),
+      overlayMode_(new QComboBox(overlayBox_)),
+      overlay_(new TokenOverlay(overlayBox_)),
+      overlayCaption_(new QLabel(overlayBox_)) {
   summary_->setObjectName("attentionSummary");
   summary_->setWordWrap(true);
   stepSlider_->setObjectName("stepSlider");
@@ -305,10 +312,33 @@ AttentionExplorer::AttentionExplorer(QWidget* parent)
   layout->addWidget(headTitle_);
   layout->addLayout(maps);
   layout->addWidget(detail_);
+  layout->addWidget(overlayBox_);
   layout->addStretch();
 
   connect(stepSlider_, &QSlider::valueChanged, this, [this] { showStep(); });
   connect(grid_, &HeadGrid::cellClicked, this, &AttentionExplorer::selectHead);
+
+  overlayMode_->setObjectName("overlayMode");
+  overlayMode_->addItem(tr("Where a token attends (click a pixel)"));
+  overlayMode_->addItem(tr("Query clusters"));
+  overlayMode_->addItem(tr("Key clusters"));
+  overlayCaption_->setObjectName("tokenCaption");
+  overlayCaption_->setWordWrap(true);
+  overlayCaption_->setFont(small);
+  overlay_->setToolTip(
+      tr("Click a pixel: the heat map shows where the recorded query row "
+         "nearest to its token attends, across all frames"));
+  auto* overlayTitle = new QLabel(tr("Token overlay"), overlayBox_);
+  overlayTitle->setFont(bold);
+  auto* overlayLayout = new QVBoxLayout(overlayBox_);
+  overlayLayout->setContentsMargins(0, 6, 0, 0);
+  overlayLayout->setSpacing(3);
+  overlayLayout->addWidget(overlayTitle);
+  overlayLayout->addWidget(overlayMode_);
+  overlayLayout->addWidget(overlay_);
+  overlayLayout->addWidget(overlayCaption_);
+  connect(overlayMode_, &QComboBox::currentIndexChanged, this, [this] { showOverlay(); });
+  connect(overlay_, &TokenOverlay::tokenClicked, this, &AttentionExplorer::selectToken);
 
   setRecord(nullptr);
 }
@@ -367,6 +397,7 @@ void AttentionExplorer::setRecord(std::shared_ptr<const std::vector<CallRecord>>
     mapBox_->hide();
     maskBox_->hide();
     detail_->clear();
+    overlayBox_->hide();
     return;
   }
   // The run's method is that of its sparse calls; warm-up calls are dense.
@@ -452,6 +483,7 @@ void AttentionExplorer::showHead() {
     frameMap_->clear();
     blockMask_->clear();
     detail_->setText(tr("Step %1 has no record of this head.").arg(step));
+    overlayBox_->hide();
     return;
   }
   const CallRecord* call = steps_.at(step)[size_t(selectedLayer_)];
@@ -493,6 +525,114 @@ void AttentionExplorer::showHead() {
                         .arg(stepList(detail)));
   }
   detail_->setText(lines.join('\n'));
+  showOverlay();
+}
+
+void AttentionExplorer::setClip(const QVector<QImage>& frames) {
+  clip_ = frames;
+  if (hasRecord()) showOverlay();
+}
+
+void AttentionExplorer::setOverlay(Overlay overlay) {
+  overlayMode_->setCurrentIndex(int(overlay));
+}
+
+AttentionExplorer::Overlay AttentionExplorer::overlay() const {
+  return Overlay(overlayMode_->currentIndex());
+}
+
+bool AttentionExplorer::hasTokenOverlay() const {
+  return !overlayBox_->isHidden();
+}
+
+QString AttentionExplorer::tokenText() const {
+  return overlayCaption_->text();
+}
+
+void AttentionExplorer::selectToken(int token) {
+  selectedToken_ = token;
+  setOverlay(Overlay::Attention);
+  showOverlay();
+}
+
+void AttentionExplorer::showOverlay() {
+  const int step = currentStep();
+  const HeadRecord* h = step < 0 ? nullptr : grid_->headAt(selectedLayer_, selectedHead_);
+  const CallRecord* call = h ? steps_.at(step)[size_t(selectedLayer_)] : nullptr;
+  selectedRow_ = -1;
+  if (!h || !call) {
+    overlayBox_->hide();
+    return;
+  }
+  const std::array<int64_t, 3> grid = call->grid;
+  const int64_t F = grid[0], H = grid[1], W = grid[2];
+  const int p = std::max(1, h->rowMapPool);
+  const size_t cells = size_t(F * ((H + p - 1) / p) * ((W + p - 1) / p));
+  const bool hasRows =
+      !h->sampledRows.empty() && h->rowMaps.size() == h->sampledRows.size() * cells;
+  const bool hasQueryLabels = h->queryLabels.size() == size_t(F * H * W);
+  const bool hasKeyLabels = h->keyLabels.size() == size_t(F * H * W);
+  overlayBox_->setVisible(hasRows || hasQueryLabels || hasKeyLabels);
+  if (overlayBox_->isHidden()) return;
+
+  // One picture per token frame: the first clip frame it covers.
+  QVector<QImage> tiles;
+  const int T = clip_.size();
+  for (int64_t f = 0; f < F && T > 0; ++f) tiles << clip_[int(std::min<int64_t>(T - 1, f * T / F))];
+  overlay_->setGrid(grid);
+  overlay_->setFrames(tiles);
+
+  Overlay mode = overlay();
+  if ((mode == Overlay::QueryClusters && !hasQueryLabels) ||
+      (mode == Overlay::KeyClusters && !hasKeyLabels) || (mode == Overlay::Attention && !hasRows))
+    mode = hasRows          ? Overlay::Attention
+           : hasQueryLabels ? Overlay::QueryClusters
+                            : Overlay::KeyClusters;
+  {
+    const QSignalBlocker block(overlayMode_);
+    overlayMode_->setCurrentIndex(int(mode));
+  }
+  auto describe = [&](int token) {
+    const TokenPosition t = tokenPosition(token, grid);
+    return tr("token %1 (frame %2, row %3, column %4)").arg(token).arg(t.frame).arg(t.y).arg(t.x);
+  };
+  if (mode == Overlay::Attention) {
+    if (selectedToken_ < 0 || selectedToken_ >= F * H * W)
+      selectedToken_ = tokenIndex({int(F / 2), int(H / 2), int(W / 2)}, grid);
+    selectedRow_ = nearestRecordedRow(h->sampledRows, grid, selectedToken_);
+    const int rowToken = h->sampledRows[size_t(selectedRow_)];
+    overlay_->setLabels({});
+    overlay_->setHeat(
+        std::vector<uint8_t>(h->rowMaps.begin() + ptrdiff_t(selectedRow_ * cells),
+                             h->rowMaps.begin() + ptrdiff_t((selectedRow_ + 1) * cells)),
+        p);
+    overlay_->setMarkers(selectedToken_, rowToken);
+    QString text = tr("Clicked %1. Shown: recorded row %2 of %3, %4 (pink ring), the sampled "
+                      "query nearest to it")
+                       .arg(describe(selectedToken_))
+                       .arg(selectedRow_)
+                       .arg(h->sampledRows.size())
+                       .arg(describe(rowToken));
+    if (p > 1) text += tr("; keys pooled %1×%1").arg(p);
+    overlayCaption_->setText(text + '.');
+  } else {
+    const std::vector<int32_t>& labels =
+        mode == Overlay::QueryClusters ? h->queryLabels : h->keyLabels;
+    overlay_->setHeat({}, 1);
+    overlay_->setLabels(labels);
+    overlay_->setMarkers(-1, -1);
+    const int clusters = labels.empty() ? 0 : 1 + *std::max_element(labels.begin(), labels.end());
+    overlayCaption_->setText((mode == Overlay::QueryClusters
+                                  ? tr("Each token coloured by its query cluster (%1)")
+                                  : tr("Each token coloured by its key cluster (%1)"))
+                                 .arg(clusters));
+  }
+  auto* model = qobject_cast<QStandardItemModel*>(overlayMode_->model());
+  if (model) {
+    model->item(0)->setEnabled(hasRows);
+    model->item(1)->setEnabled(hasQueryLabels);
+    model->item(2)->setEnabled(hasKeyLabels);
+  }
 }
 
 QString AttentionExplorer::detailText() const {

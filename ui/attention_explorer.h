@@ -4,13 +4,16 @@
 // for SVG heads, the kept block mask, on the steps the record kept detail for.
 #pragma once
 #include <QColor>
+#include <QImage>
 #include <QString>
+#include <QVector>
 #include <QWidget>
 
 #include <map>
 #include <memory>
 #include <vector>
 
+class QComboBox;
 class QLabel;
 class QSlider;
 
@@ -20,6 +23,8 @@ struct HeadRecord;
 }  // namespace svgen
 
 namespace svgen::ui {
+
+class TokenOverlay;
 
 // One cell per (layer, head), layers down, heads across. Clicking a cell selects it.
 class HeadGrid : public QWidget {
@@ -89,6 +94,8 @@ class AttentionExplorer : public QWidget {
   explicit AttentionExplorer(QWidget* parent = nullptr);
   ~AttentionExplorer() override;
 
+  // The run's frames, for the token overlay (set before or with its record).
+  void setClip(const QVector<QImage>& frames);
   // Shows a run's record (null or empty: says there is none). Keeps the selected head.
   void setRecord(std::shared_ptr<const std::vector<CallRecord>> calls);
   bool hasRecord() const { return !steps_.empty(); }
@@ -106,6 +113,19 @@ class AttentionExplorer : public QWidget {
   MatrixView* blockMaskView() const { return blockMask_; }
   QString detailText() const;
 
+  // The token overlay of the selected head (detail steps): where a token attends, or clusters.
+  enum class Overlay { Attention, QueryClusters, KeyClusters };
+  void setOverlay(Overlay overlay);
+  Overlay overlay() const;
+  TokenOverlay* tokenOverlay() const { return overlay_; }
+  bool hasTokenOverlay() const;
+  // As a click on that token: shows the recorded row nearest to it.
+  void selectToken(int token);
+  int selectedToken() const { return selectedToken_; }
+  // Index into the head's sampledRows of the row shown; -1 when none.
+  int selectedRecordedRow() const { return selectedRow_; }
+  QString tokenText() const;
+
   static QColor decisionColor(const QString& decision);
   // The heat map's colour for t in [0, 1].
   static QColor heatColor(double t);
@@ -113,6 +133,7 @@ class AttentionExplorer : public QWidget {
  private:
   void showStep();
   void showHead();
+  void showOverlay();
 
   std::shared_ptr<const std::vector<CallRecord>> record_;
   // step -> calls by layer (null where missing).
@@ -132,6 +153,13 @@ class AttentionExplorer : public QWidget {
   MatrixView* frameMap_;
   MatrixView* blockMask_;
   QLabel* detail_;
+  QWidget* overlayBox_;
+  QComboBox* overlayMode_;
+  TokenOverlay* overlay_;
+  QLabel* overlayCaption_;
+  QVector<QImage> clip_;
+  int selectedToken_ = -1;
+  int selectedRow_ = -1;
 };
 
 }  // namespace svgen::ui

@@ -4,11 +4,20 @@
 #include "core/io/video_reader.h"
 #include "core/pipeline/request_json.h"
 #include "ui/attention_explorer.h"
+#include "ui/compare_player.h"
 #include "ui/error_dialog.h"
+#include "ui/history_panel.h"
+#include "ui/history_store.h"
 #include "ui/model_label.h"
+#ifdef SVGEN_HAVE_PLOTS
+#include "ui/plots_panel.h"
+#endif
 #include "ui/player_widget.h"
 #include "ui/prompt_panel.h"
+#include "ui/queue_panel.h"
 #include "ui/run_panel.h"
+#include "ui/run_queue.h"
+#include "ui/run_summary.h"
 #include "ui/shortcuts_dialog.h"
 #include "ui/sparsity_panel.h"
 #include "ui/studio_controller.h"
@@ -40,8 +49,9 @@ namespace svgen::ui {
 namespace {
 
 // Bump when docks are added, renamed or removed, so an old saved layout is ignored, not
-// misapplied. 2: the Sparsity dock. 3: the Attention dock.
-constexpr int kLayoutVersion = 3;
+// misapplied. 2: the Sparsity dock. 3: the Attention dock. 4: the History dock. 5: the Plots
+// dock.
+constexpr int kLayoutVersion = 5;
 constexpr int kStatusMessageMs = 8000;
 
 bool isClipFile(const QString& path) {
@@ -59,7 +69,10 @@ MainWindow::MainWindow(QWidget* parent)
       prompt_(new PromptPanel(this)),
       run_(new RunPanel(this)),
       sparsity_(new SparsityPanel(this)),
-      explorer_(new AttentionExplorer(this)) {
+      explorer_(new AttentionExplorer(this)),
+      queue_(new RunQueue(this)),
+      history_(new HistoryStore({}, this)),
+      historyPanel_(new HistoryPanel(history_, this)) {
   setObjectName("mainWindow");
   setWindowTitle(tr("Sparse VideoGen Studio"));
   setAcceptDrops(true);
@@ -117,6 +130,14 @@ void MainWindow::buildActions() {
   cancelAction_->setShortcut(Qt::Key_Escape);
   connect(cancelAction_, &QAction::triggered, this, &MainWindow::cancel);
 
+  addToQueueAction_ =
+      new QAction(style()->standardIcon(QStyle::SP_FileDialogNewFolder), tr("Add to &queue"), this);
+  addToQueueAction_->setObjectName("addToQueueAction");
+  addToQueueAction_->setShortcuts({QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Return),
+                                   QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Enter)});
+  addToQueueAction_->setToolTip(tr("Add the current settings to the queue (Ctrl+Shift+Return)"));
+  connect(addToQueueAction_, &QAction::triggered, this, &MainWindow::addToQueue);
+
   resetLayoutAction_ = new QAction(tr("&Reset layout"), this);
   resetLayoutAction_->setObjectName("resetLayoutAction");
   connect(resetLayoutAction_, &QAction::triggered, this, &MainWindow::resetLayout);
@@ -142,6 +163,8 @@ void MainWindow::buildMenus() {
   QMenu* runMenu = menuBar()->addMenu(tr("&Run"));
   runMenu->addAction(generateAction_);
   runMenu->addAction(cancelAction_);
+  runMenu->addSeparator();
+  runMenu->addAction(addToQueueAction_);
 
   QMenu* playback = menuBar()->addMenu(tr("&Playback"));
   playback->addAction(player_->playAction());
@@ -149,8 +172,9 @@ void MainWindow::buildMenus() {
   playback->addAction(player_->nextAction());
 
   viewMenu_ = menuBar()->addMenu(tr("&View"));
-  for (QDockWidget* dock : {promptDock_, sparsityDock_, runDock_, attentionDock_})
-    viewMenu_->addAction(dock->toggleViewAction());
+  for (QDockWidget* dock :
+       {promptDock_, sparsityDock_, runDock_, attentionDock_, historyDock_, plotsDock_})
+    if (dock) viewMenu_->addAction(dock->toggleViewAction());
   viewMenu_->addSeparator();
   viewMenu_->addAction(resetLayoutAction_);
 
@@ -180,6 +204,9 @@ void MainWindow::buildDocks() {
   // Dock titles show '&' as it is; menu entries need it doubled.
   promptDock_ =
       addPanelDock(prompt_, tr("Prompt & settings"), "promptDock", Qt::LeftDockWidgetArea);
+  queuePanel_ = new QueuePanel(queue_, addToQueueAction_, run_);
+  queuePanel_->setObjectName("queuePanel");
+  run_->setQueuePanel(queuePanel_);
   runDock_ = addPanelDock(run_, tr("Run"), "runDock", Qt::RightDockWidgetArea);
   // Under the prompt settings: both say how the next run goes.
   sparsityDock_ = addPanelDock(sparsity_, tr("Sparsity"), "sparsityDock", Qt::LeftDockWidgetArea);
@@ -190,10 +217,30 @@ void MainWindow::buildDocks() {
       addPanelDock(explorer_, tr("Attention"), "attentionDock", Qt::RightDockWidgetArea);
   tabifyDockWidget(runDock_, attentionDock_);
   runDock_->raise();
+  historyPanel_->setObjectName("historyPanel");
+  // A third tab on the right: the side docks keep their height for the settings, and the compare
+  // player opens in a window of its own.
+  historyDock_ = new QDockWidget(tr("History"), this);
+  historyDock_->setObjectName("historyDock");
+  historyDock_->setWidget(historyPanel_);
+  addDockWidget(Qt::RightDockWidgetArea, historyDock_);
+  tabifyDockWidget(attentionDock_, historyDock_);
+#ifdef SVGEN_HAVE_PLOTS
+  plots_ = new PlotsPanel(history_, this);
+  plots_->setObjectName("plotsPanel");
+  plotsDock_ = new QDockWidget(tr("Plots"), this);
+  plotsDock_->setObjectName("plotsDock");
+  plotsDock_->setWidget(plots_);
+  addDockWidget(Qt::RightDockWidgetArea, plotsDock_);
+  tabifyDockWidget(historyDock_, plotsDock_);
+  plotsDock_->toggleViewAction()->setText(tr("Plots"));
+#endif
+  runDock_->raise();
   promptDock_->toggleViewAction()->setText(tr("Prompt && settings panel"));
   runDock_->toggleViewAction()->setText(tr("Run panel"));
   sparsityDock_->toggleViewAction()->setText(tr("Sparsity panel"));
   attentionDock_->toggleViewAction()->setText(tr("Attention explorer"));
+  historyDock_->toggleViewAction()->setText(tr("History"));
   resizeDocks({promptDock_, runDock_}, {360, 340}, Qt::Horizontal);
 }
 
@@ -221,6 +268,11 @@ void MainWindow::connectController() {
   connect(run_, &RunPanel::generateClicked, this, &MainWindow::generate);
   connect(run_, &RunPanel::cancelClicked, this, &MainWindow::cancel);
   connect(exporter_, &VideoExporter::finished, this, &MainWindow::onExportFinished);
+  connect(queuePanel_, &QueuePanel::runToggled, this, &MainWindow::setQueueRunning);
+  connect(historyPanel_, &HistoryPanel::rerunRequested, this, &MainWindow::rerun);
+  connect(historyPanel_, &HistoryPanel::compareRequested, this, &MainWindow::compareRuns);
+  connect(history_, &HistoryStore::failed, this,
+          [this](const QString& message) { statusBar()->showMessage(message, kStatusMessageMs); });
 }
 
 bool MainWindow::setModel(const std::string& model) {
@@ -236,6 +288,10 @@ bool MainWindow::setModel(const std::string& model) {
               FailureKind::Input);
     return false;
   }
+}
+
+ComparePlayer* MainWindow::comparePlayer() const {
+  return compare_;
 }
 
 ErrorDialog* MainWindow::errorDialog() const {
@@ -284,6 +340,55 @@ GenerationRequest MainWindow::currentRequest() const {
   return request;
 }
 
+bool MainWindow::applyRequest(const GenerationRequest& request) {
+  if (request.model != prompt_->modelInfo().id && !setModel(request.model)) return false;
+  prompt_->setRequest(request);
+  sparsity_->setConfig(request.attention);
+  updateSparsityClip();
+  prompt_->setSeedLocked(true);  // the point of restoring is to get the same clip again
+  return true;
+}
+
+void MainWindow::rerun(const GenerationRequest& request) {
+  if (!applyRequest(request)) return;
+  if (controller_->isRunning()) {
+    statusBar()->showMessage(tr("Settings loaded; Generate when the running job ends"),
+                             kStatusMessageMs);
+    return;
+  }
+  generate();
+}
+
+void MainWindow::compareRuns(const QString& reference, const QString& other) {
+  const HistoryEntry* a = history_->find(reference);
+  const HistoryEntry* b = history_->find(other);
+  if (!a || !b) return;
+  if (!compare_) {
+    // A window of its own, so both clips get the room a dock would not have.
+    compare_ = new ComparePlayer(this);
+    compare_->setWindowFlag(Qt::Window);
+    compare_->setWindowTitle(tr("Compare runs"));
+    compare_->resize(900, 560);
+  }
+  auto label = [](const HistoryEntry& e) {
+    return QStringLiteral("<b>%1</b><br>%2 · %3 s")
+        .arg(attentionLabel(e.request.attention).toHtmlEscaped(),
+             QString::fromStdString(e.request.prompt).toHtmlEscaped())
+        .arg(e.totalSeconds, 0, 'f', 1);
+  };
+  const QString folderA = history_->runFolder(a->id), folderB = history_->runFolder(b->id);
+  const double fps = a->fps;
+  compare_->load(
+      [folderA, folderB, fps] {
+        return std::make_pair(HistoryStore::readClip(folderA, fps),
+                              HistoryStore::readClip(folderB, fps));
+      },
+      label(*a), label(*b));
+  compare_->show();
+  compare_->raise();
+  compare_->activateWindow();
+}
+
 bool MainWindow::loadSettingsFromClip(const QString& path) {
   try {
     const std::string json = readVideoMetadata(path.toStdString());
@@ -292,12 +397,7 @@ bool MainWindow::loadSettingsFromClip(const QString& path) {
                                kStatusMessageMs);
       return false;
     }
-    const GenerationRequest request = requestFromJson(json);
-    if (request.model != prompt_->modelInfo().id && !setModel(request.model)) return false;
-    prompt_->setRequest(request);
-    sparsity_->setConfig(request.attention);
-    updateSparsityClip();
-    prompt_->setSeedLocked(true);  // the point of restoring is to get the same clip again
+    if (!applyRequest(requestFromJson(json))) return false;
     statusBar()->showMessage(tr("Settings restored from %1").arg(QFileInfo(path).fileName()),
                              kStatusMessageMs);
     return true;
@@ -319,6 +419,43 @@ void MainWindow::cancel() {
   if (!controller_->isRunning()) return;
   controller_->cancel();
   run_->showOutcome(tr("Stopping…"), false);
+}
+
+void MainWindow::addToQueue() {
+  if (!prompt_->seedLocked()) prompt_->randomiseSeed();
+  const GenerationRequest request = currentRequest();
+  queue_->add(request);
+  statusBar()->showMessage(tr("Queued %1 (%n job(s) waiting)", nullptr, queue_->size())
+                               .arg(attentionLabel(request.attention)),
+                           kStatusMessageMs);
+  saveSettings();
+}
+
+void MainWindow::setQueueRunning(bool run) {
+  if (run && queue_->isEmpty()) run = false;
+  queue_->setActive(run);
+  if (run) {
+    runNextJob();
+  } else if (controller_->isRunning()) {
+    statusBar()->showMessage(tr("The queue pauses after the running job"), kStatusMessageMs);
+  }
+}
+
+void MainWindow::runNextJob() {
+  if (!queue_->isActive() || controller_->isRunning()) return;
+  if (queue_->isEmpty()) {
+    queue_->setActive(false);
+    statusBar()->showMessage(tr("Queue finished"), kStatusMessageMs * 2);
+    return;
+  }
+  const QueuedJob job = queue_->takeFirst();
+  if (!controller_->start(job.request)) queue_->setActive(false);
+}
+
+void MainWindow::stopQueue(const QString& why) {
+  if (!queue_->isActive()) return;
+  queue_->setActive(false);
+  statusBar()->showMessage(why, kStatusMessageMs * 2);
 }
 
 void MainWindow::exportTo(const QString& path) {
@@ -368,10 +505,16 @@ void MainWindow::resetLayout() {
 }
 
 void MainWindow::showShortcuts() {
-  QList<QAction*> actions = {
-      generateAction_,           cancelAction_,         player_->playAction(),
-      player_->previousAction(), player_->nextAction(), exportAction_,
-      loadSettingsAction_,       shortcutsAction_,      quitAction_};
+  QList<QAction*> actions = {generateAction_,
+                             cancelAction_,
+                             addToQueueAction_,
+                             player_->playAction(),
+                             player_->previousAction(),
+                             player_->nextAction(),
+                             exportAction_,
+                             loadSettingsAction_,
+                             shortcutsAction_,
+                             quitAction_};
   ShortcutsDialog dialog(actions, this);
   dialog.exec();
 }
@@ -428,12 +571,17 @@ void MainWindow::onRunningChanged(bool running) {
 
 void MainWindow::onFinished(const RunOutcome& outcome) {
   lastResult_ = outcome.result;
+  history_->add(outcome);
   const GenerationResult& r = *outcome.result;
   player_->setClip(outcome.frames, r.video.fps);
   player_->play();
   run_->showOutcome(tr("Done in %1").arg(formatDuration(r.totalSeconds)), true);
   run_->showTimings(r.timings, r.attentionSeconds);
+  explorer_->setClip(outcome.frames);
   explorer_->setRecord(outcome.attention);
+#ifdef SVGEN_HAVE_PLOTS
+  plots_->setRecord(outcome.attention);
+#endif
   if (outcome.attention && tabifiedDockWidgets(runDock_).contains(attentionDock_))
     attentionDock_->raise();
   run_->showAttention(QString::fromStdString(r.request.attention.method), r.attentionDensity,
@@ -455,6 +603,8 @@ void MainWindow::onFinished(const RunOutcome& outcome) {
   }
   if (!r.device.empty()) updateDeviceStatus(QString::fromStdString(r.device));
   updateActions();
+  // After every handler of this run's signals: they see the finished run, not the next one.
+  if (queue_->isActive()) QTimer::singleShot(0, this, &MainWindow::runNextJob);
 }
 
 void MainWindow::onFailed(const QString& title, const QString& message, FailureKind kind) {
@@ -464,12 +614,14 @@ void MainWindow::onFailed(const QString& title, const QString& message, FailureK
   const QString brief =
       message.size() > kStatusLength ? message.left(kStatusLength) + QStringLiteral("…") : message;
   statusBar()->showMessage(tr("The run failed: %1").arg(brief), kStatusMessageMs);
+  stopQueue(tr("The run failed: %1 — the queue is paused").arg(brief));
   showError(title, message, kind);
 }
 
 void MainWindow::onCancelled() {
   run_->showOutcome(tr("Cancelled"), false);
   statusBar()->showMessage(tr("Run cancelled"), kStatusMessageMs);
+  stopQueue(tr("Run cancelled — the queue is paused"));
 }
 
 void MainWindow::onExportFinished(bool ok, const QString& path, const QString& message) {

@@ -18,10 +18,16 @@ class QLabel;
 namespace svgen::ui {
 
 class AttentionExplorer;
+class ComparePlayer;
 class ErrorDialog;
+class HistoryPanel;
+class HistoryStore;
+class PlotsPanel;
 class PlayerWidget;
 class PromptPanel;
+class QueuePanel;
 class RunPanel;
+class RunQueue;
 class SparsityPanel;
 class StudioController;
 class VideoExporter;
@@ -38,6 +44,14 @@ class MainWindow : public QMainWindow {
   SparsityPanel* sparsityPanel() const { return sparsity_; }
   AttentionExplorer* attentionExplorer() const { return explorer_; }
   PlayerWidget* player() const { return player_; }
+  RunQueue* queue() const { return queue_; }
+  QueuePanel* queuePanel() const { return queuePanel_; }
+  HistoryStore* history() const { return history_; }
+  HistoryPanel* historyPanel() const { return historyPanel_; }
+  // Null in builds without QCustomPlot.
+  PlotsPanel* plotsPanel() const { return plots_; }
+  // The side-by-side player's window, once Compare has opened it.
+  ComparePlayer* comparePlayer() const;
   std::shared_ptr<const GenerationResult> lastResult() const { return lastResult_; }
   // The error dialog on screen now, if any.
   ErrorDialog* errorDialog() const;
@@ -51,12 +65,23 @@ class MainWindow : public QMainWindow {
   void restoreSettings();
   // Restores the settings embedded in an exported clip (MP4, Y4M sidecar, PNG).
   bool loadSettingsFromClip(const QString& path);
+  // Puts a request's settings into the prompt and Sparsity docks, seed locked; false (with a
+  // dialog) when its model cannot be opened.
+  bool applyRequest(const GenerationRequest& request);
   // What Generate runs now: the prompt panel's request with the Sparsity dock's attention.
   GenerationRequest currentRequest() const;
 
  public slots:
   void generate();
   void cancel();
+  // Adds the current settings to the queue as a job (Ctrl+Shift+Return).
+  void addToQueue();
+  // Starts the queue's jobs one after another, or pauses it once the running job ends.
+  void setQueueRunning(bool run);
+  // History → Re-run: the run's settings back in the docks, then Generate.
+  void rerun(const GenerationRequest& request);
+  // Opens two history runs side by side, `reference` (the dense one) on the left.
+  void compareRuns(const QString& reference, const QString& other);
   // The Export action without its file dialog: exportFinished() follows.
   void exportTo(const QString& path);
   void exportWithDialog();
@@ -87,6 +112,9 @@ class MainWindow : public QMainWindow {
   void onFinished(const RunOutcome& outcome);
   void onFailed(const QString& title, const QString& message, FailureKind kind);
   void onCancelled();
+  // Starts the queue's next job when the queue runs and the worker is free.
+  void runNextJob();
+  void stopQueue(const QString& why);
   void onExportFinished(bool ok, const QString& path, const QString& message);
   void showError(const QString& title, const QString& message, FailureKind kind);
   void updateActions();
@@ -103,10 +131,18 @@ class MainWindow : public QMainWindow {
   RunPanel* run_;
   SparsityPanel* sparsity_;
   AttentionExplorer* explorer_;
+  RunQueue* queue_;
+  QueuePanel* queuePanel_ = nullptr;
+  HistoryStore* history_;
+  HistoryPanel* historyPanel_;
+  PlotsPanel* plots_ = nullptr;
+  QPointer<ComparePlayer> compare_;
   QDockWidget* promptDock_ = nullptr;
   QDockWidget* runDock_ = nullptr;
   QDockWidget* sparsityDock_ = nullptr;
   QDockWidget* attentionDock_ = nullptr;
+  QDockWidget* historyDock_ = nullptr;
+  QDockWidget* plotsDock_ = nullptr;
   QLabel* modelStatus_ = nullptr;
   QLabel* deviceStatus_ = nullptr;
   QMenu* viewMenu_ = nullptr;
@@ -116,6 +152,7 @@ class MainWindow : public QMainWindow {
   QAction* quitAction_ = nullptr;
   QAction* generateAction_ = nullptr;
   QAction* cancelAction_ = nullptr;
+  QAction* addToQueueAction_ = nullptr;
   QAction* resetLayoutAction_ = nullptr;
   QAction* shortcutsAction_ = nullptr;
   QAction* aboutAction_ = nullptr;

@@ -75,7 +75,7 @@ RunPanel::RunPanel(QWidget* parent) : QWidget(parent) {
   attention_->setWordWrap(true);
   attention_->setTextFormat(Qt::RichText);
 
-  auto* column = new QVBoxLayout(this);
+  auto* column = column_ = new QVBoxLayout(this);
   column->addLayout(buttons);
   column->addSpacing(6);
   column->addWidget(stage_);
@@ -166,6 +166,12 @@ void RunPanel::showAttention(const QString& method, double density, double spars
 
 QString RunPanel::attentionText() const {
   return attention_->text();
+}
+
+void RunPanel::setQueuePanel(QWidget* queue) {
+  // Above the stretch that keeps the sections at the top.
+  column_->insertSpacing(column_->count() - 1, 6);
+  column_->insertWidget(column_->count() - 1, queue);
 }
 
 QImage RunPanel::previewImage() const {

@@ -11,6 +11,7 @@
 class QLabel;
 class QProgressBar;
 class QPushButton;
+class QVBoxLayout;
 
 namespace svgen::ui {
 
@@ -39,6 +40,8 @@ class RunPanel : public QWidget {
   void showAttention(const QString& method, double density, double sparseDensity,
                      double attentionSeconds);
   QString attentionText() const;
+  // Puts the queue section (QueuePanel) at the bottom of the dock.
+  void setQueuePanel(QWidget* queue);
 
  signals:
   void generateClicked();
@@ -53,6 +56,7 @@ class RunPanel : public QWidget {
   QLabel* attention_;
   QPushButton* generate_;
   QPushButton* cancel_;
+  QVBoxLayout* column_;
 };
 
 }  // namespace svgen::ui

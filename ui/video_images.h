@@ -15,4 +15,8 @@ QImage representativeFrame(const Video& video);
 
 QVector<QImage> clipImages(const Video& video);
 
+// The other way, for clips read back from image files: every frame at the first frame's size
+// (others are scaled to it); empty frames give an empty Video.
+Video videoFromImages(const QVector<QImage>& frames, double fps);
+
 }  // namespace svgen::ui

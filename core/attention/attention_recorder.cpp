@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace svgen {
 
@@ -22,25 +23,62 @@ bool AttentionRecorder::detailAt(const AttentionCall& call, bool sparseCall) con
   return call.step == call.numSteps - 1 || (sparseCall && call.step == firstSparseStep_);
 }
 
-std::vector<float> sampledFrameMap(const at::Tensor& q, const at::Tensor& k, int64_t head,
-                                   const std::array<int64_t, 3>& grid, int rows) {
-  const int64_t L = q.size(1), F = grid[0];
-  const int64_t S = std::max<int64_t>(1, L / std::max<int64_t>(1, F));
-  if (F * S != L || k.size(1) != L) return {};
+std::vector<int64_t> sampledRowIndices(const std::array<int64_t, 3>& grid, int rows) {
+  const int64_t F = std::max<int64_t>(1, grid[0]), H = std::max<int64_t>(1, grid[1]),
+                W = std::max<int64_t>(1, grid[2]);
+  const int64_t L = F * H * W;
   const int64_t n = std::min<int64_t>(rows, L);
-  // Evenly spaced rows: every frame gets its share.
-  at::Tensor idx =
-      (at::arange(n, at::kDouble) * (static_cast<double>(L) / n)).floor().to(at::kLong);
-  at::Tensor qs = q[head].index_select(0, idx.to(q.device())).to(at::kFloat);
-  at::Tensor probs = at::softmax(
-      at::matmul(qs, k[head].to(at::kFloat).t()) / std::sqrt(static_cast<double>(q.size(2))), -1);
-  at::Tensor perFrame = probs.view({n, F, S}).sum(-1).to(at::kCPU);  // (n, F)
+  std::vector<int64_t> out;
+  out.reserve(static_cast<size_t>(n));
+  for (int64_t f = 0; f < F; ++f) {
+    // Rows i with floor(i·F/n) == f: every frame its share, as evenly as n allows.
+    const int64_t first = (f * n + F - 1) / F, last = ((f + 1) * n + F - 1) / F;
+    const int64_t m = last - first;
+    if (m <= 0) continue;
+    const int64_t gx = std::max<int64_t>(
+        1, std::min<int64_t>(W, static_cast<int64_t>(std::ceil(std::sqrt(double(m) * W / H)))));
+    const int64_t gy = (m + gx - 1) / gx;
+    for (int64_t j = 0; j < m; ++j) {
+      const int64_t h = std::min(H - 1, ((j / gx) * 2 + 1) * H / (2 * gy));
+      const int64_t w = std::min(W - 1, ((j % gx) * 2 + 1) * W / (2 * gx));
+      out.push_back((f * H + h) * W + w);
+    }
+  }
+  return out;
+}
+
+int rowMapPool(const std::array<int64_t, 3>& grid) {
+  int p = 1;
+  auto cells = [&](int pool) {
+    return ((grid[1] + pool - 1) / pool) * ((grid[2] + pool - 1) / pool);
+  };
+  while (cells(p) > kRowMapCellsPerFrame) ++p;
+  return p;
+}
+
+namespace {
+
+// Softmax rows of the sampled queries against every key: (rows, L), on the CPU.
+at::Tensor sampledProbabilities(const at::Tensor& q, const at::Tensor& k, int64_t head,
+                                const std::vector<int64_t>& rows) {
+  at::Tensor idx = at::tensor(rows, at::kLong).to(q.device());
+  at::Tensor qs = q[head].index_select(0, idx).to(at::kFloat);
+  return at::softmax(
+             at::matmul(qs, k[head].to(at::kFloat).t()) / std::sqrt(static_cast<double>(q.size(2))),
+             -1)
+      .to(at::kCPU)
+      .contiguous();
+}
+
+std::vector<float> frameMapOf(const at::Tensor& probs, const std::vector<int64_t>& rows, int64_t F,
+                              int64_t S) {
+  const int64_t n = probs.size(0);
+  at::Tensor perFrame = probs.view({n, F, S}).sum(-1).contiguous();  // (n, F)
   std::vector<float> map(F * F, 0.0f);
   std::vector<int> count(F, 0);
   auto a = perFrame.accessor<float, 2>();
-  auto ia = idx.accessor<int64_t, 1>();
   for (int64_t r = 0; r < n; ++r) {
-    const int64_t f = ia[r] / S;
+    const int64_t f = rows[r] / S;
     ++count[f];
     for (int64_t j = 0; j < F; ++j) map[f * F + j] += a[r][j];
   }
@@ -50,7 +88,87 @@ std::vector<float> sampledFrameMap(const at::Tensor& q, const at::Tensor& k, int
   return map;
 }
 
+bool gridFits(const at::Tensor& q, const at::Tensor& k, const std::array<int64_t, 3>& grid) {
+  const int64_t L = q.size(1);
+  return grid[0] > 0 && grid[1] > 0 && grid[2] > 0 && grid[0] * grid[1] * grid[2] == L &&
+         k.size(1) == L;
+}
+
+}  // namespace
+
+std::vector<float> sampledFrameMap(const at::Tensor& q, const at::Tensor& k, int64_t head,
+                                   const std::array<int64_t, 3>& grid, int rows) {
+  if (!gridFits(q, k, grid)) return {};
+  const std::vector<int64_t> idx = sampledRowIndices(grid, rows);
+  return frameMapOf(sampledProbabilities(q, k, head, idx), idx, grid[0], grid[1] * grid[2]);
+}
+
+void recordSampledRows(HeadRecord& record, const at::Tensor& q, const at::Tensor& k, int64_t head,
+                       const std::array<int64_t, 3>& grid, int rows) {
+  if (!gridFits(q, k, grid)) return;
+  const int64_t F = grid[0], H = grid[1], W = grid[2];
+  const std::vector<int64_t> idx = sampledRowIndices(grid, rows);
+  const at::Tensor probs = sampledProbabilities(q, k, head, idx);
+  record.frameMap = frameMapOf(probs, idx, F, H * W);
+  const int p = rowMapPool(grid);
+  const int64_t ch = (H + p - 1) / p, cw = (W + p - 1) / p, cells = F * ch * cw;
+  record.sampledRows.assign(idx.begin(), idx.end());
+  record.rowMapPool = p;
+  record.rowMaps.assign(static_cast<size_t>(idx.size() * cells), 0);
+  auto a = probs.accessor<float, 2>();
+  std::vector<float> pooled(static_cast<size_t>(cells));
+  for (size_t r = 0; r < idx.size(); ++r) {
+    std::fill(pooled.begin(), pooled.end(), 0.0f);
+    for (int64_t f = 0; f < F; ++f)
+      for (int64_t h = 0; h < H; ++h)
+        for (int64_t w = 0; w < W; ++w)
+          pooled[(f * ch + h / p) * cw + w / p] += a[static_cast<int64_t>(r)][(f * H + h) * W + w];
+    const float top = *std::max_element(pooled.begin(), pooled.end());
+    if (top <= 0) continue;
+    uint8_t* out = record.rowMaps.data() + r * cells;
+    for (int64_t c = 0; c < cells; ++c)
+      out[c] = static_cast<uint8_t>(std::lround(255.0f * pooled[c] / top));
+  }
+}
+
 namespace {
+
+const char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string toBase64(const std::vector<uint8_t>& bytes) {
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  for (size_t i = 0; i < bytes.size(); i += 3) {
+    uint32_t v = uint32_t{bytes[i]} << 16;
+    if (i + 1 < bytes.size()) v |= uint32_t{bytes[i + 1]} << 8;
+    if (i + 2 < bytes.size()) v |= bytes[i + 2];
+    out += kBase64[(v >> 18) & 63];
+    out += kBase64[(v >> 12) & 63];
+    out += i + 1 < bytes.size() ? kBase64[(v >> 6) & 63] : '=';
+    out += i + 2 < bytes.size() ? kBase64[v & 63] : '=';
+  }
+  return out;
+}
+
+std::vector<uint8_t> fromBase64(const std::string& text) {
+  if (text.size() % 4 != 0) throw InputError("attention record: row maps are not base64");
+  std::vector<uint8_t> out;
+  out.reserve(text.size() / 4 * 3);
+  auto value = [](char c) -> uint32_t {
+    const char* p = std::strchr(kBase64, c);
+    if (!p || c == '\0') throw InputError("attention record: row maps are not base64");
+    return static_cast<uint32_t>(p - kBase64);
+  };
+  for (size_t i = 0; i < text.size(); i += 4) {
+    const bool pad2 = text[i + 2] == '=', pad3 = text[i + 3] == '=';
+    const uint32_t v = value(text[i]) << 18 | value(text[i + 1]) << 12 |
+                       (pad2 ? 0 : value(text[i + 2]) << 6) | (pad3 ? 0 : value(text[i + 3]));
+    out.push_back(static_cast<uint8_t>(v >> 16));
+    if (!pad2) out.push_back(static_cast<uint8_t>(v >> 8));
+    if (!pad3) out.push_back(static_cast<uint8_t>(v));
+  }
+  return out;
+}
 
 CallRecord callRecord(const AttentionCall& call, const std::string& method, int64_t heads,
                       int batch, bool detail) {
@@ -87,7 +205,7 @@ void recordDense(AttentionRecorder& recorder, const AttentionCall& call, const s
     hr.index = static_cast<int>(h);
     hr.decision = "dense";
     if (detail && h < r.heads)
-      hr.frameMap = sampledFrameMap(q, k, h, call.grid, recorder.options().sampledRows);
+      recordSampledRows(hr, q, k, h, call.grid, recorder.options().sampledRows);
     r.headRecords.push_back(std::move(hr));
   }
   recorder.add(std::move(r));
@@ -118,7 +236,7 @@ void recordClusters(AttentionRecorder& recorder, const AttentionCall& call,
     }
     hr.density = static_cast<double>(computed) / (static_cast<double>(plan.queryLen) * plan.keyLen);
     if (detail && h < r.heads) {
-      hr.frameMap = sampledFrameMap(q, k, h, call.grid, recorder.options().sampledRows);
+      recordSampledRows(hr, q, k, h, call.grid, recorder.options().sampledRows);
       hr.maskRows = nq;
       hr.maskCols = nk;
       hr.blockMask = std::move(mask);
@@ -149,6 +267,10 @@ std::string AttentionRecorder::toJson() const {
       }
       if (!h.queryLabels.empty()) jh["query_labels"] = h.queryLabels;
       if (!h.keyLabels.empty()) jh["key_labels"] = h.keyLabels;
+      if (!h.sampledRows.empty()) {
+        jh["sampled_rows"] = h.sampledRows;
+        jh["row_maps"] = {{"pool", h.rowMapPool}, {"base64", toBase64(h.rowMaps)}};
+      }
       heads.push_back(std::move(jh));
     }
     calls.push_back({{"step", c.step},
@@ -204,6 +326,16 @@ std::vector<CallRecord> AttentionRecorder::parse(const std::string& text) {
         }
         hr.queryLabels = h.value("query_labels", std::vector<int32_t>{});
         hr.keyLabels = h.value("key_labels", std::vector<int32_t>{});
+        hr.sampledRows = h.value("sampled_rows", std::vector<int32_t>{});
+        if (h.contains("row_maps")) {
+          const json& m = h.at("row_maps");
+          hr.rowMapPool = m.at("pool");
+          hr.rowMaps = fromBase64(m.at("base64").get<std::string>());
+          const int64_t p = std::max(1, hr.rowMapPool);
+          const int64_t cells = r.grid[0] * ((r.grid[1] + p - 1) / p) * ((r.grid[2] + p - 1) / p);
+          if (hr.rowMaps.size() != hr.sampledRows.size() * static_cast<size_t>(cells))
+            throw InputError("attention record: row maps do not match the sampled rows and grid");
+        }
         r.headRecords.push_back(std::move(hr));
       }
       out.push_back(std::move(r));

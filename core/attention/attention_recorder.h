@@ -1,7 +1,7 @@
 // What the attention methods decided, per step, layer and head: the data behind the studio's
 // attention panels and `--record run.json`. Off (no recorder) costs nothing; on, the detailed
 // parts (maps, masks, labels) are kept only for a few steps and the conditional batch, so a run's
-// record stays bounded (about 2 MB for the built-in model's default clip).
+// record stays bounded (about 5 MB for the built-in model's default clip with a sparse method).
 #pragma once
 #include "core/attention/attention_backend.h"
 
@@ -27,6 +27,13 @@ struct HeadRecord {
   int maskRows = 0, maskCols = 0;  // the kept block mask, row-major 0/1
   std::vector<uint8_t> blockMask;
   std::vector<int32_t> queryLabels, keyLabels;  // cluster of each token, in token order
+  // Where single tokens attend (the studio's click-a-pixel overlay), detail steps only: the
+  // sampled query rows (token indices) and, per row, its attention mass over the key tokens,
+  // pooled rowMapPool × rowMapPool within each frame (frames × ceil(H/pool) × ceil(W/pool)
+  // cells, row-major) and scaled so the row's largest cell is 255.
+  std::vector<int32_t> sampledRows;
+  int rowMapPool = 1;
+  std::vector<uint8_t> rowMaps;
 };
 
 struct CallRecord {
@@ -77,8 +84,18 @@ void recordClusters(AttentionRecorder& recorder, const AttentionCall& call,
                     const BlockSparsePlan& plan, const at::Tensor& queryLabels,
                     const at::Tensor& keyLabels, int batch);
 
+// The query rows sampled for the maps: each frame gets its share, spread over the frame on a
+// lattice so that every part of the picture has a row near it.
+std::vector<int64_t> sampledRowIndices(const std::array<int64_t, 3>& grid, int rows);
+// Key tokens pooled per side so that a frame has at most this many cells in a row map.
+constexpr int kRowMapCellsPerFrame = 64;
+int rowMapPool(const std::array<int64_t, 3>& grid);
+
 // Pooled frame × frame attention of head h's sampled rows (exact softmax), row-normalised.
 std::vector<float> sampledFrameMap(const at::Tensor& q, const at::Tensor& k, int64_t head,
                                    const std::array<int64_t, 3>& grid, int rows);
+// The frame map and the sampled rows' own maps (HeadRecord::sampledRows, rowMaps) of head h.
+void recordSampledRows(HeadRecord& record, const at::Tensor& q, const at::Tensor& k, int64_t head,
+                       const std::array<int64_t, 3>& grid, int rows);
 
 }  // namespace svgen

@@ -249,7 +249,7 @@ at::Tensor SvgAttention::sparse(const at::Tensor& q, const at::Tensor& k, const 
       hr.spatialError = profile.spatialError[h];
       hr.temporalError = profile.temporalError[h];
       if (detail && h < r.heads) {
-        hr.frameMap = sampledFrameMap(q, k, h, call.grid, recorder_->options().sampledRows);
+        recordSampledRows(hr, q, k, h, call.grid, recorder_->options().sampledRows);
         hr.maskRows = hr.maskCols = table.blocks;
         hr.blockMask = table.keep;
       }

@@ -6,11 +6,13 @@
 
 #include "core/attention/attention_recorder.h"
 #include "ui/attention_explorer.h"
+#include "ui/token_overlay.h"
 #include "ui/main_window.h"
 #include "ui/prompt_panel.h"
 #include "ui/sparsity_panel.h"
 #include "ui/studio_controller.h"
 
+#include <QColor>
 #include <QComboBox>
 #include <QDockWidget>
 #include <QElapsedTimer>
@@ -21,6 +23,8 @@
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QtTest>
+
+#include <set>
 
 using namespace svgen;
 using namespace svgen::ui;
@@ -84,8 +88,63 @@ std::shared_ptr<const std::vector<CallRecord>> handMadeRecord() {
       AttentionRecorder::parse(recorder.toJson()));
 }
 
+// One SVG2 call on a 2 × 8 × 8 token grid (a 4-frame 64 × 64 clip: 8 pixels a token), with five
+// recorded rows at hand-picked tokens and four query clusters (the quadrants of each frame).
+constexpr std::array<int64_t, 3> kTokenGrid = {2, 8, 8};
+constexpr int kTokens = 2 * 8 * 8;
+const std::vector<int32_t> kRows = {
+    0 * 64 + 1 * 8 + 1,  // row 0: frame 0, y 1, x 1
+    0 * 64 + 1 * 8 + 6,  // row 1: frame 0, y 1, x 6
+    0 * 64 + 6 * 8 + 1,  // row 2: frame 0, y 6, x 1
+    0 * 64 + 6 * 8 + 6,  // row 3: frame 0, y 6, x 6
+    1 * 64 + 4 * 8 + 4,  // row 4: frame 1, y 4, x 4
+};
+
+int quadrant(int token) {
+  const int y = (token / 8) % 8, x = token % 8;
+  return (y / 4) * 2 + x / 4;
+}
+
+std::shared_ptr<const std::vector<CallRecord>> tokenRecord() {
+  AttentionRecorder recorder;
+  CallRecord c;
+  c.method = "svg2";
+  c.grid = kTokenGrid;
+  c.detail = true;
+  HeadRecord h;
+  h.decision = "cluster";
+  h.density = 0.5;
+  h.sampledRows = kRows;
+  h.rowMapPool = 1;  // 64 cells a frame: no pooling
+  for (size_t r = 0; r < kRows.size(); ++r)
+    for (int cell = 0; cell < kTokens; ++cell)
+      h.rowMaps.push_back(cell == int(r * 7) ? 255 : cell == int(r) ? 100 : 0);
+  for (int t = 0; t < kTokens; ++t) {
+    h.queryLabels.push_back(quadrant(t));
+    h.keyLabels.push_back(t % 3);
+  }
+  c.headRecords.push_back(h);
+  recorder.add(c);
+  return std::make_shared<const std::vector<CallRecord>>(
+      AttentionRecorder::parse(recorder.toJson()));
+}
+
+QVector<QImage> greyClip(int frames) {
+  QVector<QImage> clip;
+  for (int t = 0; t < frames; ++t) {
+    QImage image(64, 64, QImage::Format_RGB32);
+    image.fill(QColor(100 + 10 * t, 100, 100));
+    clip << image;
+  }
+  return clip;
+}
+
 QPoint centre(const QRect& r) {
   return r.center();
+}
+
+RunOutcome outcome(const QSignalSpy& finished) {
+  return finished.first().first().value<RunOutcome>();
 }
 
 }  // namespace
@@ -99,6 +158,9 @@ class TestAttentionExplorer : public QObject {
   void detailStepsPaintTheFrameMapAndMask();
   void stepsWithoutDetailNameTheOnesWithIt();
   void aRealSvgRunFillsTheExplorer();
+  void clickingAPixelPicksTheNearestRecordedRow();
+  void clusterColouringFollowsTheLabels();
+  void aRealSvg2RunHasTokenMapsAndClusters();
 };
 
 void TestAttentionExplorer::initTestCase() {
@@ -306,6 +368,144 @@ void TestAttentionExplorer::aRealSvgRunFillsTheExplorer() {
         return;
       }
   QFAIL("no head of the detail step kept a block mask");
+}
+
+void TestAttentionExplorer::clickingAPixelPicksTheNearestRecordedRow() {
+  AttentionExplorer explorer;
+  explorer.resize(380, 1000);
+  explorer.show();
+  explorer.setClip(greyClip(4));
+  explorer.setRecord(tokenRecord());
+  QVERIFY(QTest::qWaitForWindowExposed(&explorer));
+  QVERIFY(explorer.hasTokenOverlay());
+  TokenOverlay* overlay = explorer.tokenOverlay();
+  QVERIFY(overlay->isVisibleTo(&explorer));
+  QVERIFY(overlay->width() > 0);
+
+  struct Click {
+    int tile;      // token frame (tile) clicked
+    QPoint pixel;  // image pixel in that tile
+    int token;     // worked out by hand: frame·64 + (y / 8)·8 + x / 8
+    int row;       // the nearest recorded row, by hand
+  };
+  const std::vector<Click> clicks = {
+      // (0, y 1, x 6) is row 1 itself.
+      {0, {50, 13}, 0 * 64 + 1 * 8 + 6, 1},
+      // (0, y 5, x 2): squared distances to rows 0–3 are 17, 32, 2, 17 → row 2.
+      {0, {20, 44}, 0 * 64 + 5 * 8 + 2, 2},
+      // (1, y 7, x 0): row 2 is closer on the picture but in frame 0; frame 1's only row is 4.
+      {1, {3, 60}, 1 * 64 + 7 * 8 + 0, 4},
+  };
+  for (const Click& c : clicks) {
+    QTest::mouseClick(overlay, Qt::LeftButton, {}, overlay->pointForPixel(c.tile, c.pixel));
+    QCOMPARE(explorer.selectedToken(), c.token);
+    QCOMPARE(explorer.selectedRecordedRow(), c.row);
+    QCOMPARE(nearestRecordedRow(kRows, kTokenGrid, c.token), c.row);
+    // The heat map is that row's map.
+    std::vector<uint8_t> want(kTokens, 0);
+    want[size_t(c.row)] = 100;
+    want[size_t(c.row * 7)] = 255;
+    QCOMPARE(overlay->heat(), want);
+    const QString text = explorer.tokenText();
+    QVERIFY2(text.contains(QString("token %1 ").arg(c.token)) &&
+                 text.contains(QString("recorded row %1 of 5").arg(c.row)) &&
+                 text.contains(QString("token %1 ").arg(kRows[size_t(c.row)])),
+             qPrintable(text));
+  }
+  // The hottest cell of row 4 (cell 28: frame 0, y 3, x 4) is painted in the top of the ramp.
+  const QImage shot = overlay->grab().toImage();
+  const QPoint hot = centre(overlay->tokenRect(28)) * shot.devicePixelRatio();
+  const QPoint cold = centre(overlay->tokenRect(40)) * shot.devicePixelRatio();
+  QVERIFY(qGray(shot.pixel(hot)) > qGray(shot.pixel(cold)) + 40);
+}
+
+void TestAttentionExplorer::clusterColouringFollowsTheLabels() {
+  AttentionExplorer explorer;
+  explorer.resize(380, 1000);
+  explorer.show();
+  explorer.setClip(greyClip(4));
+  explorer.setRecord(tokenRecord());
+  QVERIFY(QTest::qWaitForWindowExposed(&explorer));
+  TokenOverlay* overlay = explorer.tokenOverlay();
+  explorer.setOverlay(AttentionExplorer::Overlay::QueryClusters);
+  QCOMPARE(explorer.overlay(), AttentionExplorer::Overlay::QueryClusters);
+  QVERIFY(overlay->heat().empty());
+  QCOMPARE(int(overlay->labels().size()), kTokens);
+  for (int t = 0; t < kTokens; ++t) QCOMPARE(overlay->labels()[size_t(t)], quadrant(t));
+  QVERIFY2(explorer.tokenText().contains("query cluster (4)"), qPrintable(explorer.tokenText()));
+  const QImage shot = overlay->grab().toImage();
+  auto colourOf = [&](int token) {
+    return shot.pixel(centre(overlay->tokenRect(token)) * shot.devicePixelRatio());
+  };
+  // Same frame picture, same cluster: same colour; another cluster: another colour.
+  QCOMPARE(colourOf(0), colourOf(1));
+  QCOMPARE(colourOf(0), colourOf(3 * 8 + 3));
+  QVERIFY(colourOf(0) != colourOf(5));
+  QVERIFY(colourOf(5) != colourOf(5 * 8 + 5));
+  QVERIFY(TokenOverlay::labelColor(0) != TokenOverlay::labelColor(1));
+
+  explorer.setOverlay(AttentionExplorer::Overlay::KeyClusters);
+  QCOMPARE(overlay->labels()[7], 7 % 3);
+  // A click goes back to where the token attends.
+  QTest::mouseClick(overlay, Qt::LeftButton, {}, overlay->pointForPixel(0, {50, 13}));
+  QCOMPARE(explorer.overlay(), AttentionExplorer::Overlay::Attention);
+  QCOMPARE(explorer.selectedRecordedRow(), 1);
+}
+
+void TestAttentionExplorer::aRealSvg2RunHasTokenMapsAndClusters() {
+  MainWindow window;
+  window.show();
+  GenerationRequest request = window.promptPanel()->request();
+  request.prompt = "a blue ring moving down on a yellow background";
+  request.negativePrompt.clear();
+  request.frames = 4;
+  request.width = request.height = 64;
+  request.steps = 2;
+  request.seed = 3;
+  request.device = "cpu";
+  window.promptPanel()->setSeedLocked(true);
+  window.promptPanel()->setRequest(request);
+  AttentionConfig attention = window.sparsityPanel()->config();
+  attention.method = "svg2";
+  attention.warmupFraction = 0;
+  window.sparsityPanel()->setConfig(attention);
+  QSignalSpy finished(window.controller(), &StudioController::finished);
+  window.generate();
+  QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kRunTimeoutMs);
+  AttentionExplorer* explorer = window.attentionExplorer();
+  QVERIFY(explorer->hasRecord());
+  explorer->setStep(explorer->detailSteps().front());
+  explorer->selectHead(1, 1);
+  const HeadRecord* h = explorer->grid()->headAt(1, 1);
+  QVERIFY(h);
+  QCOMPARE(QString::fromStdString(h->decision), QString("cluster"));
+  const std::array<int64_t, 3> grid = outcome(finished).attention->front().grid;
+  const int tokens = int(grid[0] * grid[1] * grid[2]);
+  QCOMPARE(int(h->sampledRows.size()), std::min(64, tokens));
+  const int p = h->rowMapPool;
+  const size_t cells = size_t(grid[0] * ((grid[1] + p - 1) / p) * ((grid[2] + p - 1) / p));
+  QCOMPARE(h->rowMaps.size(), h->sampledRows.size() * cells);
+  // Every frame has recorded rows, spread over the frame (not one column).
+  std::set<int> frames, columns;
+  for (int32_t r : h->sampledRows) {
+    frames.insert(tokenPosition(r, grid).frame);
+    columns.insert(tokenPosition(r, grid).x);
+  }
+  QCOMPARE(int(frames.size()), int(grid[0]));
+  QVERIFY(columns.size() > 2);
+  QVERIFY(explorer->hasTokenOverlay());
+  TokenOverlay* overlay = explorer->tokenOverlay();
+  const int token = tokenIndex({int(grid[0]) - 1, 0, int(grid[2]) - 1}, grid);
+  explorer->selectToken(token);
+  const int row = explorer->selectedRecordedRow();
+  QCOMPARE(row, nearestRecordedRow(h->sampledRows, grid, token));
+  QCOMPARE(overlay->heat(),
+           std::vector<uint8_t>(h->rowMaps.begin() + ptrdiff_t(row * cells),
+                                h->rowMaps.begin() + ptrdiff_t((row + 1) * cells)));
+  QCOMPARE(*std::max_element(overlay->heat().begin(), overlay->heat().end()), uint8_t{255});
+  explorer->setOverlay(AttentionExplorer::Overlay::QueryClusters);
+  QCOMPARE(overlay->labels(), h->queryLabels);
+  QCOMPARE(int(h->queryLabels.size()), tokens);
 }
 
 QTEST_MAIN(TestAttentionExplorer)

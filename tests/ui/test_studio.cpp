@@ -7,6 +7,7 @@
 #include "core/pipeline/request_json.h"
 #include "ui/error_dialog.h"
 #include "ui/frame_view.h"
+#include "ui/history_store.h"
 #include "ui/main_window.h"
 #include "ui/player_widget.h"
 #include "ui/prompt_panel.h"
@@ -106,6 +107,8 @@ void TestStudio::init() {
   QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settingsDir_);
   QDir(settingsDir_).removeRecursively();
   QDir().mkpath(settingsDir_);
+  // Runs are kept in the (test-mode) history; start each test without the last run's.
+  QDir(HistoryStore::defaultFolder()).removeRecursively();
 }
 
 void TestStudio::helpers() {

@@ -1,0 +1,177 @@
+// The Plots dock offscreen: the density heat map holds each (layer, step)'s mean density over the
+// conditional batch's heads, the Pareto plot takes the history's measured runs and finds the ones
+// no other beats on both time and PSNR, and both plots export to PNG and SVG.
+#include "tests/support/test_support.h"
+
+#include "core/attention/attention_recorder.h"
+#include "ui/history_store.h"
+
+#ifdef SVGEN_HAVE_PLOTS
+#include "ui/plots_panel.h"
+
+#include <qcustomplot.h>
+#endif
+
+#include <QDir>
+#include <QFile>
+#include <QImage>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QStandardPaths>
+#include <QtTest>
+
+using namespace svgen;
+using namespace svgen::ui;
+
+class TestPlots : public QObject {
+  Q_OBJECT
+ private slots:
+  void densityHeatMap();
+  void paretoOfTheHistoryAndExport();
+};
+
+#ifdef SVGEN_HAVE_PLOTS
+
+namespace {
+
+// Layers 0–1, steps 0, 2, 4 (a record that kept every other step); batch 2 × 2 heads; the call
+// of layer 1 at step 4 is missing.
+std::shared_ptr<const std::vector<CallRecord>> record() {
+  auto calls = std::make_shared<std::vector<CallRecord>>();
+  for (int step : {0, 2, 4})
+    for (int layer = 0; layer < 2; ++layer) {
+      if (layer == 1 && step == 4) continue;
+      CallRecord c;
+      c.step = step;
+      c.layer = layer;
+      c.method = "svg2";
+      c.batch = 2;
+      c.heads = 2;
+      for (int i = 0; i < 4; ++i) {
+        HeadRecord h;
+        h.index = i;
+        h.decision = "cluster";
+        // The unconditional batch (heads 2, 3) would pull the mean to 1 if it were counted.
+        h.density = i < 2 ? 0.1 * (layer + 1) + 0.05 * i + 0.01 * step : 1.0;
+        c.headRecords.push_back(h);
+      }
+      calls->push_back(c);
+    }
+  return calls;
+}
+
+double expectedDensity(int layer, int step) {
+  return (0.1 * (layer + 1) + 0.01 * step + 0.1 * (layer + 1) + 0.05 + 0.01 * step) / 2;
+}
+
+}  // namespace
+
+void TestPlots::densityHeatMap() {
+  PlotsPanel panel(nullptr);
+  panel.resize(500, 400);
+  panel.show();
+  QVERIFY(panel.densityGrid().empty());
+  panel.setRecord(record());
+  const auto& grid = panel.densityGrid();
+  QCOMPARE(int(grid.size()), 2);
+  QCOMPARE(int(grid[0].size()), 3);
+  for (int layer = 0; layer < 2; ++layer)
+    for (int s = 0; s < 3; ++s) {
+      if (layer == 1 && s == 2) {
+        QCOMPARE(grid[1][2], -1.0);
+        continue;
+      }
+      QVERIFY(std::abs(grid[size_t(layer)][size_t(s)] - expectedDensity(layer, 2 * s)) < 1e-12);
+    }
+  // The colour map's cells carry the same values, at the record's step numbers.
+  QCustomPlot* plot = panel.plot(PlotsPanel::Density);
+  auto* map = qobject_cast<QCPColorMap*>(plot->plottable(0));
+  QVERIFY(map);
+  QCOMPARE(map->data()->keySize(), 3);
+  QCOMPARE(map->data()->valueSize(), 2);
+  QCOMPARE(map->data()->data(4, 0), expectedDensity(0, 4));
+  QCOMPARE(map->data()->data(2, 1), expectedDensity(1, 2));
+  QCOMPARE(map->data()->alpha(2, 1), quint8(0));  // the missing call is see-through
+}
+
+void TestPlots::paretoOfTheHistoryAndExport() {
+  QCOMPARE(PlotsPanel::paretoFront({{10, 30}, {12, 25}, {20, 35}, {8, 20}, {20, 34}}),
+           (std::vector<int>{3, 0, 2}));
+
+  // A history written by hand: a dense run and three measured sparse runs.
+  const QString folder = QString::fromStdString(test::freshDir("ui_plots_history"));
+  QJsonArray runs;
+  struct Run {
+    const char* id;
+    const char* method;
+    double topP, seconds, psnr;
+  };
+  for (const Run& r : {Run{"d", "dense", 0.9, 15, -1}, Run{"a", "svg2", 0.9, 10, 30},
+                       Run{"b", "svg2", 0.5, 12, 25}, Run{"c", "svg", 0.9, 20, 35}}) {
+    QDir().mkpath(folder + '/' + r.id);
+    QJsonObject request{{"prompt", "a red circle"}, {"seed", 1}};
+    request["attention"] = QJsonObject{{"method", r.method}, {"top_p", r.topP}};
+    QJsonObject o{{"id", r.id}, {"request", request}, {"total_seconds", r.seconds}};
+    if (r.psnr > 0) {
+      o["twin"] = "d";
+      o["psnr"] = r.psnr;
+      o["ssim"] = 0.9;
+    }
+    runs.append(o);
+  }
+  QFile index(folder + "/index.json");
+  QVERIFY(index.open(QIODevice::WriteOnly));
+  index.write(QJsonDocument(QJsonObject{{"runs", runs}}).toJson());
+  index.close();
+  HistoryStore store(folder);
+  QCOMPARE(store.entries().size(), 4);
+
+  PlotsPanel panel(&store);
+  panel.resize(500, 400);
+  panel.show();
+  const auto& points = panel.paretoPoints();
+  QCOMPARE(int(points.size()), 3);  // the dense run has no PSNR against itself
+  QCOMPARE(PlotsPanel::paretoFront(points).size(), size_t(2));
+  QCustomPlot* plot = panel.plot(PlotsPanel::Pareto);
+  // One graph per method (SVG2, SVG) and the front.
+  QCOMPARE(plot->graphCount(), 3);
+  QCOMPARE(plot->graph(2)->dataCount(), 2);
+  QCOMPARE(plot->graph(2)->data()->at(0)->key, 10.0);
+  QCOMPARE(plot->graph(2)->data()->at(1)->key, 20.0);
+
+  // Deleting a run redraws the plot.
+  QVERIFY(store.remove("c"));
+  QCOMPARE(int(panel.paretoPoints().size()), 2);
+
+  panel.setRecord(record());
+  const QString out = QString::fromStdString(test::freshDir("ui_plots_export"));
+  for (PlotsPanel::Plot which : {PlotsPanel::Density, PlotsPanel::Pareto}) {
+    const QString base = out + (which == PlotsPanel::Density ? "/density" : "/pareto");
+    QVERIFY(panel.exportPlot(which, base + ".png"));
+    const QImage png(base + ".png");
+    QCOMPARE(png.size(), QSize(900, 600));
+    QVERIFY(panel.exportPlot(which, base + ".svg"));
+    QFile svg(base + ".svg");
+    QVERIFY(svg.open(QIODevice::ReadOnly));
+    const QByteArray text = svg.readAll();
+    QVERIFY(text.contains("<svg") && text.contains("</svg>"));
+    QVERIFY(text.size() > 1000);
+  }
+  QVERIFY(!panel.exportPlot(PlotsPanel::Density, out + "/density.bmpx"));
+}
+
+#else
+
+void TestPlots::densityHeatMap() {
+  QSKIP("built without QCustomPlot");
+}
+
+void TestPlots::paretoOfTheHistoryAndExport() {
+  QSKIP("built without QCustomPlot");
+}
+
+#endif
+
+QTEST_MAIN(TestPlots)
+#include "test_plots.moc"

@@ -1,0 +1,142 @@
+// Screenshots of the studio on real runs of the built-in model, for docs/screenshots/. Skipped
+// unless SVGEN_SCREENSHOT_DIR names a folder; run it under Xvfb so the window is drawn as on a
+// desktop:
+//   SVGEN_SCREENSHOT_DIR=docs/screenshots xvfb-run -a -s "-screen 0 1600x1000x24" \
+//       build/tests/test_screenshots
+#include "tests/support/test_support.h"
+
+#include "ui/app_theme.h"
+#include "ui/attention_explorer.h"
+#include "ui/compare_player.h"
+#include "ui/history_panel.h"
+#include "ui/history_store.h"
+#include "ui/main_window.h"
+#include "ui/prompt_panel.h"
+#include "ui/queue_panel.h"
+#include "ui/run_queue.h"
+#include "ui/sparsity_panel.h"
+#include "ui/studio_controller.h"
+#include "ui/token_overlay.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QDockWidget>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QTabWidget>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QtTest>
+
+using namespace svgen;
+using namespace svgen::ui;
+
+class TestScreenshots : public QObject {
+  Q_OBJECT
+ private slots:
+  void studioDocksOnRealRuns();
+};
+
+void TestScreenshots::studioDocksOnRealRuns() {
+  const QString out = qEnvironmentVariable("SVGEN_SCREENSHOT_DIR");
+  if (out.isEmpty()) QSKIP("set SVGEN_SCREENSHOT_DIR to take the screenshots");
+  QDir().mkpath(out);
+  QStandardPaths::setTestModeEnabled(true);
+  QSettings::setPath(QSettings::IniFormat, QSettings::UserScope,
+                     QString::fromStdString(test::freshDir("ui_screenshot_settings")));
+  QDir(HistoryStore::defaultFolder()).removeRecursively();
+  applyStudioTheme(*qApp, false);
+
+  MainWindow window;
+  window.resize(1600, 1000);
+  window.show();
+  QVERIFY(QTest::qWaitForWindowExposed(&window));
+  auto* runDock = window.findChild<QDockWidget*>("runDock");
+  auto* attentionDock = window.findChild<QDockWidget*>("attentionDock");
+  auto* historyDock = window.findChild<QDockWidget*>("historyDock");
+  window.resizeDocks({runDock}, {520}, Qt::Horizontal);
+
+  GenerationRequest r = window.promptPanel()->request();
+  r.prompt = "a red circle moving right on a blue background";
+  r.steps = 10;
+  r.seed = 2;
+  r.device = "cpu";
+  window.promptPanel()->setSeedLocked(true);
+  window.promptPanel()->setRequest(r);
+
+  // A budget sweep in the queue: dense, then SVG2 at three top-p values.
+  for (auto [method, topP] : std::vector<std::pair<const char*, double>>{
+           {"dense", 0.9}, {"svg2", 0.95}, {"svg2", 0.8}, {"svg2", 0.5}}) {
+    AttentionConfig a = window.sparsityPanel()->config();
+    a.method = method;
+    a.topP = topP;
+    a.warmupFraction = 0.2;
+    window.sparsityPanel()->setConfig(a);
+    window.addToQueue();
+  }
+  QSignalSpy progress(window.controller(), &StudioController::progress);
+  QSignalSpy finished(window.controller(), &StudioController::finished);
+  window.setQueueRunning(true);
+  QTRY_VERIFY_WITH_TIMEOUT(progress.count() >= 4, 300000);
+  window.queuePanel()->select(1);
+  QTest::qWait(300);
+  QVERIFY(window.grab().save(out + "/studio-queue.png"));
+
+  QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 4 && !window.queue()->isActive(), 900000);
+  QTRY_VERIFY_WITH_TIMEOUT(window.history()->entries().size() == 4 && !window.history()->isBusy(),
+                           120000);
+
+  historyDock->raise();
+  HistoryPanel* history = window.historyPanel();
+  history->selectIds({window.history()->entries()[0].id});
+  QTest::qWait(300);
+  QVERIFY(window.grab().save(out + "/studio-history.png"));
+
+  QTest::mouseClick(history->findChild<QPushButton*>("historyCompareButton"), Qt::LeftButton);
+  ComparePlayer* compare = window.comparePlayer();
+  QVERIFY(compare);
+  QTRY_VERIFY_WITH_TIMEOUT(compare->isReady(), 60000);
+  compare->resize(1000, 620);
+  compare->showFrame(8);
+  QTest::qWait(300);
+  QVERIFY(compare->grab().save(out + "/studio-compare.png"));
+  compare->close();
+
+  // The Plots dock, when this build has it: density over layers × steps, then the Pareto plot.
+  if (auto* plotsDock = window.findChild<QDockWidget*>("plotsDock")) {
+    plotsDock->raise();
+    window.resizeDocks({plotsDock}, {620}, Qt::Horizontal);
+    auto* tabs = plotsDock->findChild<QTabWidget*>();
+    QVERIFY(tabs);
+    tabs->setCurrentIndex(0);
+    QTest::qWait(300);
+    QVERIFY(window.grab().save(out + "/studio-plots-density.png"));
+    tabs->setCurrentIndex(1);
+    QTest::qWait(300);
+    QVERIFY(window.grab().save(out + "/studio-plots-pareto.png"));
+  }
+
+  // The last run is SVG2 at top-p 0.5: a cluster head on a detail step, a token clicked.
+  attentionDock->raise();
+  window.resizeDocks({attentionDock}, {560}, Qt::Horizontal);
+  AttentionExplorer* explorer = window.attentionExplorer();
+  QVERIFY(explorer->hasRecord());
+  explorer->setStep(explorer->detailSteps().back());
+  explorer->selectHead(4, 1);
+  QTest::qWait(200);
+  TokenOverlay* overlay = explorer->tokenOverlay();
+  QVERIFY(explorer->hasTokenOverlay());
+  // The object's middle at the first token frame.
+  QTest::mouseClick(overlay, Qt::LeftButton, {}, overlay->pointForPixel(0, {64, 68}));
+  if (auto* scroll = qobject_cast<QScrollArea*>(attentionDock->widget()))
+    scroll->ensureWidgetVisible(overlay, 0, 0);
+  QTest::qWait(300);
+  QVERIFY(window.grab().save(out + "/studio-attention.png"));
+  explorer->setOverlay(AttentionExplorer::Overlay::QueryClusters);
+  QTest::qWait(300);
+  QVERIFY(window.grab().save(out + "/studio-attention-clusters.png"));
+}
+
+QTEST_MAIN(TestScreenshots)
+#include "test_screenshots.moc"

@@ -1,0 +1,175 @@
+#include "ui/history_panel.h"
+
+#include "ui/history_store.h"
+#include "ui/run_summary.h"
+
+#include <QHBoxLayout>
+#include <QListWidget>
+#include <QMessageBox>
+#include <QPixmap>
+#include <QPushButton>
+#include <QStyle>
+#include <QVBoxLayout>
+
+namespace svgen::ui {
+
+HistoryPanel::HistoryPanel(HistoryStore* store, QWidget* parent) : QWidget(parent), store_(store) {
+  list_ = new QListWidget(this);
+  list_->setObjectName("historyList");
+  list_->setSelectionMode(QAbstractItemView::ExtendedSelection);
+  list_->setIconSize(QSize(64, 64));
+  list_->setWordWrap(true);
+  list_->setUniformItemSizes(false);
+  list_->setToolTip(
+      tr("Select one run to re-run it or compare it with its dense twin, "
+         "or two runs to compare them"));
+
+  rerun_ = new QPushButton(style()->standardIcon(QStyle::SP_BrowserReload), tr("Re-run"), this);
+  rerun_->setObjectName("historyRerunButton");
+  rerun_->setToolTip(tr("Load this run's settings and generate it again"));
+  compare_ = new QPushButton(tr("Compare"), this);
+  compare_->setObjectName("historyCompareButton");
+  compare_->setToolTip(tr("Play two runs side by side with their PSNR/SSIM difference"));
+  delete_ = new QPushButton(style()->standardIcon(QStyle::SP_TrashIcon), tr("Delete"), this);
+  delete_->setObjectName("historyDeleteButton");
+
+  auto* buttons = new QHBoxLayout;
+  buttons->addWidget(rerun_);
+  buttons->addWidget(compare_);
+  buttons->addStretch(1);
+  buttons->addWidget(delete_);
+  auto* column = new QVBoxLayout(this);
+  column->setContentsMargins(4, 4, 4, 4);
+  column->addWidget(list_, 1);
+  column->addLayout(buttons);
+
+  connect(rerun_, &QPushButton::clicked, this, &HistoryPanel::rerunSelected);
+  connect(compare_, &QPushButton::clicked, this, &HistoryPanel::compareSelected);
+  connect(delete_, &QPushButton::clicked, this, [this] { deleteSelected(true); });
+  connect(list_, &QListWidget::itemSelectionChanged, this, &HistoryPanel::updateButtons);
+  connect(list_, &QListWidget::itemDoubleClicked, this, &HistoryPanel::compareSelected);
+  connect(store_, &HistoryStore::changed, this, &HistoryPanel::rebuild);
+  rebuild();
+}
+
+QString HistoryPanel::entryText(const HistoryEntry& e, const HistoryStore& store) {
+  QString prompt = QString::fromStdString(e.request.prompt);
+  if (prompt.isEmpty()) prompt = tr("(empty prompt)");
+  const QString when = e.created.toString("yyyy-MM-dd hh:mm");
+  QString quality;
+  if (e.isDense())
+    quality = tr("dense reference");
+  else if (e.hasQuality())
+    quality = tr("vs dense: PSNR %1 dB · SSIM %2").arg(e.psnr, 0, 'f', 2).arg(e.ssim, 0, 'f', 3);
+  else if (store.denseTwin(e))
+    quality = tr("vs dense: measuring…");
+  else
+    quality = tr("no dense twin in the history");
+  return tr("%1\n%2 · %3 s (attention %4 s, %5% computed) · %6\n%7 · %8")
+      .arg(prompt, attentionLabel(e.request.attention))
+      .arg(e.totalSeconds, 0, 'f', 1)
+      .arg(e.attentionSeconds, 0, 'f', 1)
+      .arg(100 * e.density, 0, 'f', 0)
+      .arg(quality, clipLabel(e.request), when);
+}
+
+QIcon HistoryPanel::thumbnail(const QString& id) {
+  auto it = thumbnails_.find(id);
+  if (it != thumbnails_.end()) return *it;
+  // A 96-pixel PNG: small enough to read here.
+  const QIcon icon(QPixmap(store_->thumbnailPath(id)));
+  thumbnails_.insert(id, icon);
+  return icon;
+}
+
+void HistoryPanel::rebuild() {
+  const QStringList selected = selectedIds();
+  {
+    const QSignalBlocker block(list_);
+    list_->clear();
+    for (const HistoryEntry& e : store_->entries()) {
+      auto* item = new QListWidgetItem(thumbnail(e.id), entryText(e, *store_), list_);
+      item->setData(Qt::UserRole, e.id);
+      item->setToolTip(QString::fromStdString(e.request.prompt));
+    }
+  }
+  selectIds(selected);
+  updateButtons();
+}
+
+QStringList HistoryPanel::selectedIds() const {
+  QStringList ids;
+  for (int i = 0; i < list_->count(); ++i)
+    if (list_->item(i)->isSelected()) ids << list_->item(i)->data(Qt::UserRole).toString();
+  return ids;
+}
+
+void HistoryPanel::selectIds(const QStringList& ids) {
+  const QSignalBlocker block(list_);
+  list_->clearSelection();
+  for (int i = 0; i < list_->count(); ++i) {
+    QListWidgetItem* item = list_->item(i);
+    if (ids.contains(item->data(Qt::UserRole).toString())) {
+      item->setSelected(true);
+      list_->setCurrentItem(item, QItemSelectionModel::Select);
+    }
+  }
+  updateButtons();
+}
+
+QStringList HistoryPanel::comparePair() const {
+  const QStringList ids = selectedIds();
+  if (ids.size() == 2) {
+    // The dense run (or else the older one) goes on the left as the reference.
+    const HistoryEntry* a = store_->find(ids[0]);
+    const HistoryEntry* b = store_->find(ids[1]);
+    if (!a || !b) return {};
+    if (b->isDense() && !a->isDense()) return {ids[1], ids[0]};
+    if (a->isDense() && !b->isDense()) return {ids[0], ids[1]};
+    return a->created <= b->created ? QStringList{ids[0], ids[1]} : QStringList{ids[1], ids[0]};
+  }
+  if (ids.size() == 1) {
+    const HistoryEntry* e = store_->find(ids[0]);
+    const HistoryEntry* twin = e ? store_->denseTwin(*e) : nullptr;
+    if (twin) return {twin->id, e->id};
+  }
+  return {};
+}
+
+void HistoryPanel::rerunSelected() {
+  const QStringList ids = selectedIds();
+  if (ids.size() != 1) return;
+  if (const HistoryEntry* e = store_->find(ids[0])) emit rerunRequested(e->request);
+}
+
+void HistoryPanel::compareSelected() {
+  const QStringList pair = comparePair();
+  if (pair.size() == 2) emit compareRequested(pair[0], pair[1]);
+}
+
+void HistoryPanel::deleteSelected(bool confirm) {
+  const QStringList ids = selectedIds();
+  if (ids.isEmpty()) return;
+  if (confirm &&
+      QMessageBox::question(
+          this, tr("Delete runs"),
+          tr("Delete %n run(s) and their frames from the history?", nullptr, int(ids.size())),
+          QMessageBox::Yes | QMessageBox::No, QMessageBox::No) != QMessageBox::Yes)
+    return;
+  for (const QString& id : ids) {
+    thumbnails_.remove(id);
+    store_->remove(id);
+  }
+}
+
+void HistoryPanel::updateButtons() {
+  const int n = int(selectedIds().size());
+  rerun_->setEnabled(n == 1);
+  delete_->setEnabled(n > 0);
+  const bool canCompare = !comparePair().isEmpty();
+  compare_->setEnabled(canCompare);
+  compare_->setToolTip(canCompare ? tr("Play the two runs side by side with their PSNR/SSIM")
+                                  : tr("Select two runs, or one that has a dense twin"));
+}
+
+}  // namespace svgen::ui

@@ -1,0 +1,300 @@
+#include "ui/history_store.h"
+
+#include "core/eval/video_quality.h"
+#include "core/pipeline/request_json.h"
+#include "ui/video_images.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFutureWatcher>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSaveFile>
+#include <QStandardPaths>
+#include <QtConcurrent>
+
+#include <cmath>
+#include <memory>
+
+namespace svgen::ui {
+
+namespace {
+
+constexpr int kIndexVersion = 1;
+constexpr int kThumbnailSize = 96;
+const char kFramesFolder[] = "frames";
+
+QString framePath(const QString& runFolder, int t) {
+  return QStringLiteral("%1/%2/%3.png").arg(runFolder, kFramesFolder).arg(t + 1, 4, 10, QChar('0'));
+}
+
+QJsonObject toJson(const HistoryEntry& e) {
+  QJsonObject o;
+  o["id"] = e.id;
+  o["created"] = e.created.toString(Qt::ISODateWithMs);
+  o["request"] =
+      QJsonDocument::fromJson(QByteArray::fromStdString(requestToJson(e.request))).object();
+  o["model_label"] = e.modelLabel;
+  o["device"] = e.device;
+  o["frames"] = e.frames;
+  o["width"] = e.width;
+  o["height"] = e.height;
+  o["fps"] = e.fps;
+  o["total_seconds"] = e.totalSeconds;
+  o["attention_seconds"] = e.attentionSeconds;
+  o["density"] = e.density;
+  o["sparse_density"] = e.sparseDensity;
+  if (e.hasQuality()) {
+    o["twin"] = e.twinId;
+    o["psnr"] = e.psnr;
+    o["ssim"] = e.ssim;
+  }
+  return o;
+}
+
+HistoryEntry fromJson(const QJsonObject& o) {
+  HistoryEntry e;
+  e.id = o["id"].toString();
+  e.created = QDateTime::fromString(o["created"].toString(), Qt::ISODateWithMs);
+  e.request = requestFromJson(
+      QJsonDocument(o["request"].toObject()).toJson(QJsonDocument::Compact).toStdString());
+  e.modelLabel = o["model_label"].toString();
+  e.device = o["device"].toString();
+  e.frames = o["frames"].toInt();
+  e.width = o["width"].toInt();
+  e.height = o["height"].toInt();
+  e.fps = o["fps"].toDouble(8);
+  e.totalSeconds = o["total_seconds"].toDouble();
+  e.attentionSeconds = o["attention_seconds"].toDouble();
+  e.density = o["density"].toDouble(1);
+  e.sparseDensity = o["sparse_density"].toDouble(1);
+  e.twinId = o["twin"].toString();
+  e.psnr = o["psnr"].toDouble(-1);
+  e.ssim = o["ssim"].toDouble(-1);
+  return e;
+}
+
+struct Measurement {
+  QString id, twinId;
+  double psnr = -1, ssim = -1;
+  QString error;
+};
+
+}  // namespace
+
+bool HistoryEntry::isDense() const {
+  return request.attention.method.empty() || request.attention.method == "dense";
+}
+
+HistoryStore::HistoryStore(const QString& folder, QObject* parent)
+    : QObject(parent), folder_(folder.isEmpty() ? defaultFolder() : folder) {
+  load();
+}
+
+HistoryStore::~HistoryStore() {
+  for (QFuture<void>& f : writes_) f.waitForFinished();
+}
+
+QString HistoryStore::defaultFolder() {
+  return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/history";
+}
+
+QString HistoryStore::indexPath() const {
+  return folder_ + "/index.json";
+}
+
+QString HistoryStore::runFolder(const QString& id) const {
+  return folder_ + '/' + id;
+}
+
+QString HistoryStore::thumbnailPath(const QString& id) const {
+  return runFolder(id) + "/thumbnail.png";
+}
+
+const HistoryEntry* HistoryStore::find(const QString& id) const {
+  for (const HistoryEntry& e : entries_)
+    if (e.id == id) return &e;
+  return nullptr;
+}
+
+bool HistoryStore::areTwins(const GenerationRequest& a, const GenerationRequest& b) {
+  return a.model == b.model && a.prompt == b.prompt && a.negativePrompt == b.negativePrompt &&
+         a.seed == b.seed && a.frames == b.frames && a.width == b.width && a.height == b.height &&
+         a.steps == b.steps && a.guidance == b.guidance && a.shift == b.shift &&
+         a.sampler == b.sampler;
+}
+
+const HistoryEntry* HistoryStore::denseTwin(const HistoryEntry& entry) const {
+  for (const HistoryEntry& e : entries_)
+    if (e.id != entry.id && e.isDense() && areTwins(e.request, entry.request)) return &e;
+  return nullptr;
+}
+
+void HistoryStore::load() {
+  QFile file(indexPath());
+  if (!file.open(QIODevice::ReadOnly)) return;
+  const QJsonObject root = QJsonDocument::fromJson(file.readAll()).object();
+  for (const QJsonValue& v : root["runs"].toArray()) {
+    try {
+      HistoryEntry e = fromJson(v.toObject());
+      // A run whose folder went away (deleted by hand) is not listed.
+      if (!e.id.isEmpty() && QFileInfo::exists(runFolder(e.id))) entries_.push_back(e);
+    } catch (const std::exception&) {
+      // An entry from another version that no longer parses: skip it, keep the rest.
+    }
+  }
+}
+
+void HistoryStore::save() const {
+  QJsonArray runs;
+  for (const HistoryEntry& e : entries_) runs.append(toJson(e));
+  QJsonObject root;
+  root["format"] = "svgen-studio-history";
+  root["version"] = kIndexVersion;
+  root["runs"] = runs;
+  QDir().mkpath(folder_);
+  QSaveFile file(indexPath());
+  if (!file.open(QIODevice::WriteOnly)) return;
+  file.write(QJsonDocument(root).toJson(QJsonDocument::Indented));
+  file.commit();
+}
+
+void HistoryStore::add(const RunOutcome& outcome) {
+  if (!outcome.result || outcome.frames.isEmpty()) return;
+  const GenerationResult& r = *outcome.result;
+  HistoryEntry e;
+  e.created = QDateTime::currentDateTime();
+  e.id = e.created.toString("yyyyMMdd-HHmmss-zzz") + QStringLiteral("-%1").arg(++counter_);
+  e.request = r.request;
+  e.modelLabel = QString::fromStdString(r.modelLabel);
+  e.device = QString::fromStdString(r.device);
+  e.frames = r.video.frames;
+  e.width = r.video.width;
+  e.height = r.video.height;
+  e.fps = r.video.fps;
+  e.totalSeconds = r.totalSeconds;
+  e.attentionSeconds = r.attentionSeconds;
+  e.density = r.attentionDensity;
+  e.sparseDensity = r.sparseAttentionDensity;
+
+  const QString folder = runFolder(e.id);
+  const QVector<QImage> frames = outcome.frames;
+  auto error = std::make_shared<QString>();
+  ++pending_;
+  QFuture<void> write = QtConcurrent::run([folder, frames, error] {
+    if (!QDir().mkpath(folder + '/' + kFramesFolder)) {
+      *error = tr("cannot create %1").arg(folder);
+      return;
+    }
+    for (int t = 0; t < frames.size(); ++t)
+      if (!frames[t].save(framePath(folder, t), "PNG")) {
+        *error = tr("cannot write %1").arg(framePath(folder, t));
+        return;
+      }
+    const QImage middle = frames[frames.size() / 2];
+    const QImage thumb =
+        middle.width() > kThumbnailSize || middle.height() > kThumbnailSize
+            ? middle.scaled(kThumbnailSize, kThumbnailSize, Qt::KeepAspectRatio,
+                            Qt::SmoothTransformation)
+            : middle.scaled(middle.size() *
+                            (kThumbnailSize / std::max(middle.width(), middle.height())));
+    thumb.save(folder + "/thumbnail.png", "PNG");
+  });
+  writes_.push_back(write);
+  auto* watcher = new QFutureWatcher<void>(this);
+  connect(watcher, &QFutureWatcher<void>::finished, this, [this, watcher, e, error, folder] {
+    watcher->deleteLater();
+    if (!error->isEmpty()) {
+      QDir(folder).removeRecursively();
+      emit failed(tr("The run could not be kept in the history: %1").arg(*error));
+    } else {
+      entries_.prepend(e);
+      save();
+      emit entryAdded(e.id);
+      emit changed();
+      measureWhatIsMissing();
+    }
+    taskDone();
+  });
+  watcher->setFuture(write);
+}
+
+bool HistoryStore::remove(const QString& id) {
+  const HistoryEntry* e = find(id);
+  if (!e) return false;
+  entries_.removeAt(int(e - entries_.data()));
+  for (HistoryEntry& other : entries_)
+    if (other.twinId == id) {
+      other.twinId.clear();
+      other.psnr = other.ssim = -1;
+    }
+  QDir(runFolder(id)).removeRecursively();
+  save();
+  emit changed();
+  measureWhatIsMissing();
+  return true;
+}
+
+Video HistoryStore::readClip(const QString& runFolder, double fps) {
+  QVector<QImage> frames;
+  for (int t = 0;; ++t) {
+    const QString path = framePath(runFolder, t);
+    if (!QFileInfo::exists(path)) break;
+    frames.push_back(QImage(path));
+  }
+  return videoFromImages(frames, fps);
+}
+
+void HistoryStore::measureWhatIsMissing() {
+  for (const HistoryEntry& e : entries_) {
+    if (e.isDense() || e.hasQuality() || measuring_.contains(e.id) || unmeasurable_.contains(e.id))
+      continue;
+    const HistoryEntry* twin = denseTwin(e);
+    if (!twin) continue;
+    measuring_.insert(e.id);
+    ++pending_;
+    const QString id = e.id, twinId = twin->id;
+    const QString a = runFolder(twinId), b = runFolder(id);
+    const double fps = e.fps;
+    auto* watcher = new QFutureWatcher<Measurement>(this);
+    connect(watcher, &QFutureWatcher<Measurement>::finished, this, [this, watcher] {
+      watcher->deleteLater();
+      const Measurement m = watcher->result();
+      measuring_.remove(m.id);
+      // Either run may have been deleted while it was measured.
+      auto it = std::find_if(entries_.begin(), entries_.end(),
+                             [&](const HistoryEntry& x) { return x.id == m.id; });
+      if (it != entries_.end() && find(m.twinId) && m.error.isEmpty()) {
+        it->twinId = m.twinId;
+        it->psnr = m.psnr;
+        it->ssim = m.ssim;
+        save();
+        emit qualityMeasured(m.id);
+        emit changed();
+      } else if (!m.error.isEmpty()) {
+        unmeasurable_.insert(m.id);
+      }
+      taskDone();
+    });
+    watcher->setFuture(QtConcurrent::run([id, twinId, a, b, fps] {
+      Measurement m;
+      m.id = id;
+      m.twinId = twinId;
+      try {
+        const VideoQuality q = compareVideos(readClip(a, fps), readClip(b, fps));
+        m.psnr = reportablePsnr(q.psnr);
+        m.ssim = q.ssim;
+      } catch (const std::exception& ex) {
+        m.error = QString::fromStdString(ex.what());
+      }
+      return m;
+    }));
+  }
+}
+
+void HistoryStore::taskDone() {
+  if (--pending_ == 0) emit idle();
+}
+
+}  // namespace svgen::ui

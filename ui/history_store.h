@@ -1,0 +1,97 @@
+// Every finished run, kept across restarts: an index (index.json) plus, per run, its frames as
+// lossless PNGs and a thumbnail, in a folder under QStandardPaths::AppDataLocation (preferences
+// stay in QSettings). Sparse runs are measured against their dense twin (same model, prompt,
+// seed, size, frames, steps, guidance, shift and sampler) when the history has one: PSNR/SSIM
+// from core/eval, computed on a pool thread. Files are written and read off the UI thread; the
+// index itself is small and is saved on it.
+#pragma once
+#include "core/pipeline/generation.h"
+#include "ui/run_types.h"
+
+#include <QDateTime>
+#include <QFuture>
+#include <QList>
+#include <QObject>
+#include <QSet>
+#include <QString>
+#include <QVector>
+
+namespace svgen::ui {
+
+struct HistoryEntry {
+  QString id;  // also the run's folder name
+  QDateTime created;
+  GenerationRequest request;  // what ran, the model's defaults filled in
+  QString modelLabel;
+  QString device;
+  int frames = 0, width = 0, height = 0;
+  double fps = 8;
+  double totalSeconds = 0, attentionSeconds = 0;
+  double density = 1, sparseDensity = 1;
+  // Against the dense twin: PSNR in dB (capped at kReportedPsnrCap) and mean SSIM; < 0 while
+  // not measured.
+  QString twinId;
+  double psnr = -1, ssim = -1;
+
+  bool isDense() const;
+  bool hasQuality() const { return psnr >= 0 && !twinId.isEmpty(); }
+};
+
+class HistoryStore : public QObject {
+  Q_OBJECT
+ public:
+  // `folder` empty: defaultFolder(). Reads the index there (a missing or unreadable one is an
+  // empty history).
+  explicit HistoryStore(const QString& folder = {}, QObject* parent = nullptr);
+  // Waits for files still being written, so that none is left half-written.
+  ~HistoryStore() override;
+
+  static QString defaultFolder();
+  QString folder() const { return folder_; }
+  QString indexPath() const;
+  QString runFolder(const QString& id) const;
+  QString thumbnailPath(const QString& id) const;
+
+  // Newest first.
+  const QVector<HistoryEntry>& entries() const { return entries_; }
+  const HistoryEntry* find(const QString& id) const;
+  // The newest dense run this one can be measured against; null when none.
+  const HistoryEntry* denseTwin(const HistoryEntry& entry) const;
+  static bool areTwins(const GenerationRequest& a, const GenerationRequest& b);
+
+  // Saves the run's frames and thumbnail on a pool thread, then lists it (entryAdded) and
+  // measures whatever the new run makes measurable.
+  void add(const RunOutcome& outcome);
+  // Unlists the run and removes its folder; runs measured against it lose their numbers and are
+  // measured again against another twin if there is one.
+  bool remove(const QString& id);
+
+  // True while files are written or quality is measured.
+  bool isBusy() const { return pending_ > 0; }
+
+  // Reads a run's frames back (on the calling thread: call it from a pool thread).
+  static Video readClip(const QString& runFolder, double fps);
+
+ signals:
+  void changed();
+  void entryAdded(const QString& id);
+  void qualityMeasured(const QString& id);
+  void idle();
+  void failed(const QString& message);
+
+ private:
+  void load();
+  void save() const;
+  void measureWhatIsMissing();
+  void taskDone();
+
+  QString folder_;
+  QVector<HistoryEntry> entries_;
+  QSet<QString> measuring_;
+  QSet<QString> unmeasurable_;  // tried and failed: not retried in this session
+  QList<QFuture<void>> writes_;
+  int pending_ = 0;
+  int counter_ = 0;
+};
+
+}  // namespace svgen::ui

@@ -1,0 +1,270 @@
+#include "ui/plots_panel.h"
+
+#include "core/attention/attention_recorder.h"
+#include "ui/attention_explorer.h"
+#include "ui/history_store.h"
+#include "ui/run_summary.h"
+
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QPushButton>
+#include <QSvgGenerator>
+#include <QTabWidget>
+#include <QVBoxLayout>
+#include <qcustomplot.h>
+
+#include <algorithm>
+#include <map>
+
+namespace svgen::ui {
+
+namespace {
+
+constexpr int kExportWidth = 900, kExportHeight = 600;
+
+QCPColorGradient heatGradient() {
+  QCPColorGradient g;
+  g.clearColorStops();
+  for (int i = 0; i <= 4; ++i) g.setColorStopAt(i / 4.0, AttentionExplorer::heatColor(i / 4.0));
+  return g;
+}
+
+void stylePlot(QCustomPlot* plot, const QPalette& palette) {
+  plot->setBackground(palette.color(QPalette::Base));
+  for (QCPAxis* axis : {plot->xAxis, plot->yAxis}) {
+    axis->setBasePen(QPen(palette.color(QPalette::Text)));
+    axis->setTickPen(QPen(palette.color(QPalette::Text)));
+    axis->setSubTickPen(QPen(palette.color(QPalette::Text)));
+    axis->setTickLabelColor(palette.color(QPalette::Text));
+    axis->setLabelColor(palette.color(QPalette::Text));
+    axis->grid()->setPen(QPen(palette.color(QPalette::Mid), 0, Qt::DotLine));
+  }
+}
+
+}  // namespace
+
+PlotsPanel::PlotsPanel(HistoryStore* history, QWidget* parent)
+    : QWidget(parent), history_(history) {
+  tabs_ = new QTabWidget(this);
+  densityPlot_ = new QCustomPlot(this);
+  densityPlot_->setObjectName("densityPlot");
+  paretoPlot_ = new QCustomPlot(this);
+  paretoPlot_->setObjectName("paretoPlot");
+  for (QCustomPlot* p : {densityPlot_, paretoPlot_}) {
+    p->setMinimumSize(240, 200);
+    stylePlot(p, palette());
+  }
+  tabs_->addTab(densityPlot_, tr("Density: layers × steps"));
+  tabs_->addTab(paretoPlot_, tr("Quality vs time"));
+  auto* exportButton = new QPushButton(tr("Export…"), this);
+  exportButton->setObjectName("plotExportButton");
+  exportButton->setToolTip(tr("Save the plot shown as PNG or SVG"));
+  auto* buttons = new QHBoxLayout;
+  buttons->addStretch(1);
+  buttons->addWidget(exportButton);
+  auto* column = new QVBoxLayout(this);
+  column->setContentsMargins(4, 4, 4, 4);
+  column->addWidget(tabs_, 1);
+  column->addLayout(buttons);
+  connect(exportButton, &QPushButton::clicked, this, &PlotsPanel::exportWithDialog);
+  if (history_) connect(history_, &HistoryStore::changed, this, &PlotsPanel::showPareto);
+  showDensity();
+  showPareto();
+}
+
+QCustomPlot* PlotsPanel::plot(Plot which) const {
+  return which == Density ? densityPlot_ : paretoPlot_;
+}
+
+void PlotsPanel::setRecord(std::shared_ptr<const std::vector<CallRecord>> calls) {
+  record_ = std::move(calls);
+  showDensity();
+}
+
+void PlotsPanel::showDensity() {
+  density_.clear();
+  densityPlot_->clearPlottables();
+  densityPlot_->plotLayout()->clear();
+  auto* rect = new QCPAxisRect(densityPlot_);
+  densityPlot_->plotLayout()->addElement(0, 0, rect);
+  densityPlot_->xAxis = rect->axis(QCPAxis::atBottom);
+  densityPlot_->yAxis = rect->axis(QCPAxis::atLeft);
+  stylePlot(densityPlot_, palette());
+  densityPlot_->xAxis->setLabel(tr("step"));
+  densityPlot_->yAxis->setLabel(tr("layer"));
+  std::map<int, int> stepIndex;
+  int layers = 0;
+  if (record_)
+    for (const CallRecord& c : *record_) {
+      stepIndex.emplace(c.step, 0);
+      layers = std::max(layers, c.layer + 1);
+    }
+  int i = 0;
+  for (auto& [step, index] : stepIndex) index = i++;
+  if (stepIndex.empty() || layers == 0) {
+    densityPlot_->replot();
+    return;
+  }
+  const int steps = int(stepIndex.size());
+  density_.assign(size_t(layers), std::vector<double>(size_t(steps), -1));
+  for (const CallRecord& c : *record_) {
+    double sum = 0;
+    int n = 0;
+    for (const HeadRecord& h : c.headRecords)
+      if (h.index < c.heads) sum += h.density, ++n;  // the conditional batch, as the grid shows
+    if (n > 0 && c.layer >= 0) density_[size_t(c.layer)][size_t(stepIndex[c.step])] = sum / n;
+  }
+  auto* map = new QCPColorMap(densityPlot_->xAxis, densityPlot_->yAxis);
+  map->data()->setSize(steps, layers);
+  map->data()->setRange(QCPRange(stepIndex.begin()->first, stepIndex.rbegin()->first),
+                        QCPRange(0, layers - 1));
+  for (const auto& [step, index] : stepIndex)
+    for (int l = 0; l < layers; ++l) {
+      const double v = density_[size_t(l)][size_t(index)];
+      if (v >= 0)
+        map->data()->setCell(index, l, v);
+      else
+        map->data()->setAlpha(index, l, 0);
+    }
+  auto* scale = new QCPColorScale(densityPlot_);
+  densityPlot_->plotLayout()->addElement(0, 1, scale);
+  scale->axis()->setLabel(tr("density (share of scores computed)"));
+  scale->axis()->setTickLabelColor(palette().color(QPalette::Text));
+  scale->axis()->setLabelColor(palette().color(QPalette::Text));
+  map->setColorScale(scale);
+  map->setGradient(heatGradient());
+  map->setDataRange(QCPRange(0, 1));
+  map->setInterpolate(false);
+  auto* margins = new QCPMarginGroup(densityPlot_);
+  rect->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
+  scale->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
+  // Cells are as wide as the spacing of the recorded steps (every step, or every few).
+  const double first = stepIndex.begin()->first, last = stepIndex.rbegin()->first;
+  const double half = steps > 1 ? (last - first) / (steps - 1) / 2 : 0.5;
+  densityPlot_->xAxis->setRange(first - half, last + half);
+  densityPlot_->yAxis->setRange(-0.5, layers - 0.5);
+  QSharedPointer<QCPAxisTickerFixed> whole(new QCPAxisTickerFixed);
+  whole->setTickStep(1);
+  whole->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+  densityPlot_->yAxis->setTicker(whole);
+  densityPlot_->xAxis->setTicker(whole);
+  densityPlot_->yAxis->setRangeReversed(true);  // layer 0 on top, as in the head grid
+  densityPlot_->replot();
+}
+
+std::vector<int> PlotsPanel::paretoFront(const std::vector<Point>& points) {
+  std::vector<int> order(points.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = int(i);
+  std::sort(order.begin(), order.end(), [&](int a, int b) {
+    return points[a].seconds != points[b].seconds ? points[a].seconds < points[b].seconds
+                                                  : points[a].psnr > points[b].psnr;
+  });
+  // Walking by time, a point is on the front when it beats every faster point's PSNR.
+  std::vector<int> front;
+  double best = -1e300;
+  for (int i : order)
+    if (points[i].psnr > best) {
+      front.push_back(i);
+      best = points[i].psnr;
+    }
+  return front;
+}
+
+void PlotsPanel::showPareto() {
+  points_.clear();
+  paretoPlot_->clearPlottables();
+  paretoPlot_->clearItems();
+  paretoPlot_->xAxis->setLabel(tr("seconds per run"));
+  paretoPlot_->yAxis->setLabel(tr("PSNR vs dense (dB)"));
+  paretoPlot_->legend->setVisible(true);
+  paretoPlot_->legend->setBrush(palette().color(QPalette::Base));
+  paretoPlot_->legend->setTextColor(palette().color(QPalette::Text));
+  std::map<QString, QCPGraph*> byMethod;
+  static const QColor colours[] = {QColor(0x4e, 0x79, 0xa7), QColor(0xf2, 0x8e, 0x2b),
+                                   QColor(0x59, 0xa1, 0x4f), QColor(0xe1, 0x57, 0x59)};
+  if (history_)
+    for (const HistoryEntry& e : history_->entries()) {
+      if (e.isDense() || !e.hasQuality()) continue;
+      const QString method = methodLabel(e.request.attention);
+      QCPGraph*& g = byMethod[method];
+      if (!g) {
+        g = paretoPlot_->addGraph();
+        g->setName(method);
+        g->setLineStyle(QCPGraph::lsNone);
+        g->setScatterStyle(
+            QCPScatterStyle(QCPScatterStyle::ssDisc, colours[(byMethod.size() - 1) % 4], 8));
+      }
+      g->addData(e.totalSeconds, e.psnr);
+      points_.push_back({e.totalSeconds, e.psnr});
+      auto* label = new QCPItemText(paretoPlot_);
+      label->position->setCoords(e.totalSeconds, e.psnr);
+      label->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
+      label->setText(' ' + budgetLabel(e.request.attention));
+      label->setColor(palette().color(QPalette::Text));
+    }
+  // Dense runs have no PSNR against themselves; their time is the bar a sparse run has to beat.
+  double denseSeconds = -1;
+  if (history_)
+    for (const HistoryEntry& e : history_->entries())
+      if (e.isDense() && (denseSeconds < 0 || e.totalSeconds < denseSeconds))
+        denseSeconds = e.totalSeconds;
+  const std::vector<int> front = paretoFront(points_);
+  if (front.size() > 1) {
+    QCPGraph* line = paretoPlot_->addGraph();
+    line->setName(tr("Pareto front"));
+    line->setPen(QPen(palette().color(QPalette::Text), 1, Qt::DashLine));
+    for (int i : front) line->addData(points_[size_t(i)].seconds, points_[size_t(i)].psnr);
+  }
+  paretoPlot_->rescaleAxes();
+  if (denseSeconds > 0 && !points_.empty()) {
+    QCPRange x = paretoPlot_->xAxis->range();
+    x.expand(denseSeconds);
+    paretoPlot_->xAxis->setRange(x);
+    auto* line = new QCPItemStraightLine(paretoPlot_);
+    line->point1->setCoords(denseSeconds, 0);
+    line->point2->setCoords(denseSeconds, 1);
+    line->setPen(QPen(palette().color(QPalette::Text), 1.5, Qt::DotLine));
+    auto* label = new QCPItemText(paretoPlot_);
+    label->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+    label->position->setCoords(denseSeconds, 0.02);
+    label->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+    label->setText(tr(" dense run"));
+    label->setColor(palette().color(QPalette::Text));
+  }
+  for (QCPAxis* axis : {paretoPlot_->xAxis, paretoPlot_->yAxis}) axis->scaleRange(1.25);
+  // Room on the right for the last point's label.
+  const QCPRange x = paretoPlot_->xAxis->range();
+  paretoPlot_->xAxis->setRangeUpper(x.upper + 0.1 * x.size());
+  paretoPlot_->replot();
+}
+
+bool PlotsPanel::exportPlot(Plot which, const QString& path) const {
+  QCustomPlot* p = plot(which);
+  const QString suffix = QFileInfo(path).suffix().toLower();
+  if (suffix == "png") return p->savePng(path, kExportWidth, kExportHeight);
+  if (suffix != "svg") return false;
+  QSvgGenerator svg;
+  svg.setFileName(path);
+  svg.setSize(QSize(kExportWidth, kExportHeight));
+  svg.setViewBox(QRect(0, 0, kExportWidth, kExportHeight));
+  svg.setTitle(tabs_->tabText(int(which)));
+  QCPPainter painter;
+  if (!painter.begin(&svg)) return false;
+  p->toPainter(&painter, kExportWidth, kExportHeight);
+  return painter.end();
+}
+
+void PlotsPanel::exportWithDialog() {
+  const Plot which = Plot(tabs_->currentIndex());
+  QString selected;
+  const QString path = QFileDialog::getSaveFileName(
+      this, tr("Export plot"), which == Density ? "density.png" : "pareto.png",
+      tr("PNG image (*.png);;SVG drawing (*.svg)"), &selected);
+  if (path.isEmpty()) return;
+  QString target = path;
+  if (QFileInfo(target).suffix().isEmpty()) target += selected.contains("svg") ? ".svg" : ".png";
+  exportPlot(which, target);
+}
+
+}  // namespace svgen::ui

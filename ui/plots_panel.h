@@ -1,0 +1,61 @@
+// The "Plots" dock (QCustomPlot): the last run's density over layers × steps as a heat map, and
+// the history's quality against time with its Pareto front (the runs no other run beats on both
+// PSNR and seconds). Each plot exports to PNG or SVG.
+#pragma once
+#include <QWidget>
+
+#include <memory>
+#include <vector>
+
+class QCustomPlot;
+class QTabWidget;
+
+namespace svgen {
+struct CallRecord;
+}
+
+namespace svgen::ui {
+
+class HistoryStore;
+
+class PlotsPanel : public QWidget {
+  Q_OBJECT
+ public:
+  explicit PlotsPanel(HistoryStore* history, QWidget* parent = nullptr);
+
+  enum Plot { Density = 0, Pareto = 1 };
+  // The run whose density to show (null: none).
+  void setRecord(std::shared_ptr<const std::vector<CallRecord>> calls);
+
+  QCustomPlot* plot(Plot which) const;
+  // Mean density over the conditional batch's heads of each (layer, step) call; -1 where the
+  // record has no call. Indexed [layer][step index], steps in record order.
+  const std::vector<std::vector<double>>& densityGrid() const { return density_; }
+  // The history points on the Pareto plot, and which of them are on the front.
+  struct Point {
+    double seconds = 0, psnr = 0;
+  };
+  const std::vector<Point>& paretoPoints() const { return points_; }
+  // Indices of the points no other point beats on both (less time, more PSNR), by time.
+  static std::vector<int> paretoFront(const std::vector<Point>& points);
+
+  // Writes the plot as PNG or SVG (by the path's suffix); false when it cannot.
+  bool exportPlot(Plot which, const QString& path) const;
+
+ public slots:
+  void exportWithDialog();
+
+ private:
+  void showDensity();
+  void showPareto();
+
+  HistoryStore* history_;
+  QTabWidget* tabs_;
+  QCustomPlot* densityPlot_;
+  QCustomPlot* paretoPlot_;
+  std::shared_ptr<const std::vector<CallRecord>> record_;
+  std::vector<std::vector<double>> density_;
+  std::vector<Point> points_;
+};
+
+}  // namespace svgen::ui

@@ -1,0 +1,45 @@
+#include "ui/run_summary.h"
+
+#include <QCoreApplication>
+
+namespace svgen::ui {
+
+namespace {
+
+QString tr(const char* text) {
+  return QCoreApplication::translate("RunSummary", text);
+}
+
+QString orDefault(int value) {
+  return value > 0 ? QString::number(value) : tr("default");
+}
+
+}  // namespace
+
+QString methodLabel(const AttentionConfig& attention) {
+  if (attention.method.empty() || attention.method == "dense") return tr("Dense");
+  return QString::fromStdString(attention.method).toUpper();
+}
+
+QString budgetLabel(const AttentionConfig& a) {
+  if (a.method == "svg") return tr("density %1%").arg(100 * a.svgDensity, 0, 'f', 0);
+  if (a.method == "svg2") return tr("top-p %1").arg(a.topP, 0, 'f', 2);
+  if (a.method == "svoo") return tr("profile table");
+  return {};
+}
+
+QString attentionLabel(const AttentionConfig& attention) {
+  const QString budget = budgetLabel(attention);
+  return budget.isEmpty() ? methodLabel(attention) : methodLabel(attention) + ' ' + budget;
+}
+
+QString clipLabel(const GenerationRequest& r) {
+  const QString size = r.width > 0 && r.height > 0
+                           ? QStringLiteral("%1×%2").arg(r.width).arg(r.height)
+                           : tr("default size");
+  return tr("%1 frames %2, %3 steps, seed %4")
+      .arg(orDefault(r.frames), size, orDefault(r.steps))
+      .arg(r.seed);
+}
+
+}  // namespace svgen::ui
