@@ -156,16 +156,19 @@ class TestSparseMethods : public QObject {
   // the profiler's chunked reduction over the keys (more than 4,096, not a multiple of the chunk).
   void svgProfilerTellsSpatialFromTemporal_data() {
     QTest::addColumn<int>("frames");
-    QTest::addColumn<int>("side");
-    QTest::newRow("8x4x4") << 8 << 4;
-    QTest::newRow("8x24x24 (long)") << 8 << 24;
+    QTest::addColumn<int>("height");
+    QTest::addColumn<int>("width");
+    QTest::newRow("8x4x4") << 8 << 4 << 4;
+    QTest::newRow("8x24x24 (long, chunks divide)") << 8 << 24 << 24;
+    QTest::newRow("5x29x31 (long, padded chunks)") << 5 << 29 << 31;
   }
 
   void svgProfilerTellsSpatialFromTemporal() {
     QFETCH(int, frames);
-    QFETCH(int, side);
-    const std::array<int64_t, 3> grid = {frames, side, side};
-    const int64_t F = frames, S = int64_t{side} * side, L = F * S, d = 64;
+    QFETCH(int, height);
+    QFETCH(int, width);
+    const std::array<int64_t, 3> grid = {frames, height, width};
+    const int64_t F = frames, S = int64_t{height} * width, L = F * S, d = 64;
     // Random unit codes are nearly orthogonal in 64 dimensions (scaled so that attention stays
     // peaked over 4,608 keys): a token's code matches only its
     // own frame's (head 0) or its own position's (head 1).

@@ -70,16 +70,21 @@ namespace {
 
 // a (H, M, L) @ b (H, L, N) for long L and small M, N (the sampled rows against every key): one
 // GEMM per head would leave most of a GPU idle on a long reduction, so L is split into chunks
-// that run as separate batches and are summed (zero padding where L does not divide).
+// that run as separate batches and are summed. The chunk divides L where a divisor near 2,048
+// exists (Wan's 75,600 tokens: 2,100), else the tail is zero-padded.
 at::Tensor longReductionMatmul(const at::Tensor& a, const at::Tensor& b) {
   const int64_t H = a.size(0), M = a.size(1), L = a.size(2), N = b.size(2);
-  constexpr int64_t kChunk = 2048;
-  if (L <= 2 * kChunk) return at::matmul(a, b);
-  const int64_t chunks = (L + kChunk - 1) / kChunk, padded = chunks * kChunk;
+  if (L <= 4096) return at::matmul(a, b);
+  int64_t chunk = 2048;  // padded when no divisor lies near it
+  int64_t divisor = 0;
+  for (int64_t c = 1024; c <= 4096; ++c)
+    if (L % c == 0 && (divisor == 0 || std::abs(c - 2048) < std::abs(divisor - 2048))) divisor = c;
+  if (divisor > 0) chunk = divisor;
+  const int64_t chunks = (L + chunk - 1) / chunk, padded = chunks * chunk;
   const at::Tensor ap = padded == L ? a : at::constant_pad_nd(a, {0, padded - L});
   const at::Tensor bp = padded == L ? b : at::constant_pad_nd(b, {0, 0, 0, padded - L});
-  const at::Tensor ac = ap.view({H, M, chunks, kChunk}).permute({0, 2, 1, 3});  // (H, c, M, k)
-  const at::Tensor bc = bp.view({H, chunks, kChunk, N});
+  const at::Tensor ac = ap.reshape({H, M, chunks, chunk}).permute({0, 2, 1, 3});  // (H, c, M, k)
+  const at::Tensor bc = bp.reshape({H, chunks, chunk, N});
   return at::matmul(ac, bc).sum(1);
 }
 
@@ -100,7 +105,11 @@ SvgProfile profileSvgHeads(const at::Tensor& q, const at::Tensor& k, const at::T
                          1);  // (H, 3n, L)
   const at::Tensor sums = p.sum(-1, true);
   p = at::where(sums > 0, p / sums.clamp_min(1e-30), at::zeros_like(p));
-  const at::Tensor out = longReductionMatmul(p, v.to(at::kFloat));  // (H, 3n, d)
+  // On CUDA the weights times values run in bf16 on tensor cores (their rounding, ~1e-3 of the
+  // output, is far below the gap between the two masks' errors that decides a head).
+  const at::ScalarType productType = q.is_cuda() ? at::kBFloat16 : at::kFloat;
+  const at::Tensor out =
+      longReductionMatmul(p.to(productType), v.to(productType)).to(at::kFloat);  // (H, 3n, d)
   const at::Tensor exact = out.narrow(1, 0, n);
   // Both errors in one transfer: a device round trip per head would stall the GPU 2·H times.
   const at::Tensor err = at::stack({(out.narrow(1, n, n) - exact).pow(2).mean({1, 2}),
