@@ -15,10 +15,9 @@ int run(int argc, char** argv) {
   app.footer("Exit codes: 0 ok, 2 bad input, 3 runtime failure, 130 cancelled (Ctrl+C).");
 
   std::map<CLI::App*, std::function<int()>> actions;
-  for (Command command :
-       {addGenerateCommand(app), addCompareCommand(app), addInfoCommand(app), addTrainCommand(app),
-        addEvalPromptsCommand(app), addProfileCommand(app), addBenchCommand(app),
-        addSelftestCommand(app)}) {
+  for (Command command : {addGenerateCommand(app), addCompareCommand(app), addInfoCommand(app),
+                          addTrainCommand(app), addEvalPromptsCommand(app), addProfileCommand(app),
+                          addBenchCommand(app), addSelftestCommand(app)}) {
     actions[command.app] = command.action;
   }
 
