@@ -7,6 +7,18 @@
 
 namespace svgen {
 
+KernelCheck failedCheck(const std::string& kernel, const std::string& input, const std::string& why,
+                        double tolerance) {
+  KernelCheck k;
+  k.kernel = kernel;
+  k.input = input;
+  k.maxAbsError = k.relError = std::numeric_limits<double>::infinity();
+  k.tolerance = tolerance;
+  k.passed = false;
+  k.note = why;
+  return k;
+}
+
 ErrorPair compareTensors(const at::Tensor& actual, const at::Tensor& reference) {
   at::Tensor a = actual.to(at::kCPU, at::kDouble);
   at::Tensor b = reference.to(at::kCPU, at::kDouble);

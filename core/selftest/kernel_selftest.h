@@ -41,6 +41,10 @@ std::vector<KernelCheck> selftestModulation(const SelftestOptions& options);
 std::vector<KernelCheck> runKernelSelftest(const SelftestOptions& options,
                                            const SelftestReport& report = {});
 
+// A check that could not run or whose result is unusable (errors infinite, `why` in the note).
+KernelCheck failedCheck(const std::string& kernel, const std::string& input, const std::string& why,
+                        double tolerance = 0);
+
 // ‖a − b‖ / ‖b‖ and max |a − b| in float64, with NaN anywhere counting as a failure (both
 // infinite).
 struct ErrorPair {

@@ -60,14 +60,7 @@ KernelCheck makeCheck(const std::string& kernel, const std::string& input, const
 }
 
 KernelCheck failed(const std::string& kernel, const std::string& input, const std::string& why) {
-  KernelCheck k;
-  k.kernel = kernel;
-  k.input = input;
-  k.maxAbsError = k.relError = std::numeric_limits<double>::infinity();
-  k.tolerance = kTolerance;
-  k.passed = false;
-  k.note = why;
-  return k;
+  return failedCheck(kernel, input, why, kTolerance);
 }
 
 // Linear-output-like activations: per-channel offsets and scales, never exactly zero rows.
