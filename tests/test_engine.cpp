@@ -58,6 +58,13 @@ class TestEngine : public QObject {
   Engine engine_;
 
  private slots:
+  void resultCarriesOnePositiveTimePerStep() {
+    Recorder recorder;
+    const GenerationResult result = engine_.generate(smallRequest(), recorder);
+    QCOMPARE(result.stepSeconds.size(), size_t(smallRequest().steps));
+    for (double s : result.stepSeconds) QVERIFY(s > 0);
+  }
+
   void resolveFillsDefaultsAndRefusesBadValues() {
     const ModelInfo info = engine_.describeModel("builtin");
     QVERIFY(!info.label.empty());

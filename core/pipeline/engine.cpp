@@ -165,8 +165,10 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     options.numSteps = r.steps;
     options.beforeLayer = [&](int) { checkCancel(); };
 
+    result.stepSeconds.reserve(r.steps);
     for (int i = 0; i < r.steps; ++i) {
       checkCancel();
+      Stopwatch stepWatch;
       options.step = i;
       const int64_t batch = cfg ? 2 : 1;
       at::Tensor input = cfg ? at::cat({x, x}, 0) : x;
@@ -181,6 +183,8 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
           r.previewEvery > 0 && ((i + 1) % r.previewEvery == 0 || i + 1 == r.steps);
       at::Tensor x0 = wantPreview ? sampler->predictX0(velocity, i, x) : at::Tensor();
       x = sampler->step(velocity, i, x);
+      synchronizeDevice(device);
+      result.stepSeconds.push_back(stepWatch.seconds());
 
       Progress progress;
       progress.step = i + 1;

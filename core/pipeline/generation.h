@@ -49,6 +49,9 @@ struct GenerationResult {
   std::vector<StageTiming> timings;
   double totalSeconds = 0;
   double attentionSeconds = 0;  // self-attention time inside the denoiser
+  // Wall time of each sampling step (its DiT passes, CFG included, and the sampler update; not
+  // the preview decode), so dense warm-up steps can be told apart from sparse ones.
+  std::vector<double> stepSeconds;
   // Fraction of self-attention scores computed: over the whole run (dense warm-up included), and
   // over the calls that ran sparse. 1 for dense.
   double attentionDensity = 1.0;

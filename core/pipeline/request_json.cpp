@@ -125,6 +125,7 @@ std::string resultMetadataJson(const GenerationResult& result) {
             {"fps", result.video.fps},
             {"timings_seconds", timings},
             {"attention_seconds", result.attentionSeconds},
+            {"step_seconds", result.stepSeconds},
             {"attention_density", result.attentionDensity},
             {"sparse_attention_density", result.sparseAttentionDensity},
             {"total_seconds", result.totalSeconds}};
