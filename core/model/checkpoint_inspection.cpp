@@ -1,0 +1,548 @@
+#include "core/model/checkpoint_inspection.h"
+
+#include "core/common/error.h"
+#include "core/io/safetensors.h"
+#include "core/model/checkpoint_files.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+
+namespace svgen {
+
+namespace {
+
+bool startsWith(const std::string& s, const std::string& prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+bool endsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+nlohmann::json readJson(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(path.string() + ": cannot open");
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(path.string() + ": not valid JSON (" + e.what() + ")");
+  }
+}
+
+// Sorted, so reports and shard order do not depend on the file system.
+std::vector<fs::path> filesIn(const fs::path& dir) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (e.is_regular_file(ec)) out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string damagedAdvice(const std::string& reason) {
+  return reason + "; the file is incomplete or damaged: download it again";
+}
+
+std::string formatOf(size_t files, bool indexed) {
+  if (indexed) return "safetensors, " + std::to_string(files) + " shards + index";
+  if (files == 1) return "safetensors";
+  return "safetensors, " + std::to_string(files) + " files";
+}
+
+const char* roleLabel(WeightRole role) {
+  switch (role) {
+    case WeightRole::Transformer:
+      return "transformer";
+    case WeightRole::TextEncoder:
+      return "text encoder";
+    case WeightRole::Vae:
+      return "VAE";
+    default:
+      return "weights";
+  }
+}
+
+// Copies one field, named as in config.json, from the shapes' config into a stated one.
+void copyField(WanConfig& to, const WanConfig& from, const std::string& field) {
+  if (field == "dim") to.dim = from.dim;
+  if (field == "ffn_dim") to.ffnDim = from.ffnDim;
+  if (field == "num_layers") to.numLayers = from.numLayers;
+  if (field == "patch_size") to.patch = from.patch;
+  if (field == "in_dim") to.inChannels = from.inChannels;
+  if (field == "out_dim") to.outChannels = from.outChannels;
+  if (field == "text_dim") to.textDim = from.textDim;
+  if (field == "freq_dim") to.freqDim = from.freqDim;
+}
+
+class Inspector {
+ public:
+  explicit Inspector(const std::string& path) { r_.path = path; }
+
+  CheckpointInspection run() {
+    const fs::path path(r_.path);
+    std::error_code ec;
+    if (!fs::exists(path, ec)) throw InputError(r_.path + ": no such file or folder");
+    if (fs::is_directory(path, ec)) {
+      inspectFolder(path);
+    } else {
+      inspectSingleFile(path);
+    }
+    finish();
+    return std::move(r_);
+  }
+
+ private:
+  InspectedComponent& component(WeightRole role) {
+    switch (role) {
+      case WeightRole::Transformer:
+        return r_.transformer;
+      case WeightRole::TextEncoder:
+        return r_.textEncoder;
+      default:
+        return r_.vae;
+    }
+  }
+
+  void inspectFolder(const fs::path& dir) {
+    const fs::path config = dir / "config.json";
+    nlohmann::json configJson;
+    if (fs::is_regular_file(config)) configJson = readJson(config);
+    const bool configIsObject = configJson.is_object();
+    const std::string className =
+        configIsObject ? configJson.value("_class_name", std::string()) : std::string();
+
+    if (configIsObject && configJson.value("format", std::string()) == "svgen") {
+      inspectSvgen(dir, configJson);
+    } else if (fs::is_regular_file(dir / "model_index.json") ||
+               fs::is_directory(dir / "transformer")) {
+      inspectDiffusers(dir);
+    } else if (className == "WanTransformer3DModel") {
+      r_.layout = "diffusers";
+      r_.layoutDescription = "a diffusers transformer folder (no pipeline around it)";
+      addWeightFolder(dir, WeightRole::Transformer);
+      stated_ = wanConfigFromAnyJson(configJson);
+    } else if (className == "WanModel" || (configIsObject && configJson.contains("dim")) ||
+               holdsOriginalWanFiles(dir)) {
+      inspectWanOriginal(dir, configIsObject ? configJson : nlohmann::json());
+    } else {
+      inspectLooseFiles(dir);
+    }
+  }
+
+  static bool holdsOriginalWanFiles(const fs::path& dir) {
+    for (const auto& f : filesIn(dir)) {
+      const std::string name = f.filename().string();
+      if (startsWith(name, "diffusion_pytorch_model") || startsWith(name, "models_t5_") ||
+          name == "Wan2.1_VAE.pth")
+        return true;
+    }
+    return false;
+  }
+
+  void inspectSvgen(const fs::path& dir, const nlohmann::json& config) {
+    r_.layout = "svgen";
+    r_.layoutDescription = "an svgen model folder (config.json \"format\": \"svgen\")";
+    if (config.contains("dit")) stated_ = wanConfigFromAnyJson(config.at("dit"));
+    svgenLabel_ = config.value("label", std::string("svgen model"));
+    addWeightFolder(dir, WeightRole::Unknown);
+    if (config.contains("vocabulary") && config.at("vocabulary").is_array()) {
+      InspectedComponent& t = r_.tokenizer;
+      t.found = t.readable = true;
+      t.path = (dir / "config.json").string();
+      t.files = {t.path};
+      t.format = "word list in config.json";
+      t.detail = std::to_string(config.at("vocabulary").size()) + " words";
+    }
+    r_.vaeNeeded = false;
+    r_.vae.detail = "not needed: the model works in pixel space";
+  }
+
+  void inspectDiffusers(const fs::path& dir) {
+    r_.layout = "diffusers";
+    r_.layoutDescription = "a diffusers pipeline folder";
+    if (fs::is_regular_file(dir / "model_index.json")) {
+      const nlohmann::json index = readJson(dir / "model_index.json");
+      if (index.is_object() && index.contains("_class_name") && index["_class_name"].is_string())
+        r_.layoutDescription += " (" + index["_class_name"].get<std::string>() + ")";
+    }
+    const fs::path transformer = dir / "transformer";
+    if (fs::is_directory(transformer)) {
+      if (fs::is_regular_file(transformer / "config.json"))
+        stated_ = wanConfigFromAnyJson(readJson(transformer / "config.json"));
+      addWeightFolder(transformer, WeightRole::Transformer);
+    }
+    if (fs::is_directory(dir / "text_encoder")) {
+      addWeightFolder(dir / "text_encoder", WeightRole::TextEncoder);
+      describeT5Config(dir / "text_encoder" / "config.json");
+    }
+    if (fs::is_directory(dir / "tokenizer")) findTokenizer(dir / "tokenizer", 0);
+    if (fs::is_directory(dir / "vae")) addWeightFolder(dir / "vae", WeightRole::Vae);
+  }
+
+  void inspectWanOriginal(const fs::path& dir, const nlohmann::json& config) {
+    r_.layout = "wan-original";
+    r_.layoutDescription = "a Wan2.1 repository folder (original key names)";
+    if (config.is_object()) stated_ = wanConfigFromAnyJson(config);
+    std::vector<fs::path> ditFiles;
+    fs::path ditIndex;
+    for (const auto& f : filesIn(dir)) {
+      const std::string name = f.filename().string();
+      if (!startsWith(name, "diffusion_pytorch_model")) continue;
+      if (endsWith(name, ".safetensors.index.json"))
+        ditIndex = f;
+      else if (endsWith(name, ".safetensors"))
+        ditFiles.push_back(f);
+    }
+    if (!ditIndex.empty()) {
+      addSafetensorsSet({ditIndex}, ditIndex.string(), WeightRole::Transformer);
+    } else if (!ditFiles.empty()) {
+      addSafetensorsSet(ditFiles, dir.string(), WeightRole::Transformer);
+    }
+    for (const auto& f : filesIn(dir)) {
+      const std::string name = f.filename().string();
+      if (startsWith(name, "diffusion_pytorch_model") || !looksLikeWeightFile(f.string()) ||
+          endsWith(name, ".index.json"))
+        continue;
+      addWeightFile(f, WeightRole::Unknown);
+    }
+    findTokenizer(dir, 3);
+  }
+
+  // A ComfyUI models folder (diffusion_models/, text_encoders/, vae/) or any folder of loose
+  // weight files, a few levels deep.
+  void inspectLooseFiles(const fs::path& dir) {
+    r_.layout = "files";
+    r_.layoutDescription = "a folder of separate weight files";
+    scanLoose(dir, 3);
+    findTokenizer(dir, 3);
+    for (const char* comfy : {"diffusion_models", "text_encoders", "unet", "clip"}) {
+      if (fs::is_directory(dir / comfy)) comfyFolder_ = true;
+    }
+    if (comfyFolder_ || r_.transformer.detail.find("model.diffusion_model.") != std::string::npos) {
+      r_.layout = "comfyui";
+      r_.layoutDescription = "ComfyUI weight files (one file per component)";
+    }
+  }
+
+  void scanLoose(const fs::path& dir, int depth) {
+    std::vector<fs::path> indexed;
+    for (const auto& f : filesIn(dir)) {
+      if (endsWith(f.filename().string(), ".safetensors.index.json")) indexed.push_back(f);
+    }
+    for (const auto& index : indexed)
+      addSafetensorsSet({index}, index.string(), WeightRole::Unknown);
+    for (const auto& f : filesIn(dir)) {
+      const std::string name = f.filename().string();
+      if (!looksLikeWeightFile(f.string()) || endsWith(name, ".index.json")) continue;
+      // Shards belong to the index read above.
+      if (!indexed.empty() && endsWith(name, ".safetensors")) continue;
+      addWeightFile(f, WeightRole::Unknown);
+    }
+    if (depth <= 1) return;
+    std::vector<fs::path> dirs;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+      if (e.is_directory(ec)) dirs.push_back(e.path());
+    }
+    std::sort(dirs.begin(), dirs.end());
+    for (const auto& d : dirs) scanLoose(d, depth - 1);
+  }
+
+  void inspectSingleFile(const fs::path& file) {
+    const WeightFileKind kind = sniffWeightFile(file.string());
+    const std::string advice = conversionAdvice(file.string(), kind);
+    if (!advice.empty()) throw InputError(advice);
+    if (kind == WeightFileKind::Unknown) {
+      throw InputError(file.string() +
+                       ": not a weight file svgen knows (it reads .safetensors files and their "
+                       ".safetensors.index.json)");
+    }
+    std::vector<std::shared_ptr<SafetensorsFile>> files;
+    try {
+      files = openSet({file});
+    } catch (const InputError& e) {
+      throw InputError(damagedAdvice(e.what()));
+    }
+    addOpened(files, file.string(), WeightRole::Unknown, kind == WeightFileKind::SafetensorsIndex);
+    const bool comfy = r_.transformer.detail.find("model.diffusion_model.") != std::string::npos;
+    r_.layout = comfy ? "comfyui" : "single-file";
+    for (WeightRole role : {WeightRole::Transformer, WeightRole::TextEncoder, WeightRole::Vae}) {
+      if (component(role).found && r_.layoutDescription.empty())
+        r_.layoutDescription =
+            std::string(comfy ? "a ComfyUI " : "a single ") + roleLabel(role) + " file";
+    }
+    if (r_.layoutDescription.empty()) {
+      throw InputError(file.string() +
+                       ": holds no Wan 2.1 transformer, umT5 text encoder or VAE tensors");
+    }
+  }
+
+  static std::vector<std::shared_ptr<SafetensorsFile>> openSet(const std::vector<fs::path>& paths) {
+    if (paths.size() == 1 && endsWith(paths[0].string(), ".json"))
+      return Checkpoint::open(paths[0].string()).files();
+    std::vector<std::shared_ptr<SafetensorsFile>> files;
+    for (const auto& p : paths) files.push_back(SafetensorsFile::open(p.string()));
+    return files;
+  }
+
+  // `role` Unknown lets the tensor names decide; otherwise the folder named it (diffusers).
+  void addSafetensorsSet(const std::vector<fs::path>& paths, const std::string& where,
+                         WeightRole role) {
+    std::vector<std::shared_ptr<SafetensorsFile>> files;
+    try {
+      files = openSet(paths);
+    } catch (const InputError& e) {
+      addUnreadable(where, "safetensors (unreadable)", damagedAdvice(e.what()), role);
+      return;
+    }
+    const bool indexed = paths.size() == 1 && endsWith(paths[0].string(), ".json");
+    addOpened(files, where, role, indexed);
+  }
+
+  void addOpened(const std::vector<std::shared_ptr<SafetensorsFile>>& files,
+                 const std::string& where, WeightRole role, bool indexed) {
+    SplitTensors split = splitByRole(files);
+    const std::string format = formatOf(files.size(), indexed);
+    if (role != WeightRole::Unknown && role != WeightRole::Transformer) {
+      // The folder says what it is; names of other components there would be a mislabel.
+      TensorSetSummary all = merged(split);
+      record(role, all, where, format);
+      return;
+    }
+    record(WeightRole::Transformer, split.transformer, where, format);
+    if (role == WeightRole::Transformer) {
+      TensorSetSummary other = merged(split, /*skipTransformer=*/true);
+      if (other.tensors)
+        r_.notes.push_back(where + ": " + std::to_string(other.tensors) +
+                           " tensors besides the transformer's (ignored)");
+      return;
+    }
+    record(WeightRole::TextEncoder, split.textEncoder, where, format);
+    record(WeightRole::Vae, split.vae, where, format);
+    if (split.unknown.tensors)
+      r_.notes.push_back(where + ": " + std::to_string(split.unknown.tensors) +
+                         " tensors of no recognised component (ignored)");
+  }
+
+  static TensorSetSummary merged(const SplitTensors& split, bool skipTransformer = false) {
+    TensorSetSummary out;
+    std::vector<const TensorSetSummary*> parts = {&split.textEncoder, &split.vae, &split.unknown};
+    if (!skipTransformer) parts.push_back(&split.transformer);
+    for (const auto* p : parts) {
+      for (const auto& f : p->files) {
+        if (std::find(out.files.begin(), out.files.end(), f) == out.files.end())
+          out.files.push_back(f);
+      }
+      for (const auto& d : p->dtypes) {
+        if (std::find(out.dtypes.begin(), out.dtypes.end(), d) == out.dtypes.end())
+          out.dtypes.push_back(d);
+      }
+      out.parameters += p->parameters;
+      out.tensors += p->tensors;
+    }
+    std::sort(out.dtypes.begin(), out.dtypes.end());
+    return out;
+  }
+
+  void record(WeightRole role, const TensorSetSummary& s, const std::string& where,
+              const std::string& format) {
+    if (s.tensors == 0) return;
+    InspectedComponent& c = component(role);
+    if (c.found) {
+      r_.notes.push_back("another " + std::string(roleLabel(role)) + " at " + where + " (ignored)");
+      return;
+    }
+    c.found = c.readable = true;
+    c.path = where;
+    c.files = s.files;
+    c.format = format;
+    c.dtypes = s.dtypes;
+    c.parameters = s.parameters;
+    if (!s.keyPrefix.empty()) c.detail = "key prefix " + s.keyPrefix;
+    if (role != WeightRole::Transformer) return;
+    c.detail = "keys: " + s.keyLayout + " names" +
+               (s.keyPrefix.empty() ? std::string() : ", prefix " + s.keyPrefix);
+    for (size_t i = 0; i < s.keys.size(); ++i) ditShapes_[s.keys[i]] = s.shapes[i];
+  }
+
+  void addUnreadable(const std::string& path, const std::string& format, const std::string& problem,
+                     WeightRole role) {
+    r_.problems.push_back(problem);
+    if (role == WeightRole::Unknown) role = roleFromFileName(path);
+    if (role == WeightRole::Unknown) return;
+    InspectedComponent& c = component(role);
+    if (c.found) return;
+    c.found = true;
+    c.readable = false;
+    c.path = path;
+    c.files = {path};
+    c.format = format;
+    c.problem = problem;
+  }
+
+  void addWeightFile(const fs::path& file, WeightRole role) {
+    const WeightFileKind kind = sniffWeightFile(file.string());
+    switch (kind) {
+      case WeightFileKind::Pickle:
+        addUnreadable(file.string(), "PyTorch pickle", conversionAdvice(file.string(), kind), role);
+        return;
+      case WeightFileKind::Gguf:
+        addUnreadable(file.string(), "GGUF", conversionAdvice(file.string(), kind), role);
+        return;
+      case WeightFileKind::Safetensors:
+      case WeightFileKind::SafetensorsIndex:
+        addSafetensorsSet({file}, file.string(), role);
+        return;
+      default:
+        r_.notes.push_back(file.string() + ": not a weight file svgen knows (ignored)");
+    }
+  }
+
+  // A component folder (diffusers' transformer/, vae/, ...; svgen's model folder): its index when
+  // it has one, else all its safetensors, else pickles and GGUF named as unreadable.
+  void addWeightFolder(const fs::path& dir, WeightRole role) {
+    std::vector<fs::path> index, safetensors, others;
+    for (const auto& f : filesIn(dir)) {
+      const std::string name = f.filename().string();
+      if (endsWith(name, ".safetensors.index.json"))
+        index.push_back(f);
+      else if (endsWith(name, ".safetensors"))
+        safetensors.push_back(f);
+      else if (looksLikeWeightFile(name) && !endsWith(name, ".json"))
+        others.push_back(f);
+    }
+    if (index.size() > 1) {
+      addUnreadable(dir.string(), "safetensors (ambiguous)",
+                    dir.string() + ": holds " + std::to_string(index.size()) +
+                        " .safetensors.index.json files; keep the one to use",
+                    role);
+      return;
+    }
+    if (!index.empty()) {
+      addSafetensorsSet(index, index[0].string(), role);
+    } else if (!safetensors.empty()) {
+      addSafetensorsSet(safetensors, dir.string(), role);
+    }
+    for (const auto& f : others) addWeightFile(f, role);
+  }
+
+  void describeT5Config(const fs::path& config) {
+    if (!fs::is_regular_file(config) || !r_.textEncoder.found) return;
+    const nlohmann::json j = readJson(config);
+    if (!j.is_object()) return;
+    std::string d;
+    if (j.contains("d_model") && j["d_model"].is_number_integer())
+      d = "d_model " + std::to_string(j["d_model"].get<int>());
+    if (j.contains("num_layers") && j["num_layers"].is_number_integer())
+      d += (d.empty() ? "" : ", ") + std::to_string(j["num_layers"].get<int>()) + " layers";
+    if (d.empty()) return;
+    std::string& detail = r_.textEncoder.detail;
+    detail += (detail.empty() ? "config.json: " : "; config.json: ") + d;
+  }
+
+  // umT5's SentencePiece model or a Hugging Face tokenizer.json, in `dir` or below it.
+  void findTokenizer(const fs::path& dir, int depth) {
+    if (r_.tokenizer.found) return;
+    for (const auto& [file, format] : std::vector<std::pair<const char*, const char*>>{
+             {"spiece.model", "SentencePiece model"},
+             {"tokenizer.json", "Hugging Face tokenizer.json"}}) {
+      if (fs::is_regular_file(dir / file)) {
+        InspectedComponent& t = r_.tokenizer;
+        t.found = t.readable = true;
+        t.path = dir.string();
+        t.files = {(dir / file).string()};
+        t.format = format;
+        return;
+      }
+    }
+    if (depth <= 0) return;
+    std::vector<fs::path> dirs;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+      if (e.is_directory(ec)) dirs.push_back(e.path());
+    }
+    std::sort(dirs.begin(), dirs.end());
+    for (const auto& d : dirs) findTokenizer(d, depth - 1);
+  }
+
+  void finish() {
+    std::optional<DescribedWanConfig> fromShapes;
+    if (!ditShapes_.empty()) {
+      try {
+        fromShapes = inferWanConfigFromShapes(ditShapes_);
+        for (const auto& p : fromShapes->problems)
+          r_.problems.push_back(r_.transformer.path + ": " + p);
+      } catch (const InputError& e) {
+        r_.problems.push_back(r_.transformer.path + ": " + e.what());
+      }
+    }
+    if (stated_ && fromShapes) {
+      r_.configConflicts = wanConfigConflicts(*stated_, *fromShapes);
+      // Fields config.json left out but the shapes settle are no longer assumptions.
+      for (auto it = stated_->assumed.begin(); it != stated_->assumed.end();) {
+        if (fromShapes->assumed.count(it->first)) {
+          ++it;
+          continue;
+        }
+        copyField(stated_->config, fromShapes->config, it->first);
+        it = stated_->assumed.erase(it);
+      }
+    }
+    r_.config = stated_ ? stated_ : fromShapes;
+    if (r_.config)
+      r_.modelName = svgenLabel_.empty() ? wanModelName(r_.config->config) : svgenLabel_;
+
+    const bool singleFile = r_.layout == "comfyui" || r_.layout == "single-file";
+    if (!r_.tokenizer.found && r_.layout != "svgen") {
+      r_.tokenizer.problem =
+          "not found: text-to-video needs umT5's spiece.model or tokenizer.json (google/umt5-xxl)";
+      if (r_.layout == "comfyui" || singleFile)
+        r_.tokenizer.problem += "; ComfyUI files do not carry it";
+    }
+    for (WeightRole role : {WeightRole::Transformer, WeightRole::TextEncoder, WeightRole::Vae}) {
+      InspectedComponent& c = component(role);
+      if (!c.found && c.problem.empty() && (role != WeightRole::Vae || r_.vaeNeeded))
+        c.problem =
+            singleFile ? "not in this file: pass the folder holding all the files" : "not found";
+    }
+    auto need = [&](const char* key, const InspectedComponent& c) {
+      if (!c.found || !c.readable) r_.missing.push_back(key);
+    };
+    need("transformer", r_.transformer);
+    need("text_encoder", r_.textEncoder);
+    need("tokenizer", r_.tokenizer);
+    if (r_.vaeNeeded) need("vae", r_.vae);
+
+    const bool anything =
+        r_.transformer.found || r_.textEncoder.found || r_.vae.found || r_.tokenizer.found;
+    if (!anything) {
+      std::string why = r_.path + ": holds nothing recognisable as a Wan 2.1 checkpoint";
+      for (const auto& p : r_.problems) why += "\n  " + p;
+      if (r_.problems.empty())
+        why +=
+            " (no diffusers model_index.json, Wan config.json, svgen config.json or weight files)";
+      throw InputError(why);
+    }
+  }
+
+  CheckpointInspection r_;
+  WanShapeMap ditShapes_;
+  std::optional<DescribedWanConfig> stated_;
+  std::string svgenLabel_;
+  bool comfyFolder_ = false;
+};
+
+}  // namespace
+
+CheckpointInspection inspectCheckpoint(const std::string& path) {
+  return Inspector(path).run();
+}
+
+}  // namespace svgen

@@ -1,0 +1,50 @@
+// `svgen inspect`: which Wan 2.1 layout a path holds and what each component is, from config files
+// and safetensors headers only, so a user learns what is missing or unreadable before minutes of
+// loading. Layouts: diffusers folders, ComfyUI single files (or a folder of them), the original
+// Wan2.1 repository folder, and svgen's own model folders.
+#pragma once
+#include "core/model/wan_config_inference.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace svgen {
+
+struct InspectedComponent {
+  bool found = false;
+  bool readable = false;  // its headers parsed; false for pickles, GGUF and broken files
+  std::string path;       // the file or folder it was found at
+  std::vector<std::string> files;
+  std::string format;               // "safetensors", "PyTorch pickle", "SentencePiece model", ...
+  std::vector<std::string> dtypes;  // safetensors spellings: "F32", "BF16", ...
+  int64_t parameters = -1;          // -1 when unknown
+  std::string detail;               // e.g. "keys: original names, prefix model.diffusion_model."
+  std::string problem;              // why it cannot be used as is, and what to do
+};
+
+struct CheckpointInspection {
+  std::string path;
+  // "diffusers", "comfyui", "wan-original", "svgen", "single-file" (a lone DiT file without
+  // ComfyUI's prefix) or "files" (a folder of loose weight files).
+  std::string layout;
+  std::string layoutDescription;
+  InspectedComponent transformer, textEncoder, tokenizer, vae;
+  bool vaeNeeded = true;  // svgen's built-in models run in pixel space
+  std::optional<DescribedWanConfig> config;
+  std::string modelName;                     // wanModelName's, or an svgen model's label
+  std::vector<std::string> configConflicts;  // config.json against the weights' shapes
+  // Components text-to-video needs that are absent or unreadable: "transformer", "text_encoder",
+  // "tokenizer", "vae".
+  std::vector<std::string> missing;
+  // One line per file that could not be read, naming it and what to convert it to.
+  std::vector<std::string> problems;
+  std::vector<std::string> notes;  // extra copies found, files ignored
+};
+
+// Throws InputError for a path that does not exist, a single file that cannot be read (the message
+// names it and what to convert it to) and a folder holding nothing recognisable.
+CheckpointInspection inspectCheckpoint(const std::string& path);
+
+}  // namespace svgen
