@@ -16,8 +16,8 @@ int run(int argc, char** argv) {
 
   std::map<CLI::App*, std::function<int()>> actions;
   for (Command command : {addGenerateCommand(app), addCompareCommand(app), addInfoCommand(app),
-                          addTrainCommand(app), addEvalPromptsCommand(app), addProfileCommand(app),
-                          addBenchCommand(app), addSelftestCommand(app)}) {
+                          addInspectCommand(app), addTrainCommand(app), addEvalPromptsCommand(app),
+                          addProfileCommand(app), addBenchCommand(app), addSelftestCommand(app)}) {
     actions[command.app] = command.action;
   }
 

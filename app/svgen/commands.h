@@ -17,6 +17,7 @@ struct Command {
 
 Command addGenerateCommand(CLI::App& app);
 Command addInfoCommand(CLI::App& app);
+Command addInspectCommand(CLI::App& app);
 Command addTrainCommand(CLI::App& app);
 Command addEvalPromptsCommand(CLI::App& app);
 Command addCompareCommand(CLI::App& app);

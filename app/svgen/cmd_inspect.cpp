@@ -1,0 +1,144 @@
+// svgen inspect PATH: what a Wan 2.1 checkpoint path holds, from headers only (core does the work).
+#include "app/svgen/commands.h"
+#include "core/common/error.h"
+#include "core/model/checkpoint_inspection.h"
+#include "core/model/config_json.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+namespace svgen::cli {
+
+namespace {
+
+nlohmann::json componentJson(const InspectedComponent& c) {
+  nlohmann::json j = {{"found", c.found}, {"readable", c.readable}};
+  if (!c.path.empty()) j["path"] = c.path;
+  if (!c.files.empty()) j["files"] = c.files;
+  if (!c.format.empty()) j["format"] = c.format;
+  if (!c.dtypes.empty()) j["dtypes"] = c.dtypes;
+  if (c.parameters >= 0) j["parameters"] = c.parameters;
+  if (!c.detail.empty()) j["detail"] = c.detail;
+  if (!c.problem.empty()) j["problem"] = c.problem;
+  return j;
+}
+
+nlohmann::json inspectionJson(const CheckpointInspection& r) {
+  nlohmann::json j = {{"path", r.path},
+                      {"layout", r.layout},
+                      {"layout_description", r.layoutDescription},
+                      {"components",
+                       {{"transformer", componentJson(r.transformer)},
+                        {"text_encoder", componentJson(r.textEncoder)},
+                        {"tokenizer", componentJson(r.tokenizer)},
+                        {"vae", componentJson(r.vae)}}},
+                      {"vae_needed", r.vaeNeeded},
+                      {"missing", r.missing},
+                      {"problems", r.problems},
+                      {"notes", r.notes}};
+  if (r.config) {
+    nlohmann::json c = toJson(r.config->config);
+    c.erase("prediction");  // only svgen's own models say; everything else is flow
+    j["transformer_config"] = {{"source", r.config->source},
+                               {"values", c},
+                               {"assumed", r.config->assumed},
+                               {"conflicts", r.configConflicts},
+                               {"model", r.modelName}};
+  }
+  return j;
+}
+
+std::string countText(int64_t n) {
+  char buf[32];
+  if (n >= 1000000000)
+    std::snprintf(buf, sizeof buf, "%.2f B", n / 1e9);
+  else if (n >= 1000000)
+    std::snprintf(buf, sizeof buf, "%.1f M", n / 1e6);
+  else if (n >= 1000)
+    std::snprintf(buf, sizeof buf, "%.1f K", n / 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(n));
+  return buf;
+}
+
+void printComponent(const char* label, const InspectedComponent& c, bool needed) {
+  std::cout << label;
+  if (!c.found) {
+    std::cout << (needed ? "MISSING" : "none");
+    if (!c.problem.empty()) std::cout << " (" << c.problem << ")";
+    if (!c.detail.empty()) std::cout << " (" << c.detail << ")";
+    std::cout << "\n";
+    return;
+  }
+  std::cout << (c.readable ? "" : "UNREADABLE ") << c.path << "\n";
+  std::string line = c.format;
+  if (!c.dtypes.empty()) {
+    line += ";";
+    for (const auto& d : c.dtypes) line += " " + d;
+  }
+  if (c.parameters >= 0) line += "; " + countText(c.parameters) + " parameters";
+  if (!c.detail.empty()) line += "; " + c.detail;
+  std::cout << "                " << line << "\n";
+  if (!c.problem.empty()) std::cout << "                " << c.problem << "\n";
+}
+
+void printConfig(const CheckpointInspection& r) {
+  if (!r.config) return;
+  const WanConfig& c = r.config->config;
+  std::cout << "config (" << r.config->source << "): dim " << c.dim << ", heads " << c.numHeads
+            << " x " << c.headDim() << ", layers " << c.numLayers << ", ffn " << c.ffnDim
+            << ", patch " << c.patch[0] << "x" << c.patch[1] << "x" << c.patch[2] << ", in "
+            << c.inChannels << ", out " << c.outChannels << ", text " << c.textDim << ", freq "
+            << c.freqDim << ", text_len " << c.textLen << "\n";
+  std::cout << "model:          " << r.modelName << "\n";
+  for (const auto& [field, why] : r.config->assumed)
+    std::cout << "  assumed " << field << ": " << why << "\n";
+  for (const auto& conflict : r.configConflicts) std::cout << "  CONFLICT " << conflict << "\n";
+}
+
+void printInspection(const CheckpointInspection& r) {
+  std::cout << "path:           " << r.path << "\n";
+  std::cout << "layout:         " << r.layout << " (" << r.layoutDescription << ")\n";
+  printComponent("transformer:    ", r.transformer, true);
+  printComponent("text encoder:   ", r.textEncoder, true);
+  printComponent("tokenizer:      ", r.tokenizer, true);
+  printComponent("vae:            ", r.vae, r.vaeNeeded);
+  printConfig(r);
+  std::cout << "text-to-video:  ";
+  if (r.missing.empty()) {
+    std::cout << "every component is present\n";
+  } else {
+    std::cout << "missing";
+    for (const auto& m : r.missing) std::cout << " " << m;
+    std::cout << "\n";
+  }
+  for (const auto& p : r.problems) std::cout << "problem: " << p << "\n";
+  for (const auto& n : r.notes) std::cout << "note: " << n << "\n";
+}
+
+}  // namespace
+
+Command addInspectCommand(CLI::App& app) {
+  auto path = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  CLI::App* cmd = app.add_subcommand(
+      "inspect", "Say what a Wan 2.1 checkpoint file or folder holds (reads headers only)");
+  cmd->add_option("path", *path,
+                  "A diffusers folder, a ComfyUI file or folder, a Wan2.1 repository folder or an "
+                  "svgen model folder")
+      ->required();
+  cmd->add_flag("--json", *json, "Print as JSON");
+  return {cmd, [path, json] {
+            const CheckpointInspection r = inspectCheckpoint(*path);
+            if (*json)
+              std::cout << inspectionJson(r).dump(2) << std::endl;
+            else
+              printInspection(r);
+            return kExitOk;
+          }};
+}
+
+}  // namespace svgen::cli
