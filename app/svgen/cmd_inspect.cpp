@@ -115,7 +115,12 @@ void printInspection(const CheckpointInspection& r) {
     for (const auto& m : r.missing) std::cout << " " << m;
     std::cout << "\n";
   }
-  for (const auto& p : r.problems) std::cout << "problem: " << p << "\n";
+  for (const auto& p : r.problems) {
+    // Already printed under its component.
+    bool shown = false;
+    for (const auto* c : {&r.transformer, &r.textEncoder, &r.vae}) shown |= c->problem == p;
+    if (!shown) std::cout << "problem: " << p << "\n";
+  }
   for (const auto& n : r.notes) std::cout << "note: " << n << "\n";
 }
 
