@@ -23,6 +23,12 @@ if(NOT LAST_OUT MATCHES "built-in model")
   message(FATAL_ERROR "info printed: ${LAST_OUT}")
 endif()
 
+expect_exit(0 ${SVGEN} inspect ${CMAKE_CURRENT_LIST_DIR}/../resources/models/builtin --json)
+if(NOT LAST_OUT MATCHES "\"layout\": \"svgen\"")
+  message(FATAL_ERROR "inspect printed: ${LAST_OUT}")
+endif()
+expect_exit(2 ${SVGEN} inspect ${WORK}/no-such-model)
+
 # Bad input: exit 2 with a message that names the problem.
 expect_exit(2 ${SVGEN} generate --out ${WORK}/x.mp4)
 expect_exit(2 ${SVGEN} generate --prompt "a red zeppelin" --out ${WORK}/x.mp4)
