@@ -19,6 +19,7 @@ class TrainReporter : public TrainObserver {
                  static_cast<long long>(p.step), p.loss, p.lr, formatDuration(p.seconds).c_str(),
                  p.clipsPerSecond);
   }
+  void onNote(const std::string& line) override { std::fprintf(stderr, "%s\n", line.c_str()); }
   bool isCancelled() override { return interruptRequested(); }
 };
 
@@ -46,6 +47,10 @@ Command addTrainCommand(CLI::App& app) {
   cmd->add_option("--decay-start", o->decayStart,
                   "Share of the run after which the rate decays (1: none)")
       ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--noise-levels", o->noiseLevels,
+                  "How training draws sigma: logit-normal (centred on the noisy half) or shift")
+      ->check(CLI::IsMember({"logit-normal", "shift"}))
       ->capture_default_str();
   cmd->add_option("--ema", o->emaDecay, "EMA decay of the shipped weights")->capture_default_str();
   cmd->add_option("--seed", o->seed, "Data and initialisation seed")->capture_default_str();

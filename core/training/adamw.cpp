@@ -6,6 +6,7 @@
 #include <c10/core/GradMode.h>
 
 #include <cmath>
+#include <vector>
 
 namespace svgen {
 
@@ -21,18 +22,29 @@ void AdamW::step(double lr) {
   ++step_;
   const double bc1 = 1.0 - std::pow(options_.beta1, static_cast<double>(step_));
   const double bc2 = 1.0 - std::pow(options_.beta2, static_cast<double>(step_));
+  // One multi-tensor kernel per operation instead of one launch per parameter and operation: the
+  // built-in model has a few hundred small tensors, and the launches cost more than the math.
+  std::vector<at::Tensor> ps, gs, ms, vs, decayed;
   for (auto& [name, p] : params_) {
-    const at::Tensor& g = p.grad();
-    if (!g.defined()) continue;
-    at::Tensor& m = m_.at(name);
-    at::Tensor& v = v_.at(name);
-    m.mul_(options_.beta1).add_(g, 1.0 - options_.beta1);
-    v.mul_(options_.beta2).addcmul_(g, g, 1.0 - options_.beta2);
+    if (!p.grad().defined()) continue;
+    ps.push_back(p);
+    gs.push_back(p.grad());
+    ms.push_back(m_.at(name));
+    vs.push_back(v_.at(name));
     // Decoupled weight decay only on matrices: norms, biases and modulation stay undecayed.
-    if (options_.weightDecay > 0 && p.dim() >= 2) p.mul_(1.0 - lr * options_.weightDecay);
-    at::Tensor denom = (v / bc2).sqrt_().add_(options_.eps);
-    p.addcdiv_(m, denom, -lr / bc1);
+    if (p.dim() >= 2) decayed.push_back(p);
   }
+  if (ps.empty()) return;
+  at::_foreach_mul_(ms, options_.beta1);
+  at::_foreach_add_(ms, gs, 1.0 - options_.beta1);
+  at::_foreach_mul_(vs, options_.beta2);
+  at::_foreach_addcmul_(vs, gs, gs, 1.0 - options_.beta2);
+  if (options_.weightDecay > 0 && !decayed.empty())
+    at::_foreach_mul_(decayed, 1.0 - lr * options_.weightDecay);
+  std::vector<at::Tensor> denom = at::_foreach_div(vs, bc2);
+  at::_foreach_sqrt_(denom);
+  at::_foreach_add_(denom, options_.eps);
+  at::_foreach_addcdiv_(ps, ms, denom, -lr / bc1);
 }
 
 TensorMap AdamW::state() const {

@@ -19,7 +19,8 @@ struct TrainOptions {
   double decayStart = 0.75;  // share of the run after which the rate decays to a tenth
                              // (1: no decay, for a run that another one resumes)
   double emaDecay = 0.999;
-  double textDropout = 0.1;  // share of prompts replaced by "" (for guidance)
+  std::string noiseLevels = "logit-normal";  // how σ is drawn: "logit-normal" or "shift"
+  double textDropout = 0.1;                  // share of prompts replaced by "" (for guidance)
   uint64_t seed = 1;
   int logEvery = 50;
   int checkpointEvery = 1000;
@@ -38,6 +39,8 @@ class TrainObserver {
  public:
   virtual ~TrainObserver() = default;
   virtual void onLog(const TrainProgress& progress) {}
+  // A one-off line worth logging (where a step's time goes).
+  virtual void onNote(const std::string& line) {}
   virtual bool isCancelled() { return false; }
 };
 

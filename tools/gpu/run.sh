@@ -127,11 +127,32 @@ PY
       extra=(--decay-start 1)
       [ "${task%%:*}" = resume ] && extra=(--resume --decay-start 0.6)
       log "${task%%:*} for $minutes minutes"
-      $svgen train --out build-gpu/train --device cuda --minutes "$minutes" --batch 64 --lr 4e-4 \
+      $svgen train --out build-gpu/train --device cuda --minutes "$minutes" --batch "${BATCH:-64}" \
+        --lr "${LR:-4e-4}" --noise-levels "${NOISE_LEVELS:-logit-normal}" \
         --log-every 200 --checkpoint-every 1000 "${extra[@]}" 2>&1 | tee -a "$OUT/train.log" | tail -n 4
-      mkdir -p "$OUT/model"
-      cp build-gpu/train/model/* "$OUT/model/" && cp build-gpu/train/train_log.csv "$OUT/"
-      ls -la "$OUT/model" | tee -a "$OUT/run.log" ;;
+      cp build-gpu/train/train_log.csv "$OUT/"
+      if [ "${FETCH_MODEL:-1}" = 1 ]; then  # FETCH_MODEL=0 leaves it here for a later resume
+        mkdir -p "$OUT/model"
+        cp build-gpu/train/model/* "$OUT/model/"
+        ls -la "$OUT/model" | tee -a "$OUT/run.log"
+      fi ;;
+    eval-train)
+      # The freshly trained model (build-gpu/train/model) at several guidance scales, held-in and
+      # held-out prompts: picks the shipped default. GUIDANCES="2 3 4" by default.
+      for g in ${GUIDANCES:-2 3 4}; do
+        log "eval-prompts on the trained model, guidance $g"
+        mkdir -p /tmp/eval-train
+        $svgen eval-prompts --device cuda --model build-gpu/train/model --guidance "$g" \
+          --json "/tmp/eval-train/eval_g$g.json" 2>&1 | tail -n 8 | tee -a "$OUT/run.log"
+      done
+      (cd /tmp/eval-train && tar czf "$OUT/eval_train.tgz" .) ;;
+    fixtures)
+      # Issue 8's reference fixtures from the public implementations (diffusers from its source,
+      # carried in .gpu-deps/diffusers-src; transformers and sentencepiece are installed here).
+      log "wan fixtures"
+      PYTHONPATH="$PWD/.gpu-deps/diffusers-src/src" python3 tools/fixtures/make_wan_fixtures.py \
+        /tmp/fixtures 2>&1 | tail -n 40 | tee -a "$OUT/run.log"
+      (cd /tmp/fixtures && tar czf "$OUT/wan_fixtures.tgz" .) && ls -la "$OUT/wan_fixtures.tgz" ;;
     *)
       log "unknown task $task" ;;
   esac
