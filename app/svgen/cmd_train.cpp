@@ -49,7 +49,8 @@ Command addTrainCommand(CLI::App& app) {
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->add_option("--noise-levels", o->noiseLevels,
-                  "How training draws sigma: logit-normal (centred on the noisy half) or shift")
+                  "How training draws sigma: shift (the sampler's schedule) or logit-normal "
+                  "(centred on the noisy half; measured worse)")
       ->check(CLI::IsMember({"logit-normal", "shift"}))
       ->capture_default_str();
   cmd->add_option("--ema", o->emaDecay, "EMA decay of the shipped weights")->capture_default_str();

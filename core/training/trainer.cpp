@@ -38,9 +38,9 @@ constexpr uint64_t kShardBytes = 16ull << 20;
 constexpr double kMinSigma = 0.05;
 // "shift" noise levels: σ = 3u/(1+2u), the sampler's own shift, u uniform.
 constexpr double kTrainShift = 3.0;
-// "logit-normal" noise levels: logit(σ) ~ N(0.8, 1). Where the clip's layout, shape and motion are
-// decided (σ 0.4–0.95) gets most samples; the shift schedule drew σ < 0.2 one time in thirteen and
-// weighted those up to 400x, and the first model learned to sharpen but not to compose.
+// "logit-normal" noise levels: logit(σ) ~ N(0.8, 1), most samples where layout, shape and motion
+// are decided (σ 0.4–0.95). Tried for the second model and measured worse: after 13k steps it
+// decides each patch's colour on its own and draws speckle, not objects (MODEL_CARD.md).
 constexpr double kLogitMean = 0.8;
 constexpr double kLogitStd = 1.0;
 

@@ -19,8 +19,8 @@ struct TrainOptions {
   double decayStart = 0.75;  // share of the run after which the rate decays to a tenth
                              // (1: no decay, for a run that another one resumes)
   double emaDecay = 0.999;
-  std::string noiseLevels = "logit-normal";  // how σ is drawn: "logit-normal" or "shift"
-  double textDropout = 0.1;                  // share of prompts replaced by "" (for guidance)
+  std::string noiseLevels = "shift";  // how σ is drawn: "shift" or "logit-normal" (worse, measured)
+  double textDropout = 0.1;           // share of prompts replaced by "" (for guidance)
   uint64_t seed = 1;
   int logEvery = 50;
   int checkpointEvery = 1000;
