@@ -24,13 +24,21 @@ TensorMap reference() {
   return loadTensors(test::sourcePath("tests/fixtures/wan_tiny_reference.safetensors"));
 }
 
-WanDiT loadFixtureDiT() {
-  const std::string dir = test::sourcePath("tests/fixtures/wan_tiny/transformer");
-  std::ifstream in(dir + "/config.json");
-  const DescribedWanConfig described = wanConfigFromAnyJson(nlohmann::json::parse(in));
-  const TensorMap weights =
-      toOriginalWanLayout(loadTensors(dir + "/diffusion_pytorch_model.safetensors"));
-  return WanDiT(described.config, weights, at::Device(at::kCPU), at::kFloat);
+const std::string kTransformerDir = "tests/fixtures/wan_tiny/transformer";
+
+TensorMap fixtureWeights() {
+  return loadTensors(test::sourcePath(kTransformerDir + "/diffusion_pytorch_model.safetensors"));
+}
+
+// `weights` in any key layout the loaders accept; the config is the folder's config.json.
+WanDiT fixtureDiT(const TensorMap& weights) {
+  std::ifstream in(test::sourcePath(kTransformerDir + "/config.json"));
+  return WanDiT(wanConfigFromAnyJson(nlohmann::json::parse(in)).config,
+                toOriginalWanLayout(weights), at::Device(at::kCPU), at::kFloat);
+}
+
+at::Tensor forwardOnFixtureInputs(const WanDiT& dit, const TensorMap& ref) {
+  return dit.forward(ref.at("dit.x"), ref.at("dit.timestep"), ref.at("dit.context"));
 }
 
 }  // namespace
@@ -41,10 +49,10 @@ class TestWanReference : public QObject {
   void transformerMatchesDiffusers() {
     c10::NoGradGuard noGrad;
     const TensorMap ref = reference();
-    const WanDiT dit = loadFixtureDiT();
+    const WanDiT dit = fixtureDiT(fixtureWeights());
     QCOMPARE(dit.config().numLayers, 2);
     QCOMPARE(dit.config().numHeads, 2);
-    at::Tensor out = dit.forward(ref.at("dit.x"), ref.at("dit.timestep"), ref.at("dit.context"));
+    const at::Tensor out = forwardOnFixtureInputs(dit, ref);
     const at::Tensor expected = ref.at("dit.out");
     QCOMPARE(out.sizes().vec(), expected.sizes().vec());
     const double err = (out - expected).abs().max().item<double>();
@@ -57,20 +65,14 @@ class TestWanReference : public QObject {
     // Wan2.1's own key names (what ComfyUI single files and the original repository use).
     c10::NoGradGuard noGrad;
     const TensorMap ref = reference();
-    const std::string dir = test::sourcePath("tests/fixtures/wan_tiny/transformer");
-    TensorMap diffusers = loadTensors(dir + "/diffusion_pytorch_model.safetensors");
     TensorMap original;
-    for (const auto& [name, t] : diffusers) original[wanKeyToOriginal(name)] = t;
-    QCOMPARE(detectWanKeyLayout([&] {
-               std::vector<std::string> keys;
-               for (const auto& kv : original) keys.push_back(kv.first);
-               return keys;
-             }()),
-             std::string("original"));
-    std::ifstream in(dir + "/config.json");
-    const WanDiT dit(wanConfigFromAnyJson(nlohmann::json::parse(in)).config,
-                     toOriginalWanLayout(original), at::Device(at::kCPU), at::kFloat);
-    at::Tensor out = dit.forward(ref.at("dit.x"), ref.at("dit.timestep"), ref.at("dit.context"));
+    std::vector<std::string> keys;
+    for (const auto& [name, t] : fixtureWeights()) {
+      original[wanKeyToOriginal(name)] = t;
+      keys.push_back(wanKeyToOriginal(name));
+    }
+    QCOMPARE(detectWanKeyLayout(keys), std::string("original"));
+    const at::Tensor out = forwardOnFixtureInputs(fixtureDiT(original), ref);
     QVERIFY((out - ref.at("dit.out")).abs().max().item<double>() < 1e-4);
   }
 };
