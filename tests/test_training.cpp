@@ -103,6 +103,9 @@ class TestTraining : public QObject {
     o = tinyOptions(test::freshDir("train_bad2"));
     o.resume = true;  // nothing to resume from
     QVERIFY_THROWS_EXCEPTION(InputError, trainBuiltinModel(o, c));
+    o = tinyOptions(test::freshDir("train_bad3"));
+    o.lossSigmaFloor = 0;  // would weight clean samples infinitely
+    QVERIFY_THROWS_EXCEPTION(InputError, trainBuiltinModel(o, c));
   }
 };
 

@@ -50,8 +50,11 @@ Command addTrainCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--noise-levels", o->noiseLevels,
                   "How training draws sigma: shift (the sampler's schedule) or logit-normal "
-                  "(centred on the noisy half; measured worse)")
+                  "(centred on the noisy half)")
       ->check(CLI::IsMember({"logit-normal", "shift"}))
+      ->capture_default_str();
+  cmd->add_option("--loss-sigma-floor", o->lossSigmaFloor,
+                  "Loss weight 1/max(sigma, floor)^2: lower favours nearly clean samples")
       ->capture_default_str();
   cmd->add_option("--ema", o->emaDecay, "EMA decay of the shipped weights")->capture_default_str();
   cmd->add_option("--seed", o->seed, "Data and initialisation seed")->capture_default_str();

@@ -5,6 +5,7 @@
 
 #include <ATen/ATen.h>
 #include <c10/core/DeviceGuard.h>
+#include <c10/core/GradMode.h>
 
 #include <stdexcept>
 
@@ -68,6 +69,9 @@ bool rmsNormRopeUsesKernel(const at::Tensor& x, const at::Tensor& weight, const 
                            int64_t heads) {
   if (x.dim() != 3 || heads < 1 || x.scalar_type() != at::kBFloat16 || !cudaKernelUsable(x))
     return false;
+  // The kernel writes through raw pointers, so its output has no autograd history: in training
+  // q and k (and their norms) would never receive a gradient.
+  if (c10::GradMode::is_enabled() && (x.requires_grad() || weight.requires_grad())) return false;
   const int64_t B = x.size(0), L = x.size(1), dim = x.size(2);
   if (dim % heads != 0) return false;
   const int64_t hd = dim / heads;

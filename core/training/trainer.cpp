@@ -34,13 +34,11 @@ namespace {
 
 // Shipped weights are cut into shards of at most this size so they move easily between machines.
 constexpr uint64_t kShardBytes = 16ull << 20;
-// The v-loss divides by σ; below this the weight stops growing.
-constexpr double kMinSigma = 0.05;
 // "shift" noise levels: σ = 3u/(1+2u), the sampler's own shift, u uniform.
 constexpr double kTrainShift = 3.0;
 // "logit-normal" noise levels: logit(σ) ~ N(0.8, 1), most samples where layout, shape and motion
-// are decided (σ 0.4–0.95). Tried for the second model and measured worse: after 13k steps it
-// decides each patch's colour on its own and draws speckle, not objects (MODEL_CARD.md).
+// are decided (σ 0.4–0.95). The one run with it drew speckle, but that run's q/k projections
+// never trained (the fused q/k-norm kernel cut the graph), so the comparison is still open.
 constexpr double kLogitMean = 0.8;
 constexpr double kLogitStd = 1.0;
 
@@ -140,6 +138,9 @@ class Trainer {
         device_(pickDevice(o.device)),
         tokenizer_(spec_.vocabulary),
         phases_(device_, 20, 20) {
+    if (!(o_.lossSigmaFloor > 0 && o_.lossSigmaFloor <= 1))
+      throw InputError("the loss's sigma floor must be in (0, 1], got " +
+                       std::to_string(o_.lossSigmaFloor));
     if (o_.noiseLevels != "logit-normal" && o_.noiseLevels != "shift")
       throw InputError("unknown noise levels \"" + o_.noiseLevels +
                        "\": use logit-normal or shift");
@@ -170,6 +171,7 @@ class Trainer {
                       o_.resume ? std::ios::app : std::ios::trunc);
     if (!o_.resume) log << "step,loss,lr,seconds,clips_per_second\n";
     bool first = true;
+    const int64_t startStep = optimizer_->stepCount();
     while (optimizer_->stepCount() < o_.steps) {
       if (observer_.isCancelled()) break;
       if (o_.minutes > 0 && clock.seconds() > o_.minutes * 60) break;
@@ -177,6 +179,7 @@ class Trainer {
       const double lr = learningRate(step, clock.seconds());
       phases_.begin(step);
       at::Tensor loss = trainStep(step);
+      if (step == startStep) requireGradientsEverywhere();
       optimizer_->step(lr);
       updateEma(step);
       phases_.mark("optimizer");
@@ -275,7 +278,7 @@ class Trainer {
     at::Tensor context = encoder.encodeIds(ids.to(device_));
     at::Tensor pred = dit.forward(xt, sigma * 1000, context);
     // x0 prediction, loss on the implied velocity: (x̂0 − x0)/σ, with σ floored.
-    at::Tensor weight = 1.0 / s.clamp_min(kMinSigma).pow(2);
+    at::Tensor weight = 1.0 / s.clamp_min(o_.lossSigmaFloor).pow(2);
     at::Tensor loss = ((pred - x0).pow(2) * weight).mean();
     for (auto& [name, p] : params_) {
       if (p.grad().defined()) p.mutable_grad().zero_();
@@ -285,6 +288,21 @@ class Trainer {
     phases_.mark("backward");
     clipGradients(1.0);
     return loss;
+  }
+
+  // A parameter the backward pass never reached would silently stay at its initial value (a
+  // raw-pointer kernel in the forward pass cuts the graph); refuse to train such a model.
+  void requireGradientsEverywhere() const {
+    std::vector<std::string> missing;
+    for (const auto& [name, p] : params_) {
+      if (!p.grad().defined()) missing.push_back(name);
+    }
+    if (missing.empty()) return;
+    std::string list;
+    for (size_t i = 0; i < missing.size() && i < 8; ++i) list += (i ? ", " : "") + missing[i];
+    if (missing.size() > 8) list += ", ...";
+    throw RuntimeFailure("training is broken: " + std::to_string(missing.size()) +
+                         " parameters receive no gradient (" + list + ")");
   }
 
   void clipGradients(double maxNorm) {
@@ -324,7 +342,9 @@ class Trainer {
     writeJson(checkpointDir() / "trainer.json", {{"step", optimizer_->stepCount()},
                                                  {"seed", o_.seed},
                                                  {"config", o_.config},
-                                                 {"batch", o_.batch}});
+                                                 {"batch", o_.batch},
+                                                 {"noise_levels", o_.noiseLevels},
+                                                 {"loss_sigma_floor", o_.lossSigmaFloor}});
   }
 
   std::string saveModel(const TrainResult& r) {

@@ -19,8 +19,12 @@ struct TrainOptions {
   double decayStart = 0.75;  // share of the run after which the rate decays to a tenth
                              // (1: no decay, for a run that another one resumes)
   double emaDecay = 0.999;
-  std::string noiseLevels = "shift";  // how σ is drawn: "shift" or "logit-normal" (worse, measured)
-  double textDropout = 0.1;           // share of prompts replaced by "" (for guidance)
+  std::string noiseLevels = "shift";  // how σ is drawn: "shift" or "logit-normal"
+  // The x0 loss is weighted by 1/max(σ, floor)², the velocity's error; the floor keeps the nearly
+  // clean samples (easy, and weighted up to 400x at 0.05) from drowning the noisy ones, where
+  // layout, shape and motion are decided.
+  double lossSigmaFloor = 0.2;
+  double textDropout = 0.1;  // share of prompts replaced by "" (for guidance)
   uint64_t seed = 1;
   int logEvery = 50;
   int checkpointEvery = 1000;
