@@ -51,12 +51,14 @@ class TestSamplers : public QObject {
   void sigmaScheduleMatchesDesign() {
     const auto s = flowSigmas(4, 5.0);
     QCOMPARE(s.size(), size_t(5));
-    const double base[4] = {0.999, 0.74925, 0.4995, 0.24975};
-    for (int i = 0; i < 4; ++i) QVERIFY(std::abs(s[i] - 5 * base[i] / (1 + 4 * base[i])) < 1e-12);
+    // linspace(1, 0.001, 5)[:4], shifted; the first kept just below 1.
+    const double base[4] = {1.0, 0.75025, 0.5005, 0.25075};
+    QVERIFY(std::abs(s[0] - (1 - 1e-6)) < 1e-12);
+    for (int i = 1; i < 4; ++i) QVERIFY(std::abs(s[i] - 5 * base[i] / (1 + 4 * base[i])) < 1e-12);
     QCOMPARE(s[4], 0.0);
     const auto unshifted = flowSigmas(10, 1.0);
-    QVERIFY(std::abs(unshifted[0] - 0.999) < 1e-12);
-    QVERIFY(std::abs(unshifted[5] - 0.4995) < 1e-12);
+    QVERIFY(std::abs(unshifted[0] - (1 - 1e-6)) < 1e-12);
+    QVERIFY(std::abs(unshifted[5] - 0.5005) < 1e-12);
     QVERIFY_THROWS_EXCEPTION(InputError, flowSigmas(0, 5.0));
     QVERIFY_THROWS_EXCEPTION(InputError, flowSigmas(10, 0.0));
   }

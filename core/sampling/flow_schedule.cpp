@@ -3,6 +3,7 @@
 
 #include <ATen/ATen.h>
 
+#include <cmath>
 #include <string>
 
 namespace svgen {
@@ -11,10 +12,12 @@ std::vector<double> flowSigmas(int steps, double shift) {
   if (steps < 1) throw InputError("steps must be at least 1, not " + std::to_string(steps));
   if (!(shift > 0)) throw InputError("shift must be positive, not " + std::to_string(shift));
   std::vector<double> sigmas(steps + 1, 0.0);
+  constexpr double kTrainTimesteps = 1000;
   for (int i = 0; i < steps; ++i) {
-    const double base = 0.999 * (1.0 - static_cast<double>(i) / steps);
+    const double base = 1.0 - (1.0 - 1.0 / kTrainTimesteps) * static_cast<double>(i) / steps;
     sigmas[i] = shift * base / (1.0 + (shift - 1.0) * base);
   }
+  if (std::abs(sigmas[0] - 1.0) < 1e-6) sigmas[0] -= 1e-6;
   return sigmas;
 }
 

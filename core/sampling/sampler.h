@@ -8,8 +8,9 @@
 
 namespace svgen {
 
-// σ_i for i = 0..steps (the last is 0): linspace(0.999, 0, steps + 1)[:steps], shifted by
-// s·σ / (1 + (s − 1)·σ), as Wan and diffusers' flow schedulers build them.
+// σ_i for i = 0..steps (the last is 0): linspace(1, 1/1000, steps + 1)[:steps], shifted by
+// s·σ / (1 + (s − 1)·σ), the first moved down by 1e-6 from 1 (UniPC takes log(1 − σ)): diffusers'
+// flow-sigma schedule for Wan 2.1, which tests/fixtures/wan_tiny_reference checks.
 std::vector<double> flowSigmas(int steps, double shift);
 
 class Sampler {
