@@ -15,7 +15,7 @@ packages=(cmake ninja-build g++ pkg-config ccache
   qt6-base-dev libqt6opengl6-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6
   libtorch-dev libopenblas0-openmp
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev ffmpeg
-  nlohmann-json3-dev libcli11-dev libpng-dev
+  nlohmann-json3-dev libcli11-dev libpng-dev libsentencepiece-dev
   xvfb xauth imagemagick)
 
 sudo=""

@@ -3,6 +3,7 @@
 #include "core/common/error.h"
 #include "core/data/scene.h"
 #include "core/model/config_json.h"
+#include "core/model/video_frames.h"
 #include "core/model/weight_init.h"
 #include "core/io/tensor_io.h"
 
@@ -212,16 +213,7 @@ std::vector<int64_t> BuiltinModel::latentShape(int frames, int height, int width
 
 Video BuiltinModel::decode(const at::Tensor& latent, int frames, double fps) {
   // Pixel space: the latent is the clip in [−1, 1]; frames beyond the request are padding.
-  at::Tensor x = latent.detach().to(at::kCPU, at::kFloat).squeeze(0).narrow(1, 0, frames);
-  at::Tensor bytes =
-      ((x.clamp(-1, 1) + 1) * 127.5).round().to(at::kByte).permute({1, 2, 3, 0}).contiguous();
-  Video v;
-  v.frames = frames;
-  v.height = static_cast<int>(bytes.size(1));
-  v.width = static_cast<int>(bytes.size(2));
-  v.fps = fps;
-  v.rgb.assign(bytes.data_ptr<uint8_t>(), bytes.data_ptr<uint8_t>() + bytes.numel());
-  return v;
+  return videoFromUnitRange(latent.squeeze(0), frames, fps);
 }
 
 }  // namespace svgen

@@ -1,0 +1,38 @@
+// umT5's encoder (Wan 2.1's text encoder) in ATen ops: T5 RMS norms, attention without 1/√d and
+// with a relative-position bias in every layer, gated-GELU feed-forward. Weights use transformers'
+// key names, with or without a prefix before "encoder." (ComfyUI files).
+#pragma once
+#include "core/model/tensor_map.h"
+#include "core/text/umt5_config.h"
+
+#include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
+
+namespace svgen {
+
+// Bidirectional T5 buckets of key − query offsets: half the buckets per direction, exact up to a
+// quarter of them, logarithmic up to `maxDistance`. (L, L) int64.
+at::Tensor relativePositionBuckets(int64_t length, int numBuckets, int maxDistance);
+
+class Umt5Encoder {
+ public:
+  // `dtype`: the matmuls' type (float32 on the CPU, bfloat16 on CUDA); norms and softmax run in
+  // float32. Throws InputError naming a missing key or a shape that does not fit `config`.
+  Umt5Encoder(Umt5Config config, const TensorMap& weights, const at::Device& device,
+              at::ScalarType dtype);
+
+  // ids and mask (B, L) int64 → states (B, L, d_model) float32 with the padded rows zeroed, as
+  // the Wan pipelines hand them to the DiT.
+  at::Tensor encode(const at::Tensor& ids, const at::Tensor& mask) const;
+  const Umt5Config& config() const { return config_; }
+
+ private:
+  const at::Tensor& p(const std::string& name) const { return params_.at(name); }
+
+  Umt5Config config_;
+  at::Device device_;
+  at::ScalarType dtype_;
+  TensorMap params_;
+};
+
+}  // namespace svgen
