@@ -1,0 +1,184 @@
+#include "core/model/wan_vae_config.h"
+
+#include "core/common/error.h"
+
+#include <regex>
+
+namespace svgen {
+
+namespace {
+
+// The key without anything in front of the VAE's own top-level names.
+std::string withoutPrefix(const std::string& key) {
+  for (const char* root :
+       {"decoder.", "encoder.", "post_quant_conv.", "quant_conv.", "conv1.", "conv2."}) {
+    const size_t at = key.find(root);
+    if (at != std::string::npos && (at == 0 || key[at - 1] == '.')) return key.substr(at);
+  }
+  return key;
+}
+
+// Original residual-block leaf names → diffusers'.
+std::string residualLeaf(const std::string& leaf) {
+  static const std::map<std::string, std::string> names = {
+      {"residual.0.gamma", "norm1.gamma"},         {"residual.2.weight", "conv1.weight"},
+      {"residual.2.bias", "conv1.bias"},           {"residual.3.gamma", "norm2.gamma"},
+      {"residual.6.weight", "conv2.weight"},       {"residual.6.bias", "conv2.bias"},
+      {"shortcut.weight", "conv_shortcut.weight"}, {"shortcut.bias", "conv_shortcut.bias"}};
+  auto it = names.find(leaf);
+  return it == names.end() ? std::string() : it->second;
+}
+
+}  // namespace
+
+WanVaeConfig wanVae21Config() {
+  WanVaeConfig c;
+  c.latentsMean = {-0.7571, -0.7089, -0.9113, 0.1075,  -0.1745, 0.9653,  -0.1517, 1.5508,
+                   0.4134,  -0.0715, 0.5517,  -0.3632, -0.1922, -0.9497, 0.2503,  -0.2921};
+  c.latentsStd = {2.8184, 1.4541, 2.3275, 2.6558, 1.2196, 1.7708, 2.6052, 2.0743,
+                  3.2687, 2.1526, 2.8652, 1.5579, 1.6382, 1.1253, 2.8251, 1.9160};
+  return c;
+}
+
+WanVaeConfig wanVaeConfigFromJson(const nlohmann::json& j) {
+  WanVaeConfig c;
+  try {
+    c.baseDim = j.at("base_dim").get<int>();
+    if (j.contains("decoder_base_dim") && !j.at("decoder_base_dim").is_null())
+      c.baseDim = j.at("decoder_base_dim").get<int>();
+    c.zDim = j.at("z_dim").get<int>();
+    c.dimMult = j.value("dim_mult", c.dimMult);
+    c.numResBlocks = j.value("num_res_blocks", c.numResBlocks);
+    c.temporalDownsample = j.value("temperal_downsample", c.temporalDownsample);
+    c.latentsMean = j.at("latents_mean").get<std::vector<double>>();
+    c.latentsStd = j.at("latents_std").get<std::vector<double>>();
+    if (j.value("is_residual", false) ||
+        (j.contains("patch_size") && !j.at("patch_size").is_null()))
+      throw InputError(
+          "vae config.json: this is the Wan 2.2 VAE (residual, patched), not Wan 2.1's");
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(std::string("vae config.json: ") + e.what());
+  }
+  if (static_cast<int>(c.latentsMean.size()) != c.zDim ||
+      static_cast<int>(c.latentsStd.size()) != c.zDim)
+    throw InputError("vae config.json: latents_mean and latents_std need z_dim entries each");
+  if (c.dimMult.empty() || c.temporalDownsample.size() + 1 != c.dimMult.size())
+    throw InputError("vae config.json: temperal_downsample needs one entry fewer than dim_mult");
+  return c;
+}
+
+TensorMap wanVaeKeysToDiffusers(const TensorMap& weights) {
+  // Original decoder.upsamples is flat: per stage, num_res_blocks + 1 residual blocks and then
+  // (except the last stage) one resample. The first resample's index gives the stride.
+  int stride = -1;
+  const std::regex resample(R"(^decoder\.upsamples\.(\d+)\.(resample|time_conv)\.)");
+  for (const auto& [raw, t] : weights) {
+    std::smatch m;
+    const std::string key = withoutPrefix(raw);
+    if (std::regex_search(key, m, resample)) {
+      const int index = std::stoi(m[1]);
+      if (stride < 0 || index + 1 < stride) stride = index + 1;
+    }
+  }
+  const std::regex upsample(R"(^decoder\.upsamples\.(\d+)\.(.*)$)");
+  const std::regex middle(R"(^decoder\.middle\.(\d+)\.(.*)$)");
+  TensorMap out;
+  for (const auto& [raw, t] : weights) {
+    const std::string key = withoutPrefix(raw);
+    std::smatch m;
+    std::string name;
+    if (key.rfind("encoder.", 0) == 0 || key.rfind("conv1.", 0) == 0 ||
+        key.rfind("quant_conv.", 0) == 0) {
+      continue;
+    } else if (key.rfind("conv2.", 0) == 0) {
+      name = "post_quant_conv." + key.substr(6);
+    } else if (key.rfind("decoder.conv1.", 0) == 0) {
+      name = "decoder.conv_in." + key.substr(14);
+    } else if (key == "decoder.head.0.gamma") {
+      name = "decoder.norm_out.gamma";
+    } else if (key.rfind("decoder.head.2.", 0) == 0) {
+      name = "decoder.conv_out." + key.substr(15);
+    } else if (std::regex_match(key, m, middle)) {
+      const int i = std::stoi(m[1]);
+      if (i == 1) {
+        name = "decoder.mid_block.attentions.0." + m[2].str();
+      } else {
+        const std::string leaf = residualLeaf(m[2]);
+        name =
+            leaf.empty() ? key : "decoder.mid_block.resnets." + std::to_string(i / 2) + "." + leaf;
+      }
+    } else if (std::regex_match(key, m, upsample) && stride > 0) {
+      const int i = std::stoi(m[1]);
+      const int block = i / stride, inner = i % stride;
+      const std::string rest = m[2];
+      if (inner == stride - 1) {
+        name = "decoder.up_blocks." + std::to_string(block) + ".upsamplers.0." + rest;
+      } else {
+        const std::string leaf = residualLeaf(rest);
+        name = leaf.empty() ? key
+                            : "decoder.up_blocks." + std::to_string(block) + ".resnets." +
+                                  std::to_string(inner) + "." + leaf;
+      }
+    } else if (std::regex_match(key, m, upsample)) {
+      // No resample at all: a single stage.
+      const std::string leaf = residualLeaf(m[2]);
+      name = leaf.empty() ? key : "decoder.up_blocks.0.resnets." + m[1].str() + "." + leaf;
+    } else {
+      name = key;  // diffusers names already
+    }
+    out[name] = t;
+  }
+  return out;
+}
+
+WanVaeConfig inferWanVaeConfigFromShapes(
+    const std::map<std::string, std::vector<int64_t>>& shapes) {
+  auto shape = [&](const std::string& key) -> const std::vector<int64_t>* {
+    auto it = shapes.find(key);
+    return it == shapes.end() ? nullptr : &it->second;
+  };
+  const auto* post = shape("post_quant_conv.weight");
+  const auto* out = shape("decoder.conv_out.weight");
+  if (!post || !out || post->size() != 5 || out->size() != 5)
+    throw InputError(
+        "the VAE's tensors are not Wan 2.1's decoder (expected post_quant_conv and "
+        "decoder.conv_out, or the original conv2 and decoder.head)");
+  WanVaeConfig c;
+  c.zDim = static_cast<int>((*post)[0]);
+  c.baseDim = static_cast<int>((*out)[1]);
+  const std::regex block(R"(^decoder\.up_blocks\.(\d+)\.resnets\.(\d+)\.)");
+  int blocks = 0, resnets = 0;
+  for (const auto& [key, s] : shapes) {
+    std::smatch m;
+    if (std::regex_search(key, m, block)) {
+      blocks = std::max(blocks, std::stoi(m[1]) + 1);
+      if (std::stoi(m[1]) == 0) resnets = std::max(resnets, std::stoi(m[2]) + 1);
+    }
+  }
+  if (blocks < 1 || resnets < 1) throw InputError("the VAE's decoder has no up blocks");
+  c.numResBlocks = resnets - 1;
+  std::vector<int> reversed;
+  std::vector<bool> temporalUp;
+  for (int i = 0; i < blocks; ++i) {
+    const auto* w = shape("decoder.up_blocks." + std::to_string(i) + ".resnets.0.conv1.weight");
+    if (!w || w->empty())
+      throw InputError("the VAE's up block " + std::to_string(i) + " is incomplete");
+    reversed.push_back(static_cast<int>((*w)[0] / c.baseDim));
+    if (i + 1 < blocks)
+      temporalUp.push_back(shapes.count("decoder.up_blocks." + std::to_string(i) +
+                                        ".upsamplers.0.time_conv.weight") > 0);
+  }
+  c.dimMult.assign(reversed.rbegin(), reversed.rend());
+  c.temporalDownsample.assign(temporalUp.rbegin(), temporalUp.rend());
+  if (c.zDim == 16) {
+    const WanVaeConfig wan = wanVae21Config();
+    c.latentsMean = wan.latentsMean;
+    c.latentsStd = wan.latentsStd;
+  } else {
+    c.latentsMean.assign(c.zDim, 0.0);
+    c.latentsStd.assign(c.zDim, 1.0);
+  }
+  return c;
+}
+
+}  // namespace svgen

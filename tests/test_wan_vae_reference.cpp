@@ -1,0 +1,159 @@
+// Our Wan-VAE decoder against diffusers' AutoencoderKLWan on the tiny fixture
+// (tests/fixtures/wan_tiny*, made by tools/fixtures/make_wan_fixtures.py).
+#include "support/test_support.h"
+
+#include "core/common/error.h"
+#include "core/io/tensor_io.h"
+#include "core/model/wan_vae_config.h"
+#include "core/model/wan_vae_decoder.h"
+
+#include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
+#include <nlohmann/json.hpp>
+
+#include <QtTest/QtTest>
+
+#include <fstream>
+#include <regex>
+
+using namespace svgen;
+
+namespace {
+
+TensorMap reference() {
+  return loadTensors(test::sourcePath("tests/fixtures/wan_tiny_reference.safetensors"));
+}
+
+TensorMap vaeWeights() {
+  return loadTensors(
+      test::sourcePath("tests/fixtures/wan_tiny/vae/diffusion_pytorch_model.safetensors"));
+}
+
+WanVaeConfig fixtureConfig() {
+  std::ifstream in(test::sourcePath("tests/fixtures/wan_tiny/vae/config.json"));
+  return wanVaeConfigFromJson(nlohmann::json::parse(in));
+}
+
+// diffusers' decoder names → the original repository's (the inverse of the loader's mapping,
+// written out independently for the test).
+TensorMap toOriginalNames(const TensorMap& diffusers, int numResBlocks) {
+  const std::map<std::string, std::string> leaf = {
+      {"norm1.gamma", "residual.0.gamma"},         {"conv1.weight", "residual.2.weight"},
+      {"conv1.bias", "residual.2.bias"},           {"norm2.gamma", "residual.3.gamma"},
+      {"conv2.weight", "residual.6.weight"},       {"conv2.bias", "residual.6.bias"},
+      {"conv_shortcut.weight", "shortcut.weight"}, {"conv_shortcut.bias", "shortcut.bias"}};
+  const std::regex up(R"(^decoder\.up_blocks\.(\d+)\.resnets\.(\d+)\.(.*)$)");
+  const std::regex upsampler(R"(^decoder\.up_blocks\.(\d+)\.upsamplers\.0\.(.*)$)");
+  const std::regex mid(R"(^decoder\.mid_block\.resnets\.(\d+)\.(.*)$)");
+  const int stride = numResBlocks + 2;
+  TensorMap out;
+  for (const auto& [key, t] : diffusers) {
+    std::smatch m;
+    std::string name = key;
+    if (key.rfind("post_quant_conv.", 0) == 0) {
+      name = "conv2." + key.substr(16);
+    } else if (key.rfind("quant_conv.", 0) == 0) {
+      name = "conv1." + key.substr(11);
+    } else if (key.rfind("decoder.conv_in.", 0) == 0) {
+      name = "decoder.conv1." + key.substr(16);
+    } else if (key == "decoder.norm_out.gamma") {
+      name = "decoder.head.0.gamma";
+    } else if (key.rfind("decoder.conv_out.", 0) == 0) {
+      name = "decoder.head.2." + key.substr(17);
+    } else if (key.rfind("decoder.mid_block.attentions.0.", 0) == 0) {
+      name = "decoder.middle.1." + key.substr(31);
+    } else if (std::regex_match(key, m, mid)) {
+      name = "decoder.middle." + std::to_string(2 * std::stoi(m[1])) + "." + leaf.at(m[2]);
+    } else if (std::regex_match(key, m, up)) {
+      name = "decoder.upsamples." + std::to_string(std::stoi(m[1]) * stride + std::stoi(m[2])) +
+             "." + leaf.at(m[3]);
+    } else if (std::regex_match(key, m, upsampler)) {
+      name = "decoder.upsamples." + std::to_string(std::stoi(m[1]) * stride + stride - 1) + "." +
+             m[2].str();
+    }
+    out["first_stage_model." + name] = t;  // and a prefix, as some single files carry
+  }
+  return out;
+}
+
+double maxError(const at::Tensor& a, const at::Tensor& b) {
+  return (a - b).abs().max().item<double>();
+}
+
+}  // namespace
+
+class TestWanVaeReference : public QObject {
+  Q_OBJECT
+ private slots:
+  void decoderMatchesDiffusers() {
+    c10::NoGradGuard noGrad;
+    const TensorMap ref = reference();
+    const WanVaeDecoder vae(fixtureConfig(), vaeWeights(), at::Device(at::kCPU), at::kFloat);
+    int chunks = 0;
+    const at::Tensor raw = vae.decode(
+        ref.at("vae.latent"),
+        [&](int done, int total) {
+          ++chunks;
+          QCOMPARE(total, 3);
+          QCOMPARE(done, chunks);
+        },
+        /*clamp=*/false);
+    QCOMPARE(chunks, 3);
+    QCOMPARE(raw.sizes().vec(), ref.at("vae.out_raw").sizes().vec());  // 1 + 4·(3 − 1) frames
+    const double rawErr = maxError(raw, ref.at("vae.out_raw"));
+    const at::Tensor out = vae.decode(ref.at("vae.latent"));
+    const double err = maxError(out, ref.at("vae.out"));
+    qInfo(
+        "Wan-VAE decoder vs diffusers: max abs error %.3g before the clamp (output max %.3g), "
+        "%.3g after",
+        rawErr, ref.at("vae.out_raw").abs().max().item<double>(), err);
+    QVERIFY2(rawErr < 1e-4, qPrintable(QString("max abs error %1").arg(rawErr)));
+    QVERIFY2(err < 1e-4, qPrintable(QString("max abs error %1").arg(err)));
+  }
+
+  void originalNamesGiveTheSameFrames() {
+    c10::NoGradGuard noGrad;
+    const TensorMap ref = reference();
+    const WanVaeConfig config = fixtureConfig();
+    const WanVaeDecoder vae(config, toOriginalNames(vaeWeights(), config.numResBlocks),
+                            at::Device(at::kCPU), at::kFloat);
+    QVERIFY(maxError(vae.decode(ref.at("vae.latent")), ref.at("vae.out")) < 1e-4);
+  }
+
+  void configFromShapesMatchesConfigJson() {
+    std::map<std::string, std::vector<int64_t>> shapes;
+    for (const auto& [k, t] : wanVaeKeysToDiffusers(vaeWeights())) shapes[k] = t.sizes().vec();
+    const WanVaeConfig inferred = inferWanVaeConfigFromShapes(shapes);
+    const WanVaeConfig stated = fixtureConfig();
+    QCOMPARE(inferred.zDim, stated.zDim);
+    QCOMPARE(inferred.baseDim, stated.baseDim);
+    QCOMPARE(inferred.dimMult, stated.dimMult);
+    QCOMPARE(inferred.numResBlocks, stated.numResBlocks);
+    QCOMPARE(inferred.temporalDownsample, stated.temporalDownsample);
+    // z 4 is not Wan 2.1's VAE: no statistics to assume.
+    QCOMPARE(inferred.latentsStd, std::vector<double>(4, 1.0));
+    QCOMPARE(wanVae21Config().latentsMean.size(), size_t(16));
+  }
+
+  void badWeightsNameTheTensor() {
+    TensorMap weights = vaeWeights();
+    weights.erase("decoder.up_blocks.1.upsamplers.0.time_conv.weight");
+    try {
+      WanVaeDecoder vae(fixtureConfig(), weights, at::Device(at::kCPU), at::kFloat);
+      QFAIL("expected an InputError");
+    } catch (const InputError& e) {
+      QVERIFY2(
+          std::string(e.what()).find("up_blocks.1.upsamplers.0.time_conv") != std::string::npos,
+          e.what());
+    }
+    weights = vaeWeights();
+    weights["decoder.conv_in.weight"] = at::zeros({16, 4, 3, 3, 3});
+    QVERIFY_THROWS_EXCEPTION(
+        InputError, WanVaeDecoder(fixtureConfig(), weights, at::Device(at::kCPU), at::kFloat));
+    const WanVaeDecoder vae(fixtureConfig(), vaeWeights(), at::Device(at::kCPU), at::kFloat);
+    QVERIFY_THROWS_EXCEPTION(InputError, vae.decode(at::zeros({1, 3, 2, 4, 4})));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestWanVaeReference)
+#include "test_wan_vae_reference.moc"
