@@ -15,6 +15,7 @@
 #include "ui/player_widget.h"
 #include "ui/prompt_panel.h"
 #include "ui/queue_panel.h"
+#include "ui/queue_store.h"
 #include "ui/run_panel.h"
 #include "ui/run_queue.h"
 #include "ui/run_summary.h"
@@ -90,6 +91,9 @@ MainWindow::MainWindow(QWidget* parent)
   resize(1280, 800);
   defaultState_ = saveState(kLayoutVersion);
   restoreSettings();
+  restoreQueue(*openStudioSettings(), *queue_);
+  // Saved on every edit, not only on quit: a crash keeps the jobs that were still waiting.
+  connect(queue_, &RunQueue::changed, this, [this] { saveQueue(*openStudioSettings(), *queue_); });
   // Once the window has its size (and whenever it changes, until a saved layout is restored): the
   // prompt settings keep the height they need, the Sparsity dock takes the rest (and scrolls when
   // that is not enough).

@@ -22,6 +22,8 @@ inline constexpr char kSeedLocked[] = "run/seedLocked";
 inline constexpr char kLoop[] = "player/loop";
 inline constexpr char kExportDir[] = "export/lastFolder";
 inline constexpr char kLightTheme[] = "appearance/light";
+// The jobs waiting in the queue: a list of requestToJson, first to run first.
+inline constexpr char kQueue[] = "queue/jobs";
 // The Sparsity dock: one key per AttentionConfig field it edits.
 inline constexpr char kSparsityMethod[] = "sparsity/method";
 inline constexpr char kSparsityWarmupFraction[] = "sparsity/warmupFraction";
