@@ -9,6 +9,7 @@
 #include "ui/history_panel.h"
 #include "ui/history_store.h"
 #include "ui/model_label.h"
+#include "ui/model_picker.h"
 #ifdef SVGEN_HAVE_PLOTS
 #include "ui/plots_panel.h"
 #endif
@@ -87,6 +88,14 @@ MainWindow::MainWindow(QWidget* parent)
   connectController();
 
   prompt_->setDevices(controller_->devices());
+  ModelPicker* picker = prompt_->modelPicker();
+  picker->setDescriber(
+      [this](const std::string& model) { return controller_->describeModel(model); });
+  connect(picker, &ModelPicker::accepted, this, &MainWindow::onModelAccepted);
+  connect(picker, &ModelPicker::runnableChanged, this, [this](bool, const QString& refusal) {
+    run_->setBlockedReason(refusal);
+    updateActions();
+  });
   setModel("builtin");
   resize(1280, 800);
   defaultState_ = saveState(kLayoutVersion);
@@ -280,18 +289,17 @@ void MainWindow::connectController() {
 }
 
 bool MainWindow::setModel(const std::string& model) {
-  try {
-    const ModelInfo info = controller_->describeModel(model);
-    prompt_->setModelInfo(info);
-    updateSparsityClip();
-    modelStatus_->setText(tr("Model: %1").arg(modelLabel(info)));
-    modelStatus_->setToolTip(QString::fromStdString(info.description));
-    return true;
-  } catch (const std::exception& e) {
-    showError(tr("The model could not be opened"), QString::fromStdString(e.what()),
-              FailureKind::Input);
-    return false;
-  }
+  ModelPicker* picker = prompt_->modelPicker();
+  if (picker->choose(QString::fromStdString(model))) return true;
+  showError(tr("The model could not be opened"), picker->check().refusal, FailureKind::Input);
+  return false;
+}
+
+void MainWindow::onModelAccepted(const ModelInfo& info) {
+  prompt_->setModelInfo(info);
+  updateSparsityClip();
+  modelStatus_->setText(tr("Model: %1").arg(modelLabel(info)));
+  modelStatus_->setToolTip(QString::fromStdString(info.description));
 }
 
 ComparePlayer* MainWindow::comparePlayer() const {
@@ -314,6 +322,7 @@ void MainWindow::saveSettings() const {
   settings->setValue(keys::kRequest, QString::fromStdString(requestToJson(prompt_->request())));
   sparsity_->saveSettings(*settings);
   settings->setValue(keys::kSeedLocked, prompt_->seedLocked());
+  settings->setValue(keys::kModelFolder, prompt_->modelPicker()->folder());
   settings->setValue(keys::kLoop, player_->loops());
 }
 
@@ -326,11 +335,14 @@ void MainWindow::restoreSettings() {
   prompt_->setSeedLocked(settings->value(keys::kSeedLocked, true).toBool());
   player_->setLoop(settings->value(keys::kLoop, true).toBool());
   sparsity_->restoreSettings(*settings);
+  prompt_->modelPicker()->setFolder(settings->value(keys::kModelFolder).toString());
   const QString json = settings->value(keys::kRequest).toString();
   if (json.isEmpty()) return;
   try {
     const GenerationRequest request = requestFromJson(json.toStdString());
-    if (request.model != prompt_->modelInfo().id && !setModel(request.model)) return;
+    // A folder that can no longer run says why in its row; no dialog before the window shows.
+    if (request.model != prompt_->modelPicker()->model().toStdString())
+      prompt_->modelPicker()->choose(QString::fromStdString(request.model));
     prompt_->setRequest(request);
     updateSparsityClip();
   } catch (const std::exception&) {
@@ -412,8 +424,15 @@ bool MainWindow::loadSettingsFromClip(const QString& path) {
   }
 }
 
+bool MainWindow::modelRefused() {
+  const ModelPicker* picker = prompt_->modelPicker();
+  if (picker->isRunnable()) return false;
+  statusBar()->showMessage(tr("Cannot run: %1").arg(picker->check().refusal), kStatusMessageMs);
+  return true;
+}
+
 void MainWindow::generate() {
-  if (controller_->isRunning()) return;
+  if (controller_->isRunning() || modelRefused()) return;
   if (!prompt_->seedLocked()) prompt_->randomiseSeed();
   const GenerationRequest request = currentRequest();
   if (controller_->start(request)) saveSettings();
@@ -426,6 +445,7 @@ void MainWindow::cancel() {
 }
 
 void MainWindow::addToQueue() {
+  if (modelRefused()) return;
   if (!prompt_->seedLocked()) prompt_->randomiseSeed();
   const GenerationRequest request = currentRequest();
   queue_->add(request);
@@ -648,7 +668,9 @@ void MainWindow::showError(const QString& title, const QString& message, Failure
 
 void MainWindow::updateActions() {
   const bool running = controller_->isRunning();
-  generateAction_->setEnabled(!running);
+  const bool runnable = prompt_->modelPicker()->isRunnable();
+  generateAction_->setEnabled(!running && runnable);
+  addToQueueAction_->setEnabled(runnable);
   cancelAction_->setEnabled(running);
   exportAction_->setEnabled(lastResult_ != nullptr && !exporter_->isBusy());
 }

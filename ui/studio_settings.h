@@ -18,6 +18,8 @@ namespace keys {
 inline constexpr char kGeometry[] = "window/geometry";
 inline constexpr char kState[] = "window/state";
 inline constexpr char kRequest[] = "run/request";  // requestToJson of the last settings
+// The last checkpoint folder chosen (the chosen model itself is kRequest's "model").
+inline constexpr char kModelFolder[] = "model/folder";
 inline constexpr char kSeedLocked[] = "run/seedLocked";
 inline constexpr char kLoop[] = "player/loop";
 inline constexpr char kExportDir[] = "export/lastFolder";
