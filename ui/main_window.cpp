@@ -92,10 +92,16 @@ MainWindow::MainWindow(QWidget* parent)
   picker->setDescriber(
       [this](const std::string& model) { return controller_->describeModel(model); });
   connect(picker, &ModelPicker::accepted, this, &MainWindow::onModelAccepted);
-  connect(picker, &ModelPicker::runnableChanged, this, [this](bool, const QString& refusal) {
-    run_->setBlockedReason(refusal);
-    updateActions();
-  });
+  connect(picker, &ModelPicker::runnableChanged, this,
+          [this, picker](bool runnable, const QString& refusal) {
+            run_->setBlockedReason(refusal);
+            if (!runnable) {
+              modelStatus_->setText(
+                  tr("Model: %1 (cannot run)").arg(QFileInfo(picker->model()).fileName()));
+              modelStatus_->setToolTip(refusal);
+            }
+            updateActions();
+          });
   setModel("builtin");
   resize(1280, 800);
   defaultState_ = saveState(kLayoutVersion);
@@ -357,7 +363,11 @@ GenerationRequest MainWindow::currentRequest() const {
 }
 
 bool MainWindow::applyRequest(const GenerationRequest& request) {
-  if (request.model != prompt_->modelInfo().id && !setModel(request.model)) return false;
+  const ModelPicker* picker = prompt_->modelPicker();
+  // Chosen again when refused: the folder may have been fixed since, or the request names another.
+  if ((request.model != picker->model().toStdString() || !picker->isRunnable()) &&
+      !setModel(request.model))
+    return false;
   prompt_->setRequest(request);
   sparsity_->setConfig(request.attention);
   updateSparsityClip();

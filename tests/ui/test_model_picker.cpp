@@ -122,9 +122,18 @@ void TestModelPicker::emptyFolderIsRefused() {
   QCOMPARE(runnable.first().at(0).toBool(), false);
   verifyRefused(window, "nothing recognisable");
   QVERIFY(window.promptPanel()->modelPicker()->check().refusal.contains(empty));
+  QVERIFY(window.findChild<QLabel*>("modelStatus")->text().contains("cannot run"));
   // A missing folder says so too.
   QVERIFY(!window.promptPanel()->modelPicker()->choose(empty + "/gone"));
   verifyRefused(window, "no such file");
+  // Settings that name the built-in model (a clip dropped in, a history re-run) replace the
+  // refused folder.
+  GenerationRequest builtin = window.currentRequest();
+  builtin.model = "builtin";
+  QVERIFY(window.applyRequest(builtin));
+  QVERIFY(window.promptPanel()->modelPicker()->isRunnable());
+  QVERIFY(window.findChild<QPushButton*>("generateButton")->isEnabled());
+  QVERIFY(window.findChild<QAction*>("addToQueueAction")->isEnabled());
 }
 
 void TestModelPicker::runnableFolderReachesTheEngine() {
