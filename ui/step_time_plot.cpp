@@ -5,6 +5,7 @@
 #include "ui/run_summary.h"
 
 #include <QCoreApplication>
+#include <QHash>
 #include <qcustomplot.h>
 
 namespace svgen::ui {
@@ -32,13 +33,21 @@ void drawStepTimes(QCustomPlot* plot, const QVector<StepTimeLine>& lines, const 
   plot->yAxis->setLabel(QCoreApplication::translate("svgen::ui", "seconds per step"));
   styleLegend(plot, palette);
   plot->legend->setVisible(!lines.isEmpty());
+  // Runs of one method share its colour; the marker and dash tell them apart (a budget sweep is
+  // several runs of one method).
+  static const QCPScatterStyle::ScatterShape shapes[] = {
+      QCPScatterStyle::ssDisc, QCPScatterStyle::ssSquare, QCPScatterStyle::ssTriangle,
+      QCPScatterStyle::ssDiamond, QCPScatterStyle::ssCross};
+  static const Qt::PenStyle dashes[] = {Qt::SolidLine, Qt::DashLine, Qt::DotLine, Qt::DashDotLine};
+  QHash<QString, int> runsOfMethod;
   int steps = 0;
   for (const StepTimeLine& line : lines) {
     QCPGraph* g = plot->addGraph();
     g->setName(line.label);
     const QColor colour = methodColour(line.method);
-    g->setPen(QPen(colour, 1.5));
-    g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, colour, 5));
+    const int n = runsOfMethod[line.method]++;
+    g->setPen(QPen(colour, 1.5, dashes[n % int(std::size(dashes))]));
+    g->setScatterStyle(QCPScatterStyle(shapes[n % int(std::size(shapes))], colour, 6));
     for (int i = 0; i < line.seconds.size(); ++i) g->addData(i + 1, line.seconds[i]);
     steps = std::max(steps, int(line.seconds.size()));
   }
