@@ -84,7 +84,11 @@ ModelCheck checkModel(const QString& model, const ModelDescriber& describe) {
     return check;
   }
   QStringList summary = {fromStd(r.layout)};
-  if (!r.modelName.empty()) summary << fromStd(r.modelName);
+  // wanModelName says "custom" for a DiT of no published size (the test fixtures, a distillate).
+  if (r.modelName == "custom")
+    summary << tr("Wan 2.1 DiT of a custom size");
+  else if (!r.modelName.empty())
+    summary << fromStd(r.modelName);
   if (r.transformer.parameters >= 0)
     summary << tr("%1 parameters").arg(fromStd(parameterCountText(r.transformer.parameters)));
   if (!r.transformer.dtypes.empty()) summary << joined(r.transformer.dtypes, "/");

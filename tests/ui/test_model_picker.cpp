@@ -5,6 +5,7 @@
 #include "tests/support/test_support.h"
 
 #include "core/pipeline/engine.h"
+#include "ui/app_theme.h"
 #include "ui/main_window.h"
 #include "ui/model_picker.h"
 #include "ui/prompt_panel.h"
@@ -13,6 +14,7 @@
 #include "ui/studio_controller.h"
 
 #include <QAction>
+#include <QApplication>
 #include <QComboBox>
 #include <QLabel>
 #include <QPushButton>
@@ -100,6 +102,16 @@ void TestModelPicker::wanFolderShowsWhatInspectReports() {
     verifyRefused(window, QString::fromStdString(engineSays));
   } else {
     verifyRefused(window, QString::fromStdString(r.missing.front()));
+  }
+
+  // For docs/screenshots/ when asked (under Xvfb, as test_screenshots says).
+  const QString shots = qEnvironmentVariable("SVGEN_SCREENSHOT_DIR");
+  if (!shots.isEmpty()) {
+    applyStudioTheme(*qApp, false);
+    window.resize(1600, 1000);
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QTest::qWait(300);
+    QVERIFY(window.grab().save(shots + "/studio-model-picker.png"));
   }
 
   // Back to the built-in model: runnable again, and the folder stays on offer.
