@@ -106,7 +106,14 @@ MainWindow::MainWindow(QWidget* parent)
   resize(1280, 800);
   defaultState_ = saveState(kLayoutVersion);
   restoreSettings();
-  restoreQueue(*openStudioSettings(), *queue_);
+  if (const int skipped = restoreQueue(*openStudioSettings(), *queue_)) {
+    // Said once: the saved queue is rewritten without them.
+    saveQueue(*openStudioSettings(), *queue_);
+    statusBar()->showMessage(
+        tr("%n queued job(s) from the last session could not be read and were dropped", nullptr,
+           skipped),
+        kStatusMessageMs * 2);
+  }
   // Saved on every edit, not only on quit: a crash keeps the jobs that were still waiting.
   connect(queue_, &RunQueue::changed, this, [this] { saveQueue(*openStudioSettings(), *queue_); });
   // Once the window has its size (and whenever it changes, until a saved layout is restored): the

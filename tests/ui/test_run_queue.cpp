@@ -17,6 +17,7 @@
 #include <QListWidget>
 #include <QPushButton>
 #include <QSettings>
+#include <QStatusBar>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QToolButton>
@@ -249,6 +250,9 @@ void TestRunQueue::queueSurvivesARestart() {
   QTest::ignoreMessage(QtWarningMsg, QRegularExpression("Skipping queued job 3 of 5"));
   MainWindow window;
   QCOMPARE(topPs(*window.queue()), (QVector<double>{0.3, 0.1, 0.2}));
+  QVERIFY(window.statusBar()->currentMessage().contains("2 queued job"));
+  // Dropped from the settings too, so the next start has nothing to warn about.
+  QCOMPARE(openStudioSettings()->value(keys::kQueue).toStringList().size(), 3);
   window.queue()->clear();
   QCOMPARE(openStudioSettings()->value(keys::kQueue).toStringList().size(), 0);
 }
