@@ -122,6 +122,11 @@ void TestModelPicker::wanFolderShowsWhatInspectReports() {
   QCOMPARE(box->count(), 3);  // built-in, the folder, "Checkpoint folder…"
   QCOMPARE(box->itemData(1).toString(), folder);
   QCOMPARE(box->currentIndex(), 0);
+  // Picking the folder's entry in the box checks it again.
+  emit box->activated(1);
+  QCOMPARE(picker->model(), folder);
+  QCOMPARE(box->currentIndex(), 1);
+  QCOMPARE(picker->check().details, details);
 }
 
 void TestModelPicker::emptyFolderIsRefused() {
