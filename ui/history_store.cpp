@@ -45,6 +45,9 @@ QJsonObject toJson(const HistoryEntry& e) {
   o["attention_seconds"] = e.attentionSeconds;
   o["density"] = e.density;
   o["sparse_density"] = e.sparseDensity;
+  QJsonArray steps;
+  for (double seconds : e.stepSeconds) steps.append(seconds);
+  o["step_seconds"] = steps;
   if (e.hasQuality()) {
     o["twin"] = e.twinId;
     o["psnr"] = e.psnr;
@@ -69,6 +72,8 @@ HistoryEntry fromJson(const QJsonObject& o) {
   e.attentionSeconds = o["attention_seconds"].toDouble();
   e.density = o["density"].toDouble(1);
   e.sparseDensity = o["sparse_density"].toDouble(1);
+  for (const QJsonValue& v : o["step_seconds"].toArray())
+    if (v.isDouble()) e.stepSeconds.push_back(v.toDouble());
   e.twinId = o["twin"].toString();
   e.psnr = o["psnr"].toDouble(-1);
   e.ssim = o["ssim"].toDouble(-1);
@@ -177,6 +182,7 @@ void HistoryStore::add(const RunOutcome& outcome) {
   e.attentionSeconds = r.attentionSeconds;
   e.density = r.attentionDensity;
   e.sparseDensity = r.sparseAttentionDensity;
+  e.stepSeconds = QVector<double>(r.stepSeconds.begin(), r.stepSeconds.end());
 
   const QString folder = runFolder(e.id);
   const QVector<QImage> frames = outcome.frames;

@@ -28,6 +28,9 @@ struct HistoryEntry {
   double fps = 8;
   double totalSeconds = 0, attentionSeconds = 0;
   double density = 1, sparseDensity = 1;
+  // Wall time of each denoising step (GenerationResult::stepSeconds); empty for runs kept before
+  // the history recorded them.
+  QVector<double> stepSeconds;
   // Against the dense twin: PSNR in dB (capped at kReportedPsnrCap) and mean SSIM; < 0 while
   // not measured.
   QString twinId;

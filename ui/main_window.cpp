@@ -9,12 +9,14 @@
 #include "ui/history_panel.h"
 #include "ui/history_store.h"
 #include "ui/model_label.h"
+#include "ui/model_picker.h"
 #ifdef SVGEN_HAVE_PLOTS
 #include "ui/plots_panel.h"
 #endif
 #include "ui/player_widget.h"
 #include "ui/prompt_panel.h"
 #include "ui/queue_panel.h"
+#include "ui/queue_store.h"
 #include "ui/run_panel.h"
 #include "ui/run_queue.h"
 #include "ui/run_summary.h"
@@ -86,10 +88,34 @@ MainWindow::MainWindow(QWidget* parent)
   connectController();
 
   prompt_->setDevices(controller_->devices());
+  ModelPicker* picker = prompt_->modelPicker();
+  picker->setDescriber(
+      [this](const std::string& model) { return controller_->describeModel(model); });
+  connect(picker, &ModelPicker::accepted, this, &MainWindow::onModelAccepted);
+  connect(picker, &ModelPicker::runnableChanged, this,
+          [this, picker](bool runnable, const QString& refusal) {
+            run_->setBlockedReason(refusal);
+            if (!runnable) {
+              modelStatus_->setText(
+                  tr("Model: %1 (cannot run)").arg(QFileInfo(picker->model()).fileName()));
+              modelStatus_->setToolTip(refusal);
+            }
+            updateActions();
+          });
   setModel("builtin");
   resize(1280, 800);
   defaultState_ = saveState(kLayoutVersion);
   restoreSettings();
+  if (const int skipped = restoreQueue(*openStudioSettings(), *queue_)) {
+    // Said once: the saved queue is rewritten without them.
+    saveQueue(*openStudioSettings(), *queue_);
+    statusBar()->showMessage(
+        tr("%n queued job(s) from the last session could not be read and were dropped", nullptr,
+           skipped),
+        kStatusMessageMs * 2);
+  }
+  // Saved on every edit, not only on quit: a crash keeps the jobs that were still waiting.
+  connect(queue_, &RunQueue::changed, this, [this] { saveQueue(*openStudioSettings(), *queue_); });
   // Once the window has its size (and whenever it changes, until a saved layout is restored): the
   // prompt settings keep the height they need, the Sparsity dock takes the rest (and scrolls when
   // that is not enough).
@@ -276,18 +302,17 @@ void MainWindow::connectController() {
 }
 
 bool MainWindow::setModel(const std::string& model) {
-  try {
-    const ModelInfo info = controller_->describeModel(model);
-    prompt_->setModelInfo(info);
-    updateSparsityClip();
-    modelStatus_->setText(tr("Model: %1").arg(modelLabel(info)));
-    modelStatus_->setToolTip(QString::fromStdString(info.description));
-    return true;
-  } catch (const std::exception& e) {
-    showError(tr("The model could not be opened"), QString::fromStdString(e.what()),
-              FailureKind::Input);
-    return false;
-  }
+  ModelPicker* picker = prompt_->modelPicker();
+  if (picker->choose(QString::fromStdString(model))) return true;
+  showError(tr("The model could not be opened"), picker->check().refusal, FailureKind::Input);
+  return false;
+}
+
+void MainWindow::onModelAccepted(const ModelInfo& info) {
+  prompt_->setModelInfo(info);
+  updateSparsityClip();
+  modelStatus_->setText(tr("Model: %1").arg(modelLabel(info)));
+  modelStatus_->setToolTip(QString::fromStdString(info.description));
 }
 
 ComparePlayer* MainWindow::comparePlayer() const {
@@ -310,6 +335,7 @@ void MainWindow::saveSettings() const {
   settings->setValue(keys::kRequest, QString::fromStdString(requestToJson(prompt_->request())));
   sparsity_->saveSettings(*settings);
   settings->setValue(keys::kSeedLocked, prompt_->seedLocked());
+  settings->setValue(keys::kModelFolder, prompt_->modelPicker()->folder());
   settings->setValue(keys::kLoop, player_->loops());
 }
 
@@ -322,11 +348,14 @@ void MainWindow::restoreSettings() {
   prompt_->setSeedLocked(settings->value(keys::kSeedLocked, true).toBool());
   player_->setLoop(settings->value(keys::kLoop, true).toBool());
   sparsity_->restoreSettings(*settings);
+  prompt_->modelPicker()->setFolder(settings->value(keys::kModelFolder).toString());
   const QString json = settings->value(keys::kRequest).toString();
   if (json.isEmpty()) return;
   try {
     const GenerationRequest request = requestFromJson(json.toStdString());
-    if (request.model != prompt_->modelInfo().id && !setModel(request.model)) return;
+    // A folder that can no longer run says why in its row; no dialog before the window shows.
+    if (request.model != prompt_->modelPicker()->model().toStdString())
+      prompt_->modelPicker()->choose(QString::fromStdString(request.model));
     prompt_->setRequest(request);
     updateSparsityClip();
   } catch (const std::exception&) {
@@ -341,7 +370,11 @@ GenerationRequest MainWindow::currentRequest() const {
 }
 
 bool MainWindow::applyRequest(const GenerationRequest& request) {
-  if (request.model != prompt_->modelInfo().id && !setModel(request.model)) return false;
+  const ModelPicker* picker = prompt_->modelPicker();
+  // Chosen again when refused: the folder may have been fixed since, or the request names another.
+  if ((request.model != picker->model().toStdString() || !picker->isRunnable()) &&
+      !setModel(request.model))
+    return false;
   prompt_->setRequest(request);
   sparsity_->setConfig(request.attention);
   updateSparsityClip();
@@ -408,8 +441,15 @@ bool MainWindow::loadSettingsFromClip(const QString& path) {
   }
 }
 
+bool MainWindow::modelRefused() {
+  const ModelPicker* picker = prompt_->modelPicker();
+  if (picker->isRunnable()) return false;
+  statusBar()->showMessage(tr("Cannot run: %1").arg(picker->check().refusal), kStatusMessageMs);
+  return true;
+}
+
 void MainWindow::generate() {
-  if (controller_->isRunning()) return;
+  if (controller_->isRunning() || modelRefused()) return;
   if (!prompt_->seedLocked()) prompt_->randomiseSeed();
   const GenerationRequest request = currentRequest();
   if (controller_->start(request)) saveSettings();
@@ -422,6 +462,7 @@ void MainWindow::cancel() {
 }
 
 void MainWindow::addToQueue() {
+  if (modelRefused()) return;
   if (!prompt_->seedLocked()) prompt_->randomiseSeed();
   const GenerationRequest request = currentRequest();
   queue_->add(request);
@@ -644,7 +685,9 @@ void MainWindow::showError(const QString& title, const QString& message, Failure
 
 void MainWindow::updateActions() {
   const bool running = controller_->isRunning();
-  generateAction_->setEnabled(!running);
+  const bool runnable = prompt_->modelPicker()->isRunnable();
+  generateAction_->setEnabled(!running && runnable);
+  addToQueueAction_->setEnabled(runnable);
   cancelAction_->setEnabled(running);
   exportAction_->setEnabled(lastResult_ != nullptr && !exporter_->isBusy());
 }

@@ -57,7 +57,8 @@ class MainWindow : public QMainWindow {
   ErrorDialog* errorDialog() const;
   bool isExporting() const;
 
-  // Describes the model and fits the settings panel to it; false (with a dialog) if it fails.
+  // Chooses the model in the prompt panel's picker, which fits the settings to it; false (with a
+  // dialog) when it cannot run.
   bool setModel(const std::string& model);
 
   // Window geometry, dock layout and the last settings, in openStudioSettings().
@@ -108,6 +109,9 @@ class MainWindow : public QMainWindow {
   QDockWidget* addPanelDock(QWidget* panel, const QString& title, const QString& objectName,
                             Qt::DockWidgetArea area);
 
+  void onModelAccepted(const ModelInfo& info);
+  // True (with the reason in the status bar) when the chosen model cannot run.
+  bool modelRefused();
   void onRunningChanged(bool running);
   void onFinished(const RunOutcome& outcome);
   void onFailed(const QString& title, const QString& message, FailureKind kind);

@@ -3,7 +3,9 @@
 #include "core/attention/attention_recorder.h"
 #include "ui/attention_explorer.h"
 #include "ui/history_store.h"
+#include "ui/plot_style.h"
 #include "ui/run_summary.h"
+#include "ui/step_time_plot.h"
 
 #include <QFileDialog>
 #include <QFileInfo>
@@ -22,24 +24,15 @@ namespace svgen::ui {
 namespace {
 
 constexpr int kExportWidth = 900, kExportHeight = 600;
+const char* const kExportNames[] = {"density.png", "pareto.png", "step-times.png"};
+// More lines than this make the step plot unreadable; older runs stay in the History dock.
+constexpr int kStepTimeRuns = 8;
 
 QCPColorGradient heatGradient() {
   QCPColorGradient g;
   g.clearColorStops();
   for (int i = 0; i <= 4; ++i) g.setColorStopAt(i / 4.0, AttentionExplorer::heatColor(i / 4.0));
   return g;
-}
-
-void stylePlot(QCustomPlot* plot, const QPalette& palette) {
-  plot->setBackground(palette.color(QPalette::Base));
-  for (QCPAxis* axis : {plot->xAxis, plot->yAxis}) {
-    axis->setBasePen(QPen(palette.color(QPalette::Text)));
-    axis->setTickPen(QPen(palette.color(QPalette::Text)));
-    axis->setSubTickPen(QPen(palette.color(QPalette::Text)));
-    axis->setTickLabelColor(palette.color(QPalette::Text));
-    axis->setLabelColor(palette.color(QPalette::Text));
-    axis->grid()->setPen(QPen(palette.color(QPalette::Mid), 0, Qt::DotLine));
-  }
 }
 
 }  // namespace
@@ -51,12 +44,15 @@ PlotsPanel::PlotsPanel(HistoryStore* history, QWidget* parent)
   densityPlot_->setObjectName("densityPlot");
   paretoPlot_ = new QCustomPlot(this);
   paretoPlot_->setObjectName("paretoPlot");
-  for (QCustomPlot* p : {densityPlot_, paretoPlot_}) {
+  stepTimePlot_ = new QCustomPlot(this);
+  stepTimePlot_->setObjectName("stepTimePlot");
+  for (QCustomPlot* p : {densityPlot_, paretoPlot_, stepTimePlot_}) {
     p->setMinimumSize(240, 200);
     stylePlot(p, palette());
   }
   tabs_->addTab(densityPlot_, tr("Density: layers × steps"));
   tabs_->addTab(paretoPlot_, tr("Quality vs time"));
+  tabs_->addTab(stepTimePlot_, tr("Time per step"));
   auto* exportButton = new QPushButton(tr("Export…"), this);
   exportButton->setObjectName("plotExportButton");
   exportButton->setToolTip(tr("Save the plot shown as PNG or SVG"));
@@ -68,13 +64,25 @@ PlotsPanel::PlotsPanel(HistoryStore* history, QWidget* parent)
   column->addWidget(tabs_, 1);
   column->addLayout(buttons);
   connect(exportButton, &QPushButton::clicked, this, &PlotsPanel::exportWithDialog);
-  if (history_) connect(history_, &HistoryStore::changed, this, &PlotsPanel::showPareto);
+  if (history_) {
+    connect(history_, &HistoryStore::changed, this, &PlotsPanel::showPareto);
+    connect(history_, &HistoryStore::changed, this, &PlotsPanel::showStepTimes);
+  }
   showDensity();
   showPareto();
+  showStepTimes();
 }
 
 QCustomPlot* PlotsPanel::plot(Plot which) const {
-  return which == Density ? densityPlot_ : paretoPlot_;
+  switch (which) {
+    case Density:
+      return densityPlot_;
+    case Pareto:
+      return paretoPlot_;
+    case StepTimes:
+      return stepTimePlot_;
+  }
+  return nullptr;
 }
 
 void PlotsPanel::setRecord(std::shared_ptr<const std::vector<CallRecord>> calls) {
@@ -144,11 +152,8 @@ void PlotsPanel::showDensity() {
   const double half = steps > 1 ? (last - first) / (steps - 1) / 2 : 0.5;
   densityPlot_->xAxis->setRange(first - half, last + half);
   densityPlot_->yAxis->setRange(-0.5, layers - 0.5);
-  QSharedPointer<QCPAxisTickerFixed> whole(new QCPAxisTickerFixed);
-  whole->setTickStep(1);
-  whole->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
-  densityPlot_->yAxis->setTicker(whole);
-  densityPlot_->xAxis->setTicker(whole);
+  useWholeTicks(densityPlot_->yAxis);
+  useWholeTicks(densityPlot_->xAxis);
   densityPlot_->yAxis->setRangeReversed(true);  // layer 0 on top, as in the head grid
   densityPlot_->replot();
 }
@@ -177,12 +182,8 @@ void PlotsPanel::showPareto() {
   paretoPlot_->clearItems();
   paretoPlot_->xAxis->setLabel(tr("seconds per run"));
   paretoPlot_->yAxis->setLabel(tr("PSNR vs dense (dB)"));
-  paretoPlot_->legend->setVisible(true);
-  paretoPlot_->legend->setBrush(palette().color(QPalette::Base));
-  paretoPlot_->legend->setTextColor(palette().color(QPalette::Text));
+  styleLegend(paretoPlot_, palette());
   std::map<QString, QCPGraph*> byMethod;
-  static const QColor colours[] = {QColor(0x4e, 0x79, 0xa7), QColor(0xf2, 0x8e, 0x2b),
-                                   QColor(0x59, 0xa1, 0x4f), QColor(0xe1, 0x57, 0x59)};
   if (history_)
     for (const HistoryEntry& e : history_->entries()) {
       if (e.isDense() || !e.hasQuality()) continue;
@@ -192,8 +193,7 @@ void PlotsPanel::showPareto() {
         g = paretoPlot_->addGraph();
         g->setName(method);
         g->setLineStyle(QCPGraph::lsNone);
-        g->setScatterStyle(
-            QCPScatterStyle(QCPScatterStyle::ssDisc, colours[(byMethod.size() - 1) % 4], 8));
+        g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, methodColour(method), 8));
       }
       g->addData(e.totalSeconds, e.psnr);
       points_.push_back({e.totalSeconds, e.psnr});
@@ -239,6 +239,12 @@ void PlotsPanel::showPareto() {
   paretoPlot_->replot();
 }
 
+void PlotsPanel::showStepTimes() {
+  stepTimes_ =
+      history_ ? stepTimeLines(history_->entries(), kStepTimeRuns) : QVector<StepTimeLine>{};
+  drawStepTimes(stepTimePlot_, stepTimes_, palette());
+}
+
 bool PlotsPanel::exportPlot(Plot which, const QString& path) const {
   QCustomPlot* p = plot(which);
   const QString suffix = QFileInfo(path).suffix().toLower();
@@ -258,9 +264,9 @@ bool PlotsPanel::exportPlot(Plot which, const QString& path) const {
 void PlotsPanel::exportWithDialog() {
   const Plot which = Plot(tabs_->currentIndex());
   QString selected;
-  const QString path = QFileDialog::getSaveFileName(
-      this, tr("Export plot"), which == Density ? "density.png" : "pareto.png",
-      tr("PNG image (*.png);;SVG drawing (*.svg)"), &selected);
+  const QString path =
+      QFileDialog::getSaveFileName(this, tr("Export plot"), kExportNames[which],
+                                   tr("PNG image (*.png);;SVG drawing (*.svg)"), &selected);
   if (path.isEmpty()) return;
   QString target = path;
   if (QFileInfo(target).suffix().isEmpty()) target += selected.contains("svg") ? ".svg" : ".png";

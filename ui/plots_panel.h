@@ -1,7 +1,9 @@
-// The "Plots" dock (QCustomPlot): the last run's density over layers × steps as a heat map, and
-// the history's quality against time with its Pareto front (the runs no other run beats on both
-// PSNR and seconds). Each plot exports to PNG or SVG.
+// The "Plots" dock (QCustomPlot): the last run's density over layers × steps as a heat map, the
+// history's quality against time with its Pareto front (the runs no other run beats on both PSNR
+// and seconds), and the history's seconds per denoising step. Each plot exports to PNG or SVG.
 #pragma once
+#include "ui/step_time_plot.h"
+
 #include <QWidget>
 
 #include <memory>
@@ -23,7 +25,7 @@ class PlotsPanel : public QWidget {
  public:
   explicit PlotsPanel(HistoryStore* history, QWidget* parent = nullptr);
 
-  enum Plot { Density = 0, Pareto = 1 };
+  enum Plot { Density = 0, Pareto = 1, StepTimes = 2 };
   // The run whose density to show (null: none).
   void setRecord(std::shared_ptr<const std::vector<CallRecord>> calls);
 
@@ -39,6 +41,9 @@ class PlotsPanel : public QWidget {
   // Indices of the points no other point beats on both (less time, more PSNR), by time.
   static std::vector<int> paretoFront(const std::vector<Point>& points);
 
+  // The runs on the step time plot, one graph each in this order.
+  const QVector<StepTimeLine>& stepTimes() const { return stepTimes_; }
+
   // Writes the plot as PNG or SVG (by the path's suffix); false when it cannot.
   bool exportPlot(Plot which, const QString& path) const;
 
@@ -48,14 +53,17 @@ class PlotsPanel : public QWidget {
  private:
   void showDensity();
   void showPareto();
+  void showStepTimes();
 
   HistoryStore* history_;
   QTabWidget* tabs_;
   QCustomPlot* densityPlot_;
   QCustomPlot* paretoPlot_;
+  QCustomPlot* stepTimePlot_;
   std::shared_ptr<const std::vector<CallRecord>> record_;
   std::vector<std::vector<double>> density_;
   std::vector<Point> points_;
+  QVector<StepTimeLine> stepTimes_;
 };
 
 }  // namespace svgen::ui

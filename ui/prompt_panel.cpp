@@ -1,6 +1,6 @@
 #include "ui/prompt_panel.h"
 
-#include "ui/model_label.h"
+#include "ui/model_picker.h"
 #include "ui/stepped_spin_box.h"
 
 #include <QCheckBox>
@@ -43,8 +43,8 @@ PromptPanel::PromptPanel(QWidget* parent) : QWidget(parent) {
 }
 
 void PromptPanel::buildLayout() {
-  modelLabel_ = new QLabel(this);
-  modelLabel_->setWordWrap(true);
+  picker_ = new ModelPicker(this);
+  picker_->setObjectName("modelPicker");
 
   prompt_ = new QPlainTextEdit(this);
   prompt_->setObjectName("prompt");
@@ -111,7 +111,7 @@ void PromptPanel::buildLayout() {
 
   auto* form = new QFormLayout;
   form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-  form->addRow(tr("Model"), modelLabel_);
+  form->addRow(tr("Model"), picker_);
   form->addRow(tr("Prompt"), prompt_);
   form->addRow(QString(), wordHint_);
   form->addRow(tr("Negative"), negative_);
@@ -167,9 +167,6 @@ void PromptPanel::setModelInfo(const ModelInfo& info) {
   info_ = info;
   base_.model = info.id.empty() ? base_.model : info.id;
 
-  modelLabel_->setText(modelLabel(info));
-  modelLabel_->setToolTip(fromStd(info.description));
-
   const int maxFrames = info.maxFrames > 0 ? info.maxFrames : kFallbackMaxFrames;
   const int firstFrames = info.frameOffset > 0 ? info.frameOffset : info.frameMultiple;
   frames_->setGrid(info.frameMultiple, info.frameOffset, std::max(1, firstFrames), maxFrames);
@@ -217,6 +214,7 @@ void PromptPanel::setDevices(const std::vector<std::string>& devices) {
 
 GenerationRequest PromptPanel::request() const {
   GenerationRequest r = base_;
+  r.model = picker_->model().toStdString();
   r.prompt = prompt_->toPlainText().simplified().toStdString();
   r.negativePrompt = negative_->text().simplified().toStdString();
   r.frames = frames_->value();

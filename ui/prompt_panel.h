@@ -19,6 +19,7 @@ class QSpinBox;
 
 namespace svgen::ui {
 
+class ModelPicker;
 class SteppedSpinBox;
 
 class PromptPanel : public QWidget {
@@ -29,6 +30,8 @@ class PromptPanel : public QWidget {
   // Limits the fields to what the model accepts and fills in its defaults.
   void setModelInfo(const ModelInfo& info);
   const ModelInfo& modelInfo() const { return info_; }
+  // The Model row: built-in or a checkpoint folder. request().model is its choice.
+  ModelPicker* modelPicker() const { return picker_; }
   // Entries as Engine::devices() gives them, e.g. "cuda:0 NVIDIA H200"; "auto" is always offered.
   void setDevices(const std::vector<std::string>& devices);
 
@@ -55,7 +58,7 @@ class PromptPanel : public QWidget {
   ModelInfo info_;
   GenerationRequest base_;
 
-  QLabel* modelLabel_;
+  ModelPicker* picker_;
   QPlainTextEdit* prompt_;
   QLabel* wordHint_;
   QLineEdit* negative_;

@@ -64,6 +64,12 @@ RunPanel::RunPanel(QWidget* parent) : QWidget(parent) {
   auto* buttons = new QHBoxLayout;
   buttons->addWidget(generate_, 1);
   buttons->addWidget(cancel_);
+  blocked_ = new QLabel(this);
+  blocked_->setObjectName("runBlockedReason");
+  blocked_->setWordWrap(true);
+  blocked_->setStyleSheet(QStringLiteral("color: #e06060"));
+  blocked_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  blocked_->hide();
 
   timings_ = new QLabel(this);
   timings_->setObjectName("timings");
@@ -77,6 +83,7 @@ RunPanel::RunPanel(QWidget* parent) : QWidget(parent) {
 
   auto* column = column_ = new QVBoxLayout(this);
   column->addLayout(buttons);
+  column->addWidget(blocked_);
   column->addSpacing(6);
   column->addWidget(stage_);
   column->addWidget(bar_);
@@ -99,8 +106,16 @@ QString RunPanel::progressText() const {
   return detail_->text();
 }
 
+void RunPanel::setBlockedReason(const QString& reason) {
+  blockedReason_ = reason;
+  blocked_->setText(reason.isEmpty() ? QString() : tr("Cannot run: %1").arg(reason));
+  blocked_->setVisible(!reason.isEmpty());
+  generate_->setEnabled(!running_ && reason.isEmpty());
+}
+
 void RunPanel::setRunning(bool running) {
-  generate_->setEnabled(!running);
+  running_ = running;
+  generate_->setEnabled(!running && blockedReason_.isEmpty());
   cancel_->setEnabled(running);
   if (running) {
     stage_->setText(tr("Starting…"));

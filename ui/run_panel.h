@@ -40,6 +40,9 @@ class RunPanel : public QWidget {
   void showAttention(const QString& method, double density, double sparseDensity,
                      double attentionSeconds);
   QString attentionText() const;
+  // Non-empty: Generate is refused (the chosen model cannot run) and the reason shows under it.
+  void setBlockedReason(const QString& reason);
+  QString blockedReason() const { return blockedReason_; }
   // Puts the queue section (QueuePanel) at the bottom of the dock.
   void setQueuePanel(QWidget* queue);
 
@@ -56,6 +59,9 @@ class RunPanel : public QWidget {
   QLabel* attention_;
   QPushButton* generate_;
   QPushButton* cancel_;
+  QLabel* blocked_;
+  QString blockedReason_;
+  bool running_ = false;
   QVBoxLayout* column_;
 };
 

@@ -18,10 +18,14 @@ namespace keys {
 inline constexpr char kGeometry[] = "window/geometry";
 inline constexpr char kState[] = "window/state";
 inline constexpr char kRequest[] = "run/request";  // requestToJson of the last settings
+// The last checkpoint folder chosen (the chosen model itself is kRequest's "model").
+inline constexpr char kModelFolder[] = "model/folder";
 inline constexpr char kSeedLocked[] = "run/seedLocked";
 inline constexpr char kLoop[] = "player/loop";
 inline constexpr char kExportDir[] = "export/lastFolder";
 inline constexpr char kLightTheme[] = "appearance/light";
+// The jobs waiting in the queue: a list of requestToJson, first to run first.
+inline constexpr char kQueue[] = "queue/jobs";
 // The Sparsity dock: one key per AttentionConfig field it edits.
 inline constexpr char kSparsityMethod[] = "sparsity/method";
 inline constexpr char kSparsityWarmupFraction[] = "sparsity/warmupFraction";

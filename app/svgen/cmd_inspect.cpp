@@ -6,7 +6,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <cstdio>
 #include <iostream>
 #include <memory>
 
@@ -51,19 +50,6 @@ nlohmann::json inspectionJson(const CheckpointInspection& r) {
   return j;
 }
 
-std::string countText(int64_t n) {
-  char buf[32];
-  if (n >= 1000000000)
-    std::snprintf(buf, sizeof buf, "%.2f B", n / 1e9);
-  else if (n >= 1000000)
-    std::snprintf(buf, sizeof buf, "%.1f M", n / 1e6);
-  else if (n >= 1000)
-    std::snprintf(buf, sizeof buf, "%.1f K", n / 1e3);
-  else
-    std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(n));
-  return buf;
-}
-
 void printComponent(const char* label, const InspectedComponent& c, bool needed) {
   std::cout << label;
   if (!c.found) {
@@ -79,7 +65,7 @@ void printComponent(const char* label, const InspectedComponent& c, bool needed)
     line += ";";
     for (const auto& d : c.dtypes) line += " " + d;
   }
-  if (c.parameters >= 0) line += "; " + countText(c.parameters) + " parameters";
+  if (c.parameters >= 0) line += "; " + parameterCountText(c.parameters) + " parameters";
   if (!c.detail.empty()) line += "; " + c.detail;
   std::cout << "                " << line << "\n";
   if (!c.problem.empty()) std::cout << "                " << c.problem << "\n";

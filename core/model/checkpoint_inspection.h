@@ -47,4 +47,7 @@ struct CheckpointInspection {
 // names it and what to convert it to) and a folder holding nothing recognisable.
 CheckpointInspection inspectCheckpoint(const std::string& path);
 
+// A parameter count as people say it: "1.42 B", "28.3 M", "4.1 K", "512".
+std::string parameterCountText(int64_t parameters);
+
 }  // namespace svgen

@@ -98,6 +98,10 @@ ModelInfo Engine::describeModel(const std::string& model) {
   return describeVideoModel(model);
 }
 
+CheckpointInspection Engine::inspect(const std::string& path) {
+  return inspectCheckpoint(path);
+}
+
 GenerationRequest Engine::resolve(const GenerationRequest& request) {
   const ModelInfo info = describeModel(request.model);
   GenerationRequest r = resolveRequest(request, info);

@@ -2,6 +2,7 @@
 // The CLI and the studio both run everything through this class. No LibTorch in this header.
 #pragma once
 #include "core/attention/svoo_profile.h"
+#include "core/model/checkpoint_inspection.h"
 #include "core/pipeline/generation.h"
 
 #include <memory>
@@ -35,6 +36,10 @@ class Engine {
 
   // Describes a model ("builtin" or a path) without loading its weights.
   ModelInfo describeModel(const std::string& model);
+
+  // What a checkpoint file or folder holds, from config files and headers only (as `svgen
+  // inspect` says it). Throws InputError for a path with nothing recognisable.
+  static CheckpointInspection inspect(const std::string& path);
 
   // Devices this build and machine can run on, e.g. {"cpu", "cuda:0 NVIDIA H200"}.
   static std::vector<std::string> devices();

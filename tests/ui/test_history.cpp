@@ -110,6 +110,7 @@ void TestHistory::historySurvivesARestartAndDeleteRemovesFiles() {
   QString denseId, sparseId;
   VideoQuality expected;
   GenerationRequest sparseRequest;
+  QVector<double> stepSeconds;
   {
     MainWindow window;
     window.show();
@@ -140,7 +141,13 @@ void TestHistory::historySurvivesARestartAndDeleteRemovesFiles() {
     QCOMPARE(s.ssim, expected.ssim);
     QVERIFY(s.totalSeconds > 0);
     QCOMPARE(s.frames, 4);
+    // Each step's seconds, as the engine reported them, for the Plots dock's step plot.
+    QCOMPARE(s.stepSeconds,
+             QVector<double>(sparse.result->stepSeconds.begin(), sparse.result->stepSeconds.end()));
+    QCOMPARE(s.stepSeconds.size(), 2);
+    QVERIFY(s.stepSeconds[0] > 0 && s.stepSeconds[1] > 0);
     denseId = d.id;
+    stepSeconds = s.stepSeconds;
     sparseId = s.id;
     for (const QString& id : {denseId, sparseId}) {
       QVERIFY(QFileInfo::exists(store->thumbnailPath(id)));
@@ -172,6 +179,7 @@ void TestHistory::historySurvivesARestartAndDeleteRemovesFiles() {
   QCOMPARE(QString::fromStdString(store->entries()[0].request.prompt),
            QString::fromStdString(sparseRequest.prompt));
   QCOMPARE(store->entries()[0].request.attention.topP, 0.5);
+  QCOMPARE(store->entries()[0].stepSeconds, stepSeconds);
   HistoryPanel* panel = window.historyPanel();
   QCOMPARE(panel->list()->count(), 2);
   QVERIFY(panel->list()->item(0)->text().contains("PSNR"));

@@ -1,6 +1,7 @@
 // The Plots dock offscreen: the density heat map holds each (layer, step)'s mean density over the
 // conditional batch's heads, the Pareto plot takes the history's measured runs and finds the ones
-// no other beats on both time and PSNR, and both plots export to PNG and SVG.
+// no other beats on both time and PSNR, the step plot draws each run's seconds per step (runs kept
+// before step times were recorded load and are left out), and every plot exports to PNG and SVG.
 #include "tests/support/test_support.h"
 
 #include "core/attention/attention_recorder.h"
@@ -14,6 +15,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -29,6 +31,7 @@ class TestPlots : public QObject {
  private slots:
   void densityHeatMap();
   void paretoOfTheHistoryAndExport();
+  void stepTimesOfTheHistory();
 };
 
 #ifdef SVGEN_HAVE_PLOTS
@@ -161,7 +164,74 @@ void TestPlots::paretoOfTheHistoryAndExport() {
   QVERIFY(!panel.exportPlot(PlotsPanel::Density, out + "/density.bmpx"));
 }
 
+void TestPlots::stepTimesOfTheHistory() {
+  // Newest first, as the history keeps them: a sparse run with two dense warm-up steps, a dense
+  // run, and a run kept before the history recorded step times.
+  const QString folder = QString::fromStdString(test::freshDir("ui_plots_step_times"));
+  const QVector<double> sparseSteps = {0.9, 0.8, 0.3, 0.25, 0.3};
+  const QVector<double> denseSteps = {0.85, 0.9, 0.8, 0.82};
+  QJsonArray runs;
+  auto run = [&](const char* id, const char* method, const QVector<double>& steps) {
+    QDir().mkpath(folder + '/' + id);
+    QJsonObject request{{"prompt", "a red circle"}, {"seed", 1}};
+    request["attention"] = QJsonObject{{"method", method}, {"top_p", 0.9}};
+    QJsonObject o{{"id", id}, {"request", request}, {"total_seconds", 3.5}};
+    if (!steps.isEmpty()) {
+      QJsonArray a;
+      for (double s : steps) a.append(s);
+      o["step_seconds"] = a;
+    }
+    runs.append(o);
+  };
+  run("sparse", "svg2", sparseSteps);
+  run("dense", "dense", denseSteps);
+  run("old", "svg", {});
+  QFile index(folder + "/index.json");
+  QVERIFY(index.open(QIODevice::WriteOnly));
+  index.write(QJsonDocument(QJsonObject{{"runs", runs}}).toJson());
+  index.close();
+  HistoryStore store(folder);
+  QCOMPARE(store.entries().size(), 3);
+  QVERIFY(store.entries()[2].stepSeconds.isEmpty());  // the old entry loads, without steps
+
+  PlotsPanel panel(&store);
+  panel.resize(500, 400);
+  panel.show();
+  QCustomPlot* plot = panel.plot(PlotsPanel::StepTimes);
+  QCOMPARE(plot->objectName(), QString("stepTimePlot"));
+  // Oldest first, so the newest run is drawn on top; the run without step times has no line.
+  QCOMPARE(plot->graphCount(), 2);
+  QCOMPARE(panel.stepTimes()[0].id, QString("dense"));
+  QCOMPARE(panel.stepTimes()[1].id, QString("sparse"));
+  const QVector<double>* want[] = {&denseSteps, &sparseSteps};
+  for (int g = 0; g < 2; ++g) {
+    QCOMPARE(plot->graph(g)->dataCount(), want[g]->size());
+    for (int i = 0; i < want[g]->size(); ++i) {
+      QCOMPARE(plot->graph(g)->data()->at(i)->key, double(i + 1));
+      QCOMPARE(plot->graph(g)->data()->at(i)->value, (*want[g])[i]);
+    }
+  }
+  QCOMPARE(plot->graph(0)->name(), QString("Dense (3.5 s)"));
+  QCOMPARE(plot->graph(1)->name(), QString("SVG2 top-p 0.90 (3.5 s)"));
+  QVERIFY(plot->graph(0)->pen().color() != plot->graph(1)->pen().color());
+  QVERIFY(plot->legend->visible());
+
+  // Deleting a run redraws the plot.
+  QVERIFY(store.remove("dense"));
+  QCOMPARE(plot->graphCount(), 1);
+
+  const QString out = QString::fromStdString(test::freshDir("ui_plots_step_export"));
+  QVERIFY(panel.exportPlot(PlotsPanel::StepTimes, out + "/steps.png"));
+  QCOMPARE(QImage(out + "/steps.png").size(), QSize(900, 600));
+  QVERIFY(panel.exportPlot(PlotsPanel::StepTimes, out + "/steps.svg"));
+  QVERIFY(QFileInfo(out + "/steps.svg").size() > 1000);
+}
+
 #else
+
+void TestPlots::stepTimesOfTheHistory() {
+  QSKIP("built without QCustomPlot");
+}
 
 void TestPlots::densityHeatMap() {
   QSKIP("built without QCustomPlot");

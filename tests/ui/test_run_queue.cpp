@@ -3,17 +3,21 @@
 // small budget sweep on the built-in model: dense, then SVG2 at three top-p values).
 #include "tests/support/test_support.h"
 
+#include "core/pipeline/request_json.h"
 #include "ui/main_window.h"
 #include "ui/prompt_panel.h"
 #include "ui/queue_panel.h"
+#include "ui/queue_store.h"
 #include "ui/run_queue.h"
 #include "ui/sparsity_panel.h"
+#include "ui/studio_settings.h"
 #include "ui/studio_controller.h"
 
 #include <QAction>
 #include <QListWidget>
 #include <QPushButton>
 #include <QSettings>
+#include <QStatusBar>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QToolButton>
@@ -49,6 +53,7 @@ class TestRunQueue : public QObject {
   void queueKeepsItsOrder();
   void panelButtonsEditTheQueue();
   void jobsReachTheEngineInQueueOrder();
+  void queueSurvivesARestart();
 };
 
 void TestRunQueue::initTestCase() {
@@ -192,6 +197,64 @@ void TestRunQueue::jobsReachTheEngineInQueueOrder() {
     QCOMPARE(outcome.result->video.frames, request.frames);
   }
   QVERIFY(!window.controller()->isRunning());
+}
+
+void TestRunQueue::queueSurvivesARestart() {
+  QStringList saved;
+  {
+    MainWindow window;
+    QVERIFY(window.queue()->isEmpty());
+    GenerationRequest r = withTopP(0.3);
+    r.negativePrompt = "blur";
+    r.frames = 8;
+    r.steps = 3;
+    r.seed = 1234567890123ULL;
+    r.sampler = "euler";
+    r.attention.warmupFraction = 0.25;
+    window.queue()->add(withTopP(0.1));
+    window.queue()->add(withTopP(0.2));
+    window.queue()->add(r);
+    window.queuePanel()->select(2);
+    window.queuePanel()->moveSelectedUp();
+    window.queuePanel()->moveSelectedUp();
+    QCOMPARE(topPs(*window.queue()), (QVector<double>{0.3, 0.1, 0.2}));
+    for (const QueuedJob& j : window.queue()->jobs())
+      saved << QString::fromStdString(requestToJson(j.request));
+  }  // no close event: the queue was saved as it changed, as it would be before a crash
+
+  {
+    MainWindow window;
+    QStringList restored;
+    for (const QueuedJob& j : window.queue()->jobs())
+      restored << QString::fromStdString(requestToJson(j.request));
+    QCOMPARE(restored, saved);             // every setting, in the same order
+    QVERIFY(!window.queue()->isActive());  // waits for Run
+    QVERIFY(!window.controller()->isRunning());
+    QCOMPARE(window.queue()->jobs()[0].request.seed, 1234567890123ULL);
+  }
+
+  // A stored entry that no longer parses is skipped with a warning; the others load.
+  auto settings = openStudioSettings();
+  QStringList jobs = settings->value(keys::kQueue).toStringList();
+  jobs.insert(1, "{\"frames\": \"many\"}");
+  jobs.insert(0, "not json at all");
+  settings->setValue(keys::kQueue, jobs);
+  settings->sync();
+  QTest::ignoreMessage(QtWarningMsg, QRegularExpression("Skipping queued job 1 of 5.*JSON"));
+  QTest::ignoreMessage(QtWarningMsg, QRegularExpression("Skipping queued job 3 of 5.*frames"));
+  RunQueue queue;
+  QCOMPARE(restoreQueue(*settings, queue), 2);
+  QCOMPARE(topPs(queue), (QVector<double>{0.3, 0.1, 0.2}));
+  settings.reset();
+  QTest::ignoreMessage(QtWarningMsg, QRegularExpression("Skipping queued job 1 of 5"));
+  QTest::ignoreMessage(QtWarningMsg, QRegularExpression("Skipping queued job 3 of 5"));
+  MainWindow window;
+  QCOMPARE(topPs(*window.queue()), (QVector<double>{0.3, 0.1, 0.2}));
+  QVERIFY(window.statusBar()->currentMessage().contains("2 queued job"));
+  // Dropped from the settings too, so the next start has nothing to warn about.
+  QCOMPARE(openStudioSettings()->value(keys::kQueue).toStringList().size(), 3);
+  window.queue()->clear();
+  QCOMPARE(openStudioSettings()->value(keys::kQueue).toStringList().size(), 0);
 }
 
 QTEST_MAIN(TestRunQueue)

@@ -103,7 +103,8 @@ void TestScreenshots::studioDocksOnRealRuns() {
   QVERIFY(compare->grab().save(out + "/studio-compare.png"));
   compare->close();
 
-  // The Plots dock, when this build has it: density over layers × steps, then the Pareto plot.
+  // The Plots dock, when this build has it: density over layers × steps, the Pareto plot, then the
+  // seconds of each step (the dense warm-up steps of the SVG2 runs against their sparse steps).
   if (auto* plotsDock = window.findChild<QDockWidget*>("plotsDock")) {
     plotsDock->raise();
     window.resizeDocks({plotsDock}, {620}, Qt::Horizontal);
@@ -115,6 +116,9 @@ void TestScreenshots::studioDocksOnRealRuns() {
     tabs->setCurrentIndex(1);
     QTest::qWait(300);
     QVERIFY(window.grab().save(out + "/studio-plots-pareto.png"));
+    tabs->setCurrentIndex(2);
+    QTest::qWait(300);
+    QVERIFY(window.grab().save(out + "/studio-plots-step-times.png"));
   }
 
   // The last run is SVG2 at top-p 0.5: a cluster head on a detail step, a token clicked.
