@@ -26,6 +26,11 @@ class VideoModel {
   virtual std::vector<int64_t> latentShape(int frames, int height, int width) const = 0;
   // Latent (1, C, F, H, W) → `frames` RGB frames.
   virtual Video decode(const at::Tensor& latent, int frames, double fps) = 0;
+  // What the run shows after a step: the whole clip where decoding is cheap; a model with a heavy
+  // decoder may show less (Wan decodes only the first latent frame).
+  virtual Video preview(const at::Tensor& latent, int frames, double fps) {
+    return decode(latent, frames, fps);
+  }
 };
 
 // "builtin" or a checkpoint path. Loads the weights onto `device`.

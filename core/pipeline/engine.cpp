@@ -196,7 +196,7 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
       progress.elapsedSeconds = stage.seconds();
       progress.etaSeconds = progress.elapsedSeconds / (i + 1) * (r.steps - i - 1);
       observer.onProgress(progress);
-      if (wantPreview) observer.onPreview(i + 1, model.decode(x0, r.frames, model.info().fps));
+      if (wantPreview) observer.onPreview(i + 1, model.preview(x0, r.frames, model.info().fps));
     }
     result.timings.push_back({"denoise", stage.seconds()});
     result.attentionSeconds = timed.seconds;

@@ -1,0 +1,54 @@
+// Wan 2.1 text-to-video from the files users have: a diffusers folder, ComfyUI single files or the
+// original repository's folder (whatever inspectCheckpoint recognises). umT5 text states → the
+// WanDiT over VAE latents → the Wan-VAE decoder. Every dimension comes from the files.
+#pragma once
+#include "core/model/checkpoint_inspection.h"
+#include "core/model/video_model.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace svgen {
+
+class SentencePieceTokenizer;
+class Umt5Encoder;
+class WanVaeDecoder;
+
+// True when inspectCheckpoint finds a Wan 2.1 layout at `path` (not svgen's own format).
+bool isWanCheckpoint(const std::string& path);
+
+class WanModel : public VideoModel {
+ public:
+  // Throws InputError naming each missing or unreadable component and what to do about it.
+  static std::unique_ptr<WanModel> load(const std::string& path, const at::Device& device);
+  // Defaults and limits from headers and config files only.
+  static ModelInfo describe(const std::string& path);
+  ~WanModel() override;
+
+  const ModelInfo& info() const override { return info_; }
+  const WanDiT& dit() const override { return *dit_; }
+  void checkPrompt(const std::string& prompt) const override;
+  // On CUDA the encoder is loaded for the call and released after it (umT5-XXL is 11 GB in bf16);
+  // the last prompts' states are kept, so a sweep over budgets encodes once.
+  at::Tensor encodeText(const std::vector<std::string>& prompts) override;
+  std::vector<int64_t> latentShape(int frames, int height, int width) const override;
+  Video decode(const at::Tensor& latent, int frames, double fps) override;
+  Video preview(const at::Tensor& latent, int frames, double fps) override;
+
+ private:
+  WanModel(CheckpointInspection inspection, ModelInfo info, const at::Device& device);
+
+  CheckpointInspection inspection_;
+  ModelInfo info_;
+  at::Device device_;
+  at::ScalarType dtype_;
+  std::unique_ptr<WanDiT> dit_;
+  std::unique_ptr<SentencePieceTokenizer> tokenizer_;
+  std::unique_ptr<Umt5Encoder> encoder_;  // null between calls on CUDA
+  std::unique_ptr<WanVaeDecoder> vae_;
+  std::vector<std::string> lastPrompts_;
+  at::Tensor lastStates_;
+};
+
+}  // namespace svgen
