@@ -5,6 +5,7 @@
 # then call through the device tool with carry [".gpu-deps"], e.g.
 #   bash tools/gpu/run.sh info generate train:14
 # Tasks: info | selftest | bench-attention | bench-kernels | generate | sparse | eval | quality |
+# wan-random |
 # train:MINUTES | resume:MINUTES. At most 8 files come back: run.log, train.log,
 # train_log.csv and the model folder's files.
 set -uo pipefail
@@ -153,6 +154,21 @@ PY
       PYTHONPATH="$PWD/.gpu-deps/diffusers-src/src" python3 tools/fixtures/make_wan_fixtures.py \
         /tmp/fixtures 2>&1 | tail -n 40 | tee -a "$OUT/run.log"
       (cd /tmp/fixtures && tar czf "$OUT/wan_fixtures.tgz" .) && ls -la "$OUT/wan_fixtures.tgz" ;;
+    wan-random)
+      # Issue 8 at full size: a random-weight Wan 2.1 1.3B diffusers folder (our script), then
+      # svgen on it at 480p, 81 frames: dense and SVG2, with every stage's time.
+      log "wan 1.3B random folder"
+      [ -d /tmp/wan13b/vae ] || PYTHONPATH="$PWD/.gpu-deps/diffusers-src/src" \
+        python3 tools/fixtures/make_wan_random.py /tmp/wan13b 2>&1 | tail -n 8 | tee -a "$OUT/run.log"
+      $svgen inspect /tmp/wan13b 2>&1 | tee -a "$OUT/run.log"
+      for method in ${WAN_METHODS:-dense svg2}; do
+        log "wan 1.3B 480p $method, ${WAN_STEPS:-3} steps"
+        $svgen generate --model /tmp/wan13b --device cuda -p "a cat walks on the grass" -s "${WAN_STEPS:-3}" \
+          --attention "$method" --out "/tmp/wan-$method.y4m" --json -q >"$OUT/wan_$method.json" 2>>"$OUT/run.log"
+        echo "$method exit $?" | tee -a "$OUT/run.log"
+        python3 -c "import json,sys;j=json.load(open(sys.argv[1]));print(j['timings_seconds'],j['step_seconds'])" \
+          "$OUT/wan_$method.json" 2>&1 | tee -a "$OUT/run.log"
+      done ;;
     *)
       log "unknown task $task" ;;
   esac
