@@ -1,6 +1,7 @@
 // Our umT5 encoder and SentencePiece tokenization against transformers' UMT5EncoderModel on the
 // tiny fixture (tests/fixtures/wan_tiny*, made by tools/fixtures/make_wan_fixtures.py).
 #include "support/test_support.h"
+#include "support/wan_fixture.h"
 
 #include "core/common/error.h"
 #include "core/io/tensor_io.h"
@@ -19,10 +20,6 @@
 using namespace svgen;
 
 namespace {
-
-TensorMap reference() {
-  return loadTensors(test::sourcePath("tests/fixtures/wan_tiny_reference.safetensors"));
-}
 
 TensorMap encoderWeights() {
   return loadTensors(test::sourcePath("tests/fixtures/wan_tiny/text_encoder/model.safetensors"));
@@ -45,7 +42,7 @@ class TestUmt5Reference : public QObject {
  private slots:
   void tokenizerMatchesThePipeline() {
     if (!sentencePieceAvailable()) QSKIP("built without libsentencepiece-dev");
-    const TensorMap ref = reference();
+    const TensorMap ref = test::wanReference();
     SentencePieceTokenizer tokenizer(test::sourcePath("tests/fixtures/wan_tiny/tokenizer"));
     std::vector<std::string> prompts = fixturePrompts();
     QCOMPARE(prompts.size(), size_t(3));
@@ -74,7 +71,7 @@ class TestUmt5Reference : public QObject {
 
   void encoderMatchesTransformers() {
     c10::NoGradGuard noGrad;
-    const TensorMap ref = reference();
+    const TensorMap ref = test::wanReference();
     const Umt5Encoder encoder(fixtureConfig(), encoderWeights(), at::Device(at::kCPU), at::kFloat);
     const at::Tensor states = encoder.encode(ref.at("t5.ids"), ref.at("t5.mask"));
     const at::Tensor expected = ref.at("t5.states");
@@ -90,7 +87,7 @@ class TestUmt5Reference : public QObject {
   void prefixedKeysLoadToo() {
     // ComfyUI's single files may put a prefix in front of transformers' names.
     c10::NoGradGuard noGrad;
-    const TensorMap ref = reference();
+    const TensorMap ref = test::wanReference();
     TensorMap prefixed;
     for (const auto& [k, t] : encoderWeights()) prefixed["text_encoders.umt5." + k] = t;
     const Umt5Encoder encoder(fixtureConfig(), prefixed, at::Device(at::kCPU), at::kFloat);

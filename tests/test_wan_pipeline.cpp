@@ -3,6 +3,7 @@
 // CFG 5 (tools/fixtures/make_wan_fixtures.py). This covers tokenizer, umT5, DiT, sampler, guidance
 // and VAE together, and the request checks a Wan model brings.
 #include "support/test_support.h"
+#include "support/wan_fixture.h"
 
 #include "core/common/error.h"
 #include "core/io/tensor_io.h"
@@ -21,10 +22,6 @@ using namespace svgen;
 namespace {
 
 const std::string kFolder = "tests/fixtures/wan_tiny";
-
-TensorMap reference() {
-  return loadTensors(test::sourcePath("tests/fixtures/wan_tiny_reference.safetensors"));
-}
 
 GenerationRequest fixtureRequest() {
   GenerationRequest r;
@@ -77,32 +74,6 @@ class TestWanPipeline : public QObject {
     }
   }
 
-  void generatesDiffusersTrajectory() {
-    if (!sentencePieceAvailable()) QSKIP("built without libsentencepiece-dev");
-    const TensorMap ref = reference();
-    const std::string dir = test::freshDir("wan_pipeline");
-    GenerationRequest r = fixtureRequest();
-    r.initNoisePath = dir + "/init.safetensors";
-    r.saveLatentsPath = dir + "/final.safetensors";
-    saveTensors(r.initNoisePath, {{"latent", ref.at("unipc.init")}});
-    Engine engine;
-    GenerationObserver quiet;
-    const GenerationResult result = engine.generate(r, quiet);
-    QCOMPARE(result.video.frames, 9);
-    QCOMPARE(result.video.width, 64);
-    QCOMPARE(result.video.height, 64);
-    const at::Tensor latent = loadTensors(r.saveLatentsPath).at("latent");
-    const at::Tensor expected = ref.at("unipc.latent.4");
-    const double err = (latent - expected).abs().max().item<double>() /
-                       std::max(1.0, expected.abs().max().item<double>());
-    qInfo("Engine on the Wan folder vs diffusers' pipeline: final latent error %.3g of its max",
-          err);
-    QVERIFY2(err < 1e-4, qPrintable(QString("relative error %1").arg(err)));
-    // The same prompts again reuse the encoded text; the result is unchanged.
-    const GenerationResult again = engine.generate(r, quiet);
-    QCOMPARE(again.video.rgb, result.video.rgb);
-  }
-
   void aFolderMissingItsVaeSaysSo() {
     const std::string dir = test::freshDir("wan_no_vae");
     for (const char* part : {"transformer", "text_encoder", "tokenizer"}) {
@@ -118,6 +89,43 @@ class TestWanPipeline : public QObject {
     } catch (const InputError& e) {
       QVERIFY2(std::string(e.what()).find("vae") != std::string::npos, e.what());
     }
+  }
+
+  void generatesDiffusersTrajectory() { checkTrajectory(test::sourcePath(kFolder), "diffusers"); }
+
+  void comfyUiFilesGiveTheSameClip() {
+    // The same weights as ComfyUI keeps them: one file per component, original DiT and VAE names.
+    const std::string dir = test::freshDir("wan_comfyui");
+    test::writeComfyUiFolder(dir);
+    QCOMPARE(QString::fromStdString(Engine::inspect(dir).layout), QString("comfyui"));
+    checkTrajectory(dir, "ComfyUI files");
+  }
+
+ private:
+  void checkTrajectory(const std::string& model, const char* what) {
+    if (!sentencePieceAvailable()) QSKIP("built without libsentencepiece-dev");
+    const TensorMap ref = test::wanReference();
+    const std::string dir = test::freshDir("wan_pipeline");
+    GenerationRequest r = fixtureRequest();
+    r.model = model;
+    r.initNoisePath = dir + "/init.safetensors";
+    r.saveLatentsPath = dir + "/final.safetensors";
+    saveTensors(r.initNoisePath, {{"latent", ref.at("unipc.init")}});
+    Engine engine;
+    GenerationObserver quiet;
+    const GenerationResult result = engine.generate(r, quiet);
+    QCOMPARE(result.video.frames, 9);
+    QCOMPARE(result.video.width, 64);
+    QCOMPARE(result.video.height, 64);
+    const at::Tensor latent = loadTensors(r.saveLatentsPath).at("latent");
+    const at::Tensor expected = ref.at("unipc.latent.4");
+    const double err = (latent - expected).abs().max().item<double>() /
+                       std::max(1.0, expected.abs().max().item<double>());
+    qInfo("Engine on %s vs diffusers' pipeline: final latent error %.3g of its max", what, err);
+    QVERIFY2(err < 1e-4, qPrintable(QString("relative error %1").arg(err)));
+    // The same prompts again reuse the encoded text; the result is unchanged.
+    const GenerationResult again = engine.generate(r, quiet);
+    QCOMPARE(again.video.rgb, result.video.rgb);
   }
 };
 

@@ -2,6 +2,7 @@
 // fixture (tests/fixtures/wan_tiny*, made by tools/fixtures/make_wan_fixtures.py on the GPU
 // machine) holds a diffusers pipeline folder and the reference outputs.
 #include "support/test_support.h"
+#include "support/wan_fixture.h"
 
 #include "core/io/tensor_io.h"
 #include "core/model/wan_config_inference.h"
@@ -20,10 +21,6 @@
 using namespace svgen;
 
 namespace {
-
-TensorMap reference() {
-  return loadTensors(test::sourcePath("tests/fixtures/wan_tiny_reference.safetensors"));
-}
 
 const std::string kTransformerDir = "tests/fixtures/wan_tiny/transformer";
 
@@ -49,7 +46,7 @@ class TestWanReference : public QObject {
  private slots:
   void transformerMatchesDiffusers() {
     c10::NoGradGuard noGrad;
-    const TensorMap ref = reference();
+    const TensorMap ref = test::wanReference();
     const WanDiT dit = fixtureDiT(fixtureWeights());
     QCOMPARE(dit.config().numLayers, 2);
     QCOMPARE(dit.config().numHeads, 2);
@@ -65,7 +62,7 @@ class TestWanReference : public QObject {
   void sameWeightsInOriginalLayoutGiveTheSameOutput() {
     // Wan2.1's own key names (what ComfyUI single files and the original repository use).
     c10::NoGradGuard noGrad;
-    const TensorMap ref = reference();
+    const TensorMap ref = test::wanReference();
     TensorMap original;
     std::vector<std::string> keys;
     for (const auto& [name, t] : fixtureWeights()) {
@@ -80,7 +77,7 @@ class TestWanReference : public QObject {
   void uniPcTrajectoryMatchesDiffusers() {
     // diffusers' WanPipeline loop: UniPC (flow sigmas, shift 3, 4 steps), CFG 5 against "".
     c10::NoGradGuard noGrad;
-    const TensorMap ref = reference();
+    const TensorMap ref = test::wanReference();
     const WanDiT dit = fixtureDiT(fixtureWeights());
     auto sampler = makeSampler("unipc", 4, 3.0);
     const at::Tensor sigmas = ref.at("unipc.sigmas"), timesteps = ref.at("unipc.timesteps");

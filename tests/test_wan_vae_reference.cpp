@@ -1,6 +1,7 @@
 // Our Wan-VAE decoder against diffusers' AutoencoderKLWan on the tiny fixture
 // (tests/fixtures/wan_tiny*, made by tools/fixtures/make_wan_fixtures.py).
 #include "support/test_support.h"
+#include "support/wan_fixture.h"
 
 #include "core/common/error.h"
 #include "core/io/tensor_io.h"
@@ -14,15 +15,10 @@
 #include <QtTest/QtTest>
 
 #include <fstream>
-#include <regex>
 
 using namespace svgen;
 
 namespace {
-
-TensorMap reference() {
-  return loadTensors(test::sourcePath("tests/fixtures/wan_tiny_reference.safetensors"));
-}
 
 TensorMap vaeWeights() {
   return loadTensors(
@@ -32,48 +28,6 @@ TensorMap vaeWeights() {
 WanVaeConfig fixtureConfig() {
   std::ifstream in(test::sourcePath("tests/fixtures/wan_tiny/vae/config.json"));
   return wanVaeConfigFromJson(nlohmann::json::parse(in));
-}
-
-// diffusers' decoder names → the original repository's (the inverse of the loader's mapping,
-// written out independently for the test).
-TensorMap toOriginalNames(const TensorMap& diffusers, int numResBlocks) {
-  const std::map<std::string, std::string> leaf = {
-      {"norm1.gamma", "residual.0.gamma"},         {"conv1.weight", "residual.2.weight"},
-      {"conv1.bias", "residual.2.bias"},           {"norm2.gamma", "residual.3.gamma"},
-      {"conv2.weight", "residual.6.weight"},       {"conv2.bias", "residual.6.bias"},
-      {"conv_shortcut.weight", "shortcut.weight"}, {"conv_shortcut.bias", "shortcut.bias"}};
-  const std::regex up(R"(^decoder\.up_blocks\.(\d+)\.resnets\.(\d+)\.(.*)$)");
-  const std::regex upsampler(R"(^decoder\.up_blocks\.(\d+)\.upsamplers\.0\.(.*)$)");
-  const std::regex mid(R"(^decoder\.mid_block\.resnets\.(\d+)\.(.*)$)");
-  const int stride = numResBlocks + 2;
-  TensorMap out;
-  for (const auto& [key, t] : diffusers) {
-    std::smatch m;
-    std::string name = key;
-    if (key.rfind("post_quant_conv.", 0) == 0) {
-      name = "conv2." + key.substr(16);
-    } else if (key.rfind("quant_conv.", 0) == 0) {
-      name = "conv1." + key.substr(11);
-    } else if (key.rfind("decoder.conv_in.", 0) == 0) {
-      name = "decoder.conv1." + key.substr(16);
-    } else if (key == "decoder.norm_out.gamma") {
-      name = "decoder.head.0.gamma";
-    } else if (key.rfind("decoder.conv_out.", 0) == 0) {
-      name = "decoder.head.2." + key.substr(17);
-    } else if (key.rfind("decoder.mid_block.attentions.0.", 0) == 0) {
-      name = "decoder.middle.1." + key.substr(31);
-    } else if (std::regex_match(key, m, mid)) {
-      name = "decoder.middle." + std::to_string(2 * std::stoi(m[1])) + "." + leaf.at(m[2]);
-    } else if (std::regex_match(key, m, up)) {
-      name = "decoder.upsamples." + std::to_string(std::stoi(m[1]) * stride + std::stoi(m[2])) +
-             "." + leaf.at(m[3]);
-    } else if (std::regex_match(key, m, upsampler)) {
-      name = "decoder.upsamples." + std::to_string(std::stoi(m[1]) * stride + stride - 1) + "." +
-             m[2].str();
-    }
-    out["first_stage_model." + name] = t;  // and a prefix, as some single files carry
-  }
-  return out;
 }
 
 double maxError(const at::Tensor& a, const at::Tensor& b) {
@@ -87,7 +41,7 @@ class TestWanVaeReference : public QObject {
  private slots:
   void decoderMatchesDiffusers() {
     c10::NoGradGuard noGrad;
-    const TensorMap ref = reference();
+    const TensorMap ref = test::wanReference();
     const WanVaeDecoder vae(fixtureConfig(), vaeWeights(), at::Device(at::kCPU), at::kFloat);
     int chunks = 0;
     const at::Tensor raw = vae.decode(
@@ -113,9 +67,9 @@ class TestWanVaeReference : public QObject {
 
   void originalNamesGiveTheSameFrames() {
     c10::NoGradGuard noGrad;
-    const TensorMap ref = reference();
+    const TensorMap ref = test::wanReference();
     const WanVaeConfig config = fixtureConfig();
-    const WanVaeDecoder vae(config, toOriginalNames(vaeWeights(), config.numResBlocks),
+    const WanVaeDecoder vae(config, test::wanVaeInOriginalNames(vaeWeights(), config.numResBlocks),
                             at::Device(at::kCPU), at::kFloat);
     QVERIFY(maxError(vae.decode(ref.at("vae.latent")), ref.at("vae.out")) < 1e-4);
   }

@@ -230,6 +230,16 @@ class Inspector {
       r_.layout = "comfyui";
       r_.layoutDescription = "ComfyUI weight files (one file per component)";
     }
+    // Single files do not record the head count (it is assumed from the width, right for the
+    // released models); a Wan config.json beside the DiT file states it for other sizes.
+    if (r_.transformer.found) {
+      const fs::path config = fs::path(r_.transformer.path).parent_path() / "config.json";
+      if (fs::is_regular_file(config)) {
+        const nlohmann::json j = readJson(config);
+        if (j.is_object() && (j.contains("dim") || j.contains("num_attention_heads")))
+          stated_ = wanConfigFromAnyJson(j);
+      }
+    }
   }
 
   void scanLoose(const fs::path& dir, int depth) {

@@ -1,0 +1,24 @@
+// The tiny Wan 2.1 fixture (tests/fixtures/wan_tiny*) in the other layouts users have: what the
+// loaders must accept, written out here independently of the loaders' own key mappings.
+#pragma once
+#include "core/model/tensor_map.h"
+
+#include <string>
+
+namespace svgen::test {
+
+// tests/fixtures/wan_tiny_reference.safetensors: every reference output.
+TensorMap wanReference();
+
+// The fixture VAE's tensors under the original Wan2.1 repository's names (decoder.conv1,
+// decoder.middle.N, decoder.upsamples.N, decoder.head, conv2), as wan_2.1_vae.safetensors has
+// them.
+TensorMap wanVaeInOriginalNames(const TensorMap& diffusers, int numResBlocks);
+
+// A ComfyUI models folder made from the fixture: diffusion_models/ (original DiT names behind
+// "model.diffusion_model."), text_encoders/ (transformers' umT5 names), vae/ (original names) and
+// tokenizer/spiece.model, which ComfyUI files do not carry, plus the DiT's config.json beside its
+// file (the tiny head size cannot be inferred from shapes).
+void writeComfyUiFolder(const std::string& dir);
+
+}  // namespace svgen::test
