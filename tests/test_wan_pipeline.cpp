@@ -91,6 +91,20 @@ class TestWanPipeline : public QObject {
     }
   }
 
+  void cancelStopsTheVaeBetweenChunks() {
+    if (!sentencePieceAvailable()) QSKIP("built without libsentencepiece-dev");
+    // Cancelled while decoding: the VAE stops after its second latent frame of three.
+    struct CancelInDecode : GenerationObserver {
+      bool decoding = false;
+      int checksInDecode = 0;
+      void onStage(const std::string& stage) override { decoding = stage == "decode"; }
+      bool isCancelled() override { return decoding && ++checksInDecode > 1; }
+    } observer;
+    Engine engine;
+    QVERIFY_THROWS_EXCEPTION(Cancelled, engine.generate(fixtureRequest(), observer));
+    QCOMPARE(observer.checksInDecode, 2);  // one check per chunk; the second one cancels
+  }
+
   void generatesDiffusersTrajectory() { checkTrajectory(test::sourcePath(kFolder), "diffusers"); }
 
   void comfyUiFilesGiveTheSameClip() {

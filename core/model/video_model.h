@@ -7,6 +7,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,6 +32,17 @@ class VideoModel {
   virtual Video preview(const at::Tensor& latent, int frames, double fps) {
     return decode(latent, frames, fps);
   }
+  // Called between the pieces of a long decode; throwing from it (Cancelled) stops the decode.
+  // The Engine sets it for the length of one run.
+  void setCancelCheck(std::function<void()> check) { cancelCheck_ = std::move(check); }
+
+ protected:
+  void checkCancel() const {
+    if (cancelCheck_) cancelCheck_();
+  }
+
+ private:
+  std::function<void()> cancelCheck_;
 };
 
 // "builtin" or a checkpoint path. Loads the weights onto `device`.

@@ -189,7 +189,8 @@ std::vector<int64_t> WanModel::latentShape(int frames, int height, int width) co
 }
 
 Video WanModel::decode(const at::Tensor& latent, int frames, double fps) {
-  return videoFromUnitRange(vae_->decode(latent)[0], frames, fps);
+  return videoFromUnitRange(vae_->decode(latent, [this](int, int) { checkCancel(); })[0], frames,
+                            fps);
 }
 
 Video WanModel::preview(const at::Tensor& latent, int frames, double fps) {

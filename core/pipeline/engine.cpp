@@ -128,6 +128,12 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     observer.onStage("load");
     Stopwatch stage;
     VideoModel& model = impl_->ensureModel(r.model, device);
+    // The model outlives this run; its cancel check must not outlive `observer`.
+    struct CancelScope {
+      VideoModel& model;
+      ~CancelScope() { model.setCancelCheck(nullptr); }
+    } cancelScope{model};
+    model.setCancelCheck(checkCancel);
     result.modelLabel = model.info().label;
     result.timings.push_back({"load", stage.seconds()});
     checkCancel();
