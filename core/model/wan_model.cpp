@@ -10,6 +10,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -31,13 +32,19 @@ std::string joined(const std::vector<std::string>& items, const char* separator)
   return out;
 }
 
-// Every tensor of a component's files (safetensors; an index is read as its shards).
+bool isIndex(const std::string& file) {
+  const std::string name = fs::path(file).filename().string();
+  return name.size() > 11 && name.compare(name.size() - 11, 11, ".index.json") == 0;
+}
+
+// Every tensor of a component's files. An index stands for its shards, which are then not read a
+// second time (umT5-XXL alone is 11 GB).
 TensorMap loadComponent(const InspectedComponent& c) {
+  const bool indexed = std::any_of(c.files.begin(), c.files.end(), isIndex);
   TensorMap all;
   for (const std::string& file : c.files) {
-    const std::string name = fs::path(file).filename().string();
-    const bool index = name.size() > 11 && name.compare(name.size() - 11, 11, ".index.json") == 0;
-    if (fs::path(file).extension() != ".safetensors" && !index) continue;  // configs and the like
+    const bool wanted = indexed ? isIndex(file) : fs::path(file).extension() == ".safetensors";
+    if (!wanted) continue;  // configs, or shards an index already covers
     TensorMap part = loadTensors(file);
     all.insert(part.begin(), part.end());
   }
