@@ -97,6 +97,38 @@ class TestSamplers : public QObject {
     }
   }
 
+  // The stochastic sampler puts the implied x0 back on the path with fresh, seeded noise: for a
+  // fixed target every state is (1 − σ)·x0 + σ·ε' with ε' standard normal and new each step, and
+  // the last step lands on x0.
+  void ancestralRenoisesWithFreshSeededNoise() {
+    const int steps = 6;
+    auto run = [&](uint64_t seed, std::vector<at::Tensor>* noises) {
+      auto sampler = makeSampler("ancestral", steps, 3.0, seed);
+      const at::Tensor x0 = randn({64, 64, 8}, 1);
+      at::Tensor x = (1 - sampler->sigma(0)) * x0 + sampler->sigma(0) * randn({64, 64, 8}, 2);
+      for (int i = 0; i < steps; ++i) {
+        x = sampler->step((x - x0) / sampler->sigma(i), i, x);
+        const double next = sampler->sigma(i + 1);
+        if (next > 0 && noises) noises->push_back((x - (1 - next) * x0) / next);
+      }
+      return (x - x0).abs().max().item<double>();
+    };
+    std::vector<at::Tensor> noises, again, other;
+    QVERIFY(run(7, &noises) < 1e-9);
+    QCOMPARE(noises.size(), size_t(steps - 1));
+    for (const at::Tensor& n : noises) {
+      QVERIFY(std::abs(n.mean().item<double>()) < 0.03);
+      QVERIFY(std::abs(n.std().item<double>() - 1) < 0.03);
+    }
+    const double corr = (noises[0] * noises[1]).mean().item<double>();
+    QVERIFY2(std::abs(corr) < 0.03,
+             qPrintable(QString("successive noises correlate: %1").arg(corr)));
+    run(7, &again);
+    run(8, &other);
+    QVERIFY(at::equal(noises[2], again[2]));  // a seed means the same clip
+    QVERIFY(!at::allclose(noises[2], other[2]));
+  }
+
   // On a curved flow (Gaussian data) Euler converges at first order and UniPC at second. (With a
   // strong shift the last, first-order jump from σ ≈ 0.25 to 0 dominates both errors.)
   void convergenceOrders() {

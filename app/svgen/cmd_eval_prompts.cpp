@@ -125,8 +125,9 @@ void printTable(const EvalReport& r) {
               clips, in.clips, out.clips, in.objects + out.objects,
               formatDuration(r.seconds).c_str(), clips > 0 ? r.seconds / clips : 0.0,
               r.modelLabel.c_str(), r.device.c_str());
-  std::printf("settings: %d steps, guidance %g, %d frames, %dx%d, seed %llu\n", r.request.steps,
-              r.request.guidance, r.request.frames, r.request.width, r.request.height,
+  std::printf("settings: %s, %d steps, guidance %g, shift %g, %d frames, %dx%d, seed %llu\n",
+              r.request.sampler.c_str(), r.request.steps, r.request.guidance, r.request.shift,
+              r.request.frames, r.request.width, r.request.height,
               static_cast<unsigned long long>(r.options.seed));
 }
 
@@ -215,6 +216,10 @@ Command addEvalPromptsCommand(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("-g,--guidance", e.guidance,
                   "Classifier-free guidance scale (default: the model's)");
+  cmd->add_option("--shift", e.shift, "Flow-matching sigma shift (default: the model's)");
+  cmd->add_option("--sampler", e.sampler, "unipc, euler or ancestral")
+      ->check(CLI::IsMember({"unipc", "euler", "ancestral"}))
+      ->capture_default_str();
   cmd->add_option("-f,--frames", e.frames, "Frames (0: the model's default)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("-t,--threads", e.threads, "CPU threads (0: all cores)")

@@ -18,8 +18,9 @@ void addRequestOptions(CLI::App* cmd, GenerationRequest& r, bool withSaveLatents
                   "Classifier-free guidance scale (default: the model's)");
   cmd->add_option("--shift", r.shift, "Flow-matching sigma shift (default: the model's)");
   cmd->add_option("--seed", r.seed, "Random seed")->capture_default_str();
-  cmd->add_option("--sampler", r.sampler, "unipc or euler")
-      ->check(CLI::IsMember({"unipc", "euler"}))
+  cmd->add_option("--sampler", r.sampler,
+                  "unipc, euler, or ancestral (stochastic: fresh noise each step)")
+      ->check(CLI::IsMember({"unipc", "euler", "ancestral"}))
       ->capture_default_str();
   cmd->add_option("-d,--device", r.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("-t,--threads", r.threads, "CPU threads (0: all cores)")

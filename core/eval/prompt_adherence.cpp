@@ -671,6 +671,8 @@ EvalReport evaluatePromptAdherence(Engine& engine, const EvalOptions& options,
       r.height = options.height;
       r.steps = options.steps;
       r.guidance = options.guidance;
+      r.shift = options.shift;
+      r.sampler = options.sampler;
       r.threads = options.threads;
       r.device = options.device;
       r.seed = options.seed + jobs.size();

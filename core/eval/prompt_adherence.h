@@ -123,6 +123,8 @@ struct EvalOptions {
   // Generation overrides; 0 or negative: the model's default.
   int steps = 0;
   double guidance = -1;
+  double shift = -1;
+  std::string sampler = "unipc";
   int frames = 0;
   int width = 0;
   int height = 0;

@@ -156,7 +156,7 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     c10::NoGradGuard noGrad;
     const std::vector<int64_t> shape = model.latentShape(r.frames, r.height, r.width);
     at::Tensor x = initialNoise(r, shape).to(device);
-    auto sampler = makeSampler(r.sampler, r.steps, r.shift);
+    auto sampler = makeSampler(r.sampler, r.steps, r.shift, r.seed);
     const bool predictsX0 = model.dit().config().prediction == "x0";
     std::unique_ptr<AttentionBackend> owned;
     AttentionBackend* method = impl_->attentionOverride;

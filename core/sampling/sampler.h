@@ -2,6 +2,7 @@
 #pragma once
 #include <ATen/core/Tensor.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,7 +32,9 @@ class Sampler {
   std::vector<double> sigmas_;
 };
 
-// "euler" or "unipc"; anything else is an InputError naming both.
-std::unique_ptr<Sampler> makeSampler(const std::string& name, int steps, double shift);
+// "euler", "unipc" or "ancestral" (stochastic: its fresh noise comes from `seed`); anything else
+// is an InputError naming them.
+std::unique_ptr<Sampler> makeSampler(const std::string& name, int steps, double shift,
+                                     uint64_t seed = 0);
 
 }  // namespace svgen
