@@ -1,6 +1,7 @@
 #include "core/model/builtin_model.h"
 
 #include "core/common/error.h"
+#include "core/common/json_fields.h"
 #include "core/data/scene.h"
 #include "core/model/config_json.h"
 #include "core/model/video_frames.h"
@@ -11,7 +12,6 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -24,16 +24,6 @@ std::string executableDir() {
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   return ec ? std::string() : exe.parent_path().string();
-}
-
-nlohmann::json readJsonFile(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(path.string() + ": cannot be opened");
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(path.string() + ": not valid JSON (" + e.what() + ")");
-  }
 }
 
 }  // namespace
@@ -120,7 +110,7 @@ bool isBuiltinFormatDir(const std::string& dir) {
   const fs::path config = fs::path(dir) / "config.json";
   if (!fs::is_regular_file(config)) return false;
   try {
-    return readJsonFile(config).value("format", std::string()) == "svgen";
+    return readJsonFile(config.string()).value("format", std::string()) == "svgen";
   } catch (const InputError&) {
     return false;
   }
@@ -182,7 +172,7 @@ std::unique_ptr<BuiltinModel> BuiltinModel::load(const std::string& dir, const s
     weights.insert(text.begin(), text.end());
     return std::make_unique<BuiltinModel>(spec, weights, id, device);
   }
-  BuiltinSpec spec = builtinSpecFromJson(readJsonFile(fs::path(dir) / "config.json"));
+  BuiltinSpec spec = builtinSpecFromJson(readJsonFile((fs::path(dir) / "config.json").string()));
   TensorMap weights = loadTensors(dir);
   auto model = std::make_unique<BuiltinModel>(spec, weights, id, device);
   model->info_.directory = dir;
@@ -191,8 +181,8 @@ std::unique_ptr<BuiltinModel> BuiltinModel::load(const std::string& dir, const s
 
 ModelInfo BuiltinModel::describe(const std::string& dir, const std::string& id) {
   if (dir.empty()) return modelInfoFromSpec(defaultBuiltinSpec(), id);
-  ModelInfo info =
-      modelInfoFromSpec(builtinSpecFromJson(readJsonFile(fs::path(dir) / "config.json")), id);
+  ModelInfo info = modelInfoFromSpec(
+      builtinSpecFromJson(readJsonFile((fs::path(dir) / "config.json").string())), id);
   info.directory = dir;
   return info;
 }

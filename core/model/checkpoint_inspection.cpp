@@ -1,6 +1,7 @@
 #include "core/model/checkpoint_inspection.h"
 
 #include "core/common/error.h"
+#include "core/common/json_fields.h"
 #include "core/io/safetensors.h"
 #include "core/model/checkpoint_files.h"
 
@@ -9,7 +10,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 
 namespace fs = std::filesystem;
 
@@ -24,16 +24,6 @@ bool startsWith(const std::string& s, const std::string& prefix) {
 bool endsWith(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-nlohmann::json readJson(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(path.string() + ": cannot open");
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(path.string() + ": not valid JSON (" + e.what() + ")");
-  }
 }
 
 // Sorted, so reports and shard order do not depend on the file system.
@@ -114,7 +104,7 @@ class Inspector {
   void inspectFolder(const fs::path& dir) {
     const fs::path config = dir / "config.json";
     nlohmann::json configJson;
-    if (fs::is_regular_file(config)) configJson = readJson(config);
+    if (fs::is_regular_file(config)) configJson = readJsonFile(config.string());
     const bool configIsObject = configJson.is_object();
     const std::string className =
         configIsObject ? configJson.value("_class_name", std::string()) : std::string();
@@ -169,14 +159,14 @@ class Inspector {
     r_.layout = "diffusers";
     r_.layoutDescription = "a diffusers pipeline folder";
     if (fs::is_regular_file(dir / "model_index.json")) {
-      const nlohmann::json index = readJson(dir / "model_index.json");
+      const nlohmann::json index = readJsonFile((dir / "model_index.json").string());
       if (index.is_object() && index.contains("_class_name") && index["_class_name"].is_string())
         r_.layoutDescription += " (" + index["_class_name"].get<std::string>() + ")";
     }
     const fs::path transformer = dir / "transformer";
     if (fs::is_directory(transformer)) {
       if (fs::is_regular_file(transformer / "config.json"))
-        stated_ = wanConfigFromAnyJson(readJson(transformer / "config.json"));
+        stated_ = wanConfigFromAnyJson(readJsonFile((transformer / "config.json").string()));
       addWeightFolder(transformer, WeightRole::Transformer);
     }
     if (fs::is_directory(dir / "text_encoder")) {
@@ -235,7 +225,7 @@ class Inspector {
     if (r_.transformer.found) {
       const fs::path config = fs::path(r_.transformer.path).parent_path() / "config.json";
       if (fs::is_regular_file(config)) {
-        const nlohmann::json j = readJson(config);
+        const nlohmann::json j = readJsonFile(config.string());
         if (j.is_object() && (j.contains("dim") || j.contains("num_attention_heads")))
           stated_ = wanConfigFromAnyJson(j);
       }
@@ -446,7 +436,7 @@ class Inspector {
 
   void describeT5Config(const fs::path& config) {
     if (!fs::is_regular_file(config) || !r_.textEncoder.found) return;
-    const nlohmann::json j = readJson(config);
+    const nlohmann::json j = readJsonFile(config.string());
     if (!j.is_object()) return;
     std::string d;
     if (j.contains("d_model") && j["d_model"].is_number_integer())

@@ -1,6 +1,7 @@
 #include "core/model/wan_model.h"
 
 #include "core/common/error.h"
+#include "core/common/json_fields.h"
 #include "core/io/tensor_io.h"
 #include "core/model/video_frames.h"
 #include "core/model/wan_keys.h"
@@ -12,7 +13,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <sstream>
 
@@ -55,12 +55,7 @@ TensorMap loadComponent(const InspectedComponent& c) {
 std::optional<nlohmann::json> componentConfig(const InspectedComponent& c) {
   const fs::path config = fs::path(c.path) / "config.json";
   if (!fs::is_directory(c.path) || !fs::is_regular_file(config)) return std::nullopt;
-  std::ifstream in(config);
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(config.string() + ": not valid JSON (" + e.what() + ")");
-  }
+  return readJsonFile(config.string());
 }
 
 std::map<std::string, std::vector<int64_t>> shapesOf(const TensorMap& tensors) {

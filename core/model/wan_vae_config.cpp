@@ -10,12 +10,8 @@ namespace {
 
 // The key without anything in front of the VAE's own top-level names.
 std::string withoutPrefix(const std::string& key) {
-  for (const char* root :
-       {"decoder.", "encoder.", "post_quant_conv.", "quant_conv.", "conv1.", "conv2."}) {
-    const size_t at = key.find(root);
-    if (at != std::string::npos && (at == 0 || key[at - 1] == '.')) return key.substr(at);
-  }
-  return key;
+  return fromRootName(
+      key, {"decoder.", "encoder.", "post_quant_conv.", "quant_conv.", "conv1.", "conv2."});
 }
 
 // Original residual-block leaf names → diffusers'.

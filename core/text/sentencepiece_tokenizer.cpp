@@ -9,7 +9,6 @@
 #include <sstream>
 
 #include <dlfcn.h>
-#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -26,16 +25,11 @@ std::string normaliseWhitespace(const std::string& text) {
   return out;
 }
 
-}  // namespace
-
-namespace {
-
 // The plugin's C interface (core/text/plugin/sentencepiece_plugin.cpp).
 struct PluginApi {
   void* library = nullptr;
   void* (*load)(const char*, char*, int) = nullptr;
   int64_t (*encode)(void*, const char*, int64_t*, int64_t, char*, int) = nullptr;
-  int64_t (*size)(void*) = nullptr;
   void (*release)(void*) = nullptr;
   std::string problem;  // why it could not be opened
 };
@@ -71,9 +65,8 @@ const PluginApi& plugin() {
       }
       a.load = reinterpret_cast<decltype(a.load)>(dlsym(a.library, "svgen_spm_load"));
       a.encode = reinterpret_cast<decltype(a.encode)>(dlsym(a.library, "svgen_spm_encode"));
-      a.size = reinterpret_cast<decltype(a.size)>(dlsym(a.library, "svgen_spm_size"));
       a.release = reinterpret_cast<decltype(a.release)>(dlsym(a.library, "svgen_spm_free"));
-      if (a.load && a.encode && a.size && a.release) return a;
+      if (a.load && a.encode && a.release) return a;
       a.problem = path + ": not svgen's SentencePiece plugin";
     }
     a.library = nullptr;
@@ -128,10 +121,6 @@ std::vector<int64_t> SentencePieceTokenizer::pieces(const std::string& prompt) c
   if (n < 0) throw InputError(std::string("the prompt cannot be tokenized: ") + error);
   ids.resize(static_cast<size_t>(n));
   return ids;
-}
-
-int SentencePieceTokenizer::vocabularySize() const {
-  return static_cast<int>(plugin().size(impl_->handle));
 }
 
 SentencePieceTokenizer::~SentencePieceTokenizer() = default;

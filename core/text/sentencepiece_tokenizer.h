@@ -26,7 +26,6 @@ class SentencePieceTokenizer {
   std::vector<int64_t> pieces(const std::string& prompt) const;
   // Longer prompts are cut to length − 1 pieces so </s> always fits, as the pipelines truncate.
   TokenizedPrompts encode(const std::vector<std::string>& prompts, int length) const;
-  int vocabularySize() const;
 
   static constexpr int64_t kPadId = 0;
   static constexpr int64_t kEosId = 1;

@@ -32,15 +32,6 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> expectedShapes(const U
   return s;
 }
 
-// transformers' names without whatever a file put in front of them.
-std::string canonicalName(const std::string& key) {
-  for (const char* root : {"encoder.", "shared."}) {
-    const size_t at = key.find(root);
-    if (at != std::string::npos && (at == 0 || key[at - 1] == '.')) return key.substr(at);
-  }
-  return key;
-}
-
 at::Tensor rmsNormT5(const at::Tensor& x, const at::Tensor& weight, double eps) {
   return x * at::rsqrt(x.pow(2).mean(-1, true) + eps) * weight;
 }
@@ -67,7 +58,7 @@ Umt5Encoder::Umt5Encoder(Umt5Config config, const TensorMap& weights, const at::
                          at::ScalarType dtype)
     : config_(config), device_(device), dtype_(dtype) {
   TensorMap named;
-  for (const auto& [key, t] : weights) named[canonicalName(key)] = t;
+  for (const auto& [key, t] : weights) named[fromRootName(key, {"encoder.", "shared."})] = t;
   // Files that tie the embedding keep only one of its two names.
   if (!named.count("shared.weight") && named.count("encoder.embed_tokens.weight"))
     named["shared.weight"] = named.at("encoder.embed_tokens.weight");

@@ -51,10 +51,6 @@ __attribute__((visibility("default"))) int64_t svgen_spm_encode(void* handle, co
   return static_cast<int64_t>(pieces.size());
 }
 
-__attribute__((visibility("default"))) int64_t svgen_spm_size(void* handle) {
-  return static_cast<sentencepiece::SentencePieceProcessor*>(handle)->GetPieceSize();
-}
-
 __attribute__((visibility("default"))) void svgen_spm_free(void* handle) {
   delete static_cast<sentencepiece::SentencePieceProcessor*>(handle);
 }
