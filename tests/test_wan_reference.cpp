@@ -9,12 +9,14 @@
 #include "core/model/wan_dit.h"
 #include "core/model/wan_keys.h"
 #include "core/sampling/sampler.h"
+#include "core/selftest/wan_parity.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/GradMode.h>
 #include <nlohmann/json.hpp>
 
 #include <QtTest/QtTest>
+#include <QTemporaryDir>
 
 #include <fstream>
 
@@ -101,6 +103,40 @@ class TestWanReference : public QObject {
       QVERIFY2(err < 1e-4, qPrintable(QString("step %1: relative error %2").arg(i + 1).arg(err)));
     }
     qInfo("UniPC trajectory vs diffusers: max error %.3g of the latent's max over 4 steps", worst);
+  }
+
+  void fullSizeParityCheckPassesAndCatchesAWrongReference() {
+    // `svgen selftest --wan-reference` on the tiny folder. The "public bf16" outputs here are the
+    // float32 ones plus 1% noise, so only the float32 checks must pass; the real bf16 comparison
+    // runs on the GPU machine (tools/gpu/run.sh wan-parity).
+    QTemporaryDir dir;
+    TensorMap ref = test::wanReference();
+    at::manual_seed(3);
+    for (const char* key : {"dit.out", "t5.states", "vae.out_raw"}) {
+      const at::Tensor& t = ref.at(key);
+      ref[std::string(key) + "_bf16"] = t + 0.01 * t.std() * at::randn(t.sizes());
+    }
+    const std::string good = dir.filePath("good.safetensors").toStdString();
+    saveTensors(good, ref);
+    const std::string folder = test::sourcePath("tests/fixtures/wan_tiny");
+    const auto checks = runWanParity(folder, good, at::Device(at::kCPU));
+    QCOMPARE(checks.size(), size_t(6));
+    for (const KernelCheck& k : checks) {
+      qInfo("%s %s: rel err %.3g (tolerance %.3g) %s", k.kernel.c_str(), k.input.c_str(),
+            k.relError, k.tolerance, k.note.c_str());
+      const bool fp32 = k.kernel.find("fp32") != std::string::npos;
+      if (fp32) QVERIFY2(k.passed, qPrintable(QString::fromStdString(k.kernel)));
+      QVERIFY(k.relError < (fp32 ? kFloat32ParityTolerance : 0.2));
+      // bf16: twice the 1% "public" error plus 1e-3.
+      if (!fp32) QVERIFY(k.tolerance > 0.015 && k.tolerance < 0.03);
+    }
+    ref["dit.out"] = ref["dit.out"] * 1.001;  // a 0.1% error is ten times the fp32 tolerance
+    const std::string bad = dir.filePath("bad.safetensors").toStdString();
+    saveTensors(bad, ref);
+    const auto badChecks = runWanParity(folder, bad, at::Device(at::kCPU));
+    QCOMPARE(badChecks[0].kernel, std::string("wan dit fp32"));
+    QVERIFY(!badChecks[0].passed);
+    QVERIFY(badChecks[2].passed);  // the other components are unaffected
   }
 };
 

@@ -1,9 +1,12 @@
 // svgen selftest: every kernel against its LibTorch reference (core/selftest). On CUDA this is the
 // check that the GPU kernels compute what the CPU oracle does; exit code 3 when any check fails.
+// With --wan-reference it instead checks a Wan 2.1 folder's components at full size against the
+// public implementation's outputs (core/selftest/wan_parity.h).
 #include "app/svgen/commands.h"
 #include "core/common/error.h"
 #include "core/pipeline/device.h"
 #include "core/selftest/kernel_selftest.h"
+#include "core/selftest/wan_parity.h"
 
 #include <nlohmann/json.hpp>
 
@@ -20,6 +23,7 @@ struct SelftestCliOptions {
   uint64_t seed = 1234;
   bool quick = false;
   bool json = false;
+  std::string wanModel, wanReference;
 };
 
 int runSelftest(const SelftestCliOptions& o) {
@@ -40,7 +44,9 @@ int runSelftest(const SelftestCliOptions& o) {
                 c.note.empty() ? "" : "  ", c.note.c_str());
     std::fflush(stdout);
   };
-  const std::vector<KernelCheck> checks = runKernelSelftest(options, print);
+  const std::vector<KernelCheck> checks =
+      o.wanReference.empty() ? runKernelSelftest(options, print)
+                             : runWanParity(o.wanModel, o.wanReference, options.device, print);
   if (o.json) {
     nlohmann::json j = nlohmann::json::array();
     for (const KernelCheck& c : checks) {
@@ -76,7 +82,20 @@ Command addSelftestCommand(CLI::App& app) {
   cmd->add_option("--seed", o->seed, "Random seed of the inputs")->capture_default_str();
   cmd->add_flag("--quick", o->quick, "Fewer, smaller cases");
   cmd->add_flag("--json", o->json, "Print the checks as JSON");
-  return {cmd, [o] { return runSelftest(*o); }};
+  cmd->add_option(
+         "--wan-reference", o->wanReference,
+         "Instead of the kernels: compare the Wan 2.1 folder given by --model with the "
+         "public implementation's outputs in this file (tools/fixtures/make_wan_parity.py)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--model", o->wanModel,
+                  "The Wan 2.1 folder or file that --wan-reference was made from")
+      ->check(CLI::ExistingPath);
+  return {cmd, [o] {
+            if (o->wanReference.empty() != o->wanModel.empty()) {
+              throw InputError("selftest: --wan-reference and --model go together");
+            }
+            return runSelftest(*o);
+          }};
 }
 
 }  // namespace svgen::cli

@@ -1,20 +1,14 @@
 #include "core/model/wan_model.h"
 
 #include "core/common/error.h"
-#include "core/common/json_fields.h"
-#include "core/io/tensor_io.h"
 #include "core/model/video_frames.h"
-#include "core/model/wan_keys.h"
-#include "core/model/wan_vae_decoder.h"
+#include "core/model/wan_components.h"
+#include "core/pipeline/device_memory.h"
 #include "core/text/sentencepiece_tokenizer.h"
-#include "core/text/umt5_encoder.h"
 
 #include <ATen/ATen.h>
 
-#include <algorithm>
 #include <filesystem>
-#include <optional>
-#include <sstream>
 
 namespace fs = std::filesystem;
 
@@ -25,62 +19,6 @@ namespace {
 // Wan 2.1's own sampling defaults (DESIGN §4); 480p, 81 frames = 5 s at 16 fps.
 constexpr int kFrames = 81, kWidth = 832, kHeight = 480, kSteps = 50;
 constexpr double kGuidance = 5.0, kShift = 5.0, kFps = 16.0;
-
-std::string joined(const std::vector<std::string>& items, const char* separator) {
-  std::string out;
-  for (const auto& s : items) out += (out.empty() ? "" : separator) + s;
-  return out;
-}
-
-bool isIndex(const std::string& file) {
-  const std::string name = fs::path(file).filename().string();
-  return name.size() > 11 && name.compare(name.size() - 11, 11, ".index.json") == 0;
-}
-
-// Every tensor of a component's files. An index stands for its shards, which are then not read a
-// second time (umT5-XXL alone is 11 GB).
-TensorMap loadComponent(const InspectedComponent& c) {
-  const bool indexed = std::any_of(c.files.begin(), c.files.end(), isIndex);
-  TensorMap all;
-  for (const std::string& file : c.files) {
-    const bool wanted = indexed ? isIndex(file) : fs::path(file).extension() == ".safetensors";
-    if (!wanted) continue;  // configs, or shards an index already covers
-    TensorMap part = loadTensors(file);
-    all.insert(part.begin(), part.end());
-  }
-  return all;
-}
-
-// config.json next to a component's weights, when it came as a folder.
-std::optional<nlohmann::json> componentConfig(const InspectedComponent& c) {
-  const fs::path config = fs::path(c.path) / "config.json";
-  if (!fs::is_directory(c.path) || !fs::is_regular_file(config)) return std::nullopt;
-  return readJsonFile(config.string());
-}
-
-std::map<std::string, std::vector<int64_t>> shapesOf(const TensorMap& tensors) {
-  std::map<std::string, std::vector<int64_t>> shapes;
-  for (const auto& [k, t] : tensors) shapes[k] = t.sizes().vec();
-  return shapes;
-}
-
-CheckpointInspection inspectRunnable(const std::string& path) {
-  CheckpointInspection inspection = inspectCheckpoint(path);
-  if (!inspection.missing.empty() || !inspection.config) {
-    std::ostringstream msg;
-    msg << path << " cannot run text-to-video";
-    if (!inspection.missing.empty())
-      msg << ": missing or unreadable " << joined(inspection.missing, ", ");
-    for (const InspectedComponent* c : {&inspection.transformer, &inspection.textEncoder,
-                                        &inspection.tokenizer, &inspection.vae}) {
-      if (!c->problem.empty()) msg << "\n  " << c->problem;
-    }
-    for (const auto& p : inspection.problems) msg << "\n  " << p;
-    msg << "\n(svgen inspect " << path << " shows what was found)";
-    throw InputError(msg.str());
-  }
-  return inspection;
-}
 
 ModelInfo wanInfo(const CheckpointInspection& inspection) {
   const WanConfig& c = inspection.config->config;
@@ -141,18 +79,8 @@ std::unique_ptr<WanModel> WanModel::load(const std::string& path, const at::Devi
   const CheckpointInspection& in = m->inspection_;
   m->tokenizer_ = std::make_unique<SentencePieceTokenizer>(
       in.tokenizer.files.empty() ? in.tokenizer.path : in.tokenizer.files.front());
-  m->dit_ = std::make_unique<WanDiT>(
-      in.config->config, toOriginalWanLayout(loadComponent(in.transformer)), device, m->dtype_);
-  TensorMap vaeWeights = wanVaeKeysToDiffusers(loadComponent(in.vae));
-  const auto vaeJson = componentConfig(in.vae);
-  const WanVaeConfig vaeConfig =
-      vaeJson ? wanVaeConfigFromJson(*vaeJson) : inferWanVaeConfigFromShapes(shapesOf(vaeWeights));
-  if (vaeConfig.zDim != in.config->config.inChannels) {
-    throw InputError(in.vae.path + ": the VAE's latent has " + std::to_string(vaeConfig.zDim) +
-                     " channels but the transformer takes " +
-                     std::to_string(in.config->config.inChannels));
-  }
-  m->vae_ = std::make_unique<WanVaeDecoder>(vaeConfig, vaeWeights, device, m->dtype_);
+  m->dit_ = loadWanDiT(in, device, m->dtype_);
+  m->vae_ = loadWanVae(in, device, m->dtype_);
   return m;
 }
 
@@ -164,23 +92,10 @@ at::Tensor WanModel::encodeText(const std::vector<std::string>& prompts) {
   if (prompts == lastPrompts_ && lastStates_.defined()) return lastStates_;
   const int length = dit_->config().textLen;
   const TokenizedPrompts tokens = tokenizer_->encode(prompts, length);
-  const InspectedComponent& text = inspection_.textEncoder;
-  at::Tensor states;
-  {
-    // Loaded for this call only: umT5-XXL holds 11 GB in bf16 that the DiT needs afterwards.
-    TensorMap weights = loadComponent(text);
-    const auto json = componentConfig(text);
-    const Umt5Config config =
-        json ? umt5ConfigFromJson(*json) : inferUmt5ConfigFromShapes(shapesOf(weights));
-    if (config.dModel != dit_->config().textDim) {
-      throw InputError(text.path + ": the text encoder's width is " +
-                       std::to_string(config.dModel) + " but the transformer takes " +
-                       std::to_string(dit_->config().textDim));
-    }
-    const Umt5Encoder encoder(config, weights, device_, dtype_);
-    weights.clear();
-    states = encoder.encode(tokens.ids, tokens.mask);
-  }
+  // Loaded for this call only: umT5-XXL holds 11 GB in bf16 that the DiT needs afterwards.
+  const at::Tensor states =
+      loadUmt5Encoder(inspection_, device_, dtype_)->encode(tokens.ids, tokens.mask);
+  releaseCachedDeviceMemory(device_);
   lastPrompts_ = prompts;
   lastStates_ = states;
   return states;

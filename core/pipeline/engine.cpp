@@ -9,6 +9,7 @@
 #include "core/model/video_model.h"
 #include "core/model/word_encoder.h"
 #include "core/pipeline/device.h"
+#include "core/pipeline/device_memory.h"
 #include "core/pipeline/request_validation.h"
 #include "core/pipeline/stopwatch.h"
 #include "core/sampling/sampler.h"
@@ -127,6 +128,7 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
   try {
     observer.onStage("load");
     Stopwatch stage;
+    resetPeakDeviceMemory(device);
     VideoModel& model = impl_->ensureModel(r.model, device);
     // The model outlives this run; its cancel check must not outlive `observer`.
     struct CancelScope {
@@ -135,11 +137,12 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     } cancelScope{model};
     model.setCancelCheck(checkCancel);
     result.modelLabel = model.info().label;
-    result.timings.push_back({"load", stage.seconds()});
+    result.timings.push_back({"load", stage.seconds(), peakDeviceMemoryGiB(device)});
     checkCancel();
 
     observer.onStage("encode");
     stage.restart();
+    resetPeakDeviceMemory(device);
     const bool cfg = r.guidance != 1.0;
     at::Tensor context;
     {
@@ -148,11 +151,12 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
       if (cfg) prompts.push_back(r.negativePrompt);
       context = model.encodeText(prompts);
     }
-    result.timings.push_back({"encode", stage.seconds()});
+    result.timings.push_back({"encode", stage.seconds(), peakDeviceMemoryGiB(device)});
     checkCancel();
 
     observer.onStage("denoise");
     stage.restart();
+    resetPeakDeviceMemory(device);
     c10::NoGradGuard noGrad;
     const std::vector<int64_t> shape = model.latentShape(r.frames, r.height, r.width);
     at::Tensor x = initialNoise(r, shape).to(device);
@@ -204,7 +208,7 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
       observer.onProgress(progress);
       if (wantPreview) observer.onPreview(i + 1, model.preview(x0, r.frames, model.info().fps));
     }
-    result.timings.push_back({"denoise", stage.seconds()});
+    result.timings.push_back({"denoise", stage.seconds(), peakDeviceMemoryGiB(device)});
     result.attentionSeconds = timed.seconds;
     result.attentionDensity = method->stats().density();
     result.sparseAttentionDensity = method->stats().sparseDensity();
@@ -212,10 +216,11 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
 
     observer.onStage("decode");
     stage.restart();
+    resetPeakDeviceMemory(device);
     result.video = model.decode(x, r.frames, model.info().fps);
     if (!r.saveLatentsPath.empty())
       saveTensors(r.saveLatentsPath, {{"latent", x.to(at::kCPU).contiguous()}});
-    result.timings.push_back({"decode", stage.seconds()});
+    result.timings.push_back({"decode", stage.seconds(), peakDeviceMemoryGiB(device)});
   } catch (const c10::Error& e) {
     throw RuntimeFailure(describeTorchFailure(e.what(), device));
   } catch (const std::bad_alloc&) {

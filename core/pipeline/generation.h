@@ -41,6 +41,7 @@ struct Progress {
 struct StageTiming {
   std::string name;  // "load", "encode", "denoise", "decode"
   double seconds = 0;
+  double peakGpuGiB = -1;  // GPU memory the stage reserved at most; −1 off CUDA
 };
 
 struct GenerationResult {

@@ -110,7 +110,11 @@ GenerationRequest requestFromJson(const std::string& text) {
 
 std::string resultMetadataJson(const GenerationResult& result) {
   json timings = json::object();
-  for (const auto& t : result.timings) timings[t.name] = t.seconds;
+  json peaks = json::object();
+  for (const auto& t : result.timings) {
+    timings[t.name] = t.seconds;
+    if (t.peakGpuGiB >= 0) peaks[t.name] = t.peakGpuGiB;
+  }
   std::time_t now = std::time(nullptr);
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
@@ -129,6 +133,7 @@ std::string resultMetadataJson(const GenerationResult& result) {
             {"attention_density", result.attentionDensity},
             {"sparse_attention_density", result.sparseAttentionDensity},
             {"total_seconds", result.totalSeconds}};
+  if (!peaks.empty()) j["peak_gpu_memory_gib"] = peaks;
   return j.dump();
 }
 

@@ -69,10 +69,13 @@ Umt5Encoder::Umt5Encoder(Umt5Config config, const TensorMap& weights, const at::
       throw InputError("text encoder: tensor \"" + name + "\" has shape " +
                        shapeText(it->second.sizes().vec()) + ", expected " + shapeText(shape));
     }
-    // Norm scales and the bias table stay float32; the matrices take the compute type.
-    const bool small = name.find("layer_norm") != std::string::npos ||
-                       name.find("relative_attention_bias") != std::string::npos;
-    params_[name] = it->second.to(device_, small ? at::kFloat : dtype_);
+    // Norm scales and the bias table stay float32; so does each feed-forward's output matrix,
+    // as transformers keeps it (_keep_in_fp32_modules = ["wo"]): its inputs are the largest
+    // activations in T5. The other matrices take the compute type.
+    const bool keepFloat = name.find("layer_norm") != std::string::npos ||
+                           name.find("relative_attention_bias") != std::string::npos ||
+                           name.find("DenseReluDense.wo.") != std::string::npos;
+    params_[name] = it->second.to(device_, keepFloat ? at::kFloat : dtype_);
   }
 }
 
@@ -111,9 +114,8 @@ at::Tensor Umt5Encoder::encode(const at::Tensor& idsIn, const at::Tensor& maskIn
     x = x + at::linear(a, p(b + "0.SelfAttention.o.weight")).to(at::kFloat);
     h = rmsNormT5(x, p(b + "1.layer_norm.weight"), c.eps).to(dtype_);
     at::Tensor gate = at::gelu(at::linear(h, p(b + "1.DenseReluDense.wi_0.weight")), "tanh");
-    at::Tensor ff = at::linear(gate * at::linear(h, p(b + "1.DenseReluDense.wi_1.weight")),
-                               p(b + "1.DenseReluDense.wo.weight"));
-    x = x + ff.to(at::kFloat);
+    x = x + at::linear((gate * at::linear(h, p(b + "1.DenseReluDense.wi_1.weight"))).to(at::kFloat),
+                       p(b + "1.DenseReluDense.wo.weight"));
   }
   x = rmsNormT5(x, p("encoder.final_layer_norm.weight"), c.eps);
   return x * mask.unsqueeze(-1);

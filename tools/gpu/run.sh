@@ -5,7 +5,7 @@
 # then call through the device tool with carry [".gpu-deps"], e.g.
 #   bash tools/gpu/run.sh info generate train:14
 # Tasks: info | selftest | bench-attention | bench-kernels | generate | sparse | eval | quality |
-# wan-random |
+# wan-parity | wan-random |
 # train:MINUTES | resume:MINUTES. At most 8 files come back: run.log, train.log,
 # train_log.csv and the model folder's files.
 set -uo pipefail
@@ -26,6 +26,15 @@ cmake --build build-gpu -j "$jobs" -- -k 0 >/tmp/build.log 2>&1 \
   || { cp /tmp/build.log "$OUT/"; grep -E "error|Error" /tmp/build.log | head -40; exit 1; }
 log "built in $(( $(date +%s) - start )) s"
 svgen=build-gpu/bin/svgen
+
+# A random-weight Wan 2.1 1.3B diffusers folder in /tmp/wan13b (our script; about 20 s).
+wan_folder() {
+  [ -d /tmp/wan13b/vae ] && return
+  log "wan 1.3B random folder"
+  PYTHONPATH="$PWD/.gpu-deps/diffusers-src/src" python3 tools/fixtures/make_wan_random.py /tmp/wan13b \
+    2>&1 | tail -n 8 | tee -a "$OUT/run.log"
+  $svgen inspect /tmp/wan13b 2>&1 | tee -a "$OUT/run.log"
+}
 
 for task in "$@"; do
   case "$task" in
@@ -154,21 +163,41 @@ PY
       PYTHONPATH="$PWD/.gpu-deps/diffusers-src/src" python3 tools/fixtures/make_wan_fixtures.py \
         /tmp/fixtures 2>&1 | tail -n 40 | tee -a "$OUT/run.log"
       (cd /tmp/fixtures && tar czf "$OUT/wan_fixtures.tgz" .) && ls -la "$OUT/wan_fixtures.tgz" ;;
+    wan-parity)
+      # Issue 8's full-size check: diffusers/transformers on the random 1.3B folder's own weights,
+      # float32 and bf16, against svgen's components (`svgen selftest --wan-reference`).
+      wan_folder
+      log "wan 1.3B parity reference"
+      PYTHONPATH="$PWD/.gpu-deps/diffusers-src/src" python3 tools/fixtures/make_wan_parity.py \
+        /tmp/wan13b /tmp/wan_parity.safetensors 2>&1 | grep -v Warning | tail -n 6 | tee -a "$OUT/run.log"
+      log "wan 1.3B parity check"
+      $svgen selftest --device cuda --model /tmp/wan13b --wan-reference /tmp/wan_parity.safetensors \
+        2>&1 | tee -a "$OUT/run.log" ;;
     wan-random)
-      # Issue 8 at full size: a random-weight Wan 2.1 1.3B diffusers folder (our script), then
-      # svgen on it at 480p, 81 frames: dense and SVG2, with every stage's time.
-      log "wan 1.3B random folder"
-      [ -d /tmp/wan13b/vae ] || PYTHONPATH="$PWD/.gpu-deps/diffusers-src/src" \
-        python3 tools/fixtures/make_wan_random.py /tmp/wan13b 2>&1 | tail -n 8 | tee -a "$OUT/run.log"
-      $svgen inspect /tmp/wan13b 2>&1 | tee -a "$OUT/run.log"
-      for method in ${WAN_METHODS:-dense svg2}; do
-        log "wan 1.3B 480p $method, ${WAN_STEPS:-3} steps"
-        $svgen generate --model /tmp/wan13b --device cuda -p "a cat walks on the grass" -s "${WAN_STEPS:-3}" \
-          --attention "$method" --out "/tmp/wan-$method.y4m" --json -q >"$OUT/wan_$method.json" 2>>"$OUT/run.log"
-        echo "$method exit $?" | tee -a "$OUT/run.log"
-        python3 -c "import json,sys;j=json.load(open(sys.argv[1]));print(j['timings_seconds'],j['step_seconds'])" \
-          "$OUT/wan_$method.json" 2>&1 | tee -a "$OUT/run.log"
-      done ;;
+      # Issue 8 at full size: svgen generate on the random-weight Wan 2.1 1.3B folder, 81 frames,
+      # every method (SVOO after `svgen profile`), WAN_SIZES "832x480 1280x720" by default: each
+      # stage's time and peak GPU memory, and a 50-step clip time extrapolated from the steps.
+      wan_folder
+      methods=${WAN_METHODS:-dense svg svg2 svoo}
+      if [[ " $methods " == *" svoo "* && ! -f /tmp/wan13b/svoo_profile.json ]]; then
+        log "wan 1.3B svoo profile, 480p, ${WAN_STEPS:-4} steps"
+        $svgen profile --model /tmp/wan13b --device cuda -p "a cat walks on the grass" \
+          -s "${WAN_STEPS:-4}" -q 2>&1 | tail -n 4 | tee -a "$OUT/run.log"
+      fi
+      mkdir -p /tmp/wan-runs
+      for size in ${WAN_SIZES:-832x480 1280x720}; do
+        for method in $methods; do
+          log "wan 1.3B $size $method, ${WAN_STEPS:-4} steps"
+          $svgen generate --model /tmp/wan13b --device cuda -p "a cat walks on the grass" \
+            -s "${WAN_STEPS:-4}" -W "${size%x*}" -H "${size#*x}" --attention "$method" \
+            --out "/tmp/wan-$method.y4m" --json -q >"/tmp/wan-runs/$size-$method.json" 2>>"$OUT/run.log"
+          echo "exit $?" | tee -a "$OUT/run.log"
+          python3 tools/gpu/summarize_wan_runs.py "/tmp/wan-runs/$size-$method.json" 2>&1 | tee -a "$OUT/run.log"
+        done
+      done
+      log "wan 1.3B summary"
+      python3 tools/gpu/summarize_wan_runs.py /tmp/wan-runs/*.json 2>&1 | tee -a "$OUT/run.log"
+      (cd /tmp/wan-runs && tar czf "$OUT/wan_runs.tgz" .) ;;
     *)
       log "unknown task $task" ;;
   esac

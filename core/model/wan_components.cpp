@@ -1,0 +1,112 @@
+#include "core/model/wan_components.h"
+
+#include "core/common/error.h"
+#include "core/common/json_fields.h"
+#include "core/io/tensor_io.h"
+#include "core/model/wan_keys.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <optional>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace svgen {
+
+namespace {
+
+std::string joined(const std::vector<std::string>& items, const char* separator) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : separator) + s;
+  return out;
+}
+
+bool isIndex(const std::string& file) {
+  const std::string name = fs::path(file).filename().string();
+  return name.size() > 11 && name.compare(name.size() - 11, 11, ".index.json") == 0;
+}
+
+// config.json next to a component's weights, when it came as a folder.
+std::optional<nlohmann::json> componentConfig(const InspectedComponent& c) {
+  const fs::path config = fs::path(c.path) / "config.json";
+  if (!fs::is_directory(c.path) || !fs::is_regular_file(config)) return std::nullopt;
+  return readJsonFile(config.string());
+}
+
+std::map<std::string, std::vector<int64_t>> shapesOf(const TensorMap& tensors) {
+  std::map<std::string, std::vector<int64_t>> shapes;
+  for (const auto& [k, t] : tensors) shapes[k] = t.sizes().vec();
+  return shapes;
+}
+
+}  // namespace
+
+CheckpointInspection inspectRunnable(const std::string& path) {
+  CheckpointInspection inspection = inspectCheckpoint(path);
+  if (!inspection.missing.empty() || !inspection.config) {
+    std::ostringstream msg;
+    msg << path << " cannot run text-to-video";
+    if (!inspection.missing.empty())
+      msg << ": missing or unreadable " << joined(inspection.missing, ", ");
+    for (const InspectedComponent* c : {&inspection.transformer, &inspection.textEncoder,
+                                        &inspection.tokenizer, &inspection.vae}) {
+      if (!c->problem.empty()) msg << "\n  " << c->problem;
+    }
+    for (const auto& p : inspection.problems) msg << "\n  " << p;
+    msg << "\n(svgen inspect " << path << " shows what was found)";
+    throw InputError(msg.str());
+  }
+  return inspection;
+}
+
+TensorMap loadComponent(const InspectedComponent& c) {
+  const bool indexed = std::any_of(c.files.begin(), c.files.end(), isIndex);
+  TensorMap all;
+  for (const std::string& file : c.files) {
+    const bool wanted = indexed ? isIndex(file) : fs::path(file).extension() == ".safetensors";
+    if (!wanted) continue;  // configs, or shards an index already covers
+    TensorMap part = loadTensors(file);
+    all.insert(part.begin(), part.end());
+  }
+  return all;
+}
+
+std::unique_ptr<WanDiT> loadWanDiT(const CheckpointInspection& inspection, const at::Device& device,
+                                   at::ScalarType dtype) {
+  return std::make_unique<WanDiT>(inspection.config->config,
+                                  toOriginalWanLayout(loadComponent(inspection.transformer)),
+                                  device, dtype);
+}
+
+std::unique_ptr<Umt5Encoder> loadUmt5Encoder(const CheckpointInspection& inspection,
+                                             const at::Device& device, at::ScalarType dtype) {
+  const InspectedComponent& text = inspection.textEncoder;
+  TensorMap weights = loadComponent(text);
+  const auto json = componentConfig(text);
+  const Umt5Config config =
+      json ? umt5ConfigFromJson(*json) : inferUmt5ConfigFromShapes(shapesOf(weights));
+  const int textDim = inspection.config->config.textDim;
+  if (config.dModel != textDim) {
+    throw InputError(text.path + ": the text encoder's width is " + std::to_string(config.dModel) +
+                     " but the transformer takes " + std::to_string(textDim));
+  }
+  return std::make_unique<Umt5Encoder>(config, weights, device, dtype);
+}
+
+std::unique_ptr<WanVaeDecoder> loadWanVae(const CheckpointInspection& inspection,
+                                          const at::Device& device, at::ScalarType dtype) {
+  const InspectedComponent& vae = inspection.vae;
+  const TensorMap weights = wanVaeKeysToDiffusers(loadComponent(vae));
+  const auto json = componentConfig(vae);
+  const WanVaeConfig config =
+      json ? wanVaeConfigFromJson(*json) : inferWanVaeConfigFromShapes(shapesOf(weights));
+  const int channels = inspection.config->config.inChannels;
+  if (config.zDim != channels) {
+    throw InputError(vae.path + ": the VAE's latent has " + std::to_string(config.zDim) +
+                     " channels but the transformer takes " + std::to_string(channels));
+  }
+  return std::make_unique<WanVaeDecoder>(config, weights, device, dtype);
+}
+
+}  // namespace svgen

@@ -1,0 +1,35 @@
+// Each Wan 2.1 component built from what inspectCheckpoint found: the files of a diffusers folder,
+// ComfyUI single files or the original layout, with dimensions from config.json or tensor shapes.
+// WanModel runs them as a pipeline; the full-size parity check (core/selftest/wan_parity) runs them
+// one by one against the public implementation's outputs.
+#pragma once
+#include "core/model/checkpoint_inspection.h"
+#include "core/model/tensor_map.h"
+#include "core/model/wan_dit.h"
+#include "core/model/wan_vae_decoder.h"
+#include "core/text/umt5_encoder.h"
+
+#include <c10/core/Device.h>
+
+#include <memory>
+#include <string>
+
+namespace svgen {
+
+// The inspection of `path`, or an InputError naming every missing or unusable component.
+CheckpointInspection inspectRunnable(const std::string& path);
+
+// Every tensor of a component's files. An index stands for its shards, which are then not read a
+// second time (umT5-XXL alone is 11 GB).
+TensorMap loadComponent(const InspectedComponent& component);
+
+std::unique_ptr<WanDiT> loadWanDiT(const CheckpointInspection& inspection, const at::Device& device,
+                                   at::ScalarType dtype);
+// Throws InputError when the encoder's width is not the transformer's text width.
+std::unique_ptr<Umt5Encoder> loadUmt5Encoder(const CheckpointInspection& inspection,
+                                             const at::Device& device, at::ScalarType dtype);
+// Throws InputError when the VAE's latent channels are not the transformer's.
+std::unique_ptr<WanVaeDecoder> loadWanVae(const CheckpointInspection& inspection,
+                                          const at::Device& device, at::ScalarType dtype);
+
+}  // namespace svgen
