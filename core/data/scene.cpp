@@ -86,15 +86,33 @@ float travelMargin(const ObjectSpec& o) {
   return 0.5f * objectRadius(o.size) * shapeExtent(o.shape) + 0.04f;
 }
 
+// Where in its allowed range an object starts, as a fraction of that range per axis.
+struct Anchor {
+  float x = 0.5f, y = 0.5f;
+};
+
+// How far a start may stray from its anchor, in frame fractions (about 8 pixels at 128 x 128).
+// Uniform starts over the whole frame left the model to pick one of a continuum of layouts from
+// pure noise, which three 20-minute training runs never learnt (MODEL_CARD.md); a narrow window
+// keeps the layout a function of the prompt, with some variety.
+constexpr float kStartJitter = 0.06f;
+
+// A coordinate in [lo, hi] near the fraction `anchor` of that range.
+float near(Rng& rng, float lo, float hi, float anchor) {
+  if (hi <= lo) return 0.5f * (lo + hi);
+  const float centre = lo + anchor * (hi - lo);
+  return rng.uniform(std::max(lo, centre - kStartJitter), std::min(hi, centre + kStartJitter));
+}
+
 // A start coordinate such that start + travel stays within [m, 1 - m].
-float startFor(Rng& rng, float travel, float m) {
+float startFor(Rng& rng, float travel, float m, float anchor) {
   const float lo = travel < 0 ? m - travel : m;
   const float hi = travel > 0 ? 1 - m - travel : 1 - m;
-  return hi > lo ? rng.uniform(lo, hi) : 0.5f * (lo + hi);
+  return near(rng, lo, hi, anchor);
 }
 
 // Draws everything the prompt leaves open: the path, speed and phase.
-void sampleMotion(ObjectSpec& o, Rng& rng) {
+void sampleMotion(ObjectSpec& o, Rng& rng, Anchor a) {
   o.startX = o.startY = 0.5f;
   o.speed = 0;
   o.phase = 0;
@@ -102,8 +120,8 @@ void sampleMotion(ObjectSpec& o, Rng& rng) {
     case Motion::Still:
     case Motion::Spin: {
       const float m = fullMargin(o);
-      o.startX = rng.uniform(m, 1 - m);
-      o.startY = rng.uniform(m, 1 - m);
+      o.startX = near(rng, m, 1 - m, a.x);
+      o.startY = near(rng, m, 1 - m, a.y);
       if (o.motion == Motion::Spin) {
         o.speed = rng.uniform(0.3f, 0.5f);
         o.phase = rng.uniform(0, 2 * kPi);
@@ -114,27 +132,42 @@ void sampleMotion(ObjectSpec& o, Rng& rng) {
     case Motion::Shrink: {
       o.speed = rng.uniform(0.8f, 1.0f);
       const float m = fullMargin(o);
-      o.startX = rng.uniform(m, 1 - m);
-      o.startY = rng.uniform(m, 1 - m);
+      o.startX = near(rng, m, 1 - m, a.x);
+      o.startY = near(rng, m, 1 - m, a.y);
       break;
     }
     case Motion::Bounce: {
       o.speed = rng.uniform(0.25f, 0.35f);
       o.phase = rng.uniform(0, kPi);
       const float m = fullMargin(o);
-      o.startX = rng.uniform(m, 1 - m);
-      o.startY = startFor(rng, -o.speed, travelMargin(o));
+      o.startX = near(rng, m, 1 - m, a.x);
+      o.startY = startFor(rng, -o.speed, travelMargin(o), a.y);
       break;
     }
     default: {
       o.speed = rng.uniform(0.4f, 0.55f);
       const Direction d = directionOf(o.motion);
       const float m = travelMargin(o), still = fullMargin(o);
-      o.startX = startFor(rng, d.x * o.speed, d.x != 0 ? m : still);
-      o.startY = startFor(rng, d.y * o.speed, d.y != 0 ? m : still);
+      o.startX = startFor(rng, d.x * o.speed, d.x != 0 ? m : still, a.x);
+      o.startY = startFor(rng, d.y * o.speed, d.y != 0 ? m : still, a.y);
       break;
     }
   }
+}
+
+bool movesVertically(Motion m) {
+  return m == Motion::Up || m == Motion::Down || m == Motion::Bounce;
+}
+
+// One object starts in the middle of its range. Two objects start at opposite ends of theirs,
+// across the first object's motion: side by side when it moves up or down, one above the other
+// otherwise.
+Anchor anchorFor(size_t index, size_t count, Motion firstMotion) {
+  Anchor a;
+  if (count < 2) return a;
+  const float f = index == 0 ? 0.2f : 0.8f;
+  (movesVertically(firstMotion) ? a.x : a.y) = f;
+  return a;
 }
 
 float colorDistance(const NamedColor& a, float r, float g, float b) {
@@ -180,7 +213,9 @@ void sampleBackground(SceneSpec& s, Rng& rng) {
 
 // Draws the object's path, a few times if needed to keep it apart from the objects already placed
 // (objects whose paths keep apart are easier to tell apart, for the model and for evaluation).
-void placeObject(ObjectSpec& o, const std::vector<ObjectSpec>& placed, Rng& rng) {
+void placeObject(ObjectSpec& o, const std::vector<ObjectSpec>& placed, size_t count, Rng& rng) {
+  const Anchor anchor =
+      anchorFor(placed.size(), count, placed.empty() ? o.motion : placed[0].motion);
   auto overlaps = [&o](const ObjectSpec& other) {
     const float reach = 0.9f * (objectRadius(o.size) * shapeExtent(o.shape) +
                                 objectRadius(other.size) * shapeExtent(other.shape));
@@ -191,7 +226,7 @@ void placeObject(ObjectSpec& o, const std::vector<ObjectSpec>& placed, Rng& rng)
     return false;
   };
   for (int attempt = 0; attempt < 16; ++attempt) {
-    sampleMotion(o, rng);
+    sampleMotion(o, rng, anchor);
     if (std::none_of(placed.begin(), placed.end(), overlaps)) return;
   }
 }
@@ -245,7 +280,8 @@ class PromptParser {
       }
     }
     for (size_t i = 0; i < scene.objects.size(); ++i) {
-      placeObject(scene.objects[i], {scene.objects.begin(), scene.objects.begin() + i}, rng);
+      placeObject(scene.objects[i], {scene.objects.begin(), scene.objects.begin() + i},
+                  scene.objects.size(), rng);
     }
     if (!haveBackground) sampleBackground(scene, rng);
     return scene;
@@ -598,7 +634,7 @@ SceneSpec SceneSampler::next() {
     }
     o.size = rng.below(kSizeCount);
     o.sizeInPrompt = rng.uniform() >= 0.25f;
-    placeObject(o, scene.objects, rng);
+    placeObject(o, scene.objects, static_cast<size_t>(count), rng);
     scene.objects.push_back(o);
   }
   sampleBackground(scene, rng);
