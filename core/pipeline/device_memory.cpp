@@ -1,6 +1,7 @@
 #include "core/pipeline/device_memory.h"
 
 #ifdef SVGEN_TORCH_CUDA
+#include <ATen/ATen.h>
 #include <c10/cuda/CUDACachingAllocator.h>
 #endif
 
@@ -10,19 +11,31 @@ namespace svgen {
 namespace {
 constexpr size_t kAllPools = 0;  // StatType::AGGREGATE
 
-c10::DeviceIndex indexOf(const c10::Device& device) {
+// The allocator keeps no statistics for a device until its first allocation there ("Invalid
+// device argument"), so one tiny allocation comes first.
+c10::DeviceIndex readyIndex(const c10::Device& device) {
+  at::empty({1}, at::TensorOptions().device(device));
   return device.has_index() ? device.index() : 0;
 }
 }  // namespace
 
 void resetPeakDeviceMemory(const c10::Device& device) {
-  if (device.is_cuda()) c10::cuda::CUDACachingAllocator::resetPeakStats(indexOf(device));
+  if (!device.is_cuda()) return;
+  try {
+    c10::cuda::CUDACachingAllocator::resetPeakStats(readyIndex(device));
+  } catch (const c10::Error&) {
+    // A measurement is not worth failing a generation for.
+  }
 }
 
 double peakDeviceMemoryGiB(const c10::Device& device) {
   if (!device.is_cuda()) return -1;
-  const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(indexOf(device));
-  return static_cast<double>(stats.reserved_bytes[kAllPools].peak) / (1024.0 * 1024.0 * 1024.0);
+  try {
+    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(readyIndex(device));
+    return static_cast<double>(stats.reserved_bytes[kAllPools].peak) / (1024.0 * 1024.0 * 1024.0);
+  } catch (const c10::Error&) {
+    return -1;
+  }
 }
 
 void releaseCachedDeviceMemory(const c10::Device& device) {
