@@ -134,8 +134,8 @@ PY
       # Checkpoints stay in build-gpu/train, which a warm machine keeps between calls, so a
       # second call can resume where the first stopped (each call has a 10-minute limit).
       minutes=${task#*:}
-      extra=(--decay-start 1)
-      [ "${task%%:*}" = resume ] && extra=(--resume --decay-start 0.6)
+      extra=(--decay-start "${DECAY_START:-1}")
+      [ "${task%%:*}" = resume ] && extra=(--resume --decay-start "${DECAY_START:-0.6}")
       log "${task%%:*} for $minutes minutes"
       $svgen train --out build-gpu/train --device cuda --minutes "$minutes" --batch "${BATCH:-64}" \
         --lr "${LR:-4e-4}" --noise-levels "${NOISE_LEVELS:-shift}" --loss-sigma-floor "${LOSS_SIGMA_FLOOR:-0.2}" \
