@@ -1,6 +1,7 @@
 // The Wan DiT on a tiny config: shapes, determinism, both key layouts, error messages, 3D RoPE.
 #include "core/common/error.h"
 #include "core/model/rope.h"
+#include "core/model/wan_config.h"
 #include "core/model/wan_dit.h"
 #include "core/model/wan_keys.h"
 #include "core/model/weight_init.h"
@@ -194,6 +195,43 @@ class TestWanDiT : public QObject {
               }
       QVERIFY2(worst < 1e-5, qPrintable(QString("head dim %1: max error %2").arg(d).arg(worst)));
     }
+  }
+
+  void sincosPositionEmbeddingFollowsEachAxis() {
+    const int64_t F = 3, H = 4, W = 5, d = 48;  // 24 pairs: 8 frame, 8 height, 8 width
+    const at::Tensor e = sincosPositionEmbedding(F, H, W, d, at::kCPU);
+    QCOMPARE(e.sizes().vec(), (std::vector<int64_t>{F * H * W, d}));
+    auto at_ = [&](int64_t f, int64_t h, int64_t w) { return e[(f * H + h) * W + w]; };
+    // Columns 0–15 depend on the frame only, 16–31 on the row, 32–47 on the column.
+    QVERIFY(at::equal(at_(1, 0, 0).narrow(0, 0, 16), at_(1, 3, 4).narrow(0, 0, 16)));
+    QVERIFY(!at::allclose(at_(0, 2, 2).narrow(0, 0, 16), at_(2, 2, 2).narrow(0, 0, 16)));
+    QVERIFY(at::equal(at_(0, 2, 0).narrow(0, 16, 16), at_(2, 2, 4).narrow(0, 16, 16)));
+    QVERIFY(at::equal(at_(0, 0, 3).narrow(0, 32, 16), at_(2, 3, 3).narrow(0, 32, 16)));
+    // Frame 2, pair j: sin(2ω_j) then cos(2ω_j), ω_j = 10000^(−2j/16).
+    for (int64_t j = 0; j < 8; ++j) {
+      const double w = std::pow(10000.0, -2.0 * j / 16);
+      QVERIFY(std::abs(at_(2, 0, 0)[j].item<double>() - std::sin(2 * w)) < 1e-6);
+      QVERIFY(std::abs(at_(2, 0, 0)[8 + j].item<double>() - std::cos(2 * w)) < 1e-6);
+    }
+  }
+
+  void positionEmbeddingLetsTheModelTellFramesApart() {
+    // With RoPE alone a constant input gives the same output in every frame: every value vector is
+    // the same, so whatever the (relative) attention weights, each token gets that vector back.
+    // The absolute embedding makes the frames differ.
+    WanConfig c = tinyConfig();
+    c.patch = {1, 1, 1};
+    const at::Tensor x = at::ones({1, 4, 3, 1, 1});
+    const at::Tensor t = at::tensor({500.0f}), context = randn({1, 5, 16}, 2);
+    WanDiT plain(c, initWanWeights(c, 3, false), at::kCPU, at::kFloat);
+    c.positionEmbedding = "sincos";
+    WanDiT absolute(c, initWanWeights(c, 3, false), at::kCPU, at::kFloat);
+    const at::Tensor a = absolute.forward(x, t, context), b = plain.forward(x, t, context);
+    QVERIFY(at::allclose(b.select(2, 0), b.select(2, 2), 1e-5, 1e-5));
+    QVERIFY(!at::allclose(a.select(2, 0), a.select(2, 2), 1e-4, 1e-4));
+    QVERIFY(!at::allclose(a, b));
+    c.positionEmbedding = "learned";
+    QVERIFY_EXCEPTION_THROWN(validateConfig(c), InputError);
   }
 
   void timestepEmbeddingIsCosThenSin() {

@@ -30,8 +30,14 @@ Command addTrainCommand(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("train", "Train the built-in model on rendered shape videos");
   cmd->add_option("-o,--out", o->outDir, "Folder for checkpoint/, model/ and train_log.csv")
       ->required();
-  cmd->add_option("--config", o->config, "builtin (the shipped architecture) or tiny (a test size)")
-      ->check(CLI::IsMember({"builtin", "tiny"}))
+  cmd->add_option("--config", o->config,
+                  "builtin (the shipped architecture), small (8 frames at 32x32, for CPU "
+                  "experiments) or tiny (a test size)")
+      ->check(CLI::IsMember({"builtin", "small", "tiny"}))
+      ->capture_default_str();
+  cmd->add_option("--position-embedding", o->positionEmbedding,
+                  "none (Wan 2.1: RoPE only) or sincos (a fixed absolute 3D embedding as well)")
+      ->check(CLI::IsMember({"none", "sincos"}))
       ->capture_default_str();
   cmd->add_flag("--resume", o->resume, "Continue from OUT/checkpoint");
   cmd->add_option("-d,--device", o->device, "auto, cpu, cuda or cuda:N")->capture_default_str();

@@ -26,7 +26,8 @@ nlohmann::json toJson(const WanConfig& c) {
           {"freq_dim", c.freqDim},
           {"text_len", c.textLen},
           {"eps", c.eps},
-          {"prediction", c.prediction}};
+          {"prediction", c.prediction},
+          {"position_embedding", c.positionEmbedding}};
 }
 
 WanConfig wanConfigFromJson(const nlohmann::json& j) {
@@ -44,6 +45,7 @@ WanConfig wanConfigFromJson(const nlohmann::json& j) {
   read(j, "text_len", c.textLen);
   read(j, "eps", c.eps);
   read(j, "prediction", c.prediction);
+  read(j, "position_embedding", c.positionEmbedding);
   validateConfig(c);
   return c;
 }

@@ -40,6 +40,28 @@ RopeTables makeRopeTables(int64_t frames, int64_t height, int64_t width, int64_t
   return {at::cos(angles).to(at::kFloat).to(device), at::sin(angles).to(at::kFloat).to(device)};
 }
 
+at::Tensor sincosPositionEmbedding(int64_t frames, int64_t height, int64_t width, int64_t dim,
+                                   const at::Device& device, double theta) {
+  const int64_t c = dim / 2;
+  const int64_t spatialPairs = c / 3;
+  const int64_t framePairs = c - 2 * spatialPairs;
+  auto axis = [&](int64_t positions, int64_t pairs) {
+    const at::Tensor a = axisAngles(positions, 2 * pairs, theta);  // (positions, pairs)
+    return at::cat({at::sin(a), at::cos(a)}, -1);                  // (positions, 2·pairs)
+  };
+  const at::Tensor ef = axis(frames, framePairs), eh = axis(height, spatialPairs),
+                   ew = axis(width, spatialPairs);
+  const int64_t df = ef.size(1), ds = eh.size(1);
+  at::Tensor table = at::cat({ef.view({frames, 1, 1, df}).expand({frames, height, width, df}),
+                              eh.view({1, height, 1, ds}).expand({frames, height, width, ds}),
+                              ew.view({1, 1, width, ds}).expand({frames, height, width, ds})},
+                             -1)
+                         .reshape({frames * height * width, df + 2 * ds});
+  // An odd dim leaves one column without a pair.
+  if (table.size(1) < dim) table = at::constant_pad_nd(table, {0, dim - table.size(1)});
+  return table.to(at::kFloat).to(device);
+}
+
 at::Tensor applyRope(const at::Tensor& x, const RopeTables& tables) {
   const auto sizes = x.sizes();  // B, L, N, D
   const int64_t c = sizes[3] / 2;

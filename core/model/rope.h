@@ -18,6 +18,13 @@ struct RopeTables {
 RopeTables makeRopeTables(int64_t frames, int64_t height, int64_t width, int64_t headDim,
                           const at::Device& device, double theta = 10000.0);
 
+// The "sincos" absolute position embedding: (L, dim) float32, frame-major like the tokens. The
+// dims are split among the axes as RoPE splits a head (frame axis first, then height, width), and
+// within an axis of D dims, position p gives sin(p·ω_j) in the first D/2 and cos(p·ω_j) in the
+// rest, ω_j = theta^(−2j/D).
+at::Tensor sincosPositionEmbedding(int64_t frames, int64_t height, int64_t width, int64_t dim,
+                                   const at::Device& device, double theta = 10000.0);
+
 // Rotates interleaved pairs (x[2j], x[2j+1]) of x: (B, L, heads, headDim). Returns x's dtype.
 at::Tensor applyRope(const at::Tensor& x, const RopeTables& tables);
 

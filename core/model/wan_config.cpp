@@ -34,6 +34,8 @@ void validateConfig(const WanConfig& c) {
   need(c.freqDim > 0 && c.freqDim % 2 == 0, "freq_dim must be positive and even");
   need(c.prediction == "flow" || c.prediction == "x0",
        "prediction must be \"flow\" or \"x0\", not \"" + c.prediction + "\"");
+  need(c.positionEmbedding == "none" || c.positionEmbedding == "sincos",
+       "position_embedding must be \"none\" or \"sincos\", not \"" + c.positionEmbedding + "\"");
 }
 
 }  // namespace svgen

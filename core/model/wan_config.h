@@ -21,6 +21,11 @@ struct WanConfig {
   // "flow": the network predicts the velocity ε − x0 (Wan 2.1). "x0": it predicts the clean sample,
   // converted to a velocity for the sampler (the built-in pixel-space model trains far better so).
   std::string prediction = "flow";
+  // "none" (Wan 2.1: positions only through RoPE, which is relative) or "sincos": a fixed 3D
+  // sine-cosine embedding of each token's frame, row and column added after patchifying. From pure
+  // noise a relative-only model cannot tell the first frame from the last, so its first x0
+  // predictions are time-averaged (MODEL_CARD.md of the built-in model).
+  std::string positionEmbedding = "none";
 
   int headDim() const { return dim / numHeads; }
   int patchVolume() const { return patch[0] * patch[1] * patch[2]; }

@@ -159,6 +159,7 @@ at::Tensor WanDiT::forward(const at::Tensor& xIn, const at::Tensor& timesteps,
   const int64_t L = f * h * w;
   // The residual stream, float32 and contiguous (the fused kernels update it in place).
   at::Tensor x = xe.flatten(2).transpose(1, 2).to(at::kFloat).contiguous();
+  if (c.positionEmbedding == "sincos") x = x + sincosPositionEmbedding(f, h, w, d, device_);
   const ResidualOps ops(x, dtype_, c.eps);
 
   // Time: sinusoid → MLP → six modulation vectors, all float32.

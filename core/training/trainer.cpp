@@ -49,8 +49,9 @@ uint64_t mix(uint64_t seed, uint64_t step) {
   return z ^ (z >> 31);
 }
 
-BuiltinSpec specFor(const std::string& config) {
+BuiltinSpec specFor(const std::string& config, const std::string& positionEmbedding) {
   BuiltinSpec s = defaultBuiltinSpec();
+  s.dit.positionEmbedding = positionEmbedding;
   if (config == "tiny") {
     s.dit.dim = 32;
     s.dit.ffnDim = 64;
@@ -69,8 +70,25 @@ BuiltinSpec specFor(const std::string& config) {
     s.height = 32;
     s.steps = 4;
     s.minSize = 16;
+  } else if (config == "small") {
+    s.dit.dim = 64;
+    s.dit.ffnDim = 256;
+    s.dit.numHeads = 2;
+    s.dit.numLayers = 4;
+    s.dit.patch = {2, 4, 4};
+    s.dit.textDim = 64;
+    s.dit.freqDim = 64;
+    s.dit.textLen = 32;
+    s.text.dim = 64;
+    s.text.numLayers = 1;
+    s.text.numHeads = 2;
+    s.text.ffnDim = 128;
+    s.frames = 8;
+    s.width = 32;
+    s.height = 32;
+    s.minSize = 16;
   } else if (config != "builtin") {
-    throw InputError("unknown training config \"" + config + "\": use builtin or tiny");
+    throw InputError("unknown training config \"" + config + "\": use builtin, small or tiny");
   }
   return s;
 }
@@ -134,7 +152,7 @@ class Trainer {
   Trainer(const TrainOptions& o, TrainObserver& observer)
       : o_(o),
         observer_(observer),
-        spec_(specFor(o.config)),
+        spec_(specFor(o.config, o.positionEmbedding)),
         device_(pickDevice(o.device)),
         tokenizer_(spec_.vocabulary),
         phases_(device_, 20, 20) {

@@ -7,9 +7,12 @@
 namespace svgen {
 
 struct TrainOptions {
-  std::string outDir;              // checkpoint/ and model/ are written here
-  std::string config = "builtin";  // "builtin" (shipped architecture) or "tiny" (tests)
-  bool resume = false;             // continue from outDir/checkpoint
+  std::string outDir;  // checkpoint/ and model/ are written here
+  // "builtin" (shipped architecture), "small" (8 frames at 32 x 32: experiments that run on a
+  // CPU in minutes) or "tiny" (tests)
+  std::string config = "builtin";
+  std::string positionEmbedding = "none";  // WanConfig::positionEmbedding
+  bool resume = false;                     // continue from outDir/checkpoint
   std::string device = "auto";
   int64_t steps = 1000000;  // stop after this many optimizer steps...
   double minutes = 0;       // ...or after this much wall time (0: no limit)
