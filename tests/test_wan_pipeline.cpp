@@ -91,6 +91,28 @@ class TestWanPipeline : public QObject {
     }
   }
 
+  void aFolderOfTwoModelsIsRefusedNotMixed() {
+    // A models folder with two diffusion models: taking either silently could pair it with the
+    // wrong encoder or VAE, so the transformer counts as missing and both files are named.
+    const std::string dir = test::freshDir("wan_two_dits");
+    test::writeComfyUiFolder(dir);
+    const std::string dits = dir + "/diffusion_models/";
+    std::filesystem::copy(dits + "wan2.1_t2v_tiny_fp32.safetensors",
+                          dits + "wan2.1_t2v_other_fp32.safetensors");
+    const CheckpointInspection i = Engine::inspect(dir);
+    QCOMPARE(i.missing, std::vector<std::string>{"transformer"});
+    QVERIFY2(i.transformer.problem.find("2 found") != std::string::npos,
+             i.transformer.problem.c_str());
+    QVERIFY(i.transformer.problem.find("wan2.1_t2v_other_fp32") != std::string::npos);
+    QVERIFY(i.textEncoder.problem.empty() && i.vae.problem.empty());
+    try {
+      Engine().describeModel(dir);
+      QFAIL("an ambiguous folder should be refused");
+    } catch (const InputError& e) {
+      QVERIFY2(std::string(e.what()).find("one model") != std::string::npos, e.what());
+    }
+  }
+
   void cancelStopsTheVaeBetweenChunks() {
     if (!sentencePieceAvailable()) QSKIP("built without libsentencepiece-dev");
     // Cancelled while decoding: the VAE stops after its second latent frame of three.

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <map>
 #include <cstdio>
 #include <filesystem>
 
@@ -357,7 +358,10 @@ class Inspector {
     if (s.tensors == 0) return;
     InspectedComponent& c = component(role);
     if (c.found) {
-      r_.notes.push_back("another " + std::string(roleLabel(role)) + " at " + where + " (ignored)");
+      // Picking one silently could pair one model's transformer with another's encoder.
+      auto& seen = alternatives_[role];
+      if (seen.empty()) seen.push_back(c.path);
+      seen.push_back(where);
       return;
     }
     c.found = c.readable = true;
@@ -513,8 +517,15 @@ class Inspector {
         c.problem =
             singleFile ? "not in this file: pass the folder holding all the files" : "not found";
     }
+    for (const auto& [role, paths] : alternatives_) {
+      std::string list;
+      for (size_t i = 0; i < paths.size() && i < 4; ++i) list += (i ? ", " : "") + paths[i];
+      if (paths.size() > 4) list += " and " + std::to_string(paths.size() - 4) + " more";
+      component(role).problem = std::to_string(paths.size()) + " found (" + list +
+                                "): point svgen at the folder or file of one model";
+    }
     auto need = [&](const char* key, const InspectedComponent& c) {
-      if (!c.found || !c.readable) r_.missing.push_back(key);
+      if (!c.found || !c.readable || !c.problem.empty()) r_.missing.push_back(key);
     };
     need("transformer", r_.transformer);
     need("text_encoder", r_.textEncoder);
@@ -538,6 +549,8 @@ class Inspector {
   std::optional<DescribedWanConfig> stated_;
   std::string svgenLabel_;
   bool comfyFolder_ = false;
+  // Components found more than once: every place each was found.
+  std::map<WeightRole, std::vector<std::string>> alternatives_;
 };
 
 }  // namespace
