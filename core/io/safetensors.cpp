@@ -2,6 +2,7 @@
 
 #include "core/common/error.h"
 #include "core/common/shape_text.h"
+#include "core/common/string_affixes.h"
 #include "core/io/atomic_file.h"
 
 #include <nlohmann/json.hpp>
@@ -502,15 +503,6 @@ void SafetensorsWriter::write(const std::string& path) const {
 
 // ---------------------------------------------------------------------------------------------
 // Checkpoints
-
-namespace {
-
-bool endsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-}  // namespace
 
 void Checkpoint::addFile(std::shared_ptr<SafetensorsFile> file) {
   for (const auto& t : file->tensors()) {

@@ -1,5 +1,6 @@
 #include "core/model/checkpoint_files.h"
 
+#include "core/common/string_affixes.h"
 #include "core/model/wan_keys.h"
 
 #include <algorithm>
@@ -17,15 +18,6 @@ namespace {
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
-}
-
-bool startsWith(const std::string& s, const std::string& prefix) {
-  return s.compare(0, prefix.size(), prefix) == 0;
-}
-
-bool endsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 bool contains(const std::string& s, const std::string& part) {

@@ -2,6 +2,7 @@
 
 #include "core/common/error.h"
 #include "core/common/json_fields.h"
+#include "core/common/string_affixes.h"
 #include "core/io/safetensors.h"
 #include "core/model/checkpoint_files.h"
 
@@ -17,15 +18,6 @@ namespace fs = std::filesystem;
 namespace svgen {
 
 namespace {
-
-bool startsWith(const std::string& s, const std::string& prefix) {
-  return s.compare(0, prefix.size(), prefix) == 0;
-}
-
-bool endsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 // Sorted, so reports and shard order do not depend on the file system.
 std::vector<fs::path> filesIn(const fs::path& dir) {

@@ -2,6 +2,7 @@
 
 #include "core/common/error.h"
 #include "core/common/json_fields.h"
+#include "core/common/string_affixes.h"
 #include "core/io/tensor_io.h"
 #include "core/model/wan_keys.h"
 
@@ -23,8 +24,7 @@ std::string joined(const std::vector<std::string>& items, const char* separator)
 }
 
 bool isIndex(const std::string& file) {
-  const std::string name = fs::path(file).filename().string();
-  return name.size() > 11 && name.compare(name.size() - 11, 11, ".index.json") == 0;
+  return endsWith(fs::path(file).filename().string(), ".index.json");
 }
 
 // config.json next to a component's weights, when it came as a folder.

@@ -1,6 +1,7 @@
 #include "core/model/wan_keys.h"
 
 #include "core/common/error.h"
+#include "core/common/string_affixes.h"
 
 #include <utility>
 
@@ -41,15 +42,6 @@ const std::vector<std::pair<std::string, std::string>>& topRules() {
       {"proj_out.", "head.head."},
   };
   return rules;
-}
-
-bool startsWith(const std::string& s, const std::string& prefix) {
-  return s.compare(0, prefix.size(), prefix) == 0;
-}
-
-bool endsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 std::string stripPrefix(const std::string& key) {

@@ -1,5 +1,6 @@
 #include "core/model/weight_init.h"
 
+#include "core/common/string_affixes.h"
 #include "core/model/wan_dit.h"
 
 #include <ATen/ATen.h>
@@ -10,11 +11,6 @@
 namespace svgen {
 
 namespace {
-
-bool endsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 at::Tensor xavier(const std::vector<int64_t>& shape, at::Generator& gen) {
   int64_t fanOut = shape[0], fanIn = 1;
