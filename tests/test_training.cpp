@@ -1,6 +1,7 @@
 // The training program on the tiny configuration on the CPU: the loss goes down, a run resumes
 // from its checkpoint, and the model folder it writes generates through the Engine.
 #include "core/common/error.h"
+#include "core/common/json_fields.h"
 #include "core/io/tensor_io.h"
 #include "core/pipeline/engine.h"
 #include "core/training/trainer.h"
@@ -93,6 +94,10 @@ class TestTraining : public QObject {
     const GenerationResult result = engine.generate(req, quiet);
     QCOMPARE(result.video.frames, info.defaultFrames);
     QCOMPARE(result.video.width, 32);
+    // The position embedding it trained with is part of the model's config.
+    const nlohmann::json config = readJsonFile(r.modelDir + "/config.json");
+    QCOMPARE(QString::fromStdString(config.at("dit").at("position_embedding").get<std::string>()),
+             QString("sincos"));
   }
 
   void badOptionsAreInputErrors() {

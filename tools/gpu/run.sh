@@ -139,7 +139,7 @@ PY
       log "${task%%:*} for $minutes minutes"
       $svgen train --out build-gpu/train --device cuda --minutes "$minutes" --batch "${BATCH:-64}" \
         --lr "${LR:-4e-4}" --noise-levels "${NOISE_LEVELS:-shift}" --loss-sigma-floor "${LOSS_SIGMA_FLOOR:-0.2}" \
-        --position-embedding "${POSITION_EMBEDDING:-none}" \
+        --position-embedding "${POSITION_EMBEDDING:-sincos}" \
         --log-every 200 --checkpoint-every 1000 "${extra[@]}" 2>&1 | tee -a "$OUT/train.log" | tail -n 4
       cp build-gpu/train/train_log.csv "$OUT/"
       if [ "${FETCH_MODEL:-1}" = 1 ]; then  # FETCH_MODEL=0 leaves it here for a later resume
