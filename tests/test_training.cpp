@@ -76,6 +76,7 @@ class TestTraining : public QObject {
 
     o.resume = true;
     o.steps = 60;
+    o.positionEmbedding = "none";  // the checkpoint's own setting (sincos) must win
     Counter second;
     const TrainResult r = trainBuiltinModel(o, second);
     QCOMPARE(r.steps, int64_t(60));

@@ -36,7 +36,8 @@ Command addTrainCommand(CLI::App& app) {
       ->check(CLI::IsMember({"builtin", "small", "tiny"}))
       ->capture_default_str();
   cmd->add_option("--position-embedding", o->positionEmbedding,
-                  "none (Wan 2.1: RoPE only) or sincos (a fixed absolute 3D embedding as well)")
+                  "none (Wan 2.1: RoPE only) or sincos (a fixed absolute 3D embedding as well); "
+                  "--resume keeps the checkpoint's own")
       ->check(CLI::IsMember({"none", "sincos"}))
       ->capture_default_str();
   cmd->add_flag("--resume", o->resume, "Continue from OUT/checkpoint");

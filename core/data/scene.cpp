@@ -159,9 +159,9 @@ bool movesVertically(Motion m) {
   return m == Motion::Up || m == Motion::Down || m == Motion::Bounce;
 }
 
-// One object starts in the middle of its range. Two objects start at opposite ends of theirs,
-// across the first object's motion: side by side when it moves up or down, one above the other
-// otherwise.
+// One object starts in the middle of its range. Two objects start near opposite ends of theirs
+// (at 0.2 and 0.8 of it), across the first object's motion: side by side when it moves up or down,
+// one above the other otherwise.
 Anchor anchorFor(size_t index, size_t count, Motion firstMotion) {
   Anchor a;
   if (count < 2) return a;

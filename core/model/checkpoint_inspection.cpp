@@ -513,8 +513,10 @@ class Inspector {
       std::string list;
       for (size_t i = 0; i < paths.size() && i < 4; ++i) list += (i ? ", " : "") + paths[i];
       if (paths.size() > 4) list += " and " + std::to_string(paths.size() - 4) + " more";
-      component(role).problem = std::to_string(paths.size()) + " found (" + list +
-                                "): point svgen at the folder or file of one model";
+      component(role).problem =
+          std::to_string(paths.size()) + " found (" + list +
+          "): svgen needs exactly one; point it at a folder holding one model's files (links "
+          "to them will do)";
     }
     auto need = [&](const char* key, const InspectedComponent& c) {
       if (!c.found || !c.readable || !c.problem.empty()) r_.missing.push_back(key);

@@ -48,7 +48,7 @@ CheckpointInspection inspectRunnable(const std::string& path) {
     std::ostringstream msg;
     msg << path << " cannot run text-to-video";
     if (!inspection.missing.empty())
-      msg << ": missing or unreadable " << joined(inspection.missing, ", ");
+      msg << ": missing, unreadable or found more than once: " << joined(inspection.missing, ", ");
     for (const InspectedComponent* c : {&inspection.transformer, &inspection.textEncoder,
                                         &inspection.tokenizer, &inspection.vae}) {
       if (!c->problem.empty()) msg << "\n  " << c->problem;
@@ -64,7 +64,8 @@ TensorMap loadComponent(const InspectedComponent& c) {
   const bool indexed = std::any_of(c.files.begin(), c.files.end(), isIndex);
   TensorMap all;
   for (const std::string& file : c.files) {
-    const bool wanted = indexed ? isIndex(file) : fs::path(file).extension() == ".safetensors";
+    const std::string ext = fs::path(file).extension().string();
+    const bool wanted = indexed ? isIndex(file) : (ext == ".safetensors" || ext == ".sft");
     if (!wanted) continue;  // configs, or shards an index already covers
     TensorMap part = loadTensors(file);
     all.insert(part.begin(), part.end());

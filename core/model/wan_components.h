@@ -20,7 +20,7 @@ namespace svgen {
 CheckpointInspection inspectRunnable(const std::string& path);
 
 // Every tensor of a component's files. An index stands for its shards, which are then not read a
-// second time (umT5-XXL alone is 11 GB).
+// second time (umT5-XXL alone is 11 GB of bf16 files).
 TensorMap loadComponent(const InspectedComponent& component);
 
 std::unique_ptr<WanDiT> loadWanDiT(const CheckpointInspection& inspection, const at::Device& device,

@@ -92,9 +92,15 @@ at::Tensor WanModel::encodeText(const std::vector<std::string>& prompts) {
   if (prompts == lastPrompts_ && lastStates_.defined()) return lastStates_;
   const int length = dit_->config().textLen;
   const TokenizedPrompts tokens = tokenizer_->encode(prompts, length);
-  // Loaded for this call only: umT5-XXL holds 11 GB in bf16 that the DiT needs afterwards.
-  const at::Tensor states =
-      loadUmt5Encoder(inspection_, device_, dtype_)->encode(tokens.ids, tokens.mask);
+  // Loaded for this call only: umT5-XXL holds 13 GB (bf16, its feed-forward outputs float32)
+  // that the DiT needs afterwards. The cache is emptied even when encoding fails.
+  at::Tensor states;
+  try {
+    states = loadUmt5Encoder(inspection_, device_, dtype_)->encode(tokens.ids, tokens.mask);
+  } catch (...) {
+    releaseCachedDeviceMemory(device_);
+    throw;
+  }
   releaseCachedDeviceMemory(device_);
   lastPrompts_ = prompts;
   lastStates_ = states;

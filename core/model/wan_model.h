@@ -29,8 +29,8 @@ class WanModel : public VideoModel {
   const ModelInfo& info() const override { return info_; }
   const WanDiT& dit() const override { return *dit_; }
   void checkPrompt(const std::string& prompt) const override;
-  // On CUDA the encoder is loaded for the call and released after it (umT5-XXL is 11 GB in bf16);
-  // the last prompts' states are kept, so a sweep over budgets encodes once.
+  // On CUDA the encoder is loaded for the call and released after it (umT5-XXL is 13 GB on the
+  // GPU); the last prompts' states are kept, so a sweep over budgets encodes once.
   at::Tensor encodeText(const std::vector<std::string>& prompts) override;
   std::vector<int64_t> latentShape(int frames, int height, int width) const override;
   Video decode(const at::Tensor& latent, int frames, double fps) override;

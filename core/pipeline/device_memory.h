@@ -8,10 +8,12 @@ namespace svgen {
 
 // Starts a new peak measurement on `device`.
 void resetPeakDeviceMemory(const c10::Device& device);
-// GiB reserved at most since the last reset, or −1 where it cannot be measured (CPU).
+// GiB the process's caching allocator held at most since the last reset (what it held at the
+// reset included: weights and blocks cached by earlier stages), or −1 where it cannot be measured
+// (CPU).
 double peakDeviceMemoryGiB(const c10::Device& device);
 // Frees the allocator's cached blocks, so memory a released model used is free for other
-// processes and shows as free (umT5-XXL leaves 11 GB cached otherwise).
+// processes and shows as free (umT5-XXL leaves 13 GB cached otherwise).
 void releaseCachedDeviceMemory(const c10::Device& device);
 
 }  // namespace svgen

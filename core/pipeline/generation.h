@@ -41,7 +41,9 @@ struct Progress {
 struct StageTiming {
   std::string name;  // "load", "encode", "denoise", "decode"
   double seconds = 0;
-  double peakGpuGiB = -1;  // GPU memory the stage reserved at most; −1 off CUDA
+  // GPU memory the process held at most during the stage (weights and earlier stages' cached
+  // blocks included); −1 off CUDA
+  double peakGpuGiB = -1;
 };
 
 struct GenerationResult {

@@ -1,6 +1,7 @@
 #include "core/training/trainer.h"
 
 #include "core/common/error.h"
+#include "core/common/json_fields.h"
 #include "core/data/scene.h"
 #include "core/data/shape_renderer.h"
 #include "core/io/atomic_file.h"
@@ -93,6 +94,17 @@ BuiltinSpec specFor(const std::string& config, const std::string& positionEmbedd
   return s;
 }
 
+// A resumed run keeps the architecture its checkpoint was trained with: the embedding has no
+// weights, so a different setting would load without complaint and silently change the model.
+// Checkpoints from before the option have no key and were trained without one.
+std::string positionEmbeddingFor(const TrainOptions& o) {
+  const fs::path config = fs::path(o.outDir) / "checkpoint" / "config.json";
+  if (!o.resume || !fs::is_regular_file(config)) return o.positionEmbedding;
+  const nlohmann::json j = readJsonFile(config.string());
+  if (!j.contains("dit") || !j.at("dit").contains("position_embedding")) return "none";
+  return j.at("dit").at("position_embedding").get<std::string>();
+}
+
 void writeJson(const fs::path& path, const nlohmann::json& j) {
   writeFileAtomically(path.string(), j.dump(2) + "\n");
 }
@@ -152,7 +164,7 @@ class Trainer {
   Trainer(const TrainOptions& o, TrainObserver& observer)
       : o_(o),
         observer_(observer),
-        spec_(specFor(o.config, o.positionEmbedding)),
+        spec_(specFor(o.config, positionEmbeddingFor(o))),
         device_(pickDevice(o.device)),
         tokenizer_(spec_.vocabulary),
         phases_(device_, 20, 20) {

@@ -169,6 +169,7 @@ PY
       # float32 and bf16, against svgen's components (`svgen selftest --wan-reference`).
       wan_folder
       log "wan 1.3B parity reference"
+      rm -f /tmp/wan_parity.safetensors  # never check against a stale one
       PYTHONPATH="$PWD/.gpu-deps/diffusers-src/src" python3 tools/fixtures/make_wan_parity.py \
         /tmp/wan13b /tmp/wan_parity.safetensors 2>&1 | grep -v Warning | tail -n 6 | tee -a "$OUT/run.log"
       log "wan 1.3B parity check"
@@ -185,7 +186,7 @@ PY
         $svgen profile --model /tmp/wan13b --device cuda -p "a cat walks on the grass" \
           -s "${WAN_STEPS:-4}" -q 2>&1 | tail -n 4 | tee -a "$OUT/run.log"
       fi
-      mkdir -p /tmp/wan-runs
+      rm -rf /tmp/wan-runs && mkdir -p /tmp/wan-runs  # no runs of an earlier call mixed in
       for size in ${WAN_SIZES:-832x480 1280x720}; do
         for method in $methods; do
           log "wan 1.3B $size $method, ${WAN_STEPS:-4} steps"

@@ -21,8 +21,8 @@ def load(path):
     return {
         "size": f'{j["width"]}x{j["height"]}', "frames": j["frames"], "method": method,
         "t": j["timings_seconds"], "peak": j.get("peak_gpu_memory_gib", {}), "steps": steps,
-        # Steps after the first (which pays one-off set-up) stand for the dense ones; the steps
-        # after the warm-up for the sparse ones (dense runs: the same steps).
+        # Steps after the first (which pays one-off set-up) stand for the dense ones; for the
+        # sparse ones, the steps after the first sparse step (which runs k-means from scratch).
         "dense_step": statistics.median(steps[1:] or steps),
         "sparse_step": statistics.median(steps[warm + 1:] or steps[warm:] or steps),
         "density": j.get("sparse_attention_density", 1.0),
@@ -30,7 +30,12 @@ def load(path):
 
 
 def main(paths):
-    runs = [load(p) for p in paths]
+    runs = []
+    for p in paths:
+        try:
+            runs.append(load(p))
+        except (OSError, ValueError, KeyError) as e:  # a failed run leaves an empty file
+            print(f"skipped {p}: {e}")
     dense = {r["size"]: r for r in runs if r["method"] == "dense"}
     print(f'{"size":>9} {"method":>6} {"encode":>7} {"decode":>7} {"steps (s)":<32} {"density":>7} '
           f'{"peak GiB enc/den/dec":>21} {"clip50 s":>8} {"speedup":>7}')
