@@ -14,7 +14,7 @@ struct TrainOptions {
   // WanConfig::positionEmbedding. sincos by default: with the same 14 CPU minutes it more than
   // doubled how often the object appeared, and tripled motion (MODEL_CARD.md).
   std::string positionEmbedding = "sincos";
-  bool resume = false;                     // continue from outDir/checkpoint
+  bool resume = false;  // continue from outDir/checkpoint
   std::string device = "auto";
   int64_t steps = 1000000;  // stop after this many optimizer steps...
   double minutes = 0;       // ...or after this much wall time (0: no limit)
