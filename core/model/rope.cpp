@@ -21,42 +21,42 @@ at::Tensor axisAngles(int64_t positions, int64_t axisDims, double theta) {
   return at::outer(at::arange(positions, opts), inv);
 }
 
+// Per-axis tables laid over the (frames, height, width) grid, frame-major: (F·H·W, columns).
+// The head's `pairs` are split as Wan splits them: the frame axis gets what the two spatial axes
+// (⌊pairs/3⌋ each) leave. `axis(positions, axisPairs)` builds one axis's (positions, columns).
+template <typename AxisTable>
+at::Tensor overGrid(int64_t frames, int64_t height, int64_t width, int64_t pairs,
+                    const AxisTable& axis) {
+  const int64_t spatialPairs = pairs / 3;
+  const int64_t framePairs = pairs - 2 * spatialPairs;
+  const at::Tensor tf = axis(frames, framePairs), th = axis(height, spatialPairs),
+                   tw = axis(width, spatialPairs);
+  const int64_t cf = tf.size(1), cs = th.size(1);
+  return at::cat({tf.view({frames, 1, 1, cf}).expand({frames, height, width, cf}),
+                  th.view({1, height, 1, cs}).expand({frames, height, width, cs}),
+                  tw.view({1, 1, width, cs}).expand({frames, height, width, cs})},
+                 -1)
+      .reshape({frames * height * width, cf + 2 * cs});
+}
+
 }  // namespace
 
 RopeTables makeRopeTables(int64_t frames, int64_t height, int64_t width, int64_t headDim,
                           const at::Device& device, double theta) {
-  const int64_t c = headDim / 2;
-  const int64_t spatialPairs = c / 3;
-  const int64_t framePairs = c - 2 * spatialPairs;
-  at::Tensor af = axisAngles(frames, 2 * framePairs, theta);    // (F, framePairs)
-  at::Tensor ah = axisAngles(height, 2 * spatialPairs, theta);  // (H, spatialPairs)
-  at::Tensor aw = axisAngles(width, 2 * spatialPairs, theta);   // (W, spatialPairs)
-  at::Tensor angles =
-      at::cat({af.view({frames, 1, 1, framePairs}).expand({frames, height, width, framePairs}),
-               ah.view({1, height, 1, spatialPairs}).expand({frames, height, width, spatialPairs}),
-               aw.view({1, 1, width, spatialPairs}).expand({frames, height, width, spatialPairs})},
-              -1)
-          .reshape({frames * height * width, c});
+  const at::Tensor angles =
+      overGrid(frames, height, width, headDim / 2, [&](int64_t positions, int64_t pairs) {
+        return axisAngles(positions, 2 * pairs, theta);  // (positions, pairs)
+      });
   return {at::cos(angles).to(at::kFloat).to(device), at::sin(angles).to(at::kFloat).to(device)};
 }
 
 at::Tensor sincosPositionEmbedding(int64_t frames, int64_t height, int64_t width, int64_t dim,
                                    const at::Device& device, double theta) {
-  const int64_t c = dim / 2;
-  const int64_t spatialPairs = c / 3;
-  const int64_t framePairs = c - 2 * spatialPairs;
-  auto axis = [&](int64_t positions, int64_t pairs) {
-    const at::Tensor a = axisAngles(positions, 2 * pairs, theta);  // (positions, pairs)
-    return at::cat({at::sin(a), at::cos(a)}, -1);                  // (positions, 2·pairs)
-  };
-  const at::Tensor ef = axis(frames, framePairs), eh = axis(height, spatialPairs),
-                   ew = axis(width, spatialPairs);
-  const int64_t df = ef.size(1), ds = eh.size(1);
-  at::Tensor table = at::cat({ef.view({frames, 1, 1, df}).expand({frames, height, width, df}),
-                              eh.view({1, height, 1, ds}).expand({frames, height, width, ds}),
-                              ew.view({1, 1, width, ds}).expand({frames, height, width, ds})},
-                             -1)
-                         .reshape({frames * height * width, df + 2 * ds});
+  at::Tensor table =
+      overGrid(frames, height, width, dim / 2, [&](int64_t positions, int64_t pairs) {
+        const at::Tensor a = axisAngles(positions, 2 * pairs, theta);  // (positions, pairs)
+        return at::cat({at::sin(a), at::cos(a)}, -1);                  // (positions, 2·pairs)
+      });
   // An odd dim leaves one column without a pair.
   if (table.size(1) < dim) table = at::constant_pad_nd(table, {0, dim - table.size(1)});
   return table.to(at::kFloat).to(device);

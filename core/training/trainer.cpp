@@ -50,44 +50,31 @@ uint64_t mix(uint64_t seed, uint64_t step) {
   return z ^ (z >> 31);
 }
 
+// A scaled-down architecture at 32 x 32 for tests and CPU experiments: every width is `dim`, two
+// heads, 2 x 4 x 4 patches, one text layer.
+void scaleDown(BuiltinSpec& s, int dim, int ffnDim, int layers, int textFfnDim, int frames) {
+  s.dit.dim = s.dit.textDim = s.dit.freqDim = s.text.dim = dim;
+  s.dit.ffnDim = ffnDim;
+  s.dit.numHeads = 2;
+  s.dit.numLayers = layers;
+  s.dit.patch = {2, 4, 4};
+  s.dit.textLen = 32;
+  s.text.numLayers = 1;
+  s.text.numHeads = 2;
+  s.text.ffnDim = textFfnDim;
+  s.frames = frames;
+  s.width = s.height = 32;
+  s.minSize = 16;
+}
+
 BuiltinSpec specFor(const std::string& config, const std::string& positionEmbedding) {
   BuiltinSpec s = defaultBuiltinSpec();
   s.dit.positionEmbedding = positionEmbedding;
   if (config == "tiny") {
-    s.dit.dim = 32;
-    s.dit.ffnDim = 64;
-    s.dit.numHeads = 2;
-    s.dit.numLayers = 2;
-    s.dit.patch = {2, 4, 4};
-    s.dit.textDim = 32;
-    s.dit.freqDim = 32;
-    s.dit.textLen = 32;
-    s.text.dim = 32;
-    s.text.numLayers = 1;
-    s.text.numHeads = 2;
-    s.text.ffnDim = 64;
-    s.frames = 4;
-    s.width = 32;
-    s.height = 32;
+    scaleDown(s, 32, 64, 2, 64, 4);
     s.steps = 4;
-    s.minSize = 16;
   } else if (config == "small") {
-    s.dit.dim = 64;
-    s.dit.ffnDim = 256;
-    s.dit.numHeads = 2;
-    s.dit.numLayers = 4;
-    s.dit.patch = {2, 4, 4};
-    s.dit.textDim = 64;
-    s.dit.freqDim = 64;
-    s.dit.textLen = 32;
-    s.text.dim = 64;
-    s.text.numLayers = 1;
-    s.text.numHeads = 2;
-    s.text.ffnDim = 128;
-    s.frames = 8;
-    s.width = 32;
-    s.height = 32;
-    s.minSize = 16;
+    scaleDown(s, 64, 256, 4, 128, 8);
   } else if (config != "builtin") {
     throw InputError("unknown training config \"" + config + "\": use builtin, small or tiny");
   }
