@@ -2,7 +2,7 @@
 
 For a base prompt, swaps one word at a time (the object's colour, its shape, its direction) and
 runs `svgen generate` with the same seed on both, saving the final latent (pixels for the
-built-in model). Prints the mean and max absolute difference per swap, for the x0 prediction from
+built-in model). Prints the mean and max absolute difference per swap, averaged over three seeds, for the x0 prediction from
 pure noise (1 Euler step) and for a full sample (the model's default steps). A model that follows
 its prompt changes its output about as much for a shape or direction word as for a colour word.
 
@@ -18,6 +18,7 @@ import sys
 import tempfile
 
 BASE = "a red square moving right on a white background"
+SEEDS = (3, 4, 5)
 SWAPS = [("colour", "red", "blue"), ("shape", "square", "circle"), ("direction", "right", "left")]
 
 
@@ -32,8 +33,8 @@ def latent(path):
     return values
 
 
-def run(svgen, model, prompt, steps, out):
-    cmd = [svgen, "generate", "--model", model, "-p", prompt, "--seed", "3", "-q",
+def run(svgen, model, prompt, steps, seed, out):
+    cmd = [svgen, "generate", "--model", model, "-p", prompt, "--seed", str(seed), "-q",
            "--save-latents", out, "--out", out + ".y4m"]
     if steps:
         cmd += ["-s", str(steps), "--sampler", "euler"]
@@ -44,13 +45,20 @@ def run(svgen, model, prompt, steps, out):
 def main(model, svgen):
     with tempfile.TemporaryDirectory() as tmp:
         for label, steps in (("x0 from pure noise (1 Euler step)", 1), ("full sample", 0)):
-            base = run(svgen, model, BASE, steps, os.path.join(tmp, "base.safetensors"))
             print(label)
+            means = {kind: [] for kind, _, _ in SWAPS}
+            maxes = {kind: [] for kind, _, _ in SWAPS}
+            for seed in SEEDS:
+                base = run(svgen, model, BASE, steps, seed, os.path.join(tmp, "base.safetensors"))
+                for kind, old, new in SWAPS:
+                    other = run(svgen, model, BASE.replace(old, new), steps, seed,
+                                os.path.join(tmp, kind + ".safetensors"))
+                    d = [abs(u - v) for u, v in zip(base, other)]
+                    means[kind].append(sum(d) / len(d))
+                    maxes[kind].append(max(d))
             for kind, old, new in SWAPS:
-                other = run(svgen, model, BASE.replace(old, new), steps,
-                            os.path.join(tmp, kind + ".safetensors"))
-                d = [abs(u - v) for u, v in zip(base, other)]
-                print(f"  {kind:9s} {old} -> {new:7s} mean |diff| {sum(d) / len(d):.4f}  max {max(d):.3f}")
+                mean = sum(means[kind]) / len(SEEDS)
+                print(f"  {kind:9s} {old} -> {new:7s} mean |diff| {mean:.4f}  max {max(maxes[kind]):.3f}")
 
 
 if __name__ == "__main__":
