@@ -112,6 +112,25 @@ class TestTraining : public QObject {
     o = tinyOptions(test::freshDir("train_bad3"));
     o.lossSigmaFloor = 0;  // would weight clean samples infinitely
     QVERIFY_THROWS_EXCEPTION(InputError, trainBuiltinModel(o, c));
+    o = tinyOptions(test::freshDir("train_bad4"));
+    o.pureNoiseShare = 1.5;
+    QVERIFY_THROWS_EXCEPTION(InputError, trainBuiltinModel(o, c));
+  }
+
+  void pureNoiseShareTrainsAtSigmaOne() {
+    // The head starts at zero, so the first step's loss is mean(x0² / max(σ, floor)²) over the
+    // same rendered clips: exactly mean(x0²) when every clip is at σ = 1, more when some are not.
+    auto firstLoss = [](double share, const char* dir) {
+      TrainOptions o = tinyOptions(test::freshDir(dir));
+      o.steps = 1;
+      o.logEvery = 1;
+      o.pureNoiseShare = share;
+      Counter c;
+      return trainBuiltinModel(o, c).firstLoss;
+    };
+    const double allPure = firstLoss(1.0, "train_pure1"), none = firstLoss(0.0, "train_pure0");
+    QVERIFY2(allPure < 0.9 * none, qPrintable(QString("%1 vs %2").arg(allPure).arg(none)));
+    QVERIFY(allPure > 0);
   }
 };
 

@@ -158,6 +158,9 @@ class Trainer {
     if (!(o_.lossSigmaFloor > 0 && o_.lossSigmaFloor <= 1))
       throw InputError("the loss's sigma floor must be in (0, 1], got " +
                        std::to_string(o_.lossSigmaFloor));
+    if (!(o_.pureNoiseShare >= 0 && o_.pureNoiseShare <= 1))
+      throw InputError("the pure-noise share must be in [0, 1], got " +
+                       std::to_string(o_.pureNoiseShare));
     if (o_.noiseLevels != "logit-normal" && o_.noiseLevels != "shift")
       throw InputError("unknown noise levels \"" + o_.noiseLevels +
                        "\": use logit-normal or shift");
@@ -286,6 +289,10 @@ class Trainer {
       sigma = at::sigmoid(at::randn({o_.batch}, at::TensorOptions().device(device_)) * kLogitStd +
                           kLogitMean);
     }
+    if (o_.pureNoiseShare > 0) {
+      const at::Tensor pure = at::rand({o_.batch}, sigma.options()) < o_.pureNoiseShare;
+      sigma = at::where(pure, at::ones_like(sigma), sigma);
+    }
     at::Tensor noise = at::randn_like(x0);
     at::Tensor s = sigma.view({-1, 1, 1, 1, 1});
     at::Tensor xt = (1 - s) * x0 + s * noise;
@@ -361,7 +368,8 @@ class Trainer {
                                                  {"config", o_.config},
                                                  {"batch", o_.batch},
                                                  {"noise_levels", o_.noiseLevels},
-                                                 {"loss_sigma_floor", o_.lossSigmaFloor}});
+                                                 {"loss_sigma_floor", o_.lossSigmaFloor},
+                                                 {"pure_noise_share", o_.pureNoiseShare}});
   }
 
   std::string saveModel(const TrainResult& r) {
