@@ -4,6 +4,7 @@
 #include "core/common/json_fields.h"
 #include "core/io/tensor_io.h"
 #include "core/pipeline/engine.h"
+#include "core/training/noise_levels.h"
 #include "core/training/trainer.h"
 #include "tests/support/test_support.h"
 
@@ -37,7 +38,9 @@ TrainOptions tinyOptions(const std::string& dir) {
 class Counter : public TrainObserver {
  public:
   void onLog(const TrainProgress& p) override { losses.push_back(p.loss); }
+  void onNote(const std::string& line) override { notes.push_back(line); }
   std::vector<double> losses;
+  std::vector<std::string> notes;
 };
 
 }  // namespace
@@ -119,18 +122,62 @@ class TestTraining : public QObject {
 
   void pureNoiseShareTrainsAtSigmaOne() {
     // The head starts at zero, so the first step's loss is mean(x0² / max(σ, floor)²) over the
-    // same rendered clips: exactly mean(x0²) when every clip is at σ = 1, more when some are not.
-    auto firstLoss = [](double share, const char* dir) {
+    // same rendered clips: with every clip at σ = 1 that is mean(x0²), exactly what a floor of 1
+    // gives on the ordinary noise levels.
+    auto firstLoss = [](double share, double floor, const char* dir) {
       TrainOptions o = tinyOptions(test::freshDir(dir));
       o.steps = 1;
       o.logEvery = 1;
       o.pureNoiseShare = share;
+      o.lossSigmaFloor = floor;
       Counter c;
       return trainBuiltinModel(o, c).firstLoss;
     };
-    const double allPure = firstLoss(1.0, "train_pure1"), none = firstLoss(0.0, "train_pure0");
+    const double allPure = firstLoss(1.0, 0.2, "train_pure1");
+    const double unweighted = firstLoss(0.0, 1.0, "train_pure_floor1");
+    const double none = firstLoss(0.0, 0.2, "train_pure0");
+    QVERIFY2(std::abs(allPure - unweighted) <= 1e-6 * unweighted,
+             qPrintable(QString("%1 vs %2").arg(allPure).arg(unweighted)));
     QVERIFY2(allPure < 0.9 * none, qPrintable(QString("%1 vs %2").arg(allPure).arg(none)));
-    QVERIFY(allPure > 0);
+  }
+
+  void pureNoiseClipsGetTheSamplersFirstTimestep() {
+    at::manual_seed(5);
+    const NoiseLevels n = drawNoiseLevels("shift", 0.25, 20000, at::kCPU);
+    const at::Tensor pure = n.sigma.eq(1);
+    const double share = pure.to(at::kDouble).mean().item<double>();
+    QVERIFY2(share > 0.24 && share < 0.26, qPrintable(QString::number(share)));
+    const at::Tensor t = n.timestep.masked_select(pure);
+    QVERIFY(t.ge(999).all().item<bool>() && t.lt(1000).all().item<bool>());
+    // UniPC starts at 999 and Euler at 999.999: both ends of the range are drawn.
+    QVERIFY(t.min().item<double>() < 999.01 && t.max().item<double>() > 999.99);
+    const at::Tensor rest = pure.logical_not();
+    QVERIFY(at::allclose(n.timestep.masked_select(rest), n.sigma.masked_select(rest) * 1000));
+    QVERIFY(n.sigma.masked_select(rest).lt(1).all().item<bool>());
+    // Without the share nothing is pure noise, and the draw is the plain schedule.
+    at::manual_seed(5);
+    const NoiseLevels plain = drawNoiseLevels("shift", 0.0, 20000, at::kCPU);
+    QVERIFY(plain.sigma.lt(1).all().item<bool>());
+    QVERIFY_THROWS_EXCEPTION(InputError, drawNoiseLevels("cosine", 0.25, 4, at::kCPU));
+  }
+
+  void resumingWithOtherSettingsSaysSo() {
+    const std::string dir = test::freshDir("train_resume_note");
+    TrainOptions o = tinyOptions(dir);
+    o.steps = 2;
+    o.pureNoiseShare = 0;
+    Counter first;
+    trainBuiltinModel(o, first);
+    o.resume = true;
+    o.steps = 3;
+    o.pureNoiseShare = 0.25;
+    Counter second;
+    trainBuiltinModel(o, second);
+    bool noted = false;
+    for (const auto& line : second.notes)
+      noted = noted || line.find("pure_noise_share 0.25; the checkpoint trained with 0.0") !=
+                           std::string::npos;
+    QVERIFY2(noted, second.notes.empty() ? "no notes" : second.notes.back().c_str());
   }
 };
 

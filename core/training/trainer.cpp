@@ -10,6 +10,7 @@
 #include "core/model/wan_dit.h"
 #include "core/model/weight_init.h"
 #include "core/model/word_encoder.h"
+#include "core/training/noise_levels.h"
 #include "core/pipeline/device.h"
 #include "core/pipeline/stopwatch.h"
 #include "core/training/adamw.h"
@@ -35,14 +36,6 @@ namespace {
 
 // Shipped weights are cut into shards of at most this size so they move easily between machines.
 constexpr uint64_t kShardBytes = 16ull << 20;
-// "shift" noise levels: σ = 3u/(1+2u), the sampler's own shift, u uniform.
-constexpr double kTrainShift = 3.0;
-// "logit-normal" noise levels: logit(σ) ~ N(0.8, 1), most samples where layout, shape and motion
-// are decided (σ 0.4–0.95). The one run with it drew speckle, but that run's q/k projections
-// never trained (the fused q/k-norm kernel cut the graph), so the comparison is still open.
-constexpr double kLogitMean = 0.8;
-constexpr double kLogitStd = 1.0;
-
 uint64_t mix(uint64_t seed, uint64_t step) {
   uint64_t z = seed * 0x9E3779B97F4A7C15ull + step + 0x632BE59BD9B4E019ull;
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -158,12 +151,7 @@ class Trainer {
     if (!(o_.lossSigmaFloor > 0 && o_.lossSigmaFloor <= 1))
       throw InputError("the loss's sigma floor must be in (0, 1], got " +
                        std::to_string(o_.lossSigmaFloor));
-    if (!(o_.pureNoiseShare >= 0 && o_.pureNoiseShare <= 1))
-      throw InputError("the pure-noise share must be in [0, 1], got " +
-                       std::to_string(o_.pureNoiseShare));
-    if (o_.noiseLevels != "logit-normal" && o_.noiseLevels != "shift")
-      throw InputError("unknown noise levels \"" + o_.noiseLevels +
-                       "\": use logit-normal or shift");
+    validateNoiseLevels(o_.noiseLevels, o_.pureNoiseShare);
     if (o_.outDir.empty()) throw InputError("training needs an output folder");
     if (o_.batch < 1) throw InputError("batch must be at least 1");
     fs::create_directories(checkpointDir());
@@ -182,6 +170,7 @@ class Trainer {
   }
 
   TrainResult run() {
+    if (o_.resume) noteChangedSettings();
     Stopwatch clock;
     Stopwatch interval;
     TrainResult result;
@@ -281,26 +270,16 @@ class Trainer {
       std::lock_guard<std::mutex> lock(gen.mutex());
       gen.set_current_seed(stepSeed);
     }
-    at::Tensor sigma;
-    if (o_.noiseLevels == "shift") {
-      at::Tensor u = at::rand({o_.batch}, at::TensorOptions().device(device_));
-      sigma = kTrainShift * u / (1 + (kTrainShift - 1) * u);
-    } else {
-      sigma = at::sigmoid(at::randn({o_.batch}, at::TensorOptions().device(device_)) * kLogitStd +
-                          kLogitMean);
-    }
-    if (o_.pureNoiseShare > 0) {
-      const at::Tensor pure = at::rand({o_.batch}, sigma.options()) < o_.pureNoiseShare;
-      sigma = at::where(pure, at::ones_like(sigma), sigma);
-    }
+    const NoiseLevels levels =
+        drawNoiseLevels(o_.noiseLevels, o_.pureNoiseShare, o_.batch, device_);
     at::Tensor noise = at::randn_like(x0);
-    at::Tensor s = sigma.view({-1, 1, 1, 1, 1});
+    at::Tensor s = levels.sigma.view({-1, 1, 1, 1, 1});
     at::Tensor xt = (1 - s) * x0 + s * noise;
 
     WordEncoder encoder(spec_.text, spec_.vocabulary, params_, device_);
     WanDiT dit(spec_.dit, params_, device_, dtype_);
     at::Tensor context = encoder.encodeIds(ids.to(device_));
-    at::Tensor pred = dit.forward(xt, sigma * 1000, context);
+    at::Tensor pred = dit.forward(xt, levels.timestep, context);
     // x0 prediction, loss on the implied velocity: (x̂0 − x0)/σ, with σ floored.
     at::Tensor weight = 1.0 / s.clamp_min(o_.lossSigmaFloor).pow(2);
     at::Tensor loss = ((pred - x0).pow(2) * weight).mean();
@@ -312,6 +291,34 @@ class Trainer {
     phases_.mark("backward");
     clipGradients(1.0);
     return loss;
+  }
+
+  // A resumed run takes its training settings from the command line (only the architecture comes
+  // from the checkpoint), so a changed default or a forgotten option would go unseen: say so.
+  void noteChangedSettings() const {
+    const fs::path path = checkpointDir() / "trainer.json";
+    if (!fs::is_regular_file(path)) return;
+    const nlohmann::json was = readJsonFile(path.string());
+    const nlohmann::json now = trainerSettings();
+    for (const char* key : {"batch", "noise_levels", "loss_sigma_floor", "pure_noise_share"}) {
+      // Checkpoints from before the pure-noise share trained without it.
+      const nlohmann::json old = was.contains(key)                        ? was.at(key)
+                                 : std::string(key) == "pure_noise_share" ? nlohmann::json(0.0)
+                                                                          : nlohmann::json();
+      if (!old.is_null() && old != now.at(key))
+        observer_.onNote(std::string("resuming with ") + key + " " + now.at(key).dump() +
+                         "; the checkpoint trained with " + old.dump());
+    }
+  }
+
+  nlohmann::json trainerSettings() const {
+    return {{"step", optimizer_->stepCount()},
+            {"seed", o_.seed},
+            {"config", o_.config},
+            {"batch", o_.batch},
+            {"noise_levels", o_.noiseLevels},
+            {"loss_sigma_floor", o_.lossSigmaFloor},
+            {"pure_noise_share", o_.pureNoiseShare}};
   }
 
   // A parameter the backward pass never reached would silently stay at its initial value (a
@@ -363,13 +370,7 @@ class Trainer {
     saveTensors((checkpointDir() / "optimizer.safetensors").string(),
                 cpuCopy(optimizer_->state(), at::kFloat));
     writeJson(checkpointDir() / "config.json", toJson(spec_));
-    writeJson(checkpointDir() / "trainer.json", {{"step", optimizer_->stepCount()},
-                                                 {"seed", o_.seed},
-                                                 {"config", o_.config},
-                                                 {"batch", o_.batch},
-                                                 {"noise_levels", o_.noiseLevels},
-                                                 {"loss_sigma_floor", o_.lossSigmaFloor},
-                                                 {"pure_noise_share", o_.pureNoiseShare}});
+    writeJson(checkpointDir() / "trainer.json", trainerSettings());
   }
 
   std::string saveModel(const TrainResult& r) {
