@@ -2,8 +2,9 @@
 
 For a base prompt, swaps one word at a time (the object's colour, its shape, its direction) and
 runs `svgen generate` with the same seed on both, saving the final latent (pixels for the
-built-in model). Prints the mean and max absolute difference per swap, averaged over three seeds, for the x0 prediction from
-pure noise (1 Euler step) and for a full sample (the model's default steps). A model that follows
+built-in model). Prints the mean absolute difference per swap, averaged over three seeds, and the
+largest difference over them, for the x0 prediction from pure noise (1 Euler step) and for a full
+sample (the model's default steps). A model that follows
 its prompt changes its output about as much for a shape or direction word as for a colour word.
 
 Usage: python3 tools/diagnostics/word_sensitivity.py MODEL [SVGEN]   (SVGEN: build/bin/svgen)
