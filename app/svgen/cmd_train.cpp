@@ -60,8 +60,9 @@ Command addTrainCommand(CLI::App& app) {
                   "(centred on the noisy half)")
       ->check(CLI::IsMember({"logit-normal", "shift"}))
       ->capture_default_str();
-  cmd->add_option("--pure-noise-share", o->pureNoiseShare,
-                  "Share of each batch trained at sigma = 1 (pure noise), where sampling starts")
+  cmd->add_option(
+         "--pure-noise-share", o->pureNoiseShare,
+         "Probability that a clip is trained at sigma = 1 (pure noise), where sampling starts")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->add_option("--loss-sigma-floor", o->lossSigmaFloor,

@@ -10,10 +10,10 @@
 #include "core/model/wan_dit.h"
 #include "core/model/weight_init.h"
 #include "core/model/word_encoder.h"
-#include "core/training/noise_levels.h"
 #include "core/pipeline/device.h"
 #include "core/pipeline/stopwatch.h"
 #include "core/training/adamw.h"
+#include "core/training/noise_levels.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/GradMode.h>
