@@ -4,14 +4,10 @@
 #include "ui/video_images.h"
 
 #include <QAction>
-#include <QCheckBox>
 #include <QFutureWatcher>
 #include <QGridLayout>
-#include <QHBoxLayout>
 #include <QLabel>
 #include <QSlider>
-#include <QStyle>
-#include <QToolButton>
 #include <QVBoxLayout>
 #include <QtConcurrent>
 
@@ -59,33 +55,12 @@ ComparePlayer::ComparePlayer(QWidget* parent) : QWidget(parent) {
   bold.setBold(true);
   frameQuality_->setFont(bold);
 
-  playAction_ = new QAction(style()->standardIcon(QStyle::SP_MediaPlay), tr("Play"), this);
-  playAction_->setShortcut(Qt::Key_Space);
-  previousAction_ =
-      new QAction(style()->standardIcon(QStyle::SP_MediaSeekBackward), tr("Previous frame"), this);
-  previousAction_->setShortcut(Qt::Key_Left);
-  nextAction_ =
-      new QAction(style()->standardIcon(QStyle::SP_MediaSeekForward), tr("Next frame"), this);
-  nextAction_->setShortcut(Qt::Key_Right);
-  for (QAction* a : {playAction_, previousAction_, nextAction_})
+  transport_ = new PlaybackTransport(this);
+  transport_->scrubber()->setObjectName("compareScrubber");
+  // The compare view sits beside the main window's own player: its keys act only within it.
+  for (QAction* a : transport_->transportActions())
     a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-  addActions({playAction_, previousAction_, nextAction_});
-  auto button = [this](QAction* action) {
-    auto* b = new QToolButton(this);
-    b->setDefaultAction(action);
-    b->setAutoRaise(true);
-    b->setIconSize(QSize(22, 22));
-    return b;
-  };
-  scrubber_ = new QSlider(Qt::Horizontal, this);
-  scrubber_->setObjectName("compareScrubber");
-  scrubber_->setFocusPolicy(Qt::NoFocus);
-  counter_ = new QLabel(this);
-  counter_->setMinimumWidth(counter_->fontMetrics().horizontalAdvance("000 / 000"));
-  counter_->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
-  loop_ = new QCheckBox(tr("Loop"), this);
-  loop_->setChecked(true);
-  loop_->setFocusPolicy(Qt::NoFocus);
+  addActions(transport_->transportActions());
 
   auto* views = new QGridLayout;
   views->addWidget(leftTitle_, 0, 0);
@@ -93,27 +68,13 @@ ComparePlayer::ComparePlayer(QWidget* parent) : QWidget(parent) {
   views->addWidget(leftView_, 1, 0);
   views->addWidget(rightView_, 1, 1);
   views->setRowStretch(1, 1);
-  auto* controls = new QHBoxLayout;
-  controls->addWidget(button(previousAction_));
-  controls->addWidget(button(playAction_));
-  controls->addWidget(button(nextAction_));
-  controls->addWidget(scrubber_, 1);
-  controls->addWidget(counter_);
-  controls->addWidget(loop_);
   auto* column = new QVBoxLayout(this);
   column->addLayout(views, 1);
-  column->addLayout(controls);
+  column->addWidget(transport_);
   column->addWidget(frameQuality_);
   column->addWidget(clipQuality_);
 
-  timer_.setTimerType(Qt::PreciseTimer);
-  connect(&timer_, &QTimer::timeout, this, &ComparePlayer::advance);
-  connect(playAction_, &QAction::triggered, this, &ComparePlayer::togglePlay);
-  connect(previousAction_, &QAction::triggered, this, &ComparePlayer::stepBack);
-  connect(nextAction_, &QAction::triggered, this, &ComparePlayer::stepForward);
-  connect(scrubber_, &QSlider::valueChanged, this, &ComparePlayer::showFrame);
-  connect(scrubber_, &QSlider::sliderPressed, this, &ComparePlayer::pause);
-  updateControls();
+  connect(transport_, &PlaybackTransport::frameChanged, this, &ComparePlayer::presentFrame);
 }
 
 ComparePlayer::~ComparePlayer() = default;
@@ -126,7 +87,6 @@ void ComparePlayer::setClips(const Video& reference, const QString& referenceLab
 void ComparePlayer::load(std::function<std::pair<Video, Video>()> loader,
                          const QString& referenceLabel, const QString& otherLabel) {
   const int generation = ++generation_;
-  pause();
   ready_ = false;
   error_.clear();
   left_.clear();
@@ -137,7 +97,7 @@ void ComparePlayer::load(std::function<std::pair<Video, Video>()> loader,
   rightTitle_->setText(otherLabel);
   frameQuality_->setText(tr("Measuring…"));
   clipQuality_->clear();
-  updateControls();
+  transport_->reset(0, 8);
   auto* watcher = new QFutureWatcher<Loaded>(this);
   connect(watcher, &QFutureWatcher<Loaded>::finished, this, [this, watcher, generation] {
     watcher->deleteLater();
@@ -169,12 +129,6 @@ void ComparePlayer::present(const Loaded& loaded) {
     right_.clear();
     frameQuality_->setText(tr("These runs cannot be compared: %1").arg(error_));
   }
-  timer_.setInterval(std::max(1, int(std::lround(1000.0 / std::max(1.0, loaded.fps)))));
-  {
-    const QSignalBlocker block(scrubber_);
-    scrubber_->setRange(0, std::max(0, frameCount() - 1));
-  }
-  current_ = -1;
   ready_ = true;
   if (error_.isEmpty()) {
     double meanFramePsnr = 0;
@@ -190,8 +144,7 @@ void ComparePlayer::present(const Loaded& loaded) {
             .arg(1 + int(std::min_element(quality_.frameSsim.begin(), quality_.frameSsim.end()) -
                          quality_.frameSsim.begin())));
   }
-  showFrame(0);
-  updateControls();
+  transport_->reset(frameCount(), loaded.fps);
   emit ready();
 }
 
@@ -211,75 +164,16 @@ QString ComparePlayer::clipQualityText() const {
   return clipQuality_->text();
 }
 
-void ComparePlayer::play() {
-  if (frameCount() < 2) return;
-  if (current_ >= frameCount() - 1) showFrame(0);
-  timer_.start();
-  updateControls();
-}
-
-void ComparePlayer::pause() {
-  timer_.stop();
-  updateControls();
-}
-
-void ComparePlayer::togglePlay() {
-  isPlaying() ? pause() : play();
-}
-
-void ComparePlayer::stepForward() {
-  pause();
-  if (frameCount() > 0)
-    showFrame(loop_->isChecked() ? (current_ + 1) % frameCount() : current_ + 1);
-}
-
-void ComparePlayer::stepBack() {
-  pause();
-  if (frameCount() > 0)
-    showFrame(loop_->isChecked() ? (current_ - 1 + frameCount()) % frameCount() : current_ - 1);
-}
-
-void ComparePlayer::showFrame(int frame) {
-  if (frameCount() == 0) return;
-  frame = std::clamp(frame, 0, frameCount() - 1);
-  if (frame == current_) return;
-  current_ = frame;
+void ComparePlayer::presentFrame(int frame) {
   // One place sets both views: they cannot drift apart.
   leftView_->setImage(left_[frame]);
   rightView_->setImage(right_[frame]);
-  {
-    const QSignalBlocker block(scrubber_);
-    scrubber_->setValue(frame);
-  }
-  counter_->setText(QStringLiteral("%1 / %2").arg(frame + 1).arg(frameCount()));
   if (size_t(frame) < quality_.framePsnr.size())
     frameQuality_->setText(tr("Frame %1: PSNR %2 · SSIM %3")
                                .arg(frame + 1)
                                .arg(psnrText(quality_.framePsnr[size_t(frame)]))
                                .arg(quality_.frameSsim[size_t(frame)], 0, 'f', 4));
   emit frameShown(frame);
-}
-
-void ComparePlayer::advance() {
-  if (current_ + 1 < frameCount())
-    showFrame(current_ + 1);
-  else if (loop_->isChecked())
-    showFrame(0);
-  else
-    pause();
-}
-
-void ComparePlayer::updateControls() {
-  const bool has = frameCount() > 0;
-  const bool playing = isPlaying();
-  playAction_->setText(playing ? tr("Pause") : tr("Play"));
-  playAction_->setIcon(
-      style()->standardIcon(playing ? QStyle::SP_MediaPause : QStyle::SP_MediaPlay));
-  playAction_->setEnabled(frameCount() > 1);
-  previousAction_->setEnabled(has);
-  nextAction_->setEnabled(has);
-  scrubber_->setEnabled(has);
-  if (!has) counter_->setText(QStringLiteral("– / –"));
 }
 
 }  // namespace svgen::ui

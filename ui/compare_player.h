@@ -5,18 +5,16 @@
 #include "core/eval/video_quality.h"
 #include "core/io/video.h"
 
+#include "ui/playback_transport.h"
+
 #include <QImage>
-#include <QTimer>
 #include <QVector>
 #include <QWidget>
 
 #include <functional>
 #include <utility>
 
-class QAction;
-class QCheckBox;
 class QLabel;
-class QSlider;
 
 namespace svgen::ui {
 
@@ -38,25 +36,25 @@ class ComparePlayer : public QWidget {
   bool isReady() const { return ready_; }
   QString errorText() const { return error_; }
   int frameCount() const { return left_.size(); }
-  int currentFrame() const { return current_; }
-  bool isPlaying() const { return timer_.isActive(); }
+  int currentFrame() const { return transport_->currentFrame(); }
+  bool isPlaying() const { return transport_->isPlaying(); }
   const QImage& leftImage() const;
   const QImage& rightImage() const;
   const VideoQuality& quality() const { return quality_; }
   QString frameQualityText() const;
   QString clipQualityText() const;
 
-  QAction* playAction() const { return playAction_; }
-  QAction* previousAction() const { return previousAction_; }
-  QAction* nextAction() const { return nextAction_; }
+  QAction* playAction() const { return transport_->playAction(); }
+  QAction* previousAction() const { return transport_->previousAction(); }
+  QAction* nextAction() const { return transport_->nextAction(); }
 
  public slots:
-  void play();
-  void pause();
-  void togglePlay();
-  void stepForward();
-  void stepBack();
-  void showFrame(int frame);
+  void play() { transport_->play(); }
+  void pause() { transport_->pause(); }
+  void togglePlay() { transport_->togglePlay(); }
+  void stepForward() { transport_->stepForward(); }
+  void stepBack() { transport_->stepBack(); }
+  void showFrame(int frame) { transport_->showFrame(frame); }
 
  signals:
   void ready();
@@ -65,8 +63,7 @@ class ComparePlayer : public QWidget {
  private:
   struct Loaded;
   void present(const Loaded& loaded);
-  void advance();
-  void updateControls();
+  void presentFrame(int frame);
 
   FrameView* leftView_;
   FrameView* rightView_;
@@ -74,18 +71,11 @@ class ComparePlayer : public QWidget {
   QLabel* rightTitle_;
   QLabel* frameQuality_;
   QLabel* clipQuality_;
-  QSlider* scrubber_;
-  QLabel* counter_;
-  QCheckBox* loop_;
-  QAction* playAction_;
-  QAction* previousAction_;
-  QAction* nextAction_;
-  QTimer timer_;
+  PlaybackTransport* transport_;
   QVector<QImage> left_, right_;
   VideoQuality quality_;
   QString error_;
   bool ready_ = false;
-  int current_ = 0;
   int generation_ = 0;  // a slow load never replaces a newer one
 };
 

@@ -4,15 +4,11 @@
 #pragma once
 #include "core/io/video.h"
 
+#include "ui/playback_transport.h"
+
 #include <QImage>
-#include <QTimer>
 #include <QVector>
 #include <QWidget>
-
-class QAction;
-class QCheckBox;
-class QLabel;
-class QSlider;
 
 namespace svgen::ui {
 
@@ -31,44 +27,34 @@ class PlayerWidget : public QWidget {
   void clear();
 
   int frameCount() const { return frames_.size(); }
-  int currentFrame() const { return current_; }
+  int currentFrame() const { return transport_->currentFrame(); }
   const QImage& currentImage() const;
   double fps() const { return fps_; }
-  bool isPlaying() const { return timer_.isActive(); }
-  bool loops() const;
-  void setLoop(bool loop);
+  bool isPlaying() const { return transport_->isPlaying(); }
+  bool loops() const { return transport_->loops(); }
+  void setLoop(bool loop) { transport_->setLoop(loop); }
 
-  QAction* playAction() const { return playAction_; }
-  QAction* previousAction() const { return previousAction_; }
-  QAction* nextAction() const { return nextAction_; }
+  QAction* playAction() const { return transport_->playAction(); }
+  QAction* previousAction() const { return transport_->previousAction(); }
+  QAction* nextAction() const { return transport_->nextAction(); }
 
  public slots:
-  void play();
-  void pause();
-  void togglePlay();
-  void stepForward();
-  void stepBack();
-  void showFrame(int frame);
+  void play() { transport_->play(); }
+  void pause() { transport_->pause(); }
+  void togglePlay() { transport_->togglePlay(); }
+  void stepForward() { transport_->stepForward(); }
+  void stepBack() { transport_->stepBack(); }
+  void showFrame(int frame) { transport_->showFrame(frame); }
 
  signals:
   void frameShown(int frame);
   void clipLoaded(int frames);
 
  private:
-  void advance();
-  void updateControls();
-
   FrameView* view_;
-  QSlider* scrubber_;
-  QLabel* counter_;
-  QCheckBox* loop_;
-  QAction* playAction_;
-  QAction* previousAction_;
-  QAction* nextAction_;
-  QTimer timer_;
+  PlaybackTransport* transport_;
   QVector<QImage> frames_;
   double fps_ = 8;
-  int current_ = 0;
   int loadGeneration_ = 0;  // so a slow conversion never replaces a newer clip
 };
 
