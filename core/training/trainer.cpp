@@ -2,6 +2,7 @@
 
 #include "core/common/error.h"
 #include "core/common/json_fields.h"
+#include "core/common/shape_text.h"
 #include "core/data/scene.h"
 #include "core/data/shape_renderer.h"
 #include "core/io/atomic_file.h"
@@ -14,6 +15,7 @@
 #include "core/pipeline/stopwatch.h"
 #include "core/training/adamw.h"
 #include "core/training/noise_levels.h"
+#include "core/training/signal_blur.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/GradMode.h>
@@ -71,6 +73,23 @@ BuiltinSpec specFor(const std::string& config, const std::string& positionEmbedd
   } else if (config != "builtin") {
     throw InputError("unknown training config \"" + config + "\": use builtin, small or tiny");
   }
+  return s;
+}
+
+// A run that starts from a model folder takes that model's architecture and vocabulary.
+BuiltinSpec specForRun(const TrainOptions& o, const std::string& positionEmbedding) {
+  if (o.initFrom.empty()) return specFor(o.config, positionEmbedding);
+  if (o.resume)
+    throw InputError("--init-from starts a new run; --resume continues one: use one of them");
+  const fs::path config = fs::path(o.initFrom) / "config.json";
+  if (!isBuiltinFormatDir(o.initFrom))
+    throw InputError(
+        "--init-from needs a built-in model folder (config.json with \"format\": "
+        "\"svgen\"); " +
+        o.initFrom + " is not one");
+  BuiltinSpec s = builtinSpecFromJson(readJsonFile(config.string()));
+  if (!s.trained)
+    throw InputError("--init-from " + o.initFrom + " holds an untrained model; train from scratch");
   return s;
 }
 
@@ -144,7 +163,7 @@ class Trainer {
   Trainer(const TrainOptions& o, TrainObserver& observer)
       : o_(o),
         observer_(observer),
-        spec_(specFor(o.config, positionEmbeddingFor(o))),
+        spec_(specForRun(o, positionEmbeddingFor(o))),
         device_(pickDevice(o.device)),
         tokenizer_(spec_.vocabulary),
         phases_(device_, 20, 20) {
@@ -159,6 +178,7 @@ class Trainer {
     TensorMap text = initWordEncoderWeights(spec_.text, tokenizer_.size(), o_.seed + 1);
     init.insert(text.begin(), text.end());
     if (o_.resume) init = loadTensors((checkpointDir() / "model.safetensors").string());
+    if (!o_.initFrom.empty()) init = initialWeightsFrom(init);
     for (auto& [name, t] : init)
       params_[name] = t.to(device_, at::kFloat).detach().requires_grad_(true);
     ema_ = o_.resume ? loadTensors((checkpointDir() / "ema.safetensors").string()) : init;
@@ -274,7 +294,9 @@ class Trainer {
         drawNoiseLevels(o_.noiseLevels, o_.pureNoiseShare, o_.batch, device_);
     at::Tensor noise = at::randn_like(x0);
     at::Tensor s = levels.sigma.view({-1, 1, 1, 1, 1});
-    at::Tensor xt = (1 - s) * x0 + s * noise;
+    // The target stays x0 even where the input was noised from a blurred copy (signal_blur.h).
+    at::Tensor signal = blurredSignals(x0, levels.sigma, o_.blurShare, cpuGen);
+    at::Tensor xt = (1 - s) * signal + s * noise;
 
     WordEncoder encoder(spec_.text, spec_.vocabulary, params_, device_);
     WanDiT dit(spec_.dit, params_, device_, dtype_);
@@ -293,6 +315,25 @@ class Trainer {
     return loss;
   }
 
+  // The weights of --init-from's model, which must hold exactly the tensors a fresh run would
+  // train, with the same shapes.
+  TensorMap initialWeightsFrom(const TensorMap& fresh) const {
+    TensorMap loaded = loadTensors(o_.initFrom);
+    for (const auto& [name, t] : fresh) {
+      const auto it = loaded.find(name);
+      if (it == loaded.end())
+        throw InputError("--init-from " + o_.initFrom + " lacks the weight " + name);
+      if (it->second.sizes() != t.sizes())
+        throw InputError("--init-from " + o_.initFrom + ": " + name + " has shape " +
+                         shapeText(it->second.sizes().vec()) + ", the model needs " +
+                         shapeText(t.sizes().vec()));
+    }
+    if (loaded.size() != fresh.size())
+      throw InputError("--init-from " + o_.initFrom + " holds " + std::to_string(loaded.size()) +
+                       " weights; the model has " + std::to_string(fresh.size()));
+    return loaded;
+  }
+
   // A resumed run takes its training settings from the command line (only the architecture comes
   // from the checkpoint), so a changed default or a forgotten option would go unseen: say so.
   void noteChangedSettings() const {
@@ -300,11 +341,14 @@ class Trainer {
     if (!fs::is_regular_file(path)) return;
     const nlohmann::json was = readJsonFile(path.string());
     const nlohmann::json now = trainerSettings();
-    for (const char* key : {"batch", "noise_levels", "loss_sigma_floor", "pure_noise_share"}) {
+    for (const char* key :
+         {"batch", "noise_levels", "loss_sigma_floor", "pure_noise_share", "blur_share"}) {
       // Checkpoints from before the pure-noise share trained without it.
-      const nlohmann::json old = was.contains(key)                        ? was.at(key)
-                                 : std::string(key) == "pure_noise_share" ? nlohmann::json(0.0)
-                                                                          : nlohmann::json();
+      // Checkpoints from before the blur share trained without it.
+      const bool newer = std::string(key) == "pure_noise_share" || std::string(key) == "blur_share";
+      const nlohmann::json old = was.contains(key) ? was.at(key)
+                                 : newer           ? nlohmann::json(0.0)
+                                                   : nlohmann::json();
       if (!old.is_null() && old != now.at(key))
         observer_.onNote(std::string("resuming with ") + key + " " + now.at(key).dump() +
                          "; the checkpoint trained with " + old.dump());
@@ -318,7 +362,9 @@ class Trainer {
             {"batch", o_.batch},
             {"noise_levels", o_.noiseLevels},
             {"loss_sigma_floor", o_.lossSigmaFloor},
-            {"pure_noise_share", o_.pureNoiseShare}};
+            {"pure_noise_share", o_.pureNoiseShare},
+            {"blur_share", o_.blurShare},
+            {"init_from", o_.initFrom}};
   }
 
   // A parameter the backward pass never reached would silently stay at its initial value (a
@@ -383,6 +429,7 @@ class Trainer {
     BuiltinSpec spec = spec_;
     spec.trained = true;
     spec.label = "built-in shapes (trained " + std::to_string(r.steps) + " steps)";
+    if (!o_.initFrom.empty()) spec.label = spec_.label + " + " + std::to_string(r.steps) + " steps";
     spec.description = "Shape-video DiT in pixel space, " + std::to_string(spec.width) + "x" +
                        std::to_string(spec.height) + ", trained by svgen train on rendered clips.";
     // The EMA weights generate better clips than the raw ones; bf16 halves the download.

@@ -6,7 +6,7 @@
 #   bash tools/gpu/run.sh info generate train:14
 # Tasks: info | selftest | bench-attention | bench-kernels | generate | sparse | eval | quality |
 # wan-parity | wan-random |
-# train:MINUTES | resume:MINUTES. At most 8 files come back: run.log, train.log,
+# train:MINUTES | resume:MINUTES | finetune:MINUTES. At most 8 files come back: run.log, train.log,
 # train_log.csv and the model folder's files.
 set -uo pipefail
 OUT=${OUT:-/tmp/svgen-out}
@@ -148,6 +148,38 @@ PY
         cp build-gpu/train/model/* "$OUT/model/"
         ls -la "$OUT/model" | tee -a "$OUT/run.log"
       fi ;;
+    finetune:*)
+      # Arms that start from the shipped model (--init-from) for MINUTES each, one per value of
+      # BLUR_SHARES ("0.5 0" by default), each scored by eval-prompts at guidance 2; the arm with
+      # the best held-in shape accuracy comes back in $OUT/model.
+      minutes=${task#*:}
+      for b in ${BLUR_SHARES:-0.5 0}; do
+        dir=build-gpu/ft-$b
+        rm -rf "$dir"
+        log "finetune from resources/models/builtin for $minutes minutes, blur share $b"
+        $svgen train --out "$dir" --device cuda --init-from resources/models/builtin \
+          --minutes "$minutes" --batch "${BATCH:-64}" --lr "${LR:-1e-4}" --warmup "${WARMUP:-100}" \
+          --decay-start "${DECAY_START:-0.5}" --noise-levels "${NOISE_LEVELS:-shift}" \
+          --loss-sigma-floor "${LOSS_SIGMA_FLOOR:-0.2}" --pure-noise-share "${PURE_NOISE_SHARE:-0.25}" \
+          --blur-share "$b" --log-every 200 --checkpoint-every 100000 2>&1 \
+          | tee -a "$OUT/train.log" | tail -n 3 | tee -a "$OUT/run.log"
+        mkdir -p /tmp/eval-ft
+        $svgen eval-prompts --device cuda --model "$dir/model" --guidance 2 \
+          --json "/tmp/eval-ft/eval_blur$b.json" 2>&1 | tail -n 8 | tee -a "$OUT/run.log"
+      done
+      best=$(python3 - <<'PY'
+import glob, json
+scores = []
+for path in glob.glob("/tmp/eval-ft/eval_blur*.json"):
+    s = json.load(open(path))["summary"]["held_in"]
+    scores.append((s["shape"]["accuracy"], s["motion"]["accuracy"], path[len("/tmp/eval-ft/eval_blur"):-5]))
+print(max(scores)[2])
+PY
+)
+      log "best arm by held-in shape: blur share $best"
+      mkdir -p "$OUT/model"
+      cp "build-gpu/ft-$best/model/"* build-gpu/ft-$best/train_log.csv "$OUT/model/"
+      (cd /tmp/eval-ft && tar czf "$OUT/eval_ft.tgz" .) ;;
     eval-train)
       # The freshly trained model (build-gpu/train/model) at several guidance scales, held-in and
       # held-out prompts: picks the shipped default. GUIDANCES="2 3 4" by default.
