@@ -5,12 +5,10 @@
 #include "core/io/tensor_io.h"
 #include "core/pipeline/engine.h"
 #include "core/training/noise_levels.h"
-#include "core/training/signal_blur.h"
 #include "core/training/trainer.h"
 #include "tests/support/test_support.h"
 
 #include <ATen/ATen.h>
-#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 
 #include <QtTest>
@@ -182,48 +180,6 @@ class TestTraining : public QObject {
     QVERIFY2(noted, second.notes.empty() ? "no notes" : second.notes.back().c_str());
   }
 
-  void blurKeepsFlatAreasAndSoftensEdges() {
-    // One clip (3, 2, 32, 32): left half -1, right half +1.
-    at::Tensor clip = at::full({3, 2, 32, 32}, -1.0f);
-    clip.narrow(3, 16, 16).fill_(1.0f);
-    const at::Tensor soft = gaussianBlurFrames(clip, 2.0);
-    QCOMPARE(soft.sizes(), clip.sizes());
-    // Far from the edge nothing changes (reflected borders keep flat areas flat)...
-    QVERIFY(at::allclose(soft.narrow(3, 0, 6), clip.narrow(3, 0, 6), 1e-5, 1e-5));
-    QVERIFY(at::allclose(soft.narrow(3, 26, 6), clip.narrow(3, 26, 6), 1e-5, 1e-5));
-    // ...across it the step becomes a symmetric ramp, the same in every row, channel and frame.
-    const float left = soft[0][0][5][15].item<float>(), right = soft[0][0][5][16].item<float>();
-    QVERIFY2(left > -0.5f && left < -0.1f, qPrintable(QString::number(left)));
-    QVERIFY(std::abs(left + right) < 1e-5f);
-    QVERIFY(at::allclose(soft, soft[0][0][0].expand_as(soft), 1e-6, 1e-6));
-    // Blurring moves no mass.
-    QVERIFY(std::abs(soft.sum().item<double>() - clip.sum().item<double>()) < 1e-2);
-  }
-
-  void blurTouchesOnlyPickedNoisyClips() {
-    at::manual_seed(3);
-    const at::Tensor x0 = at::rand({4, 3, 2, 32, 32}) * 2 - 1;
-    const at::Tensor sigma = at::tensor({1.0f, 0.9f, 0.5f, 0.85f});
-    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(7);
-    // Share 0: the very same tensor, no draws.
-    QVERIFY(blurredSignals(x0, sigma, 0.0, gen).is_same(x0));
-    const at::Tensor out = blurredSignals(x0, sigma, 1.0, gen);
-    QVERIFY(out.data_ptr() != x0.data_ptr());
-    QVERIFY(at::equal(out[0], x0[0]));  // pure noise: no signal to blur
-    QVERIFY(at::equal(out[2], x0[2]));  // below kBlurSigmaMin
-    for (int b : {1, 3}) {
-      QVERIFY(!at::allclose(out[b], x0[b]));
-      // A blur of random pixels keeps their mean and loses much of their spread.
-      QVERIFY(std::abs(out[b].mean().item<double>() - x0[b].mean().item<double>()) < 0.02);
-      QVERIFY(out[b].std().item<double>() < 0.8 * x0[b].std().item<double>());
-    }
-    // The same generator state draws the same blurs.
-    at::Generator again = at::make_generator<at::CPUGeneratorImpl>(7);
-    at::Generator other = at::make_generator<at::CPUGeneratorImpl>(7);
-    QVERIFY(
-        at::equal(blurredSignals(x0, sigma, 1.0, again), blurredSignals(x0, sigma, 1.0, other)));
-  }
-
   void initFromStartsFromTheModelsWeights() {
     TrainOptions o = tinyOptions(test::freshDir("train_init_base"));
     o.steps = 60;
@@ -237,7 +193,6 @@ class TestTraining : public QObject {
       t.steps = 1;
       t.logEvery = 1;
       t.initFrom = init;
-      t.blurShare = 0.5;
       Counter c;
       return trainBuiltinModel(t, c);
     };

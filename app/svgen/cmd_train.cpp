@@ -65,12 +65,6 @@ Command addTrainCommand(CLI::App& app) {
          "Probability that a clip is trained at sigma = 1 (pure noise), where sampling starts")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  cmd->add_option("--blur-share", o->blurShare,
-                  "Probability that a clip noised to sigma in [0.8, 1) is noised from a blurred "
-                  "copy of itself, the target staying sharp: teaches the model to draw the "
-                  "prompted shape around the soft blob that sampling starts from")
-      ->check(CLI::Range(0.0, 1.0))
-      ->capture_default_str();
   cmd->add_option("--init-from", o->initFrom,
                   "Start from this trained built-in model folder (its architecture and weights) "
                   "with a fresh optimizer, instead of random weights")

@@ -15,7 +15,6 @@
 #include "core/pipeline/stopwatch.h"
 #include "core/training/adamw.h"
 #include "core/training/noise_levels.h"
-#include "core/training/signal_blur.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/GradMode.h>
@@ -294,9 +293,7 @@ class Trainer {
         drawNoiseLevels(o_.noiseLevels, o_.pureNoiseShare, o_.batch, device_);
     at::Tensor noise = at::randn_like(x0);
     at::Tensor s = levels.sigma.view({-1, 1, 1, 1, 1});
-    // The target stays x0 even where the input was noised from a blurred copy (signal_blur.h).
-    at::Tensor signal = blurredSignals(x0, levels.sigma, o_.blurShare, cpuGen);
-    at::Tensor xt = (1 - s) * signal + s * noise;
+    at::Tensor xt = (1 - s) * x0 + s * noise;
 
     WordEncoder encoder(spec_.text, spec_.vocabulary, params_, device_);
     WanDiT dit(spec_.dit, params_, device_, dtype_);
@@ -341,14 +338,11 @@ class Trainer {
     if (!fs::is_regular_file(path)) return;
     const nlohmann::json was = readJsonFile(path.string());
     const nlohmann::json now = trainerSettings();
-    for (const char* key :
-         {"batch", "noise_levels", "loss_sigma_floor", "pure_noise_share", "blur_share"}) {
+    for (const char* key : {"batch", "noise_levels", "loss_sigma_floor", "pure_noise_share"}) {
       // Checkpoints from before the pure-noise share trained without it.
-      // Checkpoints from before the blur share trained without it.
-      const bool newer = std::string(key) == "pure_noise_share" || std::string(key) == "blur_share";
-      const nlohmann::json old = was.contains(key) ? was.at(key)
-                                 : newer           ? nlohmann::json(0.0)
-                                                   : nlohmann::json();
+      const nlohmann::json old = was.contains(key)                        ? was.at(key)
+                                 : std::string(key) == "pure_noise_share" ? nlohmann::json(0.0)
+                                                                          : nlohmann::json();
       if (!old.is_null() && old != now.at(key))
         observer_.onNote(std::string("resuming with ") + key + " " + now.at(key).dump() +
                          "; the checkpoint trained with " + old.dump());
@@ -363,7 +357,6 @@ class Trainer {
             {"noise_levels", o_.noiseLevels},
             {"loss_sigma_floor", o_.lossSigmaFloor},
             {"pure_noise_share", o_.pureNoiseShare},
-            {"blur_share", o_.blurShare},
             {"init_from", o_.initFrom}};
   }
 

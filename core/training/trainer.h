@@ -33,9 +33,6 @@ struct TrainOptions {
   // noise_levels.h). 0 disables it. Its loss weight is 1, against 4.8 on average for the others,
   // so at 0.25 such clips hold about 6.5% of the total weight.
   double pureNoiseShare = 0.25;
-  // Probability that a clip noised to σ in [0.8, 1) is noised from a blurred copy of itself, the
-  // target staying sharp (signal_blur.h). 0 disables it.
-  double blurShare = 0;
   // A trained built-in model folder to start from (its architecture, vocabulary and weights),
   // with a fresh optimizer; "" starts from random weights.
   std::string initFrom;

@@ -150,19 +150,18 @@ PY
       fi ;;
     finetune:*)
       # Arms that start from the shipped model (--init-from) for MINUTES each, one per
-      # PURE:BLUR pair in ARMS ("0.25:0.5 0.25:0" by default: --pure-noise-share and
-      # --blur-share), each scored by eval-prompts at guidance 2; the arm with the best held-in
-      # shape accuracy comes back in $OUT/model.
+      # --pure-noise-share in ARMS ("0.25 0.8" by default), each scored by eval-prompts at
+      # guidance 2; the arm with the best held-in shape accuracy comes back in $OUT/model.
       minutes=${task#*:}
-      for arm in ${ARMS:-0.25:0.5 0.25:0}; do
-        pure=${arm%%:*} blur=${arm##*:} dir=build-gpu/ft-$arm
+      for arm in ${ARMS:-0.25 0.8}; do
+        dir=build-gpu/ft-$arm
         rm -rf "$dir"
-        log "finetune from resources/models/builtin for $minutes minutes, pure share $pure, blur share $blur"
+        log "finetune from resources/models/builtin for $minutes minutes, pure-noise share $arm"
         $svgen train --out "$dir" --device cuda --init-from resources/models/builtin \
           --minutes "$minutes" --batch "${BATCH:-64}" --lr "${LR:-1e-4}" --warmup "${WARMUP:-100}" \
           --decay-start "${DECAY_START:-0.5}" --noise-levels "${NOISE_LEVELS:-shift}" \
-          --loss-sigma-floor "${LOSS_SIGMA_FLOOR:-0.2}" --pure-noise-share "$pure" \
-          --blur-share "$blur" --log-every 200 --checkpoint-every 100000 2>&1 \
+          --loss-sigma-floor "${LOSS_SIGMA_FLOOR:-0.2}" --pure-noise-share "$arm" \
+          --log-every 200 --checkpoint-every 100000 2>&1 \
           | tee -a "$OUT/train.log" | tail -n 3 | tee -a "$OUT/run.log"
         mkdir -p /tmp/eval-ft
         $svgen eval-prompts --device cuda --model "$dir/model" --guidance 2 \
@@ -177,7 +176,7 @@ for path in glob.glob("/tmp/eval-ft/eval_*.json"):
 print(max(scores)[2])
 PY
 )
-      log "best arm by held-in shape (pure:blur): $best"
+      log "best arm by held-in shape: pure-noise share $best"
       mkdir -p "$OUT/model"
       cp "build-gpu/ft-$best/model/"* "build-gpu/ft-$best/train_log.csv" "$OUT/model/"
       (cd /tmp/eval-ft && tar czf "$OUT/eval_ft.tgz" .) ;;
