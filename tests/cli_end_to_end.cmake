@@ -29,6 +29,14 @@ if(NOT LAST_OUT MATCHES "\"layout\": \"svgen\"")
 endif()
 expect_exit(2 ${SVGEN} inspect ${WORK}/no-such-model)
 
+# The pure-noise prior check of the shipped model: a table and a sheet clip; a model folder that is
+# not a built-in one is refused.
+expect_exit(0 ${SVGEN} eval-prior --prompts 1 --renders 4 --sheet ${WORK}/sheet.y4m)
+if(NOT LAST_OUT MATCHES "shape fit -?[0-9]" OR NOT EXISTS ${WORK}/sheet.y4m)
+  message(FATAL_ERROR "eval-prior printed: ${LAST_OUT}")
+endif()
+expect_exit(2 ${SVGEN} eval-prior --model ${WORK})
+
 # Bad input: exit 2 with a message that names the problem.
 expect_exit(2 ${SVGEN} generate --out ${WORK}/x.mp4)
 expect_exit(2 ${SVGEN} generate --prompt "a red zeppelin" --out ${WORK}/x.mp4)

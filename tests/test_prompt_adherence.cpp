@@ -5,6 +5,7 @@
 #include "core/data/scene.h"
 #include "core/data/shape_renderer.h"
 #include "core/eval/prompt_adherence.h"
+#include "core/eval/pure_noise_prior.h"
 #include "core/pipeline/engine.h"
 
 #include <ATen/ATen.h>
@@ -355,6 +356,71 @@ class TestPromptAdherence : public QObject {
     QVERIFY_THROWS_EXCEPTION(InputError,
                              evaluatePromptAdherence(engine, o, [&](auto&&...) { ++calls; }));
     QCOMPARE(calls, 0);
+  }
+
+  void purePriorRewardsTheAverageAndFlagsAShapeBlindModel() {
+    PriorOptions o;
+    o.bases = 2;
+    o.renders = 24;
+    o.frames = 4;
+    o.width = o.height = 48;
+    o.seed = 5;
+    // Averages of other renders of the same prompt: what a perfect model predicts, up to the
+    // sampling error of a finite average.
+    auto averageOf = [&](const std::string& prompt, uint64_t seed) {
+      std::vector<SceneSpec> scenes;
+      for (int r = 0; r < o.renders; ++r) scenes.push_back(sceneFromPrompt(prompt, seed + r));
+      return renderScenes(scenes, o.frames, o.height, o.width, at::kCPU).mean(0);
+    };
+    std::vector<std::string> asked;
+    const PriorReport ideal = measurePureNoisePrior(
+        [&](const std::vector<std::string>& prompts) {
+          asked.insert(asked.end(), prompts.begin(), prompts.end());
+          std::vector<at::Tensor> clips;
+          for (const auto& p : prompts) clips.push_back(averageOf(p, 777));
+          return at::stack(clips);
+        },
+        o);
+    // Each base is asked once with all five shapes, in enum order.
+    QCOMPARE(int(asked.size()), 10);
+    QCOMPARE(int(ideal.cases.size()), 10);
+    for (int i = 0; i < 10; ++i) {
+      const SceneSpec scene = sceneFromPrompt(asked[i], 1);
+      QCOMPARE(int(scene.objects.size()), 1);
+      QCOMPARE(int(scene.objects[0].shape), i % 5);
+      QVERIFY(!isHeldOut(scene.objects[0]));
+      QCOMPARE(ideal.cases[i].prompt, asked[i]);
+    }
+    QVERIFY2(ideal.shapeFit > 0.8, qPrintable(QString::number(ideal.shapeFit)));
+
+    // A model that draws every shape as a circle: right about everything but the shape word.
+    const PriorReport blind = measurePureNoisePrior(
+        [&](const std::vector<std::string>& prompts) {
+          std::vector<at::Tensor> clips;
+          for (const auto& p : prompts) {
+            std::string circle = p;
+            for (const char* shape : {"square", "triangle", "star", "ring"}) {
+              const auto at = circle.find(shape);
+              if (at != std::string::npos) circle.replace(at, std::string(shape).size(), "circle");
+            }
+            clips.push_back(averageOf(circle, 777));
+          }
+          return at::stack(clips);
+        },
+        o);
+    QVERIFY2(std::abs(blind.shapeFit) < 1e-6, qPrintable(QString::number(blind.shapeFit)));
+    QVERIFY2(blind.meanGap > 2 * ideal.meanGap,
+             qPrintable(QString("%1 vs %2").arg(blind.meanGap).arg(ideal.meanGap)));
+
+    // The sheet: per base the averages above the predictions, a column per shape.
+    QCOMPARE(ideal.sheet.frames, 4);
+    QCOMPARE(ideal.sheet.width, 5 * 48);
+    QCOMPARE(ideal.sheet.height, 4 * 48);
+    QCOMPARE(ideal.sheet.rgb.size(), size_t(4) * 4 * 48 * 5 * 48 * 3);
+
+    o.renders = 1;
+    QVERIFY_THROWS_EXCEPTION(InputError,
+                             measurePureNoisePrior([](auto&&) { return at::Tensor(); }, o));
   }
 };
 

@@ -1,0 +1,109 @@
+// svgen eval-prior: the built-in model's prediction from pure noise against the average of the
+// clips each prompt allows (core/eval/pure_noise_prior.h). No sampling: a few forward passes.
+#include "app/svgen/commands.h"
+#include "core/common/error.h"
+#include "core/eval/pure_noise_prior.h"
+#include "core/io/video_export.h"
+#include "core/model/builtin_model.h"
+#include "core/pipeline/device.h"
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
+
+#include <array>
+#include <cstdio>
+#include <memory>
+
+namespace svgen::cli {
+
+namespace {
+
+struct EvalPriorOptions {
+  std::string model = "builtin";
+  PriorOptions prior;
+  std::string device = "auto";
+  int threads = 0;
+  std::string sheetPath;
+};
+
+int runEvalPrior(const EvalPriorOptions& o) {
+  const std::string dir = o.model == "builtin" ? findBuiltinModelDir() : o.model;
+  if (dir.empty()) throw InputError("this install has no trained built-in model");
+  if (!isBuiltinFormatDir(dir))
+    throw InputError("eval-prior needs a built-in model folder (the renderer is its data); " +
+                     o.model + " is not one");
+  if (!o.sheetPath.empty()) videoFormatForPath(o.sheetPath);  // a bad path fails before the work
+  if (o.threads > 0) at::set_num_threads(o.threads);
+  const at::Device device = pickDevice(o.device);
+  const auto model = BuiltinModel::load(dir, o.model, device);
+  PriorOptions p = o.prior;
+  p.frames = model->spec().frames;
+  p.height = model->spec().height;
+  p.width = model->spec().width;
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(p.seed);
+  // 999, not 1000: the first timestep UniPC gives the model (it truncates 1000·σ).
+  const PureNoisePredictor predict = [&](const std::vector<std::string>& prompts) {
+    at::NoGradGuard noGrad;
+    const int64_t n = static_cast<int64_t>(prompts.size());
+    // One noise for every prompt of a call, so that only the words differ between them.
+    const at::Tensor noise =
+        at::randn({1, 3, p.frames, p.height, p.width}, gen).expand({n, -1, -1, -1, -1}).to(device);
+    return model->dit().forward(noise, at::full({n}, 999.0, at::TensorOptions().device(device)),
+                                model->encodeText(prompts));
+  };
+  const PriorReport r = measurePureNoisePrior(predict, p);
+
+  std::printf("pure-noise prediction against the average of %d rendered clips per prompt\n",
+              p.renders);
+  std::printf("%-9s %s\n", "shape", "gap (mean squared difference)");
+  std::array<double, 5> gaps{};
+  for (const PriorCase& c : r.cases) gaps[static_cast<int>(c.shape)] += c.gap / p.bases;
+  for (int k = 0; k < 5; ++k) std::printf("%-9s %.5f\n", shapeName(static_cast<Shape>(k)), gaps[k]);
+  std::printf("%-9s %.5f\n", "all", r.meanGap);
+  std::printf(
+      "shape fit %.3f (1: the prediction changes with the shape word as the average does; "
+      "0: no better than ignoring the word)\n",
+      r.shapeFit);
+  std::printf("prompts (%d, each with every shape): \"%s\"", p.bases,
+              r.cases.front().prompt.c_str());
+  for (size_t i = 5; i < r.cases.size(); i += 5) std::printf(", \"%s\"", r.cases[i].prompt.c_str());
+  std::printf("\n");
+  if (!o.sheetPath.empty()) {
+    exportVideo(r.sheet, o.sheetPath, {});
+    std::printf(
+        "sheet: %s (per prompt: the averages above the model's predictions, one column "
+        "per shape)\n",
+        o.sheetPath.c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+Command addEvalPriorCommand(CLI::App& app) {
+  auto o = std::make_shared<EvalPriorOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "eval-prior",
+      "Compare the built-in model's prediction from pure noise, where sampling starts, with the "
+      "average of the clips each prompt allows: how far it is (gap) and how well the shape word "
+      "changes it (shape fit). No sampling, quick on a CPU");
+  cmd->add_option("-m,--model", o->model, "\"builtin\" or a built-in model folder")
+      ->capture_default_str();
+  cmd->add_option("--prompts", o->prior.bases, "One-object prompts, each asked with every shape")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--renders", o->prior.renders, "Rendered clips averaged per prompt")
+      ->check(CLI::Range(2, 4096))
+      ->capture_default_str();
+  cmd->add_option("--seed", o->prior.seed, "Prompt, render and noise seed")->capture_default_str();
+  cmd->add_option("-t,--threads", o->threads, "CPU threads (0: all cores)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("-d,--device", o->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_option("--sheet", o->sheetPath,
+                  "Write the averages and predictions side by side as a clip (MP4, Y4M or a "
+                  "PNG sequence such as sheet/%02d.png)");
+  return {cmd, [o] { return runEvalPrior(*o); }};
+}
+
+}  // namespace svgen::cli

@@ -1,0 +1,99 @@
+#include "core/eval/pure_noise_prior.h"
+
+#include "core/common/error.h"
+#include "core/data/shape_renderer.h"
+
+#include <ATen/ATen.h>
+
+namespace svgen {
+
+namespace {
+
+constexpr int kShapes = 5;
+
+// Held-in one-object scenes whose every shape variant is held in and can make the motion.
+std::vector<SceneSpec> baseScenes(const PriorOptions& o) {
+  SceneSampler sampler(o.seed, /*heldOut=*/false);
+  std::vector<SceneSpec> bases;
+  while (static_cast<int>(bases.size()) < o.bases) {
+    const SceneSpec s = sampler.next();
+    if (s.objects.size() != 1) continue;
+    bool usable = true;
+    for (int k = 0; k < kShapes; ++k) {
+      ObjectSpec v = s.objects[0];
+      v.shape = static_cast<Shape>(k);
+      usable = usable && !isHeldOut(v) && motionIsVisible(v.shape, v.motion);
+    }
+    if (usable) bases.push_back(s);
+  }
+  return bases;
+}
+
+at::Tensor averageClip(const std::string& prompt, const PriorOptions& o, uint64_t salt) {
+  std::vector<SceneSpec> scenes;
+  for (int r = 0; r < o.renders; ++r)
+    scenes.push_back(sceneFromPrompt(prompt, o.seed * 1000003u + salt * 1009u + r));
+  return renderScenes(scenes, o.frames, o.height, o.width, at::kCPU).mean(0);
+}
+
+// (3, T, H, W) in [-1, 1] tiles, rows × columns, to a clip.
+Video sheetOf(const std::vector<std::vector<at::Tensor>>& rows, int frames) {
+  std::vector<at::Tensor> stacked;
+  for (const auto& row : rows) stacked.push_back(at::cat(row, 3));
+  const at::Tensor grid = at::cat(stacked, 2)  // (3, T, H·rows, W·cols)
+                              .clamp(-1, 1)
+                              .add(1)
+                              .mul(127.5)
+                              .round()
+                              .to(at::kByte)
+                              .permute({1, 2, 3, 0})
+                              .contiguous();
+  Video v;
+  v.frames = frames;
+  v.height = static_cast<int>(grid.size(1));
+  v.width = static_cast<int>(grid.size(2));
+  v.rgb.assign(grid.data_ptr<uint8_t>(), grid.data_ptr<uint8_t>() + grid.numel());
+  return v;
+}
+
+}  // namespace
+
+PriorReport measurePureNoisePrior(const PureNoisePredictor& predict, const PriorOptions& o) {
+  if (o.bases < 1) throw InputError("the prior check needs at least one prompt");
+  if (o.renders < 2) throw InputError("the prior check needs at least two renders per prompt");
+  PriorReport report;
+  double misfit = 0, shapePart = 0, gapSum = 0;
+  std::vector<std::vector<at::Tensor>> rows;
+  uint64_t salt = 0;
+  for (const SceneSpec& base : baseScenes(o)) {
+    std::vector<std::string> prompts;
+    std::vector<at::Tensor> averages;
+    for (int k = 0; k < kShapes; ++k) {
+      SceneSpec variant = base;
+      variant.objects[0].shape = static_cast<Shape>(k);
+      prompts.push_back(sceneToPrompt(variant));
+      averages.push_back(averageClip(prompts.back(), o, salt++));
+    }
+    const at::Tensor predicted = predict(prompts).to(at::kCPU, at::kFloat);
+    std::vector<at::Tensor> predictions;
+    for (int k = 0; k < kShapes; ++k) {
+      predictions.push_back(predicted[k]);
+      const double gap = (predicted[k] - averages[k]).pow(2).mean().item<double>();
+      report.cases.push_back({prompts[k], static_cast<Shape>(k), gap});
+      gapSum += gap;
+    }
+    const at::Tensor a = at::stack(averages);
+    const at::Tensor aPart = a - a.mean(0, true);
+    const at::Tensor mPart = predicted - predicted.mean(0, true);
+    misfit += (mPart - aPart).pow(2).sum().item<double>();
+    shapePart += aPart.pow(2).sum().item<double>();
+    rows.push_back(averages);
+    rows.push_back(predictions);
+  }
+  report.meanGap = gapSum / static_cast<double>(report.cases.size());
+  report.shapeFit = shapePart > 0 ? 1 - misfit / shapePart : 0;
+  report.sheet = sheetOf(rows, o.frames);
+  return report;
+}
+
+}  // namespace svgen
