@@ -391,6 +391,7 @@ class TestPromptAdherence : public QObject {
       QVERIFY(!isHeldOut(scene.objects[0]));
       QCOMPARE(ideal.cases[i].prompt, asked[i]);
     }
+    qInfo("ideal predictor: shape fit %.4f, gap %.6f", ideal.shapeFit, ideal.meanGap);
     QVERIFY2(ideal.shapeFit > 0.8, qPrintable(QString::number(ideal.shapeFit)));
 
     // A model that draws every shape as a circle: right about everything but the shape word.
@@ -398,12 +399,9 @@ class TestPromptAdherence : public QObject {
         [&](const std::vector<std::string>& prompts) {
           std::vector<at::Tensor> clips;
           for (const auto& p : prompts) {
-            std::string circle = p;
-            for (const char* shape : {"square", "triangle", "star", "ring"}) {
-              const auto at = circle.find(shape);
-              if (at != std::string::npos) circle.replace(at, std::string(shape).size(), "circle");
-            }
-            clips.push_back(averageOf(circle, 777));
+            SceneSpec scene = sceneFromPrompt(p, 1);
+            scene.objects[0].shape = Shape::Circle;
+            clips.push_back(averageOf(sceneToPrompt(scene), 777));
           }
           return at::stack(clips);
         },

@@ -193,6 +193,8 @@ class TestTraining : public QObject {
       t.steps = 1;
       t.logEvery = 1;
       t.initFrom = init;
+      // The folder's architecture wins: the shipped one would not fit the tiny weights.
+      if (!init.empty()) t.config = "builtin";
       Counter c;
       return trainBuiltinModel(t, c);
     };
@@ -200,9 +202,30 @@ class TestTraining : public QObject {
     const TrainResult tuned = firstLoss(trained.modelDir, "train_init_tuned");
     QVERIFY2(tuned.firstLoss < 0.8 * fresh.firstLoss,
              qPrintable(QString("%1 vs %2").arg(tuned.firstLoss).arg(fresh.firstLoss)));
-    const nlohmann::json config = readJsonFile(tuned.modelDir + "/config.json");
-    QCOMPARE(QString::fromStdString(config.at("label").get<std::string>()),
-             QString("built-in shapes (trained 60 steps) + 1 steps"));
+    auto labelOf = [](const std::string& modelDir) {
+      return QString::fromStdString(
+          readJsonFile(modelDir + "/config.json").at("label").get<std::string>());
+    };
+    QCOMPARE(labelOf(tuned.modelDir), QString("built-in shapes (trained 60 steps) + 1 steps"));
+
+    // Resumed, a fine-tune keeps its base: the label counts on from there.
+    TrainOptions more = tinyOptions(fs::path(tuned.modelDir).parent_path().string());
+    more.resume = true;
+    more.steps = 3;
+    Counter resumed;
+    QCOMPARE(labelOf(trainBuiltinModel(more, resumed).modelDir),
+             QString("built-in shapes (trained 60 steps) + 3 steps"));
+
+    // An untrained model folder is no start.
+    const std::string untrained = test::freshDir("train_init_untrained");
+    nlohmann::json config = readJsonFile(trained.modelDir + "/config.json");
+    config["trained"] = false;
+    std::ofstream(untrained + "/config.json") << config.dump();
+    fs::copy_file(trained.modelDir + "/model.safetensors", untrained + "/model.safetensors");
+    TrainOptions fromUntrained = tinyOptions(test::freshDir("train_init_from_untrained"));
+    fromUntrained.initFrom = untrained;
+    Counter u;
+    QVERIFY_THROWS_EXCEPTION(InputError, trainBuiltinModel(fromUntrained, u));
 
     Counter c;
     TrainOptions both = tinyOptions(test::freshDir("train_init_resume"));

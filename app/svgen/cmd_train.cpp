@@ -68,7 +68,10 @@ Command addTrainCommand(CLI::App& app) {
   cmd->add_option("--init-from", o->initFrom,
                   "Start from this trained built-in model folder (its architecture and weights) "
                   "with a fresh optimizer, instead of random weights")
-      ->check(CLI::ExistingDirectory);
+      ->check(CLI::ExistingDirectory)
+      ->excludes("--resume")
+      ->excludes("--config")
+      ->excludes("--position-embedding");
   cmd->add_option("--loss-sigma-floor", o->lossSigmaFloor,
                   "Loss weight 1/max(sigma, floor)^2: lower favours nearly clean samples")
       ->capture_default_str();

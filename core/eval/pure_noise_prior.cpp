@@ -1,15 +1,15 @@
 #include "core/eval/pure_noise_prior.h"
 
 #include "core/common/error.h"
+#include "core/common/shape_text.h"
 #include "core/data/shape_renderer.h"
+#include "core/model/video_frames.h"
 
 #include <ATen/ATen.h>
 
 namespace svgen {
 
 namespace {
-
-constexpr int kShapes = 5;
 
 // Held-in one-object scenes whose every shape variant is held in and can make the motion.
 std::vector<SceneSpec> baseScenes(const PriorOptions& o) {
@@ -19,7 +19,7 @@ std::vector<SceneSpec> baseScenes(const PriorOptions& o) {
     const SceneSpec s = sampler.next();
     if (s.objects.size() != 1) continue;
     bool usable = true;
-    for (int k = 0; k < kShapes; ++k) {
+    for (int k = 0; k < kShapeCount; ++k) {
       ObjectSpec v = s.objects[0];
       v.shape = static_cast<Shape>(k);
       usable = usable && !isHeldOut(v) && motionIsVisible(v.shape, v.motion);
@@ -29,54 +29,50 @@ std::vector<SceneSpec> baseScenes(const PriorOptions& o) {
   return bases;
 }
 
-at::Tensor averageClip(const std::string& prompt, const PriorOptions& o, uint64_t salt) {
+// The five shape variants of a base share their render seeds, so that their averages differ by the
+// shape only, not by where the finitely many renders put the object.
+at::Tensor averageClip(const std::string& prompt, const PriorOptions& o, uint64_t base) {
   std::vector<SceneSpec> scenes;
   for (int r = 0; r < o.renders; ++r)
-    scenes.push_back(sceneFromPrompt(prompt, o.seed * 1000003u + salt * 1009u + r));
+    scenes.push_back(sceneFromPrompt(prompt, o.seed * 1000003u + base * 10007u + r));
   return renderScenes(scenes, o.frames, o.height, o.width, at::kCPU).mean(0);
 }
 
-// (3, T, H, W) in [-1, 1] tiles, rows × columns, to a clip.
-Video sheetOf(const std::vector<std::vector<at::Tensor>>& rows, int frames) {
+// (3, T, H, W) tiles, rows × columns, as one (3, T, H·rows, W·columns) clip.
+at::Tensor tiled(const std::vector<std::vector<at::Tensor>>& rows) {
   std::vector<at::Tensor> stacked;
   for (const auto& row : rows) stacked.push_back(at::cat(row, 3));
-  const at::Tensor grid = at::cat(stacked, 2)  // (3, T, H·rows, W·cols)
-                              .clamp(-1, 1)
-                              .add(1)
-                              .mul(127.5)
-                              .round()
-                              .to(at::kByte)
-                              .permute({1, 2, 3, 0})
-                              .contiguous();
-  Video v;
-  v.frames = frames;
-  v.height = static_cast<int>(grid.size(1));
-  v.width = static_cast<int>(grid.size(2));
-  v.rgb.assign(grid.data_ptr<uint8_t>(), grid.data_ptr<uint8_t>() + grid.numel());
-  return v;
+  return at::cat(stacked, 2);
 }
 
 }  // namespace
 
 PriorReport measurePureNoisePrior(const PureNoisePredictor& predict, const PriorOptions& o) {
   if (o.bases < 1) throw InputError("the prior check needs at least one prompt");
-  if (o.renders < 2) throw InputError("the prior check needs at least two renders per prompt");
+  if (o.renders < 2 || o.renders > 10007)
+    throw InputError("the prior check needs 2 to 10007 renders per prompt, got " +
+                     std::to_string(o.renders));
   PriorReport report;
   double misfit = 0, shapePart = 0, gapSum = 0;
   std::vector<std::vector<at::Tensor>> rows;
-  uint64_t salt = 0;
+  uint64_t index = 0;
   for (const SceneSpec& base : baseScenes(o)) {
     std::vector<std::string> prompts;
     std::vector<at::Tensor> averages;
-    for (int k = 0; k < kShapes; ++k) {
+    for (int k = 0; k < kShapeCount; ++k) {
       SceneSpec variant = base;
       variant.objects[0].shape = static_cast<Shape>(k);
       prompts.push_back(sceneToPrompt(variant));
-      averages.push_back(averageClip(prompts.back(), o, salt++));
+      averages.push_back(averageClip(prompts.back(), o, index));
     }
+    ++index;
     const at::Tensor predicted = predict(prompts).to(at::kCPU, at::kFloat);
+    const std::vector<int64_t> expected{kShapeCount, 3, o.frames, o.height, o.width};
+    if (predicted.sizes().vec() != expected)
+      throw InputError("the prior check expected predictions of shape " + shapeText(expected) +
+                       ", got " + shapeText(predicted.sizes().vec()));
     std::vector<at::Tensor> predictions;
-    for (int k = 0; k < kShapes; ++k) {
+    for (int k = 0; k < kShapeCount; ++k) {
       predictions.push_back(predicted[k]);
       const double gap = (predicted[k] - averages[k]).pow(2).mean().item<double>();
       report.cases.push_back({prompts[k], static_cast<Shape>(k), gap});
@@ -92,7 +88,7 @@ PriorReport measurePureNoisePrior(const PureNoisePredictor& predict, const Prior
   }
   report.meanGap = gapSum / static_cast<double>(report.cases.size());
   report.shapeFit = shapePart > 0 ? 1 - misfit / shapePart : 0;
-  report.sheet = sheetOf(rows, o.frames);
+  report.sheet = videoFromUnitRange(tiled(rows), o.frames, o.fps);
   return report;
 }
 

@@ -3,10 +3,9 @@
 // Sampling starts at σ = 1, where the clip is pure noise and the model can only answer with what
 // the prompt allows. The prediction that minimises the training loss there is the average of all
 // clips the prompt allows, which this measures by rendering many of them (the renderer is the
-// data). Later steps refine what this first prediction lays down, so a model whose pure-noise
-// prediction ignores a word (a round blob for "star") rarely draws that word at all: this is where
-// the built-in model lost its shapes (MODEL_CARD.md, "Why blobs"). It needs no sampling, so it is
-// cheap on a CPU. Qt-free.
+// data). Later steps refine what this first prediction lays down; the built-in model predicts a
+// round blob for "star" here and draws blobs (MODEL_CARD.md, "Why blobs"). It needs no sampling,
+// so it is cheap on a CPU. Qt-free.
 #pragma once
 #include "core/data/scene.h"
 #include "core/io/video.h"
@@ -29,6 +28,7 @@ struct PriorOptions {
   int renders = 32;   // clips averaged per prompt
   uint64_t seed = 1;  // which prompts (SceneSampler) and which renders
   int frames = 16, height = 128, width = 128;
+  double fps = 8.0;  // of the sheet
 };
 
 struct PriorCase {
@@ -54,7 +54,8 @@ struct PriorReport {
 
 // Bases are held-in one-object scenes of SceneSampler(seed) whose motion every shape can show
 // (no spinning) and whose five shape variants are all held in. Throws InputError for fewer than
-// one base or two renders.
+// one base, fewer than 2 or more than 10007 renders, or predictions of another shape than
+// (5, 3, frames, height, width).
 PriorReport measurePureNoisePrior(const PureNoisePredictor& predict, const PriorOptions& options);
 
 }  // namespace svgen

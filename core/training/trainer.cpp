@@ -75,32 +75,38 @@ BuiltinSpec specFor(const std::string& config, const std::string& positionEmbedd
   return s;
 }
 
-// A run that starts from a model folder takes that model's architecture and vocabulary.
-BuiltinSpec specForRun(const TrainOptions& o, const std::string& positionEmbedding) {
-  if (o.initFrom.empty()) return specFor(o.config, positionEmbedding);
-  if (o.resume)
+// The architecture a run trains. A resumed run keeps its checkpoint's whole spec: the position
+// embedding has no weights, so a different setting would load without complaint and silently
+// change the model, and a fine-tune keeps its base model's spec and label. A run that starts from
+// a model folder takes that model's.
+BuiltinSpec specForRun(const TrainOptions& o) {
+  if (!o.initFrom.empty() && o.resume)
     throw InputError("--init-from starts a new run; --resume continues one: use one of them");
-  const fs::path config = fs::path(o.initFrom) / "config.json";
+  const fs::path checkpointConfig = fs::path(o.outDir) / "checkpoint" / "config.json";
+  if (o.resume && fs::is_regular_file(checkpointConfig))
+    return builtinSpecFromJson(readJsonFile(checkpointConfig.string()));
+  if (o.initFrom.empty()) return specFor(o.config, o.positionEmbedding);
   if (!isBuiltinFormatDir(o.initFrom))
     throw InputError(
-        "--init-from needs a built-in model folder (config.json with \"format\": "
-        "\"svgen\"); " +
+        "--init-from needs a built-in model folder (config.json with \"format\": \"svgen\"); " +
         o.initFrom + " is not one");
-  BuiltinSpec s = builtinSpecFromJson(readJsonFile(config.string()));
+  BuiltinSpec s =
+      builtinSpecFromJson(readJsonFile((fs::path(o.initFrom) / "config.json").string()));
   if (!s.trained)
     throw InputError("--init-from " + o.initFrom + " holds an untrained model; train from scratch");
+  if (s.dit.prediction != "x0")
+    throw InputError("--init-from " + o.initFrom + " predicts \"" + s.dit.prediction +
+                     "\"; training here teaches x0 prediction");
   return s;
 }
 
-// A resumed run keeps the architecture its checkpoint was trained with: the embedding has no
-// weights, so a different setting would load without complaint and silently change the model.
-// Checkpoints from before the option have no key and were trained without one.
-std::string positionEmbeddingFor(const TrainOptions& o) {
-  const fs::path config = fs::path(o.outDir) / "checkpoint" / "config.json";
-  if (!o.resume || !fs::is_regular_file(config)) return o.positionEmbedding;
-  const nlohmann::json j = readJsonFile(config.string());
-  if (!j.contains("dit") || !j.at("dit").contains("position_embedding")) return "none";
-  return j.at("dit").at("position_embedding").get<std::string>();
+// The model a fine-tune started from, also when it is resumed ("" for a run from scratch).
+std::string baseModelOf(const TrainOptions& o) {
+  if (!o.initFrom.empty()) return o.initFrom;
+  const fs::path settings = fs::path(o.outDir) / "checkpoint" / "trainer.json";
+  if (!o.resume || !fs::is_regular_file(settings)) return "";
+  const nlohmann::json j = readJsonFile(settings.string());
+  return j.contains("init_from") ? j.at("init_from").get<std::string>() : "";
 }
 
 void writeJson(const fs::path& path, const nlohmann::json& j) {
@@ -162,7 +168,8 @@ class Trainer {
   Trainer(const TrainOptions& o, TrainObserver& observer)
       : o_(o),
         observer_(observer),
-        spec_(specForRun(o, positionEmbeddingFor(o))),
+        spec_(specForRun(o)),
+        baseModel_(baseModelOf(o)),
         device_(pickDevice(o.device)),
         tokenizer_(spec_.vocabulary),
         phases_(device_, 20, 20) {
@@ -357,7 +364,7 @@ class Trainer {
             {"noise_levels", o_.noiseLevels},
             {"loss_sigma_floor", o_.lossSigmaFloor},
             {"pure_noise_share", o_.pureNoiseShare},
-            {"init_from", o_.initFrom}};
+            {"init_from", baseModel_}};
   }
 
   // A parameter the backward pass never reached would silently stay at its initial value (a
@@ -422,7 +429,8 @@ class Trainer {
     BuiltinSpec spec = spec_;
     spec.trained = true;
     spec.label = "built-in shapes (trained " + std::to_string(r.steps) + " steps)";
-    if (!o_.initFrom.empty()) spec.label = spec_.label + " + " + std::to_string(r.steps) + " steps";
+    // A fine-tune's steps count from its own start; its base model's label says the rest.
+    if (!baseModel_.empty()) spec.label = spec_.label + " + " + std::to_string(r.steps) + " steps";
     spec.description = "Shape-video DiT in pixel space, " + std::to_string(spec.width) + "x" +
                        std::to_string(spec.height) + ", trained by svgen train on rendered clips.";
     // The EMA weights generate better clips than the raw ones; bf16 halves the download.
@@ -435,6 +443,7 @@ class Trainer {
   TrainOptions o_;
   TrainObserver& observer_;
   BuiltinSpec spec_;
+  std::string baseModel_;
   at::Device device_;
   WordTokenizer tokenizer_;
   at::ScalarType dtype_ = at::kFloat;

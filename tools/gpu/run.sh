@@ -151,8 +151,10 @@ PY
     finetune:*)
       # Arms that start from the shipped model (--init-from) for MINUTES each, one per
       # --pure-noise-share in ARMS ("0.25 0.8" by default), each scored by eval-prompts at
-      # guidance 2; the arm with the best held-in shape accuracy comes back in $OUT/model.
+      # guidance 2; the arm with the best held-in shape accuracy comes back in $OUT/model. The
+      # seed (SEED, 2) differs from the shipped run's, which would replay its first clips.
       minutes=${task#*:}
+      rm -rf /tmp/eval-ft  # a warm machine keeps an earlier call's arms
       for arm in ${ARMS:-0.25 0.8}; do
         dir=build-gpu/ft-$arm
         rm -rf "$dir"
@@ -161,7 +163,7 @@ PY
           --minutes "$minutes" --batch "${BATCH:-64}" --lr "${LR:-1e-4}" --warmup "${WARMUP:-100}" \
           --decay-start "${DECAY_START:-0.5}" --noise-levels "${NOISE_LEVELS:-shift}" \
           --loss-sigma-floor "${LOSS_SIGMA_FLOOR:-0.2}" --pure-noise-share "$arm" \
-          --log-every 200 --checkpoint-every 100000 2>&1 \
+          --seed "${SEED:-2}" --log-every 200 --checkpoint-every 100000 2>&1 \
           | tee -a "$OUT/train.log" | tail -n 3 | tee -a "$OUT/run.log"
         mkdir -p /tmp/eval-ft
         $svgen eval-prompts --device cuda --model "$dir/model" --guidance 2 \
@@ -173,9 +175,10 @@ scores = []
 for path in glob.glob("/tmp/eval-ft/eval_*.json"):
     s = json.load(open(path))["summary"]["held_in"]
     scores.append((s["shape"]["accuracy"], s["motion"]["accuracy"], path[len("/tmp/eval-ft/eval_"):-5]))
-print(max(scores)[2])
+print(max(scores)[2] if scores else "")
 PY
 )
+      [ -n "$best" ] || { log "finetune: no arm was evaluated"; exit 1; }
       log "best arm by held-in shape: pure-noise share $best"
       mkdir -p "$OUT/model"
       cp "build-gpu/ft-$best/model/"* "build-gpu/ft-$best/train_log.csv" "$OUT/model/"
