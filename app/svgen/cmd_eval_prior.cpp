@@ -50,7 +50,6 @@ int runEvalPrior(const EvalPriorOptions& o) {
   if (model->dit().config().prediction != "x0")
     throw InputError("eval-prior reads the network's output as a clean clip; " + o.model +
                      " predicts \"" + model->dit().config().prediction + "\"");
-  const double guidance = o.guidance;
   // The timestep sampling starts from, and guidance as the Engine forms it.
   const double timestep =
       makeSampler("unipc", model->spec().steps, model->spec().shift, p.seed)->modelTimestep(0);
@@ -63,17 +62,17 @@ int runEvalPrior(const EvalPriorOptions& o) {
         at::randn({1, 3, p.frames, p.height, p.width}, gen).expand({n, -1, -1, -1, -1}).to(device);
     const at::Tensor t = at::full({n}, timestep, at::TensorOptions().device(device));
     const at::Tensor cond = model->dit().forward(noise, t, model->encodeText(prompts));
-    if (guidance == 1) return cond;
+    if (o.guidance == 1) return cond;
     const at::Tensor uncond =
         model->dit().forward(noise, t, model->encodeText(std::vector<std::string>(n, "")));
-    return uncond + (cond - uncond) * guidance;
+    return uncond + (cond - uncond) * o.guidance;
   };
   const PriorReport r = measurePureNoisePrior(predict, p);
 
   std::printf(
       "pure-noise prediction (timestep %g, guidance %g) against the average of %d rendered clips "
       "per prompt\n",
-      timestep, guidance, p.renders);
+      timestep, o.guidance, p.renders);
   std::printf("%-9s %s\n", "shape", "gap (mean squared difference)");
   std::array<double, kShapeCount> gaps{};
   for (const PriorCase& c : r.cases) gaps[static_cast<int>(c.shape)] += c.gap / p.bases;

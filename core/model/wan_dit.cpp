@@ -3,6 +3,7 @@
 #include "core/common/error.h"
 #include "core/common/shape_text.h"
 #include "core/model/rope.h"
+#include "core/model/required_weight.h"
 #include "kernels/cuda/cuda_runtime_info.h"
 #include "kernels/cuda/modulation.h"
 
@@ -111,14 +112,8 @@ WanDiT::WanDiT(WanConfig config, const TensorMap& weights, const at::Device& dev
     : config_(std::move(config)), device_(device), dtype_(computeDtype) {
   validateConfig(config_);
   for (const auto& [name, shape] : wanParameterShapes(config_)) {
-    auto it = weights.find(name);
-    if (it == weights.end()) throw InputError("checkpoint is missing the key \"" + name + "\"");
-    if (it->second.sizes().vec() != shape) {
-      throw InputError("checkpoint key \"" + name + "\": expected shape " + shapeText(shape) +
-                       ", found " + shapeText(it->second.sizes().vec()));
-    }
     const at::ScalarType want = wanParameterIsFp32(name) ? at::kFloat : dtype_;
-    params_[name] = it->second.to(device_, want);
+    params_[name] = requireWeight(weights, name, shape).to(device_, want);
   }
 }
 

@@ -1,7 +1,7 @@
 #include "core/model/word_encoder.h"
 
 #include "core/common/error.h"
-#include "core/common/shape_text.h"
+#include "core/model/required_weight.h"
 
 #include <ATen/ATen.h>
 
@@ -78,13 +78,7 @@ WordEncoder::WordEncoder(WordEncoderConfig config, std::vector<std::string> voca
   if (config_.dim % config_.numHeads != 0)
     throw InputError("text encoder: dim must divide by heads");
   for (const auto& [name, shape] : wordEncoderParameterShapes(config_, tokenizer_.size())) {
-    auto it = weights.find(name);
-    if (it == weights.end()) throw InputError("checkpoint is missing the key \"" + name + "\"");
-    if (it->second.sizes().vec() != shape) {
-      throw InputError("checkpoint key \"" + name + "\": expected shape " + shapeText(shape) +
-                       ", found " + shapeText(it->second.sizes().vec()));
-    }
-    params_[name] = it->second.to(device_, at::kFloat);
+    params_[name] = requireWeight(weights, name, shape).to(device_, at::kFloat);
   }
 }
 

@@ -2,12 +2,12 @@
 
 #include "core/common/error.h"
 #include "core/common/json_fields.h"
-#include "core/common/shape_text.h"
 #include "core/data/scene.h"
 #include "core/data/shape_renderer.h"
 #include "core/io/atomic_file.h"
 #include "core/io/tensor_io.h"
 #include "core/model/builtin_model.h"
+#include "core/model/required_weight.h"
 #include "core/model/wan_dit.h"
 #include "core/model/weight_init.h"
 #include "core/model/word_encoder.h"
@@ -100,13 +100,20 @@ BuiltinSpec specForRun(const TrainOptions& o) {
   return s;
 }
 
+// The training settings a resumed run's checkpoint recorded (null for a new run, or a checkpoint
+// from before they were recorded).
+nlohmann::json checkpointSettingsOf(const TrainOptions& o) {
+  const fs::path path = fs::path(o.outDir) / "checkpoint" / "trainer.json";
+  if (!o.resume || !fs::is_regular_file(path)) return nullptr;
+  return readJsonFile(path.string());
+}
+
 // The model a fine-tune started from, also when it is resumed ("" for a run from scratch).
-std::string baseModelOf(const TrainOptions& o) {
+std::string baseModelOf(const TrainOptions& o, const nlohmann::json& checkpointSettings) {
   if (!o.initFrom.empty()) return o.initFrom;
-  const fs::path settings = fs::path(o.outDir) / "checkpoint" / "trainer.json";
-  if (!o.resume || !fs::is_regular_file(settings)) return "";
-  const nlohmann::json j = readJsonFile(settings.string());
-  return j.contains("init_from") ? j.at("init_from").get<std::string>() : "";
+  if (checkpointSettings.is_object() && checkpointSettings.contains("init_from"))
+    return checkpointSettings.at("init_from").get<std::string>();
+  return "";
 }
 
 void writeJson(const fs::path& path, const nlohmann::json& j) {
@@ -169,7 +176,8 @@ class Trainer {
       : o_(o),
         observer_(observer),
         spec_(specForRun(o)),
-        baseModel_(baseModelOf(o)),
+        checkpointSettings_(checkpointSettingsOf(o)),
+        baseModel_(baseModelOf(o, checkpointSettings_)),
         device_(pickDevice(o.device)),
         tokenizer_(spec_.vocabulary),
         phases_(device_, 20, 20) {
@@ -180,11 +188,16 @@ class Trainer {
     if (o_.outDir.empty()) throw InputError("training needs an output folder");
     if (o_.batch < 1) throw InputError("batch must be at least 1");
     fs::create_directories(checkpointDir());
-    TensorMap init = initWanWeights(spec_.dit, o_.seed, /*zeroHead=*/true);
-    TensorMap text = initWordEncoderWeights(spec_.text, tokenizer_.size(), o_.seed + 1);
-    init.insert(text.begin(), text.end());
-    if (o_.resume) init = loadTensors((checkpointDir() / "model.safetensors").string());
-    if (!o_.initFrom.empty()) init = initialWeightsFrom(init);
+    TensorMap init;
+    if (o_.resume) {
+      init = loadTensors((checkpointDir() / "model.safetensors").string());
+    } else if (!o_.initFrom.empty()) {
+      init = initialWeightsFrom();
+    } else {
+      init = initWanWeights(spec_.dit, o_.seed, /*zeroHead=*/true);
+      TensorMap text = initWordEncoderWeights(spec_.text, tokenizer_.size(), o_.seed + 1);
+      init.insert(text.begin(), text.end());
+    }
     for (auto& [name, t] : init)
       params_[name] = t.to(device_, at::kFloat).detach().requires_grad_(true);
     ema_ = o_.resume ? loadTensors((checkpointDir() / "ema.safetensors").string()) : init;
@@ -196,7 +209,7 @@ class Trainer {
   }
 
   TrainResult run() {
-    if (o_.resume) noteChangedSettings();
+    noteChangedSettings();  // says nothing unless resumed
     Stopwatch clock;
     Stopwatch interval;
     TrainResult result;
@@ -319,31 +332,29 @@ class Trainer {
     return loss;
   }
 
-  // The weights of --init-from's model, which must hold exactly the tensors a fresh run would
-  // train, with the same shapes.
-  TensorMap initialWeightsFrom(const TensorMap& fresh) const {
+  // The weights of --init-from's model, which must hold exactly the tensors the model trains, with
+  // their shapes (checked as loading any model checks them).
+  TensorMap initialWeightsFrom() const {
     TensorMap loaded = loadTensors(o_.initFrom);
-    for (const auto& [name, t] : fresh) {
-      const auto it = loaded.find(name);
-      if (it == loaded.end())
-        throw InputError("--init-from " + o_.initFrom + " lacks the weight " + name);
-      if (it->second.sizes() != t.sizes())
-        throw InputError("--init-from " + o_.initFrom + ": " + name + " has shape " +
-                         shapeText(it->second.sizes().vec()) + ", the model needs " +
-                         shapeText(t.sizes().vec()));
+    auto shapes = wanParameterShapes(spec_.dit);
+    const auto text = wordEncoderParameterShapes(spec_.text, tokenizer_.size());
+    shapes.insert(shapes.end(), text.begin(), text.end());
+    try {
+      for (const auto& [name, shape] : shapes) requireWeight(loaded, name, shape);
+    } catch (const InputError& e) {
+      throw InputError("--init-from " + o_.initFrom + ": " + e.what());
     }
-    if (loaded.size() != fresh.size())
+    if (loaded.size() != shapes.size())
       throw InputError("--init-from " + o_.initFrom + " holds " + std::to_string(loaded.size()) +
-                       " weights; the model has " + std::to_string(fresh.size()));
+                       " weights; the model has " + std::to_string(shapes.size()));
     return loaded;
   }
 
   // A resumed run takes its training settings from the command line (only the architecture comes
   // from the checkpoint), so a changed default or a forgotten option would go unseen: say so.
   void noteChangedSettings() const {
-    const fs::path path = checkpointDir() / "trainer.json";
-    if (!fs::is_regular_file(path)) return;
-    const nlohmann::json was = readJsonFile(path.string());
+    if (checkpointSettings_.is_null()) return;
+    const nlohmann::json& was = checkpointSettings_;
     const nlohmann::json now = trainerSettings();
     for (const char* key : {"batch", "noise_levels", "loss_sigma_floor", "pure_noise_share"}) {
       // Checkpoints from before the pure-noise share trained without it.
@@ -443,6 +454,7 @@ class Trainer {
   TrainOptions o_;
   TrainObserver& observer_;
   BuiltinSpec spec_;
+  nlohmann::json checkpointSettings_;
   std::string baseModel_;
   at::Device device_;
   WordTokenizer tokenizer_;
