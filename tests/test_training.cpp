@@ -4,7 +4,9 @@
 #include "core/common/json_fields.h"
 #include "core/io/tensor_io.h"
 #include "core/pipeline/engine.h"
+#include "core/sampling/sampler.h"
 #include "core/training/noise_levels.h"
+#include "core/training/rollout.h"
 #include "core/training/trainer.h"
 #include "tests/support/test_support.h"
 
@@ -14,6 +16,7 @@
 #include <QtTest>
 
 #include <filesystem>
+#include <set>
 #include <fstream>
 
 using namespace svgen;
@@ -118,6 +121,65 @@ class TestTraining : public QObject {
     o = tinyOptions(test::freshDir("train_bad4"));
     o.pureNoiseShare = 1.5;
     QVERIFY_THROWS_EXCEPTION(InputError, trainBuiltinModel(o, c));
+    o = tinyOptions(test::freshDir("train_bad5"));
+    o.rolloutShare = -0.1;
+    QVERIFY_THROWS_EXCEPTION(InputError, trainBuiltinModel(o, c));
+  }
+
+  void rolloutStepsFollowTheSamplersSchedule() {
+    at::manual_seed(3);
+    const std::vector<double> grid = flowSigmas(20, 3.0);
+    const RolloutLevels r = drawRolloutLevels(20, 3.0, 4000, at::kCPU);
+    std::set<int> fromSteps;
+    for (int64_t i = 0; i < r.from.size(0); ++i) {
+      const double from = r.from[i].item<double>(), to = r.to[i].item<double>();
+      int step = -1;
+      for (size_t k = 0; k + 1 < grid.size(); ++k)
+        if (std::abs(grid[k] - from) < 1e-6) step = static_cast<int>(k);
+      QVERIFY2(step >= 0 && step < 19, qPrintable(QString::number(from)));  // never the last step
+      QVERIFY(std::abs(grid[step + 1] - to) < 1e-6);
+      fromSteps.insert(step);
+    }
+    QCOMPARE(int(fromSteps.size()), 19);
+    QVERIFY_THROWS_EXCEPTION(InputError, drawRolloutLevels(1, 3.0, 4, at::kCPU));
+
+    // A step from a perfect prediction lands where noising the true clip to the next level would;
+    // one from a prediction that only repeats its input stays there.
+    const at::Tensor x0 = at::rand({2, 3, 2, 4, 4}) * 2 - 1, noise = at::randn({2, 3, 2, 4, 4});
+    const at::Tensor from = at::tensor({1.0f, 0.6f}), to = at::tensor({0.9f, 0.3f});
+    const at::Tensor f = from.view({-1, 1, 1, 1, 1}), t = to.view({-1, 1, 1, 1, 1});
+    const at::Tensor sample = (1 - f) * x0 + f * noise;
+    QVERIFY(at::allclose(stepToLevel(sample, x0, from, to), (1 - t) * x0 + t * noise, 1e-5, 1e-6));
+    QVERIFY(at::allclose(stepToLevel(sample, sample, from, to), sample));
+  }
+
+  void rolloutClipsTrainOnTheModelsOwnStep() {
+    // A fresh model's zero head predicts 0, so rollout inputs only rescale the noise; from a
+    // trained model they carry its predictions, and the loss is another.
+    TrainOptions o = tinyOptions(test::freshDir("train_rollout_base"));
+    o.steps = 40;
+    Counter base;
+    const TrainResult trained = trainBuiltinModel(o, base);
+    const std::string rolloutDir = test::freshDir("train_rollout_1");
+    auto run = [&](double share, const std::string& dir) {
+      TrainOptions t = tinyOptions(dir);
+      t.config = "builtin";  // the folder's tiny architecture wins
+      t.initFrom = trained.modelDir;
+      t.steps = 20;
+      t.logEvery = 1;
+      t.rolloutShare = share;
+      Counter c;
+      trainBuiltinModel(t, c);
+      return c.losses;
+    };
+    const std::vector<double> plain = run(0.0, test::freshDir("train_rollout_0"));
+    const std::vector<double> rollout = run(1.0, rolloutDir);
+    QVERIFY2(std::abs(plain.front() - rollout.front()) > 1e-4 * plain.front(),
+             qPrintable(QString("%1 vs %2").arg(plain.front()).arg(rollout.front())));
+    for (double loss : rollout) QVERIFY(std::isfinite(loss));
+    // The checkpoint records the share, so a resume with another one is announced.
+    const nlohmann::json settings = readJsonFile(rolloutDir + "/checkpoint/trainer.json");
+    QCOMPARE(settings.at("rollout_share").get<double>(), 1.0);
   }
 
   void pureNoiseShareTrainsAtSigmaOne() {

@@ -65,6 +65,11 @@ Command addTrainCommand(CLI::App& app) {
          "Probability that a clip is trained at sigma = 1 (pure noise), where sampling starts")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  cmd->add_option("--rollout-share", o->rolloutShare,
+                  "Share of each batch trained on the model's own sampler step (its guided "
+                  "prediction one step earlier), so it learns to correct its early predictions")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   cmd->add_option("--init-from", o->initFrom,
                   "Start from this trained built-in model folder (its architecture and weights) "
                   "with a fresh optimizer, instead of random weights")

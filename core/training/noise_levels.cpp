@@ -20,6 +20,10 @@ void validateNoiseLevels(const std::string& kind, double pureShare) {
     throw InputError("the pure-noise share must be in [0, 1], got " + std::to_string(pureShare));
 }
 
+at::Tensor timestepOf(const at::Tensor& sigma) {
+  return sigma * 1000;
+}
+
 NoiseLevels drawNoiseLevels(const std::string& kind, double pureShare, int64_t count,
                             const at::Device& device) {
   validateNoiseLevels(kind, pureShare);
@@ -31,7 +35,7 @@ NoiseLevels drawNoiseLevels(const std::string& kind, double pureShare, int64_t c
   } else {
     n.sigma = at::sigmoid(at::randn({count}, options) * kLogitStd + kLogitMean);
   }
-  n.timestep = n.sigma * 1000;
+  n.timestep = timestepOf(n.sigma);
   // A share of 0 draws nothing more, so runs without it keep their random streams.
   if (pureShare > 0) {
     const at::Tensor pure = at::rand({count}, options) < pureShare;

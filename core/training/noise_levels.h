@@ -21,6 +21,9 @@ struct NoiseLevels {
 NoiseLevels drawNoiseLevels(const std::string& kind, double pureShare, int64_t count,
                             const at::Device& device);
 
+// The timestep the DiT sees at σ below 1 (the samplers pass about 1000·σ).
+at::Tensor timestepOf(const at::Tensor& sigma);
+
 // Throws InputError for an unknown kind or a share outside [0, 1].
 void validateNoiseLevels(const std::string& kind, double pureShare);
 

@@ -15,6 +15,7 @@
 #include "core/pipeline/stopwatch.h"
 #include "core/training/adamw.h"
 #include "core/training/noise_levels.h"
+#include "core/training/rollout.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/GradMode.h>
@@ -185,6 +186,9 @@ class Trainer {
       throw InputError("the loss's sigma floor must be in (0, 1], got " +
                        std::to_string(o_.lossSigmaFloor));
     validateNoiseLevels(o_.noiseLevels, o_.pureNoiseShare);
+    if (!(o_.rolloutShare >= 0 && o_.rolloutShare <= 1))
+      throw InputError("the rollout share must be in [0, 1], got " +
+                       std::to_string(o_.rolloutShare));
     if (o_.outDir.empty()) throw InputError("training needs an output folder");
     if (o_.batch < 1) throw InputError("batch must be at least 1");
     fs::create_directories(checkpointDir());
@@ -314,11 +318,24 @@ class Trainer {
     at::Tensor noise = at::randn_like(x0);
     at::Tensor s = levels.sigma.view({-1, 1, 1, 1, 1});
     at::Tensor xt = (1 - s) * x0 + s * noise;
+    at::Tensor timestep = levels.timestep;
 
     WordEncoder encoder(spec_.text, spec_.vocabulary, params_, device_);
     WanDiT dit(spec_.dit, params_, device_, dtype_);
-    at::Tensor context = encoder.encodeIds(ids.to(device_));
-    at::Tensor pred = dit.forward(xt, levels.timestep, context);
+    ids = ids.to(device_);
+    // The first clips of the batch (its order is random) are rollout clips, see rollout.h.
+    const int64_t rollouts = std::llround(o_.rolloutShare * o_.batch);
+    if (rollouts > 0) {
+      const RolloutLevels r = drawRolloutLevels(spec_.steps, spec_.shift, rollouts, device_);
+      const int64_t rest = o_.batch - rollouts;
+      xt = at::cat({rolloutInputs(encoder, dit, x0.narrow(0, 0, rollouts),
+                                  noise.narrow(0, 0, rollouts), ids.narrow(0, 0, rollouts), r),
+                    xt.narrow(0, rollouts, rest)});
+      s = at::cat({r.to, levels.sigma.narrow(0, rollouts, rest)}).view({-1, 1, 1, 1, 1});
+      timestep = at::cat({timestepOf(r.to), timestep.narrow(0, rollouts, rest)});
+    }
+    at::Tensor context = encoder.encodeIds(ids);
+    at::Tensor pred = dit.forward(xt, timestep, context);
     // x0 prediction, loss on the implied velocity: (x̂0 − x0)/σ, with σ floored.
     at::Tensor weight = 1.0 / s.clamp_min(o_.lossSigmaFloor).pow(2);
     at::Tensor loss = ((pred - x0).pow(2) * weight).mean();
@@ -330,6 +347,26 @@ class Trainer {
     phases_.mark("backward");
     clipGradients(1.0);
     return loss;
+  }
+
+  // Rollout clips' inputs: noised to r.from, denoised without gradients by the weights being
+  // trained, with the sampling guidance, and stepped to r.to as the sampler would.
+  at::Tensor rolloutInputs(const WordEncoder& encoder, const WanDiT& dit, const at::Tensor& x0,
+                           const at::Tensor& noise, const at::Tensor& ids,
+                           const RolloutLevels& r) const {
+    at::NoGradGuard noGrad;
+    const int64_t n = x0.size(0);
+    const at::Tensor from = r.from.view({-1, 1, 1, 1, 1});
+    const at::Tensor sample = (1 - from) * x0 + from * noise;
+    const at::Tensor t = timestepOf(r.from);
+    if (spec_.guidance == 1.0)
+      return stepToLevel(sample, dit.forward(sample, t, encoder.encodeIds(ids)), r.from, r.to);
+    // Prompted and empty prompts in one batch; a clip whose prompt was dropped gets the same
+    // prediction twice, so guidance leaves it unconditional.
+    const at::Tensor both = dit.forward(at::cat({sample, sample}), at::cat({t, t}),
+                                        encoder.encodeIds(at::cat({ids, at::zeros_like(ids)})));
+    const at::Tensor cond = both.narrow(0, 0, n), uncond = both.narrow(0, n, n);
+    return stepToLevel(sample, uncond + (cond - uncond) * spec_.guidance, r.from, r.to);
   }
 
   // The weights of --init-from's model, which must hold exactly the tensors the model trains, with
@@ -356,11 +393,14 @@ class Trainer {
     if (checkpointSettings_.is_null()) return;
     const nlohmann::json& was = checkpointSettings_;
     const nlohmann::json now = trainerSettings();
-    for (const char* key : {"batch", "noise_levels", "loss_sigma_floor", "pure_noise_share"}) {
-      // Checkpoints from before the pure-noise share trained without it.
-      const nlohmann::json old = was.contains(key)                        ? was.at(key)
-                                 : std::string(key) == "pure_noise_share" ? nlohmann::json(0.0)
-                                                                          : nlohmann::json();
+    for (const char* key :
+         {"batch", "noise_levels", "loss_sigma_floor", "pure_noise_share", "rollout_share"}) {
+      // Checkpoints from before these shares trained without them.
+      const bool share =
+          std::string(key) == "pure_noise_share" || std::string(key) == "rollout_share";
+      const nlohmann::json old = was.contains(key) ? was.at(key)
+                                 : share           ? nlohmann::json(0.0)
+                                                   : nlohmann::json();
       if (!old.is_null() && old != now.at(key))
         observer_.onNote(std::string("resuming with ") + key + " " + now.at(key).dump() +
                          "; the checkpoint trained with " + old.dump());
@@ -375,6 +415,7 @@ class Trainer {
             {"noise_levels", o_.noiseLevels},
             {"loss_sigma_floor", o_.lossSigmaFloor},
             {"pure_noise_share", o_.pureNoiseShare},
+            {"rollout_share", o_.rolloutShare},
             {"init_from", baseModel_}};
   }
 

@@ -33,6 +33,10 @@ struct TrainOptions {
   // noise_levels.h). 0 disables it. Its loss weight is 1, against 4.8 on average for the others,
   // so at 0.25 such clips hold about 6.5% of the total weight.
   double pureNoiseShare = 0.25;
+  // Share of each batch trained on the model's own sampler step (rollout.h): the first clips of
+  // the batch, at a level of the model's sampling schedule. Each costs a forward pass without
+  // gradients (two with guidance). 0 disables it.
+  double rolloutShare = 0;
   // A trained built-in model folder to start from (its architecture, vocabulary and weights),
   // with a fresh optimizer; "" starts from random weights.
   std::string initFrom;

@@ -139,7 +139,7 @@ PY
       log "${task%%:*} for $minutes minutes"
       $svgen train --out build-gpu/train --device cuda --minutes "$minutes" --batch "${BATCH:-64}" \
         --lr "${LR:-4e-4}" --noise-levels "${NOISE_LEVELS:-shift}" --loss-sigma-floor "${LOSS_SIGMA_FLOOR:-0.2}" \
-        --pure-noise-share "${PURE_NOISE_SHARE:-0.25}" \
+        --pure-noise-share "${PURE_NOISE_SHARE:-0.25}" --rollout-share "${ROLLOUT_SHARE:-0}" \
         --position-embedding "${POSITION_EMBEDDING:-sincos}" \
         --log-every 200 --checkpoint-every 1000 "${extra[@]}" 2>&1 | tee -a "$OUT/train.log" | tail -n 4
       cp build-gpu/train/train_log.csv "$OUT/"
@@ -149,25 +149,29 @@ PY
         ls -la "$OUT/model" | tee -a "$OUT/run.log"
       fi ;;
     finetune:*)
-      # Arms that start from the shipped model (--init-from) for MINUTES each, one per
-      # --pure-noise-share in ARMS ("0.25 0.8" by default), each scored by eval-prompts at
-      # guidance 2; the arm with the best held-in shape accuracy comes back in $OUT/model. The
-      # seed (SEED, 2) differs from the shipped run's, which would replay its first clips.
+      # Arms that start from the shipped model (--init-from) for MINUTES each, each scored by
+      # eval-prompts at guidance 2; the arm with the best held-in shape accuracy comes back in
+      # $OUT/model. ARMS: "name|train options" separated by ";", the options being those that
+      # differ between arms (learning rate and shares). The seed (SEED, 2) differs from the
+      # shipped run's, which would replay its first clips.
       minutes=${task#*:}
       rm -rf /tmp/eval-ft  # a warm machine keeps an earlier call's arms
-      for arm in ${ARMS:-0.25 0.8}; do
-        dir=build-gpu/ft-$arm
+      IFS=';' read -r -a arms <<<"${ARMS:-share-0.25|--lr 1e-4 --pure-noise-share 0.25}"
+      for arm in "${arms[@]}"; do
+        name=${arm%%|*}; args=${arm#*|}
+        dir=build-gpu/ft-$name
         rm -rf "$dir"
-        log "finetune from resources/models/builtin for $minutes minutes, pure-noise share $arm"
+        log "finetune from resources/models/builtin for $minutes minutes, arm $name: $args"
+        # shellcheck disable=SC2086  # the arm's options split into words
         $svgen train --out "$dir" --device cuda --init-from resources/models/builtin \
-          --minutes "$minutes" --batch "${BATCH:-64}" --lr "${LR:-1e-4}" --warmup "${WARMUP:-100}" \
+          --minutes "$minutes" --batch "${BATCH:-64}" --warmup "${WARMUP:-100}" \
           --decay-start "${DECAY_START:-0.5}" --noise-levels "${NOISE_LEVELS:-shift}" \
-          --loss-sigma-floor "${LOSS_SIGMA_FLOOR:-0.2}" --pure-noise-share "$arm" \
+          --loss-sigma-floor "${LOSS_SIGMA_FLOOR:-0.2}" $args \
           --seed "${SEED:-2}" --log-every 200 --checkpoint-every 100000 2>&1 \
           | tee -a "$OUT/train.log" | tail -n 3 | tee -a "$OUT/run.log"
         mkdir -p /tmp/eval-ft
         $svgen eval-prompts --device cuda --model "$dir/model" --guidance 2 \
-          --json "/tmp/eval-ft/eval_$arm.json" 2>&1 | tail -n 8 | tee -a "$OUT/run.log"
+          --json "/tmp/eval-ft/eval_$name.json" 2>&1 | tail -n 8 | tee -a "$OUT/run.log"
       done
       best=$(python3 - <<'PY'
 import glob, json
@@ -179,7 +183,7 @@ print(max(scores)[2] if scores else "")
 PY
 )
       [ -n "$best" ] || { log "finetune: no arm was evaluated"; exit 1; }
-      log "best arm by held-in shape: pure-noise share $best"
+      log "best arm by held-in shape: $best"
       mkdir -p "$OUT/model"
       cp "build-gpu/ft-$best/model/"* "build-gpu/ft-$best/train_log.csv" "$OUT/model/"
       (cd /tmp/eval-ft && tar czf "$OUT/eval_ft.tgz" .) ;;
