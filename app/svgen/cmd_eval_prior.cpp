@@ -11,6 +11,7 @@
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
+#include <c10/core/GradMode.h>
 
 #include <array>
 #include <cstdio>
@@ -55,7 +56,7 @@ int runEvalPrior(const EvalPriorOptions& o) {
       makeSampler("unipc", model->spec().steps, model->spec().shift, p.seed)->modelTimestep(0);
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(p.seed);
   const PureNoisePredictor predict = [&](const std::vector<std::string>& prompts) {
-    at::NoGradGuard noGrad;
+    c10::NoGradGuard noGrad;
     const int64_t n = static_cast<int64_t>(prompts.size());
     // One noise for every prompt of a call, so that only the words differ between them.
     const at::Tensor noise =

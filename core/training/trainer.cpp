@@ -354,7 +354,7 @@ class Trainer {
   at::Tensor rolloutInputs(const WordEncoder& encoder, const WanDiT& dit, const at::Tensor& x0,
                            const at::Tensor& noise, const at::Tensor& ids,
                            const RolloutLevels& r) const {
-    at::NoGradGuard noGrad;
+    c10::NoGradGuard noGrad;
     const int64_t n = x0.size(0);
     const at::Tensor from = r.from.view({-1, 1, 1, 1, 1});
     const at::Tensor sample = (1 - from) * x0 + from * noise;
