@@ -223,6 +223,55 @@ class TestTraining : public QObject {
     QVERIFY_THROWS_EXCEPTION(InputError, drawNoiseLevels("cosine", 0.25, 4, at::kCPU));
   }
 
+  void latentRunTrainsTheAutoencoderFirst() {
+    const std::string dir = test::freshDir("train_latent");
+    TrainOptions o = tinyOptions(dir);
+    o.latentChannels = 4;
+    o.autoencoderSteps = 60;
+    o.steps = 40;
+    Counter first;
+    const TrainResult r = trainBuiltinModel(o, first);
+    // The autoencoder's reconstruction loss, reported every 20 of its steps, goes down.
+    std::vector<double> reconstruction;
+    for (const auto& line : first.notes) {
+      const auto at = line.find("reconstruction loss ");
+      if (at != std::string::npos) reconstruction.push_back(std::stod(line.substr(at + 20)));
+    }
+    QCOMPARE(int(reconstruction.size()), 3);
+    QVERIFY2(
+        reconstruction.back() < 0.7 * reconstruction.front(),
+        qPrintable(QString("%1 -> %2").arg(reconstruction.front()).arg(reconstruction.back())));
+    QVERIFY(std::isfinite(r.finalLoss));
+
+    // The model folder holds the autoencoder; the Engine generates through its decoder.
+    const nlohmann::json config = readJsonFile(r.modelDir + "/config.json");
+    QCOMPARE(config.at("autoencoder").at("latent_channels").get<int>(), 4);
+    const auto weights = loadTensors(r.modelDir);
+    QVERIFY(weights.count("autoencoder.decoder.0.weight") == 1);
+    QVERIFY(weights.at("autoencoder.latent_std").ge(1e-3).all().item<bool>());
+    Engine engine;
+    GenerationRequest req;
+    req.model = r.modelDir;
+    req.prompt = "a red circle moving right on a blue background";
+    req.steps = 2;
+    GenerationObserver quiet;
+    const GenerationResult result = engine.generate(req, quiet);
+    QCOMPARE(result.video.width, 32);
+    QCOMPARE(result.video.frames, engine.describeModel(r.modelDir).defaultFrames);
+
+    // Resumed, the run keeps its autoencoder and does not train it again.
+    o.resume = true;
+    o.latentChannels = 0;  // the checkpoint's spec wins
+    o.steps = 45;
+    Counter second;
+    const TrainResult resumed = trainBuiltinModel(o, second);
+    for (const auto& line : second.notes)
+      QVERIFY2(line.find("reconstruction") == std::string::npos, line.c_str());
+    const auto after = loadTensors(resumed.modelDir);
+    QVERIFY(at::equal(after.at("autoencoder.decoder.0.weight"),
+                      weights.at("autoencoder.decoder.0.weight")));
+  }
+
   void resumingWithOtherSettingsSaysSo() {
     const std::string dir = test::freshDir("train_resume_note");
     TrainOptions o = tinyOptions(dir);

@@ -70,11 +70,24 @@ Command addTrainCommand(CLI::App& app) {
                   "prediction one step earlier), so it learns to correct its early predictions")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  cmd->add_option("--latent-channels", o->latentChannels,
+                  "Train an autoencoder with this many latent channels first, then the DiT on its "
+                  "latents (0: pixel space)")
+      ->check(CLI::Range(0, 64))
+      ->capture_default_str();
+  cmd->add_option("--autoencoder-steps", o->autoencoderSteps,
+                  "Training steps of the autoencoder (latent runs)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--autoencoder-minutes", o->autoencoderMinutes,
+                  "Stop the autoencoder's training after this much wall time (0: no limit)")
+      ->capture_default_str();
   cmd->add_option("--init-from", o->initFrom,
                   "Start from this trained built-in model folder (its architecture and weights) "
                   "with a fresh optimizer, instead of random weights")
       ->check(CLI::ExistingDirectory)
       ->excludes("--resume")
+      ->excludes("--latent-channels")
       ->excludes("--config")
       ->excludes("--position-embedding");
   cmd->add_option("--loss-sigma-floor", o->lossSigmaFloor,

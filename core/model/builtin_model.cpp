@@ -9,6 +9,7 @@
 #include "core/io/tensor_io.h"
 
 #include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -57,6 +58,7 @@ nlohmann::json toJson(const BuiltinSpec& s) {
       {"format", "svgen"},
       {"kind", "builtin"},
       {"dit", toJson(s.dit)},
+      {"autoencoder", s.autoencoder.enabled() ? toJson(s.autoencoder) : nlohmann::json()},
       {"text_encoder", toJson(s.text)},
       {"vocabulary", s.vocabulary},
       {"defaults",
@@ -77,6 +79,8 @@ BuiltinSpec builtinSpecFromJson(const nlohmann::json& j) {
   BuiltinSpec s = defaultBuiltinSpec();
   try {
     s.dit = wanConfigFromJson(j.at("dit"));
+    if (j.contains("autoencoder") && !j.at("autoencoder").is_null())
+      s.autoencoder = autoencoderConfigFromJson(j.at("autoencoder"));
     s.text = wordEncoderConfigFromJson(j.at("text_encoder"));
     s.vocabulary = j.at("vocabulary").get<std::vector<std::string>>();
     const auto& d = j.at("defaults");
@@ -99,10 +103,22 @@ BuiltinSpec builtinSpecFromJson(const nlohmann::json& j) {
   } catch (const nlohmann::json::exception& e) {
     throw InputError(std::string("built-in model config.json: ") + e.what());
   }
+  const int pixelChannels = s.autoencoder.enabled() ? s.autoencoder.latentChannels : 3;
+  if (s.dit.inChannels != pixelChannels || s.dit.outChannels != pixelChannels) {
+    throw InputError("built-in model config.json: the DiT's in and out channels must be " +
+                     std::to_string(pixelChannels));
+  }
   if (s.dit.textDim != s.text.dim) {
     throw InputError(
         "built-in model config.json: the DiT's text_dim differs from the encoder's dim");
   }
+  return s;
+}
+
+BuiltinSpec withAutoencoder(BuiltinSpec s, int channels) {
+  s.autoencoder.latentChannels = channels;
+  s.dit.inChannels = s.dit.outChannels = channels;
+  s.dit.patch = {1, 1, 1};
   return s;
 }
 
@@ -145,7 +161,8 @@ ModelInfo modelInfoFromSpec(const BuiltinSpec& s, const std::string& id) {
   info.frameMultiple = 1;  // any count: frames are padded to the temporal patch and trimmed
   info.frameOffset = 0;
   info.maxFrames = s.maxFrames;
-  info.sizeMultiple = std::max(s.dit.patch[1], s.dit.patch[2]);
+  const int space = s.autoencoder.enabled() ? kAutoencoderSpaceFactor : 1;
+  info.sizeMultiple = std::max(s.dit.patch[1], s.dit.patch[2]) * space;
   info.minSize = s.minSize;
   info.maxSize = s.maxSize;
   info.vocabulary = s.vocabulary;
@@ -160,6 +177,8 @@ BuiltinModel::BuiltinModel(BuiltinSpec spec, const TensorMap& weights, std::stri
   dit_ = std::make_unique<WanDiT>(spec_.dit, weights, device,
                                   device.is_cuda() ? at::kBFloat16 : at::kFloat);
   text_ = std::make_unique<WordEncoder>(spec_.text, spec_.vocabulary, weights, device);
+  if (spec_.autoencoder.enabled())
+    autoencoder_ = std::make_unique<ClipAutoencoder>(spec_.autoencoder, weights, device);
 }
 
 std::unique_ptr<BuiltinModel> BuiltinModel::load(const std::string& dir, const std::string& id,
@@ -196,14 +215,20 @@ at::Tensor BuiltinModel::encodeText(const std::vector<std::string>& prompts) {
 }
 
 std::vector<int64_t> BuiltinModel::latentShape(int frames, int height, int width) const {
-  const int pt = spec_.dit.patch[0];
-  const int64_t paddedFrames = (frames + pt - 1) / pt * pt;
-  return {spec_.dit.inChannels, paddedFrames, height, width};
+  // Frames are padded to what one token spans and trimmed again after decoding.
+  const bool latent = spec_.autoencoder.enabled();
+  const int time = latent ? kAutoencoderTimeFactor : 1,
+            space = latent ? kAutoencoderSpaceFactor : 1;
+  const int span = spec_.dit.patch[0] * time;
+  const int64_t paddedFrames = (frames + span - 1) / span * span;
+  return {spec_.dit.inChannels, paddedFrames / time, height / space, width / space};
 }
 
 Video BuiltinModel::decode(const at::Tensor& latent, int frames, double fps) {
   // Pixel space: the latent is the clip in [−1, 1]; frames beyond the request are padding.
-  return videoFromUnitRange(latent.squeeze(0), frames, fps);
+  if (!autoencoder_) return videoFromUnitRange(latent.squeeze(0), frames, fps);
+  c10::NoGradGuard noGrad;
+  return videoFromUnitRange(autoencoder_->decode(latent).squeeze(0), frames, fps);
 }
 
 }  // namespace svgen

@@ -1,6 +1,7 @@
 // The built-in model: a small Wan-architecture DiT in pixel space with a word-level text encoder.
 // Its folder holds config.json (this spec) and model.safetensors (or shards with an index).
 #pragma once
+#include "core/model/clip_autoencoder.h"
 #include "core/model/video_model.h"
 #include "core/model/wan_config.h"
 #include "core/model/word_encoder.h"
@@ -16,6 +17,7 @@ namespace svgen {
 struct BuiltinSpec {
   WanConfig dit;
   WordEncoderConfig text;
+  AutoencoderConfig autoencoder;  // disabled: the DiT works on pixels
   std::vector<std::string> vocabulary;
   int frames = 16, width = 128, height = 128, steps = 20;
   double guidance = 2.0, shift = 3.0, fps = 8.0;  // stronger guidance oversaturates x0 predictions
@@ -29,6 +31,10 @@ struct BuiltinSpec {
 BuiltinSpec defaultBuiltinSpec();
 nlohmann::json toJson(const BuiltinSpec& spec);
 BuiltinSpec builtinSpecFromJson(const nlohmann::json& j);
+
+// The same model in the latent space of an autoencoder with `channels` latent channels. The DiT's
+// patch becomes 1 × 1 × 1: from the shipped 2 × 8 × 8 pixel patch, the token grid stays the same.
+BuiltinSpec withAutoencoder(BuiltinSpec spec, int channels);
 
 // The folder of the shipped built-in model, or "" when this install has none (then "builtin" runs
 // a randomly initialised, clearly labelled untrained model).
@@ -50,6 +56,8 @@ class BuiltinModel : public VideoModel {
   const WanDiT& dit() const override { return *dit_; }
   const WordEncoder& textEncoder() const { return *text_; }
   const BuiltinSpec& spec() const { return spec_; }
+  // Null for a pixel-space model.
+  const ClipAutoencoder* autoencoder() const { return autoencoder_.get(); }
   void checkPrompt(const std::string& prompt) const override;
   at::Tensor encodeText(const std::vector<std::string>& prompts) override;
   std::vector<int64_t> latentShape(int frames, int height, int width) const override;
@@ -60,6 +68,7 @@ class BuiltinModel : public VideoModel {
   ModelInfo info_;
   std::unique_ptr<WanDiT> dit_;
   std::unique_ptr<WordEncoder> text_;
+  std::unique_ptr<ClipAutoencoder> autoencoder_;  // null in pixel space
 };
 
 ModelInfo modelInfoFromSpec(const BuiltinSpec& spec, const std::string& id);

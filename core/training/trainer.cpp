@@ -14,6 +14,7 @@
 #include "core/pipeline/device.h"
 #include "core/pipeline/stopwatch.h"
 #include "core/training/adamw.h"
+#include "core/training/autoencoder_training.h"
 #include "core/training/noise_levels.h"
 #include "core/training/rollout.h"
 
@@ -86,7 +87,10 @@ BuiltinSpec specForRun(const TrainOptions& o) {
   const fs::path checkpointConfig = fs::path(o.outDir) / "checkpoint" / "config.json";
   if (o.resume && fs::is_regular_file(checkpointConfig))
     return builtinSpecFromJson(readJsonFile(checkpointConfig.string()));
-  if (o.initFrom.empty()) return specFor(o.config, o.positionEmbedding);
+  if (o.initFrom.empty()) {
+    const BuiltinSpec s = specFor(o.config, o.positionEmbedding);
+    return o.latentChannels > 0 ? withAutoencoder(s, o.latentChannels) : s;
+  }
   if (!isBuiltinFormatDir(o.initFrom))
     throw InputError(
         "--init-from needs a built-in model folder (config.json with \"format\": \"svgen\"); " +
@@ -192,9 +196,12 @@ class Trainer {
     if (o_.outDir.empty()) throw InputError("training needs an output folder");
     if (o_.batch < 1) throw InputError("batch must be at least 1");
     fs::create_directories(checkpointDir());
+    if (o_.latentChannels < 0) throw InputError("latent channels must be 0 (pixels) or more");
     TensorMap init;
     if (o_.resume) {
       init = loadTensors((checkpointDir() / "model.safetensors").string());
+      if (spec_.autoencoder.enabled())
+        autoencoderWeights_ = loadTensors((checkpointDir() / "autoencoder.safetensors").string());
     } else if (!o_.initFrom.empty()) {
       init = initialWeightsFrom();
     } else {
@@ -210,6 +217,11 @@ class Trainer {
     if (o_.resume)
       optimizer_->loadState(loadTensors((checkpointDir() / "optimizer.safetensors").string()));
     dtype_ = (device_.is_cuda() && o_.bf16) ? at::kBFloat16 : at::kFloat;
+    if (spec_.autoencoder.enabled()) {
+      if (autoencoderWeights_.empty()) trainAutoencoderFirst();
+      autoencoder_ =
+          std::make_unique<ClipAutoencoder>(spec_.autoencoder, autoencoderWeights_, device_);
+    }
   }
 
   TrainResult run() {
@@ -304,6 +316,10 @@ class Trainer {
     }
     at::Tensor ids = at::tensor(idRows, at::kLong).view({o_.batch, maxWords});
     at::Tensor x0 = renderScenes(scenes, spec_.frames, spec_.height, spec_.width, device_);
+    if (autoencoder_) {
+      c10::NoGradGuard noGrad;
+      x0 = autoencoder_->encode(x0);
+    }
     phases_.mark("data");
 
     {
@@ -371,11 +387,16 @@ class Trainer {
 
   // The weights of --init-from's model, which must hold exactly the tensors the model trains, with
   // their shapes (checked as loading any model checks them).
-  TensorMap initialWeightsFrom() const {
+  // A latent model's autoencoder weights go to autoencoderWeights_ (frozen), the rest train.
+  TensorMap initialWeightsFrom() {
     TensorMap loaded = loadTensors(o_.initFrom);
     auto shapes = wanParameterShapes(spec_.dit);
     const auto text = wordEncoderParameterShapes(spec_.text, tokenizer_.size());
     shapes.insert(shapes.end(), text.begin(), text.end());
+    if (spec_.autoencoder.enabled()) {
+      const auto ae = autoencoderParameterShapes(spec_.autoencoder);
+      shapes.insert(shapes.end(), ae.begin(), ae.end());
+    }
     try {
       for (const auto& [name, shape] : shapes) requireWeight(loaded, name, shape);
     } catch (const InputError& e) {
@@ -384,7 +405,37 @@ class Trainer {
     if (loaded.size() != shapes.size())
       throw InputError("--init-from " + o_.initFrom + " holds " + std::to_string(loaded.size()) +
                        " weights; the model has " + std::to_string(shapes.size()));
+    for (auto it = loaded.begin(); it != loaded.end();) {
+      if (it->first.rfind("autoencoder.", 0) != 0) {
+        ++it;
+        continue;
+      }
+      autoencoderWeights_[it->first] = it->second.to(at::kFloat);
+      it = loaded.erase(it);
+    }
     return loaded;
+  }
+
+  // The first stage of a latent run, on clips of its own seed; checkpointed at once, so a resumed
+  // run never trains it again.
+  void trainAutoencoderFirst() {
+    AutoencoderTraining t;
+    t.steps = o_.autoencoderSteps;
+    t.minutes = o_.autoencoderMinutes;
+    t.seed = o_.seed;
+    t.logEvery = o_.logEvery;
+    const int batch = std::max(1, o_.batch / 4);
+    auto clips = [&](int64_t step) {
+      SceneSampler sampler(mix(o_.seed ^ 0xAE, static_cast<uint64_t>(step)), /*heldOut=*/false);
+      std::vector<SceneSpec> scenes;
+      for (int b = 0; b < batch; ++b) scenes.push_back(sampler.next());
+      return renderScenes(scenes, spec_.frames, spec_.height, spec_.width, device_);
+    };
+    const AutoencoderResult r = trainAutoencoder(
+        spec_.autoencoder, t, clips, [&](const std::string& line) { observer_.onNote(line); });
+    autoencoderWeights_ = r.weights;
+    saveTensors((checkpointDir() / "autoencoder.safetensors").string(),
+                cpuCopy(autoencoderWeights_, at::kFloat));
   }
 
   // A resumed run takes its training settings from the command line (only the architecture comes
@@ -486,8 +537,17 @@ class Trainer {
     spec.description = "Shape-video DiT in pixel space, " + std::to_string(spec.width) + "x" +
                        std::to_string(spec.height) + ", trained by svgen train on rendered clips.";
     // The EMA weights generate better clips than the raw ones; bf16 halves the download.
-    saveTensorsSharded(dir.string(), "model", cpuCopy(ema_, at::kBFloat16), kShardBytes,
-                       {{"format", "pt"}});
+    TensorMap weights = cpuCopy(ema_, at::kBFloat16);
+    if (spec_.autoencoder.enabled()) {
+      spec.description = "Shape-video DiT in the latent space of its own autoencoder (" +
+                         std::to_string(spec_.autoencoder.latentChannels) + " channels), " +
+                         std::to_string(spec.width) + "x" + std::to_string(spec.height) +
+                         ", trained by svgen train on rendered clips.";
+      // The autoencoder stays float32: its latent statistics scale every prediction.
+      const TensorMap ae = cpuCopy(autoencoderWeights_, at::kFloat);
+      weights.insert(ae.begin(), ae.end());
+    }
+    saveTensorsSharded(dir.string(), "model", weights, kShardBytes, {{"format", "pt"}});
     writeJson(dir / "config.json", toJson(spec));
     return dir.string();
   }
@@ -501,6 +561,8 @@ class Trainer {
   WordTokenizer tokenizer_;
   at::ScalarType dtype_ = at::kFloat;
   TensorMap params_, ema_;
+  TensorMap autoencoderWeights_;                  // latent models: frozen after the first stage
+  std::unique_ptr<ClipAutoencoder> autoencoder_;  // null in pixel space
   std::unique_ptr<AdamW> optimizer_;
   StepPhases phases_;
 };

@@ -37,6 +37,12 @@ struct TrainOptions {
   // the batch, at a level of the model's sampling schedule. Each costs a forward pass without
   // gradients (two with guidance). 0 disables it.
   double rolloutShare = 0;
+  // Latent channels of an autoencoder that a new run trains first (clip_autoencoder.h), for
+  // autoencoderSteps or autoencoderMinutes, whichever ends first; the DiT then trains on its
+  // latents. 0: the DiT works on pixels. A resumed run or a fine-tune keeps its model's.
+  int latentChannels = 0;
+  int64_t autoencoderSteps = 3000;
+  double autoencoderMinutes = 0;
   // A trained built-in model folder to start from (its architecture, vocabulary and weights),
   // with a fresh optimizer; "" starts from random weights.
   std::string initFrom;

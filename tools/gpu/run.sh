@@ -140,6 +140,8 @@ PY
       $svgen train --out build-gpu/train --device cuda --minutes "$minutes" --batch "${BATCH:-64}" \
         --lr "${LR:-4e-4}" --noise-levels "${NOISE_LEVELS:-shift}" --loss-sigma-floor "${LOSS_SIGMA_FLOOR:-0.2}" \
         --pure-noise-share "${PURE_NOISE_SHARE:-0.25}" --rollout-share "${ROLLOUT_SHARE:-0}" \
+        --latent-channels "${LATENT_CHANNELS:-0}" --autoencoder-steps "${AE_STEPS:-3000}" \
+        --autoencoder-minutes "${AE_MINUTES:-0}" \
         --position-embedding "${POSITION_EMBEDDING:-sincos}" \
         --log-every 200 --checkpoint-every 1000 "${extra[@]}" 2>&1 | tee -a "$OUT/train.log" | tail -n 4
       cp build-gpu/train/train_log.csv "$OUT/"
