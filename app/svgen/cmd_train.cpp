@@ -70,6 +70,11 @@ Command addTrainCommand(CLI::App& app) {
                   "prediction one step earlier), so it learns to correct its early predictions")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  cmd->add_option("--shape-swap-share", o->shapeSwapShare,
+                  "Share of prompted clips whose noisy input (sigma >= 0.6) shows other shapes "
+                  "than the prompt, so that the shape comes from the prompt")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   cmd->add_option("--latent-channels", o->latentChannels,
                   "Train an autoencoder with this many latent channels first, then the DiT on its "
                   "latents (0: pixel space)")

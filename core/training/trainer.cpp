@@ -17,6 +17,7 @@
 #include "core/training/autoencoder_training.h"
 #include "core/training/noise_levels.h"
 #include "core/training/rollout.h"
+#include "core/training/shape_swap.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/GradMode.h>
@@ -190,6 +191,9 @@ class Trainer {
       throw InputError("the loss's sigma floor must be in (0, 1], got " +
                        std::to_string(o_.lossSigmaFloor));
     validateNoiseLevels(o_.noiseLevels, o_.pureNoiseShare);
+    if (!(o_.shapeSwapShare >= 0 && o_.shapeSwapShare <= 1))
+      throw InputError("the shape-swap share must be in [0, 1], got " +
+                       std::to_string(o_.shapeSwapShare));
     if (!(o_.rolloutShare >= 0 && o_.rolloutShare <= 1))
       throw InputError("the rollout share must be in [0, 1], got " +
                        std::to_string(o_.rolloutShare));
@@ -315,11 +319,22 @@ class Trainer {
       for (size_t i = 0; i < words.size(); ++i) idRows[b * maxWords + i] = words[i];
     }
     at::Tensor ids = at::tensor(idRows, at::kLong).view({o_.batch, maxWords});
-    at::Tensor x0 = renderScenes(scenes, spec_.frames, spec_.height, spec_.width, device_);
-    if (autoencoder_) {
-      c10::NoGradGuard noGrad;
-      x0 = autoencoder_->encode(x0);
+    // Prompted clips only: without the shape word the true shape cannot be known.
+    std::vector<bool> swapped(static_cast<size_t>(o_.batch), false);
+    bool anySwapped = false;
+    if (o_.shapeSwapShare > 0) {
+      const at::Tensor u = at::empty({o_.batch}).uniform_(0, 1, cpuGen);
+      for (int b = 0; b < o_.batch; ++b) {
+        swapped[b] = u[b].item<double>() < o_.shapeSwapShare && drop[b] >= o_.textDropout;
+        anySwapped = anySwapped || swapped[b];
+      }
     }
+    at::Tensor x0 =
+        toTrainingSpace(renderScenes(scenes, spec_.frames, spec_.height, spec_.width, device_));
+    const at::Tensor x0Swapped =
+        anySwapped ? toTrainingSpace(renderScenes(swapShapes(scenes, swapped, stepSeed),
+                                                  spec_.frames, spec_.height, spec_.width, device_))
+                   : at::Tensor();
     phases_.mark("data");
 
     {
@@ -334,6 +349,12 @@ class Trainer {
     at::Tensor noise = at::randn_like(x0);
     at::Tensor s = levels.sigma.view({-1, 1, 1, 1, 1});
     at::Tensor xt = (1 - s) * x0 + s * noise;
+    if (anySwapped) {
+      std::vector<int64_t> chosen(swapped.begin(), swapped.end());
+      const at::Tensor mask =
+          at::tensor(chosen).to(device_).gt(0).logical_and(levels.sigma.ge(kShapeSwapMinSigma));
+      xt = at::where(mask.view({-1, 1, 1, 1, 1}), (1 - s) * x0Swapped + s * noise, xt);
+    }
     at::Tensor timestep = levels.timestep;
 
     WordEncoder encoder(spec_.text, spec_.vocabulary, params_, device_);
@@ -363,6 +384,13 @@ class Trainer {
     phases_.mark("backward");
     clipGradients(1.0);
     return loss;
+  }
+
+  // Rendered clips as the DiT trains on them: pixels, or a latent model's latents.
+  at::Tensor toTrainingSpace(const at::Tensor& clips) const {
+    if (!autoencoder_) return clips;
+    c10::NoGradGuard noGrad;
+    return autoencoder_->encode(clips);
   }
 
   // Rollout clips' inputs: noised to r.from, denoised without gradients by the weights being
@@ -444,16 +472,15 @@ class Trainer {
     if (checkpointSettings_.is_null()) return;
     const nlohmann::json& was = checkpointSettings_;
     const nlohmann::json now = trainerSettings();
-    for (const char* key :
-         {"batch", "noise_levels", "loss_sigma_floor", "pure_noise_share", "rollout_share"}) {
-      // Checkpoints from before these shares trained without them.
-      const bool share =
-          std::string(key) == "pure_noise_share" || std::string(key) == "rollout_share";
+    for (const std::string key : {"batch", "noise_levels", "loss_sigma_floor", "pure_noise_share",
+                                  "rollout_share", "shape_swap_share"}) {
+      // Checkpoints from before a share trained without it.
+      const bool share = key.size() > 6 && key.compare(key.size() - 6, 6, "_share") == 0;
       const nlohmann::json old = was.contains(key) ? was.at(key)
                                  : share           ? nlohmann::json(0.0)
                                                    : nlohmann::json();
       if (!old.is_null() && old != now.at(key))
-        observer_.onNote(std::string("resuming with ") + key + " " + now.at(key).dump() +
+        observer_.onNote("resuming with " + key + " " + now.at(key).dump() +
                          "; the checkpoint trained with " + old.dump());
     }
   }
@@ -467,6 +494,7 @@ class Trainer {
             {"loss_sigma_floor", o_.lossSigmaFloor},
             {"pure_noise_share", o_.pureNoiseShare},
             {"rollout_share", o_.rolloutShare},
+            {"shape_swap_share", o_.shapeSwapShare},
             {"init_from", baseModel_}};
   }
 

@@ -43,6 +43,9 @@ struct TrainOptions {
   int latentChannels = 0;
   int64_t autoencoderSteps = 3000;
   double autoencoderMinutes = 0;
+  // Share of the prompted clips whose noisy input, at σ ≥ 0.6, is rendered with each object's
+  // shape swapped while the target keeps the true one (shape_swap.h). 0 disables it.
+  double shapeSwapShare = 0;
   // A trained built-in model folder to start from (its architecture, vocabulary and weights),
   // with a fresh optimizer; "" starts from random weights.
   std::string initFrom;
