@@ -276,6 +276,16 @@ class TestTraining : public QObject {
     const auto after = loadTensors(resumed.modelDir);
     QVERIFY(at::equal(after.at("autoencoder.decoder.0.weight"),
                       weights.at("autoencoder.decoder.0.weight")));
+
+    // A fine-tune of the latent model keeps its autoencoder frozen too.
+    TrainOptions tune = tinyOptions(test::freshDir("train_latent_tune"));
+    tune.config = "builtin";  // the folder's architecture wins
+    tune.initFrom = resumed.modelDir;
+    tune.steps = 2;
+    Counter third;
+    const auto tuned = loadTensors(trainBuiltinModel(tune, third).modelDir);
+    QVERIFY(at::equal(tuned.at("autoencoder.latent_std"), weights.at("autoencoder.latent_std")));
+    QVERIFY(!at::equal(tuned.at("blocks.0.ffn.0.weight"), after.at("blocks.0.ffn.0.weight")));
   }
 
   void shapeSwapsChangeOnlyTheShapeAndStayHeldIn() {

@@ -59,14 +59,19 @@ int runEvalPrior(const EvalPriorOptions& o) {
     c10::NoGradGuard noGrad;
     const int64_t n = static_cast<int64_t>(prompts.size());
     // One noise for every prompt of a call, so that only the words differ between them.
-    const at::Tensor noise =
-        at::randn({1, 3, p.frames, p.height, p.width}, gen).expand({n, -1, -1, -1, -1}).to(device);
+    const std::vector<int64_t> latent = model->latentShape(p.frames, p.height, p.width);
+    const at::Tensor noise = at::randn({1, latent[0], latent[1], latent[2], latent[3]}, gen)
+                                 .expand({n, -1, -1, -1, -1})
+                                 .to(device);
     const at::Tensor t = at::full({n}, timestep, at::TensorOptions().device(device));
-    const at::Tensor cond = model->dit().forward(noise, t, model->encodeText(prompts));
-    if (o.guidance == 1) return cond;
-    const at::Tensor uncond =
-        model->dit().forward(noise, t, model->encodeText(std::vector<std::string>(n, "")));
-    return uncond + (cond - uncond) * o.guidance;
+    at::Tensor x0 = model->dit().forward(noise, t, model->encodeText(prompts));
+    if (o.guidance != 1) {
+      const at::Tensor uncond =
+          model->dit().forward(noise, t, model->encodeText(std::vector<std::string>(n, "")));
+      x0 = uncond + (x0 - uncond) * o.guidance;
+    }
+    // A latent model's prediction is compared as the clip its decoder draws from it.
+    return model->autoencoder() ? model->autoencoder()->decode(x0) : x0;
   };
   const PriorReport r = measurePureNoisePrior(predict, p);
 

@@ -199,8 +199,8 @@ class Trainer {
                        std::to_string(o_.rolloutShare));
     if (o_.outDir.empty()) throw InputError("training needs an output folder");
     if (o_.batch < 1) throw InputError("batch must be at least 1");
-    fs::create_directories(checkpointDir());
     if (o_.latentChannels < 0) throw InputError("latent channels must be 0 (pixels) or more");
+    fs::create_directories(checkpointDir());
     TensorMap init;
     if (o_.resume) {
       init = loadTensors((checkpointDir() / "model.safetensors").string());
@@ -414,8 +414,8 @@ class Trainer {
   }
 
   // The weights of --init-from's model, which must hold exactly the tensors the model trains, with
-  // their shapes (checked as loading any model checks them).
-  // A latent model's autoencoder weights go to autoencoderWeights_ (frozen), the rest train.
+  // their shapes (checked as loading any model checks them). A latent model's autoencoder
+  // weights go to autoencoderWeights_ (frozen); the rest train.
   TensorMap initialWeightsFrom() {
     TensorMap loaded = loadTensors(o_.initFrom);
     auto shapes = wanParameterShapes(spec_.dit);
