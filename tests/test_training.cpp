@@ -157,33 +157,53 @@ class TestTraining : public QObject {
     QVERIFY(at::allclose(stepToLevel(sample, sample, from, to), sample));
   }
 
-  void rolloutClipsTrainOnTheModelsOwnStep() {
-    // A fresh model's zero head predicts 0, so rollout inputs only rescale the noise; from a
-    // trained model they carry its predictions, and the loss is another.
-    TrainOptions o = tinyOptions(test::freshDir("train_rollout_base"));
-    o.steps = 40;
-    Counter base;
-    const TrainResult trained = trainBuiltinModel(o, base);
-    const std::string rolloutDir = test::freshDir("train_rollout_1");
-    auto run = [&](double share, const std::string& dir) {
-      TrainOptions t = tinyOptions(dir);
-      t.config = "builtin";  // the folder's tiny architecture wins
-      t.initFrom = trained.modelDir;
-      t.steps = 20;
-      t.logEvery = 1;
-      t.rolloutShare = share;
-      Counter c;
-      trainBuiltinModel(t, c);
-      return c.losses;
+  void rolloutInputsComeFromTheGuidedPrediction() {
+    const at::Tensor x0 = at::rand({3, 3, 2, 4, 4}) * 2 - 1, noise = at::randn({3, 3, 2, 4, 4});
+    const RolloutLevels r{at::tensor({1.0f, 0.8f, 0.5f}), at::tensor({0.9f, 0.6f, 0.4f})};
+    const at::Tensor f = r.from.view({-1, 1, 1, 1, 1}), t = r.to.view({-1, 1, 1, 1, 1});
+    const at::Tensor sample = (1 - f) * x0 + f * noise;
+    at::Tensor ids = at::zeros({3, 5}, at::kLong);
+    ids[0][0] = 4;  // rows 0 and 1 are prompted; row 2's prompt was dropped
+    ids[1][1] = 7;
+
+    // A perfect predictor lands where noising the true clip to the next level would.
+    const X0Predictor oracle = [&](const at::Tensor& x, const at::Tensor&, const at::Tensor&) {
+      return at::cat(std::vector<at::Tensor>(x.size(0) / 3, x0));
     };
-    const std::vector<double> plain = run(0.0, test::freshDir("train_rollout_0"));
-    const std::vector<double> rollout = run(1.0, rolloutDir);
-    QVERIFY2(std::abs(plain.front() - rollout.front()) > 1e-4 * plain.front(),
-             qPrintable(QString("%1 vs %2").arg(plain.front()).arg(rollout.front())));
-    for (double loss : rollout) QVERIFY(std::isfinite(loss));
+    QVERIFY(at::allclose(rolloutInputs(oracle, x0, noise, ids, r, 2.0), (1 - t) * x0 + t * noise,
+                         1e-5, 1e-6));
+    // A predictor of zeros keeps the noise, scaled to the next level.
+    const X0Predictor zero = [&](const at::Tensor& x, const at::Tensor&, const at::Tensor&) {
+      return at::zeros_like(x);
+    };
+    QVERIFY(at::allclose(rolloutInputs(zero, x0, noise, ids, r, 2.0), (t / f) * sample));
+    // Guidance as sampling forms it: the prompted rows get 1 + g(3 − 1) = 5, the dropped row
+    // its unconditional prediction, 1. The predictor sees the timesteps of r.from.
+    const X0Predictor words = [&](const at::Tensor& x, const at::Tensor& ts, const at::Tensor& w) {
+      if (!at::allclose(ts.narrow(0, 0, 3), r.from * 1000)) throw std::runtime_error("timestep");
+      const at::Tensor prompted = w.ne(0).any(1).to(at::kFloat).view({-1, 1, 1, 1, 1});
+      return (1 + 2 * prompted).expand_as(x).clone().requires_grad_(true);
+    };
+    const at::Tensor guided = rolloutInputs(words, x0, noise, ids, r, 2.0);
+    const at::Tensor expected = at::tensor({5.0f, 5.0f, 1.0f}).view({-1, 1, 1, 1, 1});
+    QVERIFY(at::allclose(guided, expected + (t / f) * (sample - expected), 1e-5, 1e-6));
+    QVERIFY(!guided.requires_grad());
+    // Without guidance the predictor is asked once, for the prompts only.
+    const at::Tensor plain = rolloutInputs(words, x0, noise, ids, r, 1.0);
+    const at::Tensor once = at::tensor({3.0f, 3.0f, 1.0f}).view({-1, 1, 1, 1, 1});
+    QVERIFY(at::allclose(plain, once + (t / f) * (sample - once), 1e-5, 1e-6));
+  }
+
+  void rolloutShareIsRecorded() {
+    TrainOptions o = tinyOptions(test::freshDir("train_rollout"));
+    o.steps = 3;
+    o.rolloutShare = 0.5;
+    Counter c;
+    const TrainResult r = trainBuiltinModel(o, c);
+    QVERIFY(std::isfinite(r.finalLoss));
     // The checkpoint records the share, so a resume with another one is announced.
-    const nlohmann::json settings = readJsonFile(rolloutDir + "/checkpoint/trainer.json");
-    QCOMPARE(settings.at("rollout_share").get<double>(), 1.0);
+    const nlohmann::json settings = readJsonFile(o.outDir + "/checkpoint/trainer.json");
+    QCOMPARE(settings.at("rollout_share").get<double>(), 0.5);
   }
 
   void pureNoiseShareTrainsAtSigmaOne() {
@@ -286,6 +306,14 @@ class TestTraining : public QObject {
     const auto tuned = loadTensors(trainBuiltinModel(tune, third).modelDir);
     QVERIFY(at::equal(tuned.at("autoencoder.latent_std"), weights.at("autoencoder.latent_std")));
     QVERIFY(!at::equal(tuned.at("blocks.0.ffn.0.weight"), after.at("blocks.0.ffn.0.weight")));
+    // ...and resumes with it.
+    TrainOptions tuneMore = tinyOptions(tune.outDir);
+    tuneMore.resume = true;
+    tuneMore.steps = 3;
+    Counter fourth;
+    const auto resumedTune = loadTensors(trainBuiltinModel(tuneMore, fourth).modelDir);
+    QVERIFY(at::equal(resumedTune.at("autoencoder.decoder.0.weight"),
+                      weights.at("autoencoder.decoder.0.weight")));
   }
 
   void shapeSwapsChangeOnlyTheShapeAndStayHeldIn() {

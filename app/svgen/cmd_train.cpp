@@ -77,7 +77,7 @@ Command addTrainCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--latent-channels", o->latentChannels,
                   "Train an autoencoder with this many latent channels first, then the DiT on its "
-                  "latents (0: pixel space)")
+                  "latents (0: pixel space); --resume keeps the checkpoint's")
       ->check(CLI::Range(0, 64))
       ->capture_default_str();
   cmd->add_option("--autoencoder-steps", o->autoencoderSteps,
@@ -85,7 +85,9 @@ Command addTrainCommand(CLI::App& app) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--autoencoder-minutes", o->autoencoderMinutes,
-                  "Stop the autoencoder's training after this much wall time (0: no limit)")
+                  "Stop the autoencoder's training after this much wall time (0: no limit); "
+                  "--minutes counts only the DiT's")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_option("--init-from", o->initFrom,
                   "Start from this trained built-in model folder (its architecture and weights) "

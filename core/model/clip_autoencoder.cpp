@@ -91,7 +91,9 @@ TensorMap initAutoencoderWeights(const AutoencoderConfig& c, uint64_t seed) {
   TensorMap w;
   for (const Layer& l : kLayers) {
     const std::vector<int64_t> shape = weightShape(l, c);
-    const int64_t fanIn = channels(l.in, c) * l.kernel[0] * l.kernel[1] * l.kernel[2];
+    // A transposed convolution whose stride is its kernel feeds each output from one tap.
+    const int64_t taps = l.transposed ? 1 : l.kernel[0] * l.kernel[1] * l.kernel[2];
+    const int64_t fanIn = channels(l.in, c) * taps;
     const double bound = std::sqrt(6.0 / static_cast<double>(fanIn));  // Kaiming, for SiLU
     w[key(l, "weight")] = at::empty(shape).uniform_(-bound, bound, gen);
     w[key(l, "bias")] = at::zeros({channels(l.out, c)});

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <mutex>
 
 namespace svgen {
 
@@ -34,12 +35,19 @@ AutoencoderResult trainAutoencoder(const AutoencoderConfig& config, const Autoen
   AdamW optimizer(trained, AdamWOptions{o.lr, 0.9, 0.99, 1e-8, 0.0});
   const ClipAutoencoder ae(config, params, first.device());
 
+  {
+    // Seeded, so the latent noise does not depend on what ran before in this process.
+    at::Generator gen = at::globalContext().defaultGenerator(first.device());
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_current_seed(o.seed);
+  }
   AutoencoderResult result;
   Stopwatch clock;
   at::Tensor lossSum = at::zeros({}, first.options());
   int64_t count = 0;
   for (int64_t step = 0; step < o.steps; ++step) {
     if (o.minutes > 0 && clock.seconds() > o.minutes * 60) break;
+    if (o.isCancelled && o.isCancelled()) break;
     const at::Tensor x = step == 0 ? first : clips(step);
     const at::Tensor z = ae.encodeRaw(x);
     const at::Tensor noisy = z + at::randn_like(z) * (o.latentNoise * z.detach().std());

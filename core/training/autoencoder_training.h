@@ -23,6 +23,7 @@ struct AutoencoderTraining {
   double latentNoise = 0.1;
   uint64_t seed = 1;
   int logEvery = 200;
+  std::function<bool()> isCancelled;  // checked before each step; may be empty
 };
 
 struct AutoencoderResult {
@@ -31,6 +32,7 @@ struct AutoencoderResult {
   double firstLoss = 0, finalLoss = 0;  // mean squared reconstruction error, in [-1, 1] units
 };
 
+// Stops early when cancelled (the weights so far, with their statistics, are returned).
 // `clips(step)` gives a batch of clips (B, 3, T, H, W) in [-1, 1] on the training device; `log`
 // receives one line per report.
 AutoencoderResult trainAutoencoder(const AutoencoderConfig& config,

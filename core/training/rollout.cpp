@@ -2,6 +2,9 @@
 
 #include "core/common/error.h"
 #include "core/sampling/sampler.h"
+#include "core/training/noise_levels.h"
+
+#include <c10/core/GradMode.h>
 
 #include <string>
 #include <vector>
@@ -24,6 +27,21 @@ at::Tensor stepToLevel(const at::Tensor& sample, const at::Tensor& x0Hat, const 
   shape[0] = -1;
   const at::Tensor ratio = (to / from).view(shape).to(sample.scalar_type());
   return x0Hat + ratio * (sample - x0Hat);
+}
+
+at::Tensor rolloutInputs(const X0Predictor& predict, const at::Tensor& x0, const at::Tensor& noise,
+                         const at::Tensor& ids, const RolloutLevels& r, double guidance) {
+  c10::NoGradGuard noGrad;
+  const int64_t n = x0.size(0);
+  const at::Tensor from = r.from.view({-1, 1, 1, 1, 1});
+  const at::Tensor sample = (1 - from) * x0 + from * noise;
+  const at::Tensor t = timestepOf(r.from);
+  if (guidance == 1.0) return stepToLevel(sample, predict(sample, t, ids), r.from, r.to);
+  // Prompted and empty prompts in one batch, as the Engine batches them.
+  const at::Tensor both =
+      predict(at::cat({sample, sample}), at::cat({t, t}), at::cat({ids, at::zeros_like(ids)}));
+  const at::Tensor cond = both.narrow(0, 0, n), uncond = both.narrow(0, n, n);
+  return stepToLevel(sample, uncond + (cond - uncond) * guidance, r.from, r.to);
 }
 
 }  // namespace svgen

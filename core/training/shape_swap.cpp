@@ -22,7 +22,9 @@ std::vector<SceneSpec> swapShapes(const std::vector<SceneSpec>& scenes,
       std::vector<Shape> others;
       for (int k = 0; k < kShapeCount; ++k) {
         const auto shape = static_cast<Shape>(k);
-        if (shape != o.shape && !isHeldOut(o.color, shape, o.motion)) others.push_back(shape);
+        if (shape != o.shape && !isHeldOut(o.color, shape, o.motion) &&
+            motionIsVisible(shape, o.motion))
+          others.push_back(shape);
       }
       if (!others.empty()) o.shape = others[next() % others.size()];
     }

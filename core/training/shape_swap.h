@@ -19,7 +19,8 @@ constexpr double kShapeSwapMinSigma = 0.6;
 
 // The scenes with every object of each chosen scene given another shape, drawn from `seed`,
 // among those that keep the object out of the held-out combinations (so held-out combinations
-// never reach training, even as inputs). Unchosen scenes are returned unchanged.
+// never reach training, even as inputs) and that can show its motion (a spinning circle shows
+// none). Unchosen scenes are returned unchanged.
 std::vector<SceneSpec> swapShapes(const std::vector<SceneSpec>& scenes,
                                   const std::vector<bool>& chosen, uint64_t seed);
 

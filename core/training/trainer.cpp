@@ -88,6 +88,10 @@ BuiltinSpec specForRun(const TrainOptions& o) {
   const fs::path checkpointConfig = fs::path(o.outDir) / "checkpoint" / "config.json";
   if (o.resume && fs::is_regular_file(checkpointConfig))
     return builtinSpecFromJson(readJsonFile(checkpointConfig.string()));
+  if (!o.initFrom.empty() && o.latentChannels > 0)
+    throw InputError(
+        "--init-from keeps its model's pixel or latent space; --latent-channels "
+        "starts a new latent model");
   if (o.initFrom.empty()) {
     const BuiltinSpec s = specFor(o.config, o.positionEmbedding);
     return o.latentChannels > 0 ? withAutoencoder(s, o.latentChannels) : s;
@@ -360,13 +364,18 @@ class Trainer {
     WordEncoder encoder(spec_.text, spec_.vocabulary, params_, device_);
     WanDiT dit(spec_.dit, params_, device_, dtype_);
     ids = ids.to(device_);
-    // The first clips of the batch (its order is random) are rollout clips, see rollout.h.
+    // The first clips of the batch (its order is random) are rollout clips, see rollout.h,
+    // whatever they were drawn as: pure-noise and swapped clips among them become rollouts.
     const int64_t rollouts = std::llround(o_.rolloutShare * o_.batch);
     if (rollouts > 0) {
       const RolloutLevels r = drawRolloutLevels(spec_.steps, spec_.shift, rollouts, device_);
       const int64_t rest = o_.batch - rollouts;
-      xt = at::cat({rolloutInputs(encoder, dit, x0.narrow(0, 0, rollouts),
-                                  noise.narrow(0, 0, rollouts), ids.narrow(0, 0, rollouts), r),
+      const X0Predictor predict = [&](const at::Tensor& x, const at::Tensor& t,
+                                      const at::Tensor& words) {
+        return dit.forward(x, t, encoder.encodeIds(words));
+      };
+      xt = at::cat({rolloutInputs(predict, x0.narrow(0, 0, rollouts), noise.narrow(0, 0, rollouts),
+                                  ids.narrow(0, 0, rollouts), r, spec_.guidance),
                     xt.narrow(0, rollouts, rest)});
       s = at::cat({r.to, levels.sigma.narrow(0, rollouts, rest)}).view({-1, 1, 1, 1, 1});
       timestep = at::cat({timestepOf(r.to), timestep.narrow(0, rollouts, rest)});
@@ -391,26 +400,6 @@ class Trainer {
     if (!autoencoder_) return clips;
     c10::NoGradGuard noGrad;
     return autoencoder_->encode(clips);
-  }
-
-  // Rollout clips' inputs: noised to r.from, denoised without gradients by the weights being
-  // trained, with the sampling guidance, and stepped to r.to as the sampler would.
-  at::Tensor rolloutInputs(const WordEncoder& encoder, const WanDiT& dit, const at::Tensor& x0,
-                           const at::Tensor& noise, const at::Tensor& ids,
-                           const RolloutLevels& r) const {
-    c10::NoGradGuard noGrad;
-    const int64_t n = x0.size(0);
-    const at::Tensor from = r.from.view({-1, 1, 1, 1, 1});
-    const at::Tensor sample = (1 - from) * x0 + from * noise;
-    const at::Tensor t = timestepOf(r.from);
-    if (spec_.guidance == 1.0)
-      return stepToLevel(sample, dit.forward(sample, t, encoder.encodeIds(ids)), r.from, r.to);
-    // Prompted and empty prompts in one batch; a clip whose prompt was dropped gets the same
-    // prediction twice, so guidance leaves it unconditional.
-    const at::Tensor both = dit.forward(at::cat({sample, sample}), at::cat({t, t}),
-                                        encoder.encodeIds(at::cat({ids, at::zeros_like(ids)})));
-    const at::Tensor cond = both.narrow(0, 0, n), uncond = both.narrow(0, n, n);
-    return stepToLevel(sample, uncond + (cond - uncond) * spec_.guidance, r.from, r.to);
   }
 
   // The weights of --init-from's model, which must hold exactly the tensors the model trains, with
@@ -444,8 +433,8 @@ class Trainer {
     return loaded;
   }
 
-  // The first stage of a latent run, on clips of its own seed; checkpointed at once, so a resumed
-  // run never trains it again.
+  // The first stage of a latent run, on clips of its own seed; checkpointed at once (with the DiT
+  // at step 0), so a run resumed after it never trains it again.
   void trainAutoencoderFirst() {
     AutoencoderTraining t;
     t.steps = o_.autoencoderSteps;
@@ -459,11 +448,11 @@ class Trainer {
       for (int b = 0; b < batch; ++b) scenes.push_back(sampler.next());
       return renderScenes(scenes, spec_.frames, spec_.height, spec_.width, device_);
     };
+    t.isCancelled = [&] { return observer_.isCancelled(); };
     const AutoencoderResult r = trainAutoencoder(
         spec_.autoencoder, t, clips, [&](const std::string& line) { observer_.onNote(line); });
     autoencoderWeights_ = r.weights;
-    saveTensors((checkpointDir() / "autoencoder.safetensors").string(),
-                cpuCopy(autoencoderWeights_, at::kFloat));
+    saveCheckpoint();
   }
 
   // A resumed run takes its training settings from the command line (only the architecture comes
@@ -543,6 +532,9 @@ class Trainer {
 
   void saveCheckpoint() {
     saveTensors((checkpointDir() / "model.safetensors").string(), cpuCopy(params_, at::kFloat));
+    if (spec_.autoencoder.enabled())
+      saveTensors((checkpointDir() / "autoencoder.safetensors").string(),
+                  cpuCopy(autoencoderWeights_, at::kFloat));
     saveTensors((checkpointDir() / "ema.safetensors").string(), cpuCopy(ema_, at::kFloat));
     saveTensors((checkpointDir() / "optimizer.safetensors").string(),
                 cpuCopy(optimizer_->state(), at::kFloat));

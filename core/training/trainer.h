@@ -35,11 +35,13 @@ struct TrainOptions {
   double pureNoiseShare = 0.25;
   // Share of each batch trained on the model's own sampler step (rollout.h): the first clips of
   // the batch, at a level of the model's sampling schedule. Each costs a forward pass without
-  // gradients (two with guidance). 0 disables it.
+  // gradients (two with guidance). They replace whatever those clips were drawn as, so the
+  // pure-noise share of the batch becomes pureNoiseShare · (1 − rolloutShare). 0 disables it.
   double rolloutShare = 0;
   // Latent channels of an autoencoder that a new run trains first (clip_autoencoder.h), for
   // autoencoderSteps or autoencoderMinutes, whichever ends first; the DiT then trains on its
-  // latents. 0: the DiT works on pixels. A resumed run or a fine-tune keeps its model's.
+  // latents. 0: the DiT works on pixels. A resumed run or a fine-tune keeps its model's. The
+  // autoencoder's stage comes before the DiT's and `minutes` does not count it.
   int latentChannels = 0;
   int64_t autoencoderSteps = 3000;
   double autoencoderMinutes = 0;
