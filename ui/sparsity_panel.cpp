@@ -339,8 +339,9 @@ std::array<int64_t, 3> SparsityPanel::tokenGrid(const ModelInfo& info, int frame
     // Wan 2.1: the VAE keeps 1 + (frames − 1)/4 latent frames at 1/8 size; patches of 1 × 2 × 2.
     return {frames > 0 ? 1 + (frames - 1) / 4 : 0, height / 16, width / 16};
   }
-  // The built-in model works in pixel space with patches of 2 × 8 × 8 (sizeMultiple is the
-  // spatial patch); frames are padded to whole temporal patches.
+  // A built-in model's token spans 2 frames × 8 × 8 pixels (sizeMultiple), by its patch in pixel
+  // space or by its autoencoder and a 1 × 1 × 1 patch in latent space; frames are padded to
+  // whole tokens.
   constexpr int kTemporalPatch = 2;
   const int patch = std::max(1, info.sizeMultiple);
   return {(frames + kTemporalPatch - 1) / kTemporalPatch, height / patch, width / patch};

@@ -1,4 +1,5 @@
-// The built-in model: a small Wan-architecture DiT in pixel space with a word-level text encoder.
+// The built-in model: a small Wan-architecture DiT with a word-level text encoder, in pixel space
+// or in the latent space of its own small autoencoder (clip_autoencoder.h).
 // Its folder holds config.json (this spec) and model.safetensors (or shards with an index).
 #pragma once
 #include "core/model/clip_autoencoder.h"

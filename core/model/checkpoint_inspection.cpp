@@ -145,7 +145,9 @@ class Inspector {
       t.detail = std::to_string(config.at("vocabulary").size()) + " words";
     }
     r_.vaeNeeded = false;
-    r_.vae.detail = "not needed: the model works in pixel space";
+    const bool latent = config.contains("autoencoder") && config.at("autoencoder").is_object();
+    r_.vae.detail = latent ? "not needed: the model's own autoencoder is in its weights file"
+                           : "not needed: the model works in pixel space";
   }
 
   void inspectDiffusers(const fs::path& dir) {

@@ -31,7 +31,7 @@ struct CheckpointInspection {
   std::string layout;
   std::string layoutDescription;
   InspectedComponent transformer, textEncoder, tokenizer, vae;
-  bool vaeNeeded = true;  // svgen's built-in models run in pixel space
+  bool vaeNeeded = true;  // svgen's built-in models: pixels, or their own autoencoder
   std::optional<DescribedWanConfig> config;
   std::string modelName;                     // wanModelName's, or an svgen model's label
   std::vector<std::string> configConflicts;  // config.json against the weights' shapes

@@ -1,5 +1,6 @@
 // A text-to-video model as the Engine drives it: text in, a DiT over latents, frames out.
-// The built-in pixel-space model and Wan 2.1 checkpoints both implement it around WanDiT.
+// The built-in model (pixels or its own latents) and Wan 2.1 checkpoints both implement it around
+// WanDiT.
 #pragma once
 #include "core/io/video.h"
 #include "core/model/wan_dit.h"

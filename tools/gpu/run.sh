@@ -140,6 +140,7 @@ PY
       $svgen train --out build-gpu/train --device cuda --minutes "$minutes" --batch "${BATCH:-64}" \
         --lr "${LR:-4e-4}" --noise-levels "${NOISE_LEVELS:-shift}" --loss-sigma-floor "${LOSS_SIGMA_FLOOR:-0.2}" \
         --pure-noise-share "${PURE_NOISE_SHARE:-0.25}" --rollout-share "${ROLLOUT_SHARE:-0}" \
+        --shape-swap-share "${SHAPE_SWAP_SHARE:-0}" \
         --latent-channels "${LATENT_CHANNELS:-0}" --autoencoder-steps "${AE_STEPS:-3000}" \
         --autoencoder-minutes "${AE_MINUTES:-0}" \
         --position-embedding "${POSITION_EMBEDDING:-sincos}" \
@@ -154,13 +155,15 @@ PY
       # Arms that start from the shipped model (--init-from) for MINUTES each, each scored by
       # eval-prompts at guidance 2; the arm with the best held-in shape accuracy comes back in
       # $OUT/model. ARMS: "name|train options" separated by ";", the options being those that
-      # differ between arms (learning rate and shares). The seed (SEED, 2) differs from the
-      # shipped run's, which would replay its first clips.
+      # differ between arms (shares, and --lr, else LR or 1e-4). The seed (SEED, 2) differs from
+      # the shipped run's, which would replay its first clips.
       minutes=${task#*:}
       rm -rf /tmp/eval-ft  # a warm machine keeps an earlier call's arms
       IFS=';' read -r -a arms <<<"${ARMS:-share-0.25|--lr 1e-4 --pure-noise-share 0.25}"
       for arm in "${arms[@]}"; do
-        name=${arm%%|*}; args=${arm#*|}
+        [[ $arm == *"|"* ]] || { log "finetune: arm \"$arm\" is not name|options"; exit 1; }
+        name=$(echo "${arm%%|*}" | tr -d '[:space:]'); args=${arm#*|}
+        [[ " $args " == *" --lr "* ]] || args="--lr ${LR:-1e-4} $args"
         dir=build-gpu/ft-$name
         rm -rf "$dir"
         log "finetune from resources/models/builtin for $minutes minutes, arm $name: $args"
