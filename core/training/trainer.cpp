@@ -554,19 +554,18 @@ class Trainer {
     spec.label = "built-in shapes (trained " + std::to_string(r.steps) + " steps)";
     // A fine-tune's steps count from its own start; its base model's label says the rest.
     if (!baseModel_.empty()) spec.label = spec_.label + " + " + std::to_string(r.steps) + " steps";
-    spec.description = "Shape-video DiT in pixel space, " + std::to_string(spec.width) + "x" +
+    const std::string space = spec_.autoencoder.enabled()
+                                  ? "the latent space of its own autoencoder (" +
+                                        std::to_string(spec_.autoencoder.latentChannels) +
+                                        " channels)"
+                                  : std::string("pixel space");
+    spec.description = "Shape-video DiT in " + space + ", " + std::to_string(spec.width) + "x" +
                        std::to_string(spec.height) + ", trained by svgen train on rendered clips.";
-    // The EMA weights generate better clips than the raw ones; bf16 halves the download.
+    // The EMA weights generate better clips than the raw ones; bf16 halves the download. The
+    // autoencoder stays float32: its latent statistics scale every prediction.
     TensorMap weights = cpuCopy(ema_, at::kBFloat16);
-    if (spec_.autoencoder.enabled()) {
-      spec.description = "Shape-video DiT in the latent space of its own autoencoder (" +
-                         std::to_string(spec_.autoencoder.latentChannels) + " channels), " +
-                         std::to_string(spec.width) + "x" + std::to_string(spec.height) +
-                         ", trained by svgen train on rendered clips.";
-      // The autoencoder stays float32: its latent statistics scale every prediction.
-      const TensorMap ae = cpuCopy(autoencoderWeights_, at::kFloat);
-      weights.insert(ae.begin(), ae.end());
-    }
+    const TensorMap ae = cpuCopy(autoencoderWeights_, at::kFloat);
+    weights.insert(ae.begin(), ae.end());
     saveTensorsSharded(dir.string(), "model", weights, kShardBytes, {{"format", "pt"}});
     writeJson(dir / "config.json", toJson(spec));
     return dir.string();
