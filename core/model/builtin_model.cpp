@@ -54,11 +54,10 @@ BuiltinSpec defaultBuiltinSpec() {
 }
 
 nlohmann::json toJson(const BuiltinSpec& s) {
-  return {
+  nlohmann::json j = {
       {"format", "svgen"},
       {"kind", "builtin"},
       {"dit", toJson(s.dit)},
-      {"autoencoder", s.autoencoder.enabled() ? toJson(s.autoencoder) : nlohmann::json()},
       {"text_encoder", toJson(s.text)},
       {"vocabulary", s.vocabulary},
       {"defaults",
@@ -73,6 +72,9 @@ nlohmann::json toJson(const BuiltinSpec& s) {
       {"trained", s.trained},
       {"label", s.label},
       {"description", s.description}};
+  // A pixel-space model's config has no "autoencoder" key, as before latent models existed.
+  if (s.autoencoder.enabled()) j["autoencoder"] = toJson(s.autoencoder);
+  return j;
 }
 
 BuiltinSpec builtinSpecFromJson(const nlohmann::json& j) {
