@@ -6,6 +6,7 @@
 #include "core/io/video_export.h"
 #include "core/model/builtin_model.h"
 #include "core/pipeline/device.h"
+#include "core/sampling/guidance.h"
 #include "core/sampling/sampler.h"
 
 #include <ATen/ATen.h>
@@ -68,7 +69,7 @@ int runEvalPrior(const EvalPriorOptions& o) {
     if (o.guidance != 1) {
       const at::Tensor uncond =
           model->dit().forward(noise, t, model->encodeText(std::vector<std::string>(n, "")));
-      x0 = uncond + (x0 - uncond) * o.guidance;
+      x0 = classifierFreeGuidance(x0, uncond, o.guidance);
     }
     // A latent model's prediction is compared as the clip its decoder draws from it.
     return model->autoencoder() ? model->autoencoder()->decode(x0) : x0;

@@ -12,6 +12,7 @@
 #include "core/pipeline/device_memory.h"
 #include "core/pipeline/request_validation.h"
 #include "core/pipeline/stopwatch.h"
+#include "core/sampling/guidance.h"
 #include "core/sampling/sampler.h"
 
 #include <ATen/ATen.h>
@@ -189,7 +190,7 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
       at::Tensor t = at::full({batch}, sampler->modelTimestep(i),
                               at::TensorOptions().dtype(at::kFloat).device(device));
       at::Tensor out = model.dit().forward(input, t, context, options);
-      at::Tensor guided = cfg ? out[1] + (out[0] - out[1]) * r.guidance : out[0];
+      at::Tensor guided = cfg ? classifierFreeGuidance(out[0], out[1], r.guidance) : out[0];
       guided = guided.unsqueeze(0);
       // An x0-predicting network is turned into the velocity the flow sampler expects.
       at::Tensor velocity = predictsX0 ? (x - guided) / sampler->sigma(i) : guided;

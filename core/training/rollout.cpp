@@ -1,6 +1,7 @@
 #include "core/training/rollout.h"
 
 #include "core/common/error.h"
+#include "core/sampling/guidance.h"
 #include "core/sampling/sampler.h"
 #include "core/training/noise_levels.h"
 
@@ -41,7 +42,7 @@ at::Tensor rolloutInputs(const X0Predictor& predict, const at::Tensor& x0, const
   const at::Tensor both =
       predict(at::cat({sample, sample}), at::cat({t, t}), at::cat({ids, at::zeros_like(ids)}));
   const at::Tensor cond = both.narrow(0, 0, n), uncond = both.narrow(0, n, n);
-  return stepToLevel(sample, uncond + (cond - uncond) * guidance, r.from, r.to);
+  return stepToLevel(sample, classifierFreeGuidance(cond, uncond, guidance), r.from, r.to);
 }
 
 }  // namespace svgen
