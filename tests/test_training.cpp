@@ -47,6 +47,16 @@ class Counter : public TrainObserver {
   std::vector<std::string> notes;
 };
 
+// A short run of a trained model folder through the Engine, as a user would generate.
+GenerationResult generateTwoSteps(Engine& engine, const std::string& modelDir) {
+  GenerationRequest req;
+  req.model = modelDir;
+  req.prompt = "a red circle moving right on a blue background";
+  req.steps = 2;
+  GenerationObserver quiet;
+  return engine.generate(req, quiet);
+}
+
 }  // namespace
 
 class TestTraining : public QObject {
@@ -94,12 +104,7 @@ class TestTraining : public QObject {
     const ModelInfo info = engine.describeModel(r.modelDir);
     QVERIFY(info.trained);
     QVERIFY(QString::fromStdString(info.label).contains("60 steps"));
-    GenerationRequest req;
-    req.model = r.modelDir;
-    req.prompt = "a red circle moving right on a blue background";
-    req.steps = 2;
-    GenerationObserver quiet;
-    const GenerationResult result = engine.generate(req, quiet);
+    const GenerationResult result = generateTwoSteps(engine, r.modelDir);
     QCOMPARE(result.video.frames, info.defaultFrames);
     QCOMPARE(result.video.width, 32);
     // The position embedding it trained with is part of the model's config.
@@ -276,12 +281,7 @@ class TestTraining : public QObject {
     QVERIFY(weights.count("autoencoder.decoder.0.weight") == 1);
     QVERIFY(weights.at("autoencoder.latent_std").ge(1e-3).all().item<bool>());
     Engine engine;
-    GenerationRequest req;
-    req.model = r.modelDir;
-    req.prompt = "a red circle moving right on a blue background";
-    req.steps = 2;
-    GenerationObserver quiet;
-    const GenerationResult result = engine.generate(req, quiet);
+    const GenerationResult result = generateTwoSteps(engine, r.modelDir);
     QCOMPARE(result.video.width, 32);
     QCOMPARE(result.video.frames, engine.describeModel(r.modelDir).defaultFrames);
 

@@ -1,6 +1,7 @@
 #include "core/training/shape_swap.h"
 
 #include "core/common/error.h"
+#include "core/data/seeded_rng.h"
 
 namespace svgen {
 
@@ -9,13 +10,7 @@ std::vector<SceneSpec> swapShapes(const std::vector<SceneSpec>& scenes,
   if (chosen.size() != scenes.size())
     throw InputError("swapShapes: one choice per scene is needed");
   std::vector<SceneSpec> out = scenes;
-  uint64_t state = seed;
-  auto next = [&state] {  // splitmix64: a fixed stream on every platform
-    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  };
+  Rng rng(seed);
   for (size_t i = 0; i < out.size(); ++i) {
     if (!chosen[i]) continue;
     for (ObjectSpec& o : out[i].objects) {
@@ -26,7 +21,7 @@ std::vector<SceneSpec> swapShapes(const std::vector<SceneSpec>& scenes,
             motionIsVisible(shape, o.motion))
           others.push_back(shape);
       }
-      if (!others.empty()) o.shape = others[next() % others.size()];
+      if (!others.empty()) o.shape = others[rng.below(static_cast<int>(others.size()))];
     }
   }
   return out;

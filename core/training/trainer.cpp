@@ -195,12 +195,13 @@ class Trainer {
       throw InputError("the loss's sigma floor must be in (0, 1], got " +
                        std::to_string(o_.lossSigmaFloor));
     validateNoiseLevels(o_.noiseLevels, o_.pureNoiseShare);
-    if (!(o_.shapeSwapShare >= 0 && o_.shapeSwapShare <= 1))
-      throw InputError("the shape-swap share must be in [0, 1], got " +
-                       std::to_string(o_.shapeSwapShare));
-    if (!(o_.rolloutShare >= 0 && o_.rolloutShare <= 1))
-      throw InputError("the rollout share must be in [0, 1], got " +
-                       std::to_string(o_.rolloutShare));
+    for (const auto& [what, share] :
+         {std::pair<const char*, double>{"shape-swap", o_.shapeSwapShare},
+          {"rollout", o_.rolloutShare}}) {
+      if (!(share >= 0 && share <= 1))
+        throw InputError(std::string("the ") + what + " share must be in [0, 1], got " +
+                         std::to_string(share));
+    }
     if (o_.outDir.empty()) throw InputError("training needs an output folder");
     if (o_.batch < 1) throw InputError("batch must be at least 1");
     if (o_.latentChannels < 0) throw InputError("latent channels must be 0 (pixels) or more");
