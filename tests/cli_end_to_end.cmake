@@ -37,6 +37,15 @@ if(NOT LAST_OUT MATCHES "shape fit -?[0-9]" OR NOT EXISTS ${WORK}/sheet.y4m)
 endif()
 expect_exit(2 ${SVGEN} eval-prior --model ${WORK})
 
+# The shape follow-through check of the shipped model: a row per noise level and a JSON report;
+# a noise level outside (0, 1) and a folder that is not a built-in model are refused.
+expect_exit(0 ${SVGEN} eval-shape-follow --prompts 1 --sigmas 0.9,0.5 --json ${WORK}/follow.json)
+if(NOT LAST_OUT MATCHES "0.50 +[01]/1" OR NOT EXISTS ${WORK}/follow.json)
+  message(FATAL_ERROR "eval-shape-follow printed: ${LAST_OUT}")
+endif()
+expect_exit(2 ${SVGEN} eval-shape-follow --sigmas 1)
+expect_exit(2 ${SVGEN} eval-shape-follow --model ${WORK})
+
 # Bad input: exit 2 with a message that names the problem.
 expect_exit(2 ${SVGEN} generate --out ${WORK}/x.mp4)
 expect_exit(2 ${SVGEN} generate --prompt "a red zeppelin" --out ${WORK}/x.mp4)

@@ -6,6 +6,7 @@
 #include "core/data/shape_renderer.h"
 #include "core/eval/prompt_adherence.h"
 #include "core/eval/pure_noise_prior.h"
+#include "core/eval/shape_follow.h"
 #include "core/pipeline/engine.h"
 
 #include <ATen/ATen.h>
@@ -419,6 +420,71 @@ class TestPromptAdherence : public QObject {
     o.renders = 1;
     QVERIFY_THROWS_EXCEPTION(InputError,
                              measurePureNoisePrior([](auto&&) { return at::Tensor(); }, o));
+  }
+  void shapeFollowRewardsThePromptAndFlagsACopier() {
+    ShapeFollowOptions o;
+    o.prompts = 3;
+    o.sigmas = {0.8, 0.5};
+    o.frames = 8;
+    o.width = o.height = 64;
+    o.seed = 4;
+    // A model that draws the prompt's shape whatever its input shows: the rendered clip (row 1)
+    // for both inputs.
+    std::vector<std::string> asked;
+    std::vector<double> sigmasAsked;
+    const ShapeFollowReport follower = measureShapeFollow(
+        [&](const at::Tensor& clean, double sigma, const std::vector<std::string>& prompts) {
+          asked.insert(asked.end(), prompts.begin(), prompts.end());
+          sigmasAsked.push_back(sigma);
+          return at::stack({clean[1], clean[1]});
+        },
+        o);
+    QCOMPARE(int(asked.size()), 3 * 2 * 2);
+    QCOMPARE(sigmasAsked, (std::vector<double>{0.8, 0.5, 0.8, 0.5, 0.8, 0.5}));
+    QCOMPARE(int(follower.cases.size()), 3);
+    for (const ShapeFollowCase& c : follower.cases) {
+      const SceneSpec scene = sceneFromPrompt(c.prompt, 1);
+      QCOMPARE(int(scene.objects.size()), 1);
+      QCOMPARE(scene.objects[0].shape, c.shape);
+      QVERIFY(c.shape != Shape::Circle && c.shape != Shape::Ring);
+      QVERIFY(!isHeldOut(scene.objects[0]));
+      QCOMPARE(c.drawnFromCircle, (std::vector<int>{int(c.shape), int(c.shape)}));
+    }
+    QCOMPARE(int(follower.levels.size()), 2);
+    for (const ShapeFollowLevel& l : follower.levels) {
+      QCOMPARE(l.rightFromCircle, 3);
+      QCOMPARE(l.rightFromTrue, 3);
+      QCOMPARE(l.pull, 1.0);
+    }
+
+    // A model that copies the outline it is shown.
+    const ShapeFollowReport copier =
+        measureShapeFollow([&](const at::Tensor& clean, double, auto&&) { return clean; }, o);
+    for (const ShapeFollowLevel& l : copier.levels) {
+      QCOMPARE(l.rightFromCircle, 0);
+      QCOMPARE(l.rightFromTrue, 3);
+      QCOMPARE(l.pull, 0.0);
+    }
+    for (const ShapeFollowCase& c : copier.cases)
+      QCOMPARE(c.drawnFromCircle, (std::vector<int>{int(Shape::Circle), int(Shape::Circle)}));
+
+    // Bad settings and malformed predictions.
+    auto copy = [](const at::Tensor& clean, double, auto&&) { return clean; };
+    ShapeFollowOptions bad = o;
+    bad.prompts = 0;
+    QVERIFY_THROWS_EXCEPTION(InputError, measureShapeFollow(copy, bad));
+    for (double sigma : {0.0, 1.0, -0.1, 1.5}) {
+      bad = o;
+      bad.sigmas = {0.5, sigma};
+      QVERIFY_THROWS_EXCEPTION(InputError, measureShapeFollow(copy, bad));
+    }
+    bad = o;
+    bad.sigmas.clear();
+    QVERIFY_THROWS_EXCEPTION(InputError, measureShapeFollow(copy, bad));
+    QVERIFY_THROWS_EXCEPTION(
+        InputError,
+        measureShapeFollow(
+            [](const at::Tensor& clean, double, auto&&) { return clean.narrow(0, 0, 1); }, o));
   }
 };
 

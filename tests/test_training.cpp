@@ -133,6 +133,9 @@ class TestTraining : public QObject {
     o = tinyOptions(test::freshDir("train_bad6"));
     o.shapeSwapShare = 2;
     QVERIFY_THROWS_EXCEPTION(InputError, trainBuiltinModel(o, c));
+    o = tinyOptions(test::freshDir("train_bad7"));
+    o.shapeSwapMinSigma = 0;
+    QVERIFY_THROWS_EXCEPTION(InputError, trainBuiltinModel(o, c));
   }
 
   void rolloutStepsFollowTheSamplersSchedule() {
@@ -353,13 +356,15 @@ class TestTraining : public QObject {
     base.pureNoiseShare = 0;  // pure-noise inputs show no shape to swap
     Counter b;
     const TrainResult trained = trainBuiltinModel(base, b);
-    auto firstLoss = [&](double share, const std::string& init, const char* dir) {
+    auto firstLoss = [&](double share, const std::string& init, const char* dir,
+                         double minSigma = kDefaultShapeSwapMinSigma) {
       TrainOptions t = tinyOptions(test::freshDir(dir));
       t.steps = 1;
       t.logEvery = 1;
       t.batch = 16;
       t.pureNoiseShare = 0;
       t.shapeSwapShare = share;
+      t.shapeSwapMinSigma = minSigma;
       if (!init.empty()) {
         t.config = "builtin";  // the folder's architecture wins
         t.initFrom = init;
@@ -377,6 +382,8 @@ class TestTraining : public QObject {
     // the tiny model hardly looks at outlines, so the difference is small.
     QVERIFY2(std::abs(trainedPlain - trainedSwapped) > 1e-6 * trainedPlain,
              qPrintable(QString("%1 vs %2").arg(trainedPlain).arg(trainedSwapped)));
+    // With the floor at σ = 1 only pure noise, which shows no shape, would be swapped.
+    QCOMPARE(firstLoss(1, trained.modelDir, "train_swap_t1_floor1", 1.0), trainedPlain);
   }
 
   void resumingWithOtherSettingsSaysSo() {

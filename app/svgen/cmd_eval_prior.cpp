@@ -1,18 +1,16 @@
 // svgen eval-prior: the built-in model's prediction from pure noise against the average of the
 // clips each prompt allows (core/eval/pure_noise_prior.h). No sampling: a few forward passes.
+#include "app/svgen/builtin_eval_model.h"
 #include "app/svgen/commands.h"
 #include "core/common/error.h"
 #include "core/eval/pure_noise_prior.h"
 #include "core/io/video_export.h"
-#include "core/model/builtin_model.h"
 #include "core/pipeline/device.h"
-#include "core/sampling/guidance.h"
 #include "core/sampling/sampler.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
-#include <c10/core/GradMode.h>
 
 #include <array>
 #include <cstdio>
@@ -35,44 +33,27 @@ struct EvalPriorOptions {
 };
 
 int runEvalPrior(const EvalPriorOptions& o) {
-  const std::string dir = o.model == "builtin" ? findBuiltinModelDir() : o.model;
-  if (dir.empty()) throw InputError("this install has no trained built-in model");
-  if (!isBuiltinFormatDir(dir))
-    throw InputError("eval-prior needs a built-in model folder (the renderer is its data); " +
-                     o.model + " is not one");
   if (!o.sheetPath.empty()) videoFormatForPath(o.sheetPath);  // a bad path fails before the work
   if (o.threads > 0) at::set_num_threads(o.threads);
   const at::Device device = pickDevice(o.device);
-  const auto model = BuiltinModel::load(dir, o.model, device);
+  const auto model = loadBuiltinForEval(o.model, device, "eval-prior");
   PriorOptions p = o.prior;
   p.frames = model->spec().frames;
   p.height = model->spec().height;
   p.width = model->spec().width;
   p.fps = model->spec().fps;
-  if (model->dit().config().prediction != "x0")
-    throw InputError("eval-prior reads the network's output as a clean clip; " + o.model +
-                     " predicts \"" + model->dit().config().prediction + "\"");
-  // The timestep sampling starts from, and guidance as the Engine forms it.
+  // The timestep sampling starts from.
   const double timestep =
       makeSampler("unipc", model->spec().steps, model->spec().shift, p.seed)->modelTimestep(0);
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(p.seed);
   const PureNoisePredictor predict = [&](const std::vector<std::string>& prompts) {
-    c10::NoGradGuard noGrad;
     const int64_t n = static_cast<int64_t>(prompts.size());
     // One noise for every prompt of a call, so that only the words differ between them.
     const std::vector<int64_t> latent = model->latentShape(p.frames, p.height, p.width);
     const at::Tensor noise = at::randn({1, latent[0], latent[1], latent[2], latent[3]}, gen)
                                  .expand({n, -1, -1, -1, -1})
                                  .to(device);
-    const at::Tensor t = at::full({n}, timestep, at::TensorOptions().device(device));
-    at::Tensor x0 = model->dit().forward(noise, t, model->encodeText(prompts));
-    if (o.guidance != 1) {
-      const at::Tensor uncond =
-          model->dit().forward(noise, t, model->encodeText(std::vector<std::string>(n, "")));
-      x0 = classifierFreeGuidance(x0, uncond, o.guidance);
-    }
-    // A latent model's prediction is compared as the clip its decoder draws from it.
-    return model->autoencoder() ? model->autoencoder()->decode(x0) : x0;
+    return predictCleanPixels(*model, noise, timestep, prompts, o.guidance);
   };
   const PriorReport r = measurePureNoisePrior(predict, p);
 

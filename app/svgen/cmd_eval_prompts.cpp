@@ -131,17 +131,8 @@ void printTable(const EvalReport& r) {
               static_cast<unsigned long long>(r.options.seed));
 }
 
-// Fails on an unusable output path now rather than after an hour of generation.
-void checkWritable(const std::string& path, const char* what) {
-  const fs::path parent = fs::absolute(path).parent_path();
-  if (!fs::is_directory(parent)) {
-    throw InputError(std::string(what) + " '" + path + "': folder " + parent.string() +
-                     " does not exist");
-  }
-}
-
 int runEvalPrompts(EvalPromptsOptions& o) {
-  if (!o.jsonPath.empty()) checkWritable(o.jsonPath, "--json");
+  if (!o.jsonPath.empty()) checkOutputFolder(o.jsonPath, "--json");
   std::string clipExtension = mp4ExportAvailable() ? ".mp4" : ".y4m";
   std::unique_ptr<std::ofstream> promptsFile;
   if (!o.saveDir.empty()) {

@@ -71,8 +71,13 @@ Command addTrainCommand(CLI::App& app) {
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->add_option("--shape-swap-share", o->shapeSwapShare,
-                  "Share of prompted clips whose noisy input (sigma >= 0.6) shows other shapes "
-                  "than the prompt, so that the shape comes from the prompt")
+                  "Share of prompted clips whose noisy input (at sigma >= --shape-swap-min-sigma) "
+                  "shows other shapes than the prompt, so that the shape comes from the prompt")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--shape-swap-min-sigma", o->shapeSwapMinSigma,
+                  "Noise level from which shape swaps apply; below it the input's outline is "
+                  "the sample's own")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->add_option("--latent-channels", o->latentChannels,

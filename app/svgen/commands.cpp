@@ -17,8 +17,8 @@ int run(int argc, char** argv) {
   std::map<CLI::App*, std::function<int()>> actions;
   for (Command command : {addGenerateCommand(app), addCompareCommand(app), addInfoCommand(app),
                           addInspectCommand(app), addTrainCommand(app), addEvalPromptsCommand(app),
-                          addEvalPriorCommand(app), addProfileCommand(app), addBenchCommand(app),
-                          addSelftestCommand(app)}) {
+                          addEvalPriorCommand(app), addEvalShapeFollowCommand(app),
+                          addProfileCommand(app), addBenchCommand(app), addSelftestCommand(app)}) {
     actions[command.app] = command.action;
   }
 

@@ -21,6 +21,7 @@ Command addInspectCommand(CLI::App& app);
 Command addTrainCommand(CLI::App& app);
 Command addEvalPromptsCommand(CLI::App& app);
 Command addEvalPriorCommand(CLI::App& app);
+Command addEvalShapeFollowCommand(CLI::App& app);
 Command addCompareCommand(CLI::App& app);
 Command addProfileCommand(CLI::App& app);
 Command addBenchCommand(CLI::App& app);

@@ -9,9 +9,13 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <random>
 
 namespace svgen {
+
+namespace fs = std::filesystem;
+
 namespace {
 
 std::string randomToken() {
@@ -130,6 +134,12 @@ void AtomicFile::discard() {
   closeHandle(false);
   ::unlink(temp_.c_str());
   done_ = true;
+}
+
+void checkOutputFolder(const std::string& path, const std::string& what) {
+  const fs::path parent = fs::absolute(path).parent_path();
+  if (!fs::is_directory(parent))
+    throw InputError(what + " '" + path + "': folder " + parent.string() + " does not exist");
 }
 
 void writeFileAtomically(const std::string& path, const std::string& bytes) {

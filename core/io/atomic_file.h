@@ -50,6 +50,10 @@ std::string siblingTempName(const std::string& target, const std::string& tag,
 // Writes `bytes` to `path` through an AtomicFile.
 void writeFileAtomically(const std::string& path, const std::string& bytes);
 
+// Throws InputError when the folder `path` would be written into does not exist: commands check
+// their output paths before the work rather than after it. `what` names the option.
+void checkOutputFolder(const std::string& path, const std::string& what);
+
 // Reads a whole file into `out`; false when it does not exist, RuntimeFailure on other errors.
 bool readFileIfExists(const std::string& path, std::string* out);
 

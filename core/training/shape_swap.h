@@ -14,8 +14,9 @@
 
 namespace svgen {
 
-// Swapping applies at σ ≥ this; below it the outline is clear and is what the sample shows.
-constexpr double kShapeSwapMinSigma = 0.6;
+// Swapping applies at σ ≥ this by default; below it the outline is clear and is what the sample
+// shows.
+constexpr double kDefaultShapeSwapMinSigma = 0.6;
 
 // The scenes with every object of each chosen scene given another shape, drawn from `seed`,
 // among those that keep the object out of the held-out combinations (so held-out combinations

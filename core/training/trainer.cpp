@@ -202,6 +202,9 @@ class Trainer {
         throw InputError(std::string("the ") + what + " share must be in [0, 1], got " +
                          std::to_string(share));
     }
+    if (!(o_.shapeSwapMinSigma > 0 && o_.shapeSwapMinSigma <= 1))
+      throw InputError("the shape-swap sigma floor must be in (0, 1], got " +
+                       std::to_string(o_.shapeSwapMinSigma));
     if (o_.outDir.empty()) throw InputError("training needs an output folder");
     if (o_.batch < 1) throw InputError("batch must be at least 1");
     if (o_.latentChannels < 0) throw InputError("latent channels must be 0 (pixels) or more");
@@ -357,7 +360,7 @@ class Trainer {
     if (anySwapped) {
       std::vector<int64_t> chosen(swapped.begin(), swapped.end());
       const at::Tensor mask =
-          at::tensor(chosen).to(device_).gt(0).logical_and(levels.sigma.ge(kShapeSwapMinSigma));
+          at::tensor(chosen).to(device_).gt(0).logical_and(levels.sigma.ge(o_.shapeSwapMinSigma));
       xt = at::where(mask.view({-1, 1, 1, 1, 1}), (1 - s) * x0Swapped + s * noise, xt);
     }
     at::Tensor timestep = levels.timestep;
@@ -463,7 +466,7 @@ class Trainer {
     const nlohmann::json& was = checkpointSettings_;
     const nlohmann::json now = trainerSettings();
     for (const std::string key : {"batch", "noise_levels", "loss_sigma_floor", "pure_noise_share",
-                                  "rollout_share", "shape_swap_share"}) {
+                                  "rollout_share", "shape_swap_share", "shape_swap_min_sigma"}) {
       // Checkpoints from before a share trained without it.
       const bool share = key.size() > 6 && key.compare(key.size() - 6, 6, "_share") == 0;
       const nlohmann::json old = was.contains(key) ? was.at(key)
@@ -485,6 +488,7 @@ class Trainer {
             {"pure_noise_share", o_.pureNoiseShare},
             {"rollout_share", o_.rolloutShare},
             {"shape_swap_share", o_.shapeSwapShare},
+            {"shape_swap_min_sigma", o_.shapeSwapMinSigma},
             {"init_from", baseModel_}};
   }
 

@@ -1,6 +1,8 @@
 // Trains the built-in model (word encoder + Wan DiT in pixel space) on rendered shape videos.
 // The same program runs a tiny configuration on a CPU in the tests and the real one on a GPU.
 #pragma once
+#include "core/training/shape_swap.h"
+
 #include <cstdint>
 #include <string>
 
@@ -45,9 +47,10 @@ struct TrainOptions {
   int latentChannels = 0;
   int64_t autoencoderSteps = 3000;
   double autoencoderMinutes = 0;
-  // Share of the prompted clips whose noisy input, at σ ≥ 0.6, is rendered with each object's
-  // shape swapped while the target keeps the true one (shape_swap.h). 0 disables it.
+  // Share of the prompted clips whose noisy input, at σ ≥ shapeSwapMinSigma, is rendered with each
+  // object's shape swapped while the target keeps the true one (shape_swap.h). 0 disables it.
   double shapeSwapShare = 0;
+  double shapeSwapMinSigma = kDefaultShapeSwapMinSigma;  // in (0, 1]
   // A trained built-in model folder to start from (its architecture, vocabulary and weights),
   // with a fresh optimizer; "" starts from random weights.
   std::string initFrom;

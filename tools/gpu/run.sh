@@ -140,7 +140,7 @@ PY
       $svgen train --out build-gpu/train --device cuda --minutes "$minutes" --batch "${BATCH:-64}" \
         --lr "${LR:-4e-4}" --noise-levels "${NOISE_LEVELS:-shift}" --loss-sigma-floor "${LOSS_SIGMA_FLOOR:-0.2}" \
         --pure-noise-share "${PURE_NOISE_SHARE:-0.25}" --rollout-share "${ROLLOUT_SHARE:-0}" \
-        --shape-swap-share "${SHAPE_SWAP_SHARE:-0}" \
+        --shape-swap-share "${SHAPE_SWAP_SHARE:-0}" --shape-swap-min-sigma "${SHAPE_SWAP_MIN_SIGMA:-0.6}" \
         --latent-channels "${LATENT_CHANNELS:-0}" --autoencoder-steps "${AE_STEPS:-3000}" \
         --autoencoder-minutes "${AE_MINUTES:-0}" \
         --position-embedding "${POSITION_EMBEDDING:-sincos}" \
@@ -177,6 +177,8 @@ PY
         mkdir -p /tmp/eval-ft
         $svgen eval-prompts --device cuda --model "$dir/model" --guidance 2 \
           --json "/tmp/eval-ft/eval_$name.json" 2>&1 | tail -n 8 | tee -a "$OUT/run.log"
+        $svgen eval-shape-follow --device cuda --model "$dir/model" --prompts 24 \
+          --json "/tmp/eval-ft/shape_follow_$name.json" 2>&1 | tee -a "$OUT/run.log"
       done
       best=$(python3 - <<'PY'
 import glob, json
@@ -201,6 +203,10 @@ PY
         $svgen eval-prompts --device cuda --model build-gpu/train/model --guidance "$g" \
           --json "/tmp/eval-train/eval_g$g.json" 2>&1 | tail -n 8 | tee -a "$OUT/run.log"
       done
+      # Whether it draws the prompt's shape from a circle's outline (no sampling; seconds here).
+      log "eval-shape-follow on the trained model"
+      $svgen eval-shape-follow --device cuda --model build-gpu/train/model --prompts 24 \
+        --json /tmp/eval-train/shape_follow.json 2>&1 | tee -a "$OUT/run.log"
       (cd /tmp/eval-train && tar czf "$OUT/eval_train.tgz" .) ;;
     fixtures)
       # Issue 8's reference fixtures from the public implementations (diffusers from its source,
