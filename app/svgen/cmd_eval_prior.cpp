@@ -10,7 +10,6 @@
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
-#include <ATen/Parallel.h>
 
 #include <array>
 #include <cstdio>
@@ -34,7 +33,7 @@ struct EvalPriorOptions {
 
 int runEvalPrior(const EvalPriorOptions& o) {
   if (!o.sheetPath.empty()) videoFormatForPath(o.sheetPath);  // a bad path fails before the work
-  if (o.threads > 0) at::set_num_threads(o.threads);
+  useCpuThreads(o.threads);
   const at::Device device = pickDevice(o.device);
   const auto model = loadBuiltinForEval(o.model, device, "eval-prior");
   PriorOptions p = o.prior;

@@ -10,7 +10,6 @@
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
-#include <ATen/Parallel.h>
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -58,7 +57,7 @@ nlohmann::json reportToJson(const ShapeFollowReport& r, const EvalShapeFollowOpt
 
 int runEvalShapeFollow(const EvalShapeFollowOptions& o) {
   if (!o.jsonPath.empty()) checkOutputFolder(o.jsonPath, "--json");
-  if (o.threads > 0) at::set_num_threads(o.threads);
+  useCpuThreads(o.threads);
   const at::Device device = pickDevice(o.device);
   const auto model = loadBuiltinForEval(o.model, device, "eval-shape-follow");
   ShapeFollowOptions f = o.follow;

@@ -21,7 +21,6 @@
 #include <cmath>
 #include <cstdio>
 #include <sstream>
-#include <thread>
 
 namespace svgen {
 
@@ -268,9 +267,7 @@ AttentionBenchReport runAttentionBench(const AttentionBenchOptions& o,
   const auto problems = attentionBenchProblems(o);
   if (!problems.empty()) throw InputError(problems.front());
   const at::Device device = pickDevice(o.device);
-  at::set_num_threads(o.threads > 0
-                          ? o.threads
-                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  useCpuThreads(o.threads);
   c10::NoGradGuard noGrad;
 
   AttentionBenchReport r;

@@ -4,8 +4,11 @@
 #include "kernels/cuda/cuda_runtime_info.h"
 
 #include <ATen/Context.h>
+#include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <sstream>
+#include <thread>
 
 namespace svgen {
 
@@ -45,6 +48,12 @@ c10::Device pickDevice(const std::string& name) {
     }
   }
   throw InputError("unknown device \"" + name + "\": use auto, cpu or cuda");
+}
+
+void useCpuThreads(int requested) {
+  at::set_num_threads(requested > 0
+                          ? requested
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
 }
 
 std::vector<std::string> availableDevices() {

@@ -14,6 +14,10 @@ c10::Device pickDevice(const std::string& name);
 // True when this LibTorch build and this machine can run on CUDA; `why` says why not.
 bool cudaUsable(std::string* why = nullptr);
 
+// LibTorch's CPU threads: `requested`, or every core when it is 0 (LibTorch's own default is not
+// always every core).
+void useCpuThreads(int requested);
+
 std::vector<std::string> availableDevices();
 std::string deviceLabel(const c10::Device& device);
 void synchronizeDevice(const c10::Device& device);

@@ -18,11 +18,9 @@
 #include <ATen/ATen.h>
 #include <c10/core/GradMode.h>
 #include <ATen/CPUGeneratorImpl.h>
-#include <ATen/Parallel.h>
 #include <c10/util/Exception.h>
 
 #include <cmath>
-#include <thread>
 
 namespace svgen {
 
@@ -119,9 +117,7 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
   result.request = r;
   const at::Device device = pickDevice(r.device);
   result.device = deviceLabel(device);
-  at::set_num_threads(r.threads > 0
-                          ? r.threads
-                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  useCpuThreads(r.threads);
   auto checkCancel = [&] {
     if (observer.isCancelled()) throw Cancelled();
   };
