@@ -5,12 +5,15 @@
 //       build/tests/test_screenshots
 #include "tests/support/test_support.h"
 
+#include "core/common/process_tuning.h"
+
 #include "ui/app_theme.h"
 #include "ui/attention_explorer.h"
 #include "ui/compare_player.h"
 #include "ui/history_panel.h"
 #include "ui/history_store.h"
 #include "ui/main_window.h"
+#include "ui/player_widget.h"
 #include "ui/prompt_panel.h"
 #include "ui/queue_panel.h"
 #include "ui/run_queue.h"
@@ -29,6 +32,8 @@
 #include <QStandardPaths>
 #include <QtTest>
 
+#include <memory>
+
 using namespace svgen;
 using namespace svgen::ui;
 
@@ -36,26 +41,55 @@ class TestScreenshots : public QObject {
   Q_OBJECT
  private slots:
   void studioDocksOnRealRuns();
+  void mainWindowAfterADefaultRun();
 };
 
-void TestScreenshots::studioDocksOnRealRuns() {
+namespace {
+
+// The folder to write to, with the studio's settings and history made fresh; "" to skip.
+QString prepareStudio(const char* settingsDir) {
   const QString out = qEnvironmentVariable("SVGEN_SCREENSHOT_DIR");
-  if (out.isEmpty()) QSKIP("set SVGEN_SCREENSHOT_DIR to take the screenshots");
+  if (out.isEmpty()) return out;
   QDir().mkpath(out);
   QStandardPaths::setTestModeEnabled(true);
   QSettings::setPath(QSettings::IniFormat, QSettings::UserScope,
-                     QString::fromStdString(test::freshDir("ui_screenshot_settings")));
+                     QString::fromStdString(test::freshDir(settingsDir)));
   QDir(HistoryStore::defaultFolder()).removeRecursively();
   applyStudioTheme(*qApp, false);
+  return out;
+}
 
-  MainWindow window;
-  window.resize(1600, 1000);
-  window.show();
-  QVERIFY(QTest::qWaitForWindowExposed(&window));
-  auto* runDock = window.findChild<QDockWidget*>("runDock");
+// The centroid of the clearly red pixels of a clip's first frame.
+QPoint redCentre(const Video& clip) {
+  long long sx = 0, sy = 0, n = 0;
+  for (int y = 0; y < clip.height; ++y)
+    for (int x = 0; x < clip.width; ++x) {
+      const uint8_t* p = &clip.rgb[(static_cast<size_t>(y) * clip.width + x) * 3];
+      if (p[0] > 160 && p[1] < 100 && p[2] < 100) sx += x, sy += y, ++n;
+    }
+  return n > 0 ? QPoint(int(sx / n), int(sy / n)) : QPoint(clip.width / 2, clip.height / 2);
+}
+
+// A shown 1600 × 1000 studio window with a 520-pixel Run dock; null when it never appeared.
+std::unique_ptr<MainWindow> openStudio() {
+  auto window = std::make_unique<MainWindow>();
+  window->resize(1600, 1000);
+  window->show();
+  if (!QTest::qWaitForWindowExposed(window.get())) return nullptr;
+  window->resizeDocks({window->findChild<QDockWidget*>("runDock")}, {520}, Qt::Horizontal);
+  return window;
+}
+
+}  // namespace
+
+void TestScreenshots::studioDocksOnRealRuns() {
+  const QString out = prepareStudio("ui_screenshot_settings");
+  if (out.isEmpty()) QSKIP("set SVGEN_SCREENSHOT_DIR to take the screenshots");
+  const auto studio = openStudio();
+  QVERIFY(studio);
+  MainWindow& window = *studio;
   auto* attentionDock = window.findChild<QDockWidget*>("attentionDock");
   auto* historyDock = window.findChild<QDockWidget*>("historyDock");
-  window.resizeDocks({runDock}, {520}, Qt::Horizontal);
 
   GenerationRequest r = window.promptPanel()->request();
   r.prompt = "a red circle moving right on a blue background";
@@ -131,8 +165,9 @@ void TestScreenshots::studioDocksOnRealRuns() {
   QTest::qWait(200);
   TokenOverlay* overlay = explorer->tokenOverlay();
   QVERIFY(explorer->hasTokenOverlay());
-  // The object's middle at the first token frame.
-  QTest::mouseClick(overlay, Qt::LeftButton, {}, overlay->pointForPixel(0, {64, 68}));
+  // The red circle's middle in the first frame.
+  QTest::mouseClick(overlay, Qt::LeftButton, {},
+                    overlay->pointForPixel(0, redCentre(window.lastResult()->video)));
   if (auto* scroll = qobject_cast<QScrollArea*>(attentionDock->widget()))
     scroll->ensureWidgetVisible(overlay, 0, 0);
   QTest::qWait(300);
@@ -142,5 +177,60 @@ void TestScreenshots::studioDocksOnRealRuns() {
   QVERIFY(window.grab().save(out + "/studio-attention-clusters.png"));
 }
 
-QTEST_MAIN(TestScreenshots)
+// The README's first look at the studio: the default clip of the example prompt, dense,
+// with the Run dock's timing split; then the same window after an SVG2 run.
+void TestScreenshots::mainWindowAfterADefaultRun() {
+  const QString out = prepareStudio("ui_screenshot_main_settings");
+  if (out.isEmpty()) QSKIP("set SVGEN_SCREENSHOT_DIR to take the screenshots");
+  const auto studio = openStudio();
+  QVERIFY(studio);
+  MainWindow& window = *studio;
+  auto* runDock = window.findChild<QDockWidget*>("runDock");
+  runDock->raise();
+
+  GenerationRequest r = window.promptPanel()->request();
+  r.prompt = "a yellow star moving left on a purple background";
+  r.seed = 1;
+  r.device = "cpu";
+  window.promptPanel()->setSeedLocked(true);
+  window.promptPanel()->setRequest(r);
+  AttentionConfig a = window.sparsityPanel()->config();
+  a.method = "dense";
+  window.sparsityPanel()->setConfig(a);
+  QSignalSpy finished(window.controller(), &StudioController::finished);
+  window.generate();
+  QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, 300000);
+  QVERIFY(window.lastResult());
+  runDock->raise();  // a finished run shows its attention; the timing split is on the Run dock
+  window.player()->pause();
+  window.player()->showFrame(8);
+  QTest::qWait(300);
+  QVERIFY(window.grab().save(out + "/studio-main.png"));
+
+  // The Sparsity dock with SVG2's balanced budget, on another prompt.
+  r.prompt = "a green square moving right on a black background";
+  r.seed = 42;
+  window.promptPanel()->setRequest(r);
+  a.method = "svg2";
+  a.topP = 0.8;
+  a.queryClusters = 32;
+  a.keyClusters = 256;
+  window.sparsityPanel()->setConfig(a);
+  window.generate();
+  QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 2, 300000);
+  runDock->raise();
+  window.player()->pause();
+  window.player()->showFrame(4);
+  QTest::qWait(300);
+  QVERIFY(window.grab().save(out + "/studio-sparsity.png"));
+}
+
+// The studio's own start-up tuning (fast BLAS kernels, the allocator), so that the timings in the
+// screenshots are the studio's.
+int main(int argc, char** argv) {
+  tuneProcess(argc, argv);
+  QApplication app(argc, argv);
+  TestScreenshots test;
+  return QTest::qExec(&test, argc, argv);
+}
 #include "test_screenshots.moc"
