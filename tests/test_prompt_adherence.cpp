@@ -432,15 +432,23 @@ class TestPromptAdherence : public QObject {
     // for both inputs.
     std::vector<std::string> asked;
     std::vector<double> sigmasAsked;
+    std::vector<uint64_t> seedsAsked;
     const ShapeFollowReport follower = measureShapeFollow(
-        [&](const at::Tensor& clean, double sigma, const std::vector<std::string>& prompts) {
+        [&](const at::Tensor& clean, double sigma, const std::vector<std::string>& prompts,
+            uint64_t noiseSeed) {
           asked.insert(asked.end(), prompts.begin(), prompts.end());
           sigmasAsked.push_back(sigma);
+          seedsAsked.push_back(noiseSeed);
           return at::stack({clean[1], clean[1]});
         },
         o);
     QCOMPARE(int(asked.size()), 3 * 2 * 2);
     QCOMPARE(sigmasAsked, (std::vector<double>{0.8, 0.5, 0.8, 0.5, 0.8, 0.5}));
+    // One noise seed per prompt, the same at every level.
+    QCOMPARE(seedsAsked[0], seedsAsked[1]);
+    QCOMPARE(seedsAsked[2], seedsAsked[3]);
+    QCOMPARE(seedsAsked[4], seedsAsked[5]);
+    QVERIFY(seedsAsked[0] != seedsAsked[2] && seedsAsked[2] != seedsAsked[4]);
     QCOMPARE(int(follower.cases.size()), 3);
     for (const ShapeFollowCase& c : follower.cases) {
       const SceneSpec scene = sceneFromPrompt(c.prompt, 1);
@@ -458,8 +466,8 @@ class TestPromptAdherence : public QObject {
     }
 
     // A model that copies the outline it is shown.
-    const ShapeFollowReport copier =
-        measureShapeFollow([&](const at::Tensor& clean, double, auto&&) { return clean; }, o);
+    const ShapeFollowReport copier = measureShapeFollow(
+        [&](const at::Tensor& clean, double, auto&&, uint64_t) { return clean; }, o);
     for (const ShapeFollowLevel& l : copier.levels) {
       QCOMPARE(l.rightFromCircle, 0);
       QCOMPARE(l.rightFromTrue, 3);
@@ -469,7 +477,7 @@ class TestPromptAdherence : public QObject {
       QCOMPARE(c.drawnFromCircle, (std::vector<int>{int(Shape::Circle), int(Shape::Circle)}));
 
     // Bad settings and malformed predictions.
-    auto copy = [](const at::Tensor& clean, double, auto&&) { return clean; };
+    auto copy = [](const at::Tensor& clean, double, auto&&, uint64_t) { return clean; };
     ShapeFollowOptions bad = o;
     bad.prompts = 0;
     QVERIFY_THROWS_EXCEPTION(InputError, measureShapeFollow(copy, bad));
@@ -481,10 +489,10 @@ class TestPromptAdherence : public QObject {
     bad = o;
     bad.sigmas.clear();
     QVERIFY_THROWS_EXCEPTION(InputError, measureShapeFollow(copy, bad));
-    QVERIFY_THROWS_EXCEPTION(
-        InputError,
-        measureShapeFollow(
-            [](const at::Tensor& clean, double, auto&&) { return clean.narrow(0, 0, 1); }, o));
+    QVERIFY_THROWS_EXCEPTION(InputError,
+                             measureShapeFollow([](const at::Tensor& clean, double, auto&&,
+                                                   uint64_t) { return clean.narrow(0, 0, 1); },
+                                                o));
   }
 };
 

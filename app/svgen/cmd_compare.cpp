@@ -271,15 +271,6 @@ VideoFormat writableVideoFormat(const std::string& path, const char* option) {
   return format;
 }
 
-// A single-file output needs its folder (a PNG sequence creates its own).
-void requireFolderOf(const std::string& path, const char* option) {
-  const fs::path parent = fs::absolute(path).parent_path();
-  if (!fs::is_directory(parent)) {
-    throw InputError(std::string(option) + " '" + path + "': folder " + parent.string() +
-                     " does not exist");
-  }
-}
-
 int runCompare(CompareOptions& o) {
   const std::vector<std::string> methods = parseMethods(o.methods);
   const std::vector<std::string> labels = labelsFor(methods);
@@ -308,7 +299,7 @@ int runCompare(CompareOptions& o) {
   }
   // After --out-dir is created, so the side-by-side clip may go into that folder.
   if (sideBySideFormat && *sideBySideFormat != VideoFormat::PngSequence)
-    requireFolderOf(o.sideBySide, "--side-by-side");
+    checkOutputFolder(o.sideBySide, "--side-by-side");
 
   // One untimed dense step of the same size first: the first generation in a process pays for
   // one-off setup (allocator, kernel selection, thread pool), which would otherwise be charged to

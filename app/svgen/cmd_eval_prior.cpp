@@ -4,6 +4,7 @@
 #include "app/svgen/commands.h"
 #include "core/common/error.h"
 #include "core/eval/pure_noise_prior.h"
+#include "core/io/atomic_file.h"
 #include "core/io/video_export.h"
 #include "core/pipeline/device.h"
 #include "core/sampling/sampler.h"
@@ -32,7 +33,9 @@ struct EvalPriorOptions {
 };
 
 int runEvalPrior(const EvalPriorOptions& o) {
-  if (!o.sheetPath.empty()) videoFormatForPath(o.sheetPath);  // a bad path fails before the work
+  // A bad path fails before the work; a PNG sequence creates its own folder.
+  if (!o.sheetPath.empty() && videoFormatForPath(o.sheetPath) != VideoFormat::PngSequence)
+    checkOutputFolder(o.sheetPath, "--sheet");
   useCpuThreads(o.threads);
   const at::Device device = pickDevice(o.device);
   const auto model = loadBuiltinForEval(o.model, device, "eval-prior");

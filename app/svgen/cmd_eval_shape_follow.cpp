@@ -2,6 +2,7 @@
 // circle (core/eval/shape_follow.h)? No sampling: two forward passes per prompt and noise level.
 #include "app/svgen/builtin_eval_model.h"
 #include "app/svgen/commands.h"
+#include "app/svgen/noise_level_option.h"
 #include "core/common/error.h"
 #include "core/eval/shape_follow.h"
 #include "core/io/atomic_file.h"
@@ -64,12 +65,12 @@ int runEvalShapeFollow(const EvalShapeFollowOptions& o) {
   f.frames = model->spec().frames;
   f.height = model->spec().height;
   f.width = model->spec().width;
-  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(f.seed);
   const NoisedPredictor predict = [&](const at::Tensor& clean, double sigma,
-                                      const std::vector<std::string>& prompts) {
+                                      const std::vector<std::string>& prompts, uint64_t noiseSeed) {
     at::Tensor x = clean.to(device);
     if (model->autoencoder()) x = model->autoencoder()->encode(x);
     // One noise for both clips of a call, so that only the drawn shape differs.
+    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(noiseSeed);
     const at::Tensor noise =
         at::randn({1, x.size(1), x.size(2), x.size(3), x.size(4)}, gen).to(device).expand_as(x);
     const at::Tensor noisy = x * (1 - sigma) + noise * sigma;
@@ -126,7 +127,7 @@ Command addEvalShapeFollowCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--sigmas", o->follow.sigmas, "Noise levels, each strictly between 0 and 1")
       ->delimiter(',')
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(noiseLevelCheck(false))
       ->capture_default_str();
   cmd->add_option("--seed", o->follow.seed, "Prompt and noise seed")->capture_default_str();
   cmd->add_option("-g,--guidance", o->guidance,

@@ -1,5 +1,6 @@
 // svgen train: trains the built-in model on rendered shape videos (a GPU run takes minutes).
 #include "app/svgen/commands.h"
+#include "app/svgen/noise_level_option.h"
 #include "app/svgen/interrupt.h"
 #include "app/svgen/progress_reporter.h"
 #include "core/common/error.h"
@@ -76,9 +77,9 @@ Command addTrainCommand(CLI::App& app) {
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->add_option("--shape-swap-min-sigma", o->shapeSwapMinSigma,
-                  "Noise level from which shape swaps apply; below it the input's outline is "
-                  "the sample's own")
-      ->check(CLI::Range(0.0, 1.0))
+                  "Noise level in (0, 1] from which shape swaps apply; below it the input's "
+                  "outline is the sample's own")
+      ->check(noiseLevelCheck(true))
       ->capture_default_str();
   cmd->add_option("--latent-channels", o->latentChannels,
                   "Train an autoencoder with this many latent channels first, then the DiT on its "

@@ -36,7 +36,9 @@ ShapeFollowReport measureShapeFollow(const NoisedPredictor& predict, const Shape
   ShapeFollowReport report;
   for (double s : o.sigmas) report.levels.push_back({s, 0, 0, 0});
   const std::vector<int64_t> expected{2, 3, o.frames, o.height, o.width};
+  uint64_t index = 0;
   for (const SceneSpec& scene : cornerScenes(o)) {
+    const uint64_t noiseSeed = o.seed * 1000003u + index++;
     SceneSpec circle = scene;
     circle.objects[0].shape = Shape::Circle;
     // Row 0 shows a circle, row 1 the prompt's shape; both are asked for the prompt's shape.
@@ -46,18 +48,23 @@ ShapeFollowReport measureShapeFollow(const NoisedPredictor& predict, const Shape
     c.shape = scene.objects[0].shape;
     for (ShapeFollowLevel& level : report.levels) {
       const at::Tensor p =
-          predict(clean, level.sigma, {c.prompt, c.prompt}).to(at::kCPU, at::kFloat);
+          predict(clean, level.sigma, {c.prompt, c.prompt}, noiseSeed).to(at::kCPU, at::kFloat);
       if (p.sizes().vec() != expected)
         throw InputError("the shape-follow check expected predictions of shape " +
                          shapeText(expected) + ", got " + shapeText(p.sizes().vec()));
-      const ObjectScore fromCircle = scoreClip(scene, p[0].clamp(-1, 1)).objects[0];
+      const at::Tensor fromCirclePixels = p[0].clamp(-1, 1);
+      const ObjectScore fromCircle = scoreClip(scene, fromCirclePixels).objects[0];
       const ObjectScore fromTrue = scoreClip(scene, p[1].clamp(-1, 1)).objects[0];
       level.rightFromCircle += fromCircle.shape == Verdict::Correct;
       level.rightFromTrue += fromTrue.shape == Verdict::Correct;
       c.drawnFromCircle.push_back(fromCircle.predictedShape);
       c.drawnFromTrue.push_back(fromTrue.predictedShape);
-      const double toCircle = (p[0] - clean[0]).pow(2).sum().item<double>();
-      const double toTrue = (p[0] - clean[1]).pow(2).sum().item<double>();
+      // Only where the two shapes differ: elsewhere both distances grow alike.
+      const at::Tensor differ = (clean[0] - clean[1]).abs().gt(1e-6);
+      const double toCircle =
+          (fromCirclePixels - clean[0]).pow(2).masked_select(differ).sum().item<double>();
+      const double toTrue =
+          (fromCirclePixels - clean[1]).pow(2).masked_select(differ).sum().item<double>();
       level.pull += toCircle + toTrue > 0 ? toCircle / (toCircle + toTrue) : 0.5;
     }
     report.cases.push_back(std::move(c));

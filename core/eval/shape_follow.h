@@ -1,13 +1,13 @@
 // Does the denoiser draw the prompt's shape, or the outline its input shows?
 //
-// Sampling from the built-in model lays down a round blob in its first steps, and the later steps
-// sharpen whatever outline their input shows (MODEL_CARD.md, "The denoiser, not only the first
-// prediction"). This measures that directly, without sampling: held-in one-object clips of a
-// square, triangle or star are noised to σ, once as rendered and once with the object redrawn as a
-// circle (the blob), and the model's clean-clip prediction is scored by the eval-prompts shape
-// rule. A model that follows its prompt draws the prompt's shape from both inputs once σ is low
-// enough for the object's place to show; one that copies its input draws a circle from the
-// circle. Qt-free.
+// Sampling from the earlier built-in models laid down a round blob in its first steps, and the
+// later steps sharpened whatever outline their input showed (MODEL_CARD.md, "The denoiser, not
+// only the first prediction"). This measures that directly, without sampling: held-in one-object
+// clips of a square, triangle or star are noised to σ, once as rendered and once with the object
+// redrawn as a circle (the blob), and the model's clean-clip prediction is scored by the
+// eval-prompts shape rule. A model that follows its prompt draws the prompt's shape from both
+// inputs once σ is low enough for the object's place to show; one that copies its input draws a
+// circle from the circle. Qt-free.
 #pragma once
 #include "core/data/scene.h"
 
@@ -21,15 +21,18 @@
 namespace svgen {
 
 // The model's clean-clip predictions (B, 3, T, H, W) in [-1, 1] for the clean clips `clean`
-// (B, 3, T, H, W, in [-1, 1]) noised to σ, one prompt per clip. Every clip of one call must get
-// the same noise, so that only the drawn shape differs between the two inputs of a prompt.
-using NoisedPredictor = std::function<at::Tensor(const at::Tensor& clean, double sigma,
-                                                 const std::vector<std::string>& prompts)>;
+// (B, 3, T, H, W, in [-1, 1]) noised to σ, one prompt per clip. The noise comes from
+// `noiseSeed` and is the same for every clip of a call, so that only the drawn shape differs
+// between the two inputs of a prompt; a prompt gets the same seed at every level, so that its
+// levels differ only by σ and a level's result does not depend on which others are asked.
+using NoisedPredictor =
+    std::function<at::Tensor(const at::Tensor& clean, double sigma,
+                             const std::vector<std::string>& prompts, uint64_t noiseSeed)>;
 
 struct ShapeFollowOptions {
   int prompts = 12;
-  std::vector<double> sigmas{0.9, 0.8, 0.7, 0.6, 0.5};
-  uint64_t seed = 1;  // which prompts (SceneSampler(seed), held in)
+  std::vector<double> sigmas{0.95, 0.9, 0.8, 0.7, 0.6, 0.5};
+  uint64_t seed = 1;  // which prompts (SceneSampler(seed), held in) and their noise seeds
   int frames = 16, height = 128, width = 128;
 };
 
@@ -45,9 +48,10 @@ struct ShapeFollowLevel {
   double sigma = 0;
   int rightFromCircle = 0;  // predictions with the prompt's shape, input drawn as a circle
   int rightFromTrue = 0;    // ... input as rendered
-  // Mean over prompts of |p − c|² / (|p − c|² + |p − r|²) for the prediction p from the circle
-  // input, the circle clip c and the rendered clip r: above 0.5 the prediction is nearer the
-  // prompt's shape than the circle it was shown.
+  // Mean over prompts of |p − c|² / (|p − c|² + |p − r|²) for the prediction p (clamped to
+  // [-1, 1]) from the circle input, the circle clip c and the rendered clip r, over the pixels
+  // where c and r differ: above 0.5 the prediction is nearer the prompt's shape than the circle
+  // it was shown.
   double pull = 0;
 };
 

@@ -467,11 +467,14 @@ class Trainer {
     const nlohmann::json now = trainerSettings();
     for (const std::string key : {"batch", "noise_levels", "loss_sigma_floor", "pure_noise_share",
                                   "rollout_share", "shape_swap_share", "shape_swap_min_sigma"}) {
-      // Checkpoints from before a share trained without it.
+      // Checkpoints from before a share trained without it, and before the swap floor was an
+      // option at its default.
       const bool share = key.size() > 6 && key.compare(key.size() - 6, 6, "_share") == 0;
       const nlohmann::json old = was.contains(key) ? was.at(key)
                                  : share           ? nlohmann::json(0.0)
-                                                   : nlohmann::json();
+                                 : key == "shape_swap_min_sigma"
+                                     ? nlohmann::json(kDefaultShapeSwapMinSigma)
+                                     : nlohmann::json();
       if (!old.is_null() && old != now.at(key))
         observer_.onNote("resuming with " + key + " " + now.at(key).dump() +
                          "; the checkpoint trained with " + old.dump());
