@@ -11,7 +11,7 @@ namespace svgen {
 
 namespace {
 
-// Held-in one-object scenes of a shape with corners, the shapes the model draws as blobs.
+// Held-in one-object scenes of a shape with corners, the shapes earlier models drew as blobs.
 std::vector<SceneSpec> cornerScenes(const ShapeFollowOptions& o) {
   SceneSampler sampler(o.seed, /*heldOut=*/false);
   std::vector<SceneSpec> scenes;
