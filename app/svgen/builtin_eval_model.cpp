@@ -1,6 +1,7 @@
 #include "app/svgen/builtin_eval_model.h"
 
 #include "core/common/error.h"
+#include "core/pipeline/device.h"
 #include "core/sampling/guidance.h"
 
 #include <ATen/ATen.h>
@@ -8,8 +9,19 @@
 
 namespace svgen::cli {
 
-std::unique_ptr<BuiltinModel> loadBuiltinForEval(const std::string& model, const at::Device& device,
+void addBuiltinEvalOptions(CLI::App* cmd, BuiltinEvalTarget& target) {
+  cmd->add_option("-m,--model", target.model, "\"builtin\" or a built-in model folder")
+      ->capture_default_str();
+  cmd->add_option("-t,--threads", target.threads, "CPU threads (0: all cores)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("-d,--device", target.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
+}
+
+std::unique_ptr<BuiltinModel> loadBuiltinForEval(const BuiltinEvalTarget& target,
                                                  const std::string& command) {
+  useCpuThreads(target.threads);
+  const at::Device device = pickDevice(target.device);
+  const std::string& model = target.model;
   const std::string dir = model == "builtin" ? findBuiltinModelDir() : model;
   if (dir.empty()) throw InputError("this install has no trained built-in model");
   if (!isBuiltinFormatDir(dir))

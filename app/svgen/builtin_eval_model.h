@@ -5,6 +5,7 @@
 #include "core/model/builtin_model.h"
 
 #include <ATen/core/Tensor.h>
+#include <CLI/CLI.hpp>
 
 #include <memory>
 #include <string>
@@ -12,9 +13,18 @@
 
 namespace svgen::cli {
 
-// `model` is "builtin" or a folder. Throws InputError for a folder that is not a built-in model,
-// or one whose network does not predict the clean clip; `command` names the caller in the message.
-std::unique_ptr<BuiltinModel> loadBuiltinForEval(const std::string& model, const at::Device& device,
+// What such a command runs: its --model, --device and --threads.
+struct BuiltinEvalTarget {
+  std::string model = "builtin";  // "builtin" or a folder
+  std::string device = "auto";
+  int threads = 0;  // 0: every core
+};
+void addBuiltinEvalOptions(CLI::App* cmd, BuiltinEvalTarget& target);
+
+// Sets the CPU threads and loads the model onto the device (its DiT's device()). Throws
+// InputError for a folder that is not a built-in model, or one whose network does not predict
+// the clean clip; `command` names the caller in the message.
+std::unique_ptr<BuiltinModel> loadBuiltinForEval(const BuiltinEvalTarget& target,
                                                  const std::string& command);
 
 // The clean clips, in pixels, that the network predicts from `noisy` (in the model's latent

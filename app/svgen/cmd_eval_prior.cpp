@@ -6,7 +6,6 @@
 #include "core/eval/pure_noise_prior.h"
 #include "core/io/atomic_file.h"
 #include "core/io/video_export.h"
-#include "core/pipeline/device.h"
 #include "core/sampling/sampler.h"
 
 #include <ATen/ATen.h>
@@ -21,10 +20,8 @@ namespace svgen::cli {
 namespace {
 
 struct EvalPriorOptions {
-  std::string model = "builtin";
+  BuiltinEvalTarget target;
   PriorOptions prior;
-  std::string device = "auto";
-  int threads = 0;
   std::string sheetPath;
   // 1: the conditional prediction, which training fits to the average. Sampling guides it (2 by
   // default), which pushes colours far past the average at σ = 1: a gap of about 0.38 instead of
@@ -36,9 +33,8 @@ int runEvalPrior(const EvalPriorOptions& o) {
   // A bad path fails before the work; a PNG sequence creates its own folder.
   if (!o.sheetPath.empty() && videoFormatForPath(o.sheetPath) != VideoFormat::PngSequence)
     checkOutputFolder(o.sheetPath, "--sheet");
-  useCpuThreads(o.threads);
-  const at::Device device = pickDevice(o.device);
-  const auto model = loadBuiltinForEval(o.model, device, "eval-prior");
+  const auto model = loadBuiltinForEval(o.target, "eval-prior");
+  const at::Device device = model->dit().device();
   PriorOptions p = o.prior;
   p.frames = model->spec().frames;
   p.height = model->spec().height;
@@ -97,8 +93,7 @@ Command addEvalPriorCommand(CLI::App& app) {
       "Compare the built-in model's prediction from pure noise, where sampling starts, with the "
       "average of the clips each prompt allows: how far it is (gap) and how well the shape word "
       "changes it (shape fit). No sampling, quick on a CPU");
-  cmd->add_option("-m,--model", o->model, "\"builtin\" or a built-in model folder")
-      ->capture_default_str();
+  addBuiltinEvalOptions(cmd, o->target);
   cmd->add_option("--prompts", o->prior.bases, "One-object prompts, each asked with every shape")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -111,9 +106,6 @@ Command addEvalPriorCommand(CLI::App& app) {
                   "prediction, which training fits to the average; the model's own scale shows "
                   "what sampling starts from")
       ->capture_default_str();
-  cmd->add_option("-t,--threads", o->threads, "CPU threads (0: all cores)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("-d,--device", o->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("--sheet", o->sheetPath,
                   "Write the averages and predictions side by side as a clip (MP4, Y4M or a "
                   "PNG sequence such as sheet/%02d.png)");

@@ -6,7 +6,6 @@
 #include "core/common/error.h"
 #include "core/eval/shape_follow.h"
 #include "core/io/atomic_file.h"
-#include "core/pipeline/device.h"
 #include "core/training/noise_levels.h"
 
 #include <ATen/ATen.h>
@@ -22,10 +21,8 @@ namespace svgen::cli {
 namespace {
 
 struct EvalShapeFollowOptions {
-  std::string model = "builtin";
+  BuiltinEvalTarget target;
   ShapeFollowOptions follow;
-  std::string device = "auto";
-  int threads = 0;
   double guidance = 1;  // 1: the conditional prediction, which training fits
   std::string jsonPath;
 };
@@ -36,7 +33,7 @@ const char* drawnName(int shape) {
 
 nlohmann::json reportToJson(const ShapeFollowReport& r, const EvalShapeFollowOptions& o) {
   nlohmann::json j;
-  j["model"] = o.model;
+  j["model"] = o.target.model;
   j["guidance"] = o.guidance;
   j["seed"] = o.follow.seed;
   for (const ShapeFollowLevel& l : r.levels)
@@ -58,9 +55,8 @@ nlohmann::json reportToJson(const ShapeFollowReport& r, const EvalShapeFollowOpt
 
 int runEvalShapeFollow(const EvalShapeFollowOptions& o) {
   if (!o.jsonPath.empty()) checkOutputFolder(o.jsonPath, "--json");
-  useCpuThreads(o.threads);
-  const at::Device device = pickDevice(o.device);
-  const auto model = loadBuiltinForEval(o.model, device, "eval-shape-follow");
+  const auto model = loadBuiltinForEval(o.target, "eval-shape-follow");
+  const at::Device device = model->dit().device();
   ShapeFollowOptions f = o.follow;
   f.frames = model->spec().frames;
   f.height = model->spec().height;
@@ -120,8 +116,7 @@ Command addEvalShapeFollowCommand(CLI::App& app) {
       "Noise clips of squares, triangles and stars, once as rendered and once redrawn as circles, "
       "and score the built-in model's clean-clip prediction: does it draw the prompt's shape or "
       "copy the circle it was shown? Per noise level; no sampling");
-  cmd->add_option("-m,--model", o->model, "\"builtin\" or a built-in model folder")
-      ->capture_default_str();
+  addBuiltinEvalOptions(cmd, o->target);
   cmd->add_option("--prompts", o->follow.prompts, "Held-in one-object prompts")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -133,9 +128,6 @@ Command addEvalShapeFollowCommand(CLI::App& app) {
   cmd->add_option("-g,--guidance", o->guidance,
                   "Classifier-free guidance scale (1: the conditional prediction)")
       ->capture_default_str();
-  cmd->add_option("-t,--threads", o->threads, "CPU threads (0: all cores)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("-d,--device", o->device, "auto, cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("--json", o->jsonPath, "Write every prompt's verdicts and the levels as JSON");
   return {cmd, [o] { return runEvalShapeFollow(*o); }};
 }
