@@ -94,6 +94,22 @@ else()
     message(FATAL_ERROR "two runs with one seed differ")
   endif()
 endif()
+# --preset sets every method's budgets from the registry (the studio's Fast here); an option
+# given beside it wins, wherever it stands on the line; an unknown preset is refused.
+expect_exit(0 ${SVGEN} generate --prompt "a red circle moving right" --frames 4 --width 64
+  --height 64 --steps 1 --quiet --attention svg2 --top-p 0.75 --preset fast
+  --out ${WORK}/preset.y4m --json)
+string(JSON top_p GET "${LAST_OUT}" request attention top_p)
+string(JSON query_clusters GET "${LAST_OUT}" request attention query_clusters)
+string(JSON svg_density GET "${LAST_OUT}" request attention svg_density)
+if(NOT top_p EQUAL 0.75 OR NOT query_clusters EQUAL 16 OR NOT svg_density EQUAL 0.2)
+  message(FATAL_ERROR "--preset fast --top-p 0.75 ran top_p ${top_p}, query_clusters "
+    "${query_clusters}, svg_density ${svg_density}")
+endif()
+expect_exit(2 ${SVGEN} generate --prompt "a red circle" --preset turbo --out ${WORK}/x.y4m)
+if(NOT LAST_ERR MATCHES "quality,balanced,fast")
+  message(FATAL_ERROR "unknown preset not explained: ${LAST_ERR}")
+endif()
 # compare: dense runs first as the reference even when listed later; a method listed twice runs
 # twice (labelled dense-2) and, with one seed, reproduces the dense clip exactly, so its PSNR is
 # reported as the cap (100, identical) and its SSIM is 1; every output is written.

@@ -1,5 +1,6 @@
 // The Engine on the built-in model at a small size: determinism, defaults and validation,
 // progress and previews, cancellation within one layer, initial-noise and latent files.
+#include "core/attention/clustering/cluster_parameters.h"
 #include "core/common/error.h"
 #include "core/io/tensor_io.h"
 #include "core/pipeline/engine.h"
@@ -176,12 +177,12 @@ class TestEngine : public QObject {
     GenerationRequest r = smallRequest();
     r.negativePrompt = "a black square";
     r.attention.method = "svg2";
-    r.attention.topP = 0.95;
+    r.attention.set(clustering::topP, 0.95);
     r.seed = 1234567890123ull;
     const GenerationRequest back = requestFromJson(requestToJson(r));
     QCOMPARE(requestToJson(back), requestToJson(r));
     QCOMPARE(back.seed, r.seed);
-    QCOMPARE(back.attention.topP, 0.95);
+    QCOMPARE(back.attention.get(clustering::topP), 0.95);
     QVERIFY_THROWS_EXCEPTION(InputError, requestFromJson("{\"frames\": \"many\"}"));
     QVERIFY_THROWS_EXCEPTION(InputError, requestFromJson("not json"));
     // A clip's metadata restores its request.

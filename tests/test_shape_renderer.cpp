@@ -1,8 +1,10 @@
 // The built-in model's training data: scenes, their prompts, and the tensor renderer.
 #include "core/common/error.h"
+#include "core/common/json_fields.h"
 #include "core/data/scene.h"
 #include "core/data/scene_analysis.h"
 #include "core/data/shape_renderer.h"
+#include "core/model/builtin_words.h"
 #include "tests/support/test_support.h"
 
 #include <ATen/ATen.h>
@@ -231,8 +233,12 @@ class TestShapeRenderer : public QObject {
   }
 
   void vocabularyCoversPrompts() {
-    const std::vector<std::string> vocab = sceneVocabulary();
-    QCOMPARE(vocab, sceneVocabulary());
+    const std::vector<std::string> vocab = builtin_words::vocabulary();
+    QCOMPARE(vocab, builtin_words::vocabulary());
+    // The shipped model numbers its words the same way as an untrained one would.
+    const nlohmann::json shipped =
+        readJsonFile(test::sourcePath("resources/models/builtin/config.json"));
+    QCOMPARE(shipped.at("vocabulary").get<std::vector<std::string>>(), vocab);
     const std::set<std::string> known(vocab.begin(), vocab.end());
     QCOMPARE(known.size(), vocab.size());
     for (const auto& w : vocab) {

@@ -5,12 +5,13 @@
 
 #include "core/attention/attention_recorder.h"
 #include "core/attention/block_sparse.h"
-#include "core/attention/cluster_selection.h"
-#include "core/attention/clustering.h"
-#include "core/attention/svg_attention.h"
-#include "core/attention/svg_masks.h"
-#include "core/attention/svoo_profile.h"
-#include "core/attention/svoo_profiler.h"
+#include "core/attention/clustering/cluster_selection.h"
+#include "core/attention/clustering/clustering.h"
+#include "core/attention/svg/svg_attention.h"
+#include "core/attention/svg/svg_masks.h"
+#include "core/attention/svoo/svoo_method.h"
+#include "core/attention/svoo/svoo_profile.h"
+#include "core/attention/svoo/svoo_profiler.h"
 #include "core/common/error.h"
 
 #include <cmath>
@@ -264,7 +265,7 @@ class TestSparseBuildingBlocks : public QObject {
         svooProfileFromJson("{\"format\":\"svgen-svoo-profile\",\"key_fraction\":[1.5]}", "t"),
         InputError);
     AttentionConfig c;
-    c.svooProfile = "/nonexistent/svoo.json";
+    c.set(svoo::profile, "/nonexistent/svoo.json");
     try {
       loadSvooProfile(c, "");
       QFAIL("no error for a missing table");
@@ -294,7 +295,7 @@ class TestSparseBuildingBlocks : public QObject {
   void recorderJsonRoundTrips() {
     AttentionRecorder rec;
     QVERIFY(rec.calls().empty());
-    QCOMPARE(AttentionRecorder::parse(rec.toJson()).size(), size_t{0});
+    QCOMPARE(parseAttentionRecord(rec.toJson()).size(), size_t{0});
     CallRecord c;
     c.step = 3;
     c.layer = 1;
@@ -317,7 +318,7 @@ class TestSparseBuildingBlocks : public QObject {
     h.rowMaps = {0, 255, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 200};  // 2 rows × 8 cells
     c.headRecords.push_back(h);
     rec.add(c);
-    const auto back = AttentionRecorder::parse(rec.toJson());
+    const auto back = parseAttentionRecord(rec.toJson());
     QCOMPARE(back.size(), size_t{1});
     QCOMPARE(back[0].headRecords[0].decision, std::string("temporal"));
     QCOMPARE(back[0].headRecords[0].blockMask, h.blockMask);
@@ -332,7 +333,7 @@ class TestSparseBuildingBlocks : public QObject {
              (std::vector<int64_t>{18, 22, 50, 54, 82, 86, 114, 118}));
     QCOMPARE(rowMapPool({21, 30, 52}), 6);  // 5 × 9 cells a frame
     QCOMPARE(rowMapPool({8, 16, 16}), 2);
-    QVERIFY_EXCEPTION_THROWN(AttentionRecorder::parse("[1,2]"), InputError);
+    QVERIFY_EXCEPTION_THROWN(parseAttentionRecord("[1,2]"), InputError);
   }
 };
 

@@ -3,11 +3,16 @@
 // recorder through the Engine.
 #include <ATen/ATen.h>
 
-#include "core/attention/attention_factory.h"
 #include "core/attention/attention_recorder.h"
-#include "core/attention/svg_attention.h"
-#include "core/attention/svg_masks.h"
-#include "core/attention/svoo_attention.h"
+#include "core/attention/clustering/cluster_parameters.h"
+#include "core/attention/method_registry.h"
+#include "core/attention/svg/svg_attention.h"
+#include "core/attention/svg/svg_masks.h"
+#include "core/attention/svg/svg_method.h"
+#include "core/attention/svg2/svg2_method.h"
+#include "core/attention/svoo/svoo_attention.h"
+#include "core/attention/svoo/svoo_method.h"
+#include "core/attention/warmup.h"
 #include "core/common/error.h"
 #include "core/pipeline/engine.h"
 
@@ -23,7 +28,7 @@ using namespace svgen;
 namespace {
 
 std::unique_ptr<AttentionBackend> backend(AttentionConfig c, double svooFraction = 1.0) {
-  c.warmupFraction = 0;
+  c.set(warmup::fraction, 0);
   if (c.method == "svoo") {
     SvooProfile p;
     p.keyFraction = {svooFraction};
@@ -35,10 +40,10 @@ std::unique_ptr<AttentionBackend> backend(AttentionConfig c, double svooFraction
 AttentionConfig fullBudget(const std::string& method) {
   AttentionConfig c;
   c.method = method;
-  c.svgDensity = 1.0;
-  c.svgBlock = 16;
-  c.topP = 1.0;
-  c.minKeyClusterRatio = 0;
+  c.set(svg::density, 1.0);
+  c.set(svg::block, 16);
+  c.set(clustering::topP, 1.0);
+  c.set(svg2::minKeyClusterRatio, 0);
   return c;
 }
 
@@ -93,8 +98,9 @@ class TestSparseMethods : public QObject {
                      v = structured(grid, 3, 16, 3);
     const at::Tensor dense = denseAttention(q, k, v);
     AttentionConfig c = fullBudget(method.toStdString());
-    c.queryClusters = 50;  // more clusters than tokens in the small cases: clamped, never a crash
-    c.keyClusters = 200;
+    c.set(clustering::queryClusters,
+          50);  // more clusters than tokens in the small cases: clamped, never a crash
+    c.set(clustering::keyClusters, 200);
     auto b = backend(c);
     // Twice: the second call of SVG2/SVOO warm-starts from the first one's centroids.
     for (int i = 0; i < 2; ++i) {
@@ -201,8 +207,8 @@ class TestSparseMethods : public QObject {
     for (double density : {0.15, 0.4, 0.7, 1.0}) {
       AttentionConfig c;
       c.method = "svg";
-      c.svgBlock = 32;
-      c.svgDensity = density;
+      c.set(svg::block, 32);
+      c.set(svg::density, density);
       const double err = relError(backend(c)->selfAttention(q, k, v, callFor(grid)), dense);
       QVERIFY2(err <= last + 1e-9,
                qPrintable(QString("density %1 error %2 > %3").arg(density).arg(err).arg(last)));
@@ -213,8 +219,8 @@ class TestSparseMethods : public QObject {
     for (double topP : {0.3, 0.6, 0.9, 1.0}) {
       AttentionConfig c;
       c.method = "svg2";
-      c.topP = topP;
-      c.minKeyClusterRatio = 0;
+      c.set(clustering::topP, topP);
+      c.set(svg2::minKeyClusterRatio, 0);
       const double err = relError(backend(c)->selfAttention(q, k, v, callFor(grid)), dense);
       QVERIFY2(err <= last + 1e-9,
                qPrintable(QString("top-p %1 error %2 > %3").arg(topP).arg(err).arg(last)));
@@ -225,8 +231,8 @@ class TestSparseMethods : public QObject {
   void warmupRunsDense() {
     AttentionConfig c;
     c.method = "svg2";
-    c.warmupFraction = 0.5;
-    c.warmupLayers = 2;
+    c.set(warmup::fraction, 0.5);
+    c.set(warmup::layers, 2);
     auto b = makeAttentionBackend(c);
     const std::array<int64_t, 3> grid = {4, 4, 4};
     const at::Tensor q = structured(grid, 2, 16, 1);
@@ -247,11 +253,11 @@ class TestSparseMethods : public QObject {
     c.method = "flash";
     QVERIFY_EXCEPTION_THROWN(makeAttentionBackend(c), InputError);
     c.method = "svg";
-    c.svgDensity = 0;
+    c.set(svg::density, 0);
     QVERIFY_EXCEPTION_THROWN(makeAttentionBackend(c), InputError);
     c = AttentionConfig();
     c.method = "svoo";
-    c.svooProfile = "/nonexistent.json";
+    c.set(svoo::profile, "/nonexistent.json");
     QVERIFY_EXCEPTION_THROWN(makeAttentionBackend(c), InputError);
   }
 
@@ -267,8 +273,8 @@ class TestSparseMethods : public QObject {
     r.steps = 3;
     r.previewEvery = 0;
     r.attention.method = "svg";
-    r.attention.warmupFraction = 0.34;  // step 0 dense
-    r.attention.svgBlock = 16;
+    r.attention.set(warmup::fraction, 0.34);  // step 0 dense
+    r.attention.set(svg::block, 16);
     GenerationObserver observer;
     GenerationResult off = engine.generate(r, observer);
     QVERIFY(off.attentionDensity < 1.0);
@@ -281,7 +287,7 @@ class TestSparseMethods : public QObject {
     std::ifstream in(r.recordAttentionPath);
     std::stringstream s;
     s << in.rdbuf();
-    const auto calls = AttentionRecorder::parse(s.str());
+    const auto calls = parseAttentionRecord(s.str());
     const int layers = 8;
     QCOMPARE(static_cast<int>(calls.size()), r.steps * layers);
     QCOMPARE(calls.front().method, std::string("dense"));

@@ -2,7 +2,7 @@
 // actually builds (svgMasks), on hand-worked and real grids and across budgets and block sizes.
 #include <ATen/ATen.h>
 
-#include "core/attention/svg_masks.h"
+#include "core/attention/svg/svg_masks.h"
 
 #include <array>
 #include <cstdint>

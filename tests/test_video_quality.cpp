@@ -2,7 +2,7 @@
 // closed form), flat frames (SSIM in closed form), a brute-force SSIM written from the paper's
 // formulas, noise that grows, and the refusals for clips that cannot be compared.
 #include "core/common/error.h"
-#include "core/eval/video_quality.h"
+#include "core/pipeline/video_quality.h"
 
 #include <ATen/ATen.h>
 

@@ -7,7 +7,7 @@
 
 #include "core/common/error.h"
 #include "core/io/tensor_io.h"
-#include "core/model/tensor_map.h"
+#include "core/io/tensor_map.h"
 #include "core/pipeline/engine.h"
 #include "core/text/sentencepiece_tokenizer.h"
 

@@ -1,6 +1,6 @@
 #include "ui/attention_explorer.h"
 
-#include "core/attention/attention_recorder.h"
+#include "core/attention/attention_record.h"
 #include "ui/token_overlay.h"
 
 #include <QComboBox>

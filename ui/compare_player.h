@@ -1,9 +1,9 @@
 // Two runs side by side, played, scrubbed and stepped together, with their PSNR/SSIM difference
-// for the frame shown and for the whole clip (core/eval/video_quality). The left run is the
+// for the frame shown and for the whole clip (core/pipeline/video_quality). The left run is the
 // reference. Clips are read, converted and measured on a pool thread; ready() says when.
 #pragma once
-#include "core/eval/video_quality.h"
 #include "core/io/video.h"
+#include "core/pipeline/video_quality.h"
 
 #include "ui/playback_transport.h"
 

@@ -1,6 +1,6 @@
 #include "ui/engine_worker.h"
 
-#include "core/attention/attention_recorder.h"
+#include "core/attention/attention_record.h"
 #include "core/common/error.h"
 #include "core/pipeline/engine.h"
 #include "ui/video_images.h"
@@ -40,7 +40,7 @@ std::shared_ptr<const std::vector<CallRecord>> readRecord(const QString& path) {
   file.remove();
   try {
     return std::make_shared<const std::vector<CallRecord>>(
-        AttentionRecorder::parse(json.toStdString()));
+        parseAttentionRecord(json.toStdString()));
   } catch (const std::exception&) {
     return nullptr;  // the clip is fine; only the explorer has nothing to show
   }

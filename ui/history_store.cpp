@@ -1,7 +1,7 @@
 #include "ui/history_store.h"
 
-#include "core/eval/video_quality.h"
 #include "core/pipeline/request_json.h"
+#include "core/pipeline/video_quality.h"
 #include "ui/video_images.h"
 
 #include <QDir>

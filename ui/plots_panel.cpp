@@ -1,6 +1,6 @@
 #include "ui/plots_panel.h"
 
-#include "core/attention/attention_recorder.h"
+#include "core/attention/attention_record.h"
 #include "ui/attention_explorer.h"
 #include "ui/history_store.h"
 #include "ui/plot_style.h"

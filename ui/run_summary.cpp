@@ -1,5 +1,7 @@
 #include "ui/run_summary.h"
 
+#include "core/attention/method_registry.h"
+
 #include <QCoreApplication>
 
 namespace svgen::ui {
@@ -17,15 +19,13 @@ QString orDefault(int value) {
 }  // namespace
 
 QString methodLabel(const AttentionConfig& attention) {
-  if (attention.method.empty() || attention.method == "dense") return tr("Dense");
-  return QString::fromStdString(attention.method).toUpper();
+  if (attention.method.empty()) return tr("Dense");
+  const MethodDescriptor* m = findAttentionMethod(attention.method);
+  return m ? QString::fromStdString(m->label) : QString::fromStdString(attention.method).toUpper();
 }
 
 QString budgetLabel(const AttentionConfig& a) {
-  if (a.method == "svg") return tr("density %1%").arg(100 * a.svgDensity, 0, 'f', 0);
-  if (a.method == "svg2") return tr("top-p %1").arg(a.topP, 0, 'f', 2);
-  if (a.method == "svoo") return tr("profile table");
-  return {};
+  return QString::fromStdString(attentionBudgetLabel(a));
 }
 
 QString attentionLabel(const AttentionConfig& attention) {

@@ -1,6 +1,7 @@
 #include "ui/sparsity_panel.h"
 
-#include "core/attention/svg_masks.h"
+#include "core/attention/method_registry.h"
+#include "core/attention/warmup.h"
 #include "ui/studio_settings.h"
 
 #include <QComboBox>
@@ -21,43 +22,36 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace svgen::ui {
 
 namespace {
 
-constexpr int kMaxWarmupLayers = 64;
-
 QString fromStd(const std::string& s) {
   return QString::fromStdString(s);
-}
-
-bool near(double a, double b) {
-  return std::abs(a - b) < 1e-6;
 }
 
 QString percent(double fraction) {
   return QStringLiteral("%1%").arg(100 * fraction, 0, 'f', 1);
 }
 
-QDoubleSpinBox* fractionBox(QWidget* parent, const char* name, double minimum, double step,
-                            const QString& tip) {
-  auto* box = new QDoubleSpinBox(parent);
-  box->setObjectName(name);
-  box->setRange(minimum, 1);
-  box->setSingleStep(step);
-  box->setDecimals(2);
-  box->setToolTip(tip);
-  return box;
+svgen::Preset corePreset(SparsityPanel::Preset p) {
+  return kPresets[static_cast<int>(p)];
 }
 
-QSpinBox* countBox(QWidget* parent, const char* name, int minimum, int maximum,
-                   const QString& tip) {
-  auto* box = new QSpinBox(parent);
-  box->setObjectName(name);
-  box->setRange(minimum, maximum);
-  box->setToolTip(tip);
-  return box;
+QString settingsKey(const ParameterSpec& spec) {
+  return QStringLiteral("sparsity/") + fromStd(spec.name);
+}
+
+bool isWarmup(const ParameterSpec& spec) {
+  const auto& w = warmup::parameters();
+  return std::find(w.begin(), w.end(), &spec) != w.end();
+}
+
+// Whether the chosen method reads `spec`: its own parameters, and the warm-up for sparse ones.
+bool reads(const MethodDescriptor* m, const ParameterSpec& spec) {
+  return m && (m->reads(spec) || (m->sparse && isWarmup(spec)));
 }
 
 }  // namespace
@@ -71,23 +65,63 @@ SparsityPanel::SparsityPanel(QWidget* parent) : QWidget(parent) {
   refresh();
 }
 
+QWidget* SparsityPanel::makeInput(const ParameterSpec& spec, QWidget** rowWidget) {
+  QWidget* input = nullptr;
+  const QString tip = fromStd(spec.help);
+  switch (spec.kind) {
+    case ParameterKind::Real: {
+      auto* box = new QDoubleSpinBox(this);
+      box->setRange(spec.formMin.value_or(spec.min), spec.formMax.value_or(spec.max));
+      box->setSingleStep(spec.step);
+      box->setDecimals(spec.decimals);
+      connect(box, &QDoubleSpinBox::valueChanged, this, &SparsityPanel::onValueEdited);
+      input = box;
+      break;
+    }
+    case ParameterKind::Count: {
+      auto* box = new QSpinBox(this);
+      const double top =
+          std::min<double>(spec.formMax.value_or(spec.max), std::numeric_limits<int>::max());
+      box->setRange(static_cast<int>(spec.formMin.value_or(spec.min)), static_cast<int>(top));
+      box->setSingleStep(static_cast<int>(spec.step));
+      if (!spec.zeroText.empty() && spec.min == 0) box->setSpecialValueText(fromStd(spec.zeroText));
+      connect(box, &QSpinBox::valueChanged, this, &SparsityPanel::onValueEdited);
+      input = box;
+      break;
+    }
+    case ParameterKind::Path: {
+      auto* line = new QLineEdit(this);
+      if (!spec.fileName.empty()) line->setPlaceholderText(tr("next to the model"));
+      connect(line, &QLineEdit::textChanged, this, &SparsityPanel::onValueEdited);
+      auto* browseButton = new QToolButton(this);
+      browseButton->setObjectName(fromStd(spec.name) + "Browse");
+      browseButton->setText(tr("Browse…"));
+      connect(browseButton, &QToolButton::clicked, this,
+              [this, &spec, line] { browse(spec, line); });
+      auto* row = new QWidget(this);
+      auto* h = new QHBoxLayout(row);
+      h->setContentsMargins(0, 0, 0, 0);
+      h->addWidget(line, 1);
+      h->addWidget(browseButton);
+      line->setObjectName(fromStd(spec.name));
+      line->setToolTip(tip);
+      *rowWidget = row;
+      return line;
+    }
+  }
+  input->setObjectName(fromStd(spec.name));
+  input->setToolTip(tip);
+  *rowWidget = input;
+  return input;
+}
+
 void SparsityPanel::buildLayout() {
   method_ = new QComboBox(this);
   method_->setObjectName("method");
-  method_->addItem(tr("Dense"), "dense");
-  method_->addItem(tr("SVG"), "svg");
-  method_->addItem(tr("SVG2"), "svg2");
-  method_->addItem(tr("SVOO"), "svoo");
-  method_->setItemData(0, tr("Every query attends to every key"), Qt::ToolTipRole);
-  method_->setItemData(
-      1, tr("Sparse VideoGen: each head keeps a spatial or a temporal band of blocks"),
-      Qt::ToolTipRole);
-  method_->setItemData(
-      2, tr("SVG2: k-means clusters of queries and keys, the clusters holding top-p of the mass"),
-      Qt::ToolTipRole);
-  method_->setItemData(
-      3, tr("SVOO: co-clustered queries and keys with a per-layer budget profiled offline"),
-      Qt::ToolTipRole);
+  for (const MethodDescriptor* m : attentionMethods()) {
+    method_->addItem(fromStd(m->label), fromStd(m->id));
+    method_->setItemData(method_->count() - 1, fromStd(m->description), Qt::ToolTipRole);
+  }
 
   preset_ = new QComboBox(this);
   preset_->setObjectName("preset");
@@ -97,74 +131,28 @@ void SparsityPanel::buildLayout() {
       tr("Budgets measured on the built-in model (docs/benchmarks.md): Quality keeps about 30 dB "
          "PSNR against dense, Fast computes the least attention"));
 
-  // SVG
-  svgDensity_ = fractionBox(this, "svgDensity", 0.01, 0.05,
-                            tr("Target share of key blocks each query block keeps"));
-  svgBlock_ = countBox(this, "svgBlock", 16, 4096,
-                       tr("Tokens per mask block: smaller blocks fit the band more finely"));
-  svgBlock_->setSingleStep(16);
-  svgGroup_ = new QGroupBox(tr("SVG budget"), this);
-  svgGroup_->setObjectName("svgGroup");
-  auto* svgForm = new QFormLayout(svgGroup_);
-  svgForm->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-  svgForm->addRow(tr("Density"), svgDensity_);
-  svgForm->addRow(tr("Block size"), svgBlock_);
-
-  // SVG2 and SVOO
-  topP_ = fractionBox(this, "topP", 0.05, 0.05,
-                      tr("Each query cluster keeps the key clusters holding this share of its "
-                         "attention mass"));
-  queryClusters_ =
-      countBox(this, "queryClusters", 0, 4096, tr("Query clusters; auto: about 256 tokens each"));
-  queryClusters_->setSpecialValueText(tr("auto"));
-  keyClusters_ =
-      countBox(this, "keyClusters", 0, 8192, tr("Key clusters; auto: about 64 tokens each"));
-  keyClusters_->setSpecialValueText(tr("auto"));
-  minKeyClusterRatio_ =
-      fractionBox(this, "minKeyClusterRatio", 0, 0.05,
-                  tr("Every query cluster keeps at least this share of the key clusters"));
-  kmeansIterations_ = countBox(this, "kmeansIterations", 1, 1000,
-                               tr("k-means iterations on the first sparse step (from scratch)"));
-  kmeansWarmIterations_ =
-      countBox(this, "kmeansWarmIterations", 0, 1000,
-               tr("k-means iterations on later steps, starting from the previous centroids"));
-  clusterGroup_ = new QGroupBox(tr("Cluster budget"), this);
-  clusterGroup_->setObjectName("clusterGroup");
-  clusterForm_ = new QFormLayout(clusterGroup_);
-  clusterForm_->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-  clusterForm_->addRow(tr("Top-p"), topP_);
-  clusterForm_->addRow(tr("Query clusters"), queryClusters_);
-  clusterForm_->addRow(tr("Key clusters"), keyClusters_);
-  clusterForm_->addRow(tr("Min key clusters"), minKeyClusterRatio_);
-  clusterForm_->addRow(tr("k-means iterations"), kmeansIterations_);
-  clusterForm_->addRow(tr("Warm iterations"), kmeansWarmIterations_);
-
-  // SVOO
-  svooProfile_ = new QLineEdit(this);
-  svooProfile_->setObjectName("svooProfile");
-  svooProfile_->setPlaceholderText(tr("next to the model"));
-  svooProfile_->setToolTip(
-      tr("The per-layer budget table `svgen profile` writes; empty: the one next to the model"));
-  browse_ = new QToolButton(this);
-  browse_->setObjectName("browseProfile");
-  browse_->setText(tr("Browse…"));
-  svooGroup_ = new QGroupBox(tr("SVOO profile"), this);
-  svooGroup_->setObjectName("svooGroup");
-  auto* profileRow = new QHBoxLayout(svooGroup_);
-  profileRow->addWidget(svooProfile_, 1);
-  profileRow->addWidget(browse_);
-
-  // Every sparse method
-  warmupFraction_ = fractionBox(this, "warmupFraction", 0, 0.05,
-                                tr("The first steps, as a share of all steps, run dense"));
-  warmupLayers_ = countBox(this, "warmupLayers", 0, kMaxWarmupLayers,
-                           tr("The first transformer layers run dense on every step"));
-  warmupGroup_ = new QGroupBox(tr("Dense warm-up"), this);
-  warmupGroup_->setObjectName("warmupGroup");
-  auto* warmupForm = new QFormLayout(warmupGroup_);
-  warmupForm->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-  warmupForm->addRow(tr("Share of steps"), warmupFraction_);
-  warmupForm->addRow(tr("Layers"), warmupLayers_);
+  // One group box per parameter group, in the registry's order; the warm-up, which every sparse
+  // method shares, last.
+  std::map<std::string, std::pair<QGroupBox*, QFormLayout*>> byGroup;
+  std::vector<const ParameterSpec*> specs = attentionParameters();
+  std::stable_partition(specs.begin(), specs.end(),
+                        [](const ParameterSpec* s) { return !isWarmup(*s); });
+  for (const ParameterSpec* spec : specs) {
+    if (!spec->inForm) continue;
+    auto [it, added] = byGroup.try_emplace(spec->group);
+    if (added) {
+      auto* box = new QGroupBox(fromStd(spec->groupTitle), this);
+      box->setObjectName(fromStd(spec->group) + "Group");
+      auto* form = new QFormLayout(box);
+      form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+      it->second = {box, form};
+      groups_.push_back(box);
+    }
+    QWidget* row = nullptr;
+    QWidget* input = makeInput(*spec, &row);
+    it->second.second->addRow(fromStd(spec->label), row);
+    fields_.push_back({spec, row, input, it->second.first, it->second.second});
+  }
 
   estimate_ = new QLabel(this);
   estimate_->setObjectName("estimate");
@@ -182,10 +170,7 @@ void SparsityPanel::buildLayout() {
 
   auto* column = new QVBoxLayout(this);
   column->addLayout(top_);
-  column->addWidget(svgGroup_);
-  column->addWidget(clusterGroup_);
-  column->addWidget(svooGroup_);
-  column->addWidget(warmupGroup_);
+  for (QGroupBox* group : groups_) column->addWidget(group);
   column->addWidget(estimate_);
   column->addWidget(problems_);
   column->addStretch(1);
@@ -194,29 +179,36 @@ void SparsityPanel::buildLayout() {
   connect(preset_, &QComboBox::activated, this, [this](int index) {
     applyPreset(static_cast<Preset>(preset_->itemData(index).toInt()));
   });
-  for (QDoubleSpinBox* box : {svgDensity_, topP_, minKeyClusterRatio_, warmupFraction_})
-    connect(box, &QDoubleSpinBox::valueChanged, this, &SparsityPanel::onValueEdited);
-  for (QSpinBox* box : {svgBlock_, queryClusters_, keyClusters_, kmeansIterations_,
-                        kmeansWarmIterations_, warmupLayers_})
-    connect(box, &QSpinBox::valueChanged, this, &SparsityPanel::onValueEdited);
-  connect(svooProfile_, &QLineEdit::textChanged, this, &SparsityPanel::onValueEdited);
-  connect(browse_, &QToolButton::clicked, this, &SparsityPanel::browseProfile);
+}
+
+double SparsityPanel::fieldNumber(const Field& f) const {
+  if (auto* box = qobject_cast<QDoubleSpinBox*>(f.input)) return box->value();
+  return static_cast<QSpinBox*>(f.input)->value();
+}
+
+std::string SparsityPanel::fieldText(const Field& f) const {
+  return static_cast<QLineEdit*>(f.input)->text().trimmed().toStdString();
+}
+
+void SparsityPanel::setField(const Field& f, const AttentionConfig& c) {
+  if (auto* box = qobject_cast<QDoubleSpinBox*>(f.input))
+    box->setValue(c.number(*f.spec));
+  else if (auto* box = qobject_cast<QSpinBox*>(f.input))
+    box->setValue(
+        static_cast<int>(std::clamp<double>(c.number(*f.spec), box->minimum(), box->maximum())));
+  else
+    static_cast<QLineEdit*>(f.input)->setText(fromStd(c.text(*f.spec)));
 }
 
 AttentionConfig SparsityPanel::config() const {
   AttentionConfig c = base_;
   c.method = method_->currentData().toString().toStdString();
-  c.svgDensity = svgDensity_->value();
-  c.svgBlock = svgBlock_->value();
-  c.topP = topP_->value();
-  c.queryClusters = queryClusters_->value();
-  c.keyClusters = keyClusters_->value();
-  c.minKeyClusterRatio = minKeyClusterRatio_->value();
-  c.kmeansIterations = kmeansIterations_->value();
-  c.kmeansWarmIterations = kmeansWarmIterations_->value();
-  c.svooProfile = svooProfile_->text().trimmed().toStdString();
-  c.warmupFraction = warmupFraction_->value();
-  c.warmupLayers = warmupLayers_->value();
+  for (const Field& f : fields_) {
+    if (f.spec->kind == ParameterKind::Path)
+      c.setText(*f.spec, fieldText(f));
+    else
+      c.setNumber(*f.spec, fieldNumber(f));
+  }
   return c;
 }
 
@@ -226,17 +218,7 @@ void SparsityPanel::setConfig(const AttentionConfig& c) {
   base_ = c;
   const int method = method_->findData(fromStd(c.method));
   method_->setCurrentIndex(std::max(0, method));
-  svgDensity_->setValue(c.svgDensity);
-  svgBlock_->setValue(c.svgBlock);
-  topP_->setValue(c.topP);
-  queryClusters_->setValue(c.queryClusters);
-  keyClusters_->setValue(c.keyClusters);
-  minKeyClusterRatio_->setValue(c.minKeyClusterRatio);
-  kmeansIterations_->setValue(c.kmeansIterations);
-  kmeansWarmIterations_->setValue(c.kmeansWarmIterations);
-  svooProfile_->setText(fromStd(c.svooProfile));
-  warmupFraction_->setValue(c.warmupFraction);
-  warmupLayers_->setValue(c.warmupLayers);
+  for (const Field& f : fields_) setField(f, c);
   loading_ = wasLoading;
   if (!loading_) {
     refresh();
@@ -245,54 +227,13 @@ void SparsityPanel::setConfig(const AttentionConfig& c) {
 }
 
 QString SparsityPanel::presetName(Preset preset) {
-  switch (preset) {
-    case Preset::Quality:
-      return tr("Quality");
-    case Preset::Balanced:
-      return tr("Balanced");
-    case Preset::Fast:
-      return tr("Fast");
-    case Preset::Custom:
-      break;
-  }
-  return tr("Custom");
+  if (preset == Preset::Custom) return tr("Custom");
+  return tr(presetLabel(corePreset(preset)));
 }
 
 AttentionConfig SparsityPanel::presetConfig(Preset preset, const AttentionConfig& base) {
-  // From docs/benchmarks.md (six-prompt sweep, mean PSNR against dense): SVG at density 0.4 /
-  // 0.3 / 0.2 → 32 / 27 / 23 dB; SVG2 and SVOO at top-p 0.8 with 32 × 256 clusters → 27 / 32 dB,
-  // at top-p 0.7 with 16 × 128 → 23 / 29 dB. All with the first 20% of steps dense.
-  AttentionConfig c = base;
-  const AttentionConfig defaults;
-  c.warmupFraction = defaults.warmupFraction;
-  c.warmupLayers = 0;
-  c.svgBlock = defaults.svgBlock;
-  c.minKeyClusterRatio = defaults.minKeyClusterRatio;
-  c.kmeansIterations = defaults.kmeansIterations;
-  c.kmeansWarmIterations = defaults.kmeansWarmIterations;
-  switch (preset) {
-    case Preset::Quality:
-      c.svgDensity = 0.4;
-      c.topP = 0.9;
-      c.queryClusters = 32;
-      c.keyClusters = 256;
-      break;
-    case Preset::Balanced:
-      c.svgDensity = 0.3;
-      c.topP = 0.8;
-      c.queryClusters = 32;
-      c.keyClusters = 256;
-      break;
-    case Preset::Fast:
-      c.svgDensity = 0.2;
-      c.topP = 0.7;
-      c.queryClusters = 16;
-      c.keyClusters = 128;
-      break;
-    case Preset::Custom:
-      return base;
-  }
-  return c;
+  if (preset == Preset::Custom) return base;
+  return withPreset(base, corePreset(preset));
 }
 
 void SparsityPanel::applyPreset(Preset preset) {
@@ -303,26 +244,9 @@ void SparsityPanel::applyPreset(Preset preset) {
   setConfig(presetConfig(preset, config()));
 }
 
-bool SparsityPanel::matches(Preset preset) const {
-  const AttentionConfig c = config();
-  const AttentionConfig p = presetConfig(preset, c);
-  if (!near(c.warmupFraction, p.warmupFraction) || c.warmupLayers != p.warmupLayers) return false;
-  if (c.method == "svg") return near(c.svgDensity, p.svgDensity) && c.svgBlock == p.svgBlock;
-  if (c.method == "svg2" || c.method == "svoo") {
-    const bool common = near(c.topP, p.topP) && c.queryClusters == p.queryClusters &&
-                        c.keyClusters == p.keyClusters &&
-                        c.kmeansIterations == p.kmeansIterations &&
-                        c.kmeansWarmIterations == p.kmeansWarmIterations;
-    if (c.method == "svoo") return common;
-    return common && near(c.minKeyClusterRatio, p.minKeyClusterRatio);
-  }
-  return false;  // dense has no budgets
-}
-
 SparsityPanel::Preset SparsityPanel::preset() const {
-  for (Preset p : {Preset::Quality, Preset::Balanced, Preset::Fast})
-    if (matches(p)) return p;
-  return Preset::Custom;
+  const std::optional<svgen::Preset> p = matchingPreset(config());
+  return p ? static_cast<Preset>(static_cast<int>(*p)) : Preset::Custom;
 }
 
 void SparsityPanel::setClip(const ModelInfo& info, int frames, int width, int height, int steps) {
@@ -349,13 +273,13 @@ std::array<int64_t, 3> SparsityPanel::tokenGrid(const ModelInfo& info, int frame
 
 double SparsityPanel::sparseDensityEstimate() const {
   const AttentionConfig c = config();
-  if (c.method == "svg") return svgMaskDensity(grid_, c.svgBlock, c.svgDensity);
-  if (c.method == "svg2" || c.method == "svoo") return -1;
-  return 1.0;
+  const MethodDescriptor* m = findAttentionMethod(c.method);
+  if (!m || !m->estimateDensity) return -1;
+  return m->estimateDensity(c, grid_);
 }
 
 double SparsityPanel::warmupStepShare() const {
-  const double f = warmupFraction_->value();
+  const double f = config().get(warmup::fraction);
   if (steps_ <= 0) return f;
   // As the engine decides it: the first lround(fraction · steps) steps run dense.
   return static_cast<double>(std::lround(f * steps_)) / steps_;
@@ -364,81 +288,82 @@ double SparsityPanel::warmupStepShare() const {
 double SparsityPanel::overallDensityEstimate() const {
   const double sparse = sparseDensityEstimate();
   if (sparse < 0) return -1;
-  if (method_->currentData().toString() == "dense") return 1.0;
+  const MethodDescriptor* m = findAttentionMethod(config().method);
+  if (!m || !m->sparse) return 1.0;
   const double w = warmupStepShare();
   return w + (1 - w) * sparse;
 }
 
 QString SparsityPanel::estimateText() const {
   const AttentionConfig c = config();
-  if (c.method == "dense") return tr("Attention: 100% of dense (every score computed).");
+  const MethodDescriptor* m = findAttentionMethod(c.method);
+  if (!m || !m->sparse) return tr("Attention: 100% of dense (every score computed).");
   const int64_t tokens = grid_[0] * grid_[1] * grid_[2];
-  QString warmup = steps_ > 0 ? tr("dense warm-up %1 of %2 steps")
-                                    .arg(std::lround(c.warmupFraction * steps_))
-                                    .arg(steps_)
-                              : tr("dense warm-up %1 of the steps").arg(percent(c.warmupFraction));
-  if (c.warmupLayers > 0)
-    warmup +=
-        tr(", and the first %n layer(s) on every step (not counted)", nullptr, c.warmupLayers);
+  const double fraction = c.get(warmup::fraction);
+  const int layers = c.get(warmup::layers);
+  QString warmupText =
+      steps_ > 0
+          ? tr("dense warm-up %1 of %2 steps").arg(std::lround(fraction * steps_)).arg(steps_)
+          : tr("dense warm-up %1 of the steps").arg(percent(fraction));
+  if (layers > 0)
+    warmupText += tr(", and the first %n layer(s) on every step (not counted)", nullptr, layers);
   const QString grid = tr("grid %1×%2×%3 = %4 tokens")
                            .arg(grid_[0])
                            .arg(grid_[1])
                            .arg(grid_[2])
                            .arg(QLocale(QLocale::English).toString(static_cast<qlonglong>(tokens)));
-  if (c.method == "svg") {
-    return tr("<b>Attention ≈ %1 of dense</b><br><small>estimate: sparse steps %2 (SVG's masks "
-              "at this size), %3; %4</small>")
-        .arg(percent(overallDensityEstimate()), percent(sparseDensityEstimate()), warmup, grid);
+  if (m->estimateDensity) {
+    return tr("<b>Attention ≈ %1 of dense</b><br><small>estimate: sparse steps %2 (%3's masks "
+              "at this size), %4; %5</small>")
+        .arg(percent(overallDensityEstimate()), percent(sparseDensityEstimate()), fromStd(m->label),
+             warmupText, grid);
   }
   const double w = warmupStepShare();
-  return tr("<b>Attention ≈ data-dependent (top-p %1)</b><br><small>whole run ≈ %2 + %3 × the "
+  const QString budget = m->budget ? QStringLiteral(" (%1 %2)")
+                                         .arg(fromStd(m->budget->noun))
+                                         .arg(c.number(*m->budget), 0, 'f', m->budget->decimals)
+                                   : QString();
+  return tr("<b>Attention ≈ data-dependent%1</b><br><small>whole run ≈ %2 + %3 × the "
             "sparse steps' density; %4; %5</small>")
-      .arg(c.topP, 0, 'f', 2)
-      .arg(percent(w), percent(1 - w), warmup, grid);
+      .arg(budget, percent(w), percent(1 - w), warmupText, grid);
 }
 
 QStringList SparsityPanel::problems() const {
   const AttentionConfig c = config();
+  const MethodDescriptor* m = findAttentionMethod(c.method);
   QStringList list;
   for (const std::string& p : attentionConfigProblems(c)) list << fromStd(p);
-  if (c.method == "svoo" && !c.svooProfile.empty() && !QFileInfo::exists(fromStd(c.svooProfile)))
-    list << tr("SVOO profile %1 does not exist").arg(fromStd(c.svooProfile));
+  for (const Field& f : fields_) {
+    if (f.spec->kind != ParameterKind::Path || !reads(m, *f.spec)) continue;
+    const std::string path = c.text(*f.spec);
+    if (!path.empty() && !QFileInfo::exists(fromStd(path)))
+      list << tr("%1 %2 does not exist").arg(fromStd(f.spec->noun), fromStd(path));
+  }
   return list;
 }
 
 void SparsityPanel::saveSettings(QSettings& s) const {
   const AttentionConfig c = config();
   s.setValue(keys::kSparsityMethod, fromStd(c.method));
-  s.setValue(keys::kSparsityWarmupFraction, c.warmupFraction);
-  s.setValue(keys::kSparsityWarmupLayers, c.warmupLayers);
-  s.setValue(keys::kSparsitySvgDensity, c.svgDensity);
-  s.setValue(keys::kSparsitySvgBlock, c.svgBlock);
-  s.setValue(keys::kSparsityTopP, c.topP);
-  s.setValue(keys::kSparsityQueryClusters, c.queryClusters);
-  s.setValue(keys::kSparsityKeyClusters, c.keyClusters);
-  s.setValue(keys::kSparsityMinKeyClusterRatio, c.minKeyClusterRatio);
-  s.setValue(keys::kSparsityKmeansIterations, c.kmeansIterations);
-  s.setValue(keys::kSparsityKmeansWarmIterations, c.kmeansWarmIterations);
-  s.setValue(keys::kSparsitySvooProfile, fromStd(c.svooProfile));
+  for (const Field& f : fields_) {
+    if (f.spec->kind == ParameterKind::Path)
+      s.setValue(settingsKey(*f.spec), fromStd(c.text(*f.spec)));
+    else
+      s.setValue(settingsKey(*f.spec), c.number(*f.spec));
+  }
 }
 
 void SparsityPanel::restoreSettings(const QSettings& s) {
   AttentionConfig c = config();
-  auto real = [&](const char* key, double& value) { value = s.value(key, value).toDouble(); };
-  auto count = [&](const char* key, int& value) { value = s.value(key, value).toInt(); };
   c.method = s.value(keys::kSparsityMethod, fromStd(c.method)).toString().toStdString();
-  real(keys::kSparsityWarmupFraction, c.warmupFraction);
-  count(keys::kSparsityWarmupLayers, c.warmupLayers);
-  real(keys::kSparsitySvgDensity, c.svgDensity);
-  count(keys::kSparsitySvgBlock, c.svgBlock);
-  real(keys::kSparsityTopP, c.topP);
-  count(keys::kSparsityQueryClusters, c.queryClusters);
-  count(keys::kSparsityKeyClusters, c.keyClusters);
-  real(keys::kSparsityMinKeyClusterRatio, c.minKeyClusterRatio);
-  count(keys::kSparsityKmeansIterations, c.kmeansIterations);
-  count(keys::kSparsityKmeansWarmIterations, c.kmeansWarmIterations);
-  c.svooProfile =
-      s.value(keys::kSparsitySvooProfile, fromStd(c.svooProfile)).toString().toStdString();
+  for (const Field& f : fields_) {
+    const QString key = settingsKey(*f.spec);
+    if (!s.contains(key)) continue;
+    if (f.spec->kind == ParameterKind::Path)
+      c.setText(*f.spec, s.value(key).toString().toStdString());
+    else
+      c.setNumber(*f.spec, s.value(key).toDouble());
+  }
   setConfig(c);
 }
 
@@ -449,21 +374,22 @@ void SparsityPanel::onValueEdited() {
 }
 
 void SparsityPanel::refresh() {
-  const QString method = method_->currentData().toString();
-  const bool svg = method == "svg", svg2 = method == "svg2", svoo = method == "svoo";
-  const bool sparse = svg || svg2 || svoo;
+  const MethodDescriptor* m = findAttentionMethod(method_->currentData().toString().toStdString());
+  const bool sparse = m && m->sparse;
   top_->setRowVisible(preset_, sparse);
   preset_->setEnabled(sparse);
-  for (QGroupBox* group : {svgGroup_, clusterGroup_, svooGroup_, warmupGroup_}) {
-    const bool on = group == svgGroup_       ? svg
-                    : group == clusterGroup_ ? svg2 || svoo
-                    : group == svooGroup_    ? svoo
-                                             : sparse;
-    group->setVisible(on);
-    group->setEnabled(on);
+  for (QGroupBox* group : groups_) {
+    bool any = false;
+    for (const Field& f : fields_) {
+      if (f.group != group) continue;
+      const bool on = reads(m, *f.spec);
+      f.form->setRowVisible(f.editor, on);
+      f.editor->setEnabled(on);
+      any = any || on;
+    }
+    group->setVisible(any);
+    group->setEnabled(any);
   }
-  clusterForm_->setRowVisible(minKeyClusterRatio_, svg2);
-  minKeyClusterRatio_->setEnabled(svg2);
 
   {
     const QSignalBlocker block(preset_);
@@ -475,13 +401,17 @@ void SparsityPanel::refresh() {
   problems_->setVisible(!list.isEmpty());
 }
 
-void SparsityPanel::browseProfile() {
-  QString start = svooProfile_->text().trimmed();
+void SparsityPanel::browse(const ParameterSpec& spec, QWidget* input) {
+  auto* line = static_cast<QLineEdit*>(input);
+  QString start = line->text().trimmed();
   if (start.isEmpty() && !info_.directory.empty())
-    start = QDir(fromStd(info_.directory)).filePath("svoo_profile.json");
-  const QString path = QFileDialog::getOpenFileName(this, tr("SVOO profile"), start,
-                                                    tr("SVOO profiles (*.json);;All files (*)"));
-  if (!path.isEmpty()) svooProfile_->setText(path);
+    start = QDir(fromStd(info_.directory)).filePath(fromStd(spec.fileName));
+  const QString suffix = QFileInfo(fromStd(spec.fileName)).suffix();
+  const QString filter = suffix.isEmpty()
+                             ? tr("All files (*)")
+                             : tr("%1 (*.%2);;All files (*)").arg(fromStd(spec.noun)).arg(suffix);
+  const QString path = QFileDialog::getOpenFileName(this, fromStd(spec.noun), start, filter);
+  if (!path.isEmpty()) line->setText(path);
 }
 
 }  // namespace svgen::ui

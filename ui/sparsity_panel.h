@@ -1,7 +1,7 @@
-// The "Sparsity" dock: which attention method a run uses and its budgets. It edits the
-// AttentionConfig of the request (GenerationRequest::attention), shows only the settings the chosen
-// method reads, offers measured presets (docs/benchmarks.md), and estimates before the run how much
-// of dense attention will be computed.
+// The "Sparsity" dock: which attention method a run uses and its budgets. Its form is made from the
+// method registry (core/attention/method_registry.h): one field per registered parameter, grouped
+// as the parameters say, showing only what the chosen method reads; the presets and the estimate
+// of how much of dense attention will be computed come from there too.
 #pragma once
 #include "core/attention/attention_config.h"
 #include "core/pipeline/generation.h"
@@ -11,30 +11,32 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
 
 class QComboBox;
-class QDoubleSpinBox;
 class QFormLayout;
 class QGroupBox;
 class QLabel;
-class QLineEdit;
 class QSettings;
-class QSpinBox;
-class QToolButton;
+
+namespace svgen {
+struct ParameterSpec;
+}
 
 namespace svgen::ui {
 
 class SparsityPanel : public QWidget {
   Q_OBJECT
  public:
-  // Budgets measured on the built-in model: Quality ≈ 30+ dB PSNR against dense, Fast the least
-  // attention. The order is the order of the preset box; Custom is whatever matches none.
+  // The registry's presets in its order, and Custom for values that match none.
   enum class Preset { Quality, Balanced, Fast, Custom };
 
   explicit SparsityPanel(QWidget* parent = nullptr);
 
-  // The settings as a request carries them. Fields the panel does not show (co-clustering
-  // iterations) keep the value of the last setConfig().
+  // The settings as a request carries them. Parameters the form does not show keep the value of
+  // the last setConfig().
   AttentionConfig config() const;
   // Shows `config` (values outside a box's range are clamped to it) and the preset it matches.
   void setConfig(const AttentionConfig& config);
@@ -54,19 +56,20 @@ class SparsityPanel : public QWidget {
   static std::array<int64_t, 3> tokenGrid(const ModelInfo& info, int frames, int width, int height);
   std::array<int64_t, 3> tokenGrid() const { return grid_; }
 
-  // Share of attention computed in the calls that run sparse: SVG's mask density, exactly as SVG
-  // will build it for tokenGrid(); 1 for dense; < 0 when it depends on the data (SVG2, SVOO).
+  // Share of attention computed in the calls that run sparse, where the settings decide it (SVG's
+  // mask density, exactly as SVG will build it for tokenGrid(); 1 for dense); < 0 when it depends
+  // on the data (SVG2, SVOO).
   double sparseDensityEstimate() const;
   // Share of the steps that run dense (warm-up), as the engine rounds it.
   double warmupStepShare() const;
   // Over the whole run: warm-up + (1 − warm-up) · sparse; < 0 when it depends on the data.
   double overallDensityEstimate() const;
   QString estimateText() const;
-  // attentionConfigProblems() of config(), plus a missing SVOO profile file; shown in red.
+  // attentionConfigProblems() of config(), plus a named file that does not exist; shown in red.
   QStringList problems() const;
 
-  // Every value under keys::kSparsity* in `settings`; restore keeps the current value of a key
-  // that is missing.
+  // Every value under "sparsity/<parameter name>" in `settings`; restore keeps the current value
+  // of a key that is missing.
   void saveSettings(QSettings& settings) const;
   void restoreSettings(const QSettings& settings);
 
@@ -74,11 +77,22 @@ class SparsityPanel : public QWidget {
   void edited();
 
  private:
+  // One registered parameter's field: a spin box, or a line edit with a browse button.
+  struct Field {
+    const ParameterSpec* spec;
+    QWidget* editor;  // the row's widget in its group's form
+    QWidget* input;   // QDoubleSpinBox, QSpinBox or QLineEdit
+    QGroupBox* group;
+    QFormLayout* form;
+  };
   void buildLayout();
+  QWidget* makeInput(const ParameterSpec& spec, QWidget** rowWidget);
+  double fieldNumber(const Field& f) const;
+  std::string fieldText(const Field& f) const;
+  void setField(const Field& f, const AttentionConfig& c);
   void onValueEdited();
   void refresh();
-  void browseProfile();
-  bool matches(Preset preset) const;
+  void browse(const ParameterSpec& spec, QWidget* input);
 
   AttentionConfig base_;
   ModelInfo info_;
@@ -89,23 +103,8 @@ class SparsityPanel : public QWidget {
   QComboBox* method_;
   QComboBox* preset_;
   QFormLayout* top_;
-  QGroupBox* svgGroup_;
-  QDoubleSpinBox* svgDensity_;
-  QSpinBox* svgBlock_;
-  QGroupBox* clusterGroup_;
-  QFormLayout* clusterForm_;
-  QDoubleSpinBox* topP_;
-  QSpinBox* queryClusters_;
-  QSpinBox* keyClusters_;
-  QDoubleSpinBox* minKeyClusterRatio_;
-  QSpinBox* kmeansIterations_;
-  QSpinBox* kmeansWarmIterations_;
-  QGroupBox* svooGroup_;
-  QLineEdit* svooProfile_;
-  QToolButton* browse_;
-  QGroupBox* warmupGroup_;
-  QDoubleSpinBox* warmupFraction_;
-  QSpinBox* warmupLayers_;
+  std::vector<Field> fields_;
+  std::vector<QGroupBox*> groups_;
   QLabel* estimate_;
   QLabel* problems_;
 };

@@ -26,19 +26,8 @@ inline constexpr char kExportDir[] = "export/lastFolder";
 inline constexpr char kLightTheme[] = "appearance/light";
 // The jobs waiting in the queue: a list of requestToJson, first to run first.
 inline constexpr char kQueue[] = "queue/jobs";
-// The Sparsity dock: one key per AttentionConfig field it edits.
+// The Sparsity dock: the method here, each parameter under "sparsity/<its name>" (SparsityPanel).
 inline constexpr char kSparsityMethod[] = "sparsity/method";
-inline constexpr char kSparsityWarmupFraction[] = "sparsity/warmupFraction";
-inline constexpr char kSparsityWarmupLayers[] = "sparsity/warmupLayers";
-inline constexpr char kSparsitySvgDensity[] = "sparsity/svgDensity";
-inline constexpr char kSparsitySvgBlock[] = "sparsity/svgBlock";
-inline constexpr char kSparsityTopP[] = "sparsity/topP";
-inline constexpr char kSparsityQueryClusters[] = "sparsity/queryClusters";
-inline constexpr char kSparsityKeyClusters[] = "sparsity/keyClusters";
-inline constexpr char kSparsityMinKeyClusterRatio[] = "sparsity/minKeyClusterRatio";
-inline constexpr char kSparsityKmeansIterations[] = "sparsity/kmeansIterations";
-inline constexpr char kSparsityKmeansWarmIterations[] = "sparsity/kmeansWarmIterations";
-inline constexpr char kSparsitySvooProfile[] = "sparsity/svooProfile";
 }  // namespace keys
 
 }  // namespace svgen::ui

@@ -1,49 +1,79 @@
 #include "app/svgen/attention_options.h"
 
+#include "core/attention/method_registry.h"
+
+#include <cstdio>
+#include <map>
+#include <memory>
+
 namespace svgen::cli {
 
-void addAttentionOptions(CLI::App* cmd, AttentionConfig& a, bool withMethod) {
+namespace {
+
+std::string shown(double v) {
+  char s[32];
+  std::snprintf(s, sizeof s, "%g", v);
+  return s;
+}
+
+std::string presetIds() {
+  std::string s;
+  for (Preset p : kPresets) s += std::string(s.empty() ? "" : ", ") + presetId(p);
+  return s;
+}
+
+}  // namespace
+
+void addAttentionOptions(CLI::App* cmd, AttentionConfig& a, const AttentionOptionSet& set) {
   const char* group = "Sparse attention";
-  if (withMethod)
-    cmd->add_option("-a,--attention", a.method, "Self-attention method: dense, svg, svg2 or svoo")
+  // Values land here while parsing and reach `a` once the command line is complete, so the
+  // order of --preset and the flags on the command line does not matter.
+  struct Given {
+    std::string preset;
+    std::map<const ParameterSpec*, double> numbers;
+    std::map<const ParameterSpec*, std::string> texts;
+  };
+  auto given = std::make_shared<Given>();
+  if (set.withMethod) {
+    cmd->add_option("-a,--attention", a.method, "Self-attention method: " + attentionMethodList())
         ->capture_default_str()
         ->group(group);
-  cmd->add_option("--warmup", a.warmupFraction, "Fraction of the first steps that run dense")
-      ->capture_default_str()
+  }
+  std::vector<std::string> ids;
+  for (Preset p : kPresets) ids.push_back(presetId(p));
+  cmd->add_option("--preset", given->preset,
+                  "Budgets of every sparse method: " + presetIds() +
+                      " (measured on the built-in model, docs/benchmarks.md); options given "
+                      "beside it win")
+      ->check(CLI::IsMember(ids))
       ->group(group);
-  cmd->add_option("--warmup-layers", a.warmupLayers, "First layers that always run dense")
-      ->capture_default_str()
-      ->group(group);
-  cmd->add_option("--density", a.svgDensity, "SVG: fraction of key blocks kept")
-      ->capture_default_str()
-      ->group(group);
-  cmd->add_option("--svg-block", a.svgBlock, "SVG: block size in tokens")
-      ->capture_default_str()
-      ->group(group);
-  cmd->add_option("--top-p", a.topP, "SVG2/SVOO: centroid attention mass to keep")
-      ->capture_default_str()
-      ->group(group);
-  cmd->add_option("--query-clusters", a.queryClusters, "SVG2/SVOO: query clusters (0: auto)")
-      ->capture_default_str()
-      ->group(group);
-  cmd->add_option("--key-clusters", a.keyClusters, "SVG2/SVOO: key clusters (0: auto)")
-      ->capture_default_str()
-      ->group(group);
-  cmd->add_option("--min-key-ratio", a.minKeyClusterRatio,
-                  "SVG2: least fraction of key clusters each query cluster keeps")
-      ->capture_default_str()
-      ->group(group);
-  cmd->add_option("--kmeans-iters", a.kmeansIterations,
-                  "SVG2/SVOO: k-means iterations from scratch")
-      ->capture_default_str()
-      ->group(group);
-  cmd->add_option("--kmeans-warm-iters", a.kmeansWarmIterations,
-                  "SVG2/SVOO: iterations when warm-started from the previous step")
-      ->capture_default_str()
-      ->group(group);
-  cmd->add_option("--svoo-profile", a.svooProfile,
-                  "SVOO: per-layer budget table from `svgen profile` (default: next to the model)")
-      ->group(group);
+  for (const ParameterSpec* spec : attentionParameters()) {
+    if (set.skip.count(spec->key)) continue;
+    const std::string flag = "--" + spec->flag;
+    CLI::Option* option = nullptr;
+    switch (spec->kind) {
+      case ParameterKind::Path:
+        option = cmd->add_option_function<std::string>(
+            flag, [given, spec](const std::string& v) { given->texts[spec] = v; }, spec->help);
+        break;
+      case ParameterKind::Count:
+        option = cmd->add_option_function<int>(
+            flag, [given, spec](const int& v) { given->numbers[spec] = v; }, spec->help);
+        option->default_str(shown(a.number(*spec)));
+        break;
+      case ParameterKind::Real:
+        option = cmd->add_option_function<double>(
+            flag, [given, spec](const double& v) { given->numbers[spec] = v; }, spec->help);
+        option->default_str(shown(a.number(*spec)));
+        break;
+    }
+    option->group(group);
+  }
+  cmd->parse_complete_callback([&a, given] {
+    if (!given->preset.empty()) a = withPreset(a, *presetFromId(given->preset));
+    for (const auto& [spec, v] : given->numbers) a.setNumber(*spec, v);
+    for (const auto& [spec, v] : given->texts) a.setText(*spec, v);
+  });
 }
 
 }  // namespace svgen::cli

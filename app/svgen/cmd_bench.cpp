@@ -1,8 +1,12 @@
 // svgen bench: performance measurements, each against the dense baseline measured in the same run.
 // `svgen bench attention` times one self-attention call through every method and budget; the
 // numbers in docs/benchmarks.md come from it.
+#include "app/svgen/attention_options.h"
 #include "app/svgen/commands.h"
 #include "app/svgen/interrupt.h"
+#include "core/attention/clustering/cluster_parameters.h"
+#include "core/attention/method_registry.h"
+#include "core/attention/svg/svg_method.h"
 #include "core/bench/attention_bench.h"
 #include "core/bench/cuda_attention_bench.h"
 #include "core/bench/cuda_kernel_bench.h"
@@ -54,6 +58,12 @@ std::array<int64_t, 3> parseGrid(const std::string& text) {
   return g;
 }
 
+std::string shortNumber(double v) {
+  char s[32];
+  std::snprintf(s, sizeof s, "%g", v);
+  return s;
+}
+
 bool given(CLI::App* cmd, const std::string& name) {
   return cmd->get_option(name)->count() > 0;
 }
@@ -67,10 +77,11 @@ int runBenchAttentionCuda(BenchAttentionOptions& o) {
   if (given(o.cmd, "--head-dim")) c.headDim = b.headDim;
   if (given(o.cmd, "--repeats")) c.repeats = b.repeats;
   if (given(o.cmd, "--seed")) c.seed = b.seed;
-  if (given(o.cmd, "--densities")) c.densities = b.svgDensities;
-  if (given(o.cmd, "--svg-block")) c.svgBlock = b.config.svgBlock;
-  if (given(o.cmd, "--query-clusters")) c.queryClusters = b.config.queryClusters;
-  if (given(o.cmd, "--key-clusters")) c.keyClusters = b.config.keyClusters;
+  const auto svgSweep = b.sweeps.find(svg::method().id);
+  if (svgSweep != b.sweeps.end()) c.densities = svgSweep->second;
+  if (given(o.cmd, "--svg-block")) c.svgBlock = b.config.get(svg::block);
+  if (given(o.cmd, "--query-clusters")) c.queryClusters = b.config.get(clustering::queryClusters);
+  if (given(o.cmd, "--key-clusters")) c.keyClusters = b.config.get(clustering::keyClusters);
   const CudaAttentionBenchReport report = runCudaAttentionBench(c, [&](const std::string& line) {
     if (!o.quiet) std::cerr << "bench: " << line << "\n";
   });
@@ -191,52 +202,33 @@ Command addBenchCommand(CLI::App& app) {
   cmd->add_option("--gemm-size", b.gemmSize, "n of the n*n*n fp32 GEMM reference (0: skip)")
       ->capture_default_str()
       ->group(what);
-  cmd->add_option("--methods", b.methods,
-                  "Comma-separated: aten (matmul+softmax+matmul), dense (always measured), svg, "
-                  "svg2, svoo")
+  std::string methodsHelp =
+      "Comma-separated: aten (matmul+softmax+matmul), dense (always measured)";
+  for (const MethodDescriptor* m : attentionMethods())
+    if (m->sparse) methodsHelp += ", " + m->id;
+  cmd->add_option("--methods", b.methods, methodsHelp)
       ->delimiter(',')
       ->capture_default_str()
       ->group(what);
-  cmd->add_option("--densities", b.svgDensities, "SVG: target densities (comma-separated)")
-      ->delimiter(',')
-      ->capture_default_str()
-      ->group(what);
-  cmd->add_option("--top-p", b.svg2TopP, "SVG2: top-p values (comma-separated)")
-      ->delimiter(',')
-      ->capture_default_str()
-      ->group(what);
-  cmd->add_option("--key-fractions", b.svooKeyFractions,
-                  "SVOO: per-layer key fractions of the in-memory profile (comma-separated)")
-      ->delimiter(',')
-      ->capture_default_str()
-      ->group(what);
-  cmd->add_option("--svoo-top-p", b.config.topP, "SVOO: centroid mass to keep as well")
-      ->capture_default_str()
-      ->group(what);
-  cmd->add_option("--svg-block", b.config.svgBlock, "SVG: block size in tokens")
-      ->capture_default_str()
-      ->group(what);
-  cmd->add_option("--query-clusters", b.config.queryClusters, "SVG2/SVOO: query clusters (0: auto)")
-      ->capture_default_str()
-      ->group(what);
-  cmd->add_option("--key-clusters", b.config.keyClusters, "SVG2/SVOO: key clusters (0: auto)")
-      ->capture_default_str()
-      ->group(what);
-  cmd->add_option("--min-key-ratio", b.config.minKeyClusterRatio,
-                  "SVG2: least fraction of key clusters each query cluster keeps")
-      ->capture_default_str()
-      ->group(what);
-  cmd->add_option("--kmeans-iters", b.config.kmeansIterations,
-                  "SVG2: k-means iterations from scratch (the first call)")
-      ->capture_default_str()
-      ->group(what);
-  cmd->add_option("--kmeans-warm-iters", b.config.kmeansWarmIterations,
-                  "SVG2: iterations when warm-started (later calls)")
-      ->capture_default_str()
-      ->group(what);
-  cmd->add_option("--cocluster-iters", b.config.coclusterIterations,
-                  "SVOO: co-clustering iterations")
-      ->capture_default_str()
+  // Each sparse method's sweep, and the settings it sweeps offered only in that form.
+  AttentionOptionSet attentionSet{/*withMethod=*/false, {}};
+  for (const MethodDescriptor* m : attentionMethods()) {
+    if (!m->sparse) continue;
+    std::string defaults;
+    for (double v : m->sweep) defaults += (defaults.empty() ? "" : ",") + shortNumber(v);
+    cmd->add_option_function<std::vector<double>>(
+           "--" + m->sweepFlag,
+           [&b, id = m->id](const std::vector<double>& v) { b.sweeps[id] = v; }, m->sweepHelp)
+        ->delimiter(',')
+        ->default_str(defaults)
+        ->group(what);
+    if (m->sweepParameter) attentionSet.skip.insert(m->sweepParameter->key);
+  }
+  addAttentionOptions(cmd, b.config, attentionSet);
+  cmd->add_option_function<double>(
+         "--svoo-top-p", [&b](const double& v) { b.config.set(clustering::topP, v); },
+         "SVOO: centroid mass to keep as well")
+      ->default_str(shortNumber(b.config.get(clustering::topP)))
       ->group(what);
 
   cmd->add_option("--tokens", o->cuda.tokens,
@@ -269,7 +261,8 @@ Command addBenchCommand(CLI::App& app) {
   kernelsCmd->add_option("-r,--repeats", k->repeats, "Timed calls per row")->capture_default_str();
 
   auto g = std::make_shared<GenerateBenchCli>();
-  g->options.attention.svgBlock = 128;  // SVG's own block; the CUDA kernel's larger query tile
+  g->options.attention.set(svg::block,
+                           128);  // SVG's own block; the CUDA kernel's larger query tile
   CLI::App* genCmd = bench->add_subcommand(
       "generate",
       "Seconds per DiT forward pass at real Wan 2.1 sizes, dense and each sparse method in the "
@@ -283,7 +276,7 @@ Command addBenchCommand(CLI::App& app) {
   genCmd->add_option("--steps", go.steps, "Timed forward passes per method")->capture_default_str();
   genCmd->add_option("--clip-steps", go.clipSteps, "Sampling steps of the estimated clip")
       ->capture_default_str();
-  genCmd->add_option("--methods", go.methods, "dense, svg, svg2, svoo")
+  genCmd->add_option("--methods", go.methods, attentionMethodList())
       ->delimiter(',')
       ->capture_default_str();
   genCmd
@@ -291,21 +284,8 @@ Command addBenchCommand(CLI::App& app) {
                    "Fixed fraction of key blocks for every method (SVG density, SVG2 share of "
                    "key clusters, SVOO share of keys)")
       ->capture_default_str();
-  genCmd->add_option("--svg-block", go.attention.svgBlock, "SVG: block size in tokens")
-      ->capture_default_str();
-  genCmd
-      ->add_option("--top-p", go.attention.topP,
-                   "SVG2/SVOO: keep centroid mass instead of the fixed density")
-      ->capture_default_str()
-      ->each([g](const std::string&) { g->options.useTopP = true; });
-  genCmd->add_option("--query-clusters", go.attention.queryClusters, "0: from the token count")
-      ->capture_default_str();
-  genCmd->add_option("--key-clusters", go.attention.keyClusters, "0: from the token count")
-      ->capture_default_str();
-  genCmd
-      ->add_option("--warmup", go.attention.warmupFraction,
-                   "Fraction of the clip's steps that run dense (estimate only)")
-      ->capture_default_str();
+  // --density above is the bench's own; --top-p switches SVG2/SVOO from it to the mass they keep.
+  addAttentionOptions(genCmd, go.attention, {/*withMethod=*/false, {svg::density.key}});
   genCmd->add_option("-d,--device", go.device, "cuda, cuda:N or cpu")->capture_default_str();
   genCmd->add_option("--seed", go.seed, "Seed of the weights and inputs")->capture_default_str();
   genCmd->add_flag("--phases", go.phases,
@@ -314,7 +294,10 @@ Command addBenchCommand(CLI::App& app) {
   return {bench, [o, cmd, k, kDevice, kGrid, kernelsCmd, g, genCmd]() -> int {
             if (cmd->parsed()) return runBenchAttention(*o);
             if (kernelsCmd->parsed()) return runBenchKernels(*k, *kDevice, *kGrid);
-            if (genCmd->parsed()) return runBenchGenerate(*g);
+            if (genCmd->parsed()) {
+              g->options.useTopP = genCmd->count("--top-p") > 0;
+              return runBenchGenerate(*g);
+            }
             return kExitInputError;
           }};
 }

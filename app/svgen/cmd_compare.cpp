@@ -6,13 +6,13 @@
 #include "app/svgen/interrupt.h"
 #include "app/svgen/progress_reporter.h"
 #include "app/svgen/request_options.h"
-#include "core/attention/attention_config.h"
+#include "core/attention/method_registry.h"
 #include "core/common/error.h"
-#include "core/eval/video_quality.h"
 #include "core/io/atomic_file.h"
 #include "core/io/video_export.h"
 #include "core/pipeline/engine.h"
 #include "core/pipeline/request_json.h"
+#include "core/pipeline/video_quality.h"
 
 #include <nlohmann/json.hpp>
 
@@ -40,9 +40,16 @@ using json = nlohmann::ordered_json;  // keys in the order written
 
 constexpr const char* kReference = "dense";
 
+// Every registered method: "dense,svg,svg2,svoo".
+std::string joinedIds() {
+  std::string s;
+  for (const std::string& id : attentionMethodIds()) s += (s.empty() ? "" : ",") + id;
+  return s;
+}
+
 struct CompareOptions {
   GenerationRequest request;
-  std::string methods = "dense,svg,svg2,svoo";
+  std::string methods = joinedIds();
   std::string outDir;
   std::string sideBySide;
   int crf = 18;
@@ -82,7 +89,7 @@ std::string trimmedLower(const std::string& s) {
 
 // The methods to run, dense first: moved there when listed elsewhere, added when missing.
 std::vector<std::string> parseMethods(const std::string& list) {
-  const std::vector<std::string>& valid = attentionMethods();
+  const std::vector<std::string> valid = attentionMethodIds();
   std::vector<std::string> methods;
   std::stringstream in(list);
   std::string item;
@@ -387,7 +394,7 @@ Command addCompareCommand(CLI::App& app) {
                   "always runs first as the reference (added when missing); a method listed "
                   "twice runs twice")
       ->capture_default_str();
-  addAttentionOptions(cmd, options->request.attention, /*withMethod=*/false);
+  addAttentionOptions(cmd, options->request.attention, {/*withMethod=*/false, {}});
   cmd->add_option("--out-dir", options->outDir,
                   "Write compare.csv, compare.json and each method's clip (<method>.mp4, or "
                   ".y4m without FFmpeg) to this folder (created when missing)");

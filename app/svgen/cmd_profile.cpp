@@ -3,7 +3,8 @@
 // `--attention svoo` reads (by default next to the model).
 #include "app/svgen/commands.h"
 #include "app/svgen/progress_reporter.h"
-#include "core/attention/svoo_profile.h"
+#include "core/attention/svoo/svoo_profile.h"
+#include "core/attention/warmup.h"
 #include "core/common/error.h"
 #include "core/io/atomic_file.h"
 #include "core/pipeline/engine.h"
@@ -49,7 +50,7 @@ int runProfile(ProfileOptions& o) {
   writeFileAtomically(out, svooProfileToJson(profile) + "\n");
   std::printf("layer  key fraction holding %.0f%% of the attention (mean over heads, steps %d+)\n",
               100 * o.mass,
-              static_cast<int>(AttentionConfig().warmupFraction * profile.steps + 0.5));
+              static_cast<int>(AttentionConfig().get(warmup::fraction) * profile.steps + 0.5));
   for (size_t l = 0; l < profile.keyFraction.size(); ++l)
     std::printf("%5zu  %.3f\n", l, profile.keyFraction[l]);
   std::printf("wrote %s\n", out.c_str());

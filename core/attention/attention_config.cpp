@@ -1,51 +1,95 @@
 #include "core/attention/attention_config.h"
 
-#include <algorithm>
+#include "core/attention/method_registry.h"
+#include "core/attention/warmup.h"
+
 #include <cmath>
-#include <sstream>
 
 namespace svgen {
 
-const std::vector<std::string>& attentionMethods() {
-  static const std::vector<std::string> methods = {"dense", "svg", "svg2", "svoo"};
-  return methods;
+double AttentionConfig::get(RealParameter p) const {
+  const auto it = numbers_.find(p.key);
+  return it != numbers_.end() ? it->second : attentionParameter(p.key).defaultValue;
+}
+
+int AttentionConfig::get(CountParameter p) const {
+  const auto it = numbers_.find(p.key);
+  return static_cast<int>(it != numbers_.end() ? it->second
+                                               : attentionParameter(p.key).defaultValue);
+}
+
+std::string AttentionConfig::get(PathParameter p) const {
+  const auto it = texts_.find(p.key);
+  return it != texts_.end() ? it->second : std::string();
+}
+
+double AttentionConfig::number(const ParameterSpec& spec) const {
+  const auto it = numbers_.find(spec.key);
+  return it != numbers_.end() ? it->second : spec.defaultValue;
+}
+
+void AttentionConfig::setNumber(const ParameterSpec& spec, double value) {
+  numbers_[spec.key] = spec.kind == ParameterKind::Count ? std::trunc(value) : value;
+}
+
+std::string AttentionConfig::text(const ParameterSpec& spec) const {
+  const auto it = texts_.find(spec.key);
+  return it != texts_.end() ? it->second : std::string();
+}
+
+void AttentionConfig::setText(const ParameterSpec& spec, std::string value) {
+  texts_[spec.key] = std::move(value);
+}
+
+bool AttentionConfig::operator==(const AttentionConfig& other) const {
+  if (method != other.method) return false;
+  for (const ParameterSpec* spec : attentionParameters()) {
+    if (spec->kind == ParameterKind::Path ? text(*spec) != other.text(*spec)
+                                          : number(*spec) != other.number(*spec))
+      return false;
+  }
+  return true;
 }
 
 std::vector<std::string> attentionConfigProblems(const AttentionConfig& c) {
   std::vector<std::string> p;
-  const auto& m = attentionMethods();
-  if (std::find(m.begin(), m.end(), c.method) == m.end())
-    p.push_back("attention method \"" + c.method + "\" is unknown: use dense, svg, svg2 or svoo");
-  if (!(c.warmupFraction >= 0 && c.warmupFraction <= 1))
-    p.push_back("warm-up fraction must be between 0 and 1");
-  if (c.warmupLayers < 0) p.push_back("warm-up layers must be 0 or more");
-  if (!(c.svgDensity > 0 && c.svgDensity <= 1)) p.push_back("SVG density must be in (0, 1]");
-  if (c.svgBlock < 16 || c.svgBlock > 4096) p.push_back("SVG block size must be 16 to 4096");
-  if (!(c.topP > 0 && c.topP <= 1)) p.push_back("top-p must be in (0, 1]");
-  if (c.queryClusters < 0 || c.queryClusters > 4096)
-    p.push_back("query clusters must be 0 (auto) to 4096");
-  if (c.keyClusters < 0 || c.keyClusters > 8192)
-    p.push_back("key clusters must be 0 (auto) to 8192");
-  if (!(c.minKeyClusterRatio >= 0 && c.minKeyClusterRatio <= 1))
-    p.push_back("minimum key-cluster ratio must be between 0 and 1");
-  if (c.kmeansIterations < 1 || c.kmeansIterations > 1000)
-    p.push_back("k-means iterations must be 1 to 1000");
-  if (c.kmeansWarmIterations < 0 || c.kmeansWarmIterations > 1000)
-    p.push_back("warm k-means iterations must be 0 to 1000");
-  if (c.coclusterIterations < 1 || c.coclusterIterations > 100)
-    p.push_back("co-clustering iterations must be 1 to 100");
+  if (!findAttentionMethod(c.method))
+    p.push_back("attention method \"" + c.method + "\" is unknown: use " + attentionMethodList());
+  for (const ParameterSpec* spec : attentionParameters()) {
+    if (spec->kind == ParameterKind::Path) continue;
+    const std::string problem = spec->problem(c.number(*spec));
+    if (!problem.empty()) p.push_back(problem);
+  }
   return p;
 }
 
-int resolvedQueryClusters(const AttentionConfig& c, int64_t tokens) {
-  const int64_t n =
-      c.queryClusters > 0 ? c.queryClusters : std::clamp<int64_t>(tokens / 256, 2, 300);
-  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(n, tokens)));
+AttentionConfig attentionConfigFor(const std::string& method) {
+  AttentionConfig c;
+  c.method = method;
+  return c;
 }
 
-int resolvedKeyClusters(const AttentionConfig& c, int64_t tokens) {
-  const int64_t n = c.keyClusters > 0 ? c.keyClusters : std::clamp<int64_t>(tokens / 64, 4, 1000);
-  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(n, tokens)));
+AttentionConfig withPreset(const AttentionConfig& base, Preset preset) {
+  AttentionConfig c = base;
+  for (const ParameterSpec* spec : attentionParameters())
+    if (!spec->presets.empty()) c.setNumber(*spec, spec->presetValue(preset));
+  return c;
+}
+
+std::optional<Preset> matchingPreset(const AttentionConfig& config) {
+  const MethodDescriptor* method = findAttentionMethod(config.method);
+  if (!method || !method->sparse) return std::nullopt;
+  std::vector<const ParameterSpec*> read = warmup::parameters();
+  read.insert(read.end(), method->parameters.begin(), method->parameters.end());
+  for (Preset preset : kPresets) {
+    bool all = true;
+    for (const ParameterSpec* spec : read)
+      if (!spec->presets.empty() &&
+          std::abs(config.number(*spec) - spec->presetValue(preset)) >= 1e-6)
+        all = false;
+    if (all) return preset;
+  }
+  return std::nullopt;
 }
 
 }  // namespace svgen

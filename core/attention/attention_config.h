@@ -1,43 +1,54 @@
-// The sparse attention settings of a run: plain data that round-trips through JSON and travels
-// inside exported MP4s.
+// The sparse attention settings of a run: the method's id and the values of its parameters, plain
+// data that round-trips through JSON and travels inside exported MP4s. What each parameter means,
+// its range and default live with the method that owns it (core/attention/<method>/).
 #pragma once
+#include "core/attention/parameter.h"
+
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 namespace svgen {
 
 struct AttentionConfig {
-  std::string method = "dense";  // "dense", "svg", "svg2" or "svoo"
-  // Dense warm-up: the first steps (as a fraction of all steps) and the first layers run dense.
-  double warmupFraction = 0.2;
-  int warmupLayers = 0;
-  // SVG: target fraction of key blocks kept, and the block size of its masks.
-  double svgDensity = 0.25;
-  int svgBlock = 64;  // 128 in SVG (FlexAttention); 64 is the CPU kernel's tile and bands finer
-  // SVG2: clusters (0: chosen from the token count), top-p of the centroid mass, minimum
-  // key-cluster ratio, k-means iterations from scratch and warm-started from the previous step.
-  double topP = 0.9;
-  int queryClusters = 0;
-  int keyClusters = 0;
-  double minKeyClusterRatio = 0.1;
-  int kmeansIterations = 50;
-  int kmeansWarmIterations = 2;
-  // SVOO: per-layer budget table written by `svgen profile`; empty: the one next to the model.
-  std::string svooProfile;
-  int coclusterIterations = 2;
-};
+  std::string method = "dense";
 
-// The method names in the order the CLI and studio list them.
-const std::vector<std::string>& attentionMethods();
+  // A parameter that was never set reads its default.
+  double get(RealParameter p) const;
+  int get(CountParameter p) const;
+  std::string get(PathParameter p) const;
+  void set(RealParameter p, double value) { numbers_[p.key] = value; }
+  void set(CountParameter p, int value) { numbers_[p.key] = value; }
+  void set(PathParameter p, std::string value) { texts_[p.key] = std::move(value); }
+
+  // The same by description, for code that walks the registry (CLI, JSON, the studio's form).
+  double number(const ParameterSpec& spec) const;
+  void setNumber(const ParameterSpec& spec, double value);
+  std::string text(const ParameterSpec& spec) const;
+  void setText(const ParameterSpec& spec, std::string value);
+
+  // Same method and the same value for every parameter (defaults included).
+  bool operator==(const AttentionConfig& other) const;
+  bool operator!=(const AttentionConfig& other) const { return !(*this == other); }
+
+ private:
+  std::map<std::string, double> numbers_;
+  std::map<std::string, std::string> texts_;
+};
 
 // Problems with the settings, each a sentence naming the setting and its valid range; empty when
 // the settings can run.
 std::vector<std::string> attentionConfigProblems(const AttentionConfig& c);
 
-// Cluster counts used at `tokens` tokens when the config leaves them 0: about 256 tokens per query
-// cluster and 64 per key cluster (Wan 480p → ~128 / 512, 720p → 300 / 1000 as in SVG2's code).
-int resolvedQueryClusters(const AttentionConfig& c, int64_t tokens);
-int resolvedKeyClusters(const AttentionConfig& c, int64_t tokens);
+// The registry's defaults for `method`, with a preset's budgets when one is named.
+AttentionConfig attentionConfigFor(const std::string& method);
+
+// `base` with every budget a preset sets (the method, the SVOO profile and whatever presets leave
+// alone are kept).
+AttentionConfig withPreset(const AttentionConfig& base, Preset preset);
+
+// The preset whose values the parameters `base.method` reads (warm-up included) all match, if any.
+std::optional<Preset> matchingPreset(const AttentionConfig& config);
 
 }  // namespace svgen

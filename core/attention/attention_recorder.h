@@ -1,9 +1,10 @@
-// What the attention methods decided, per step, layer and head: the data behind the studio's
-// attention panels and `--record run.json`. Off (no recorder) costs nothing; on, the detailed
-// parts (maps, masks, labels) are kept only for a few steps and the conditional batch, so a run's
-// record stays bounded (about 5 MB for the built-in model's default clip with a sparse method).
+// Fills the attention record (core/attention/attention_record.h) while a run goes. Off (no
+// recorder) costs nothing; on, the detailed parts (maps, masks, labels) are kept only for a few
+// steps and the conditional batch, so a run's record stays bounded (about 5 MB for the built-in
+// model's default clip with a sparse method).
 #pragma once
 #include "core/attention/attention_backend.h"
+#include "core/attention/attention_record.h"
 
 #include <array>
 #include <cstdint>
@@ -13,39 +14,6 @@
 namespace svgen {
 
 struct BlockSparsePlan;
-
-struct HeadRecord {
-  int index = 0;         // head, counting through the batch: batch * heads + head
-  std::string decision;  // "dense", "spatial", "temporal" or "cluster"
-  double density = 1;    // fraction of this head's scores computed
-  // SVG profiling: MSE of the sampled rows under each mask (−1: not profiled).
-  double spatialError = -1, temporalError = -1;
-  std::vector<int32_t> queryClusterSizes, keyClusterSizes;
-  // Detail, on detail steps only. frameMap: frames × frames, row = query frame, the attention
-  // mass each query frame's sampled rows give to each key frame (rows sum to 1).
-  std::vector<float> frameMap;
-  int maskRows = 0, maskCols = 0;  // the kept block mask, row-major 0/1
-  std::vector<uint8_t> blockMask;
-  std::vector<int32_t> queryLabels, keyLabels;  // cluster of each token, in token order
-  // Where single tokens attend (the studio's click-a-pixel overlay), detail steps only: the
-  // sampled query rows (token indices) and, per row, its attention mass over the key tokens,
-  // pooled rowMapPool × rowMapPool within each frame (frames × ceil(H/pool) × ceil(W/pool)
-  // cells, row-major) and scaled so the row's largest cell is 255.
-  std::vector<int32_t> sampledRows;
-  int rowMapPool = 1;
-  std::vector<uint8_t> rowMaps;
-};
-
-struct CallRecord {
-  int step = 0;
-  int layer = 0;
-  std::string method;
-  std::array<int64_t, 3> grid = {1, 1, 1};
-  int batch = 1;
-  int heads = 1;
-  bool detail = false;
-  std::vector<HeadRecord> headRecords;
-};
 
 struct RecorderOptions {
   // Steps whose maps, masks and labels are kept; empty: the first sparse step and the last step.
@@ -62,11 +30,8 @@ class AttentionRecorder {
   const std::vector<CallRecord>& calls() const { return calls_; }
   void clear() { calls_.clear(); }
 
-  std::string toJson() const;
-  // Written atomically; throws RuntimeFailure naming the path.
-  void write(const std::string& path) const;
-  // Parses what toJson wrote; throws InputError on a malformed record.
-  static std::vector<CallRecord> parse(const std::string& json);
+  std::string toJson() const { return attentionRecordJson(calls_); }
+  void write(const std::string& path) const { writeAttentionRecord(calls_, path); }
 
  private:
   RecorderOptions options_;

@@ -1,6 +1,6 @@
 #include "core/attention/block_sparse.h"
 
-#include "core/attention/clustering.h"
+#include "core/attention/clustering/clustering.h"
 #include "kernels/cpu/attention_cpu.h"
 
 #include <ATen/ATen.h>

@@ -2,6 +2,7 @@
 
 #include "core/attention/attention_recorder.h"
 #include "core/attention/block_sparse.h"
+#include "core/attention/warmup.h"
 
 #include <ATen/ATen.h>
 
@@ -10,8 +11,9 @@
 namespace svgen {
 
 bool SparseAttention::isWarmup(const AttentionCall& call) const {
-  const int warmupSteps = static_cast<int>(std::lround(config_.warmupFraction * call.numSteps));
-  return call.step < warmupSteps || call.layer < config_.warmupLayers;
+  const int warmupSteps =
+      static_cast<int>(std::lround(config_.get(warmup::fraction) * call.numSteps));
+  return call.step < warmupSteps || call.layer < config_.get(warmup::layers);
 }
 
 at::Tensor SparseAttention::selfAttention(const at::Tensor& q, const at::Tensor& k,

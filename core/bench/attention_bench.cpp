@@ -1,14 +1,14 @@
 #include "core/bench/attention_bench.h"
 
 #include "core/attention/attention_backend.h"
-#include "core/attention/attention_factory.h"
-#include "core/attention/svoo_attention.h"
+#include "core/attention/method_registry.h"
 #include "core/common/error.h"
 #include "core/model/video_model.h"
 #include "core/pipeline/device.h"
 #include "core/pipeline/request_validation.h"
 #include "core/pipeline/stopwatch.h"
 
+#include "core/attention/warmup.h"
 #include "kernels/cpu/attention_cpu.h"
 
 #include <ATen/ATen.h>
@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -224,23 +225,38 @@ std::string fixed(double v, int digits) {
   return buf;
 }
 
+const std::vector<double>& sweepValues(const AttentionBenchOptions& o, const MethodDescriptor& m) {
+  const auto it = o.sweeps.find(m.id);
+  return it != o.sweeps.end() ? it->second : m.sweep;
+}
+
+std::string lowercase(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
 }  // namespace
+
+std::vector<std::string> attentionBenchMethods() {
+  std::vector<std::string> m = {"aten"};
+  for (const std::string& id : attentionMethodIds()) m.push_back(id);
+  return m;
+}
 
 std::vector<std::string> attentionBenchProblems(const AttentionBenchOptions& o) {
   std::vector<std::string> p;
-  static const std::vector<std::string> known = {"aten", "dense", "svg", "svg2", "svoo"};
+  const std::vector<std::string> known = attentionBenchMethods();
   for (const std::string& m : o.methods)
     if (std::find(known.begin(), known.end(), m) == known.end())
-      p.push_back("method \"" + m + "\" is unknown: use aten, dense, svg, svg2 or svoo");
-  auto fractions = [&](const std::vector<double>& values, const char* what, bool needed) {
-    if (needed && values.empty()) p.push_back(std::string(what) + ": give at least one value");
+      p.push_back("method \"" + m + "\" is unknown: use aten, " + attentionMethodList());
+  for (const MethodDescriptor* m : attentionMethods()) {
+    if (!m->sparse || !wants(o, m->id)) continue;
+    const std::string what = "--" + m->sweepFlag;
+    const std::vector<double>& values = sweepValues(o, *m);
+    if (values.empty()) p.push_back(what + ": give at least one value");
     for (double v : values)
-      if (!(v > 0 && v <= 1))
-        p.push_back(std::string(what) + " must be in (0, 1], got " + fixed(v, 3));
-  };
-  fractions(o.svgDensities, "--densities", wants(o, "svg"));
-  fractions(o.svg2TopP, "--top-p", wants(o, "svg2"));
-  fractions(o.svooKeyFractions, "--key-fractions", wants(o, "svoo"));
+      if (!(v > 0 && v <= 1)) p.push_back(what + " must be in (0, 1], got " + fixed(v, 3));
+  }
   if (o.repeats < 1 || o.repeats > 1000) p.push_back("--repeats must be 1 to 1000");
   if (o.threads < 0) p.push_back("--threads must be 0 (all cores) or more");
   if (o.gemmSize < 0 || o.gemmSize > 16384) p.push_back("--gemm-size must be 0 (skip) to 16384");
@@ -328,40 +344,29 @@ AttentionBenchReport runAttentionBench(const AttentionBenchOptions& o,
   add("dense", "", 0, 1, dense, true);
 
   AttentionConfig base = o.config;
-  base.warmupFraction = 0;
-  base.warmupLayers = 0;
+  base.set(warmup::fraction, 0);
+  base.set(warmup::layers, 0);
   auto sparse = [&](AttentionBackend& backend, const std::string& method, const std::string& budget,
                     double value) {
     const Timing t = timeCalls([&] { return backend.selfAttention(in.q, in.k, in.v, in.call); },
                                o.repeats, device, cancelled);
     add(method, budget, value, backend.stats().sparseDensity(), t, false);
   };
-  if (wants(o, "svg")) {
-    for (double d : o.svgDensities) {
+  for (const MethodDescriptor* m : attentionMethods()) {
+    if (!m->sparse || !wants(o, m->id)) continue;
+    const std::string budget =
+        m->sweepParameter ? lowercase(m->sweepParameter->label) : std::string("key fraction");
+    for (double value : sweepValues(o, *m)) {
       AttentionConfig c = base;
-      c.method = "svg";
-      c.svgDensity = d;
-      auto backend = makeAttentionBackend(c);
-      sparse(*backend, "svg", "density", d);
-    }
-  }
-  if (wants(o, "svg2")) {
-    for (double p : o.svg2TopP) {
-      AttentionConfig c = base;
-      c.method = "svg2";
-      c.topP = p;
-      auto backend = makeAttentionBackend(c);
-      sparse(*backend, "svg2", "top-p", p);
-    }
-  }
-  if (wants(o, "svoo")) {
-    for (double f : o.svooKeyFractions) {
-      AttentionConfig c = base;
-      c.method = "svoo";
-      SvooProfile profile;
-      profile.keyFraction = {f};  // every layer
-      SvooAttention backend(c, profile);
-      sparse(backend, "svoo", "key fraction", f);
+      c.method = m->id;
+      std::unique_ptr<AttentionBackend> backend;
+      if (m->sweepParameter) {
+        c.setNumber(*m->sweepParameter, value);
+        backend = makeAttentionBackend(c);
+      } else {
+        backend = m->makeAtFraction(c, value);
+      }
+      sparse(*backend, m->id, budget, value);
     }
   }
   return r;

@@ -7,10 +7,14 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 namespace svgen {
+
+// "aten" and every registered method, in the registry's order.
+std::vector<std::string> attentionBenchMethods();
 
 struct AttentionBenchOptions {
   // Inputs: q, k, v of one self-attention layer of a forward pass of the model, or random ones.
@@ -31,11 +35,10 @@ struct AttentionBenchOptions {
   int repeats = 5;             // timed calls after one warm-up call
   int gemmSize = 2048;         // n of the n × n × n float32 matmul; 0 skips it
   // "aten" (matmul + softmax + matmul per head), "dense" (the tiled kernel: always measured, the
-  // baseline), "svg", "svg2", "svoo"; each sparse method at each of its budgets.
-  std::vector<std::string> methods = {"aten", "dense", "svg", "svg2", "svoo"};
-  std::vector<double> svgDensities = {0.1, 0.2, 0.3, 0.5};
-  std::vector<double> svg2TopP = {0.5, 0.7, 0.9};
-  std::vector<double> svooKeyFractions = {0.1, 0.2, 0.3};
+  // baseline) and registered methods; each sparse method at each value of its sweep.
+  std::vector<std::string> methods = attentionBenchMethods();
+  // Per method id, the values its sweep tries (MethodDescriptor::sweep when absent).
+  std::map<std::string, std::vector<double>> sweeps;
   // Clusters, iterations, SVG block size, SVOO's top-p; warm-up is always off here and the method
   // and budget fields are set per row.
   AttentionConfig config;

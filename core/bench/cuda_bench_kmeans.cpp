@@ -1,8 +1,8 @@
 // The CUDA kernels that build SVG2's plan, each timed against the ATen code it replaces (the
 // *Reference functions of core/attention), in the same run, on random bf16 queries and keys.
 #include "core/attention/block_sparse.h"
-#include "core/attention/cluster_selection.h"
-#include "core/attention/clustering.h"
+#include "core/attention/clustering/cluster_selection.h"
+#include "core/attention/clustering/clustering.h"
 #include "core/bench/cuda_kernel_bench.h"
 #include "kernels/cuda/cuda_timer.h"
 #include "kernels/cuda/kmeans.h"

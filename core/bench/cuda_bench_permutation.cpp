@@ -1,4 +1,4 @@
-#include "core/attention/clustering.h"
+#include "core/attention/clustering/clustering.h"
 #include "core/bench/cuda_kernel_bench.h"
 #include "kernels/cuda/cuda_timer.h"
 

@@ -1,7 +1,8 @@
 #include "core/bench/generate_bench.h"
 
-#include "core/attention/attention_factory.h"
-#include "core/attention/svoo_attention.h"
+#include "core/attention/clustering/cluster_parameters.h"
+#include "core/attention/method_registry.h"
+#include "core/attention/warmup.h"
 #include "core/common/error.h"
 #include "core/model/wan_dit.h"
 #include "core/model/weight_init.h"
@@ -29,20 +30,17 @@ WanConfig configNamed(const std::string& name) {
 
 std::unique_ptr<AttentionBackend> backendFor(const std::string& method,
                                              const GenerateBenchOptions& o) {
+  const MethodDescriptor& m = *findAttentionMethod(method);
   AttentionConfig c = o.attention;
   c.method = method;
-  c.warmupFraction = 0;  // every timed pass runs the method; warm-up enters the estimate only
-  c.svgDensity = o.density;
-  if (!o.useTopP) {
-    c.topP = 1e-6;  // the first cluster only; the fixed share below does the rest
-    c.minKeyClusterRatio = o.density;
-  }
-  if (method == "svoo") {
-    SvooProfile profile;
-    profile.keyFraction = {o.density};
-    return std::make_unique<SvooAttention>(c, profile);
-  }
-  return makeAttentionBackend(c);
+  c.set(warmup::fraction, 0);  // every timed pass runs the method; warm-up enters the estimate only
+  if (!m.sparse) return m.make(c, "");
+  // With useTopP a method whose budget is a share of the mass runs at it; a method that needs a
+  // profile still gets a uniform one at the fixed density.
+  if (o.useTopP && m.budget == &clustering::topPSpec() && !m.supports.needsProfile)
+    return makeAttentionBackend(c);
+  if (!o.useTopP) c.set(clustering::topP, 1e-6);  // the fixed share alone decides
+  return m.makeAtFraction(c, o.density);
 }
 
 double gib(uint64_t bytes) {
@@ -66,8 +64,8 @@ GenerateBenchReport runGenerateBench(const GenerateBenchOptions& o,
                      std::to_string(std::max(16, o.height / 16 * 16)) + ")");
   if (o.steps < 1) throw InputError("--steps must be at least 1");
   for (const std::string& m : o.methods)
-    if (m != "dense" && m != "svg" && m != "svg2" && m != "svoo")
-      throw InputError("method \"" + m + "\" is unknown: use dense, svg, svg2 or svoo");
+    if (!findAttentionMethod(m))
+      throw InputError("method \"" + m + "\" is unknown: use " + attentionMethodList());
   auto say = [&](const std::string& s) {
     if (progress) progress(s);
   };
@@ -81,7 +79,7 @@ GenerateBenchReport runGenerateBench(const GenerateBenchOptions& o,
   r.latentWidth = o.width / 8;
   r.tokens = static_cast<int64_t>(r.latentFrames / config.patch[0]) *
              (r.latentHeight / config.patch[1]) * (r.latentWidth / config.patch[2]);
-  r.warmupFraction = o.attention.warmupFraction;
+  r.warmupFraction = o.attention.get(warmup::fraction);
   r.clipSteps = o.clipSteps;
 
   say("random " + o.config + " weights");
@@ -139,7 +137,7 @@ GenerateBenchReport runGenerateBench(const GenerateBenchOptions& o,
     r.rows.push_back(row);
   }
   // The clip: CFG makes two passes a step; the warm-up steps run dense.
-  const int warm = static_cast<int>(o.attention.warmupFraction * o.clipSteps + 0.5);
+  const int warm = static_cast<int>(o.attention.get(warmup::fraction) * o.clipSteps + 0.5);
   for (GenerateBenchRow& row : r.rows) {
     const double dense = denseMedian > 0 ? denseMedian : row.medianSeconds;
     row.speedup = denseMedian > 0 ? denseMedian / row.medianSeconds : 0;

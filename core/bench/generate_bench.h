@@ -2,7 +2,7 @@
 // checkpoint is needed), dense and each sparse method measured in the same run, and the clip-time
 // estimate for a whole sampling run with the default dense warm-up. No Qt.
 #pragma once
-#include "core/attention/attention_config.h"
+#include "core/attention/method_registry.h"
 
 #include <cstdint>
 #include <functional>
@@ -18,7 +18,7 @@ struct GenerateBenchOptions {
   int width = 1280, height = 720;   // pixels; the latent is 8x smaller
   int steps = 3;                    // timed forward passes per method
   int clipSteps = 50;               // sampling steps of the estimated clip (×2 passes for CFG)
-  std::vector<std::string> methods = {"dense", "svg", "svg2", "svoo"};
+  std::vector<std::string> methods = attentionMethodIds();
   AttentionConfig attention;  // clusters, block size, warm-up (in the estimate only)
   // Random weights attend almost uniformly, so a top-p budget would keep most clusters: every
   // method runs at this fixed fraction of key blocks instead (SVG: its density; SVG2: that share

@@ -3,10 +3,12 @@
 #include "core/common/error.h"
 #include "core/common/prompt_words.h"
 #include "core/data/seeded_rng.h"
+#include "core/model/builtin_words.h"
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <iterator>
 #include <sstream>
 
 namespace svgen {
@@ -19,8 +21,10 @@ constexpr float kPi = 3.14159265358979f;
 // distance) to that line would hardly stand out, so the sampler avoids it.
 constexpr float kMinGradientContrast = 60.0f;
 
-const char* const kShapeNames[kShapeCount] = {"circle", "square", "triangle", "star", "ring"};
-const char* const kSizeNames[kSizeCount] = {"small", "medium", "large"};
+const auto& kShapeNames = builtin_words::kShapes;
+const auto& kSizeNames = builtin_words::kSizes;
+static_assert(std::size(builtin_words::kShapes) == kShapeCount);
+static_assert(std::size(builtin_words::kSizes) == kSizeCount);
 const float kRadii[kSizeCount] = {0.12f, 0.18f, 0.26f};
 
 struct Direction {
@@ -421,12 +425,20 @@ bool operator==(const SceneSpec& a, const SceneSpec& b) {
 }
 
 const std::vector<NamedColor>& palette() {
-  static const std::vector<NamedColor> colors = {
-      {"red", 230, 40, 40},     {"orange", 245, 140, 30}, {"yellow", 240, 220, 40},
-      {"green", 50, 180, 70},   {"cyan", 40, 200, 220},   {"blue", 40, 80, 230},
-      {"purple", 140, 60, 200}, {"pink", 240, 110, 180},  {"white", 240, 240, 240},
-      {"gray", 128, 128, 128},  {"black", 20, 20, 20},
+  // sRGB of each colour word, in builtin_words::kColours order.
+  static constexpr int kRgb[][3] = {
+      {230, 40, 40},   {245, 140, 30},  {240, 220, 40}, {50, 180, 70},
+      {40, 200, 220},  {40, 80, 230},   {140, 60, 200}, {240, 110, 180},
+      {240, 240, 240}, {128, 128, 128}, {20, 20, 20},
   };
+  static_assert(std::size(kRgb) == std::size(builtin_words::kColours));
+  static_assert(std::size(kRgb) == kColorCount);
+  static const std::vector<NamedColor> colors = [] {
+    std::vector<NamedColor> c;
+    for (size_t i = 0; i < std::size(kRgb); ++i)
+      c.push_back({builtin_words::kColours[i], kRgb[i][0], kRgb[i][1], kRgb[i][2]});
+    return c;
+  }();
   return colors;
 }
 
@@ -544,23 +556,11 @@ std::string sceneToPrompt(const SceneSpec& scene) {
   return out.str();
 }
 
-std::vector<std::string> sceneVocabulary() {
-  std::vector<std::string> words = {"a", "an", "and", "on", "to", "the", "from"};
-  for (const auto& c : palette()) words.push_back(c.name);
-  for (const char* s : kShapeNames) words.push_back(s);
-  for (const char* s : kSizeNames) words.push_back(s);
-  for (const char* w : {"moving", "left", "right", "up", "down", "growing", "shrinking", "spinning",
-                        "bouncing", "standing", "still", "background", "gradient", "stripes"}) {
-    words.push_back(w);
-  }
-  return words;
-}
-
 SceneSpec sceneFromPrompt(const std::string& prompt, uint64_t seed) {
   const std::vector<std::string> words = splitPromptWords(prompt);
   if (words.empty())
     throw InputError("the prompt is empty; try e.g. \"a red circle moving right\"");
-  const std::vector<std::string> vocabulary = sceneVocabulary();
+  const std::vector<std::string> vocabulary = builtin_words::vocabulary();
   std::vector<std::string> unknown;
   for (const auto& w : words) {
     if (std::find(vocabulary.begin(), vocabulary.end(), w) == vocabulary.end() &&

@@ -117,8 +117,7 @@ std::string sceneToPrompt(const SceneSpec& scene);
 // colour equals a background colour (it would be invisible).
 SceneSpec sceneFromPrompt(const std::string& prompt, uint64_t seed);
 
-// Every word a generated prompt can contain, in a fixed order (a word-level tokenizer's list).
-std::vector<std::string> sceneVocabulary();
+// The words a generated prompt can contain: builtin_words::vocabulary() (core/model).
 
 // Colour × shape × motion combinations kept out of training entirely, for measuring how the model
 // composes what it has seen. The rule: held out iff (color + 2·shape + 3·motion) mod 11 == 0, with

@@ -2,11 +2,11 @@
 
 #include "core/common/error.h"
 #include "core/common/json_fields.h"
-#include "core/data/scene.h"
+#include "core/io/tensor_io.h"
+#include "core/model/builtin_words.h"
 #include "core/model/config_json.h"
 #include "core/model/video_frames.h"
 #include "core/model/weight_init.h"
-#include "core/io/tensor_io.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/GradMode.h>
@@ -44,7 +44,7 @@ BuiltinSpec defaultBuiltinSpec() {
   s.dit.prediction = "x0";
   s.text.dim = 256;
   s.text.maxWords = 32;
-  s.vocabulary = sceneVocabulary();  // the renderer's prompt grammar
+  s.vocabulary = builtin_words::vocabulary();
   s.trained = false;
   s.label = "built-in (untrained: random weights)";
   s.description =

@@ -6,7 +6,7 @@
 // stays that of the pixel model: the autoencoder reduces time by 2 and space by 8, and the DiT's
 // patch is 1 × 1 × 1. Weights are named "autoencoder.…", next to the DiT's and the encoder's.
 #pragma once
-#include "core/model/tensor_map.h"
+#include "core/io/tensor_map.h"
 
 #include <ATen/core/Tensor.h>
 #include <nlohmann/json.hpp>

@@ -1,7 +1,7 @@
 // Looking up a checkpoint's weight by name and shape, with the one error message every model
 // part gives for a missing or misshaped key.
 #pragma once
-#include "core/model/tensor_map.h"
+#include "core/io/tensor_map.h"
 
 #include <cstdint>
 #include <string>

@@ -3,8 +3,8 @@
 // WanDiT.
 #pragma once
 #include "core/io/video.h"
+#include "core/model/model_info.h"
 #include "core/model/wan_dit.h"
-#include "core/pipeline/generation.h"
 
 #include <ATen/core/Tensor.h>
 

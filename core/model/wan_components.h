@@ -3,8 +3,8 @@
 // WanModel runs them as a pipeline; the full-size parity check (core/selftest/wan_parity) runs them
 // one by one against the public implementation's outputs.
 #pragma once
+#include "core/io/tensor_map.h"
 #include "core/model/checkpoint_inspection.h"
-#include "core/model/tensor_map.h"
 #include "core/model/wan_dit.h"
 #include "core/model/wan_vae_decoder.h"
 #include "core/text/umt5_encoder.h"

@@ -2,7 +2,7 @@
 // runs on CPU and CUDA, in float32 or bfloat16, and trains with autograd.
 #pragma once
 #include "core/attention/attention_backend.h"
-#include "core/model/tensor_map.h"
+#include "core/io/tensor_map.h"
 #include "core/model/wan_config.h"
 
 #include <ATen/core/Tensor.h>

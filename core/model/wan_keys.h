@@ -1,7 +1,7 @@
 // Checkpoint key layouts of the Wan 2.1 DiT: the original repository's, diffusers', and either
 // behind ComfyUI's "model.diffusion_model." prefix. The model itself uses the original names.
 #pragma once
-#include "core/model/tensor_map.h"
+#include "core/io/tensor_map.h"
 
 #include <string>
 #include <vector>

@@ -1,9 +1,9 @@
 #include "core/model/wan_model.h"
 
+#include "core/common/device_memory.h"
 #include "core/common/error.h"
 #include "core/model/video_frames.h"
 #include "core/model/wan_components.h"
-#include "core/pipeline/device_memory.h"
 #include "core/text/sentencepiece_tokenizer.h"
 
 #include <ATen/ATen.h>

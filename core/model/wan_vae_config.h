@@ -1,7 +1,7 @@
 // Wan 2.1 VAE dimensions: from diffusers' vae/config.json, or worked out from the decoder's tensor
 // shapes for single files (ComfyUI's wan_2.1_vae.safetensors, the original repository's file).
 #pragma once
-#include "core/model/tensor_map.h"
+#include "core/io/tensor_map.h"
 
 #include <nlohmann/json.hpp>
 

@@ -3,7 +3,7 @@
 // given), so memory follows one chunk, not the clip: 81 frames at 720p fit. T latent frames become
 // 1 + 4(T − 1) frames at 8x the size.
 #pragma once
-#include "core/model/tensor_map.h"
+#include "core/io/tensor_map.h"
 #include "core/model/wan_vae_config.h"
 
 #include <ATen/core/Tensor.h>

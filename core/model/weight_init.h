@@ -1,7 +1,7 @@
 // Fresh parameters for a config: what training starts from, and what the built-in model runs on
 // until trained weights exist. Seeded, so the same seed gives the same model.
 #pragma once
-#include "core/model/tensor_map.h"
+#include "core/io/tensor_map.h"
 #include "core/model/wan_config.h"
 #include "core/model/word_encoder.h"
 

@@ -2,7 +2,7 @@
 // Transformer encoder trained together with the DiT. Unknown words are errors, never dropped.
 #pragma once
 #include "core/common/prompt_words.h"
-#include "core/model/tensor_map.h"
+#include "core/io/tensor_map.h"
 
 #include <ATen/core/Tensor.h>
 

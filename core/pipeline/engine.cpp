@@ -1,15 +1,16 @@
 #include "core/pipeline/engine.h"
 
-#include "core/attention/attention_factory.h"
 #include "core/attention/attention_recorder.h"
-#include "core/attention/svoo_profiler.h"
+#include "core/attention/method_registry.h"
+#include "core/attention/svoo/svoo_profiler.h"
+#include "core/attention/warmup.h"
+#include "core/common/device_memory.h"
 #include "core/common/error.h"
 #include "core/common/shape_text.h"
 #include "core/io/tensor_io.h"
 #include "core/model/video_model.h"
 #include "core/model/word_encoder.h"
 #include "core/pipeline/device.h"
-#include "core/pipeline/device_memory.h"
 #include "core/pipeline/request_validation.h"
 #include "core/pipeline/stopwatch.h"
 #include "core/sampling/guidance.h"
@@ -105,8 +106,9 @@ CheckpointInspection Engine::inspect(const std::string& path) {
 GenerationRequest Engine::resolve(const GenerationRequest& request) {
   const ModelInfo info = describeModel(request.model);
   GenerationRequest r = resolveRequest(request, info);
-  // A missing or malformed SVOO table is a bad request: say so before loading anything.
-  if (r.attention.method == "svoo") loadSvooProfile(r.attention, info.directory);
+  // Bad method settings or a missing or malformed profile table are a bad request: say so
+  // before loading anything (making a backend reads what it needs and allocates nothing).
+  makeAttentionBackend(r.attention, info.directory);
   return r;
 }
 
@@ -251,7 +253,8 @@ SvooProfile Engine::profileSparsity(const std::vector<GenerationRequest>& reques
   }
   p.measured = profiler.measured();
   // The steps a sparse run would not spend in its default dense warm-up.
-  const int firstStep = static_cast<int>(std::lround(AttentionConfig().warmupFraction * p.steps));
+  const int firstStep =
+      static_cast<int>(std::lround(AttentionConfig().get(warmup::fraction) * p.steps));
   p.keyFraction = layerFractions(p.measured, firstStep);
   return p;
 }

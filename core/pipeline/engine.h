@@ -1,7 +1,7 @@
 // The Engine: one GenerationRequest in; progress, previews and a GenerationResult out.
 // The CLI and the studio both run everything through this class. No LibTorch in this header.
 #pragma once
-#include "core/attention/svoo_profile.h"
+#include "core/attention/svoo/svoo_profile.h"
 #include "core/model/checkpoint_inspection.h"
 #include "core/pipeline/generation.h"
 

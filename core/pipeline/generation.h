@@ -3,6 +3,7 @@
 #pragma once
 #include "core/attention/attention_config.h"
 #include "core/io/video.h"
+#include "core/model/model_info.h"
 
 #include <cstdint>
 #include <string>
@@ -61,23 +62,6 @@ struct GenerationResult {
   double sparseAttentionDensity = 1.0;
   std::string modelLabel;
   std::string device;
-};
-
-// What a model offers before anything heavy runs: defaults, limits and its words.
-struct ModelInfo {
-  std::string id;     // "builtin" or the path
-  std::string label;  // shown to users; says "untrained" when it is
-  bool trained = false;
-  std::string description;
-  int defaultFrames = 0, defaultWidth = 0, defaultHeight = 0, defaultSteps = 0;
-  double defaultGuidance = 0, defaultShift = 0, fps = 8;
-  int frameMultiple = 1;  // frames are a multiple of this (plus frameOffset)
-  int frameOffset = 0;    // Wan: frames = 4k + 1
-  int maxFrames = 0;
-  int sizeMultiple = 1;  // width and height are multiples of this
-  int minSize = 0, maxSize = 0;
-  std::vector<std::string> vocabulary;  // empty: any text (a real tokenizer)
-  std::string directory;  // the model's folder (SVOO's profile lives there); "" when none
 };
 
 // Observer of a run. Called on the thread that runs generate(); the studio forwards to its UI

@@ -1,5 +1,6 @@
 #include "core/pipeline/request_json.h"
 
+#include "core/attention/method_registry.h"
 #include "core/common/error.h"
 #include "core/common/json_fields.h"
 
@@ -13,20 +14,18 @@ namespace {
 
 using nlohmann::json;
 
+// Every registered parameter under its key, so a saved run says what each method would have read.
 json attentionToJson(const AttentionConfig& a) {
-  return {{"method", a.method},
-          {"warmup_fraction", a.warmupFraction},
-          {"warmup_layers", a.warmupLayers},
-          {"svg_density", a.svgDensity},
-          {"top_p", a.topP},
-          {"query_clusters", a.queryClusters},
-          {"key_clusters", a.keyClusters},
-          {"min_key_cluster_ratio", a.minKeyClusterRatio},
-          {"kmeans_iterations", a.kmeansIterations},
-          {"kmeans_warm_iterations", a.kmeansWarmIterations},
-          {"svoo_profile", a.svooProfile},
-          {"svg_block", a.svgBlock},
-          {"cocluster_iterations", a.coclusterIterations}};
+  json j = {{"method", a.method}};
+  for (const ParameterSpec* spec : attentionParameters()) {
+    if (spec->kind == ParameterKind::Path)
+      j[spec->key] = a.text(*spec);
+    else if (spec->kind == ParameterKind::Count)
+      j[spec->key] = static_cast<int>(a.number(*spec));
+    else
+      j[spec->key] = a.number(*spec);
+  }
+  return j;
 }
 
 template <typename T>
@@ -34,21 +33,25 @@ void read(const nlohmann::json& j, const char* key, T& out) {
   readJsonField(j, key, out, "settings JSON");
 }
 
+// Keys that are missing keep their defaults: files written before a parameter existed still load.
 AttentionConfig attentionFromJson(const json& j) {
   AttentionConfig a;
   read(j, "method", a.method);
-  read(j, "warmup_fraction", a.warmupFraction);
-  read(j, "warmup_layers", a.warmupLayers);
-  read(j, "svg_density", a.svgDensity);
-  read(j, "top_p", a.topP);
-  read(j, "query_clusters", a.queryClusters);
-  read(j, "key_clusters", a.keyClusters);
-  read(j, "min_key_cluster_ratio", a.minKeyClusterRatio);
-  read(j, "kmeans_iterations", a.kmeansIterations);
-  read(j, "kmeans_warm_iterations", a.kmeansWarmIterations);
-  read(j, "svoo_profile", a.svooProfile);
-  read(j, "svg_block", a.svgBlock);
-  read(j, "cocluster_iterations", a.coclusterIterations);
+  for (const ParameterSpec* spec : attentionParameters()) {
+    if (spec->kind == ParameterKind::Path) {
+      std::string text = a.text(*spec);
+      read(j, spec->key.c_str(), text);
+      a.setText(*spec, text);
+    } else if (spec->kind == ParameterKind::Count) {
+      int value = static_cast<int>(a.number(*spec));
+      read(j, spec->key.c_str(), value);
+      a.setNumber(*spec, value);
+    } else {
+      double value = a.number(*spec);
+      read(j, spec->key.c_str(), value);
+      a.setNumber(*spec, value);
+    }
+  }
   return a;
 }
 

@@ -4,8 +4,8 @@
 // bound of the nearest centroid computed in float64, each centroid the mean of its points, and the
 // objective close to the reference's. Layout and selection are compared list by list.
 #include "core/attention/block_sparse.h"
-#include "core/attention/cluster_selection.h"
-#include "core/attention/clustering.h"
+#include "core/attention/clustering/cluster_selection.h"
+#include "core/attention/clustering/clustering.h"
 #include "core/selftest/kernel_selftest.h"
 #include "kernels/cuda/cuda_runtime_info.h"
 #include "kernels/cuda/kmeans.h"

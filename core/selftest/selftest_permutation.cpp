@@ -1,5 +1,5 @@
 #include "core/attention/attention_backend.h"
-#include "core/attention/clustering.h"
+#include "core/attention/clustering/clustering.h"
 #include "core/selftest/kernel_selftest.h"
 #include "kernels/cuda/cuda_runtime_info.h"
 #include "kernels/cuda/token_permutation.h"

@@ -2,7 +2,7 @@
 // with a relative-position bias in every layer, gated-GELU feed-forward. Weights use transformers'
 // key names, with or without a prefix before "encoder." (ComfyUI files).
 #pragma once
-#include "core/model/tensor_map.h"
+#include "core/io/tensor_map.h"
 #include "core/text/umt5_config.h"
 
 #include <ATen/core/Tensor.h>

@@ -1,7 +1,7 @@
 // AdamW over a named set of float32 parameters, with its state as named tensors so a checkpoint
 // can save and resume it exactly.
 #pragma once
-#include "core/model/tensor_map.h"
+#include "core/io/tensor_map.h"
 
 #include <cstdint>
 

@@ -2,8 +2,8 @@
 // learns to reconstruct rendered clips, then its latent statistics are measured so the DiT sees
 // latents of mean 0 and std 1. Its weights are frozen afterwards.
 #pragma once
+#include "core/io/tensor_map.h"
 #include "core/model/clip_autoencoder.h"
-#include "core/model/tensor_map.h"
 
 #include <ATen/core/Tensor.h>
 

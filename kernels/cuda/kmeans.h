@@ -2,7 +2,8 @@
 // (tensor-core assignment, centroid update), the per-head layout that makes clusters contiguous,
 // and the choice of key clusters per query cluster. Raw device pointers, row-major, every head at
 // once; `stream` is a cudaStream_t (nullptr: the default stream). Core's ATen code
-// (core/attention/clustering.cpp, cluster_selection.cpp) is the reference for every semantic here.
+// (core/attention/clustering/clustering.cpp, cluster_selection.cpp) is the reference for every
+// semantic here.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -53,7 +54,7 @@ size_t clusterLayoutWorkspaceBytes(int heads, int64_t n, int clusters);
 void clusterLayoutCuda(const int64_t* labels, int heads, int64_t n, int clusters, int64_t* perm,
                        int32_t* starts, void* workspace, void* stream);
 
-// Which rule picks a row's key clusters (see core/attention/cluster_selection.h):
+// Which rule picks a row's key clusters (see core/attention/clustering/cluster_selection.h):
 // kTopP: softmax weight descending until the weight kept before reaches topP, at least minKeep;
 // kBudget: the same until both the weight reaches topP and the keys kept reach `fraction` of all.
 // Both: every cluster when topP >= 1; never one whose logit is not finite (an empty cluster).

@@ -1,7 +1,7 @@
 // The tiny Wan 2.1 fixture (tests/fixtures/wan_tiny*) in the other layouts users have: what the
 // loaders must accept, written out here independently of the loaders' own key mappings.
 #pragma once
-#include "core/model/tensor_map.h"
+#include "core/io/tensor_map.h"
 
 #include <string>
 

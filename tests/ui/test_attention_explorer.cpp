@@ -1,16 +1,18 @@
-// The Attention dock offscreen: a hand-made record through toJson/parse shows each (step, layer,
-// head) in the decision's colour, a click selects the head under it, detail steps paint the frame
-// map and SVG mask, steps without detail say which have it; and a real SVG run through the studio
-// controller fills the explorer.
+// The Attention dock offscreen: a hand-made record through toJson/parseAttentionRecord shows each
+// (step, layer, head) in the decision's colour, a click selects the head under it, detail steps
+// paint the frame map and SVG mask, steps without detail say which have it; and a real SVG run
+// through the studio controller fills the explorer.
+#include "core/attention/warmup.h"
+#include "tests/support/small_clip.h"
 #include "tests/support/test_support.h"
 
 #include "core/attention/attention_recorder.h"
 #include "ui/attention_explorer.h"
-#include "ui/token_overlay.h"
 #include "ui/main_window.h"
 #include "ui/prompt_panel.h"
 #include "ui/sparsity_panel.h"
 #include "ui/studio_controller.h"
+#include "ui/token_overlay.h"
 
 #include <QColor>
 #include <QComboBox>
@@ -84,8 +86,7 @@ std::shared_ptr<const std::vector<CallRecord>> handMadeRecord() {
       }
       recorder.add(c);
     }
-  return std::make_shared<const std::vector<CallRecord>>(
-      AttentionRecorder::parse(recorder.toJson()));
+  return std::make_shared<const std::vector<CallRecord>>(parseAttentionRecord(recorder.toJson()));
 }
 
 // One SVG2 call on a 2 × 8 × 8 token grid (a 4-frame 64 × 64 clip: 8 pixels a token), with five
@@ -125,8 +126,7 @@ std::shared_ptr<const std::vector<CallRecord>> tokenRecord() {
   }
   c.headRecords.push_back(h);
   recorder.add(c);
-  return std::make_shared<const std::vector<CallRecord>>(
-      AttentionRecorder::parse(recorder.toJson()));
+  return std::make_shared<const std::vector<CallRecord>>(parseAttentionRecord(recorder.toJson()));
 }
 
 QVector<QImage> greyClip(int frames) {
@@ -300,20 +300,11 @@ void TestAttentionExplorer::aRealSvgRunFillsTheExplorer() {
   QVERIFY(window.attentionExplorer());
   QVERIFY(!window.attentionExplorer()->hasRecord());
 
-  GenerationRequest request = window.promptPanel()->request();
-  request.prompt = "a red circle moving right on a blue background";
-  request.negativePrompt.clear();
-  request.frames = 4;
-  request.width = request.height = 64;
-  request.steps = 2;
-  request.seed = 7;
-  request.device = "cpu";
-  window.promptPanel()->setSeedLocked(true);
-  window.promptPanel()->setRequest(request);
+  test::useSmallClip(window, "a red circle moving right on a blue background", 7);
   AttentionConfig attention = window.sparsityPanel()->config();
   attention.method = "svg";
-  attention.warmupFraction = 0;
-  attention.warmupLayers = 0;
+  attention.set(warmup::fraction, 0);
+  attention.set(warmup::layers, 0);
   window.sparsityPanel()->setConfig(attention);
   QSignalSpy finished(window.controller(), &StudioController::finished);
   QSignalSpy failed(window.controller(), &StudioController::failed);
@@ -455,19 +446,10 @@ void TestAttentionExplorer::clusterColouringFollowsTheLabels() {
 void TestAttentionExplorer::aRealSvg2RunHasTokenMapsAndClusters() {
   MainWindow window;
   window.show();
-  GenerationRequest request = window.promptPanel()->request();
-  request.prompt = "a blue ring moving down on a yellow background";
-  request.negativePrompt.clear();
-  request.frames = 4;
-  request.width = request.height = 64;
-  request.steps = 2;
-  request.seed = 3;
-  request.device = "cpu";
-  window.promptPanel()->setSeedLocked(true);
-  window.promptPanel()->setRequest(request);
+  test::useSmallClip(window, "a blue ring moving down on a yellow background", 3);
   AttentionConfig attention = window.sparsityPanel()->config();
   attention.method = "svg2";
-  attention.warmupFraction = 0;
+  attention.set(warmup::fraction, 0);
   window.sparsityPanel()->setConfig(attention);
   QSignalSpy finished(window.controller(), &StudioController::finished);
   window.generate();

@@ -1,10 +1,12 @@
 // The side-by-side player offscreen, on two real small runs of the built-in model (dense and
 // SVG2, same prompt and seed): both sides always show the same frame index through step, scrub
-// and play; per-frame and whole-clip PSNR/SSIM are core/eval's numbers; clips of different sizes
+// and play; per-frame and whole-clip PSNR/SSIM are core/pipeline/video_quality's numbers; clips of different sizes
 // say why they cannot be compared; the History dock's Compare opens it on a run and its twin.
+#include "core/attention/clustering/cluster_parameters.h"
+#include "core/attention/warmup.h"
 #include "tests/support/test_support.h"
 
-#include "core/eval/video_quality.h"
+#include "core/pipeline/video_quality.h"
 #include "ui/compare_player.h"
 #include "ui/history_panel.h"
 #include "ui/history_store.h"
@@ -70,8 +72,8 @@ void TestComparePlayer::twoRealRunsSideBySide() {
   for (const char* method : {"dense", "svg2"}) {
     AttentionConfig a = window.sparsityPanel()->config();
     a.method = method;
-    a.warmupFraction = 0;
-    a.topP = 0.3;
+    a.set(warmup::fraction, 0);
+    a.set(clustering::topP, 0.3);
     window.sparsityPanel()->setConfig(a);
     const int before = finished.count();
     window.generate();

@@ -1,10 +1,12 @@
 // The History dock offscreen: real runs on the built-in model are kept (frames, thumbnail, index)
 // under AppDataLocation, a sparse run is measured against its dense twin with the same numbers
-// core/eval gives for the clips in memory, everything survives a restart (a new window reading
+// core/pipeline/video_quality gives for the clips in memory, everything survives a restart (a new window reading
 // the same folder), Re-run puts the settings back and generates, and Delete removes the files.
+#include "core/attention/clustering/cluster_parameters.h"
+#include "core/attention/warmup.h"
 #include "tests/support/test_support.h"
 
-#include "core/eval/video_quality.h"
+#include "core/pipeline/video_quality.h"
 #include "ui/history_panel.h"
 #include "ui/history_store.h"
 #include "ui/main_window.h"
@@ -47,8 +49,8 @@ GenerationRequest smallRequest(const PromptPanel& panel) {
 RunOutcome runWith(MainWindow& window, const std::string& method) {
   AttentionConfig a = window.sparsityPanel()->config();
   a.method = method;
-  a.warmupFraction = 0;
-  a.topP = 0.5;
+  a.set(warmup::fraction, 0);
+  a.set(clustering::topP, 0.5);
   window.sparsityPanel()->setConfig(a);
   QSignalSpy finished(window.controller(), &StudioController::finished);
   QSignalSpy failed(window.controller(), &StudioController::failed);
@@ -94,7 +96,7 @@ void TestHistory::twinsShareEverythingButTheAttention() {
   a.frames = 4;
   GenerationRequest b = a;
   b.attention.method = "svg2";
-  b.attention.topP = 0.7;
+  b.attention.set(clustering::topP, 0.7);
   QVERIFY(HistoryStore::areTwins(a, b));
   b.seed = 4;
   QVERIFY(!HistoryStore::areTwins(a, b));
@@ -178,7 +180,7 @@ void TestHistory::historySurvivesARestartAndDeleteRemovesFiles() {
   QCOMPARE(store->entries()[0].ssim, expected.ssim);
   QCOMPARE(QString::fromStdString(store->entries()[0].request.prompt),
            QString::fromStdString(sparseRequest.prompt));
-  QCOMPARE(store->entries()[0].request.attention.topP, 0.5);
+  QCOMPARE(store->entries()[0].request.attention.get(clustering::topP), 0.5);
   QCOMPARE(store->entries()[0].stepSeconds, stepSeconds);
   HistoryPanel* panel = window.historyPanel();
   QCOMPARE(panel->list()->count(), 2);
@@ -196,7 +198,7 @@ void TestHistory::historySurvivesARestartAndDeleteRemovesFiles() {
   QSignalSpy finished(window.controller(), &StudioController::finished);
   QTest::mouseClick(panel->findChild<QPushButton*>("historyRerunButton"), Qt::LeftButton);
   QCOMPARE(QString::fromStdString(window.sparsityPanel()->config().method), QString("svg2"));
-  QCOMPARE(window.sparsityPanel()->config().topP, 0.5);
+  QCOMPARE(window.sparsityPanel()->config().get(clustering::topP), 0.5);
   QCOMPARE(window.promptPanel()->request().seed, sparseRequest.seed);
   QVERIFY(window.controller()->isRunning());
   QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kRunTimeoutMs);

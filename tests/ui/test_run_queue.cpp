@@ -1,6 +1,9 @@
 // The Run dock's queue offscreen: jobs keep the order they were added, moved and removed in, and
 // the window runs them one after another through the one worker, each with its own settings (a
 // small budget sweep on the built-in model: dense, then SVG2 at three top-p values).
+#include "core/attention/clustering/cluster_parameters.h"
+#include "core/attention/warmup.h"
+#include "tests/support/small_clip.h"
 #include "tests/support/test_support.h"
 
 #include "core/pipeline/request_json.h"
@@ -10,8 +13,8 @@
 #include "ui/queue_store.h"
 #include "ui/run_queue.h"
 #include "ui/sparsity_panel.h"
-#include "ui/studio_settings.h"
 #include "ui/studio_controller.h"
+#include "ui/studio_settings.h"
 
 #include <QAction>
 #include <QListWidget>
@@ -34,13 +37,13 @@ GenerationRequest withTopP(double topP) {
   GenerationRequest r;
   r.prompt = "p" + std::to_string(topP);
   r.attention.method = "svg2";
-  r.attention.topP = topP;
+  r.attention.set(clustering::topP, topP);
   return r;
 }
 
 QVector<double> topPs(const RunQueue& q) {
   QVector<double> out;
-  for (const QueuedJob& j : q.jobs()) out << j.request.attention.topP;
+  for (const QueuedJob& j : q.jobs()) out << j.request.attention.get(clustering::topP);
   return out;
 }
 
@@ -121,16 +124,8 @@ void TestRunQueue::panelButtonsEditTheQueue() {
 void TestRunQueue::jobsReachTheEngineInQueueOrder() {
   MainWindow window;
   window.show();
-  GenerationRequest request = window.promptPanel()->request();
-  request.prompt = "a red circle moving right on a blue background";
-  request.negativePrompt.clear();
-  request.frames = 4;
-  request.width = request.height = 64;
-  request.steps = 2;
-  request.seed = 7;
-  request.device = "cpu";
-  window.promptPanel()->setSeedLocked(true);
-  window.promptPanel()->setRequest(request);
+  GenerationRequest request =
+      test::useSmallClip(window, "a red circle moving right on a blue background", 7);
 
   // The sweep as a user lines it up: settings changed in the docks between Ctrl+Shift+Return.
   auto* addAction = window.findChild<QAction*>("addToQueueAction");
@@ -139,8 +134,8 @@ void TestRunQueue::jobsReachTheEngineInQueueOrder() {
   auto queueWith = [&](const std::string& method, double topP) {
     AttentionConfig a = window.sparsityPanel()->config();
     a.method = method;
-    a.topP = topP;
-    a.warmupFraction = 0;
+    a.set(clustering::topP, topP);
+    a.set(warmup::fraction, 0);
     window.sparsityPanel()->setConfig(a);
     addAction->trigger();
   };
@@ -167,7 +162,7 @@ void TestRunQueue::jobsReachTheEngineInQueueOrder() {
   for (size_t i = 0; i < want.size(); ++i) {
     QCOMPARE(QString::fromStdString(queue->jobs()[int(i)].request.attention.method),
              QString::fromStdString(want[i].method));
-    QCOMPARE(queue->jobs()[int(i)].request.attention.topP, want[i].topP);
+    QCOMPARE(queue->jobs()[int(i)].request.attention.get(clustering::topP), want[i].topP);
   }
 
   QSignalSpy requested(window.controller(), &StudioController::runRequested);
@@ -190,7 +185,7 @@ void TestRunQueue::jobsReachTheEngineInQueueOrder() {
     const auto outcome = finished.at(int(i)).first().value<RunOutcome>();
     for (const GenerationRequest& r : {sent, outcome.result->request}) {
       QCOMPARE(QString::fromStdString(r.attention.method), QString::fromStdString(want[i].method));
-      QCOMPARE(r.attention.topP, want[i].topP);
+      QCOMPARE(r.attention.get(clustering::topP), want[i].topP);
       QCOMPARE(r.seed, request.seed);
       QCOMPARE(r.frames, request.frames);
     }
@@ -210,7 +205,7 @@ void TestRunQueue::queueSurvivesARestart() {
     r.steps = 3;
     r.seed = 1234567890123ULL;
     r.sampler = "euler";
-    r.attention.warmupFraction = 0.25;
+    r.attention.set(warmup::fraction, 0.25);
     window.queue()->add(withTopP(0.1));
     window.queue()->add(withTopP(0.2));
     window.queue()->add(r);

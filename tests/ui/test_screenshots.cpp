@@ -3,6 +3,8 @@
 // desktop:
 //   SVGEN_SCREENSHOT_DIR=docs/screenshots xvfb-run -a -s "-screen 0 1600x1000x24" \
 //       build/tests/test_screenshots
+#include "core/attention/clustering/cluster_parameters.h"
+#include "core/attention/warmup.h"
 #include "tests/support/test_support.h"
 
 #include "core/common/process_tuning.h"
@@ -106,8 +108,8 @@ void TestScreenshots::studioDocksOnRealRuns() {
            {"dense", 0.9}, {"svg2", 0.95}, {"svg2", 0.8}, {"svg2", 0.5}}) {
     AttentionConfig a = window.sparsityPanel()->config();
     a.method = method;
-    a.topP = topP;
-    a.warmupFraction = 0.2;
+    a.set(clustering::topP, topP);
+    a.set(warmup::fraction, 0.2);
     window.sparsityPanel()->setConfig(a);
     window.addToQueue();
   }

@@ -1,9 +1,16 @@
 // The Sparsity dock offscreen: the controls each method shows, presets and "Custom", values refused
 // at the widget, the settings through QSettings and the window, the SVG estimate against the mask
 // rule, and a real SVG run through the studio's worker that computes less than dense.
+#include "core/attention/clustering/cluster_parameters.h"
+#include "core/attention/svg/svg_method.h"
+#include "core/attention/svg2/svg2_method.h"
+#include "core/attention/svoo/svoo_method.h"
+#include "core/attention/warmup.h"
+#include "tests/support/small_clip.h"
 #include "tests/support/test_support.h"
 
-#include "core/attention/svg_masks.h"
+#include "core/attention/method_registry.h"
+#include "core/attention/svg/svg_masks.h"
 #include "ui/main_window.h"
 #include "ui/prompt_panel.h"
 #include "ui/run_panel.h"
@@ -129,9 +136,9 @@ void TestSparsityPanel::methodSwitchingShowsTheRightControls() {
 
   // The method combo lists exactly the library's methods, in its order.
   auto* method = child<QComboBox>(panel, "method");
-  QCOMPARE(method->count(), int(attentionMethods().size()));
+  QCOMPARE(method->count(), int(attentionMethodIds().size()));
   for (int i = 0; i < method->count(); ++i)
-    QCOMPARE(method->itemData(i).toString(), QString::fromStdString(attentionMethods()[i]));
+    QCOMPARE(method->itemData(i).toString(), QString::fromStdString(attentionMethodIds()[i]));
   QCOMPARE(method->itemText(2), QString("SVG2"));
 }
 
@@ -141,22 +148,22 @@ void TestSparsityPanel::presetsSetValuesAndCustomAppearsOnEdit() {
   // The studio starts balanced.
   chooseMethod(panel, "svg");
   QCOMPARE(presetText(panel), QString("Balanced"));
-  QCOMPARE(panel.config().svgDensity, 0.3);
+  QCOMPARE(panel.config().get(svg::density), 0.3);
 
   // Chosen in the preset box as a user does.
   auto* preset = child<QComboBox>(panel, "preset");
   emit preset->activated(preset->findText("Quality"));
-  QCOMPARE(panel.config().svgDensity, 0.4);
+  QCOMPARE(panel.config().get(svg::density), 0.4);
   QVERIFY(panel.preset() == SparsityPanel::Preset::Quality);
   QCOMPARE(presetText(panel), QString("Quality"));
   panel.applyPreset(SparsityPanel::Preset::Fast);
-  QCOMPARE(panel.config().svgDensity, 0.2);
+  QCOMPARE(panel.config().get(svg::density), 0.2);
   QCOMPARE(presetText(panel), QString("Fast"));
 
   // An edit makes it Custom; putting the value back finds the preset again.
   auto* density = child<QDoubleSpinBox>(panel, "svgDensity");
   density->stepBy(1);
-  QCOMPARE(panel.config().svgDensity, 0.25);
+  QCOMPARE(panel.config().get(svg::density), 0.25);
   QCOMPARE(presetText(panel), QString("Custom"));
   density->stepBy(-1);
   QCOMPARE(presetText(panel), QString("Fast"));
@@ -168,18 +175,18 @@ void TestSparsityPanel::presetsSetValuesAndCustomAppearsOnEdit() {
   panel.applyPreset(SparsityPanel::Preset::Quality);
   AttentionConfig c = panel.config();
   QCOMPARE(QString::fromStdString(c.method), QString("svg2"));
-  QCOMPARE(c.topP, 0.9);
-  QCOMPARE(c.queryClusters, 32);
-  QCOMPARE(c.keyClusters, 256);
-  QCOMPARE(c.warmupLayers, 0);  // the preset's warm-up replaces the edit above
+  QCOMPARE(c.get(clustering::topP), 0.9);
+  QCOMPARE(c.get(clustering::queryClusters), 32);
+  QCOMPARE(c.get(clustering::keyClusters), 256);
+  QCOMPARE(c.get(warmup::layers), 0);  // the preset's warm-up replaces the edit above
   QCOMPARE(presetText(panel), QString("Quality"));
   panel.applyPreset(SparsityPanel::Preset::Balanced);
-  QCOMPARE(panel.config().topP, 0.8);
+  QCOMPARE(panel.config().get(clustering::topP), 0.8);
   panel.applyPreset(SparsityPanel::Preset::Fast);
   c = panel.config();
-  QCOMPARE(c.topP, 0.7);
-  QCOMPARE(c.queryClusters, 16);
-  QCOMPARE(c.keyClusters, 128);
+  QCOMPARE(c.get(clustering::topP), 0.7);
+  QCOMPARE(c.get(clustering::queryClusters), 16);
+  QCOMPARE(c.get(clustering::keyClusters), 128);
   child<QSpinBox>(panel, "keyClusters")->setValue(0);
   QCOMPARE(presetText(panel), QString("Custom"));
   QCOMPARE(child<QSpinBox>(panel, "keyClusters")->text(), QString("auto"));
@@ -188,8 +195,8 @@ void TestSparsityPanel::presetsSetValuesAndCustomAppearsOnEdit() {
   panel.applyPreset(SparsityPanel::Preset::Balanced);
   c = panel.config();
   QCOMPARE(QString::fromStdString(c.method), QString("svoo"));
-  QCOMPARE(c.topP, 0.8);
-  QCOMPARE(c.queryClusters, 32);
+  QCOMPARE(c.get(clustering::topP), 0.8);
+  QCOMPARE(c.get(clustering::queryClusters), 32);
   QCOMPARE(presetText(panel), QString("Balanced"));
   // Only SVG2 reads the minimum key-cluster ratio: editing it leaves SVOO's preset as it was.
   child<QDoubleSpinBox>(panel, "minKeyClusterRatio")->setValue(0.3);
@@ -217,16 +224,16 @@ void TestSparsityPanel::invalidValuesAreRefusedAtTheWidget() {
   // Out-of-range values arriving from a clip or old settings are clamped, never run.
   AttentionConfig wild;
   wild.method = "svg2";
-  wild.topP = 0;
-  wild.svgDensity = 2;
-  wild.queryClusters = -3;
-  wild.warmupFraction = 1.5;
+  wild.set(clustering::topP, 0);
+  wild.set(svg::density, 2);
+  wild.set(clustering::queryClusters, -3);
+  wild.set(warmup::fraction, 1.5);
   panel.setConfig(wild);
   const AttentionConfig c = panel.config();
-  QCOMPARE(c.topP, 0.05);
-  QCOMPARE(c.svgDensity, 1.0);
-  QCOMPARE(c.queryClusters, 0);
-  QCOMPARE(c.warmupFraction, 1.0);
+  QCOMPARE(c.get(clustering::topP), 0.05);
+  QCOMPARE(c.get(svg::density), 1.0);
+  QCOMPARE(c.get(clustering::queryClusters), 0);
+  QCOMPARE(c.get(warmup::fraction), 1.0);
   QVERIFY(attentionConfigProblems(c).empty());
   auto* problems = child<QLabel>(panel, "problems");
   QVERIFY(!problems->isVisibleTo(&panel));
@@ -244,17 +251,17 @@ void TestSparsityPanel::invalidValuesAreRefusedAtTheWidget() {
 void TestSparsityPanel::configRoundTripsThroughQSettings() {
   AttentionConfig want;
   want.method = "svg2";
-  want.svgDensity = 0.35;
-  want.svgBlock = 128;
-  want.topP = 0.65;
-  want.queryClusters = 24;
-  want.keyClusters = 200;
-  want.minKeyClusterRatio = 0.15;
-  want.kmeansIterations = 30;
-  want.kmeansWarmIterations = 3;
-  want.svooProfile = "/tmp/some_profile.json";
-  want.warmupFraction = 0.25;
-  want.warmupLayers = 2;
+  want.set(svg::density, 0.35);
+  want.set(svg::block, 128);
+  want.set(clustering::topP, 0.65);
+  want.set(clustering::queryClusters, 24);
+  want.set(clustering::keyClusters, 200);
+  want.set(svg2::minKeyClusterRatio, 0.15);
+  want.set(svg2::kmeansIterations, 30);
+  want.set(svg2::kmeansWarmIterations, 3);
+  want.set(svoo::profile, "/tmp/some_profile.json");
+  want.set(warmup::fraction, 0.25);
+  want.set(warmup::layers, 2);
   {
     SparsityPanel panel;
     panel.setConfig(want);
@@ -266,17 +273,18 @@ void TestSparsityPanel::configRoundTripsThroughQSettings() {
   back.restoreSettings(*openStudioSettings());
   const AttentionConfig got = back.config();
   QCOMPARE(QString::fromStdString(got.method), QString("svg2"));
-  QCOMPARE(got.svgDensity, want.svgDensity);
-  QCOMPARE(got.svgBlock, want.svgBlock);
-  QCOMPARE(got.topP, want.topP);
-  QCOMPARE(got.queryClusters, want.queryClusters);
-  QCOMPARE(got.keyClusters, want.keyClusters);
-  QCOMPARE(got.minKeyClusterRatio, want.minKeyClusterRatio);
-  QCOMPARE(got.kmeansIterations, want.kmeansIterations);
-  QCOMPARE(got.kmeansWarmIterations, want.kmeansWarmIterations);
-  QCOMPARE(QString::fromStdString(got.svooProfile), QString::fromStdString(want.svooProfile));
-  QCOMPARE(got.warmupFraction, want.warmupFraction);
-  QCOMPARE(got.warmupLayers, want.warmupLayers);
+  QCOMPARE(got.get(svg::density), want.get(svg::density));
+  QCOMPARE(got.get(svg::block), want.get(svg::block));
+  QCOMPARE(got.get(clustering::topP), want.get(clustering::topP));
+  QCOMPARE(got.get(clustering::queryClusters), want.get(clustering::queryClusters));
+  QCOMPARE(got.get(clustering::keyClusters), want.get(clustering::keyClusters));
+  QCOMPARE(got.get(svg2::minKeyClusterRatio), want.get(svg2::minKeyClusterRatio));
+  QCOMPARE(got.get(svg2::kmeansIterations), want.get(svg2::kmeansIterations));
+  QCOMPARE(got.get(svg2::kmeansWarmIterations), want.get(svg2::kmeansWarmIterations));
+  QCOMPARE(QString::fromStdString(got.get(svoo::profile)),
+           QString::fromStdString(want.get(svoo::profile)));
+  QCOMPARE(got.get(warmup::fraction), want.get(warmup::fraction));
+  QCOMPARE(got.get(warmup::layers), want.get(warmup::layers));
   QCOMPARE(presetText(back), QString("Custom"));
 
   // Nothing saved: the studio's balanced start.
@@ -284,7 +292,7 @@ void TestSparsityPanel::configRoundTripsThroughQSettings() {
                      QString::fromStdString(test::freshDir("ui_sparsity_empty")));
   SparsityPanel fresh;
   fresh.restoreSettings(*openStudioSettings());
-  QCOMPARE(fresh.config().svgDensity, 0.3);
+  QCOMPARE(fresh.config().get(svg::density), 0.3);
   QCOMPARE(QString::fromStdString(fresh.config().method), QString("dense"));
 }
 
@@ -301,7 +309,7 @@ void TestSparsityPanel::windowRunsAndRemembersTheDocksConfig() {
     // Generate runs the dock's attention.
     const GenerationRequest r = first.currentRequest();
     QCOMPARE(QString::fromStdString(r.attention.method), QString("svoo"));
-    QCOMPARE(r.attention.topP, 0.7);
+    QCOMPARE(r.attention.get(clustering::topP), 0.7);
     QCOMPARE(QString::fromStdString(r.prompt),
              QString::fromStdString(first.promptPanel()->request().prompt));
     first.saveSettings();  // as quitting does
@@ -309,9 +317,9 @@ void TestSparsityPanel::windowRunsAndRemembersTheDocksConfig() {
   MainWindow second;
   const AttentionConfig got = second.currentRequest().attention;
   QCOMPARE(QString::fromStdString(got.method), QString("svoo"));
-  QCOMPARE(got.topP, 0.7);
-  QCOMPARE(got.queryClusters, 16);
-  QCOMPARE(got.keyClusters, 128);
+  QCOMPARE(got.get(clustering::topP), 0.7);
+  QCOMPARE(got.get(clustering::queryClusters), 16);
+  QCOMPARE(got.get(clustering::keyClusters), 128);
   QCOMPARE(presetText(*second.sparsityPanel()), QString("Fast"));
 }
 
@@ -326,11 +334,11 @@ void TestSparsityPanel::svgEstimateFollowsTheMaskRule() {
   QCOMPARE(grid[1], int64_t{info.defaultHeight / 8});
   QCOMPARE(grid[2], int64_t{info.defaultWidth / 8});
   const AttentionConfig c = panel.config();
-  const double sparse = svgMaskDensity(grid, c.svgBlock, c.svgDensity);
+  const double sparse = svgMaskDensity(grid, c.get(svg::block), c.get(svg::density));
   QCOMPARE(panel.sparseDensityEstimate(), sparse);
-  QVERIFY(sparse <= c.svgDensity + 1e-9);
-  const double w =
-      std::lround(c.warmupFraction * info.defaultSteps) / static_cast<double>(info.defaultSteps);
+  QVERIFY(sparse <= c.get(svg::density) + 1e-9);
+  const double w = std::lround(c.get(warmup::fraction) * info.defaultSteps) /
+                   static_cast<double>(info.defaultSteps);
   QCOMPARE(panel.warmupStepShare(), w);
   QCOMPARE(panel.overallDensityEstimate(), w + (1 - w) * sparse);
   const QString text = panel.estimateText();
@@ -345,7 +353,8 @@ void TestSparsityPanel::svgEstimateFollowsTheMaskRule() {
   r.height = 96;
   window.promptPanel()->setRequest(r);
   QVERIFY(panel.tokenGrid() == (std::array<int64_t, 3>{4, 12, 8}));
-  QCOMPARE(panel.sparseDensityEstimate(), svgMaskDensity({4, 12, 8}, c.svgBlock, c.svgDensity));
+  QCOMPARE(panel.sparseDensityEstimate(),
+           svgMaskDensity({4, 12, 8}, c.get(svg::block), c.get(svg::density)));
 
   // SVG2 and SVOO depend on the data: the estimate says so and gives the warm-up share.
   chooseMethod(panel, "svg2");
@@ -356,16 +365,7 @@ void TestSparsityPanel::svgEstimateFollowsTheMaskRule() {
 void TestSparsityPanel::svgRunThroughTheWorkerComputesLessThanDense() {
   MainWindow window;
   window.show();
-  GenerationRequest request = window.promptPanel()->request();
-  request.prompt = "a red circle moving right on a blue background";
-  request.negativePrompt.clear();
-  request.frames = 4;
-  request.width = request.height = 64;
-  request.steps = 2;
-  request.seed = 7;
-  request.device = "cpu";
-  window.promptPanel()->setSeedLocked(true);
-  window.promptPanel()->setRequest(request);
+  test::useSmallClip(window, "a red circle moving right on a blue background", 7);
   chooseMethod(*window.sparsityPanel(), "svg");
   const double estimate = window.sparsityPanel()->overallDensityEstimate();
   QSignalSpy finished(window.controller(), &StudioController::finished);
@@ -377,7 +377,7 @@ void TestSparsityPanel::svgRunThroughTheWorkerComputesLessThanDense() {
   const auto outcome = finished.first().first().value<RunOutcome>();
   const GenerationResult& r = *outcome.result;
   QCOMPARE(QString::fromStdString(r.request.attention.method), QString("svg"));
-  QCOMPARE(r.request.attention.svgDensity, 0.3);
+  QCOMPARE(r.request.attention.get(svg::density), 0.3);
   qInfo("density %.4f, sparse calls %.4f, estimate %.4f, attention %.3f s", r.attentionDensity,
         r.sparseAttentionDensity, estimate, r.attentionSeconds);
   QVERIFY(r.attentionDensity < 1.0);

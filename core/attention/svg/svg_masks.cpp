@@ -1,4 +1,4 @@
-#include "core/attention/svg_masks.h"
+#include "core/attention/svg/svg_masks.h"
 
 #include <algorithm>
 #include <cstdlib>

@@ -1,5 +1,6 @@
-#include "core/attention/svoo_profile.h"
+#include "core/attention/svoo/svoo_profile.h"
 
+#include "core/attention/svoo/svoo_method.h"
 #include "core/common/error.h"
 
 #include <nlohmann/json.hpp>
@@ -59,7 +60,7 @@ std::string defaultSvooProfilePath(const std::string& modelDir) {
 }
 
 SvooProfile loadSvooProfile(const AttentionConfig& config, const std::string& modelDir) {
-  std::string path = config.svooProfile;
+  std::string path = config.get(svoo::profile);
   if (path.empty()) {
     if (modelDir.empty())
       throw InputError(

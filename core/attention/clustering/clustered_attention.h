@@ -3,8 +3,8 @@
 // orders, choose cluster pairs, compute, count and record. Each method supplies its clustering
 // and its choice of pairs.
 #pragma once
-#include "core/attention/cluster_selection.h"
-#include "core/attention/clustering.h"
+#include "core/attention/clustering/cluster_selection.h"
+#include "core/attention/clustering/clustering.h"
 #include "core/attention/sparse_attention.h"
 
 #include <map>

@@ -1,4 +1,4 @@
-#include "core/attention/clustering.h"
+#include "core/attention/clustering/clustering.h"
 
 #include "core/attention/attention_backend.h"
 #include "core/common/cuda_launch.h"

@@ -1,4 +1,4 @@
-#include "core/attention/cluster_selection.h"
+#include "core/attention/clustering/cluster_selection.h"
 
 #include "core/attention/block_sparse.h"
 #include "kernels/cuda/cuda_runtime_info.h"

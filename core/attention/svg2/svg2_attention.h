@@ -1,7 +1,7 @@
 // SVG2 (semantic-aware permutation): per-head k-means of queries and keys, tokens permuted so each
 // cluster is contiguous, top-p cluster pairs computed as variable-size blocks.
 #pragma once
-#include "core/attention/clustered_attention.h"
+#include "core/attention/clustering/clustered_attention.h"
 
 namespace svgen {
 

@@ -1,9 +1,10 @@
-#include "core/attention/svg_attention.h"
+#include "core/attention/svg/svg_attention.h"
 
 #include "core/attention/attention_recorder.h"
 #include "core/attention/block_sparse.h"
-#include "core/attention/clustering.h"
-#include "core/attention/svg_masks.h"
+#include "core/attention/clustering/clustering.h"
+#include "core/attention/svg/svg_masks.h"
+#include "core/attention/svg/svg_method.h"
 
 #include <ATen/ATen.h>
 
@@ -148,9 +149,9 @@ const SvgAttention::GridCache& SvgAttention::gridCache(const std::array<int64_t,
   c->grid = grid;
   c->heads = heads;
   c->device = device;
-  c->masks = svgMasks(grid, config_.svgBlock, config_.svgDensity);
+  c->masks = svgMasks(grid, config_.get(svg::block), config_.get(svg::density));
   const int64_t L = grid[0] * grid[1] * grid[2];
-  const int block = config_.svgBlock;
+  const int block = config_.get(svg::block);
   const BlockTable* tables[2] = {&c->masks.spatial, &c->masks.temporal};
   for (int m = 0; m < 2; ++m) {
     const BlockTable& t = *tables[m];
@@ -223,7 +224,8 @@ at::Tensor SvgAttention::sparse(const at::Tensor& q, const at::Tensor& k, const 
                                   at::cat(offsets), at::cat(lists), orders, orders, scores);
     out = blockSparseAttentionCuda(q, k, v, plan);
   } else {
-    BlockSparsePlan plan = BlockSparsePlan::uniform(H, L, L, config_.svgBlock, config_.svgBlock);
+    BlockSparsePlan plan =
+        BlockSparsePlan::uniform(H, L, L, config_.get(svg::block), config_.get(svg::block));
     plan.offsets.reserve(H * numBlocks + 1);
     for (int64_t h = 0; h < H; ++h) {
       const int m = profile.temporal[h] ? 1 : 0;

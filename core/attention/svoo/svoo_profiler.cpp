@@ -1,4 +1,4 @@
-#include "core/attention/svoo_profiler.h"
+#include "core/attention/svoo/svoo_profiler.h"
 
 #include <ATen/ATen.h>
 

@@ -1,4 +1,4 @@
-#include "core/pipeline/device_memory.h"
+#include "core/common/device_memory.h"
 
 #ifdef SVGEN_TORCH_CUDA
 #include <ATen/ATen.h>

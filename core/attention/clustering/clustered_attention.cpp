@@ -1,7 +1,8 @@
-#include "core/attention/clustered_attention.h"
+#include "core/attention/clustering/clustered_attention.h"
 
 #include "core/attention/attention_recorder.h"
 #include "core/attention/block_sparse.h"
+#include "core/attention/clustering/cluster_parameters.h"
 
 #include <ATen/ATen.h>
 
@@ -10,8 +11,8 @@ namespace svgen {
 at::Tensor ClusteredAttention::sparse(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                       const AttentionCall& call) {
   const int64_t H = q.size(0), L = q.size(1);
-  const int cq = resolvedQueryClusters(config_, L);
-  const int ck = resolvedKeyClusters(config_, k.size(1));
+  const int cq = clustering::resolvedQueryClusters(config_, L);
+  const int ck = clustering::resolvedKeyClusters(config_, k.size(1));
   Centroids& cached = cache_[call.layer];
   auto seed = [&](const at::Tensor& c, int n) {
     return c.defined() && c.size(0) == H && c.size(1) == n ? c : at::Tensor();

@@ -1,4 +1,4 @@
-#include "core/eval/video_quality.h"
+#include "core/pipeline/video_quality.h"
 
 #include "core/common/error.h"
 

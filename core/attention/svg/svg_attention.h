@@ -3,7 +3,7 @@
 // attended exactly and under both masks; each head takes the mask with the lower error.
 #pragma once
 #include "core/attention/sparse_attention.h"
-#include "core/attention/svg_masks.h"
+#include "core/attention/svg/svg_masks.h"
 
 #include <memory>
 #include <vector>

@@ -2,7 +2,7 @@
 // per step, layer and head, how few keys hold most of the attention mass.
 #pragma once
 #include "core/attention/attention_backend.h"
-#include "core/attention/svoo_profile.h"
+#include "core/attention/svoo/svoo_profile.h"
 
 #include <vector>
 

@@ -2,8 +2,8 @@
 // together online (bidirectional co-clustering), so key clusters group keys that the same query
 // clusters attend to, and query clusters group queries that attend to the same key clusters.
 #pragma once
-#include "core/attention/clustered_attention.h"
-#include "core/attention/svoo_profile.h"
+#include "core/attention/clustering/clustered_attention.h"
+#include "core/attention/svoo/svoo_profile.h"
 
 namespace svgen {
 

@@ -1,8 +1,10 @@
-#include "core/attention/svoo_attention.h"
+#include "core/attention/svoo/svoo_attention.h"
 
 #include "core/attention/block_sparse.h"
-#include "core/attention/cluster_selection.h"
-#include "core/attention/clustering.h"
+#include "core/attention/clustering/cluster_parameters.h"
+#include "core/attention/clustering/cluster_selection.h"
+#include "core/attention/clustering/clustering.h"
+#include "core/attention/svoo/svoo_method.h"
 
 #include <ATen/ATen.h>
 
@@ -65,19 +67,20 @@ void SvooAttention::cluster(const at::Tensor& q, const at::Tensor& k, int queryC
   if (!queries.centroids.defined())
     queries.centroids = evenlySpacedRows(q, queryClusters).to(at::kFloat);
   if (!keys.centroids.defined()) keys.centroids = evenlySpacedRows(k, keyClusters).to(at::kFloat);
-  coCluster(q, k, queries, keys, config_.coclusterIterations);
+  coCluster(q, k, queries, keys, config_.get(svoo::coclusterIterations));
 }
 
 void SvooAttention::choosePairs(BlockSparsePlan& plan, const Clustering& queries,
                                 const Clustering& keys, const AttentionCall& call) {
   appendBudgetRows(plan, centroidLogits(queries.centroids, keys.centroids, keys.sizes), keys.sizes,
-                   config_.topP, profile_.fractionFor(call.layer));
+                   config_.get(clustering::topP), profile_.fractionFor(call.layer));
 }
 
 DeviceRows SvooAttention::choosePairsOnDevice(const Clustering& queries, const Clustering& keys,
                                               const AttentionCall& call) {
   return budgetRowsOnDevice(centroidLogits(queries.centroids, keys.centroids, keys.sizes),
-                            keys.sizes, config_.topP, profile_.fractionFor(call.layer));
+                            keys.sizes, config_.get(clustering::topP),
+                            profile_.fractionFor(call.layer));
 }
 
 }  // namespace svgen
