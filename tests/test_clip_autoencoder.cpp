@@ -1,8 +1,8 @@
 // The built-in model's autoencoder (clip_autoencoder.h) and a latent built-in model around it:
 // shapes, the latent normalisation, errors, and what the model folder's config says.
 #include "core/common/error.h"
-#include "core/model/builtin_model.h"
-#include "core/model/clip_autoencoder.h"
+#include "core/model/builtin/builtin_model.h"
+#include "core/model/builtin/clip_autoencoder.h"
 #include "core/model/weight_init.h"
 
 #include <ATen/ATen.h>

@@ -4,7 +4,7 @@
 #include "core/data/scene.h"
 #include "core/data/scene_analysis.h"
 #include "core/data/shape_renderer.h"
-#include "core/model/builtin_words.h"
+#include "core/model/builtin/builtin_words.h"
 #include "tests/support/test_support.h"
 
 #include <ATen/ATen.h>

@@ -5,8 +5,8 @@
 
 #include "core/common/error.h"
 #include "core/io/tensor_io.h"
-#include "core/model/wan_vae_config.h"
-#include "core/model/wan_vae_decoder.h"
+#include "core/model/wan/wan_vae_config.h"
+#include "core/model/wan/wan_vae_decoder.h"
 
 #include <ATen/ATen.h>
 #include <c10/core/GradMode.h>

@@ -2,7 +2,7 @@
 // eval-shape-follow) share: loading a built-in model folder, whose renderer is their data, and
 // the clean-clip prediction as sampling forms it.
 #pragma once
-#include "core/model/builtin_model.h"
+#include "core/model/builtin/builtin_model.h"
 
 #include <ATen/core/Tensor.h>
 #include <CLI/CLI.hpp>

@@ -1,8 +1,8 @@
 // svgen inspect PATH: what a Wan 2.1 checkpoint path holds, from headers only (core does the work).
 #include "app/svgen/commands.h"
 #include "core/common/error.h"
+#include "core/model/builtin/config_json.h"
 #include "core/model/checkpoint_inspection.h"
-#include "core/model/config_json.h"
 
 #include <nlohmann/json.hpp>
 

@@ -3,7 +3,7 @@
 #include "core/attention/attention_backend.h"
 #include "core/attention/method_registry.h"
 #include "core/common/error.h"
-#include "core/model/video_model.h"
+#include "core/model/model_family.h"
 #include "core/pipeline/device.h"
 #include "core/pipeline/request_validation.h"
 #include "core/pipeline/stopwatch.h"
@@ -93,49 +93,51 @@ Inputs modelInputs(const AttentionBenchOptions& o, AttentionBenchReport& r,
   if (say) say("loading " + o.model);
   std::unique_ptr<VideoModel> model = loadVideoModel(o.model, device);
   model->checkPrompt(o.prompt);
-  const WanConfig& c = model->dit().config();
-  const int layer = o.layer < 0 ? c.numLayers / 2 : o.layer;
-  if (layer >= c.numLayers) {
+  const int numLayers = model->info().layers;
+  const int layer = o.layer < 0 ? numLayers / 2 : o.layer;
+  if (layer >= numLayers) {
     throw InputError("--layer " + std::to_string(o.layer) + " is past the model's last layer (" +
-                     std::to_string(c.numLayers - 1) + ")");
+                     std::to_string(numLayers - 1) + ")");
   }
   r.source = "model";
   r.model = o.model;
   r.modelLabel = model->info().label;
   r.prompt = o.prompt;
   r.layer = layer;
-  r.numLayers = c.numLayers;
+  r.numLayers = numLayers;
   r.sigma = o.sigma;
 
   c10::NoGradGuard noGrad;
-  const at::Tensor context = model->encodeText({o.prompt});
+  const Conditioning conditioning = model->encode(o.prompt, nullptr);
   std::vector<int64_t> shape = {1};
   const std::vector<int64_t> latent =
       model->latentShape(request.frames, request.height, request.width);
   shape.insert(shape.end(), latent.begin(), latent.end());
   at::Generator gen = seeded(o.seed);
   const at::Tensor noise = at::empty(shape, at::kFloat).normal_(0.0, 1.0, gen).to(device);
-  auto timestep = [&](double sigma) {
-    return at::full({1}, 1000.0 * sigma, at::TensorOptions().dtype(at::kFloat).device(device));
+  auto stepAt = [&](double sigma) {
+    DenoiseStep step;
+    step.sigma = sigma;
+    step.timestep = 1000.0 * sigma;
+    return step;
   };
   at::Tensor x = noise;
   if (o.sigma < 1) {
     // The model's guess of the clean clip from pure noise: the latent then has the structure of a
-    // mid-run step rather than of noise alone.
+    // mid-run step rather than of noise alone (x0 = x − σ·v at σ = 1).
     if (say) say("predicting a clean sample from noise");
-    const at::Tensor out = model->dit().forward(noise, timestep(1.0), context);
-    const at::Tensor x0 = c.prediction == "x0" ? out : noise - out;
+    const at::Tensor x0 = noise - model->velocity(noise, conditioning, stepAt(1.0));
     x = x0 * (1 - o.sigma) + noise * o.sigma;
   }
   if (say) say("capturing q, k, v of layer " + std::to_string(layer));
   CapturingAttention capture(layer);
-  DiTForwardOptions options;
-  options.attention = &capture;
-  options.beforeLayer = [&](int i) {
+  DenoiseStep step = stepAt(o.sigma);
+  step.attention = &capture;
+  step.beforeLayer = [&](int i) {
     if (capture.captured()) throw StopForward();
   };
   try {
-    model->dit().forward(x, timestep(o.sigma), context, options);
+    model->velocity(x, conditioning, step);
   } catch (const StopForward&) {
   }
   if (!capture.captured())

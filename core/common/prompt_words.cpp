@@ -1,5 +1,7 @@
 #include "core/common/prompt_words.h"
 
+#include <algorithm>
+
 #include <cctype>
 
 namespace svgen {
@@ -17,6 +19,18 @@ std::vector<std::string> splitPromptWords(const std::string& prompt) {
   }
   if (!current.empty()) words.push_back(current);
   return words;
+}
+
+std::vector<std::string> unknownWords(const std::string& prompt,
+                                      const std::vector<std::string>& vocabulary) {
+  std::vector<std::string> unknown;
+  for (const auto& w : splitPromptWords(prompt)) {
+    if (std::find(vocabulary.begin(), vocabulary.end(), w) == vocabulary.end() &&
+        std::find(unknown.begin(), unknown.end(), w) == unknown.end()) {
+      unknown.push_back(w);
+    }
+  }
+  return unknown;
 }
 
 }  // namespace svgen

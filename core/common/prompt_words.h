@@ -8,4 +8,8 @@ namespace svgen {
 
 std::vector<std::string> splitPromptWords(const std::string& prompt);
 
+// The prompt's words that `vocabulary` lacks, each once, in the order they appear.
+std::vector<std::string> unknownWords(const std::string& prompt,
+                                      const std::vector<std::string>& vocabulary);
+
 }  // namespace svgen

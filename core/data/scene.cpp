@@ -3,7 +3,7 @@
 #include "core/common/error.h"
 #include "core/common/prompt_words.h"
 #include "core/data/seeded_rng.h"
-#include "core/model/builtin_words.h"
+#include "core/model/builtin/builtin_words.h"
 
 #include <algorithm>
 #include <cctype>

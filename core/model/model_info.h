@@ -1,6 +1,8 @@
 // What a model offers before anything heavy runs: defaults, limits and its words. Plain data: the
 // Engine API hands it to the studio as it is.
 #pragma once
+#include <array>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,18 @@ struct ModelInfo {
   int minSize = 0, maxSize = 0;
   std::vector<std::string> vocabulary;  // empty: any text (a real tokenizer)
   std::string directory;  // the model's folder (SVOO's profile lives there); "" when none
+  int layers = 0;         // transformer layers
+  // The transformer's token grid for a clip: a token spans tokenFrames frames (the first frame
+  // alone where firstFrameAlone: a causal video VAE keeps it as its own latent frame; else frames
+  // are padded to whole tokens) and tokenPixels × tokenPixels pixels.
+  int tokenFrames = 1, tokenPixels = 1;
+  bool firstFrameAlone = false;
+  std::array<int64_t, 3> tokenGrid(int frames, int width, int height) const {
+    const int64_t f = frames < 1        ? 0
+                      : firstFrameAlone ? 1 + (frames - 1) / tokenFrames
+                                        : (frames + tokenFrames - 1) / tokenFrames;
+    return {f, height / tokenPixels, width / tokenPixels};
+  }
 };
 
 }  // namespace svgen

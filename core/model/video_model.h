@@ -1,10 +1,11 @@
-// A text-to-video model as the Engine drives it: text in, a DiT over latents, frames out.
-// The built-in model (pixels or its own latents) and Wan 2.1 checkpoints both implement it around
-// WanDiT.
+// A model family as the Engine drives it: encode the conditioning once, predict the velocity of one
+// denoising step (guidance included) as often as the sampler asks, decode the latent to frames,
+// and describe itself (ModelInfo: defaults, limits, token grid). The Engine knows nothing else of
+// a family: the built-in model (core/model/builtin/) and Wan 2.1 (core/model/wan/) both implement
+// it, each registered in core/model/model_family.h.
 #pragma once
 #include "core/io/video.h"
 #include "core/model/model_info.h"
-#include "core/model/wan_dit.h"
 
 #include <ATen/core/Tensor.h>
 
@@ -15,17 +16,40 @@
 
 namespace svgen {
 
+class AttentionBackend;
+
+// What the prompts became, read by every step. The layout is the family's own.
+struct Conditioning {
+  at::Tensor text;            // the family's text states, the negative prompt's second if any
+  bool withNegative = false;  // the batch holds the negative prompt (classifier-free guidance)
+};
+
+// One denoising step as the Engine asks for it.
+struct DenoiseStep {
+  int index = 0;  // step i of `count`: attention methods decide per step
+  int count = 1;
+  double sigma = 1;        // the latent's noise level
+  double timestep = 1000;  // what the network is fed (the sampler's own rounding of 1000·σ)
+  double guidance = 1;     // classifier-free guidance scale, used when the conditioning has a
+                           // negative prompt
+  AttentionBackend* attention = nullptr;  // self-attention over the video tokens; null: dense
+  // Called before each transformer layer; throwing from it (Cancelled) stops the step there.
+  std::function<void(int layer)> beforeLayer;
+};
+
 class VideoModel {
  public:
   virtual ~VideoModel() = default;
   virtual const ModelInfo& info() const = 0;
-  virtual const WanDiT& dit() const = 0;
   // Throws InputError when a prompt cannot be encoded (unknown words, too long).
   virtual void checkPrompt(const std::string& prompt) const = 0;
-  // Text states (B, tokens, textDim) for the DiT's cross-attention.
-  virtual at::Tensor encodeText(const std::vector<std::string>& prompts) = 0;
+  // The prompt, and the negative prompt when `negative` is given (guidance runs then).
+  virtual Conditioning encode(const std::string& prompt, const std::string* negative) = 0;
   // Latent shape (channels, frames, height, width) for a clip of that many frames and pixels.
   virtual std::vector<int64_t> latentShape(int frames, int height, int width) const = 0;
+  // The flow velocity at latent x (1, C, F, H, W) that the sampler steps with, guidance applied.
+  virtual at::Tensor velocity(const at::Tensor& x, const Conditioning& c,
+                              const DenoiseStep& step) = 0;
   // Latent (1, C, F, H, W) → `frames` RGB frames.
   virtual Video decode(const at::Tensor& latent, int frames, double fps) = 0;
   // What the run shows after a step: the whole clip where decoding is cheap; a model with a heavy
@@ -45,11 +69,5 @@ class VideoModel {
  private:
   std::function<void()> cancelCheck_;
 };
-
-// "builtin" or a checkpoint path. Loads the weights onto `device`.
-std::unique_ptr<VideoModel> loadVideoModel(const std::string& id, const at::Device& device);
-
-// What loadVideoModel would load, without loading the weights.
-ModelInfo describeVideoModel(const std::string& id);
 
 }  // namespace svgen

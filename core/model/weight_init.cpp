@@ -10,9 +10,7 @@
 
 namespace svgen {
 
-namespace {
-
-at::Tensor xavier(const std::vector<int64_t>& shape, at::Generator& gen) {
+at::Tensor xavierUniform(const std::vector<int64_t>& shape, at::Generator& gen) {
   int64_t fanOut = shape[0], fanIn = 1;
   for (size_t i = 1; i < shape.size(); ++i) fanIn *= shape[i];
   int64_t receptive = 1;
@@ -21,8 +19,6 @@ at::Tensor xavier(const std::vector<int64_t>& shape, at::Generator& gen) {
   const double bound = std::sqrt(6.0 / static_cast<double>(fanIn + fanOut));
   return at::empty(shape, at::kFloat).uniform_(-bound, bound, gen);
 }
-
-}  // namespace
 
 TensorMap initWanWeights(const WanConfig& config, uint64_t seed, bool zeroHead) {
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
@@ -41,27 +37,7 @@ TensorMap initWanWeights(const WanConfig& config, uint64_t seed, bool zeroHead) 
     } else if (zeroHead && name == "head.head.weight") {
       t = at::zeros(shape, at::kFloat);
     } else {
-      t = xavier(shape, gen);
-    }
-    w[name] = t;
-  }
-  return w;
-}
-
-TensorMap initWordEncoderWeights(const WordEncoderConfig& config, int vocabularySize,
-                                 uint64_t seed) {
-  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
-  TensorMap w;
-  for (const auto& [name, shape] : wordEncoderParameterShapes(config, vocabularySize)) {
-    at::Tensor t;
-    if (endsWith(name, "embedding")) {
-      t = at::empty(shape, at::kFloat).normal_(0.0, 0.02, gen);
-    } else if (endsWith(name, ".bias")) {
-      t = at::zeros(shape, at::kFloat);
-    } else if (name.find("norm") != std::string::npos) {
-      t = at::ones(shape, at::kFloat);
-    } else {
-      t = xavier(shape, gen);
+      t = xavierUniform(shape, gen);
     }
     w[name] = t;
   }

@@ -3,9 +3,11 @@
 #pragma once
 #include "core/io/tensor_map.h"
 #include "core/model/wan_config.h"
-#include "core/model/word_encoder.h"
+
+#include <ATen/core/Generator.h>
 
 #include <cstdint>
+#include <vector>
 
 namespace svgen {
 
@@ -13,7 +15,7 @@ namespace svgen {
 // `zeroHead` zeroes the output projection as Wan does for training; leave it false for a
 // random model whose output should still depend on its input.
 TensorMap initWanWeights(const WanConfig& config, uint64_t seed, bool zeroHead);
-TensorMap initWordEncoderWeights(const WordEncoderConfig& config, int vocabularySize,
-                                 uint64_t seed);
+// Xavier-uniform float32 values for a weight of `shape` (fan-in: all but the first dimension).
+at::Tensor xavierUniform(const std::vector<int64_t>& shape, at::Generator& gen);
 
 }  // namespace svgen

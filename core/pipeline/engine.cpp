@@ -8,12 +8,11 @@
 #include "core/common/error.h"
 #include "core/common/shape_text.h"
 #include "core/io/tensor_io.h"
-#include "core/model/video_model.h"
-#include "core/model/word_encoder.h"
+#include "core/io/tensor_map.h"
+#include "core/model/model_family.h"
 #include "core/pipeline/device.h"
 #include "core/pipeline/request_validation.h"
 #include "core/pipeline/stopwatch.h"
-#include "core/sampling/guidance.h"
 #include "core/sampling/sampler.h"
 
 #include <ATen/ATen.h>
@@ -143,12 +142,10 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     stage.restart();
     resetPeakDeviceMemory(device);
     const bool cfg = r.guidance != 1.0;
-    at::Tensor context;
+    Conditioning conditioning;
     {
       c10::NoGradGuard noGrad;
-      std::vector<std::string> prompts = {r.prompt};
-      if (cfg) prompts.push_back(r.negativePrompt);
-      context = model.encodeText(prompts);
+      conditioning = model.encode(r.prompt, cfg ? &r.negativePrompt : nullptr);
     }
     result.timings.push_back({"encode", stage.seconds(), peakDeviceMemoryGiB(device)});
     checkCancel();
@@ -160,7 +157,6 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     const std::vector<int64_t> shape = model.latentShape(r.frames, r.height, r.width);
     at::Tensor x = initialNoise(r, shape).to(device);
     auto sampler = makeSampler(r.sampler, r.steps, r.shift, r.seed);
-    const bool predictsX0 = model.dit().config().prediction == "x0";
     std::unique_ptr<AttentionBackend> owned;
     AttentionBackend* method = impl_->attentionOverride;
     if (!method) {
@@ -173,25 +169,20 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
       method->setRecorder(recorder.get());
     }
     TimedAttention timed(*method);
-    DiTForwardOptions options;
-    options.attention = &timed;
-    options.numSteps = r.steps;
-    options.beforeLayer = [&](int) { checkCancel(); };
+    DenoiseStep step;
+    step.count = r.steps;
+    step.guidance = r.guidance;
+    step.attention = &timed;
+    step.beforeLayer = [&](int) { checkCancel(); };
 
     result.stepSeconds.reserve(r.steps);
     for (int i = 0; i < r.steps; ++i) {
       checkCancel();
       Stopwatch stepWatch;
-      options.step = i;
-      const int64_t batch = cfg ? 2 : 1;
-      at::Tensor input = cfg ? at::cat({x, x}, 0) : x;
-      at::Tensor t = at::full({batch}, sampler->modelTimestep(i),
-                              at::TensorOptions().dtype(at::kFloat).device(device));
-      at::Tensor out = model.dit().forward(input, t, context, options);
-      at::Tensor guided = cfg ? classifierFreeGuidance(out[0], out[1], r.guidance) : out[0];
-      guided = guided.unsqueeze(0);
-      // An x0-predicting network is turned into the velocity the flow sampler expects.
-      at::Tensor velocity = predictsX0 ? (x - guided) / sampler->sigma(i) : guided;
+      step.index = i;
+      step.sigma = sampler->sigma(i);
+      step.timestep = sampler->modelTimestep(i);
+      const at::Tensor velocity = model.velocity(x, conditioning, step);
       const bool wantPreview =
           r.previewEvery > 0 && ((i + 1) % r.previewEvery == 0 || i + 1 == r.steps);
       at::Tensor x0 = wantPreview ? sampler->predictX0(velocity, i, x) : at::Tensor();

@@ -1,7 +1,7 @@
 #include "core/pipeline/request_validation.h"
 
 #include "core/common/error.h"
-#include "core/model/word_encoder.h"
+#include "core/common/prompt_words.h"
 
 #include <algorithm>
 #include <cmath>
@@ -62,9 +62,8 @@ std::vector<std::string> requestProblems(const GenerationRequest& r, const Model
   if (r.previewEvery < 0) add("preview interval must be 0 (off) or more");
   for (const std::string& p : attentionConfigProblems(r.attention)) add(p);
   if (!m.vocabulary.empty()) {
-    WordTokenizer tokenizer(m.vocabulary);
     for (const auto* text : {&r.prompt, &r.negativePrompt}) {
-      const auto unknown = tokenizer.unknownWords(*text);
+      const auto unknown = unknownWords(*text, m.vocabulary);
       if (unknown.empty()) continue;
       std::ostringstream s;
       s << (text == &r.prompt ? "prompt" : "negative prompt") << ": unknown word"

@@ -4,7 +4,7 @@
 #include "kernels/cpu/attention_cpu.h"
 
 #include "core/io/video_export.h"
-#include "core/model/builtin_model.h"
+#include "core/model/model_family.h"
 #include "core/pipeline/device.h"
 #include "kernels/cuda/cuda_runtime_info.h"
 
@@ -25,8 +25,8 @@ SystemInfo systemInfo() {
   s.cpuAttentionIsa = kernels::attentionCpuIsa();
   s.devices = availableDevices();
   cudaUsable(&s.cudaNote);
-  s.builtinModelDir = findBuiltinModelDir();
-  const ModelInfo info = BuiltinModel::describe(s.builtinModelDir, "builtin");
+  const ModelInfo info = describeVideoModel("builtin");
+  s.builtinModelDir = info.directory;
   s.builtinModelLabel = info.label;
   s.builtinModelTrained = info.trained;
   return s;

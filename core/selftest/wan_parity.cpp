@@ -3,7 +3,7 @@
 #include "core/common/error.h"
 #include "core/common/shape_text.h"
 #include "core/io/tensor_io.h"
-#include "core/model/wan_components.h"
+#include "core/model/wan/wan_components.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Context.h>

@@ -3,7 +3,7 @@
 // latents of mean 0 and std 1. Its weights are frozen afterwards.
 #pragma once
 #include "core/io/tensor_map.h"
-#include "core/model/clip_autoencoder.h"
+#include "core/model/builtin/clip_autoencoder.h"
 
 #include <ATen/core/Tensor.h>
 

@@ -1,2 +1,2 @@
 # Dense: the baseline (dense/dense_method.cpp).
-svgen_attention_method(dense SOURCES dense_method.cpp)
+svgen_register(dense SOURCES dense_method.cpp)

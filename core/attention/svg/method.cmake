@@ -1,2 +1,2 @@
 # SVG: spatial and temporal band masks chosen by sampled-row profiling.
-svgen_attention_method(svg SOURCES svg_attention.cpp svg_masks.cpp svg_method.cpp)
+svgen_register(svg SOURCES svg_attention.cpp svg_masks.cpp svg_method.cpp)

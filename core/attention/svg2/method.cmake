@@ -1,2 +1,2 @@
 # SVG2: k-means clusters and top-p cluster pairs.
-svgen_attention_method(svg2 SOURCES svg2_attention.cpp svg2_method.cpp)
+svgen_register(svg2 SOURCES svg2_attention.cpp svg2_method.cpp)

@@ -1,2 +1,2 @@
 # SVOO: co-clustering with a per-layer budget profiled offline.
-svgen_attention_method(svoo SOURCES svoo_attention.cpp svoo_profile.cpp svoo_profiler.cpp svoo_method.cpp)
+svgen_register(svoo SOURCES svoo_attention.cpp svoo_profile.cpp svoo_profiler.cpp svoo_method.cpp)

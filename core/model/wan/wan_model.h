@@ -4,6 +4,7 @@
 #pragma once
 #include "core/model/checkpoint_inspection.h"
 #include "core/model/video_model.h"
+#include "core/model/wan_dit.h"
 
 #include <memory>
 #include <string>
@@ -27,12 +28,14 @@ class WanModel : public VideoModel {
   ~WanModel() override;
 
   const ModelInfo& info() const override { return info_; }
-  const WanDiT& dit() const override { return *dit_; }
+  const WanDiT& dit() const { return *dit_; }
   void checkPrompt(const std::string& prompt) const override;
   // On CUDA the encoder is loaded for the call and released after it (umT5-XXL is 13 GB on the
   // GPU); the last prompts' states are kept, so a sweep over budgets encodes once.
-  at::Tensor encodeText(const std::vector<std::string>& prompts) override;
+  at::Tensor encodeText(const std::vector<std::string>& prompts);
+  Conditioning encode(const std::string& prompt, const std::string* negative) override;
   std::vector<int64_t> latentShape(int frames, int height, int width) const override;
+  at::Tensor velocity(const at::Tensor& x, const Conditioning& c, const DenoiseStep& step) override;
   Video decode(const at::Tensor& latent, int frames, double fps) override;
   Video preview(const at::Tensor& latent, int frames, double fps) override;
 

@@ -1,4 +1,4 @@
-#include "core/model/wan_components.h"
+#include "core/model/wan/wan_components.h"
 
 #include "core/common/error.h"
 #include "core/common/json_fields.h"

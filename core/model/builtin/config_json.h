@@ -1,7 +1,7 @@
 // JSON forms of the model configs, as stored in a model folder's config.json.
 #pragma once
+#include "core/model/builtin/word_encoder.h"
 #include "core/model/wan_config.h"
-#include "core/model/word_encoder.h"
 
 #include <nlohmann/json.hpp>
 

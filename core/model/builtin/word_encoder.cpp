@@ -1,9 +1,12 @@
-#include "core/model/word_encoder.h"
+#include "core/model/builtin/word_encoder.h"
 
 #include "core/common/error.h"
+#include "core/common/string_affixes.h"
 #include "core/model/required_weight.h"
+#include "core/model/weight_init.h"
 
 #include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
 
 #include <cctype>
 #include <cmath>
@@ -15,14 +18,7 @@ WordTokenizer::WordTokenizer(std::vector<std::string> vocabulary)
     : vocabulary_(std::move(vocabulary)) {}
 
 std::vector<std::string> WordTokenizer::unknownWords(const std::string& prompt) const {
-  std::vector<std::string> unknown;
-  for (const auto& w : splitPromptWords(prompt)) {
-    if (std::find(vocabulary_.begin(), vocabulary_.end(), w) == vocabulary_.end() &&
-        std::find(unknown.begin(), unknown.end(), w) == unknown.end()) {
-      unknown.push_back(w);
-    }
-  }
-  return unknown;
+  return svgen::unknownWords(prompt, vocabulary_);
 }
 
 std::vector<int64_t> WordTokenizer::encode(const std::string& prompt, int maxWords) const {
@@ -121,6 +117,26 @@ at::Tensor WordEncoder::encodeIds(const at::Tensor& idsIn) const {
   }
   x = at::layer_norm(x, {d}, p("text_encoder.norm.weight"), p("text_encoder.norm.bias"), 1e-5);
   return x * valid.unsqueeze(-1).to(x.scalar_type());
+}
+
+TensorMap initWordEncoderWeights(const WordEncoderConfig& config, int vocabularySize,
+                                 uint64_t seed) {
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  TensorMap w;
+  for (const auto& [name, shape] : wordEncoderParameterShapes(config, vocabularySize)) {
+    at::Tensor t;
+    if (endsWith(name, "embedding")) {
+      t = at::empty(shape, at::kFloat).normal_(0.0, 0.02, gen);
+    } else if (endsWith(name, ".bias")) {
+      t = at::zeros(shape, at::kFloat);
+    } else if (name.find("norm") != std::string::npos) {
+      t = at::ones(shape, at::kFloat);
+    } else {
+      t = xavierUniform(shape, gen);
+    }
+    w[name] = t;
+  }
+  return w;
 }
 
 }  // namespace svgen

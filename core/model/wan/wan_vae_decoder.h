@@ -4,7 +4,7 @@
 // 1 + 4(T − 1) frames at 8x the size.
 #pragma once
 #include "core/io/tensor_map.h"
-#include "core/model/wan_vae_config.h"
+#include "core/model/wan/wan_vae_config.h"
 
 #include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>

@@ -5,8 +5,8 @@
 #pragma once
 #include "core/io/tensor_map.h"
 #include "core/model/checkpoint_inspection.h"
+#include "core/model/wan/wan_vae_decoder.h"
 #include "core/model/wan_dit.h"
-#include "core/model/wan_vae_decoder.h"
 #include "core/text/umt5_encoder.h"
 
 #include <c10/core/Device.h>

@@ -1,4 +1,4 @@
-#include "core/model/wan_vae_decoder.h"
+#include "core/model/wan/wan_vae_decoder.h"
 
 #include "core/common/error.h"
 #include "core/common/shape_text.h"

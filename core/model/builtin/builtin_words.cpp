@@ -1,4 +1,4 @@
-#include "core/model/builtin_words.h"
+#include "core/model/builtin/builtin_words.h"
 
 namespace svgen::builtin_words {
 

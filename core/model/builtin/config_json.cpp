@@ -1,4 +1,4 @@
-#include "core/model/config_json.h"
+#include "core/model/builtin/config_json.h"
 
 #include "core/common/error.h"
 #include "core/common/json_fields.h"

@@ -1,9 +1,10 @@
-#include "core/model/wan_model.h"
+#include "core/model/wan/wan_model.h"
 
 #include "core/common/device_memory.h"
 #include "core/common/error.h"
+#include "core/model/dit_step.h"
 #include "core/model/video_frames.h"
-#include "core/model/wan_components.h"
+#include "core/model/wan/wan_components.h"
 #include "core/text/sentencepiece_tokenizer.h"
 
 #include <ATen/ATen.h>
@@ -43,6 +44,10 @@ ModelInfo wanInfo(const CheckpointInspection& inspection) {
   info.sizeMultiple = 16;  // 8x VAE, then the DiT's 2x2 patches
   info.minSize = 16;
   info.maxSize = 2048;
+  info.layers = c.numLayers;
+  info.tokenFrames = 4;  // the VAE's 4x in time, the causal first frame alone; patch 1 in time
+  info.firstFrameAlone = true;
+  info.tokenPixels = 16;
   info.directory = fs::is_directory(inspection.path)
                        ? inspection.path
                        : fs::path(inspection.path).parent_path().string();
@@ -105,6 +110,16 @@ at::Tensor WanModel::encodeText(const std::vector<std::string>& prompts) {
   lastPrompts_ = prompts;
   lastStates_ = states;
   return states;
+}
+
+Conditioning WanModel::encode(const std::string& prompt, const std::string* negative) {
+  std::vector<std::string> prompts = {prompt};
+  if (negative) prompts.push_back(*negative);
+  return {encodeText(prompts), negative != nullptr};
+}
+
+at::Tensor WanModel::velocity(const at::Tensor& x, const Conditioning& c, const DenoiseStep& step) {
+  return ditVelocity(*dit_, x, c, step);
 }
 
 std::vector<int64_t> WanModel::latentShape(int frames, int height, int width) const {

@@ -2,10 +2,11 @@
 // or in the latent space of its own small autoencoder (clip_autoencoder.h).
 // Its folder holds config.json (this spec) and model.safetensors (or shards with an index).
 #pragma once
-#include "core/model/clip_autoencoder.h"
+#include "core/model/builtin/clip_autoencoder.h"
+#include "core/model/builtin/word_encoder.h"
 #include "core/model/video_model.h"
 #include "core/model/wan_config.h"
-#include "core/model/word_encoder.h"
+#include "core/model/wan_dit.h"
 
 #include <nlohmann/json.hpp>
 
@@ -54,14 +55,17 @@ class BuiltinModel : public VideoModel {
   static ModelInfo describe(const std::string& dir, const std::string& id);
 
   const ModelInfo& info() const override { return info_; }
-  const WanDiT& dit() const override { return *dit_; }
+  const WanDiT& dit() const { return *dit_; }
   const WordEncoder& textEncoder() const { return *text_; }
   const BuiltinSpec& spec() const { return spec_; }
   // Null for a pixel-space model.
   const ClipAutoencoder* autoencoder() const { return autoencoder_.get(); }
   void checkPrompt(const std::string& prompt) const override;
-  at::Tensor encodeText(const std::vector<std::string>& prompts) override;
+  // Word-encoder states (B, words, textDim), one row per prompt.
+  at::Tensor encodeText(const std::vector<std::string>& prompts);
+  Conditioning encode(const std::string& prompt, const std::string* negative) override;
   std::vector<int64_t> latentShape(int frames, int height, int width) const override;
+  at::Tensor velocity(const at::Tensor& x, const Conditioning& c, const DenoiseStep& step) override;
   Video decode(const at::Tensor& latent, int frames, double fps) override;
 
  private:

@@ -1,4 +1,4 @@
-#include "core/model/clip_autoencoder.h"
+#include "core/model/builtin/clip_autoencoder.h"
 
 #include "core/common/error.h"
 #include "core/common/shape_text.h"

@@ -6,6 +6,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -58,5 +59,10 @@ class WordEncoder {
   at::Device device_;
   TensorMap params_;
 };
+
+// Fresh seeded parameters (what training starts from): N(0, 0.02) embeddings, Xavier-uniform
+// linears, zero biases, unit norms.
+TensorMap initWordEncoderWeights(const WordEncoderConfig& config, int vocabularySize,
+                                 uint64_t seed);
 
 }  // namespace svgen

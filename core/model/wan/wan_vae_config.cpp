@@ -1,4 +1,4 @@
-#include "core/model/wan_vae_config.h"
+#include "core/model/wan/wan_vae_config.h"
 
 #include "core/common/error.h"
 

@@ -1,10 +1,11 @@
-#include "core/model/builtin_model.h"
+#include "core/model/builtin/builtin_model.h"
 
 #include "core/common/error.h"
 #include "core/common/json_fields.h"
 #include "core/io/tensor_io.h"
-#include "core/model/builtin_words.h"
-#include "core/model/config_json.h"
+#include "core/model/builtin/builtin_words.h"
+#include "core/model/builtin/config_json.h"
+#include "core/model/dit_step.h"
 #include "core/model/video_frames.h"
 #include "core/model/weight_init.h"
 
@@ -168,6 +169,11 @@ ModelInfo modelInfoFromSpec(const BuiltinSpec& s, const std::string& id) {
   info.minSize = s.minSize;
   info.maxSize = s.maxSize;
   info.vocabulary = s.vocabulary;
+  info.layers = s.dit.numLayers;
+  // A token spans the DiT's temporal patch of frames (2) and sizeMultiple pixels a side, through
+  // the pixel patch or the autoencoder and a 1 × 1 × 1 patch; frames are padded to whole tokens.
+  info.tokenFrames = 2;
+  info.tokenPixels = info.sizeMultiple;
   return info;
 }
 
@@ -214,6 +220,17 @@ void BuiltinModel::checkPrompt(const std::string& prompt) const {
 
 at::Tensor BuiltinModel::encodeText(const std::vector<std::string>& prompts) {
   return text_->encode(prompts);
+}
+
+Conditioning BuiltinModel::encode(const std::string& prompt, const std::string* negative) {
+  std::vector<std::string> prompts = {prompt};
+  if (negative) prompts.push_back(*negative);
+  return {encodeText(prompts), negative != nullptr};
+}
+
+at::Tensor BuiltinModel::velocity(const at::Tensor& x, const Conditioning& c,
+                                  const DenoiseStep& step) {
+  return ditVelocity(*dit_, x, c, step);
 }
 
 std::vector<int64_t> BuiltinModel::latentShape(int frames, int height, int width) const {
