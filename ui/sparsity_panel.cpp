@@ -258,17 +258,7 @@ void SparsityPanel::setClip(const ModelInfo& info, int frames, int width, int he
 
 std::array<int64_t, 3> SparsityPanel::tokenGrid(const ModelInfo& info, int frames, int width,
                                                 int height) {
-  frames = std::max(frames, 0);
-  if (info.frameMultiple == 4 && info.frameOffset == 1) {
-    // Wan 2.1: the VAE keeps 1 + (frames − 1)/4 latent frames at 1/8 size; patches of 1 × 2 × 2.
-    return {frames > 0 ? 1 + (frames - 1) / 4 : 0, height / 16, width / 16};
-  }
-  // A built-in model's token spans 2 frames × 8 × 8 pixels (sizeMultiple), by its patch in pixel
-  // space or by its autoencoder and a 1 × 1 × 1 patch in latent space; frames are padded to
-  // whole tokens.
-  constexpr int kTemporalPatch = 2;
-  const int patch = std::max(1, info.sizeMultiple);
-  return {(frames + kTemporalPatch - 1) / kTemporalPatch, height / patch, width / patch};
+  return info.tokenGrid(frames, width, height);
 }
 
 double SparsityPanel::sparseDensityEstimate() const {

@@ -51,8 +51,8 @@ class SparsityPanel : public QWidget {
 
   // The clip the estimate is for; the model's directory is also where the profile browser starts.
   void setClip(const ModelInfo& info, int frames, int width, int height, int steps);
-  // The transformer's token grid (latent frames × rows × columns) for a clip: an estimate from the
-  // model's facts (built-in: 2 × 8 × 8 pixels a token; Wan: VAE 4 × 8 × 8 then 1 × 2 × 2).
+  // The transformer's token grid (latent frames × rows × columns) for a clip, as the model
+  // describes it (ModelInfo::tokenGrid).
   static std::array<int64_t, 3> tokenGrid(const ModelInfo& info, int frames, int width, int height);
   std::array<int64_t, 3> tokenGrid() const { return grid_; }
 

@@ -3,13 +3,11 @@
 #include "app/svgen/builtin_eval_model.h"
 #include "app/svgen/commands.h"
 #include "core/common/error.h"
+#include "core/eval/builtin_predictors.h"
 #include "core/eval/pure_noise_prior.h"
 #include "core/io/atomic_file.h"
 #include "core/io/video_export.h"
 #include "core/sampling/sampler.h"
-
-#include <ATen/ATen.h>
-#include <ATen/CPUGeneratorImpl.h>
 
 #include <array>
 #include <cstdio>
@@ -34,7 +32,6 @@ int runEvalPrior(const EvalPriorOptions& o) {
   if (!o.sheetPath.empty() && videoFormatForPath(o.sheetPath) != VideoFormat::PngSequence)
     checkOutputFolder(o.sheetPath, "--sheet");
   const auto model = loadBuiltinForEval(o.target, "eval-prior");
-  const at::Device device = model->dit().device();
   PriorOptions p = o.prior;
   p.frames = model->spec().frames;
   p.height = model->spec().height;
@@ -43,17 +40,8 @@ int runEvalPrior(const EvalPriorOptions& o) {
   // The timestep sampling starts from.
   const double timestep =
       makeSampler("unipc", model->spec().steps, model->spec().shift, p.seed)->modelTimestep(0);
-  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(p.seed);
-  const PureNoisePredictor predict = [&](const std::vector<std::string>& prompts) {
-    const int64_t n = static_cast<int64_t>(prompts.size());
-    // One noise for every prompt of a call, so that only the words differ between them.
-    const std::vector<int64_t> latent = model->latentShape(p.frames, p.height, p.width);
-    const at::Tensor noise = at::randn({1, latent[0], latent[1], latent[2], latent[3]}, gen)
-                                 .expand({n, -1, -1, -1, -1})
-                                 .to(device);
-    return predictCleanPixels(*model, noise, timestep, prompts, o.guidance);
-  };
-  const PriorReport r = measurePureNoisePrior(predict, p);
+  const PriorReport r =
+      measurePureNoisePrior(pureNoisePredictor(*model, p, timestep, o.guidance), p);
 
   std::printf(
       "pure-noise prediction (timestep %g, guidance %g) against the average of %d rendered clips "

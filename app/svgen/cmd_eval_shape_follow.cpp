@@ -4,12 +4,10 @@
 #include "app/svgen/commands.h"
 #include "app/svgen/noise_level_option.h"
 #include "core/common/error.h"
+#include "core/eval/builtin_predictors.h"
 #include "core/eval/shape_follow.h"
 #include "core/io/atomic_file.h"
-#include "core/training/noise_levels.h"
 
-#include <ATen/ATen.h>
-#include <ATen/CPUGeneratorImpl.h>
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -56,24 +54,11 @@ nlohmann::json reportToJson(const ShapeFollowReport& r, const EvalShapeFollowOpt
 int runEvalShapeFollow(const EvalShapeFollowOptions& o) {
   if (!o.jsonPath.empty()) checkOutputFolder(o.jsonPath, "--json");
   const auto model = loadBuiltinForEval(o.target, "eval-shape-follow");
-  const at::Device device = model->dit().device();
   ShapeFollowOptions f = o.follow;
   f.frames = model->spec().frames;
   f.height = model->spec().height;
   f.width = model->spec().width;
-  const NoisedPredictor predict = [&](const at::Tensor& clean, double sigma,
-                                      const std::vector<std::string>& prompts, uint64_t noiseSeed) {
-    at::Tensor x = clean.to(device);
-    if (model->autoencoder()) x = model->autoencoder()->encode(x);
-    // One noise for both clips of a call, so that only the drawn shape differs.
-    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(noiseSeed);
-    const at::Tensor noise =
-        at::randn({1, x.size(1), x.size(2), x.size(3), x.size(4)}, gen).to(device).expand_as(x);
-    const at::Tensor noisy = x * (1 - sigma) + noise * sigma;
-    const double timestep = timestepOf(at::full({1}, sigma, at::kDouble)).item<double>();
-    return predictCleanPixels(*model, noisy, timestep, prompts, o.guidance);
-  };
-  const ShapeFollowReport r = measureShapeFollow(predict, f);
+  const ShapeFollowReport r = measureShapeFollow(noisedPredictor(*model, o.guidance), f);
 
   std::printf(
       "shape follow-through: %d held-in prompts of a square, triangle or star, each noised once "
