@@ -166,7 +166,8 @@ class TestWanDiT : public QObject {
       at::Tensor x = randn({1, F * H * W, heads, d}, 9);
       at::Tensor out = applyRope(x, makeRopeTables(F, H, W, d, at::kCPU));
       const int64_t c = d / 2, spatial = c / 3, frame = c - 2 * spatial;
-      // DESIGN §4: the frame axis gets d − 4⌊d/6⌋ dims, height and width 2⌊d/6⌋ each.
+      // As Wan2.1's wan/modules/model.py splits it: the frame axis gets d − 4⌊d/6⌋ dims, height and
+      // width 2⌊d/6⌋ each.
       QCOMPARE(2 * frame, d - 4 * (d / 6));
       QCOMPARE(2 * spatial, 2 * (d / 6));
       auto xa = x.accessor<float, 4>();

@@ -1,7 +1,7 @@
 #include "core/eval/pure_noise_prior.h"
 
 #include "core/common/error.h"
-#include "core/common/shape_text.h"
+#include "core/common/tensor_shape_text.h"
 #include "core/data/shape_renderer.h"
 #include "core/model/video_frames.h"
 

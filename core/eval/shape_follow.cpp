@@ -1,7 +1,7 @@
 #include "core/eval/shape_follow.h"
 
 #include "core/common/error.h"
-#include "core/common/shape_text.h"
+#include "core/common/tensor_shape_text.h"
 #include "core/data/shape_renderer.h"
 #include "core/eval/prompt_adherence.h"
 

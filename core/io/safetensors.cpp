@@ -1,8 +1,8 @@
 #include "core/io/safetensors.h"
 
 #include "core/common/error.h"
-#include "core/common/shape_text.h"
 #include "core/common/string_affixes.h"
+#include "core/common/tensor_shape_text.h"
 #include "core/io/atomic_file.h"
 
 #include <nlohmann/json.hpp>

@@ -1,9 +1,9 @@
 #include "core/model/wan_dit.h"
 
 #include "core/common/error.h"
-#include "core/common/shape_text.h"
-#include "core/model/rope.h"
+#include "core/common/tensor_shape_text.h"
 #include "core/model/required_weight.h"
+#include "core/model/rope.h"
 #include "kernels/cuda/cuda_runtime_info.h"
 #include "kernels/cuda/modulation.h"
 

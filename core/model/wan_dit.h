@@ -1,5 +1,6 @@
-// The Wan 2.1 text-to-video diffusion transformer (DESIGN §4), written with ATen ops so that it
-// runs on CPU and CUDA, in float32 or bfloat16, and trains with autograd.
+// The Wan 2.1 text-to-video diffusion transformer (as the Wan2.1 repository's wan/modules/model.py
+// and diffusers' WanTransformer3DModel define it), written with ATen ops so that it runs on CPU and
+// CUDA, in float32 or bfloat16, and trains with autograd.
 #pragma once
 #include "core/attention/attention_backend.h"
 #include "core/io/tensor_map.h"

@@ -6,7 +6,7 @@
 #include "core/attention/warmup.h"
 #include "core/common/device_memory.h"
 #include "core/common/error.h"
-#include "core/common/shape_text.h"
+#include "core/common/tensor_shape_text.h"
 #include "core/io/tensor_io.h"
 #include "core/io/tensor_map.h"
 #include "core/model/model_family.h"

@@ -1,7 +1,7 @@
 #include "core/selftest/wan_parity.h"
 
 #include "core/common/error.h"
-#include "core/common/shape_text.h"
+#include "core/common/tensor_shape_text.h"
 #include "core/io/tensor_io.h"
 #include "core/model/wan/wan_components.h"
 

@@ -511,10 +511,6 @@ bool blockSparseHasWgmma() {
 #endif
 }
 
-size_t blockSparseWorkspaceBytes(const BlockSparseDeviceLayout& layout) {
-  return static_cast<size_t>(layout.heads) * (layout.numQueryBlocks + 1) * sizeof(int32_t);
-}
-
 int blockSparseQueryTile(const BlockSparseDeviceLayout& layout, int headDim) {
   if (layout.numQueryBlocks <= 0) return 64;
   const double mean = static_cast<double>(layout.queryLen) / layout.numQueryBlocks;

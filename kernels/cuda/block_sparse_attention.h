@@ -63,7 +63,9 @@ struct BlockSparseCudaArgs {
 // Whether this build has the wgmma path (nvcc ≥ 12 targeting sm_90a).
 bool blockSparseHasWgmma();
 
-size_t blockSparseWorkspaceBytes(const BlockSparseDeviceLayout& layout);
+inline size_t blockSparseWorkspaceBytes(const BlockSparseDeviceLayout& layout) {
+  return static_cast<size_t>(layout.heads) * (layout.numQueryBlocks + 1) * sizeof(int32_t);
+}
 
 // Query rows per tile the kernel will use for this layout (64 or 128): small clusters get the
 // smaller tile so that less of each tile is padding, unless the wgmma path (tile 128) applies,

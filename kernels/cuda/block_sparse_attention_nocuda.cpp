@@ -4,10 +4,6 @@
 
 namespace svgen::kernels {
 
-size_t blockSparseWorkspaceBytes(const BlockSparseDeviceLayout& layout) {
-  return static_cast<size_t>(layout.heads) * (layout.numQueryBlocks + 1) * sizeof(int32_t);
-}
-
 bool blockSparseHasWgmma() {
   return false;
 }

@@ -1,7 +1,7 @@
 #include "core/model/builtin/clip_autoencoder.h"
 
 #include "core/common/error.h"
-#include "core/common/shape_text.h"
+#include "core/common/tensor_shape_text.h"
 #include "core/model/required_weight.h"
 
 #include <ATen/ATen.h>

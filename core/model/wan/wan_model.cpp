@@ -17,7 +17,8 @@ namespace svgen {
 
 namespace {
 
-// Wan 2.1's own sampling defaults (DESIGN §4); 480p, 81 frames = 5 s at 16 fps.
+// Wan 2.1's own sampling defaults (the Wan2.1 repository's text-to-video config and generate.py);
+// 480p, 81 frames = 5 s at 16 fps.
 constexpr int kFrames = 81, kWidth = 832, kHeight = 480, kSteps = 50;
 constexpr double kGuidance = 5.0, kShift = 5.0, kFps = 16.0;
 

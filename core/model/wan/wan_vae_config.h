@@ -21,7 +21,8 @@ struct WanVaeConfig {
   std::vector<double> latentsMean, latentsStd;                 // z = latent · std + mean
 };
 
-// Wan 2.1's released VAE (z 16): DESIGN §4's per-channel latent statistics.
+// Wan 2.1's released VAE (z 16): the per-channel latent mean and std of Wan2.1's
+// wan/modules/vae.py.
 WanVaeConfig wanVae21Config();
 
 // Throws InputError for a missing or mistyped field, or statistics that do not fit z_dim.

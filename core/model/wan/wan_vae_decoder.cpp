@@ -1,7 +1,7 @@
 #include "core/model/wan/wan_vae_decoder.h"
 
 #include "core/common/error.h"
-#include "core/common/shape_text.h"
+#include "core/common/tensor_shape_text.h"
 
 #include <ATen/ATen.h>
 

@@ -1,4 +1,5 @@
-// "[2, 3, 4]": how shapes appear in error messages.
+// "[2, 3, 4]": how tensor shapes appear in error messages (drawn shapes are
+// core/data/shape_renderer).
 #pragma once
 #include <cstdint>
 #include <string>
