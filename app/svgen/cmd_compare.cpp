@@ -390,9 +390,9 @@ Command addCompareCommand(CLI::App& app) {
       "the dense one: density, time, speedup, PSNR and SSIM");
   addRequestOptions(cmd, options->request, /*withSaveLatents=*/false);
   cmd->add_option("--methods", options->methods,
-                  "Attention methods to run, comma-separated (dense, svg, svg2, svoo); dense "
-                  "always runs first as the reference (added when missing); a method listed "
-                  "twice runs twice")
+                  "Attention methods to run, comma-separated (" + attentionMethodList() +
+                      "); dense always runs first as the reference (added when missing); a "
+                      "method listed twice runs twice")
       ->capture_default_str();
   addAttentionOptions(cmd, options->request.attention, {/*withMethod=*/false, {}});
   cmd->add_option("--out-dir", options->outDir,
