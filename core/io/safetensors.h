@@ -9,6 +9,8 @@
 // header is checked before any tensor byte is touched, since checkpoints come from users and the
 // internet.
 #pragma once
+#include "core/io/dtype.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -18,17 +20,6 @@
 #include <vector>
 
 namespace svgen {
-
-enum class DType { F32, F16, BF16, I64, I32, U8 };
-
-// Bytes per element.
-size_t dtypeSize(DType dtype);
-// The spec's spelling: "F32", "F16", "BF16", "I64", "I32", "U8".
-const char* dtypeName(DType dtype);
-// Inverse of dtypeName; false (and `out` untouched) for a name this project does not handle.
-bool parseDType(const std::string& name, DType& out);
-// Same, throwing svgen::InputError for an unknown name.
-DType dtypeFromName(const std::string& name);
 
 struct TensorInfo {
   std::string name;
@@ -170,12 +161,5 @@ struct TensorRef {
 std::vector<std::string> writeSharded(const std::string& dir, const std::string& basename,
                                       const std::vector<TensorRef>& tensors, uint64_t maxShardBytes,
                                       const std::map<std::string, std::string>& metadata = {});
-
-// bfloat16 and IEEE 754 half conversions, bit patterns in uint16_t. Float → 16 bit rounds to
-// nearest, ties to even; overflow gives infinity; NaN stays NaN (quiet) with its sign.
-float bf16ToFloat(uint16_t bits);
-uint16_t floatToBf16(float value);
-float halfToFloat(uint16_t bits);
-uint16_t floatToHalf(float value);
 
 }  // namespace svgen

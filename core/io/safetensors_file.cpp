@@ -1,0 +1,240 @@
+#include "core/io/safetensors.h"
+
+#include "core/common/error.h"
+#include "core/common/string_affixes.h"
+#include "core/common/tensor_shape_text.h"
+#include "core/io/atomic_file.h"
+#include "core/io/safetensors_internal.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <set>
+#include <utility>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace svgen {
+
+using namespace safetensors_detail;
+
+int64_t TensorInfo::numel() const {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+namespace {
+
+// nlohmann keeps the last of two equal keys silently; a duplicated tensor name would then hide
+// bytes from the overlap check, so find duplicates while parsing.
+json parseRejectingDuplicates(const char* begin, const char* end, std::string& duplicate) {
+  std::vector<std::set<std::string>> open;
+  json::parser_callback_t callback = [&](int, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+        open.emplace_back();
+        break;
+      case json::parse_event_t::object_end:
+        if (!open.empty()) open.pop_back();
+        break;
+      case json::parse_event_t::key:
+        if (!open.empty() && parsed.is_string() &&
+            !open.back().insert(parsed.get<std::string>()).second && duplicate.empty()) {
+          duplicate = parsed.get<std::string>();
+        }
+        break;
+      default:
+        break;
+    }
+    return true;
+  };
+  return json::parse(begin, end, callback, /*allow_exceptions=*/true);
+}
+
+}  // namespace
+
+std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
+  std::shared_ptr<SafetensorsFile> file(new SafetensorsFile(path));
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(path, "cannot open: " + errnoText(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    fail(path, "cannot read: " + errnoText(err));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    fail(path, "not a regular file");
+  }
+  file->size_ = static_cast<uint64_t>(st.st_size);
+  if (file->size_ < 8) {
+    ::close(fd);
+    fail(path, "truncated: " + std::to_string(file->size_) +
+                   " bytes, too short for the 8-byte header length of a safetensors file");
+  }
+  void* map = ::mmap(nullptr, file->size_, PROT_READ, MAP_PRIVATE, fd, 0);
+  int err = errno;
+  ::close(fd);  // the mapping keeps the file alive
+  if (map == MAP_FAILED) fail(path, "cannot map: " + errnoText(err));
+  file->map_ = map;
+  file->parseHeader();
+  return file;
+}
+
+SafetensorsFile::~SafetensorsFile() {
+  if (map_) ::munmap(map_, size_);
+}
+
+void SafetensorsFile::parseHeader() {
+  const auto* bytes = static_cast<const uint8_t*>(map_);
+  uint64_t n = 0;
+  for (int i = 7; i >= 0; --i) n = (n << 8) | bytes[i];
+  if (n > size_ - 8) {
+    fail(path_, "truncated or not a safetensors file: header length " + std::to_string(n) +
+                    " exceeds the " + std::to_string(size_ - 8) + " bytes after it");
+  }
+  if (n > kMaxHeaderBytes) {
+    fail(path_, "header length " + std::to_string(n) + " exceeds the limit of " +
+                    std::to_string(kMaxHeaderBytes) + " bytes");
+  }
+  headerSize_ = n;
+  dataSection_ = bytes + 8 + n;
+  const uint64_t dataSize = size_ - 8 - n;
+
+  const char* text = reinterpret_cast<const char*>(bytes + 8);
+  json header;
+  std::string duplicate;
+  try {
+    header = parseRejectingDuplicates(text, text + n, duplicate);
+  } catch (const json::exception& e) {
+    fail(path_, "header is not valid JSON (truncated or not a safetensors file): " + jsonReason(e));
+  }
+  if (!header.is_object()) {
+    fail(path_, std::string("header is JSON but not an object (it is ") + header.type_name() + ")");
+  }
+  if (!duplicate.empty()) fail(path_, "header names " + inQuotes(duplicate) + " twice");
+
+  tensors_.reserve(header.size());
+  for (const auto& [name, entry] : header.items()) {
+    if (name == kMetadataKey) {
+      if (!entry.is_object()) fail(path_, "\"__metadata__\" is not a JSON object");
+      for (const auto& [key, value] : entry.items()) {
+        if (!value.is_string()) {
+          fail(path_, "\"__metadata__\" entry " + inQuotes(key) + " is not a string (it is " +
+                          value.type_name() + ")");
+        }
+        metadata_[key] = value.get<std::string>();
+      }
+      continue;
+    }
+    if (!entry.is_object()) {
+      failTensor(path_, name,
+                 std::string("entry is not a JSON object (it is ") + entry.type_name() + ")");
+    }
+    TensorInfo info;
+    info.name = name;
+
+    auto dtype = entry.find("dtype");
+    if (dtype == entry.end() || !dtype->is_string()) {
+      failTensor(path_, name, "missing or non-string \"dtype\"");
+    }
+    if (!parseDType(dtype->get<std::string>(), info.dtype)) {
+      failTensor(path_, name,
+                 "unknown dtype " + inQuotes(dtype->get<std::string>()) +
+                     " (supported: F32, F16, BF16, I64, I32, U8)");
+    }
+
+    auto shape = entry.find("shape");
+    if (shape == entry.end() || !shape->is_array()) {
+      failTensor(path_, name, "missing or non-array \"shape\"");
+    }
+    uint64_t numel = 1;
+    for (const auto& dim : *shape) {
+      // nlohmann types a non-negative integer literal as unsigned, a negative one as integer and
+      // anything with a fraction or exponent (or too large for 64 bits) as float.
+      if (!dim.is_number_unsigned()) {
+        failTensor(path_, name,
+                   "shape " + shape->dump() + " has an entry that is not a non-negative integer");
+      }
+      uint64_t d = dim.get<uint64_t>();
+      if (d > static_cast<uint64_t>(INT64_MAX) || mulOverflow(numel, d, numel)) {
+        failTensor(path_, name, "shape " + shape->dump() + " is too large");
+      }
+      info.shape.push_back(static_cast<int64_t>(d));
+    }
+    uint64_t needed = 0;
+    if (mulOverflow(numel, dtypeSize(info.dtype), needed)) {
+      failTensor(path_, name, "shape " + shape->dump() + " is too large");
+    }
+
+    auto offsets = entry.find("data_offsets");
+    if (offsets == entry.end() || !offsets->is_array() || offsets->size() != 2 ||
+        !(*offsets)[0].is_number_unsigned() || !(*offsets)[1].is_number_unsigned()) {
+      failTensor(path_, name, "\"data_offsets\" must be two non-negative integers");
+    }
+    info.begin = (*offsets)[0].get<uint64_t>();
+    info.end = (*offsets)[1].get<uint64_t>();
+    const std::string range =
+        "data_offsets [" + std::to_string(info.begin) + ", " + std::to_string(info.end) + ")";
+    if (info.begin > info.end) failTensor(path_, name, range + " begin after end");
+    if (info.end > dataSize) {
+      failTensor(path_, name,
+                 range + " extend beyond the data section of " + std::to_string(dataSize) +
+                     " bytes (file truncated?)");
+    }
+    if (info.end - info.begin != needed) {
+      failTensor(path_, name,
+                 range + " hold " + std::to_string(info.end - info.begin) + " bytes but shape " +
+                     shapeText(info.shape) + " of " + dtypeName(info.dtype) + " needs " +
+                     std::to_string(needed));
+    }
+    tensors_.push_back(std::move(info));
+  }
+
+  // Two tensors sharing bytes would alias each other once loaded.
+  std::vector<const TensorInfo*> byOffset;
+  for (const auto& t : tensors_) {
+    if (t.end > t.begin) byOffset.push_back(&t);
+  }
+  std::sort(byOffset.begin(), byOffset.end(), [](const TensorInfo* a, const TensorInfo* b) {
+    return a->begin != b->begin ? a->begin < b->begin : a->end < b->end;
+  });
+  for (size_t i = 1; i < byOffset.size(); ++i) {
+    const TensorInfo& prev = *byOffset[i - 1];
+    const TensorInfo& cur = *byOffset[i];
+    if (cur.begin < prev.end) {
+      failTensor(path_, cur.name,
+                 "data_offsets [" + std::to_string(cur.begin) + ", " + std::to_string(cur.end) +
+                     ") overlap those of tensor " + inQuotes(prev.name) + " [" +
+                     std::to_string(prev.begin) + ", " + std::to_string(prev.end) + ")");
+    }
+  }
+  // header.items() already walked the keys in sorted order, so tensors_ is sorted by name.
+}
+
+std::vector<std::string> SafetensorsFile::names() const {
+  std::vector<std::string> out;
+  out.reserve(tensors_.size());
+  for (const auto& t : tensors_) out.push_back(t.name);
+  return out;
+}
+
+const TensorInfo* SafetensorsFile::find(const std::string& name) const {
+  auto it = std::lower_bound(tensors_.begin(), tensors_.end(), name,
+                             [](const TensorInfo& t, const std::string& n) { return t.name < n; });
+  return it != tensors_.end() && it->name == name ? &*it : nullptr;
+}
+
+}  // namespace svgen
