@@ -149,13 +149,8 @@ int runBenchGenerate(GenerateBenchCli& g) {
   return kExitOk;
 }
 
-}  // namespace
-
-Command addBenchCommand(CLI::App& app) {
-  CLI::App* bench = app.add_subcommand(
-      "bench", "Performance measurements, as ratios against dense measured in the same run");
-  bench->require_subcommand(1);
-
+// Each subcommand registers its options and returns its body, run when it was parsed.
+Command addBenchAttention(CLI::App* bench) {
   auto o = std::make_shared<BenchAttentionOptions>();
   AttentionBenchOptions& b = o->bench;
   CLI::App* cmd = bench->add_subcommand(
@@ -242,6 +237,10 @@ Command addBenchCommand(CLI::App& app) {
   cmd->add_flag("-q,--quiet", o->quiet, "No progress lines on stderr");
   o->cmd = cmd;
 
+  return {cmd, [o] { return runBenchAttention(*o); }};
+}
+
+Command addBenchKernels(CLI::App* bench) {
   auto k = std::make_shared<KernelBenchShape>();
   auto kDevice = std::make_shared<std::string>("cuda");
   auto kGrid = std::make_shared<std::string>("21,45,80");
@@ -260,6 +259,10 @@ Command addBenchCommand(CLI::App& app) {
       ->capture_default_str();
   kernelsCmd->add_option("-r,--repeats", k->repeats, "Timed calls per row")->capture_default_str();
 
+  return {kernelsCmd, [k, kDevice, kGrid] { return runBenchKernels(*k, *kDevice, *kGrid); }};
+}
+
+Command addBenchGenerate(CLI::App* bench) {
   auto g = std::make_shared<GenerateBenchCli>();
   g->options.attention.set(svg::block,
                            128);  // SVG's own block; the CUDA kernel's larger query tile
@@ -291,13 +294,24 @@ Command addBenchCommand(CLI::App& app) {
   genCmd->add_flag("--phases", go.phases,
                    "Also time each attention phase (waits for the GPU after each: slower passes)");
 
-  return {bench, [o, cmd, k, kDevice, kGrid, kernelsCmd, g, genCmd]() -> int {
-            if (cmd->parsed()) return runBenchAttention(*o);
-            if (kernelsCmd->parsed()) return runBenchKernels(*k, *kDevice, *kGrid);
-            if (genCmd->parsed()) {
-              g->options.useTopP = genCmd->count("--top-p") > 0;
-              return runBenchGenerate(*g);
-            }
+  return {genCmd, [g, genCmd] {
+            // --top-p switches SVG2/SVOO from the fixed density to the mass they keep.
+            g->options.useTopP = genCmd->count("--top-p") > 0;
+            return runBenchGenerate(*g);
+          }};
+}
+
+}  // namespace
+
+Command addBenchCommand(CLI::App& app) {
+  CLI::App* bench = app.add_subcommand(
+      "bench", "Performance measurements, as ratios against dense measured in the same run");
+  bench->require_subcommand(1);
+  const std::vector<Command> subcommands = {addBenchAttention(bench), addBenchKernels(bench),
+                                            addBenchGenerate(bench)};
+  return {bench, [subcommands]() -> int {
+            for (const Command& c : subcommands)
+              if (c.app->parsed()) return c.action();
             return kExitInputError;
           }};
 }
