@@ -1,6 +1,9 @@
 #include "ui/attention_explorer.h"
 
 #include "core/attention/attention_record.h"
+#include "ui/attention_colors.h"
+#include "ui/head_grid.h"
+#include "ui/matrix_view.h"
 #include "ui/token_overlay.h"
 
 #include <QComboBox>
@@ -24,10 +27,6 @@ namespace svgen::ui {
 
 namespace {
 
-constexpr int kMaxCell = 26;
-constexpr int kMinCell = 4;
-constexpr int kGap = 1;
-
 QString errorText(double e) {
   return e < 0 ? QObject::tr("not profiled") : QString::number(e, 'g', 3);
 }
@@ -45,177 +44,6 @@ QString stepList(const std::vector<int>& steps) {
 }
 
 }  // namespace
-
-// ---------------------------------------------------------------------------------------- HeadGrid
-
-HeadGrid::HeadGrid(QWidget* parent) : QWidget(parent) {
-  setObjectName("headGrid");
-  setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
-  setMouseTracking(false);
-}
-
-void HeadGrid::setCalls(std::vector<const CallRecord*> calls, int heads) {
-  calls_ = std::move(calls);
-  heads_ = heads;
-  updateGeometry();
-  update();
-}
-
-void HeadGrid::setSelected(int layer, int head) {
-  selectedLayer_ = layer;
-  selectedHead_ = head;
-  update();
-}
-
-int HeadGrid::cellSize() const {
-  if (heads_ <= 0 || calls_.empty()) return kMaxCell;
-  const int byWidth = (width() - kGap) / heads_ - kGap;
-  const int byHeight = (height() - kGap) / layers() - kGap;
-  return std::clamp(std::min(byWidth, byHeight), kMinCell, kMaxCell);
-}
-
-QRect HeadGrid::cellRect(int layer, int head) const {
-  const int c = cellSize();
-  const int gridWidth = heads_ * (c + kGap) + kGap;
-  const int left = std::max(0, (width() - gridWidth) / 2);
-  return {left + kGap + head * (c + kGap), kGap + layer * (c + kGap), c, c};
-}
-
-const HeadRecord* HeadGrid::headAt(int layer, int head) const {
-  if (layer < 0 || layer >= layers() || head < 0 || head >= heads_ || !calls_[layer])
-    return nullptr;
-  for (const HeadRecord& h : calls_[layer]->headRecords)
-    if (h.index == head) return &h;
-  return nullptr;
-}
-
-QColor HeadGrid::cellColor(int layer, int head) const {
-  const HeadRecord* h = headAt(layer, head);
-  return h ? AttentionExplorer::decisionColor(QString::fromStdString(h->decision))
-           : palette().color(QPalette::Mid);
-}
-
-QSize HeadGrid::sizeHint() const {
-  const int c = kMaxCell - 4;
-  return {std::max(1, heads_) * (c + kGap) + kGap, std::max(1, layers()) * (c + kGap) + kGap};
-}
-
-QSize HeadGrid::minimumSizeHint() const {
-  return {std::max(1, heads_) * (kMinCell + kGap) + kGap,
-          std::max(1, layers()) * (kMinCell + kGap) + kGap};
-}
-
-bool HeadGrid::cellAt(const QPoint& p, int* layer, int* head) const {
-  for (int l = 0; l < layers(); ++l)
-    for (int h = 0; h < heads_; ++h)
-      if (cellRect(l, h).adjusted(0, 0, kGap, kGap).contains(p)) {
-        *layer = l;
-        *head = h;
-        return true;
-      }
-  return false;
-}
-
-void HeadGrid::paintEvent(QPaintEvent*) {
-  QPainter p(this);
-  for (int l = 0; l < layers(); ++l)
-    for (int h = 0; h < heads_; ++h) p.fillRect(cellRect(l, h), cellColor(l, h));
-  if (selectedLayer_ >= 0 && selectedLayer_ < layers() && selectedHead_ >= 0 &&
-      selectedHead_ < heads_) {
-    const QRect r = cellRect(selectedLayer_, selectedHead_).adjusted(-1, -1, 0, 0);
-    p.setPen(QPen(palette().color(QPalette::Text), 2));
-    p.drawRect(r);
-  }
-}
-
-void HeadGrid::mousePressEvent(QMouseEvent* event) {
-  int layer = 0, head = 0;
-  if (event->button() == Qt::LeftButton && cellAt(event->position().toPoint(), &layer, &head))
-    emit cellClicked(layer, head);
-}
-
-bool HeadGrid::event(QEvent* event) {
-  if (event->type() == QEvent::ToolTip) {
-    auto* help = static_cast<QHelpEvent*>(event);
-    int layer = 0, head = 0;
-    const HeadRecord* h = cellAt(help->pos(), &layer, &head) ? headAt(layer, head) : nullptr;
-    if (!h) {
-      QToolTip::hideText();
-      event->ignore();
-      return true;
-    }
-    QString text = tr("Layer %1, head %2: %3\nDensity %4%")
-                       .arg(layer)
-                       .arg(head)
-                       .arg(QString::fromStdString(h->decision))
-                       .arg(100 * h->density, 0, 'f', 1);
-    if (h->spatialError >= 0 || h->temporalError >= 0)
-      text += tr("\nError: spatial %1, temporal %2")
-                  .arg(errorText(h->spatialError), errorText(h->temporalError));
-    QToolTip::showText(help->globalPos(), text, this, cellRect(layer, head));
-    return true;
-  }
-  return QWidget::event(event);
-}
-
-// -------------------------------------------------------------------------------------- MatrixView
-
-MatrixView::MatrixView(Style style, QWidget* parent) : QWidget(parent), style_(style) {
-  QSizePolicy policy(QSizePolicy::Preferred, QSizePolicy::Preferred);
-  policy.setHeightForWidth(true);
-  setSizePolicy(policy);
-  setMinimumSize(64, 64);
-}
-
-void MatrixView::setMatrix(int rows, int cols, std::vector<float> values) {
-  rows_ = rows;
-  cols_ = cols;
-  values_ = std::move(values);
-  max_ = values_.empty() ? 1.f : *std::max_element(values_.begin(), values_.end());
-  if (max_ <= 0) max_ = 1;
-  updateGeometry();
-  update();
-}
-
-QSize MatrixView::sizeHint() const {
-  return {128, 128};
-}
-
-int MatrixView::heightForWidth(int width) const {
-  if (rows_ <= 0 || cols_ <= 0) return width;
-  return std::max(64, width * rows_ / cols_);
-}
-
-QRect MatrixView::area() const {
-  if (rows_ <= 0 || cols_ <= 0) return {};
-  const double cell = std::min(double(width()) / cols_, double(height()) / rows_);
-  const int w = int(cell * cols_), h = int(cell * rows_);
-  return {(width() - w) / 2, (height() - h) / 2, w, h};
-}
-
-QRect MatrixView::cellRect(int row, int col) const {
-  const QRect a = area();
-  if (a.isEmpty()) return {};
-  const auto x = [&](int c) { return a.left() + c * a.width() / cols_; };
-  const auto y = [&](int r) { return a.top() + r * a.height() / rows_; };
-  return QRect(QPoint(x(col), y(row)), QPoint(x(col + 1) - 1, y(row + 1) - 1));
-}
-
-QColor MatrixView::colorAt(int row, int col) const {
-  const float v = values_.at(size_t(row) * cols_ + col);
-  if (style_ == Style::Mask)
-    return v > 0 ? palette().color(QPalette::Highlight) : palette().color(QPalette::Base);
-  return AttentionExplorer::heatColor(v / max_);
-}
-
-void MatrixView::paintEvent(QPaintEvent*) {
-  QPainter p(this);
-  if (rows_ <= 0 || cols_ <= 0 || values_.size() != size_t(rows_) * cols_) return;
-  for (int r = 0; r < rows_; ++r)
-    for (int c = 0; c < cols_; ++c) p.fillRect(cellRect(r, c), colorAt(r, c));
-  p.setPen(palette().color(QPalette::Mid));
-  p.drawRect(area().adjusted(0, 0, -1, -1));
-}
 
 // ------------------------------------------------------------------------------- AttentionExplorer
 
@@ -344,29 +172,6 @@ AttentionExplorer::AttentionExplorer(QWidget* parent)
 }
 
 AttentionExplorer::~AttentionExplorer() = default;
-
-QColor AttentionExplorer::decisionColor(const QString& decision) {
-  if (decision == "spatial") return QColor(0x4e, 0x79, 0xa7);
-  if (decision == "temporal") return QColor(0xf2, 0x8e, 0x2b);
-  if (decision == "dense") return QColor(0x9a, 0x9a, 0x9a);
-  if (decision == "cluster") return QColor(0x59, 0xa1, 0x4f);
-  return QColor(0x50, 0x50, 0x50);
-}
-
-QColor AttentionExplorer::heatColor(double t) {
-  // A perceptual dark-blue → teal → yellow ramp (close to viridis).
-  static const std::array<QColor, 5> stops = {QColor(0x44, 0x01, 0x54), QColor(0x3b, 0x52, 0x8b),
-                                              QColor(0x21, 0x90, 0x8d), QColor(0x5d, 0xc9, 0x63),
-                                              QColor(0xfd, 0xe7, 0x25)};
-  t = std::clamp(t, 0.0, 1.0) * (stops.size() - 1);
-  const int i = std::min(int(t), int(stops.size()) - 2);
-  const double f = t - i;
-  const QColor& a = stops[i];
-  const QColor& b = stops[i + 1];
-  return QColor(int(std::lround(a.red() + f * (b.red() - a.red()))),
-                int(std::lround(a.green() + f * (b.green() - a.green()))),
-                int(std::lround(a.blue() + f * (b.blue() - a.blue()))));
-}
 
 void AttentionExplorer::setRecord(std::shared_ptr<const std::vector<CallRecord>> calls) {
   const int previousStep = currentStep();

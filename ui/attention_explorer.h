@@ -24,69 +24,9 @@ struct HeadRecord;
 
 namespace svgen::ui {
 
+class HeadGrid;
+class MatrixView;
 class TokenOverlay;
-
-// One cell per (layer, head), layers down, heads across. Clicking a cell selects it.
-class HeadGrid : public QWidget {
-  Q_OBJECT
- public:
-  explicit HeadGrid(QWidget* parent = nullptr);
-  // calls[layer] (null where the layer has no call at this step).
-  void setCalls(std::vector<const CallRecord*> calls, int heads);
-  void setSelected(int layer, int head);
-  int layers() const { return static_cast<int>(calls_.size()); }
-  int heads() const { return heads_; }
-  QRect cellRect(int layer, int head) const;
-  // The head record shown in a cell, or null.
-  const HeadRecord* headAt(int layer, int head) const;
-  QColor cellColor(int layer, int head) const;
-  QSize sizeHint() const override;
-  QSize minimumSizeHint() const override;
-
- signals:
-  void cellClicked(int layer, int head);
-
- protected:
-  void paintEvent(QPaintEvent* event) override;
-  void mousePressEvent(QMouseEvent* event) override;
-  bool event(QEvent* event) override;
-
- private:
-  int cellSize() const;
-  bool cellAt(const QPoint& p, int* layer, int* head) const;
-
-  std::vector<const CallRecord*> calls_;
-  int heads_ = 0;
-  int selectedLayer_ = -1, selectedHead_ = -1;
-};
-
-// A rows × cols matrix painted as square cells: a heat map of values in [0, max] or a 0/1 mask.
-class MatrixView : public QWidget {
-  Q_OBJECT
- public:
-  enum class Style { Heat, Mask };
-  explicit MatrixView(Style style, QWidget* parent = nullptr);
-  void setMatrix(int rows, int cols, std::vector<float> values);
-  void clear() { setMatrix(0, 0, {}); }
-  int rows() const { return rows_; }
-  int cols() const { return cols_; }
-  const std::vector<float>& values() const { return values_; }
-  QRect cellRect(int row, int col) const;
-  QColor colorAt(int row, int col) const;
-  QSize sizeHint() const override;
-  bool hasHeightForWidth() const override { return true; }
-  int heightForWidth(int width) const override;
-
- protected:
-  void paintEvent(QPaintEvent* event) override;
-
- private:
-  QRect area() const;
-  Style style_;
-  int rows_ = 0, cols_ = 0;
-  std::vector<float> values_;
-  float max_ = 1;
-};
 
 class AttentionExplorer : public QWidget {
   Q_OBJECT
@@ -125,10 +65,6 @@ class AttentionExplorer : public QWidget {
   // Index into the head's sampledRows of the row shown; -1 when none.
   int selectedRecordedRow() const { return selectedRow_; }
   QString tokenText() const;
-
-  static QColor decisionColor(const QString& decision);
-  // The heat map's colour for t in [0, 1].
-  static QColor heatColor(double t);
 
  private:
   void showStep();

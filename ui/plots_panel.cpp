@@ -1,3 +1,4 @@
+#include "ui/attention_colors.h"
 #include "ui/plots_panel.h"
 
 #include "core/attention/attention_record.h"
@@ -31,7 +32,7 @@ constexpr int kStepTimeRuns = 8;
 QCPColorGradient heatGradient() {
   QCPColorGradient g;
   g.clearColorStops();
-  for (int i = 0; i <= 4; ++i) g.setColorStopAt(i / 4.0, AttentionExplorer::heatColor(i / 4.0));
+  for (int i = 0; i <= 4; ++i) g.setColorStopAt(i / 4.0, heatColor(i / 4.0));
   return g;
 }
 

@@ -1,3 +1,4 @@
+#include "ui/attention_colors.h"
 #include "ui/token_overlay.h"
 
 #include "ui/attention_explorer.h"
@@ -189,7 +190,7 @@ void TokenOverlay::paintEvent(QPaintEvent*) {
       for (int cy = 0; cy < ch; ++cy)
         for (int cx = 0; cx < cw; ++cx) {
           const double v = heat_[(size_t(f) * ch + cy) * cw + cx] / 255.0;
-          QColor c = AttentionExplorer::heatColor(v);
+          QColor c = heatColor(v);
           // Faint where the token looks little, so the picture shows through.
           c.setAlphaF(float(0.35 + 0.5 * v));
           const QRect a = tokenRect(tokenIndex({f, cy * pool_, cx * pool_}, grid_));

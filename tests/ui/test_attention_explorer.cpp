@@ -7,7 +7,10 @@
 #include "tests/support/test_support.h"
 
 #include "core/attention/attention_recorder.h"
+#include "ui/attention_colors.h"
 #include "ui/attention_explorer.h"
+#include "ui/head_grid.h"
+#include "ui/matrix_view.h"
 #include "ui/main_window.h"
 #include "ui/prompt_panel.h"
 #include "ui/sparsity_panel.h"
@@ -189,7 +192,7 @@ void TestAttentionExplorer::gridShowsTheDecisionOfEachHead() {
       for (int head = 0; head < kHeads; ++head) {
         const QString want = QString::fromStdString(decisionOf(step, layer, head));
         QCOMPARE(QString::fromStdString(grid->headAt(layer, head)->decision), want);
-        const QColor colour = AttentionExplorer::decisionColor(want);
+        const QColor colour = decisionColor(want);
         QCOMPARE(grid->cellColor(layer, head), colour);
         // What is painted, away from the selection frame.
         const QPoint p = centre(grid->cellRect(layer, head)) * shot.devicePixelRatio();
@@ -199,7 +202,7 @@ void TestAttentionExplorer::gridShowsTheDecisionOfEachHead() {
   // Four distinct colours.
   QStringList names;
   for (const char* d : {"spatial", "temporal", "dense", "cluster"})
-    names << AttentionExplorer::decisionColor(d).name();
+    names << decisionColor(d).name();
   names.removeDuplicates();
   QCOMPARE(names.size(), 4);
 }
@@ -244,7 +247,7 @@ void TestAttentionExplorer::detailStepsPaintTheFrameMapAndMask() {
   for (int r = 0; r < kFrames; ++r)
     for (int c = 0; c < kFrames; ++c) {
       QCOMPARE(map->values()[size_t(r * kFrames + c)], mapValue(layer, head, r, c));
-      const QColor want = AttentionExplorer::heatColor(mapValue(layer, head, r, c) / max);
+      const QColor want = heatColor(mapValue(layer, head, r, c) / max);
       QCOMPARE(map->colorAt(r, c), want);
       const QPoint p = centre(map->cellRect(r, c)) * shot.devicePixelRatio();
       QCOMPARE(shot.pixelColor(p).rgb(), want.rgb());
