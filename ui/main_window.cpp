@@ -16,7 +16,7 @@
 #include "ui/player_widget.h"
 #include "ui/prompt_panel.h"
 #include "ui/queue_panel.h"
-#include "ui/queue_store.h"
+#include "ui/queue_runner.h"
 #include "ui/run_panel.h"
 #include "ui/run_queue.h"
 #include "ui/run_summary.h"
@@ -106,16 +106,13 @@ MainWindow::MainWindow(QWidget* parent)
   resize(1280, 800);
   defaultState_ = saveState(kLayoutVersion);
   restoreSettings();
-  if (const int skipped = restoreQueue(*openStudioSettings(), *queue_)) {
+  if (const int skipped = queueRunner_->restore()) {
     // Said once: the saved queue is rewritten without them.
-    saveQueue(*openStudioSettings(), *queue_);
     statusBar()->showMessage(
         tr("%n queued job(s) from the last session could not be read and were dropped", nullptr,
            skipped),
         kStatusMessageMs * 2);
   }
-  // Saved on every edit, not only on quit: a crash keeps the jobs that were still waiting.
-  connect(queue_, &RunQueue::changed, this, [this] { saveQueue(*openStudioSettings(), *queue_); });
   // Once the window has its size (and whenever it changes, until a saved layout is restored): the
   // prompt settings keep the height they need, the Sparsity dock takes the rest (and scrolls when
   // that is not enough).
@@ -291,6 +288,11 @@ void MainWindow::connectController() {
   connect(controller_, &StudioController::finished, this, &MainWindow::onFinished);
   connect(controller_, &StudioController::failed, this, &MainWindow::onFailed);
   connect(controller_, &StudioController::cancelled, this, &MainWindow::onCancelled);
+  // After the window's own handlers, so a paused queue's message is the one that stays.
+  queueRunner_ = new QueueRunner(queue_, controller_, this);
+  connect(queueRunner_, &QueueRunner::message, this, [this](const QString& text, int milliseconds) {
+    statusBar()->showMessage(text, milliseconds);
+  });
   connect(run_, &RunPanel::generateClicked, this, &MainWindow::generate);
   connect(run_, &RunPanel::cancelClicked, this, &MainWindow::cancel);
   connect(exporter_, &VideoExporter::finished, this, &MainWindow::onExportFinished);
@@ -473,30 +475,7 @@ void MainWindow::addToQueue() {
 }
 
 void MainWindow::setQueueRunning(bool run) {
-  if (run && queue_->isEmpty()) run = false;
-  queue_->setActive(run);
-  if (run) {
-    runNextJob();
-  } else if (controller_->isRunning()) {
-    statusBar()->showMessage(tr("The queue pauses after the running job"), kStatusMessageMs);
-  }
-}
-
-void MainWindow::runNextJob() {
-  if (!queue_->isActive() || controller_->isRunning()) return;
-  if (queue_->isEmpty()) {
-    queue_->setActive(false);
-    statusBar()->showMessage(tr("Queue finished"), kStatusMessageMs * 2);
-    return;
-  }
-  const QueuedJob job = queue_->takeFirst();
-  if (!controller_->start(job.request)) queue_->setActive(false);
-}
-
-void MainWindow::stopQueue(const QString& why) {
-  if (!queue_->isActive()) return;
-  queue_->setActive(false);
-  statusBar()->showMessage(why, kStatusMessageMs * 2);
+  queueRunner_->setRunning(run);
 }
 
 void MainWindow::exportTo(const QString& path) {
@@ -644,25 +623,18 @@ void MainWindow::onFinished(const RunOutcome& outcome) {
   }
   if (!r.device.empty()) updateDeviceStatus(QString::fromStdString(r.device));
   updateActions();
-  // After every handler of this run's signals: they see the finished run, not the next one.
-  if (queue_->isActive()) QTimer::singleShot(0, this, &MainWindow::runNextJob);
 }
 
 void MainWindow::onFailed(const QString& title, const QString& message, FailureKind kind) {
   run_->showOutcome(tr("Failed"), false);
   // The dialog has the whole message; the status bar line only has to say which run failed.
-  constexpr int kStatusLength = 90;
-  const QString brief =
-      message.size() > kStatusLength ? message.left(kStatusLength) + QStringLiteral("…") : message;
-  statusBar()->showMessage(tr("The run failed: %1").arg(brief), kStatusMessageMs);
-  stopQueue(tr("The run failed: %1 — the queue is paused").arg(brief));
+  statusBar()->showMessage(tr("The run failed: %1").arg(briefMessage(message)), kStatusMessageMs);
   showError(title, message, kind);
 }
 
 void MainWindow::onCancelled() {
   run_->showOutcome(tr("Cancelled"), false);
   statusBar()->showMessage(tr("Run cancelled"), kStatusMessageMs);
-  stopQueue(tr("Run cancelled — the queue is paused"));
 }
 
 void MainWindow::onExportFinished(bool ok, const QString& path, const QString& message) {

@@ -27,6 +27,7 @@ class PlayerWidget;
 class PromptPanel;
 class QueuePanel;
 class RunPanel;
+class QueueRunner;
 class RunQueue;
 class SparsityPanel;
 class StudioController;
@@ -116,9 +117,6 @@ class MainWindow : public QMainWindow {
   void onFinished(const RunOutcome& outcome);
   void onFailed(const QString& title, const QString& message, FailureKind kind);
   void onCancelled();
-  // Starts the queue's next job when the queue runs and the worker is free.
-  void runNextJob();
-  void stopQueue(const QString& why);
   void onExportFinished(bool ok, const QString& path, const QString& message);
   void showError(const QString& title, const QString& message, FailureKind kind);
   void updateActions();
@@ -136,6 +134,7 @@ class MainWindow : public QMainWindow {
   SparsityPanel* sparsity_;
   AttentionExplorer* explorer_;
   RunQueue* queue_;
+  QueueRunner* queueRunner_ = nullptr;
   QueuePanel* queuePanel_ = nullptr;
   HistoryStore* history_;
   HistoryPanel* historyPanel_;

@@ -42,4 +42,9 @@ QString clipLabel(const GenerationRequest& r) {
       .arg(r.seed);
 }
 
+QString briefMessage(const QString& message) {
+  constexpr int kLength = 90;
+  return message.size() > kLength ? message.left(kLength) + QStringLiteral("…") : message;
+}
+
 }  // namespace svgen::ui

@@ -18,4 +18,7 @@ QString attentionLabel(const AttentionConfig& attention);
 // read "default".
 QString clipLabel(const GenerationRequest& request);
 
+// A failure message cut to a status-bar line (the dialog has the whole of it).
+QString briefMessage(const QString& message);
+
 }  // namespace svgen::ui
