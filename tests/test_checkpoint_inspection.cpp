@@ -4,6 +4,7 @@
 #include "core/common/error.h"
 #include "core/io/safetensors.h"
 #include "core/model/checkpoint_inspection.h"
+#include "core/model/model_family.h"
 #include "core/model/wan_keys.h"
 #include "tests/support/test_support.h"
 
@@ -376,6 +377,19 @@ class TestCheckpointInspection : public QObject {
     QVERIFY2(r.missing.empty(), joined(r.missing).c_str());
     QVERIFY2(r.configConflicts.empty(), joined(r.configConflicts).c_str());
     QCOMPARE(r.config->config.numLayers, 8);
+  }
+
+  void theRegistryNamesTheFamilyOfEachLayout() {
+    const CheckpointInspection builtin =
+        svgen::inspectModel(svgen::test::sourcePath("resources/models/builtin"));
+    QCOMPARE(builtin.family, std::string("builtin"));
+    const CheckpointInspection wan =
+        svgen::inspectModel(makeDiffusers("diffusers-family", tinyConfig().numLayers));
+    QCOMPARE(wan.family, std::string("wan2.1-t2v"));
+    QCOMPARE(wan.familyLabel, std::string("Wan 2.1 text-to-video"));
+    // The shared inspector reads files only; the family comes from the registry.
+    QVERIFY(svgen::inspectCheckpoint(svgen::test::sourcePath("resources/models/builtin"))
+                .family.empty());
   }
 };
 

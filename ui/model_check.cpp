@@ -86,7 +86,7 @@ ModelCheck checkModel(const QString& model, const ModelDescriber& describe) {
   QStringList summary = {fromStd(r.layout)};
   // wanModelName says "custom" for a DiT of no published size (the test fixtures, a distillate).
   if (r.modelName == "custom")
-    summary << tr("Wan 2.1 DiT of a custom size");
+    summary << tr("%1, custom size").arg(fromStd(r.familyLabel));
   else if (!r.modelName.empty())
     summary << fromStd(r.modelName);
   if (r.transformer.parameters >= 0)

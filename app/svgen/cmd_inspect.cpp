@@ -3,6 +3,7 @@
 #include "core/common/error.h"
 #include "core/model/builtin/config_json.h"
 #include "core/model/checkpoint_inspection.h"
+#include "core/model/model_family.h"
 
 #include <nlohmann/json.hpp>
 
@@ -29,6 +30,7 @@ nlohmann::json inspectionJson(const CheckpointInspection& r) {
   nlohmann::json j = {{"path", r.path},
                       {"layout", r.layout},
                       {"layout_description", r.layoutDescription},
+                      {"family", r.family},
                       {"components",
                        {{"transformer", componentJson(r.transformer)},
                         {"text_encoder", componentJson(r.textEncoder)},
@@ -88,6 +90,8 @@ void printConfig(const CheckpointInspection& r) {
 void printInspection(const CheckpointInspection& r) {
   std::cout << "path:           " << r.path << "\n";
   std::cout << "layout:         " << r.layout << " (" << r.layoutDescription << ")\n";
+  std::cout << "family:         "
+            << (r.familyLabel.empty() ? "none reads this layout" : r.familyLabel) << "\n";
   printComponent("transformer:    ", r.transformer, true);
   printComponent("text encoder:   ", r.textEncoder, true);
   printComponent("tokenizer:      ", r.tokenizer, true);
@@ -123,7 +127,7 @@ Command addInspectCommand(CLI::App& app) {
       ->required();
   cmd->add_flag("--json", *json, "Print as JSON");
   return {cmd, [path, json] {
-            const CheckpointInspection r = inspectCheckpoint(*path);
+            const CheckpointInspection r = inspectModel(*path);
             if (*json)
               std::cout << inspectionJson(r).dump(2) << std::endl;
             else

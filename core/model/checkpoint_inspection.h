@@ -30,6 +30,9 @@ struct CheckpointInspection {
   // ComfyUI's prefix) or "files" (a folder of loose weight files).
   std::string layout;
   std::string layoutDescription;
+  // The model family that reads this layout (ModelFamily::id and label; inspectModel fills them
+  // from the registry), or empty when none does.
+  std::string family, familyLabel;
   InspectedComponent transformer, textEncoder, tokenizer, vae;
   bool vaeNeeded = true;  // svgen's built-in models: pixels, or their own autoencoder
   std::optional<DescribedWanConfig> config;

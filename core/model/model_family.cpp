@@ -32,6 +32,17 @@ const ModelFamily& modelFamilyOf(const std::string& model) {
   throw InputError("model \"" + model + "\" is not a model svgen can read: expected " + expected);
 }
 
+CheckpointInspection inspectModel(const std::string& path) {
+  CheckpointInspection r = inspectCheckpoint(path);
+  for (const ModelFamily* f : modelFamilies()) {
+    if (std::find(f->layouts.begin(), f->layouts.end(), r.layout) == f->layouts.end()) continue;
+    r.family = f->id;
+    r.familyLabel = f->label;
+    break;
+  }
+  return r;
+}
+
 std::unique_ptr<VideoModel> loadVideoModel(const std::string& model, const at::Device& device) {
   return modelFamilyOf(model).load(model, device);
 }

@@ -99,7 +99,7 @@ ModelInfo Engine::describeModel(const std::string& model) {
 }
 
 CheckpointInspection Engine::inspect(const std::string& path) {
-  return inspectCheckpoint(path);
+  return inspectModel(path);
 }
 
 GenerationRequest Engine::resolve(const GenerationRequest& request) {

@@ -37,8 +37,9 @@ class Engine {
   // Describes a model ("builtin" or a path) without loading its weights.
   ModelInfo describeModel(const std::string& model);
 
-  // What a checkpoint file or folder holds, from config files and headers only (as `svgen
-  // inspect` says it). Throws InputError for a path with nothing recognisable.
+  // What a checkpoint file or folder holds and which model family reads it, from config files and
+  // headers only (as `svgen inspect` says it). Throws InputError for a path with nothing
+  // recognisable.
   static CheckpointInspection inspect(const std::string& path);
 
   // Devices this build and machine can run on, e.g. {"cpu", "cuda:0 NVIDIA H200"}.

@@ -20,6 +20,7 @@ const ModelFamily& family() {
     m.label = "built-in shapes model";
     m.expects = "a folder with config.json (\"format\": \"svgen\") and its safetensors weights";
     m.order = 0;
+    m.layouts = {"svgen"};
     m.recognises = [](const std::string& model) {
       return model == "builtin" || isBuiltinFormatDir(model);
     };

@@ -14,6 +14,7 @@ const ModelFamily& family() {
         "a Wan 2.1 checkpoint (a diffusers folder, ComfyUI files or the original repository's "
         "folder)";
     m.order = 10;
+    m.layouts = {"diffusers", "comfyui", "wan-original", "single-file", "files"};
     m.recognises = [](const std::string& model) { return isWanCheckpoint(model); };
     m.describe = [](const std::string& model) { return WanModel::describe(model); };
     m.load = [](const std::string& model, const at::Device& device) -> std::unique_ptr<VideoModel> {
