@@ -91,7 +91,9 @@ QWidget* SparsityPanel::makeInput(const ParameterSpec& spec, QWidget** rowWidget
     }
     case ParameterKind::Path: {
       auto* line = new QLineEdit(this);
-      if (!spec.fileName.empty()) line->setPlaceholderText(tr("next to the model"));
+      line->setPlaceholderText(spec.fileName.empty()
+                                   ? fromStd(spec.label)
+                                   : tr("%1: next to the model").arg(fromStd(spec.label)));
       connect(line, &QLineEdit::textChanged, this, &SparsityPanel::onValueEdited);
       auto* browseButton = new QToolButton(this);
       browseButton->setObjectName(fromStd(spec.name) + "Browse");
@@ -150,7 +152,11 @@ void SparsityPanel::buildLayout() {
     }
     QWidget* row = nullptr;
     QWidget* input = makeInput(*spec, &row);
-    it->second.second->addRow(fromStd(spec->label), row);
+    // A file takes the whole width of its group: paths are long, its label is its placeholder.
+    if (spec->kind == ParameterKind::Path)
+      it->second.second->addRow(row);
+    else
+      it->second.second->addRow(fromStd(spec->label), row);
     fields_.push_back({spec, row, input, it->second.first, it->second.second});
   }
 

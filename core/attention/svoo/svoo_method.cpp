@@ -13,7 +13,7 @@ const MethodDescriptor& method() {
           .explained(
               "SVOO: per-layer budget table from `svgen profile` (default: next to the "
               "model)")
-          .shownIn("svoo", "SVOO profile");
+          .shownIn("svoo", "SVOO");
   static const ParameterSpec iterationsSpec =
       ParameterSpec::count(coclusterIterations.key, 1, 100, 2, "iterations")
           .named("coclusterIterations", "cocluster-iters", "Co-clustering rounds",
@@ -21,7 +21,7 @@ const MethodDescriptor& method() {
           .explained(
               "SVOO: rounds of assigning keys to query centroids and queries to key "
               "centroids")
-          .shownIn("svoo", "SVOO profile");
+          .shownIn("svoo", "SVOO");
   static const MethodDescriptor d = [] {
     MethodDescriptor m = MethodDescriptor::named(
         "svoo", "SVOO",
