@@ -2,8 +2,8 @@
 // lossless PNGs and a thumbnail, in a folder under QStandardPaths::AppDataLocation (preferences
 // stay in QSettings). Sparse runs are measured against their dense twin (same model, prompt,
 // seed, size, frames, steps, guidance, shift and sampler) when the history has one: PSNR/SSIM
-// from core/pipeline/video_quality, computed on a pool thread. Files are written and read off the UI thread; the
-// index itself is small and is saved on it.
+// from core/pipeline/video_quality, computed on a pool thread. Files are written and read off the
+// UI thread; the index itself is small and is saved on it.
 #pragma once
 #include "core/pipeline/generation.h"
 #include "ui/run_types.h"

@@ -1,7 +1,8 @@
 // The side-by-side player offscreen, on two real small runs of the built-in model (dense and
 // SVG2, same prompt and seed): both sides always show the same frame index through step, scrub
-// and play; per-frame and whole-clip PSNR/SSIM are core/pipeline/video_quality's numbers; clips of different sizes
-// say why they cannot be compared; the History dock's Compare opens it on a run and its twin.
+// and play; per-frame and whole-clip PSNR/SSIM are core/pipeline/video_quality's numbers; clips of
+// different sizes say why they cannot be compared; the History dock's Compare opens it on a run and
+// its twin.
 #include "core/attention/clustering/cluster_parameters.h"
 #include "core/attention/warmup.h"
 #include "tests/support/test_support.h"

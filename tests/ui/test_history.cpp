@@ -1,7 +1,8 @@
 // The History dock offscreen: real runs on the built-in model are kept (frames, thumbnail, index)
 // under AppDataLocation, a sparse run is measured against its dense twin with the same numbers
-// core/pipeline/video_quality gives for the clips in memory, everything survives a restart (a new window reading
-// the same folder), Re-run puts the settings back and generates, and Delete removes the files.
+// core/pipeline/video_quality gives for the clips in memory, everything survives a restart (a new
+// window reading the same folder), Re-run puts the settings back and generates, and Delete removes
+// the files.
 #include "core/attention/clustering/cluster_parameters.h"
 #include "core/attention/warmup.h"
 #include "tests/support/test_support.h"
