@@ -5,6 +5,7 @@
 #include "core/io/safetensors.h"
 #include "core/model/checkpoint_inspection.h"
 #include "core/model/model_family.h"
+#include "core/model/wan_config_inference.h"
 #include "core/model/wan_keys.h"
 #include "tests/support/test_support.h"
 
@@ -377,6 +378,30 @@ class TestCheckpointInspection : public QObject {
     QVERIFY2(r.missing.empty(), joined(r.missing).c_str());
     QVERIFY2(r.configConflicts.empty(), joined(r.configConflicts).c_str());
     QCOMPARE(r.config->config.numLayers, 8);
+  }
+
+  // Found by attacking the reader (issue 23): a zero patch size reached a division by the patch
+  // volume (SIGFPE). Refused with the tensor named; the file itself is named by the inspector.
+  void zeroPatchSizeIsRefused() {
+    const svgen::WanShapeMap zero = {{"patch_embedding.weight", {1, 1, 0, 1, 1}},
+                                     {"head.head.weight", {16, 1}}};
+    try {
+      svgen::inferWanConfigFromShapes(zero);
+      QFAIL("a zero patch size was accepted");
+    } catch (const svgen::InputError& e) {
+      QVERIFY2(std::string(e.what()).find("patch_embedding.weight") != std::string::npos, e.what());
+    }
+    const std::string file = at("zero_patch.safetensors");
+    svgen::SafetensorsWriter w;
+    const std::vector<float> head(16, 0.0f);
+    w.add("patch_embedding.weight", DType::F32, {1, 1, 0, 1, 1}, nullptr, 0);
+    w.add("head.head.weight", DType::F32, {16, 1}, head.data(), head.size() * sizeof(float));
+    w.write(file);
+    const CheckpointInspection r = svgen::inspectCheckpoint(file);
+    QVERIFY(!r.config.has_value());
+    QVERIFY2(joined(r.problems).find(file) != std::string::npos, joined(r.problems).c_str());
+    QVERIFY2(joined(r.problems).find("patch_embedding.weight") != std::string::npos,
+             joined(r.problems).c_str());
   }
 
   void theRegistryNamesTheFamilyOfEachLayout() {

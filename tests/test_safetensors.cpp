@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstring>
@@ -36,6 +37,23 @@ namespace {
 std::string readAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// A header whose one tensor's shape nests `depth` arrays deep.
+std::string deepShapeHeader(int depth) {
+  const char open = 91, close = 93;  // by code: moc reads this file and loses its place otherwise
+  return "{\"x\":{\"dtype\":\"F32\",\"shape\":" + std::string(depth, open) +
+         std::string(depth, close) + ",\"data_offsets\":[0,0]}}";
+}
+
+// A header of `count` tensors without data.
+std::string zeroSizeTensors(int count) {
+  std::string h = "{";
+  for (int i = 0; i < count; ++i) {
+    h += (i ? ",\"t" : "\"t") + std::to_string(i) +
+         "\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}";
+  }
+  return h + "}";
 }
 
 void writeAll(const std::string& path, const std::string& bytes) {
@@ -414,6 +432,29 @@ class TestSafetensors : public QObject {
                            R"("w":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}})",
                            "ab"),
                    {"\"w\"", "twice"});
+  }
+
+  // Found by attacking the reader (issue 23): a shape nested 100,000 deep overflowed the stack,
+  // and 100,000 zero-size tensors took minutes (nlohmann's callback parser rescans each object).
+  void rejectsDeepNestingAndHugeTensorCounts() {
+    expectRejected("deep.safetensors", rawFile(deepShapeHeader(100000), ""), {"levels deep"});
+    // A duplicate in an inner object is found too.
+    expectRejected("inner_duplicate.safetensors",
+                   rawFile("{\"w\":{\"dtype\":\"U8\",\"dtype\":\"U8\",\"shape\":[1],"
+                           "\"data_offsets\":[0,1]}}",
+                           "a"),
+                   {"\"dtype\"", "twice"});
+    const auto start = std::chrono::steady_clock::now();
+    expectRejected("many.safetensors", rawFile(zeroSizeTensors(100000), ""), {"100000 tensors"});
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    // Linear: well under a second here (read twice, through open and loadTensors); the quadratic
+    // parser took minutes.
+    QVERIFY2(seconds < 20, qPrintable(QString::number(seconds)));
+    // 20,000 tensors are below the cap and read in full.
+    const std::string path = dir_ + "/some.safetensors";
+    writeAll(path, rawFile(zeroSizeTensors(20000), ""));
+    QCOMPARE(svgen::SafetensorsFile::open(path)->names().size(), size_t{20000});
   }
 
   void rejectsBadEntries() {

@@ -36,31 +36,57 @@ int64_t TensorInfo::numel() const {
 
 namespace {
 
-// nlohmann keeps the last of two equal keys silently; a duplicated tensor name would then hide
-// bytes from the overlap check, so find duplicates while parsing.
-json parseRejectingDuplicates(const char* begin, const char* end, std::string& duplicate) {
-  std::vector<std::set<std::string>> open;
-  json::parser_callback_t callback = [&](int, json::parse_event_t event, json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start:
-        open.emplace_back();
-        break;
-      case json::parse_event_t::object_end:
-        if (!open.empty()) open.pop_back();
-        break;
-      case json::parse_event_t::key:
-        if (!open.empty() && parsed.is_string() &&
-            !open.back().insert(parsed.get<std::string>()).second && duplicate.empty()) {
-          duplicate = parsed.get<std::string>();
-        }
-        break;
-      default:
-        break;
-    }
+// A first pass over the header without building it: nlohmann keeps the last of two equal keys
+// silently (a duplicated tensor name would then hide bytes from the overlap check), a shape nested
+// thousands deep overflows the stack of whatever walks it recursively later, and a header of
+// 100,000 tensors is a file to refuse, not to read. Linear in the header's length, where
+// nlohmann's callback parser rescans each object at every member's end (minutes at 100,000
+// tensors).
+class HeaderCheck : public nlohmann::json_sax<json> {
+ public:
+  std::string duplicate;  // the first name given twice in one object
+  bool tooDeep = false;
+  size_t topLevelKeys = 0;
+
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override {
+    keys_.emplace_back();
+    return enter();
+  }
+  bool key(string_t& name) override {
+    if (keys_.size() == 1) ++topLevelKeys;
+    if (!keys_.back().insert(name).second && duplicate.empty()) duplicate = name;
     return true;
-  };
-  return json::parse(begin, end, callback, /*allow_exceptions=*/true);
-}
+  }
+  bool end_object() override {
+    keys_.pop_back();
+    --depth_;
+    return true;
+  }
+  bool start_array(std::size_t) override { return enter(); }
+  bool end_array() override {
+    --depth_;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
+    throw e;  // as json::parse would: the caller names the file and the reason
+  }
+
+ private:
+  bool enter() {
+    if (++depth_ <= kMaxHeaderDepth) return true;
+    tooDeep = true;
+    return false;  // stops the pass
+  }
+  std::vector<std::set<std::string>> keys_;
+  int depth_ = 0;
+};
 
 }  // namespace
 
@@ -114,17 +140,28 @@ void SafetensorsFile::parseHeader() {
   const uint64_t dataSize = size_ - 8 - n;
 
   const char* text = reinterpret_cast<const char*>(bytes + 8);
+  HeaderCheck check;
   json header;
-  std::string duplicate;
   try {
-    header = parseRejectingDuplicates(text, text + n, duplicate);
+    json::sax_parse(text, text + n, &check);
+    if (check.tooDeep) {
+      fail(path_, "header nests JSON more than " + std::to_string(kMaxHeaderDepth) +
+                      " levels deep (a tensor's entry needs 3)");
+    }
+    if (!check.duplicate.empty())
+      fail(path_, "header names " + inQuotes(check.duplicate) + " twice");
+    if (check.topLevelKeys > kMaxTensors) {
+      fail(path_, "header lists " + std::to_string(check.topLevelKeys) +
+                      " tensors, more than the " + std::to_string(kMaxTensors) +
+                      " svgen reads from one file");
+    }
+    header = json::parse(text, text + n);
   } catch (const json::exception& e) {
     fail(path_, "header is not valid JSON (truncated or not a safetensors file): " + jsonReason(e));
   }
   if (!header.is_object()) {
     fail(path_, std::string("header is JSON but not an object (it is ") + header.type_name() + ")");
   }
-  if (!duplicate.empty()) fail(path_, "header names " + inQuotes(duplicate) + " twice");
 
   tensors_.reserve(header.size());
   for (const auto& [name, entry] : header.items()) {

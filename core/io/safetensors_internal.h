@@ -20,6 +20,11 @@ namespace svgen::safetensors_detail {
 // Real headers are kilobytes to a few megabytes; the cap keeps a corrupt length from asking for
 // gigabytes of JSON parsing.
 inline constexpr uint64_t kMaxHeaderBytes = 100ull * 1000 * 1000;
+// A tensor's entry nests 3 deep ({"name": {"shape": [..]}}); metadata 2. Deeper headers are not
+// safetensors files.
+inline constexpr int kMaxHeaderDepth = 16;
+// The largest checkpoints hold a few thousand tensors in a file (Wan 2.1 14B: about 1,100).
+inline constexpr size_t kMaxTensors = 65536;
 inline constexpr const char* kMetadataKey = "__metadata__";
 
 inline std::string inQuotes(const std::string& s) {

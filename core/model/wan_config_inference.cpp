@@ -4,6 +4,7 @@
 #include "core/common/json_fields.h"
 
 #include <cstdlib>
+#include <algorithm>
 #include <set>
 
 namespace svgen {
@@ -67,9 +68,14 @@ DescribedWanConfig inferWanConfigFromShapes(const WanShapeMap& shapes) {
 
   const auto* patch = findShape(shapes, "patch_embedding.weight");
   if (!patch) throw InputError("no patch_embedding.weight: not a Wan 2.1 transformer");
-  if (patch->size() != 5) {
+  // Every size below divides or multiplies by these: a zero (or a size past int) would crash the
+  // arithmetic instead of refusing the file.
+  const bool sane = patch->size() == 5 && std::all_of(patch->begin(), patch->end(), [](int64_t d) {
+                      return d >= 1 && d <= (1 << 20);
+                    });
+  if (!sane) {
     throw InputError("patch_embedding.weight has shape " + shapeText(*patch) +
-                     ", expected [dim, in_channels, patch_t, patch_h, patch_w]");
+                     ", expected [dim, in_channels, patch_t, patch_h, patch_w], each 1 to 1048576");
   }
   c.dim = static_cast<int>((*patch)[0]);
   c.inChannels = static_cast<int>((*patch)[1]);
