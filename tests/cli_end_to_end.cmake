@@ -94,6 +94,16 @@ else()
     message(FATAL_ERROR "two runs with one seed differ")
   endif()
 endif()
+# Numbers that used to pass silently (issue 23, item 10): a negative or too large seed wrapped
+# around, a negative guidance or shift meant "the model's default", NaN passed the range check.
+foreach(bad "--seed;-1" "--seed;1e30" "--seed;18446744073709551616" "--guidance;-5"
+            "--guidance;inf" "--guidance;nan" "--shift;-1" "--shift;0")
+  expect_exit(2 ${SVGEN} generate --prompt "a red circle" ${bad} --out ${WORK}/x.y4m)
+  list(GET bad 0 option)
+  if(NOT LAST_ERR MATCHES "${option}: must be")
+    message(FATAL_ERROR "${bad} not explained: ${LAST_ERR}")
+  endif()
+endforeach()
 # --preset sets every method's budgets from the registry (the studio's Fast here); an option
 # given beside it wins, wherever it stands on the line; an unknown preset is refused.
 expect_exit(0 ${SVGEN} generate --prompt "a red circle moving right" --frames 4 --width 64

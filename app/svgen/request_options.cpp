@@ -1,6 +1,49 @@
 #include "app/svgen/request_options.h"
 
+#include <cmath>
+#include <cstdio>
+#include <string>
+
 namespace svgen::cli {
+
+namespace {
+
+// A finite number within [low, high] (and above `low` when `openLow`): CLI11's own range check
+// lets NaN through, and a negative guidance or shift would silently mean "the model's default".
+CLI::Validator finiteIn(double low, double high, bool openLow) {
+  char range[64];
+  std::snprintf(range, sizeof range, "%s%g, %g]", openLow ? "(" : "[", low, high);
+  const std::string text = range;
+  return CLI::Validator(
+      [low, high, openLow, text](std::string& value) -> std::string {
+        double v = 0;
+        size_t used = 0;
+        try {
+          v = std::stod(value, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        const bool inRange =
+            used == value.size() && std::isfinite(v) && (openLow ? v > low : v >= low) && v <= high;
+        return inRange ? std::string() : "must be a number in " + text + ", got " + value;
+      },
+      "FLOAT in " + text);
+}
+
+// A whole number from 0 to 2^64 - 1 as typed: CLI11 turns "-1" into 2^64 - 1 and "1e30" into
+// the largest seed without a word.
+CLI::Validator seedValue() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        const bool digits = !value.empty() && value.size() <= 20 &&
+                            value.find_first_not_of("0123456789") == std::string::npos;
+        if (digits && (value.size() < 20 || value <= "18446744073709551615")) return {};
+        return "must be a whole number from 0 to 18446744073709551615, got " + value;
+      },
+      "UINT");
+}
+
+}  // namespace
 
 void addRequestOptions(CLI::App* cmd, GenerationRequest& r, bool withSaveLatents) {
   cmd->add_option("-p,--prompt", r.prompt, "What the clip shows")->required();
@@ -15,9 +58,11 @@ void addRequestOptions(CLI::App* cmd, GenerationRequest& r, bool withSaveLatents
   cmd->add_option("-s,--steps", r.steps, "Denoising steps (0: default)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("-g,--guidance", r.guidance,
-                  "Classifier-free guidance scale (default: the model's)");
-  cmd->add_option("--shift", r.shift, "Flow-matching sigma shift (default: the model's)");
-  cmd->add_option("--seed", r.seed, "Random seed")->capture_default_str();
+                  "Classifier-free guidance scale (default: the model's)")
+      ->check(finiteIn(0, 50, false));
+  cmd->add_option("--shift", r.shift, "Flow-matching sigma shift (default: the model's)")
+      ->check(finiteIn(0, 100, true));
+  cmd->add_option("--seed", r.seed, "Random seed")->check(seedValue())->capture_default_str();
   cmd->add_option("--sampler", r.sampler,
                   "unipc, euler, or ancestral (stochastic: fresh noise each step)")
       ->check(CLI::IsMember({"unipc", "euler", "ancestral"}))
