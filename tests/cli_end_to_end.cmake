@@ -104,6 +104,15 @@ foreach(bad "--seed;-1" "--seed;1e30" "--seed;18446744073709551616" "--guidance;
     message(FATAL_ERROR "${bad} not explained: ${LAST_ERR}")
   endif()
 endforeach()
+# --threads past the cores is capped with a word (issue 23, item 9: 100,000 threads took 4 GB).
+expect_exit(0 ${SVGEN} generate --prompt "a red circle moving right" --frames 4 --width 32
+  --height 32 --steps 1 --threads 100000 --out ${WORK}/threads.y4m --json)
+string(JSON threads GET "${LAST_OUT}" request threads)
+cmake_host_system_information(RESULT cores QUERY NUMBER_OF_LOGICAL_CORES)
+if(threads GREATER cores OR threads LESS 1 OR NOT LAST_ERR MATCHES "--threads 100000 is more than")
+  message(FATAL_ERROR "--threads 100000 ran ${threads} threads on ${cores} cores: ${LAST_ERR}")
+endif()
+expect_exit(2 ${SVGEN} generate --prompt "a red circle" --threads -3 --out ${WORK}/x.y4m)
 # --preset sets every method's budgets from the registry (the studio's Fast here); an option
 # given beside it wins, wherever it stands on the line; an unknown preset is refused.
 expect_exit(0 ${SVGEN} generate --prompt "a red circle moving right" --frames 4 --width 64
