@@ -16,12 +16,6 @@ std::string shown(double v) {
   return s;
 }
 
-std::string presetIds() {
-  std::string s;
-  for (Preset p : kPresets) s += std::string(s.empty() ? "" : ", ") + presetId(p);
-  return s;
-}
-
 }  // namespace
 
 void addAttentionOptions(CLI::App* cmd, AttentionConfig& a, const AttentionOptionSet& set) {
@@ -40,9 +34,13 @@ void addAttentionOptions(CLI::App* cmd, AttentionConfig& a, const AttentionOptio
         ->group(group);
   }
   std::vector<std::string> ids;
-  for (Preset p : kPresets) ids.push_back(presetId(p));
+  std::string idList;
+  for (Preset p : kPresets) {
+    ids.push_back(presetId(p));
+    idList += (idList.empty() ? "" : ", ") + ids.back();
+  }
   cmd->add_option("--preset", given->preset,
-                  "Budgets of every sparse method: " + presetIds() +
+                  "Budgets of every sparse method: " + idList +
                       " (measured on the built-in model, docs/benchmarks.md); options given "
                       "beside it win")
       ->check(CLI::IsMember(ids))
