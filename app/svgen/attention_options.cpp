@@ -8,15 +8,11 @@
 
 namespace svgen::cli {
 
-namespace {
-
-std::string shown(double v) {
+std::string optionNumber(double v) {
   char s[32];
   std::snprintf(s, sizeof s, "%g", v);
   return s;
 }
-
-}  // namespace
 
 void addAttentionOptions(CLI::App* cmd, AttentionConfig& a, const AttentionOptionSet& set) {
   const char* group = "Sparse attention";
@@ -57,12 +53,12 @@ void addAttentionOptions(CLI::App* cmd, AttentionConfig& a, const AttentionOptio
       case ParameterKind::Count:
         option = cmd->add_option_function<int>(
             flag, [given, spec](const int& v) { given->numbers[spec] = v; }, spec->help);
-        option->default_str(shown(a.number(*spec)));
+        option->default_str(optionNumber(a.number(*spec)));
         break;
       case ParameterKind::Real:
         option = cmd->add_option_function<double>(
             flag, [given, spec](const double& v) { given->numbers[spec] = v; }, spec->help);
-        option->default_str(shown(a.number(*spec)));
+        option->default_str(optionNumber(a.number(*spec)));
         break;
     }
     option->group(group);

@@ -18,6 +18,9 @@ struct AttentionOptionSet {
 // Registers the options on `cmd`. After parsing, `a` holds: its values before parsing, then the
 // --preset's budgets, then every option given (so a flag given beside --preset wins). The help
 // shows `a`'s values before parsing as the defaults.
+// A number as option help shows it ("0.25", "64").
+std::string optionNumber(double v);
+
 void addAttentionOptions(CLI::App* cmd, AttentionConfig& a, const AttentionOptionSet& set = {});
 
 }  // namespace svgen::cli

@@ -58,12 +58,6 @@ std::array<int64_t, 3> parseGrid(const std::string& text) {
   return g;
 }
 
-std::string shortNumber(double v) {
-  char s[32];
-  std::snprintf(s, sizeof s, "%g", v);
-  return s;
-}
-
 bool given(CLI::App* cmd, const std::string& name) {
   return cmd->get_option(name)->count() > 0;
 }
@@ -210,7 +204,7 @@ Command addBenchAttention(CLI::App* bench) {
   for (const MethodDescriptor* m : attentionMethods()) {
     if (!m->sparse) continue;
     std::string defaults;
-    for (double v : m->sweep) defaults += (defaults.empty() ? "" : ",") + shortNumber(v);
+    for (double v : m->sweep) defaults += (defaults.empty() ? "" : ",") + optionNumber(v);
     cmd->add_option_function<std::vector<double>>(
            "--" + m->sweepFlag,
            [&b, id = m->id](const std::vector<double>& v) { b.sweeps[id] = v; }, m->sweepHelp)
@@ -223,7 +217,7 @@ Command addBenchAttention(CLI::App* bench) {
   cmd->add_option_function<double>(
          "--svoo-top-p", [&b](const double& v) { b.config.set(clustering::topP, v); },
          "SVOO: centroid mass to keep as well")
-      ->default_str(shortNumber(b.config.get(clustering::topP)))
+      ->default_str(optionNumber(b.config.get(clustering::topP)))
       ->group(what);
 
   cmd->add_option("--tokens", o->cuda.tokens,

@@ -7,7 +7,6 @@
 #include "registered_attention_methods.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <map>
 #include <stdexcept>
@@ -88,8 +87,7 @@ std::string attentionBudgetLabel(const AttentionConfig& config) {
   if (!m) return "";
   if (m->budgetLabel) return m->budgetLabel(config);
   if (!m->budget) return "";
-  std::string label = m->budget->label;
-  for (char& c : label) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string label = m->budget->labelInText();
   char value[32];
   std::snprintf(value, sizeof value, "%.*f", m->budget->decimals, config.number(*m->budget));
   return label + " " + value;

@@ -1,5 +1,6 @@
 #include "core/attention/parameter.h"
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 
@@ -109,6 +110,12 @@ ParameterSpec& ParameterSpec::openBelow(double formMinimum) {
   minOpen = true;
   formMin = formMinimum;
   return *this;
+}
+
+std::string ParameterSpec::labelInText() const {
+  std::string s = label;
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
 }
 
 std::string ParameterSpec::rangeText() const {

@@ -60,7 +60,9 @@ struct ParameterSpec {
 
   // The sentence that says why `value` is out of range, or "" when it is fine.
   std::string problem(double value) const;
-  std::string rangeText() const;  // "(0, 1]", "16 to 4096", "0 (auto) to 4096"
+  std::string rangeText() const;
+  std::string labelInText() const;  // the label inside a sentence: "density", "top-p"  // "(0, 1]",
+                                    // "16 to 4096", "0 (auto) to 4096"
   double presetValue(Preset p) const { return presets.at(static_cast<size_t>(p)); }
 };
 

@@ -18,7 +18,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -232,11 +231,6 @@ const std::vector<double>& sweepValues(const AttentionBenchOptions& o, const Met
   return it != o.sweeps.end() ? it->second : m.sweep;
 }
 
-std::string lowercase(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 }  // namespace
 
 std::vector<std::string> attentionBenchMethods() {
@@ -357,7 +351,7 @@ AttentionBenchReport runAttentionBench(const AttentionBenchOptions& o,
   for (const MethodDescriptor* m : attentionMethods()) {
     if (!m->sparse || !wants(o, m->id)) continue;
     const std::string budget =
-        m->sweepParameter ? lowercase(m->sweepParameter->label) : std::string("key fraction");
+        m->sweepParameter ? m->sweepParameter->labelInText() : std::string("key fraction");
     for (double value : sweepValues(o, *m)) {
       AttentionConfig c = base;
       c.method = m->id;
