@@ -4,6 +4,7 @@
 #include "ui/run_summary.h"
 
 #include <QHBoxLayout>
+#include <QLabel>
 #include <QListWidget>
 #include <QMessageBox>
 #include <QPixmap>
@@ -38,8 +39,25 @@ HistoryPanel::HistoryPanel(HistoryStore* store, QWidget* parent) : QWidget(paren
   buttons->addWidget(compare_);
   buttons->addStretch(1);
   buttons->addWidget(delete_);
+  // What loading the history had to repair stays in view until dismissed: a status-bar line
+  // vanishes before anyone reads that their index was damaged.
+  warning_ = new QLabel(store_->loadWarning(), this);
+  warning_->setObjectName("historyWarning");
+  warning_->setWordWrap(true);
+  warning_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  warning_->setFrameShape(QFrame::StyledPanel);
+  warning_->setVisible(!store_->loadWarning().isEmpty());
+  auto* dismiss = new QPushButton(tr("Dismiss"), this);
+  dismiss->setObjectName("historyWarningDismiss");
+  dismiss->setVisible(warning_->isVisible());
+  connect(dismiss, &QPushButton::clicked, this, [this, dismiss] {
+    warning_->hide();
+    dismiss->hide();
+  });
   auto* column = new QVBoxLayout(this);
   column->setContentsMargins(4, 4, 4, 4);
+  column->addWidget(warning_);
+  column->addWidget(dismiss, 0, Qt::AlignRight);
   column->addWidget(list_, 1);
   column->addLayout(buttons);
 

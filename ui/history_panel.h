@@ -9,6 +9,7 @@
 #include <QIcon>
 #include <QWidget>
 
+class QLabel;
 class QListWidget;
 class QPushButton;
 
@@ -51,6 +52,7 @@ class HistoryPanel : public QWidget {
   QPushButton* rerun_;
   QPushButton* compare_;
   QPushButton* delete_;
+  QLabel* warning_;
   QHash<QString, QIcon> thumbnails_;
 };
 

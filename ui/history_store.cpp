@@ -14,6 +14,7 @@
 #include <QStandardPaths>
 #include <QtConcurrent>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
@@ -23,7 +24,9 @@ namespace {
 
 constexpr int kIndexVersion = 1;
 constexpr int kThumbnailSize = 96;
+constexpr int kMaxIdLength = 64;
 const char kFramesFolder[] = "frames";
+const char kRunFile[] = "run.json";
 
 QString framePath(const QString& runFolder, int t) {
   return QStringLiteral("%1/%2/%3.png").arg(runFolder, kFramesFolder).arg(t + 1, 4, 10, QChar('0'));
@@ -136,22 +139,126 @@ const HistoryEntry* HistoryStore::denseTwin(const HistoryEntry& entry) const {
   return nullptr;
 }
 
+bool HistoryStore::isPlainId(const QString& id) {
+  if (id.isEmpty() || id.size() > kMaxIdLength || id.startsWith('.')) return false;
+  for (QChar c : id) {
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '-' || c == '_' || c == '.';
+    if (!plain) return false;
+  }
+  return true;
+}
+
+QVector<HistoryEntry> HistoryStore::scanRunFolders(int* unreadable) const {
+  QVector<HistoryEntry> found;
+  *unreadable = 0;
+  const QFileInfoList folders =
+      QDir(folder_).entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot | QDir::NoSymLinks);
+  for (const QFileInfo& info : folders) {
+    if (!isPlainId(info.fileName())) continue;
+    QFile file(info.filePath() + '/' + kRunFile);
+    if (!file.open(QIODevice::ReadOnly)) {
+      ++*unreadable;
+      continue;
+    }
+    try {
+      HistoryEntry e = fromJson(QJsonDocument::fromJson(file.readAll()).object());
+      // The folder's name is the id: a run.json copied into another folder describes that one.
+      e.id = info.fileName();
+      found.push_back(e);
+    } catch (const std::exception&) {
+      ++*unreadable;
+    }
+  }
+  std::sort(found.begin(), found.end(),
+            [](const HistoryEntry& a, const HistoryEntry& b) { return a.created > b.created; });
+  return found;
+}
+
 void HistoryStore::load() {
   QFile file(indexPath());
-  if (!file.open(QIODevice::ReadOnly)) return;
-  const QJsonObject root = QJsonDocument::fromJson(file.readAll()).object();
-  for (const QJsonValue& v : root["runs"].toArray()) {
+  const bool exists = file.exists();
+  QString problem;
+  QJsonArray runs;
+  if (exists) {
+    if (!file.open(QIODevice::ReadOnly)) {
+      problem = file.errorString();
+    } else {
+      QJsonParseError error{};
+      const QJsonDocument doc = QJsonDocument::fromJson(file.readAll(), &error);
+      const QJsonObject root = doc.object();
+      if (error.error != QJsonParseError::NoError)
+        problem = tr("%1 at byte %2").arg(error.errorString()).arg(error.offset);
+      else if (!doc.isObject() || !root["runs"].isArray() ||
+               (root.contains("format") && root["format"] != "svgen-studio-history"))
+        problem = tr("it is not a history index");
+      else
+        runs = root["runs"].toArray();
+      file.close();
+    }
+  }
+
+  int skipped = 0;
+  QSet<QString> listed;
+  for (const QJsonValue& v : runs) {
     try {
       HistoryEntry e = fromJson(v.toObject());
+      if (!isPlainId(e.id) || listed.contains(e.id)) {
+        ++skipped;
+        continue;
+      }
       // A run whose folder went away (deleted by hand) is not listed.
-      if (!e.id.isEmpty() && QFileInfo::exists(runFolder(e.id))) entries_.push_back(e);
+      if (QFileInfo(runFolder(e.id)).isDir() && !QFileInfo(runFolder(e.id)).isSymLink()) {
+        entries_.push_back(e);
+        listed.insert(e.id);
+      }
     } catch (const std::exception&) {
       // An entry from another version that no longer parses: skip it, keep the rest.
     }
   }
+
+  // Runs on disk the index does not list (the index was lost, damaged or written before the run
+  // finished) are listed again from their own run.json.
+  int unreadable = 0;
+  int adopted = 0;
+  for (const HistoryEntry& e : scanRunFolders(&unreadable))
+    if (!listed.contains(e.id)) {
+      entries_.push_back(e);
+      ++adopted;
+    }
+  if (adopted > 0)
+    std::stable_sort(
+        entries_.begin(), entries_.end(),
+        [](const HistoryEntry& a, const HistoryEntry& b) { return a.created > b.created; });
+
+  QStringList notes;
+  if (!problem.isEmpty()) {
+    const QString kept =
+        QStringLiteral("%1/index.damaged-%2.json")
+            .arg(folder_, QDateTime::currentDateTime().toString("yyyyMMdd-HHmmss-zzz"));
+    const bool renamed = QFile::rename(indexPath(), kept);
+    notes << tr("The history index %1 could not be read (%2). %3 It was rebuilt from the run "
+                "folders: %4 run(s) found.")
+                 .arg(QDir::toNativeSeparators(indexPath()), problem,
+                      renamed ? tr("It was kept as %1.").arg(QDir::toNativeSeparators(kept))
+                              : tr("It could not be kept aside and will be replaced."))
+                 .arg(adopted);
+  } else if (adopted > 0) {
+    notes << tr("Runs missing from the history index were found in their folders and listed "
+                "again: %1.")
+                 .arg(adopted);
+  }
+  if (skipped > 0)
+    notes << tr("History entries skipped because their id is not a plain folder name: %1.")
+                 .arg(skipped);
+  if (unreadable > 0)
+    notes << tr("Folders in the history without a readable run.json, left alone: %1.")
+                 .arg(unreadable);
+  loadWarning_ = notes.join(' ');
+  if (!problem.isEmpty() || adopted > 0 || skipped > 0) save();
 }
 
-void HistoryStore::save() const {
+void HistoryStore::save() {
   QJsonArray runs;
   for (const HistoryEntry& e : entries_) runs.append(toJson(e));
   QJsonObject root;
@@ -159,10 +266,12 @@ void HistoryStore::save() const {
   root["version"] = kIndexVersion;
   root["runs"] = runs;
   QDir().mkpath(folder_);
+  // QSaveFile writes beside the index and renames over it: a crash leaves the old index whole.
   QSaveFile file(indexPath());
-  if (!file.open(QIODevice::WriteOnly)) return;
-  file.write(QJsonDocument(root).toJson(QJsonDocument::Indented));
-  file.commit();
+  if (!file.open(QIODevice::WriteOnly) ||
+      file.write(QJsonDocument(root).toJson(QJsonDocument::Indented)) < 0 || !file.commit())
+    emit failed(tr("The history index %1 could not be saved: %2")
+                    .arg(QDir::toNativeSeparators(indexPath()), file.errorString()));
 }
 
 void HistoryStore::add(const RunOutcome& outcome) {
@@ -186,9 +295,10 @@ void HistoryStore::add(const RunOutcome& outcome) {
 
   const QString folder = runFolder(e.id);
   const QVector<QImage> frames = outcome.frames;
+  const QByteArray entryJson = QJsonDocument(toJson(e)).toJson(QJsonDocument::Indented);
   auto error = std::make_shared<QString>();
   ++pending_;
-  QFuture<void> write = QtConcurrent::run([folder, frames, error] {
+  QFuture<void> write = QtConcurrent::run([folder, frames, entryJson, error] {
     if (!QDir().mkpath(folder + '/' + kFramesFolder)) {
       *error = tr("cannot create %1").arg(folder);
       return;
@@ -206,6 +316,10 @@ void HistoryStore::add(const RunOutcome& outcome) {
             : middle.scaled(middle.size() *
                             (kThumbnailSize / std::max(middle.width(), middle.height())));
     thumb.save(folder + "/thumbnail.png", "PNG");
+    // Last, so a run folder with a run.json is complete: the index can be rebuilt from these.
+    QSaveFile entry(folder + '/' + kRunFile);
+    if (!entry.open(QIODevice::WriteOnly) || entry.write(entryJson) < 0 || !entry.commit())
+      *error = tr("cannot write %1: %2").arg(entry.fileName(), entry.errorString());
   });
   writes_.push_back(write);
   auto* watcher = new QFutureWatcher<void>(this);
@@ -227,7 +341,7 @@ void HistoryStore::add(const RunOutcome& outcome) {
 }
 
 bool HistoryStore::remove(const QString& id) {
-  const HistoryEntry* e = find(id);
+  const HistoryEntry* e = isPlainId(id) ? find(id) : nullptr;
   if (!e) return false;
   entries_.removeAt(int(e - entries_.data()));
   for (HistoryEntry& other : entries_)
@@ -235,7 +349,13 @@ bool HistoryStore::remove(const QString& id) {
       other.twinId.clear();
       other.psnr = other.ssim = -1;
     }
-  QDir(runFolder(id)).removeRecursively();
+  // A plain id names a direct child of the history folder. When that child is a link, only the
+  // link goes; removeRecursively removes links inside the folder without following them.
+  const QFileInfo run(runFolder(id));
+  if (run.isSymLink())
+    QFile::remove(run.filePath());
+  else if (run.isDir())
+    QDir(run.filePath()).removeRecursively();
   save();
   emit changed();
   measureWhatIsMissing();

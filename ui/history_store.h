@@ -1,9 +1,13 @@
 // Every finished run, kept across restarts: an index (index.json) plus, per run, its frames as
-// lossless PNGs and a thumbnail, in a folder under QStandardPaths::AppDataLocation (preferences
-// stay in QSettings). Sparse runs are measured against their dense twin (same model, prompt,
-// seed, size, frames, steps, guidance, shift and sampler) when the history has one: PSNR/SSIM
-// from core/pipeline/video_quality, computed on a pool thread. Files are written and read off the
-// UI thread; the index itself is small and is saved on it.
+// lossless PNGs, a thumbnail and its own entry (run.json), in a folder under
+// QStandardPaths::AppDataLocation (preferences stay in QSettings). The index is a cache of the
+// run.json files: a damaged one is kept aside under another name and rebuilt from the run folders,
+// so no run is lost to a bad write. Run ids come from files a user (or anything else) can edit, so
+// only plain names are accepted and nothing outside the history folder is ever deleted. Sparse runs
+// are measured against their dense twin (same model, prompt, seed, size, frames, steps, guidance,
+// shift and sampler) when the history has one: PSNR/SSIM from core/pipeline/video_quality, computed
+// on a pool thread. Files are written and read off the UI thread; the index itself is small and is
+// saved on it.
 #pragma once
 #include "core/pipeline/generation.h"
 #include "ui/run_types.h"
@@ -50,6 +54,12 @@ class HistoryStore : public QObject {
   ~HistoryStore() override;
 
   static QString defaultFolder();
+  // A run id is a plain folder name: letters, digits, '-', '_' and '.', not starting with '.', at
+  // most 64 characters. Anything else (a path, "..") is refused wherever an id is read.
+  static bool isPlainId(const QString& id);
+  // What loading had to repair, for the user (empty when nothing): a damaged index kept aside and
+  // rebuilt, entries skipped because their id is not a plain name.
+  QString loadWarning() const { return loadWarning_; }
   QString folder() const { return folder_; }
   QString indexPath() const;
   QString runFolder(const QString& id) const;
@@ -65,8 +75,9 @@ class HistoryStore : public QObject {
   // Saves the run's frames and thumbnail on a pool thread, then lists it (entryAdded) and
   // measures whatever the new run makes measurable.
   void add(const RunOutcome& outcome);
-  // Unlists the run and removes its folder; runs measured against it lose their numbers and are
-  // measured again against another twin if there is one.
+  // Unlists the run and removes its folder (a link in its place is removed, never followed); runs
+  // measured against it lose their numbers and are measured again against another twin if there
+  // is one. False for an id that is not listed or not a plain name.
   bool remove(const QString& id);
 
   // True while files are written or quality is measured.
@@ -84,11 +95,14 @@ class HistoryStore : public QObject {
 
  private:
   void load();
-  void save() const;
+  // Every run folder with a readable run.json, newest first.
+  QVector<HistoryEntry> scanRunFolders(int* unreadable) const;
+  void save();
   void measureWhatIsMissing();
   void taskDone();
 
   QString folder_;
+  QString loadWarning_;
   QVector<HistoryEntry> entries_;
   QSet<QString> measuring_;
   QSet<QString> unmeasurable_;  // tried and failed: not retried in this session

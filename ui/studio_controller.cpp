@@ -46,9 +46,14 @@ StudioController::~StudioController() {
 bool StudioController::start(const GenerationRequest& request) {
   if (running_) return false;
   GenerationRequest r = request;
-  if (r.recordAttentionPath.empty() && recordDir_.isValid())
-    r.recordAttentionPath =
-        recordDir_.filePath(QString("attention-%1.json").arg(++runNumber_)).toStdString();
+  // Requests come back from saved queues, history entries and clips' embedded settings, all of
+  // which anyone can edit: a path to write there would let such a file overwrite any file of
+  // the user's. The studio writes only into its own folders.
+  r.saveLatentsPath.clear();
+  r.recordAttentionPath =
+      recordDir_.isValid()
+          ? recordDir_.filePath(QString("attention-%1.json").arg(++runNumber_)).toStdString()
+          : std::string();
   worker_->clearCancel();
   setRunning(true);
   emit runRequested(r);

@@ -29,9 +29,10 @@ class StudioController : public QObject {
 
   bool isRunning() const { return running_; }
 
-  // Queues a run on the worker thread. Returns false (and does nothing) while another runs. A
-  // request without a recordAttentionPath records into a file of the controller's temporary
-  // folder, one per run; the finished outcome carries the parsed record.
+  // Queues a run on the worker thread. Returns false (and does nothing) while another runs. Every
+  // run records its attention into a file of the controller's temporary folder (a request's own
+  // record or latents path is dropped: requests come from editable files); the finished outcome
+  // carries the parsed record.
   bool start(const GenerationRequest& request);
   // Asks the running job to stop; cancelled() follows once it has. Safe to call when idle.
   void cancel();
