@@ -549,8 +549,15 @@ void MainWindow::showAbout() {
           .arg(QStringLiteral(SVGEN_VERSION)));
 }
 
+void MainWindow::quitWithoutAsking() {
+  quitting_ = true;
+  close();
+}
+
 void MainWindow::closeEvent(QCloseEvent* event) {
-  if (controller_->isRunning()) {
+  if (controller_->isRunning() && quitting_) {
+    controller_->cancel();
+  } else if (controller_->isRunning()) {
     const auto answer = QMessageBox::question(this, tr("A run is in progress"),
                                               tr("Stop the running generation and quit?"),
                                               QMessageBox::Yes | QMessageBox::No, QMessageBox::No);

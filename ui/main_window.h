@@ -75,6 +75,9 @@ class MainWindow : public QMainWindow {
 
  public slots:
   void generate();
+  // Closes the window as Quit does but without asking: a running generation is cancelled, the
+  // queue and settings are saved. For SIGTERM and a session that ends (ui/signal_quit.h).
+  void quitWithoutAsking();
   void cancel();
   // Adds the current settings to the queue as a job (Ctrl+Shift+Return).
   void addToQueue();
@@ -163,6 +166,7 @@ class MainWindow : public QMainWindow {
   QPointer<ErrorDialog> errorDialog_;
   std::shared_ptr<const GenerationResult> lastResult_;
   bool layoutRestored_ = false;
+  bool quitting_ = false;
   QByteArray defaultState_;  // the layout as built, for View → Reset layout
 };
 

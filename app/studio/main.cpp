@@ -3,6 +3,7 @@
 #include "ui/app_theme.h"
 #include "ui/main_window.h"
 #include "ui/prompt_panel.h"
+#include "ui/signal_quit.h"
 #include "ui/studio_settings.h"
 
 #include <QApplication>
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
     request.prompt = cli.value(prompt).toStdString();
     window.promptPanel()->setRequest(request);
   }
+  svgen::ui::quitOnSignals(&window, [&window] { window.quitWithoutAsking(); });
   window.show();
   if (cli.isSet(generate)) QTimer::singleShot(0, &window, &svgen::ui::MainWindow::generate);
   return app.exec();
