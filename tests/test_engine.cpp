@@ -3,6 +3,7 @@
 #include "core/attention/clustering/cluster_parameters.h"
 #include "core/common/error.h"
 #include "core/io/tensor_io.h"
+#include "core/model/builtin/builtin_model.h"
 #include "core/pipeline/engine.h"
 #include "core/pipeline/request_json.h"
 #include "core/pipeline/stopwatch.h"
@@ -11,6 +12,9 @@
 #include <ATen/ATen.h>
 
 #include <QtTest>
+
+#include <filesystem>
+#include <limits>
 
 using namespace svgen;
 
@@ -171,6 +175,77 @@ class TestEngine : public QObject {
     } catch (const InputError& e) {
       QVERIFY2(QString(e.what()).contains("[1, 3, 4, 32, 32]"), e.what());
     }
+  }
+
+  // Values no clip can come from are refused with the reason instead of an all-black clip and a
+  // success (issue 23, item 10).
+  void nonFiniteNoiseAndWeightsAreRefused() {
+    const std::string dir = test::freshDir("engine_non_finite");
+    GenerationRequest r = smallRequest();
+    at::Tensor noise = at::randn({1, 3, 4, 32, 32});
+    noise[0][1][2][3][4] = std::numeric_limits<float>::quiet_NaN();
+    saveTensors(dir + "/noise.safetensors", {{"latent", noise}});
+    r.initNoisePath = dir + "/noise.safetensors";
+    Recorder a;
+    try {
+      engine_.generate(r, a);
+      QFAIL("a NaN in the initial noise was accepted");
+    } catch (const InputError& e) {
+      QVERIFY2(QString(e.what()).contains("NaN or infinite"), e.what());
+    }
+
+    // A copy of the shipped model with one infinite weight in its second shard.
+    const std::string source = findBuiltinModelDir();
+    if (source.empty()) QSKIP("this install has no trained built-in model");
+    const std::string model = dir + "/model";
+    std::filesystem::copy(source, model);
+    const std::string shard = model + "/model-00002-of-00002.safetensors";
+    auto tensors = loadTensors(shard);
+    std::string damaged;
+    for (auto& [key, t] : tensors)
+      if (key.rfind("blocks.", 0) == 0 && key.find("weight") != std::string::npos) {
+        t = t.clone();
+        t.view({-1})[0] = std::numeric_limits<float>::infinity();
+        damaged = key;
+        break;
+      }
+    QVERIFY(!damaged.empty());
+    saveTensors(shard, tensors);
+    r.initNoisePath.clear();
+    r.model = model;
+    Recorder b;
+    try {
+      engine_.generate(r, b);
+      QFAIL("an infinite weight was accepted");
+    } catch (const InputError& e) {
+      QVERIFY2(QString(e.what()).contains(QString::fromStdString("'" + damaged + "'")), e.what());
+    }
+  }
+
+  // A side output that cannot be written is reported with the result; the clip is kept.
+  void aFailedSideOutputKeepsTheClip() {
+    const std::string dir = test::freshDir("engine_side_output");
+    GenerationRequest r = smallRequest();
+    r.recordAttentionPath = dir + "/record.json";
+    r.saveLatentsPath = dir + "/latents.safetensors";
+    // Folders named like the outputs, made after the request was checked: both writes fail.
+    struct MakeFoldersAtDecode : Recorder {
+      std::string dir;
+      void onStage(const std::string& stage) override {
+        if (stage == "denoise") {
+          std::filesystem::create_directories(dir + "/record.json");
+          std::filesystem::create_directories(dir + "/latents.safetensors");
+        }
+      }
+    } observer;
+    observer.dir = dir;
+    const GenerationResult result = engine_.generate(r, observer);
+    QCOMPARE(result.video.frames, 3);
+    QCOMPARE(int(result.outputProblems.size()), 2);
+    QVERIFY2(QString::fromStdString(result.outputProblems[0]).startsWith("attention record"),
+             result.outputProblems[0].c_str());
+    QVERIFY2(QString::fromStdString(result.outputProblems[1]).startsWith("latents file"),
+             result.outputProblems[1].c_str());
   }
 
   void requestJsonRoundTrip() {

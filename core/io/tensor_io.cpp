@@ -1,6 +1,7 @@
 #include "core/io/tensor_io.h"
 
 #include "core/common/error.h"
+#include "core/io/tensor_map.h"
 
 #include <ATen/ATen.h>
 
@@ -101,6 +102,12 @@ void saveTensorsSharded(const std::string& dir, const std::string& basename,
   std::vector<TensorRef> refs;
   std::vector<at::Tensor> keep = hostCopies(tensors, refs);
   writeSharded(dir, basename, refs, maxShardBytes, metadata);
+}
+
+std::string firstNonFiniteTensor(const TensorMap& tensors) {
+  for (const auto& [key, t] : tensors)
+    if (t.defined() && t.is_floating_point() && !at::isfinite(t).all().item<bool>()) return key;
+  return {};
 }
 
 }  // namespace svgen

@@ -57,6 +57,9 @@ class VideoModel {
   virtual Video preview(const at::Tensor& latent, int frames, double fps) {
     return decode(latent, frames, fps);
   }
+  // The name of the first weight holding NaN or Inf, or "" (asked only after a step went bad, so
+  // it may be slow).
+  virtual std::string firstNonFiniteWeight() const { return {}; }
   // Called between the pieces of a long decode; throwing from it (Cancelled) stops the decode.
   // The Engine sets it for the length of one run.
   void setCancelCheck(std::function<void()> check) { cancelCheck_ = std::move(check); }

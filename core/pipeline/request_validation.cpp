@@ -52,6 +52,9 @@ std::vector<std::string> requestProblems(const GenerationRequest& r, const Model
       add(s.str());
     }
   }
+  // A blank prompt gives a clip of nothing in particular and says nothing about why.
+  if (r.prompt.find_first_not_of(" \t\r\n") == std::string::npos)
+    add("prompt is empty: describe the clip in a few words");
   if (r.steps < 1 || r.steps > 1000)
     add("steps " + std::to_string(r.steps) + " must be between 1 and 1000");
   if (!(r.guidance >= 0 && r.guidance <= 50)) add("guidance must be between 0 and 50");

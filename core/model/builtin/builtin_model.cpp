@@ -250,4 +250,8 @@ Video BuiltinModel::decode(const at::Tensor& latent, int frames, double fps) {
   return videoFromUnitRange(autoencoder_->decode(latent).squeeze(0), frames, fps);
 }
 
+std::string BuiltinModel::firstNonFiniteWeight() const {
+  return firstNonFiniteTensor(dit_->parameters());
+}
+
 }  // namespace svgen

@@ -67,6 +67,7 @@ class BuiltinModel : public VideoModel {
   std::vector<int64_t> latentShape(int frames, int height, int width) const override;
   at::Tensor velocity(const at::Tensor& x, const Conditioning& c, const DenoiseStep& step) override;
   Video decode(const at::Tensor& latent, int frames, double fps) override;
+  std::string firstNonFiniteWeight() const override;
 
  private:
   BuiltinSpec spec_;

@@ -137,4 +137,8 @@ Video WanModel::preview(const at::Tensor& latent, int frames, double fps) {
   return videoFromUnitRange(vae_->decode(latent.narrow(2, 0, 1))[0], 1, fps);
 }
 
+std::string WanModel::firstNonFiniteWeight() const {
+  return firstNonFiniteTensor(dit_->parameters());
+}
+
 }  // namespace svgen

@@ -38,6 +38,7 @@ class WanModel : public VideoModel {
   at::Tensor velocity(const at::Tensor& x, const Conditioning& c, const DenoiseStep& step) override;
   Video decode(const at::Tensor& latent, int frames, double fps) override;
   Video preview(const at::Tensor& latent, int frames, double fps) override;
+  std::string firstNonFiniteWeight() const override;
 
  private:
   WanModel(CheckpointInspection inspection, ModelInfo info, const at::Device& device);
