@@ -230,4 +230,34 @@ foreach(i RANGE 3)
   endif()
 endforeach()
 
+# Refused before any work, exit 2 with the reason (issue 23, items 10-11): a blank prompt, and
+# outputs that could not be written (a run of 1,000 steps would not end within the test's time).
+set(slow --prompt "a red circle" --frames 8 --width 64 --height 64 --steps 1000)
+file(WRITE ${WORK}/a-file "x")
+foreach(bad "--prompt;   ;--out;${WORK}/blank.y4m;prompt is empty"
+            "${slow};--out;${WORK}/missing/clip.y4m;does not exist"
+            "${slow};--out;${WORK}/a-file/frames/%04d.png;is a file, not a folder"
+            "${slow};--out;${WORK};cannot tell the video format"
+            "${slow};--out;${WORK}/ok.y4m;--record;${WORK}/missing/r.json;does not exist"
+            "${slow};--out;${WORK}/ok.y4m;--save-latents;${WORK};is a folder")
+  list(POP_BACK bad reason)
+  expect_exit(2 ${SVGEN} generate ${bad})
+  if(NOT LAST_ERR MATCHES "${reason}")
+    message(FATAL_ERROR "generate ${bad}: '${reason}' not said: ${LAST_ERR}")
+  endif()
+endforeach()
+# A shorter PNG export into a used folder is refused, then replaces the old frames whole.
+set(tiny --prompt "a red circle" --width 32 --height 32 --steps 1 --quiet)
+expect_exit(0 ${SVGEN} generate ${tiny} --frames 8 --out ${WORK}/used/%04d.png)
+expect_exit(2 ${SVGEN} generate ${tiny} --frames 4 --out ${WORK}/used/%04d.png)
+if(NOT LAST_ERR MATCHES "already holds 8 frame")
+  message(FATAL_ERROR "a used PNG folder was not refused: ${LAST_ERR}")
+endif()
+expect_exit(0 ${SVGEN} generate ${tiny} --frames 4 --replace-frames --out ${WORK}/used/%04d.png)
+file(GLOB frames ${WORK}/used/*.png)
+list(LENGTH frames count)
+if(NOT count EQUAL 4)
+  message(FATAL_ERROR "--replace-frames left ${count} frames, want 4")
+endif()
+
 message(STATUS "CLI end to end: ok")

@@ -442,15 +442,41 @@ class TestVideoExport : public QObject {
     }
   }
 
-  void pngSequenceKeepsOtherFiles() {
-    const std::string dir = svgen::test::freshDir("video_export/png_keep");
-    spit(dir + "/0002.png", "old frame");
+  // A folder with an earlier export's frames is refused (a shorter export would have left the
+  // old tail behind: 20 frames, then 5, and ffprobe read 20); with replaceFrames the frames are
+  // replaced as a whole. Files that are not frames of the pattern are never touched.
+  void pngSequenceIntoAUsedFolder() {
+    const std::string dir = svgen::test::freshDir("video_export/png_used");
     spit(dir + "/notes.txt", "mine");
-    svgen::exportVideo(syntheticClip(3, 16, 16, 8), dir + "/%04d.png", ExportOptions{});
-    QCOMPARE(entries(dir),
-             (std::set<std::string>{"0001.png", "0002.png", "0003.png", "notes.txt"}));
+    ExportOptions options;
+    options.metadataJson = settingsJson();
+    svgen::exportVideo(syntheticClip(20, 16, 16, 8), dir + "/%04d.png", options);
+    const std::set<std::string> twenty = entries(dir);
+    QCOMPARE(twenty.size(), size_t(22));  // 20 frames, settings.json, notes.txt
+
+    try {
+      svgen::exportVideo(syntheticClip(5, 16, 16, 8), dir + "/%04d.png", options);
+      QFAIL("expected InputError");
+    } catch (const svgen::InputError& e) {
+      const std::string message = e.what();
+      QVERIFY2(message.find("20 frame(s)") != std::string::npos, e.what());
+      QVERIFY2(message.find("0001.png to 0020.png") != std::string::npos, e.what());
+      QVERIFY2(message.find("--replace-frames") != std::string::npos, e.what());
+    }
+    QCOMPARE(entries(dir), twenty);
+
+    options.replaceFrames = true;
+    svgen::exportVideo(syntheticClip(5, 16, 16, 8), dir + "/%04d.png", options);
+    QCOMPARE(entries(dir), (std::set<std::string>{"0001.png", "0002.png", "0003.png", "0004.png",
+                                                  "0005.png", "settings.json", "notes.txt"}));
+    QCOMPARE(svgen::readVideo(dir + "/%04d.png").video.frames, 5);
     QCOMPARE(slurp(dir + "/notes.txt"), std::string("mine"));
-    QCOMPARE(svgen::readVideo(dir + "/0002.png").video.width, 16);
+
+    // Without settings this time: the old settings.json describes frames that are gone.
+    ExportOptions bare;
+    bare.replaceFrames = true;
+    svgen::exportVideo(syntheticClip(2, 16, 16, 8), dir + "/%04d.png", bare);
+    QCOMPARE(entries(dir), (std::set<std::string>{"0001.png", "0002.png", "notes.txt"}));
   }
 
   void cancelLeavesNothing_data() {
@@ -478,6 +504,7 @@ class TestVideoExport : public QObject {
     const std::string existing =
         name.contains('%') ? dir + "/001.png" : path;  // the first frame a PNG export would write
     spit(existing, "precious");
+    options.replaceFrames = true;  // a PNG folder with frames is refused without it
     if (!name.contains('%')) spit(path + ".json", "{\"old\": true}");
     const std::set<std::string> before = entries(dir);
     QVERIFY_THROWS_EXCEPTION(svgen::Cancelled,
@@ -499,24 +526,26 @@ class TestVideoExport : public QObject {
     QVERIFY(entries(dir).empty());
   }
 
-  void missingFolderIsARuntimeFailure_data() {
+  void missingFolderIsAnInputError_data() {
     QTest::addColumn<QString>("name");
     QTest::newRow("y4m") << "clip.y4m";
 #ifdef SVGEN_HAVE_FFMPEG
     QTest::newRow("mp4") << "clip.mp4";
 #endif
   }
-  void missingFolderIsARuntimeFailure() {
+  // Checked before anything is written (checkExportTarget), so a command can refuse it before
+  // its run.
+  void missingFolderIsAnInputError() {
     QFETCH(QString, name);
     const std::string dir = svgen::test::freshDir("video_export/missing");
     const std::string path = dir + "/not/there/" + name.toStdString();
     try {
       svgen::exportVideo(syntheticClip(3, 16, 16, 8), path, ExportOptions{});
-      QFAIL("expected RuntimeFailure");
-    } catch (const svgen::RuntimeFailure& e) {
+      QFAIL("expected InputError");
+    } catch (const svgen::InputError& e) {
       const std::string message = e.what();
-      QVERIFY2(message.find("No such file or directory") != std::string::npos, e.what());
-      QVERIFY2(message.find(path) != std::string::npos, e.what());
+      QVERIFY2(message.find("does not exist") != std::string::npos, e.what());
+      QVERIFY2(message.find(dir + "/not/there") != std::string::npos, e.what());
     }
     QVERIFY(entries(dir).empty());
   }

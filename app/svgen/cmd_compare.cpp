@@ -53,6 +53,7 @@ struct CompareOptions {
   std::string outDir;
   std::string sideBySide;
   int crf = 18;
+  bool replaceFrames = false;
   bool json = false;
   bool quiet = false;
   bool noWarmRun = false;
@@ -305,8 +306,11 @@ int runCompare(CompareOptions& o) {
     }
   }
   // After --out-dir is created, so the side-by-side clip may go into that folder.
-  if (sideBySideFormat && *sideBySideFormat != VideoFormat::PngSequence)
-    checkOutputFolder(o.sideBySide, "--side-by-side");
+  ExportOptions sideBySideOptions;
+  sideBySideOptions.crf = o.crf;
+  sideBySideOptions.replaceFrames = o.replaceFrames;
+  sideBySideOptions.metadataJson = "{}";  // the report; its size does not matter to the check
+  if (sideBySideFormat) checkExportTarget(o.sideBySide, sideBySideOptions, "--side-by-side");
 
   // One untimed dense step of the same size first: the first generation in a process pays for
   // one-off setup (allocator, kernel selection, thread pool), which would otherwise be charged to
@@ -357,10 +361,8 @@ int runCompare(CompareOptions& o) {
 
   const json report = reportJson(runs, o.sideBySide, !o.noWarmRun);
   if (!o.sideBySide.empty()) {
-    ExportOptions e;
-    e.crf = o.crf;
-    e.metadataJson = report.dump();
-    exportVideo(sideBySide(runs), o.sideBySide, e, cancelled);
+    sideBySideOptions.metadataJson = report.dump();
+    exportVideo(sideBySide(runs), o.sideBySide, sideBySideOptions, cancelled);
     if (!o.quiet) std::fprintf(stderr, "wrote %s\n", o.sideBySide.c_str());
   }
   if (!o.outDir.empty()) {
@@ -401,6 +403,8 @@ Command addCompareCommand(CLI::App& app) {
   cmd->add_option("--side-by-side", options->sideBySide,
                   "Write the clips of all methods next to each other, left to right in run order "
                   "(.mp4, .y4m or frames/%04d.png)");
+  cmd->add_flag("--replace-frames", options->replaceFrames,
+                "A PNG side-by-side may replace the frames of an earlier export in its folder");
   cmd->add_option("--crf", options->crf, "MP4 quality: 0 (lossless) to 51")
       ->check(CLI::Range(0, 51))
       ->capture_default_str();

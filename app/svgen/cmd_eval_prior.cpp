@@ -30,7 +30,7 @@ struct EvalPriorOptions {
 int runEvalPrior(const EvalPriorOptions& o) {
   // A bad path fails before the work; a PNG sequence creates its own folder.
   if (!o.sheetPath.empty() && videoFormatForPath(o.sheetPath) != VideoFormat::PngSequence)
-    checkOutputFolder(o.sheetPath, "--sheet");
+    checkOutputFile(o.sheetPath, "--sheet");
   const auto model = loadBuiltinForEval(o.target, "eval-prior");
   PriorOptions p = o.prior;
   p.frames = model->spec().frames;

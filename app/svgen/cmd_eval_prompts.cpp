@@ -132,7 +132,7 @@ void printTable(const EvalReport& r) {
 }
 
 int runEvalPrompts(EvalPromptsOptions& o) {
-  if (!o.jsonPath.empty()) checkOutputFolder(o.jsonPath, "--json");
+  if (!o.jsonPath.empty()) checkOutputFile(o.jsonPath, "--json");
   std::string clipExtension = mp4ExportAvailable() ? ".mp4" : ".y4m";
   std::unique_ptr<std::ofstream> promptsFile;
   if (!o.saveDir.empty()) {

@@ -52,7 +52,7 @@ nlohmann::json reportToJson(const ShapeFollowReport& r, const EvalShapeFollowOpt
 }
 
 int runEvalShapeFollow(const EvalShapeFollowOptions& o) {
-  if (!o.jsonPath.empty()) checkOutputFolder(o.jsonPath, "--json");
+  if (!o.jsonPath.empty()) checkOutputFile(o.jsonPath, "--json");
   const auto model = loadBuiltinForEval(o.target, "eval-shape-follow");
   ShapeFollowOptions f = o.follow;
   f.frames = model->spec().frames;

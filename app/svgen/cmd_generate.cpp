@@ -22,6 +22,7 @@ struct GenerateOptions {
   GenerationRequest request;
   std::string out;
   int crf = 18;
+  bool replaceFrames = false;
   bool json = false;
   bool quiet = false;
 };
@@ -31,17 +32,15 @@ int runGenerate(GenerateOptions& o) {
   o.request.previewEvery = 0;  // the CLI shows no previews
   // Refuse bad settings and a bad output path before minutes of work.
   const GenerationRequest resolved = engine.resolve(o.request);
-  const VideoFormat format = videoFormatForPath(o.out);
-  if (format == VideoFormat::Mp4 && !mp4ExportAvailable()) {
-    throw InputError(
-        "this build has no FFmpeg, so it cannot write MP4; use a .y4m file or frames/%04d.png");
-  }
+  ExportOptions exportOptions;
+  exportOptions.crf = o.crf;
+  exportOptions.replaceFrames = o.replaceFrames;
+  exportOptions.metadataJson = "{}";  // known after the run; only its presence matters here
+  checkExportTarget(o.out, exportOptions, "--out");
   ProgressReporter reporter(o.quiet);
   GenerationResult result = engine.generate(resolved, reporter);
   reporter.finish();
 
-  ExportOptions exportOptions;
-  exportOptions.crf = o.crf;
   exportOptions.metadataJson = resultMetadataJson(result);
   exportVideo(result.video, o.out, exportOptions, [&] { return reporter.isCancelled(); });
 
@@ -56,7 +55,11 @@ int runGenerate(GenerateOptions& o) {
         result.totalSeconds, result.device.c_str(), result.request.attention.method.c_str(),
         result.attentionSeconds, 100.0 * result.attentionDensity);
   }
-  return kExitOk;
+  // The clip is written; a side output that failed still makes the run a failure to say.
+  for (const std::string& problem : result.outputProblems)
+    std::fprintf(stderr, "svgen: failed: %s (the clip was written to %s)\n", problem.c_str(),
+                 o.out.c_str());
+  return result.outputProblems.empty() ? kExitOk : kExitRuntimeFailure;
 }
 
 }  // namespace
@@ -70,6 +73,9 @@ Command addGenerateCommand(CLI::App& app) {
                   "Write what the attention method decided per step, layer and head (JSON)");
   cmd->add_option("-o,--out", options->out, "Output: clip.mp4, clip.y4m or frames/%04d.png")
       ->required();
+  cmd->add_flag("--replace-frames", options->replaceFrames,
+                "A PNG pattern's folder may hold an earlier export's frames: replace them all "
+                "(without it, such a folder is refused)");
   cmd->add_option("--crf", options->crf, "MP4 quality: 0 (lossless) to 51")
       ->check(CLI::Range(0, 51))
       ->capture_default_str();

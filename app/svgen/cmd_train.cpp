@@ -118,7 +118,7 @@ Command addTrainCommand(CLI::App& app) {
             std::fprintf(stderr, "trained %lld steps in %s: loss %.5f -> %.5f\nmodel: %s\n",
                          static_cast<long long>(r.steps), formatDuration(r.seconds).c_str(),
                          r.firstLoss, r.finalLoss, r.modelDir.c_str());
-            return interruptRequested() ? kExitCancelled : kExitOk;
+            return interruptRequested() ? interruptExitCode() : kExitOk;
           }};
 }
 

@@ -37,7 +37,7 @@ int run(int argc, char** argv) {
     return kExitInputError;
   } catch (const Cancelled&) {
     std::cerr << "svgen: cancelled\n";
-    return kExitCancelled;
+    return interruptExitCode();
   } catch (const std::exception& e) {
     std::cerr << "svgen: failed: " << e.what() << "\n";
     return kExitRuntimeFailure;

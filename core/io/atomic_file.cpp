@@ -1,6 +1,7 @@
 #include "core/io/atomic_file.h"
 
 #include "core/common/error.h"
+#include "core/io/pending_outputs.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -28,7 +29,7 @@ std::string randomToken() {
   static const char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
   std::string token(8, 'x');
   for (char& c : token) c = kAlphabet[gen() % (sizeof(kAlphabet) - 1)];
-  return token;
+  return std::to_string(getpid()) + "." + token;
 }
 
 void splitPath(const std::string& path, std::string* dir, std::string* name) {
@@ -40,6 +41,30 @@ void splitPath(const std::string& path, std::string* dir, std::string* name) {
     *dir = path.substr(0, slash + 1);
     *name = path.substr(slash + 1);
   }
+}
+
+constexpr char kTempTag[] = ".tmp-";
+
+// Follows `path` through links to the file an export should replace (see AtomicFile).
+std::string resolveOutputTarget(const std::string& path, const std::string& what) {
+  std::string current = path;
+  for (int hops = 0; hops < 40; ++hops) {
+    struct stat st;
+    if (::lstat(current.c_str(), &st) != 0) return current;  // not there yet: created here
+    if (S_ISLNK(st.st_mode)) {
+      const fs::path link = fs::read_symlink(current);
+      current =
+          link.is_absolute() ? link.string() : (fs::path(current).parent_path() / link).string();
+      continue;
+    }
+    if (S_ISREG(st.st_mode)) return current;
+    const std::string leads = current == path ? "" : " leads to '" + current + "', which";
+    throw InputError(what + " '" + path + "'" + leads +
+                     (S_ISDIR(st.st_mode) ? " is a folder, not a file"
+                                          : " is not a regular file (a device or a pipe); "
+                                            "name a file to write"));
+  }
+  throw InputError(what + " '" + path + "': too many levels of links");
 }
 
 }  // namespace
@@ -58,10 +83,17 @@ std::string siblingTempName(const std::string& target, const std::string& tag,
 AtomicFile::AtomicFile(std::string target) : target_(std::move(target)) {
   if (target_.empty() || target_.back() == '/')
     throw InputError("output path '" + target_ + "' names a folder, not a file");
+  target_ = resolveOutputTarget(target_, "output");
+  std::string dir, name;
+  splitPath(target_, &dir, &name);
+  removeStaleTemporaries(dir, "." + name + kTempTag);
   for (int attempt = 0; attempt < 100; ++attempt) {
-    temp_ = siblingTempName(target_, ".tmp-");
+    temp_ = siblingTempName(target_, kTempTag);
     fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd_ >= 0) return;
+    if (fd_ >= 0) {
+      pending_ = std::make_unique<PendingOutput>(temp_, false);
+      return;
+    }
     if (errno != EEXIST) break;
   }
   const int err = errno;
@@ -105,26 +137,40 @@ void AtomicFile::releaseHandle() {
   closeHandle(false);
 }
 
-void AtomicFile::commit() {
+void AtomicFile::sync() {
   if (done_) throw RuntimeFailure("internal: commit() twice on '" + target_ + "'");
+  const bool hadHandle = stream_ || fd_ >= 0;
+  closeHandle(true);
+  if (!hadHandle) {
+    // Someone else (FFmpeg) wrote and closed the file; make it durable before the rename so a
+    // power cut cannot leave an empty file under the target's name.
+    const int fd = ::open(temp_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw RuntimeFailure(ioErrorMessage("cannot reopen", temp_, errno));
+    const int rc = ::fsync(fd);
+    const int err = errno;
+    ::close(fd);
+    if (rc != 0) throw RuntimeFailure(ioErrorMessage("cannot write", target_, err));
+  }
+}
+
+void AtomicFile::commit(const std::function<bool()>& cancelled) {
+  commitAll({this}, cancelled);
+}
+
+void AtomicFile::commitAll(std::initializer_list<AtomicFile*> files,
+                           const std::function<bool()>& cancelled) {
   try {
-    const bool hadHandle = stream_ || fd_ >= 0;
-    closeHandle(true);
-    if (!hadHandle) {
-      // Someone else (FFmpeg) wrote and closed the file; make it durable before the rename so a
-      // power cut cannot leave an empty file under the target's name.
-      const int fd = ::open(temp_.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) throw RuntimeFailure(ioErrorMessage("cannot reopen", temp_, errno));
-      const int rc = ::fsync(fd);
-      const int err = errno;
-      ::close(fd);
-      if (rc != 0) throw RuntimeFailure(ioErrorMessage("cannot write", target_, err));
+    for (AtomicFile* f : files) f->sync();
+    CommitSection section;
+    if (cancelled && cancelled()) throw Cancelled();
+    for (AtomicFile* f : files) {
+      if (std::rename(f->temp_.c_str(), f->target_.c_str()) != 0)
+        throw RuntimeFailure(ioErrorMessage("cannot replace", f->target_, errno));
+      f->done_ = true;
+      f->pending_.reset();
     }
-    if (std::rename(temp_.c_str(), target_.c_str()) != 0)
-      throw RuntimeFailure(ioErrorMessage("cannot replace", target_, errno));
-    done_ = true;
   } catch (...) {
-    discard();
+    for (AtomicFile* f : files) f->discard();
     throw;
   }
 }
@@ -134,12 +180,22 @@ void AtomicFile::discard() {
   closeHandle(false);
   ::unlink(temp_.c_str());
   done_ = true;
+  pending_.reset();
 }
 
-void checkOutputFolder(const std::string& path, const std::string& what) {
-  const fs::path parent = fs::absolute(path).parent_path();
-  if (!fs::is_directory(parent))
+void checkOutputFile(const std::string& path, const std::string& what) {
+  if (path.empty()) throw InputError(what + ": no file named");
+  if (path.back() == '/') throw InputError(what + " '" + path + "' names a folder, not a file");
+  const std::string target = resolveOutputTarget(path, what);
+  const fs::path parent = fs::absolute(target).parent_path();
+  std::error_code ec;
+  if (!fs::exists(parent, ec))
     throw InputError(what + " '" + path + "': folder " + parent.string() + " does not exist");
+  if (!fs::is_directory(parent, ec))
+    throw InputError(what + " '" + path + "': " + parent.string() + " is a file, not a folder");
+  if (::access(parent.c_str(), W_OK | X_OK) != 0)
+    throw InputError(what + " '" + path + "': folder " + parent.string() + " is not writable (" +
+                     std::strerror(errno) + ")");
 }
 
 void writeFileAtomically(const std::string& path, const std::string& bytes) {

@@ -250,8 +250,7 @@ void exportMp4(const Video& video, const std::string& path, const ExportOptions&
   writePackets();
   check(av_write_trailer(output.get()), "cannot finish", path);
   check(avio_closep(&output->pb), "cannot write", path);
-  if (cancelled && cancelled()) throw Cancelled();
-  file.commit();
+  file.commit(cancelled);
 }
 
 VideoFile readMp4(const std::string& path) {

@@ -3,6 +3,7 @@
 // in a small function whose C++ objects are all set up before setjmp.
 #include "core/common/error.h"
 #include "core/io/atomic_file.h"
+#include "core/io/pending_outputs.h"
 #include "core/io/video_io_internal.h"
 
 #ifdef SVGEN_HAVE_PNG
@@ -10,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csetjmp>
 #include <cstdio>
@@ -24,6 +26,7 @@ namespace {
 
 const char kTextKey[] = "svgen";
 const char kSettingsName[] = "settings.json";
+const std::string kStagingPrefix = ".svgen-frames.tmp-";
 
 // Where libpng's error callback leaves its message (and the errno of a failed fwrite) before
 // jumping back.
@@ -201,14 +204,55 @@ class StagingCleanup {
   }
 };
 
+fs::path framesFolder(const FramePattern& pattern) {
+  const std::string folder = pattern.folder();
+  fs::path path = folder.empty() ? fs::path(".") : fs::path(folder);
+  if (!path.has_filename() && path.has_relative_path())
+    path = path.parent_path();  // "frames/" → "frames", so it is created once
+  return path;
+}
+
+// The frames of an earlier export in `folder`, sorted by name.
+std::vector<std::string> earlierFrames(const fs::path& folder, const FramePattern& pattern) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (pattern.matches(name)) names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 }  // namespace
+
+void checkPngTarget(const FramePattern& pattern, const ExportOptions& options) {
+  const fs::path folder = framesFolder(pattern);
+  std::error_code ec;
+  fs::path existing = folder;
+  while (!fs::exists(existing, ec) && existing.has_parent_path() &&
+         existing != existing.parent_path())
+    existing = existing.parent_path();
+  if (existing.empty() || !fs::exists(existing, ec)) existing = ".";
+  if (!fs::is_directory(existing, ec))
+    throw InputError("cannot write frames into '" + folder.string() + "': '" + existing.string() +
+                     "' is a file, not a folder");
+  if (::access(existing.c_str(), W_OK | X_OK) != 0)
+    throw InputError("cannot write frames into '" + folder.string() + "': folder '" +
+                     existing.string() + "' is not writable (" + std::strerror(errno) + ")");
+  if (existing != folder || options.replaceFrames) return;
+  const std::vector<std::string> earlier = earlierFrames(folder, pattern);
+  if (!earlier.empty())
+    throw InputError("folder '" + folder.string() + "' already holds " +
+                     std::to_string(earlier.size()) + " frame(s) of an earlier export (" +
+                     earlier.front() + (earlier.size() > 1 ? " to " + earlier.back() : "") +
+                     "); choose an empty folder, or pass --replace-frames to replace them");
+}
 
 void exportPngSequence(const Video& video, const FramePattern& pattern,
                        const ExportOptions& options, const CancelFn& cancelled) {
-  const std::string folder = pattern.folder();
-  fs::path folderPath = folder.empty() ? fs::path(".") : fs::path(folder);
-  if (!folderPath.has_filename() && folderPath.has_relative_path())
-    folderPath = folderPath.parent_path();  // "frames/" → "frames", so it is created once
+  checkPngTarget(pattern, options);
+  const fs::path folderPath = framesFolder(pattern);
   StagingCleanup cleanup;
 
   // Create missing folders one level at a time so a failure can undo exactly what it made.
@@ -228,11 +272,15 @@ void exportPngSequence(const Video& video, const FramePattern& pattern,
       throw RuntimeFailure("cannot write frames into '" + folderPath.string() + "': not a folder");
   }
 
-  std::string stagingTemplate = (folderPath / ".svgen-frames.tmp-XXXXXX").string();
+  // The pid in the name tells the next export whether the process that made it still runs.
+  removeStaleTemporaries(folderPath.string(), kStagingPrefix);
+  std::string stagingTemplate =
+      (folderPath / (kStagingPrefix + std::to_string(::getpid()) + ".XXXXXX")).string();
   if (!::mkdtemp(stagingTemplate.data()))
     throw RuntimeFailure(
         ioErrorMessage("cannot create a staging folder in", folderPath.string(), errno));
   cleanup.staging = stagingTemplate;
+  const PendingOutput pending(stagingTemplate, true);
   const fs::path staging(stagingTemplate);
 
   std::vector<std::string> names;
@@ -257,14 +305,28 @@ void exportPngSequence(const Video& video, const FramePattern& pattern,
       throw RuntimeFailure(ioErrorMessage("cannot write", stagedSettings, wrote ? errno : err));
     names.push_back(kSettingsName);
   }
-  if (cancelled && cancelled()) throw Cancelled();
+  // Frames of an earlier export that this one does not overwrite go once the new ones are in.
+  std::vector<std::string> stale;
+  if (options.replaceFrames) {
+    for (const std::string& name : earlierFrames(folderPath, pattern))
+      if (std::find(names.begin(), names.end(), name) == names.end()) stale.push_back(name);
+    if (options.metadataJson.empty()) stale.push_back(kSettingsName);
+  }
 
-  // Only renames from here on: no data is written, so a full disk cannot strike half-way.
+  // Only renames and removals from here on: no data is written, so a full disk cannot strike
+  // half-way, and a signal waits for the end of the section.
+  CommitSection section;
+  if (cancelled && cancelled()) throw Cancelled();
   cleanup.committed = true;
   for (const std::string& name : names) {
     const fs::path from = staging / name, to = folderPath / name;
     if (std::rename(from.c_str(), to.c_str()) != 0)
       throw RuntimeFailure(ioErrorMessage("cannot move a frame into place as", to.string(), errno));
+  }
+  for (const std::string& name : stale) {
+    const fs::path path = folderPath / name;
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+      throw RuntimeFailure(ioErrorMessage("cannot remove the earlier frame", path.string(), errno));
   }
 }
 
@@ -333,6 +395,9 @@ namespace {
 }  // namespace
 
 void exportPngSequence(const Video&, const FramePattern&, const ExportOptions&, const CancelFn&) {
+  noPng();
+}
+void checkPngTarget(const FramePattern&, const ExportOptions&) {
   noPng();
 }
 VideoFile readPngSequence(const FramePattern&) {

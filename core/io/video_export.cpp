@@ -1,6 +1,7 @@
 #include "core/io/video_export.h"
 
 #include "core/common/error.h"
+#include "core/io/atomic_file.h"
 #include "core/io/video_io_internal.h"
 
 #include <cctype>
@@ -58,6 +59,23 @@ std::string FramePattern::format(int index) const {
 std::string FramePattern::folder() const {
   const size_t slash = prefix.find_last_of('/');
   return slash == std::string::npos ? std::string() : prefix.substr(0, slash + 1);
+}
+
+bool FramePattern::matches(const std::string& fileName) const {
+  const size_t slash = prefix.find_last_of('/');
+  const std::string head = slash == std::string::npos ? prefix : prefix.substr(slash + 1);
+  if (fileName.size() <= head.size() + suffix.size()) return false;
+  if (fileName.compare(0, head.size(), head) != 0 ||
+      fileName.compare(fileName.size() - suffix.size(), suffix.size(), suffix) != 0)
+    return false;
+  const std::string number =
+      fileName.substr(head.size(), fileName.size() - head.size() - suffix.size());
+  // printf pads with spaces when the width has no leading zero.
+  const size_t digits = number.find_first_not_of(' ');
+  if (digits == std::string::npos) return false;
+  for (size_t i = digits; i < number.size(); ++i)
+    if (!std::isdigit(static_cast<unsigned char>(number[i]))) return false;
+  return true;
 }
 
 bool parseFramePattern(const std::string& path, FramePattern* out) {
@@ -149,8 +167,35 @@ bool mp4ExportAvailable() {
 #endif
 }
 
+void checkExportTarget(const std::string& path, const ExportOptions& options,
+                       const std::string& what) {
+  switch (videoFormatForPath(path)) {
+    case VideoFormat::Mp4:
+      if (!mp4ExportAvailable())
+        throw InputError("this build has no FFmpeg, so it cannot write '" + path +
+                         "': export to .y4m or a PNG pattern such as frames/%04d.png");
+      checkOutputFile(path, what);
+      return;
+    case VideoFormat::Y4m:
+      checkOutputFile(path, what);
+      if (!options.metadataJson.empty()) checkOutputFile(path + ".json", "settings file");
+      return;
+    case VideoFormat::PngSequence: {
+      detail::FramePattern pattern;
+      detail::parseFramePattern(path, &pattern);
+      try {
+        detail::checkPngTarget(pattern, options);
+      } catch (const InputError& e) {
+        throw InputError(what + ": " + e.what());
+      }
+      return;
+    }
+  }
+}
+
 void exportVideo(const Video& video, const std::string& path, const ExportOptions& options,
                  const std::function<bool()>& cancelled) {
+  checkExportTarget(path, options);
   const VideoFormat format = videoFormatForPath(path);
   if (std::isnan(options.fps) || options.fps < 0)
     throw InputError("export frame rate must be positive (or 0 for the clip's own)");

@@ -28,6 +28,8 @@ struct FramePattern {
   bool zeroPad = false;
   std::string format(int index) const;
   std::string folder() const;  // "" for the current folder
+  // True when `fileName` (no folder) is a frame this pattern names, whatever its number.
+  bool matches(const std::string& fileName) const;
 };
 // False when `path` has no frame-number conversion in its file name; throws InputError for
 // malformed ones (two conversions, a conversion in the folder part, unsupported specifiers).
@@ -42,6 +44,8 @@ std::string readY4mMetadata(const std::string& path);  // the sidecar, or ""
 
 void exportPngSequence(const Video& video, const FramePattern& pattern,
                        const ExportOptions& options, const CancelFn& cancelled);
+// What exportPngSequence would refuse, checked without writing: see checkExportTarget.
+void checkPngTarget(const FramePattern& pattern, const ExportOptions& options);
 VideoFile readPngSequence(const FramePattern& pattern);
 VideoFile readPngFile(const std::string& path);
 std::string readPngText(const std::string& path);  // the "svgen" text chunk, or ""

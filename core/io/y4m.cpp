@@ -180,9 +180,10 @@ void exportY4m(const Video& video, const std::string& path, const ExportOptions&
     if (std::fwrite(json.data(), 1, json.size(), m) != json.size())
       throw RuntimeFailure(ioErrorMessage("cannot write", sidecar, errno));
   }
-  if (cancelled && cancelled()) throw Cancelled();
-  if (meta) meta->commit();
-  file.commit();
+  if (meta)
+    AtomicFile::commitAll({meta.get(), &file}, cancelled);
+  else
+    file.commit(cancelled);
   // A sidecar left from an earlier export would describe a different run.
   if (!meta && ::unlink(sidecar.c_str()) != 0 && errno != ENOENT)
     throw RuntimeFailure(ioErrorMessage("cannot remove the old settings file", sidecar, errno));

@@ -7,6 +7,7 @@
 #include "core/common/device_memory.h"
 #include "core/common/error.h"
 #include "core/common/tensor_shape_text.h"
+#include "core/io/atomic_file.h"
 #include "core/io/tensor_io.h"
 #include "core/io/tensor_map.h"
 #include "core/model/model_family.h"
@@ -21,6 +22,7 @@
 #include <c10/util/Exception.h>
 
 #include <cmath>
+#include <functional>
 
 namespace svgen {
 
@@ -62,7 +64,10 @@ at::Tensor initialNoise(const GenerationRequest& r, const std::vector<int64_t>& 
       throw InputError(r.initNoisePath + ": the initial latent has shape " +
                        shapeText(t.sizes().vec()) + " but this request needs " + shapeText(full));
     }
-    return t.to(at::kFloat).contiguous();
+    t = t.to(at::kFloat).contiguous();
+    if (!at::isfinite(t).all().item<bool>())
+      throw InputError(r.initNoisePath + ": the initial latent holds NaN or infinite values");
+    return t;
   }
   // Drawn on the CPU whatever the device, so a seed means the same noise everywhere.
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(r.seed);
@@ -108,6 +113,9 @@ GenerationRequest Engine::resolve(const GenerationRequest& request) {
   // Bad method settings or a missing or malformed profile table are a bad request: say so
   // before loading anything (making a backend reads what it needs and allocates nothing).
   makeAttentionBackend(r.attention, info.directory);
+  // Side outputs are checked now, not after minutes of work.
+  if (!r.recordAttentionPath.empty()) checkOutputFile(r.recordAttentionPath, "attention record");
+  if (!r.saveLatentsPath.empty()) checkOutputFile(r.saveLatentsPath, "latents file");
   return r;
 }
 
@@ -187,6 +195,17 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
           r.previewEvery > 0 && ((i + 1) % r.previewEvery == 0 || i + 1 == r.steps);
       at::Tensor x0 = wantPreview ? sampler->predictX0(velocity, i, x) : at::Tensor();
       x = sampler->step(velocity, i, x);
+      // Checked once: a NaN or Inf in the weights reaches every value after one step, and would
+      // otherwise become an all-black clip with a success exit.
+      if (i == 0 && !at::isfinite(x).all().item<bool>()) {
+        const std::string weight = model.firstNonFiniteWeight();
+        if (!weight.empty())
+          throw InputError("the model's weight '" + weight +
+                           "' holds NaN or infinite values: the checkpoint is damaged");
+        throw RuntimeFailure(
+            "the first step produced NaN or infinite values (a numerical overflow); try "
+            "another seed, fewer frames or a float32 run");
+      }
       synchronizeDevice(device);
       result.stepSeconds.push_back(stepWatch.seconds());
 
@@ -202,14 +221,25 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     result.attentionSeconds = timed.seconds;
     result.attentionDensity = method->stats().density();
     result.sparseAttentionDensity = method->stats().sparseDensity();
-    if (recorder) recorder->write(r.recordAttentionPath);
+    // A side output that cannot be written must not cost the finished clip: it is reported with
+    // the result instead.
+    auto sideOutput = [&](const std::string& what, const std::function<void()>& write) {
+      try {
+        write();
+      } catch (const std::exception& e) {
+        result.outputProblems.push_back(what + ": " + e.what());
+      }
+    };
+    if (recorder) sideOutput("attention record", [&] { recorder->write(r.recordAttentionPath); });
 
     observer.onStage("decode");
     stage.restart();
     resetPeakDeviceMemory(device);
     result.video = model.decode(x, r.frames, model.info().fps);
     if (!r.saveLatentsPath.empty())
-      saveTensors(r.saveLatentsPath, {{"latent", x.to(at::kCPU).contiguous()}});
+      sideOutput("latents file", [&] {
+        saveTensors(r.saveLatentsPath, {{"latent", x.to(at::kCPU).contiguous()}});
+      });
     result.timings.push_back({"decode", stage.seconds(), peakDeviceMemoryGiB(device)});
   } catch (const c10::Error& e) {
     throw RuntimeFailure(describeTorchFailure(e.what(), device));

@@ -62,6 +62,9 @@ struct GenerationResult {
   double sparseAttentionDensity = 1.0;
   std::string modelLabel;
   std::string device;
+  // Side outputs the request asked for (attention record, latents) that could not be written,
+  // one line each; the clip itself is still good.
+  std::vector<std::string> outputProblems;
 };
 
 // Observer of a run. Called on the thread that runs generate(); the studio forwards to its UI
