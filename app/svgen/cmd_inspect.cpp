@@ -114,13 +114,30 @@ void printInspection(const CheckpointInspection& r) {
   for (const auto& n : r.notes) std::cout << "note: " << n << "\n";
 }
 
+// A file the model would be built from is damaged or cannot be used: its shapes are impossible,
+// it contradicts its config, or it cannot be read. Components that are only missing are not
+// damage: a lone transformer file is a normal thing to inspect.
+bool foundDamage(const CheckpointInspection& r) {
+  bool damaged = !r.configConflicts.empty();
+  for (const InspectedComponent* c : {&r.transformer, &r.textEncoder, &r.vae})
+    damaged |= c->found && !c->problem.empty();
+  const std::string transformerPrefix = r.transformer.path + ": ";
+  for (const std::string& p : r.problems)
+    damaged |= !r.transformer.path.empty() &&
+               p.compare(0, transformerPrefix.size(), transformerPrefix) == 0;
+  return damaged;
+}
+
 }  // namespace
 
 Command addInspectCommand(CLI::App& app) {
   auto path = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   CLI::App* cmd = app.add_subcommand(
-      "inspect", "Say what a Wan 2.1 checkpoint file or folder holds (reads headers only)");
+      "inspect",
+      "Say what a Wan 2.1 checkpoint file or folder holds (reads headers only). Exit 0 when what "
+      "it holds is sound (missing components are listed, not errors), 2 when a file is damaged "
+      "or cannot be used");
   cmd->add_option("path", *path,
                   "A diffusers folder, a ComfyUI file or folder, a Wan2.1 repository folder or an "
                   "svgen model folder")
@@ -132,7 +149,11 @@ Command addInspectCommand(CLI::App& app) {
               std::cout << inspectionJson(r).dump(2) << std::endl;
             else
               printInspection(r);
-            return kExitOk;
+            if (!foundDamage(r)) return kExitOk;
+            std::cerr << "svgen: error: " << *path
+                      << ": a file it is made of is damaged or cannot be used (see the problem "
+                         "above)\n";
+            return kExitInputError;
           }};
 }
 
