@@ -246,6 +246,12 @@ foreach(bad "--prompt;   ;--out;${WORK}/blank.y4m;prompt is empty"
     message(FATAL_ERROR "generate ${bad}: '${reason}' not said: ${LAST_ERR}")
   endif()
 endforeach()
+# Range messages in words with the svgen: prefix (before: CLI11's own, without the prefix, with
+# the largest double printed in 309 digits).
+expect_exit(2 ${SVGEN} generate --prompt "a red circle" --frames -1 --out ${WORK}/x.y4m)
+if(NOT LAST_ERR MATCHES "^svgen: error: --frames: must be 0 or more, got -1\n")
+  message(FATAL_ERROR "--frames -1 said: ${LAST_ERR}")
+endif()
 # A shorter PNG export into a used folder is refused, then replaces the old frames whole.
 set(tiny --prompt "a red circle" --width 32 --height 32 --steps 1 --quiet)
 expect_exit(0 ${SVGEN} generate ${tiny} --frames 8 --out ${WORK}/used/%04d.png)

@@ -20,15 +20,18 @@ void saveQueue(QSettings& settings, const RunQueue& queue) {
 int restoreQueue(const QSettings& settings, RunQueue& queue) {
   int skipped = 0;
   const QStringList jobs = settings.value(keys::kQueue).toStringList();
+  QVector<GenerationRequest> restored;
+  restored.reserve(jobs.size());
   for (int i = 0; i < jobs.size(); ++i) {
     try {
-      queue.add(requestFromJson(jobs[i].toStdString()));
+      restored.push_back(requestFromJson(jobs[i].toStdString()));
     } catch (const std::exception& e) {
       ++skipped;
       qWarning("Skipping queued job %d of %lld, its settings do not parse: %s", i + 1,
                static_cast<long long>(jobs.size()), e.what());
     }
   }
+  queue.addAll(restored);
   return skipped;
 }
 

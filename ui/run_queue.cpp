@@ -17,6 +17,12 @@ int RunQueue::add(const GenerationRequest& request) {
   return id;
 }
 
+void RunQueue::addAll(const QVector<GenerationRequest>& requests) {
+  if (requests.isEmpty()) return;
+  for (const GenerationRequest& request : requests) jobs_.push_back({nextId_++, request});
+  emit changed();
+}
+
 bool RunQueue::remove(int index) {
   if (index < 0 || index >= jobs_.size()) return false;
   jobs_.removeAt(index);

@@ -25,6 +25,9 @@ class RunQueue : public QObject {
   int indexOf(int id) const;
 
   int add(const GenerationRequest& request);
+  // Appends many with one changed(): restoring a long saved queue must not rebuild the list and
+  // rewrite the saved queue once per job.
+  void addAll(const QVector<GenerationRequest>& requests);
   bool remove(int index);
   // Moves the job at `from` so that it ends at `to`; false when either is out of range.
   bool move(int from, int to);

@@ -83,7 +83,7 @@ Command addEvalPriorCommand(CLI::App& app) {
       "changes it (shape fit). No sampling, quick on a CPU");
   addBuiltinEvalOptions(cmd, o->target);
   cmd->add_option("--prompts", o->prior.bases, "One-object prompts, each asked with every shape")
-      ->check(CLI::PositiveNumber)
+      ->check(positive())
       ->capture_default_str();
   cmd->add_option("--renders", o->prior.renders, "Rendered clips averaged per prompt")
       ->check(CLI::Range(2, 4096))

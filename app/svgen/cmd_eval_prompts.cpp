@@ -195,26 +195,24 @@ Command addEvalPromptsCommand(CLI::App& app) {
       "on held-in and held-out prompts of the built-in grammar");
   cmd->add_option("-m,--model", e.model, "\"builtin\" or a model folder")->capture_default_str();
   cmd->add_option("--count", e.heldInCount, "Held-in prompts (combinations seen in training)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(nonNegative())
       ->capture_default_str();
   cmd->add_option("--heldout-count", e.heldOutCount,
                   "Held-out prompts (colour-shape-motion combinations kept out of training)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(nonNegative())
       ->capture_default_str();
   cmd->add_option("--seed", e.seed, "Prompt sampling seed; clip k is generated with seed + k")
       ->capture_default_str();
   cmd->add_option("-s,--steps", e.steps, "Denoising steps (0: the model's default)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(nonNegative());
   cmd->add_option("-g,--guidance", e.guidance,
                   "Classifier-free guidance scale (default: the model's)");
   cmd->add_option("--shift", e.shift, "Flow-matching sigma shift (default: the model's)");
   cmd->add_option("--sampler", e.sampler, "unipc, euler or ancestral")
       ->check(CLI::IsMember({"unipc", "euler", "ancestral"}))
       ->capture_default_str();
-  cmd->add_option("-f,--frames", e.frames, "Frames (0: the model's default)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("-t,--threads", e.threads, "CPU threads (0: all cores)")
-      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("-f,--frames", e.frames, "Frames (0: the model's default)")->check(nonNegative());
+  cmd->add_option("-t,--threads", e.threads, "CPU threads (0: all cores)")->check(nonNegative());
   cmd->add_option("-d,--device", e.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_flag("--two-objects", e.twoObjects,
                 "Include two-object prompts (the sampler's mix, about 35%); by default every "

@@ -103,7 +103,7 @@ Command addEvalShapeFollowCommand(CLI::App& app) {
       "copy the circle it was shown? Per noise level; no sampling");
   addBuiltinEvalOptions(cmd, o->target);
   cmd->add_option("--prompts", o->follow.prompts, "Held-in one-object prompts")
-      ->check(CLI::PositiveNumber)
+      ->check(positive())
       ->capture_default_str();
   cmd->add_option("--sigmas", o->follow.sigmas, "Noise levels, each strictly between 0 and 1")
       ->delimiter(',')

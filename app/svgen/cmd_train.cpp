@@ -47,9 +47,7 @@ Command addTrainCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--minutes", o->minutes, "Stop after this much wall time (0: no limit)")
       ->capture_default_str();
-  cmd->add_option("--batch", o->batch, "Clips per step")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
+  cmd->add_option("--batch", o->batch, "Clips per step")->check(positive())->capture_default_str();
   cmd->add_option("--lr", o->lr, "Peak learning rate")->capture_default_str();
   cmd->add_option("--warmup", o->warmupSteps, "Learning-rate warm-up steps")->capture_default_str();
   cmd->add_option("--decay-start", o->decayStart,
@@ -88,12 +86,12 @@ Command addTrainCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--autoencoder-steps", o->autoencoderSteps,
                   "Training steps of the autoencoder (latent runs)")
-      ->check(CLI::PositiveNumber)
+      ->check(positive())
       ->capture_default_str();
   cmd->add_option("--autoencoder-minutes", o->autoencoderMinutes,
                   "Stop the autoencoder's training after this much wall time (0: no limit); "
                   "--minutes counts only the DiT's")
-      ->check(CLI::NonNegativeNumber)
+      ->check(nonNegative())
       ->capture_default_str();
   cmd->add_option("--init-from", o->initFrom,
                   "Start from this trained built-in model folder (its architecture and weights) "

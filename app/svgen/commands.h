@@ -27,4 +27,9 @@ Command addProfileCommand(CLI::App& app);
 Command addBenchCommand(CLI::App& app);
 Command addSelftestCommand(CLI::App& app);
 
+// Range checks whose messages say the limit in words ("must be 0 or more, got -1"); CLI11's own
+// print the largest double in full.
+CLI::Validator nonNegative();
+CLI::Validator positive();
+
 }  // namespace svgen::cli

@@ -1,5 +1,7 @@
 #include "app/svgen/request_options.h"
 
+#include "app/svgen/commands.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -72,14 +74,10 @@ void addRequestOptions(CLI::App* cmd, GenerationRequest& r, bool withSaveLatents
   cmd->add_option("-p,--prompt", r.prompt, "What the clip shows")->required();
   cmd->add_option("-n,--negative-prompt", r.negativePrompt, "What to steer away from");
   cmd->add_option("-m,--model", r.model, "\"builtin\" or a model folder")->capture_default_str();
-  cmd->add_option("-f,--frames", r.frames, "Frames (0: the model's default)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("-W,--width", r.width, "Width in pixels (0: default)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("-H,--height", r.height, "Height in pixels (0: default)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("-s,--steps", r.steps, "Denoising steps (0: default)")
-      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("-f,--frames", r.frames, "Frames (0: the model's default)")->check(nonNegative());
+  cmd->add_option("-W,--width", r.width, "Width in pixels (0: default)")->check(nonNegative());
+  cmd->add_option("-H,--height", r.height, "Height in pixels (0: default)")->check(nonNegative());
+  cmd->add_option("-s,--steps", r.steps, "Denoising steps (0: default)")->check(nonNegative());
   cmd->add_option("-g,--guidance", r.guidance,
                   "Classifier-free guidance scale (default: the model's)")
       ->check(finiteIn(0, 50, false));
