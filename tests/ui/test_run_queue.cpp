@@ -17,6 +17,7 @@
 #include "ui/studio_settings.h"
 
 #include <QAction>
+#include <QElapsedTimer>
 #include <QListWidget>
 #include <QPushButton>
 #include <QSettings>
@@ -24,7 +25,6 @@
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QToolButton>
-#include <QElapsedTimer>
 #include <QtTest>
 
 using namespace svgen;
