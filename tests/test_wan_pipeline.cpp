@@ -113,6 +113,31 @@ class TestWanPipeline : public QObject {
     }
   }
 
+  // A misshaped weight is named as the file spells it, with the file (issue 23, item 12: the
+  // model's own name "blocks.0.norm3.weight" and no path were all a user got).
+  void aMisshapedWeightIsNamedAsTheFileHasIt() {
+    if (!sentencePieceAvailable()) QSKIP("built without libsentencepiece-dev");
+    const std::string dir = test::freshDir("wan_misshaped");
+    std::filesystem::copy(test::sourcePath(kFolder), dir, std::filesystem::copy_options::recursive);
+    const std::string file = dir + "/transformer/diffusion_pytorch_model.safetensors";
+    TensorMap weights = loadTensors(file);
+    weights["blocks.0.norm2.weight"] = at::ones({31});
+    saveTensors(file, weights);
+    GenerationRequest r = fixtureRequest();
+    r.model = dir;
+    GenerationObserver quiet;
+    try {
+      Engine().generate(r, quiet);
+      QFAIL("a misshaped weight was accepted");
+    } catch (const InputError& e) {
+      const std::string message = e.what();
+      QVERIFY2(message.find("\"blocks.0.norm2.weight\"") != std::string::npos, e.what());
+      QVERIFY2(message.find("norm3") == std::string::npos, e.what());
+      QVERIFY2(message.find(dir + "/transformer") != std::string::npos, e.what());
+      QVERIFY2(message.find("[31]") != std::string::npos, e.what());
+    }
+  }
+
   void cancelStopsTheVaeBetweenChunks() {
     if (!sentencePieceAvailable()) QSKIP("built without libsentencepiece-dev");
     // Cancelled while decoding: the VAE stops after its second latent frame of three.

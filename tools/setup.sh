@@ -16,7 +16,8 @@ packages=(cmake ninja-build g++ pkg-config ccache
   libtorch-dev libopenblas0-openmp
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev ffmpeg
   nlohmann-json3-dev libcli11-dev libpng-dev libsentencepiece-dev
-  xvfb xauth imagemagick)
+  xvfb xauth imagemagick
+  clang libclang-rt-14-dev dpkg-dev desktop-file-utils appstream)
 
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo=sudo

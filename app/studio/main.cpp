@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
   QApplication::setOrganizationName(svgen::ui::kOrganisation);
   QApplication::setApplicationName(svgen::ui::kApplication);
   QApplication::setApplicationVersion(SVGEN_VERSION);
-  QApplication::setDesktopFileName("io.github.svgen.Studio");
+  QApplication::setDesktopFileName("io.github.svgen.studio");
   QApplication::setWindowIcon(QIcon(":/icons/svgen.svg"));
 
   QCommandLineParser cli;

@@ -75,9 +75,23 @@ TensorMap loadComponent(const InspectedComponent& c) {
 
 std::unique_ptr<WanDiT> loadWanDiT(const CheckpointInspection& inspection, const at::Device& device,
                                    at::ScalarType dtype) {
-  return std::make_unique<WanDiT>(inspection.config->config,
-                                  toOriginalWanLayout(loadComponent(inspection.transformer)),
-                                  device, dtype);
+  const TensorMap weights = loadComponent(inspection.transformer);
+  try {
+    return std::make_unique<WanDiT>(inspection.config->config, toOriginalWanLayout(weights), device,
+                                    dtype);
+  } catch (const InputError& e) {
+    // The model checks the original Wan names; the user has the file's. Name the file and its
+    // spelling of the key (norm3 in the model is norm2 in a diffusers file).
+    std::string message = e.what();
+    for (const auto& [key, tensor] : weights) {
+      const std::string original = "\"" + wanKeyToOriginal(key) + "\"";
+      if (original == "\"" + key + "\"") continue;
+      for (size_t at = message.find(original); at != std::string::npos;
+           at = message.find(original, at + key.size() + 2))
+        message.replace(at, original.size(), "\"" + key + "\"");
+    }
+    throw InputError(inspection.transformer.path + ": " + message);
+  }
 }
 
 std::unique_ptr<Umt5Encoder> loadUmt5Encoder(const CheckpointInspection& inspection,
