@@ -9,6 +9,9 @@ namespace svgen::ui {
 FrameView::FrameView(QWidget* parent) : QWidget(parent) {
   setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Expanding);
   setAttribute(Qt::WA_OpaquePaintEvent);
+  // A click on the picture takes the keyboard from the prompt, so the player's keys (Space,
+  // Left, Right) work after it instead of moving the text cursor.
+  setFocusPolicy(Qt::ClickFocus);
 }
 
 void FrameView::setImage(const QImage& image) {

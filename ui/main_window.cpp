@@ -8,6 +8,7 @@
 #include "ui/error_dialog.h"
 #include "ui/history_panel.h"
 #include "ui/history_store.h"
+#include "ui/key_ownership.h"
 #include "ui/model_label.h"
 #include "ui/model_picker.h"
 #ifdef SVGEN_HAVE_PLOTS
@@ -102,6 +103,7 @@ MainWindow::MainWindow(QWidget* parent)
             }
             updateActions();
           });
+  KeyOwnership::install(this);
   setModel("builtin");
   resize(1280, 800);
   defaultState_ = saveState(kLayoutVersion);
