@@ -3,13 +3,17 @@
 #include "ui/history_store.h"
 #include "ui/run_summary.h"
 
+#include <QDesktopServices>
 #include <QHBoxLayout>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QListWidget>
+#include <QMenu>
 #include <QMessageBox>
 #include <QPixmap>
 #include <QPushButton>
 #include <QStyle>
+#include <QUrl>
 #include <QVBoxLayout>
 
 namespace svgen::ui {
@@ -25,6 +29,9 @@ HistoryPanel::HistoryPanel(HistoryStore* store, QWidget* parent) : QWidget(paren
       tr("Select one run to re-run it or compare it with its dense twin, "
          "or two runs to compare them"));
 
+  open_ = new QPushButton(style()->standardIcon(QStyle::SP_MediaPlay), tr("Open"), this);
+  open_->setObjectName("historyOpenButton");
+  open_->setToolTip(tr("Play this run in the player, ready to export (Enter)"));
   rerun_ = new QPushButton(style()->standardIcon(QStyle::SP_BrowserReload), tr("Re-run"), this);
   rerun_->setObjectName("historyRerunButton");
   rerun_->setToolTip(tr("Load this run's settings and generate it again"));
@@ -35,6 +42,7 @@ HistoryPanel::HistoryPanel(HistoryStore* store, QWidget* parent) : QWidget(paren
   delete_->setObjectName("historyDeleteButton");
 
   auto* buttons = new QHBoxLayout;
+  buttons->addWidget(open_);
   buttons->addWidget(rerun_);
   buttons->addWidget(compare_);
   buttons->addStretch(1);
@@ -61,11 +69,21 @@ HistoryPanel::HistoryPanel(HistoryStore* store, QWidget* parent) : QWidget(paren
   column->addWidget(list_, 1);
   column->addLayout(buttons);
 
+  connect(open_, &QPushButton::clicked, this, &HistoryPanel::openSelected);
   connect(rerun_, &QPushButton::clicked, this, &HistoryPanel::rerunSelected);
   connect(compare_, &QPushButton::clicked, this, &HistoryPanel::compareSelected);
   connect(delete_, &QPushButton::clicked, this, [this] { deleteSelected(true); });
   connect(list_, &QListWidget::itemSelectionChanged, this, &HistoryPanel::updateButtons);
-  connect(list_, &QListWidget::itemDoubleClicked, this, &HistoryPanel::compareSelected);
+  connect(list_, &QListWidget::itemDoubleClicked, this, &HistoryPanel::openSelected);
+  list_->installEventFilter(this);
+  list_->setContextMenuPolicy(Qt::CustomContextMenu);
+  connect(list_, &QWidget::customContextMenuRequested, this, [this](const QPoint& at) {
+    if (QListWidgetItem* item = list_->itemAt(at); item && !item->isSelected())
+      selectIds({item->data(Qt::UserRole).toString()});
+    QMenu* menu = contextMenu();
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    menu->popup(list_->viewport()->mapToGlobal(at));
+  });
   connect(store_, &HistoryStore::changed, this, &HistoryPanel::rebuild);
   rebuild();
 }
@@ -75,14 +93,19 @@ QString HistoryPanel::entryText(const HistoryEntry& e, const HistoryStore& store
   if (prompt.isEmpty()) prompt = tr("(empty prompt)");
   const QString when = e.created.toString("yyyy-MM-dd hh:mm");
   QString quality;
+  const double speedup = store.speedup(e);
+  const QString speed = speedup > 0 ? tr("%1× the speed").arg(speedup, 0, 'f', 2) : QString();
   if (e.isDense())
     quality = tr("dense reference");
   else if (e.hasQuality())
-    quality = tr("vs dense: PSNR %1 dB · SSIM %2").arg(e.psnr, 0, 'f', 2).arg(e.ssim, 0, 'f', 3);
+    quality = tr("vs dense: %1 · PSNR %2 dB · SSIM %3")
+                  .arg(speed)
+                  .arg(e.psnr, 0, 'f', 2)
+                  .arg(e.ssim, 0, 'f', 3);
   else if (store.denseTwin(e))
-    quality = tr("vs dense: measuring…");
+    quality = tr("vs dense: %1 · quality being measured…").arg(speed);
   else
-    quality = tr("no dense twin in the history");
+    quality = tr("no dense twin in the history: speed and quality against dense unknown");
   return tr("%1\n%2 · %3 s (attention %4 s, %5% computed) · %6\n%7 · %8")
       .arg(prompt, attentionLabel(e.request.attention))
       .arg(e.totalSeconds, 0, 'f', 1)
@@ -154,6 +177,54 @@ QStringList HistoryPanel::comparePair() const {
   return {};
 }
 
+bool HistoryPanel::eventFilter(QObject* watched, QEvent* event) {
+  if (watched == list_ && event->type() == QEvent::KeyPress) {
+    const int key = static_cast<QKeyEvent*>(event)->key();
+    if (key == Qt::Key_Return || key == Qt::Key_Enter) {
+      openSelected();
+      return true;
+    }
+    if (key == Qt::Key_Delete) {
+      deleteSelected(true);
+      return true;
+    }
+  }
+  return QWidget::eventFilter(watched, event);
+}
+
+QMenu* HistoryPanel::contextMenu() {
+  auto* menu = new QMenu(this);
+  menu->setObjectName("historyMenu");
+  const QStringList ids = selectedIds();
+  const bool one = ids.size() == 1;
+  QAction* open = menu->addAction(tr("Open in the player"), this, &HistoryPanel::openSelected);
+  open->setShortcut(Qt::Key_Return);
+  open->setEnabled(one);
+  QAction* exportRun = menu->addAction(tr("Export…"), this, [this, ids] {
+    if (ids.size() == 1) emit exportRequested(ids.first());
+  });
+  exportRun->setEnabled(one);
+  QAction* reveal = menu->addAction(tr("Show in folder"), this, [this, ids] {
+    if (ids.size() == 1)
+      QDesktopServices::openUrl(QUrl::fromLocalFile(store_->runFolder(ids.first())));
+  });
+  reveal->setEnabled(one);
+  menu->addSeparator();
+  menu->addAction(tr("Re-run"), this, &HistoryPanel::rerunSelected)->setEnabled(one);
+  menu->addAction(tr("Compare"), this, &HistoryPanel::compareSelected)
+      ->setEnabled(!comparePair().isEmpty());
+  menu->addSeparator();
+  QAction* remove = menu->addAction(tr("Delete…"), this, [this] { deleteSelected(true); });
+  remove->setShortcut(QKeySequence::Delete);
+  remove->setEnabled(!ids.isEmpty());
+  return menu;
+}
+
+void HistoryPanel::openSelected() {
+  const QStringList ids = selectedIds();
+  if (ids.size() == 1) emit openRequested(ids.first());
+}
+
 void HistoryPanel::rerunSelected() {
   const QStringList ids = selectedIds();
   if (ids.size() != 1) return;
@@ -182,6 +253,7 @@ void HistoryPanel::deleteSelected(bool confirm) {
 
 void HistoryPanel::updateButtons() {
   const int n = int(selectedIds().size());
+  open_->setEnabled(n == 1);
   rerun_->setEnabled(n == 1);
   delete_->setEnabled(n > 0);
   const bool canCompare = !comparePair().isEmpty();

@@ -1,7 +1,9 @@
 // The "History" dock: every finished run, newest first, with its thumbnail, prompt, method and
-// budget, time, and quality against its dense twin. Re-run loads a run's settings back into the
-// docks and generates; Compare opens two runs side by side (the two selected, or one and its
-// dense twin); Delete removes runs and their files.
+// budget, time, its speed and quality against its dense twin. Open (Enter, double-click) puts a
+// past run back in the player, ready to export; Re-run loads its settings back into the docks and
+// generates; Compare opens two runs side by side (the two selected, or one and its dense twin);
+// Delete (the Delete key) removes runs and their files. Every action is also on the context menu,
+// with Export… and Show in folder.
 #pragma once
 #include "core/pipeline/generation.h"
 
@@ -11,6 +13,7 @@
 
 class QLabel;
 class QListWidget;
+class QMenu;
 class QPushButton;
 
 namespace svgen::ui {
@@ -31,14 +34,20 @@ class HistoryPanel : public QWidget {
 
   // The two runs Compare would open for the selection; empty when it cannot.
   QStringList comparePair() const;
+  // The context menu for the current selection (the caller owns and shows it).
+  QMenu* contextMenu();
 
  public slots:
+  void openSelected();
   void rerunSelected();
   void compareSelected();
   // `confirm`: ask first (the Delete button does; tests and scripts do not).
   void deleteSelected(bool confirm = true);
 
  signals:
+  void openRequested(const QString& id);
+  // Open the run, then export it.
+  void exportRequested(const QString& id);
   void rerunRequested(const svgen::GenerationRequest& request);
   void compareRequested(const QString& reference, const QString& other);
 
@@ -46,9 +55,11 @@ class HistoryPanel : public QWidget {
   void rebuild();
   void updateButtons();
   QIcon thumbnail(const QString& id);
+  bool eventFilter(QObject* watched, QEvent* event) override;
 
   HistoryStore* store_;
   QListWidget* list_;
+  QPushButton* open_;
   QPushButton* rerun_;
   QPushButton* compare_;
   QPushButton* delete_;

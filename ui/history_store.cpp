@@ -175,6 +175,21 @@ QVector<HistoryEntry> HistoryStore::scanRunFolders(int* unreadable) const {
   return found;
 }
 
+double HistoryStore::speedup(const HistoryEntry& entry) const {
+  const HistoryEntry* twin = denseTwin(entry);
+  if (!twin) return -1;
+  // Model loading and the first run's warm-up belong to neither method: the steps are compared
+  // where both runs have them.
+  auto seconds = [&](const HistoryEntry& e) {
+    if (entry.stepSeconds.isEmpty() || twin->stepSeconds.isEmpty()) return e.totalSeconds;
+    double sum = 0;
+    for (double s : e.stepSeconds) sum += s;
+    return sum;
+  };
+  const double mine = seconds(entry);
+  return mine > 0 ? seconds(*twin) / mine : -1;
+}
+
 void HistoryStore::load() {
   QFile file(indexPath());
   const bool exists = file.exists();
@@ -370,6 +385,21 @@ Video HistoryStore::readClip(const QString& runFolder, double fps) {
     frames.push_back(QImage(path));
   }
   return videoFromImages(frames, fps);
+}
+
+std::shared_ptr<const GenerationResult> HistoryStore::resultOf(const HistoryEntry& e, Video video) {
+  auto r = std::make_shared<GenerationResult>();
+  video.fps = e.fps;
+  r->video = std::move(video);
+  r->request = e.request;
+  r->totalSeconds = e.totalSeconds;
+  r->attentionSeconds = e.attentionSeconds;
+  r->attentionDensity = e.density;
+  r->sparseAttentionDensity = e.sparseDensity;
+  r->stepSeconds = std::vector<double>(e.stepSeconds.begin(), e.stepSeconds.end());
+  r->modelLabel = e.modelLabel.toStdString();
+  r->device = e.device.toStdString();
+  return r;
 }
 
 void HistoryStore::measureWhatIsMissing() {

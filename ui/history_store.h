@@ -20,6 +20,8 @@
 #include <QString>
 #include <QVector>
 
+#include <memory>
+
 namespace svgen::ui {
 
 struct HistoryEntry {
@@ -71,6 +73,9 @@ class HistoryStore : public QObject {
   // The newest dense run this one can be measured against; null when none.
   const HistoryEntry* denseTwin(const HistoryEntry& entry) const;
   static bool areTwins(const GenerationRequest& a, const GenerationRequest& b);
+  // How many times faster the run denoised than its dense twin (their step times; whole run
+  // times for runs kept before steps were timed); < 0 when there is no twin.
+  double speedup(const HistoryEntry& entry) const;
 
   // Saves the run's frames and thumbnail on a pool thread, then lists it (entryAdded) and
   // measures whatever the new run makes measurable.
@@ -85,6 +90,9 @@ class HistoryStore : public QObject {
 
   // Reads a run's frames back (on the calling thread: call it from a pool thread).
   static Video readClip(const QString& runFolder, double fps);
+  // A past run as the player and the exporter take a finished one: its settings, timings and
+  // `video` (read with readClip). The exported file's embedded settings are the run's own.
+  static std::shared_ptr<const GenerationResult> resultOf(const HistoryEntry& entry, Video video);
 
  signals:
   void changed();

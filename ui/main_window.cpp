@@ -27,6 +27,7 @@
 #include "ui/studio_settings.h"
 #include "ui/time_format.h"
 #include "ui/video_exporter.h"
+#include "ui/video_images.h"
 
 #include <QAction>
 #include <QApplication>
@@ -37,6 +38,7 @@
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFutureWatcher>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -46,6 +48,7 @@
 #include <QStatusBar>
 #include <QStyle>
 #include <QTimer>
+#include <QtConcurrent>
 
 namespace svgen::ui {
 
@@ -301,6 +304,10 @@ void MainWindow::connectController() {
   connect(queuePanel_, &QueuePanel::runToggled, this, &MainWindow::setQueueRunning);
   connect(historyPanel_, &HistoryPanel::rerunRequested, this, &MainWindow::rerun);
   connect(historyPanel_, &HistoryPanel::compareRequested, this, &MainWindow::compareRuns);
+  connect(historyPanel_, &HistoryPanel::openRequested, this,
+          [this](const QString& id) { openRun(id); });
+  connect(historyPanel_, &HistoryPanel::exportRequested, this,
+          [this](const QString& id) { openRun(id, true); });
   connect(history_, &HistoryStore::failed, this,
           [this](const QString& message) { statusBar()->showMessage(message, kStatusMessageMs); });
 }
@@ -394,6 +401,50 @@ void MainWindow::rerun(const GenerationRequest& request) {
     return;
   }
   generate();
+}
+
+void MainWindow::openRun(const QString& id, bool thenExport) {
+  const HistoryEntry* found = history_->find(id);
+  if (!found) return;
+  const HistoryEntry entry = *found;
+  const QString folder = history_->runFolder(id);
+  auto* watcher = new QFutureWatcher<Video>(this);
+  connect(watcher, &QFutureWatcher<Video>::finished, this, [this, watcher, entry, thenExport] {
+    watcher->deleteLater();
+    const Video video = watcher->result();
+    if (video.empty() || video.frames != entry.frames) {
+      statusBar()->showMessage(tr("The frames of this run are missing or damaged in %1")
+                                   .arg(QDir::toNativeSeparators(history_->runFolder(entry.id))),
+                               kStatusMessageMs);
+      emit runOpened(entry.id, false);
+      return;
+    }
+    lastResult_ = HistoryStore::resultOf(entry, video);
+    const QVector<QImage> frames = clipImages(lastResult_->video);
+    player_->setClip(frames, lastResult_->video.fps);
+    explorer_->setClip(frames);
+    // Attention records are not kept with past runs yet: say so rather than show the last run's.
+    explorer_->setRecord(nullptr);
+#ifdef SVGEN_HAVE_PLOTS
+    plots_->setRecord(nullptr);
+#endif
+    run_->showOutcome(tr("Past run of %1").arg(entry.created.toString("yyyy-MM-dd hh:mm")), true);
+    statusBar()->showMessage(tr("Opened the run of %1: %2")
+                                 .arg(entry.created.toString("yyyy-MM-dd hh:mm"),
+                                      attentionLabel(entry.request.attention)),
+                             kStatusMessageMs);
+    updateActions();
+    emit runOpened(entry.id, true);
+    if (thenExport) exportWithDialog();
+  });
+  const double fps = entry.fps;
+  watcher->setFuture(QtConcurrent::run([folder, fps] {
+    try {
+      return HistoryStore::readClip(folder, fps);
+    } catch (const std::exception&) {
+      return Video();
+    }
+  }));
 }
 
 void MainWindow::compareRuns(const QString& reference, const QString& other) {

@@ -85,6 +85,9 @@ class MainWindow : public QMainWindow {
   void setQueueRunning(bool run);
   // History → Re-run: the run's settings back in the docks, then Generate.
   void rerun(const GenerationRequest& request);
+  // A past run back in the player and ready to export (its frames are read off the UI thread;
+  // runOpened() follows). `thenExport`: the Export dialog opens once it is loaded.
+  void openRun(const QString& id, bool thenExport = false);
   // Opens two history runs side by side, `reference` (the dense one) on the left.
   void compareRuns(const QString& reference, const QString& other);
   // The Export action without its file dialog: exportFinished() follows.
@@ -97,6 +100,7 @@ class MainWindow : public QMainWindow {
 
  signals:
   void exportFinished(bool ok, const QString& path, const QString& message);
+  void runOpened(const QString& id, bool ok);
 
  protected:
   void closeEvent(QCloseEvent* event) override;
