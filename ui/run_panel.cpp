@@ -30,6 +30,8 @@ QString stageTitle(const QString& stage) {
 }  // namespace
 
 RunPanel::RunPanel(QWidget* parent) : QWidget(parent) {
+  tick_.setInterval(500);
+  connect(&tick_, &QTimer::timeout, this, &RunPanel::updateDetail);
   stage_ = new QLabel(tr("Ready"), this);
   stage_->setObjectName("stage");
   QFont bold = stage_->font();
@@ -119,13 +121,40 @@ void RunPanel::setRunning(bool running) {
   cancel_->setEnabled(running);
   if (running) {
     stage_->setText(tr("Starting…"));
-    detail_->clear();
+    // The last run's numbers go: under a new run (or over "Cancelled") they would read as its.
+    timings_->clear();
+    attention_->clear();
+    preview_->setImage({});
+    step_ = total_ = 0;
+    eta_ = -1;
+    clock_.start();
+    tick_.start();
+    updateDetail();
     // Busy until the first step reports: loading and encoding have no step count.
     bar_->setRange(0, 0);
-  } else if (bar_->maximum() == 0) {
-    bar_->setRange(0, 1);
-    bar_->setValue(0);
+  } else {
+    tick_.stop();
+    if (bar_->maximum() == 0) {
+      bar_->setRange(0, 1);
+      bar_->setValue(0);
+    }
   }
+}
+
+void RunPanel::updateDetail() {
+  const QString elapsed = formatDuration(clock_.elapsed() / 1000.0);
+  if (total_ <= 0) {
+    detail_->setText(tr("%1 elapsed").arg(elapsed));
+    return;
+  }
+  // Past the last report the ETA counts down with the clock, never below zero.
+  const double sinceReport = (clock_.elapsed() - reportedAtMs_) / 1000.0;
+  detail_->setText(tr("step %1/%2 — %3 elapsed — ETA %4")
+                       .arg(std::min(step_ + 1, total_))
+                       .arg(total_)
+                       .arg(elapsed)
+                       .arg(step_ >= total_ ? tr("decoding")
+                                            : formatDuration(std::max(0.0, eta_ - sinceReport))));
 }
 
 void RunPanel::showStage(const QString& stage) {
@@ -137,11 +166,14 @@ void RunPanel::showProgress(int step, int total, double elapsedSeconds, double e
   if (total <= 0) return;
   bar_->setRange(0, total);
   bar_->setValue(std::clamp(step, 0, total));
-  detail_->setText(tr("step %1/%2 — %3 elapsed — ETA %4")
-                       .arg(step)
-                       .arg(total)
-                       .arg(formatDuration(elapsedSeconds))
-                       .arg(formatDuration(etaSeconds)));
+  // `step` steps are done: the one running now is the next.
+  step_ = step;
+  total_ = total;
+  eta_ = etaSeconds;
+  reportedAtMs_ = clock_.isValid() ? clock_.elapsed() : 0;
+  if (!clock_.isValid()) clock_.start();
+  (void)elapsedSeconds;  // the panel's own clock counts from the start, loading included
+  updateDetail();
 }
 
 void RunPanel::showPreview(int step, const QImage& frame) {
@@ -181,6 +213,10 @@ void RunPanel::showAttention(const QString& method, double density, double spars
 
 QString RunPanel::attentionText() const {
   return attention_->text();
+}
+
+QString RunPanel::timingsText() const {
+  return timings_->text();
 }
 
 void RunPanel::setQueuePanel(QWidget* queue) {

@@ -3,7 +3,9 @@
 #pragma once
 #include "core/pipeline/generation.h"
 
+#include <QElapsedTimer>
 #include <QImage>
+#include <QTimer>
 #include <QWidget>
 
 #include <vector>
@@ -40,6 +42,7 @@ class RunPanel : public QWidget {
   void showAttention(const QString& method, double density, double sparseDensity,
                      double attentionSeconds);
   QString attentionText() const;
+  QString timingsText() const;
   // Non-empty: Generate is refused (the chosen model cannot run) and the reason shows under it.
   void setBlockedReason(const QString& reason);
   QString blockedReason() const { return blockedReason_; }
@@ -63,6 +66,14 @@ class RunPanel : public QWidget {
   QString blockedReason_;
   bool running_ = false;
   QVBoxLayout* column_;
+  // The elapsed time ticks every half second, so a long step (SVG2's k-means on a big clip) does
+  // not look like a hang; the step counts come from showProgress.
+  QElapsedTimer clock_;
+  QTimer tick_;
+  int step_ = 0, total_ = 0;
+  double eta_ = -1;
+  qint64 reportedAtMs_ = 0;
+  void updateDetail();
 };
 
 }  // namespace svgen::ui

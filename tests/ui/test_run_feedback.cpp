@@ -1,0 +1,47 @@
+// The Run dock's feedback while a run is under way (issue 22, item 4): the previous run's
+// timings and attention numbers go when a new run starts (they sat under the new run, and under
+// "Cancelled"), and the elapsed time ticks between step reports, so a long step does not look like
+// a hang.
+#include "ui/run_panel.h"
+
+#include <QtTest>
+
+using namespace svgen;
+using namespace svgen::ui;
+
+class TestRunFeedback : public QObject {
+  Q_OBJECT
+ private slots:
+  void aNewRunClearsTheLastOnesNumbersAndTheClockTicks() {
+    RunPanel panel;
+    panel.show();
+    panel.setRunning(true);
+    panel.showProgress(2, 2, 1.0, 0.0);
+    panel.setRunning(false);
+    panel.showOutcome("Done in 00:01", true);
+    panel.showTimings({{"load", 0.5, 0}, {"denoise", 1.0, 0}}, 0.4);
+    panel.showAttention("svg2", 0.3, 0.25, 0.4);
+    QVERIFY(panel.timingsText().contains("Where the time went"));
+    QVERIFY(!panel.attentionText().isEmpty());
+
+    panel.setRunning(true);
+    QVERIFY(panel.timingsText().isEmpty());
+    QVERIFY(panel.attentionText().isEmpty());
+    // No step has reported: the clock still moves.
+    QTRY_VERIFY_WITH_TIMEOUT(panel.progressText().contains("00:01 elapsed"), 3000);
+    // Step 1 of 20 done after a second; ETA 19 s counts down while step 2 runs.
+    panel.showProgress(1, 20, 1.0, 19.0);
+    QVERIFY2(panel.progressText().startsWith("step 2/20"), qPrintable(panel.progressText()));
+    QTRY_VERIFY_WITH_TIMEOUT(panel.progressText().contains("ETA 00:18"), 3000);
+
+    panel.setRunning(false);
+    panel.showOutcome("Cancelled", false);
+    QVERIFY(panel.timingsText().isEmpty());
+    const QString stopped = panel.progressText();
+    QTest::qWait(1200);
+    QCOMPARE(panel.progressText(), stopped);  // the clock stops with the run
+  }
+};
+
+QTEST_MAIN(TestRunFeedback)
+#include "test_run_feedback.moc"
