@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${BUILD_DIR:-build-asan}
-runs=${SVGEN_FUZZ_RUNS:-20000}
+runs=${SVGEN_FUZZ_RUNS:-50000}
 
 echo "== sanitizers: configuring ($build)"
 CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSVGEN_CUDA=OFF \
