@@ -6,6 +6,7 @@
 #include "ui/attention_explorer.h"
 #include "ui/compare_player.h"
 #include "ui/error_dialog.h"
+#include "ui/field_notice.h"
 #include "ui/history_panel.h"
 #include "ui/history_store.h"
 #include "ui/key_ownership.h"
@@ -107,6 +108,8 @@ MainWindow::MainWindow(QWidget* parent)
             updateActions();
           });
   KeyOwnership::install(this);
+  FieldNotice::attachAll(prompt_);
+  FieldNotice::attachAll(sparsity_);
   setModel("builtin");
   resize(1280, 800);
   defaultState_ = saveState(kLayoutVersion);
