@@ -281,13 +281,20 @@ double SparsityPanel::warmupStepShare() const {
   return static_cast<double>(std::lround(f * steps_)) / steps_;
 }
 
+double SparsityPanel::warmupLayerShare() const {
+  const int layers = config().get(warmup::layers);
+  if (info_.layers <= 0) return 0;
+  return static_cast<double>(std::min(layers, info_.layers)) / info_.layers;
+}
+
 double SparsityPanel::overallDensityEstimate() const {
   const double sparse = sparseDensityEstimate();
   if (sparse < 0) return -1;
   const MethodDescriptor* m = findAttentionMethod(config().method);
   if (!m || !m->sparse) return 1.0;
   const double w = warmupStepShare();
-  return w + (1 - w) * sparse;
+  const double l = warmupLayerShare();
+  return w + (1 - w) * (l + (1 - l) * sparse);
 }
 
 QString SparsityPanel::estimateText() const {
@@ -301,8 +308,10 @@ QString SparsityPanel::estimateText() const {
       steps_ > 0
           ? tr("dense warm-up %1 of %2 steps").arg(std::lround(fraction * steps_)).arg(steps_)
           : tr("dense warm-up %1 of the steps").arg(percent(fraction));
-  if (layers > 0)
-    warmupText += tr(", and the first %n layer(s) on every step (not counted)", nullptr, layers);
+  if (layers >= info_.layers && info_.layers > 0)
+    warmupText += tr(", and all %1 layers on every step: this run is dense").arg(info_.layers);
+  else if (layers > 0)
+    warmupText += tr(", and the first %1 of %2 layers on every step").arg(layers).arg(info_.layers);
   const QString grid = tr("grid %1×%2×%3 = %4 tokens")
                            .arg(grid_[0])
                            .arg(grid_[1])
@@ -315,13 +324,16 @@ QString SparsityPanel::estimateText() const {
              warmupText, grid);
   }
   const double w = warmupStepShare();
+  const double l = warmupLayerShare();
   const QString budget = m->budget ? QStringLiteral(" (%1 %2)")
                                          .arg(fromStd(m->budget->noun))
                                          .arg(c.number(*m->budget), 0, 'f', m->budget->decimals)
                                    : QString();
+  // The dense share of each sparse step (its warm-up layers) is known; the rest is the data's.
+  const double known = w + (1 - w) * l;
   return tr("<b>Attention ≈ data-dependent%1</b><br><small>whole run ≈ %2 + %3 × the "
-            "sparse steps' density; %4; %5</small>")
-      .arg(budget, percent(w), percent(1 - w), warmupText, grid);
+            "sparse layers' density; %4; %5</small>")
+      .arg(budget, percent(known), percent(1 - known), warmupText, grid);
 }
 
 QStringList SparsityPanel::problems() const {

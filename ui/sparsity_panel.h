@@ -62,7 +62,10 @@ class SparsityPanel : public QWidget {
   double sparseDensityEstimate() const;
   // Share of the steps that run dense (warm-up), as the engine rounds it.
   double warmupStepShare() const;
-  // Over the whole run: warm-up + (1 − warm-up) · sparse; < 0 when it depends on the data.
+  // Share of the layers that run dense on every step (warm-up layers, at most the model's).
+  double warmupLayerShare() const;
+  // Over the whole run: warm-up steps + (1 − warm-up steps) · (warm-up layers + the other layers
+  // · sparse); < 0 when it depends on the data.
   double overallDensityEstimate() const;
   QString estimateText() const;
   // attentionConfigProblems() of config(), plus a named file that does not exist; shown in red.

@@ -356,6 +356,24 @@ void TestSparsityPanel::svgEstimateFollowsTheMaskRule() {
   QCOMPARE(panel.sparseDensityEstimate(),
            svgMaskDensity({4, 12, 8}, c.get(svg::block), c.get(svg::density)));
 
+  // Warm-up layers count: each sparse step runs its first layers dense (before, 10 warm-up layers
+  // of an 8-layer model still estimated the sparse share).
+  const int layers = info.layers;
+  QVERIFY(layers > 2);
+  AttentionConfig withLayers = panel.config();
+  withLayers.set(warmup::layers, 2);
+  panel.setConfig(withLayers);
+  const double sparseNow = panel.sparseDensityEstimate();
+  const double l = 2.0 / layers;
+  QCOMPARE(panel.overallDensityEstimate(), w + (1 - w) * (l + (1 - l) * sparseNow));
+  QVERIFY(panel.estimateText().contains(QString("first 2 of %1 layers").arg(layers)));
+  withLayers.set(warmup::layers, layers + 2);
+  panel.setConfig(withLayers);
+  QCOMPARE(panel.overallDensityEstimate(), 1.0);
+  QVERIFY(panel.estimateText().contains("this run is dense"));
+  withLayers.set(warmup::layers, 0);
+  panel.setConfig(withLayers);
+
   // SVG2 and SVOO depend on the data: the estimate says so and gives the warm-up share.
   chooseMethod(panel, "svg2");
   QVERIFY(panel.sparseDensityEstimate() < 0);
