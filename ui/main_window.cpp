@@ -507,7 +507,7 @@ bool MainWindow::modelRefused() {
 }
 
 void MainWindow::generate() {
-  if (controller_->isRunning() || modelRefused()) return;
+  if (controller_->isRunning() || modelRefused() || !prompt_->checkPromptGiven()) return;
   if (!prompt_->seedLocked()) prompt_->randomiseSeed();
   const GenerationRequest request = currentRequest();
   if (controller_->start(request)) saveSettings();
@@ -520,7 +520,7 @@ void MainWindow::cancel() {
 }
 
 void MainWindow::addToQueue() {
-  if (modelRefused()) return;
+  if (modelRefused() || !prompt_->checkPromptGiven()) return;
   if (!prompt_->seedLocked()) prompt_->randomiseSeed();
   const GenerationRequest request = currentRequest();
   queue_->add(request);

@@ -51,6 +51,10 @@ void PromptPanel::buildLayout() {
   prompt_->setPlaceholderText(tr("a red circle moving right on a blue background"));
   prompt_->setTabChangesFocus(true);
   prompt_->setMaximumHeight(prompt_->fontMetrics().lineSpacing() * 5);
+  promptNotice_ = new QLabel(this);
+  promptNotice_->setObjectName("promptNotice");
+  promptNotice_->setWordWrap(true);
+  promptNotice_->hide();
   wordHint_ = new QLabel(this);
   wordHint_->setWordWrap(true);
   wordHint_->setTextFormat(Qt::RichText);
@@ -114,6 +118,7 @@ void PromptPanel::buildLayout() {
   form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
   form->addRow(tr("Model"), picker_);
   form->addRow(tr("Prompt"), prompt_);
+  form->addRow(QString(), promptNotice_);
   form->addRow(QString(), wordHint_);
   form->addRow(tr("Negative"), negative_);
   auto* framesRow = new QHBoxLayout;
@@ -275,7 +280,22 @@ QString PromptPanel::deviceDescription() const {
   return device_->currentText();
 }
 
+bool PromptPanel::checkPromptGiven() {
+  if (!prompt_->toPlainText().simplified().isEmpty()) return true;
+  promptNotice_->setText(
+      tr("<span style='color:#f0a040'>Type a prompt first: the grey text is only an example."
+         "</span>"));
+  promptNotice_->show();
+  prompt_->setFocus();
+  return false;
+}
+
+QString PromptPanel::promptNotice() const {
+  return promptNotice_->isVisible() ? promptNotice_->text() : QString();
+}
+
 void PromptPanel::updateHints() {
+  if (!prompt_->toPlainText().simplified().isEmpty()) promptNotice_->hide();
   const double fps = info_.fps > 0 ? info_.fps : 8.0;
   duration_->setText(tr("%1 s").arg(frames_->value() / fps, 0, 'f', 1));
 

@@ -44,6 +44,10 @@ class PromptPanel : public QWidget {
   bool seedLocked() const;
   void setSeedLocked(bool locked);
   void randomiseSeed();
+  // False, with the reason under the prompt and the keyboard in it, when there is no prompt: the
+  // grey example text is only a hint, never what runs.
+  bool checkPromptGiven();
+  QString promptNotice() const;
   // What the device box shows, e.g. "auto (cuda:0 NVIDIA H200)", for the status bar.
   QString deviceDescription() const;
 
@@ -54,6 +58,7 @@ class PromptPanel : public QWidget {
  private:
   void buildLayout();
   void updateHints();
+  QLabel* promptNotice_;
 
   ModelInfo info_;
   GenerationRequest base_;

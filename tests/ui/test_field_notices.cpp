@@ -5,9 +5,12 @@
 
 #include "ui/main_window.h"
 #include "ui/prompt_panel.h"
+#include "ui/run_queue.h"
 #include "ui/sparsity_panel.h"
+#include "ui/studio_controller.h"
 
 #include <QDoubleSpinBox>
+#include <QPlainTextEdit>
 #include <QSettings>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -69,6 +72,23 @@ class TestFieldNotices : public QObject {
     QVERIFY(steps->value() <= steps->maximum());
     QVERIFY2(notice.contains(tooMany + " is outside") && notice.contains("kept"),
              qPrintable(notice));
+  }
+
+  // An empty prompt is refused at the prompt, not run as the grey example (issue 22, item 4).
+  void anEmptyPromptIsAskedFor() {
+    MainWindow window;
+    window.show();
+    GenerationRequest r = window.promptPanel()->request();
+    r.prompt.clear();
+    window.promptPanel()->setRequest(r);
+    window.generate();
+    QVERIFY(!window.controller()->isRunning());
+    QVERIFY(window.promptPanel()->promptNotice().contains("Type a prompt"));
+    window.addToQueue();
+    QCOMPARE(window.queue()->size(), 0);
+    auto* prompt = window.promptPanel()->findChild<QPlainTextEdit*>("prompt");
+    QTest::keyClicks(prompt, "a red circle");
+    QVERIFY(window.promptPanel()->promptNotice().isEmpty());
   }
 };
 
