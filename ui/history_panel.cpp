@@ -7,14 +7,18 @@
 #include <QHBoxLayout>
 #include <QKeyEvent>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QMenu>
 #include <QMessageBox>
 #include <QPixmap>
 #include <QPushButton>
 #include <QStyle>
+#include <QToolButton>
 #include <QUrl>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace svgen::ui {
 
@@ -62,9 +66,25 @@ HistoryPanel::HistoryPanel(HistoryStore* store, QWidget* parent) : QWidget(paren
     warning_->hide();
     dismiss->hide();
   });
+  filter_ = new QLineEdit(this);
+  filter_->setObjectName("historyFilter");
+  filter_->setPlaceholderText(tr("Filter by prompt, method, model…"));
+  filter_->setClearButtonEnabled(true);
+  gallery_ = new QToolButton(this);
+  gallery_->setObjectName("historyGallery");
+  gallery_->setText(tr("Gallery"));
+  gallery_->setCheckable(true);
+  gallery_->setToolTip(tr("Show the runs as a grid of thumbnails"));
+  auto* top = new QHBoxLayout;
+  top->addWidget(filter_, 1);
+  top->addWidget(gallery_);
+  connect(filter_, &QLineEdit::textChanged, this, [this] { rebuild(); });
+  connect(gallery_, &QToolButton::toggled, this, &HistoryPanel::setGallery);
+
   auto* column = new QVBoxLayout(this);
   column->setContentsMargins(4, 4, 4, 4);
   column->addWidget(warning_);
+  column->addLayout(top);
   column->addWidget(dismiss, 0, Qt::AlignRight);
   column->addWidget(list_, 1);
   column->addLayout(buttons);
@@ -123,15 +143,47 @@ QIcon HistoryPanel::thumbnail(const QString& id) {
   return icon;
 }
 
+void HistoryPanel::setFilter(const QString& text) {
+  filter_->setText(text);  // rebuilds
+}
+
+void HistoryPanel::setGallery(bool gallery) {
+  if (gallery_->isChecked() != gallery) gallery_->setChecked(gallery);  // comes back here
+  list_->setViewMode(gallery ? QListView::IconMode : QListView::ListMode);
+  list_->setIconSize(gallery ? QSize(96, 96) : QSize(64, 64));
+  list_->setResizeMode(QListView::Adjust);
+  list_->setMovement(QListView::Static);
+  list_->setGridSize(gallery ? QSize(124, 150) : QSize());
+  rebuild();
+}
+
+bool HistoryPanel::isGallery() const {
+  return list_->viewMode() == QListView::IconMode;
+}
+
 void HistoryPanel::rebuild() {
   const QStringList selected = selectedIds();
+  const QStringList words = filter_->text().simplified().split(' ', Qt::SkipEmptyParts);
   {
     const QSignalBlocker block(list_);
     list_->clear();
     for (const HistoryEntry& e : store_->entries()) {
-      auto* item = new QListWidgetItem(thumbnail(e.id), entryText(e, *store_), list_);
+      const QString prompt = QString::fromStdString(e.request.prompt);
+      const QString method = attentionLabel(e.request.attention);
+      const QString searchable =
+          QStringList{prompt, method, QString::fromStdString(e.request.attention.method),
+                      e.modelLabel, e.device}
+              .join(' ');
+      const bool shown = std::all_of(words.begin(), words.end(), [&](const QString& w) {
+        return searchable.contains(w, Qt::CaseInsensitive);
+      });
+      if (!shown) continue;
+      const QString full = entryText(e, *store_);
+      const QString caption =
+          (prompt.size() > 28 ? prompt.left(27) + QStringLiteral("…") : prompt) + '\n' + method;
+      auto* item = new QListWidgetItem(thumbnail(e.id), isGallery() ? caption : full, list_);
       item->setData(Qt::UserRole, e.id);
-      item->setToolTip(QString::fromStdString(e.request.prompt));
+      item->setToolTip(isGallery() ? full : prompt);
     }
   }
   selectIds(selected);

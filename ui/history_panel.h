@@ -12,6 +12,8 @@
 #include <QWidget>
 
 class QLabel;
+class QLineEdit;
+class QToolButton;
 class QListWidget;
 class QMenu;
 class QPushButton;
@@ -27,6 +29,12 @@ class HistoryPanel : public QWidget {
   HistoryPanel(HistoryStore* store, QWidget* parent = nullptr);
 
   QListWidget* list() const { return list_; }
+  // Only runs whose prompt, method (with its budget), model or device contain every word of
+  // `text` are listed; empty lists all.
+  void setFilter(const QString& text);
+  // Thumbnails in a grid with a short caption (the whole row's text in the tooltip), or the list.
+  void setGallery(bool gallery);
+  bool isGallery() const;
   QStringList selectedIds() const;
   void selectIds(const QStringList& ids);
   // The text of a run's row: what the list shows.
@@ -64,6 +72,8 @@ class HistoryPanel : public QWidget {
   QPushButton* compare_;
   QPushButton* delete_;
   QLabel* warning_;
+  QLineEdit* filter_;
+  QToolButton* gallery_;
   QHash<QString, QIcon> thumbnails_;
 };
 

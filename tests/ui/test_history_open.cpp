@@ -132,6 +132,38 @@ class TestHistoryOpen : public QObject {
       if (!a->isSeparator()) texts << a->text();
     QCOMPARE(texts, (QStringList{"Open in the player", "Export…", "Show in folder", "Re-run",
                                  "Compare", "Delete…"}));
+
+    // Filtered by method, prompt words or model; every word must match.
+    auto listedMethods = [&] {
+      QStringList methods;
+      for (int i = 0; i < panel->list()->count(); ++i) {
+        const QString id = panel->list()->item(i)->data(Qt::UserRole).toString();
+        methods << QString::fromStdString(
+            window.findChild<HistoryStore*>()->find(id)->request.attention.method);
+      }
+      return methods;
+    };
+    panel->setFilter("svg2");
+    QCOMPARE(listedMethods(), QStringList{"svg2"});
+    panel->setFilter("RED circle dense");
+    QCOMPARE(listedMethods(), QStringList{"dense"});
+    panel->setFilter("built-in");
+    QCOMPARE(listedMethods(), (QStringList{"svg2", "dense"}));
+    panel->setFilter("blue square");
+    QCOMPARE(panel->list()->count(), 0);
+    panel->setFilter({});
+    QCOMPARE(panel->list()->count(), 2);
+
+    // The gallery: a grid of thumbnails with short captions, the whole row in the tooltip.
+    panel->setGallery(true);
+    QVERIFY(panel->isGallery());
+    QCOMPARE(panel->list()->viewMode(), QListView::IconMode);
+    QCOMPARE(panel->list()->count(), 2);
+    QVERIFY(!panel->list()->item(0)->icon().isNull());
+    QVERIFY(!panel->list()->item(0)->text().contains("PSNR"));
+    QVERIFY(panel->list()->item(0)->toolTip().contains("vs dense"));
+    panel->setGallery(false);
+    QCOMPARE(panel->list()->viewMode(), QListView::ListMode);
   }
 };
 
