@@ -1,5 +1,6 @@
 #include "ui/history_store.h"
 
+#include "core/attention/attention_record.h"
 #include "core/pipeline/request_json.h"
 #include "core/pipeline/video_quality.h"
 #include "ui/video_images.h"
@@ -27,6 +28,7 @@ constexpr int kThumbnailSize = 96;
 constexpr int kMaxIdLength = 64;
 const char kFramesFolder[] = "frames";
 const char kRunFile[] = "run.json";
+const char kRecordFile[] = "attention.json.z";
 
 QString framePath(const QString& runFolder, int t) {
   return QStringLiteral("%1/%2/%3.png").arg(runFolder, kFramesFolder).arg(t + 1, 4, 10, QChar('0'));
@@ -269,6 +271,8 @@ void HistoryStore::load() {
   if (unreadable > 0)
     notes << tr("Folders in the history without a readable run.json, left alone: %1.")
                  .arg(unreadable);
+  for (HistoryEntry& e : entries_)
+    e.hasRecord = QFileInfo::exists(runFolder(e.id) + '/' + kRecordFile);
   loadWarning_ = notes.join(' ');
   if (!problem.isEmpty() || adopted > 0 || skipped > 0) save();
 }
@@ -312,46 +316,62 @@ void HistoryStore::add(const RunOutcome& outcome) {
   const QVector<QImage> frames = outcome.frames;
   const QByteArray entryJson = QJsonDocument(toJson(e)).toJson(QJsonDocument::Indented);
   auto error = std::make_shared<QString>();
+  auto keptRecord = std::make_shared<bool>(false);
+  const auto attention = outcome.attention;
+  const qint64 recordCap = static_cast<qint64>(recordBudgetMiB_ * (1 << 20) / 4);
   ++pending_;
-  QFuture<void> write = QtConcurrent::run([folder, frames, entryJson, error] {
-    if (!QDir().mkpath(folder + '/' + kFramesFolder)) {
-      *error = tr("cannot create %1").arg(folder);
-      return;
-    }
-    for (int t = 0; t < frames.size(); ++t)
-      if (!frames[t].save(framePath(folder, t), "PNG")) {
-        *error = tr("cannot write %1").arg(framePath(folder, t));
-        return;
-      }
-    const QImage middle = frames[frames.size() / 2];
-    const QImage thumb =
-        middle.width() > kThumbnailSize || middle.height() > kThumbnailSize
-            ? middle.scaled(kThumbnailSize, kThumbnailSize, Qt::KeepAspectRatio,
-                            Qt::SmoothTransformation)
-            : middle.scaled(middle.size() *
-                            (kThumbnailSize / std::max(middle.width(), middle.height())));
-    thumb.save(folder + "/thumbnail.png", "PNG");
-    // Last, so a run folder with a run.json is complete: the index can be rebuilt from these.
-    QSaveFile entry(folder + '/' + kRunFile);
-    if (!entry.open(QIODevice::WriteOnly) || entry.write(entryJson) < 0 || !entry.commit())
-      *error = tr("cannot write %1: %2").arg(entry.fileName(), entry.errorString());
-  });
+  QFuture<void> write =
+      QtConcurrent::run([folder, frames, entryJson, error, attention, recordCap, keptRecord] {
+        if (!QDir().mkpath(folder + '/' + kFramesFolder)) {
+          *error = tr("cannot create %1").arg(folder);
+          return;
+        }
+        for (int t = 0; t < frames.size(); ++t)
+          if (!frames[t].save(framePath(folder, t), "PNG")) {
+            *error = tr("cannot write %1").arg(framePath(folder, t));
+            return;
+          }
+        const QImage middle = frames[frames.size() / 2];
+        const QImage thumb =
+            middle.width() > kThumbnailSize || middle.height() > kThumbnailSize
+                ? middle.scaled(kThumbnailSize, kThumbnailSize, Qt::KeepAspectRatio,
+                                Qt::SmoothTransformation)
+                : middle.scaled(middle.size() *
+                                (kThumbnailSize / std::max(middle.width(), middle.height())));
+        thumb.save(folder + "/thumbnail.png", "PNG");
+        if (attention && !attention->empty()) {
+          const QByteArray packed =
+              qCompress(QByteArray::fromStdString(attentionRecordJson(*attention)), 6);
+          QSaveFile record(folder + '/' + kRecordFile);
+          // Too big a record is dropped, not the run: the clip matters more than its explorer.
+          if (packed.size() <= recordCap && record.open(QIODevice::WriteOnly) &&
+              record.write(packed) == packed.size() && record.commit())
+            *keptRecord = true;
+        }
+        // Last, so a run folder with a run.json is complete: the index can be rebuilt from these.
+        QSaveFile entry(folder + '/' + kRunFile);
+        if (!entry.open(QIODevice::WriteOnly) || entry.write(entryJson) < 0 || !entry.commit())
+          *error = tr("cannot write %1: %2").arg(entry.fileName(), entry.errorString());
+      });
   writes_.push_back(write);
   auto* watcher = new QFutureWatcher<void>(this);
-  connect(watcher, &QFutureWatcher<void>::finished, this, [this, watcher, e, error, folder] {
-    watcher->deleteLater();
-    if (!error->isEmpty()) {
-      QDir(folder).removeRecursively();
-      emit failed(tr("The run could not be kept in the history: %1").arg(*error));
-    } else {
-      entries_.prepend(e);
-      save();
-      emit entryAdded(e.id);
-      emit changed();
-      measureWhatIsMissing();
-    }
-    taskDone();
-  });
+  connect(watcher, &QFutureWatcher<void>::finished, this,
+          [this, watcher, e, error, folder, keptRecord]() mutable {
+            watcher->deleteLater();
+            if (!error->isEmpty()) {
+              QDir(folder).removeRecursively();
+              emit failed(tr("The run could not be kept in the history: %1").arg(*error));
+            } else {
+              e.hasRecord = *keptRecord;
+              entries_.prepend(e);
+              evictRecords();
+              save();
+              emit entryAdded(e.id);
+              emit changed();
+              measureWhatIsMissing();
+            }
+            taskDone();
+          });
   watcher->setFuture(write);
 }
 
@@ -400,6 +420,55 @@ std::shared_ptr<const GenerationResult> HistoryStore::resultOf(const HistoryEntr
   r->modelLabel = e.modelLabel.toStdString();
   r->device = e.device.toStdString();
   return r;
+}
+
+std::shared_ptr<const std::vector<CallRecord>> HistoryStore::readRecord(const QString& runFolder) {
+  QFile file(runFolder + '/' + kRecordFile);
+  if (!file.open(QIODevice::ReadOnly)) return nullptr;
+  const QByteArray json = qUncompress(file.readAll());
+  if (json.isEmpty()) return nullptr;
+  try {
+    return std::make_shared<const std::vector<CallRecord>>(
+        parseAttentionRecord(json.toStdString()));
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
+void HistoryStore::setRecordBudgetMiB(double mib) {
+  recordBudgetMiB_ = std::max(0.0, mib);
+  evictRecords();
+}
+
+qint64 HistoryStore::recordBytes() const {
+  qint64 total = 0;
+  for (const HistoryEntry& e : entries_)
+    if (e.hasRecord) total += QFileInfo(runFolder(e.id) + '/' + kRecordFile).size();
+  return total;
+}
+
+void HistoryStore::evictRecords() {
+  const qint64 budget = static_cast<qint64>(recordBudgetMiB_ * (1 << 20));
+  qint64 used = 0;
+  int evicted = 0;
+  for (HistoryEntry& e : entries_) {  // newest first: the oldest go
+    if (!e.hasRecord) continue;
+    const QString path = runFolder(e.id) + '/' + kRecordFile;
+    const qint64 size = QFileInfo(path).size();
+    if (used + size <= budget) {
+      used += size;
+      continue;
+    }
+    QFile::remove(path);
+    e.hasRecord = false;
+    ++evicted;
+  }
+  if (evicted == 0) return;
+  save();
+  emit recordsEvicted(evicted, tr("The attention records of %1 older run(s) were removed to keep "
+                                  "them within %2 MiB; their clips stay.")
+                                   .arg(evicted)
+                                   .arg(recordBudgetMiB_, 0, 'f', 0));
 }
 
 void HistoryStore::measureWhatIsMissing() {

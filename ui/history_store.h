@@ -21,6 +21,11 @@
 #include <QVector>
 
 #include <memory>
+#include <vector>
+
+namespace svgen {
+struct CallRecord;
+}
 
 namespace svgen::ui {
 
@@ -41,6 +46,9 @@ struct HistoryEntry {
   // not measured.
   QString twinId;
   double psnr = -1, ssim = -1;
+  // Its attention record is kept (compressed, attention.json.z in the run folder), so the
+  // explorer and plots work for it after a restart.
+  bool hasRecord = false;
 
   bool isDense() const;
   bool hasQuality() const { return psnr >= 0 && !twinId.isEmpty(); }
@@ -90,6 +98,16 @@ class HistoryStore : public QObject {
 
   // Reads a run's frames back (on the calling thread: call it from a pool thread).
   static Video readClip(const QString& runFolder, double fps);
+  // Reads a run's kept attention record (pool thread); null when it has none or it is damaged.
+  static std::shared_ptr<const std::vector<CallRecord>> readRecord(const QString& runFolder);
+
+  // Attention records are large (a 720p run's can be hundreds of MiB as JSON): they are kept
+  // compressed, one run's only up to a quarter of the budget, and all of them within it; past it
+  // the oldest runs lose their records (not their clips) and recordsEvicted() says how many.
+  // The budget comes from the setting "history/recordBudgetMiB" (default 512).
+  void setRecordBudgetMiB(double mib);
+  double recordBudgetMiB() const { return recordBudgetMiB_; }
+  qint64 recordBytes() const;
   // A past run as the player and the exporter take a finished one: its settings, timings and
   // `video` (read with readClip). The exported file's embedded settings are the run's own.
   static std::shared_ptr<const GenerationResult> resultOf(const HistoryEntry& entry, Video video);
@@ -100,6 +118,7 @@ class HistoryStore : public QObject {
   void qualityMeasured(const QString& id);
   void idle();
   void failed(const QString& message);
+  void recordsEvicted(int runs, const QString& message);
 
  private:
   void load();
@@ -107,6 +126,7 @@ class HistoryStore : public QObject {
   QVector<HistoryEntry> scanRunFolders(int* unreadable) const;
   void save();
   void measureWhatIsMissing();
+  void evictRecords();
   void taskDone();
 
   QString folder_;
@@ -117,6 +137,7 @@ class HistoryStore : public QObject {
   QList<QFuture<void>> writes_;
   int pending_ = 0;
   int counter_ = 0;
+  double recordBudgetMiB_ = 512;
 };
 
 }  // namespace svgen::ui

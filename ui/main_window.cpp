@@ -313,6 +313,11 @@ void MainWindow::connectController() {
           [this](const QString& id) { openRun(id, true); });
   connect(history_, &HistoryStore::failed, this,
           [this](const QString& message) { statusBar()->showMessage(message, kStatusMessageMs); });
+  connect(history_, &HistoryStore::recordsEvicted, this, [this](int, const QString& message) {
+    statusBar()->showMessage(message, kStatusMessageMs);
+  });
+  history_->setRecordBudgetMiB(
+      openStudioSettings()->value(keys::kHistoryRecordBudget, 512.0).toDouble());
 }
 
 bool MainWindow::setModel(const std::string& model) {
@@ -411,10 +416,15 @@ void MainWindow::openRun(const QString& id, bool thenExport) {
   if (!found) return;
   const HistoryEntry entry = *found;
   const QString folder = history_->runFolder(id);
-  auto* watcher = new QFutureWatcher<Video>(this);
-  connect(watcher, &QFutureWatcher<Video>::finished, this, [this, watcher, entry, thenExport] {
+  struct Loaded {
+    Video video;
+    std::shared_ptr<const std::vector<CallRecord>> record;
+  };
+  auto* watcher = new QFutureWatcher<Loaded>(this);
+  connect(watcher, &QFutureWatcher<Loaded>::finished, this, [this, watcher, entry, thenExport] {
     watcher->deleteLater();
-    const Video video = watcher->result();
+    const Loaded loaded = watcher->result();
+    const Video& video = loaded.video;
     if (video.empty() || video.frames != entry.frames) {
       statusBar()->showMessage(tr("The frames of this run are missing or damaged in %1")
                                    .arg(QDir::toNativeSeparators(history_->runFolder(entry.id))),
@@ -426,27 +436,32 @@ void MainWindow::openRun(const QString& id, bool thenExport) {
     const QVector<QImage> frames = clipImages(lastResult_->video);
     player_->setClip(frames, lastResult_->video.fps);
     explorer_->setClip(frames);
-    // Attention records are not kept with past runs yet: say so rather than show the last run's.
-    explorer_->setRecord(nullptr);
+    // A run whose record was not kept (evicted, too large, from an older version) shows none
+    // rather than the last run's.
+    explorer_->setRecord(loaded.record);
 #ifdef SVGEN_HAVE_PLOTS
-    plots_->setRecord(nullptr);
+    plots_->setRecord(loaded.record);
 #endif
     run_->showOutcome(tr("Past run of %1").arg(entry.created.toString("yyyy-MM-dd hh:mm")), true);
-    statusBar()->showMessage(tr("Opened the run of %1: %2")
-                                 .arg(entry.created.toString("yyyy-MM-dd hh:mm"),
-                                      attentionLabel(entry.request.attention)),
-                             kStatusMessageMs);
+    statusBar()->showMessage(
+        tr("Opened the run of %1: %2%3")
+            .arg(entry.created.toString("yyyy-MM-dd hh:mm"),
+                 attentionLabel(entry.request.attention),
+                 loaded.record ? QString() : tr(" (its attention record was not kept)")),
+        kStatusMessageMs);
     updateActions();
     emit runOpened(entry.id, true);
     if (thenExport) exportWithDialog();
   });
   const double fps = entry.fps;
   watcher->setFuture(QtConcurrent::run([folder, fps] {
+    Loaded loaded;
     try {
-      return HistoryStore::readClip(folder, fps);
+      loaded.video = HistoryStore::readClip(folder, fps);
     } catch (const std::exception&) {
-      return Video();
     }
+    loaded.record = HistoryStore::readRecord(folder);
+    return loaded;
   }));
 }
 

@@ -26,6 +26,8 @@ inline constexpr char kExportDir[] = "export/lastFolder";
 inline constexpr char kLightTheme[] = "appearance/light";
 // The jobs waiting in the queue: a list of requestToJson, first to run first.
 inline constexpr char kQueue[] = "queue/jobs";
+// MiB of compressed attention records the history keeps (HistoryStore::setRecordBudgetMiB).
+inline constexpr char kHistoryRecordBudget[] = "history/recordBudgetMiB";
 // The Sparsity dock: the method here, each parameter under "sparsity/<its name>" (SparsityPanel).
 inline constexpr char kSparsityMethod[] = "sparsity/method";
 }  // namespace keys

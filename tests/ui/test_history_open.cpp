@@ -9,6 +9,7 @@
 #include "tests/support/small_clip.h"
 #include "tests/support/test_support.h"
 
+#include "ui/attention_explorer.h"
 #include "ui/history_panel.h"
 #include "ui/history_store.h"
 #include "ui/main_window.h"
@@ -19,6 +20,7 @@
 #include <QAction>
 #include <QDir>
 #include <QDockWidget>
+#include <QFileInfo>
 #include <QListWidget>
 #include <QMenu>
 #include <QSettings>
@@ -57,6 +59,7 @@ class TestHistoryOpen : public QObject {
 
   void aPastRunOpensAndExportsAfterARestart() {
     QVector<QImage> sparseFrames;
+    size_t sparseSteps = 0;
     {
       MainWindow window;
       window.show();
@@ -65,6 +68,9 @@ class TestHistoryOpen : public QObject {
       const RunOutcome sparse = runWith(window, "svg2");
       QVERIFY(sparse.result);
       sparseFrames = sparse.frames;
+      QVERIFY(sparse.attention && !sparse.attention->empty());
+      sparseSteps = window.attentionExplorer()->steps().size();
+      QVERIFY(sparseSteps > 0);
       auto* history = window.findChild<HistoryStore*>();
       QVERIFY(QTest::qWaitFor([&] { return !history->isBusy(); }, 60000));
     }
@@ -100,6 +106,9 @@ class TestHistoryOpen : public QObject {
     QVERIFY(exportAction->isEnabled());
     QCOMPARE(QString::fromStdString(window.lastResult()->request.attention.method),
              QString("svg2"));
+    // Its attention record was kept with it: the explorer works for the past run.
+    QVERIFY(window.attentionExplorer()->hasRecord());
+    QCOMPARE(window.attentionExplorer()->steps().size(), sparseSteps);
 
     // Export writes the past run with its own settings.
     const QString out =
@@ -124,6 +133,22 @@ class TestHistoryOpen : public QObject {
     QVERIFY(QTest::qWaitFor([&] { return opened.count() == 2; }, 30000));
     QCOMPARE(QString::fromStdString(window.lastResult()->request.attention.method),
              QString("dense"));
+
+    // Records are kept within their budget: past it the oldest runs lose theirs (not their
+    // clips), and the studio says so.
+    auto* history = window.findChild<HistoryStore*>();
+    QVERIFY(history->entries()[0].hasRecord && history->entries()[1].hasRecord);
+    QSignalSpy evicted(history, &HistoryStore::recordsEvicted);
+    const double newest =
+        double(
+            QFileInfo(history->runFolder(history->entries()[0].id) + "/attention.json.z").size()) /
+        (1 << 20);
+    history->setRecordBudgetMiB(newest * 1.01);
+    QCOMPARE(evicted.count(), 1);
+    QCOMPARE(evicted.first().first().toInt(), 1);
+    QVERIFY(history->entries()[0].hasRecord);
+    QVERIFY(!history->entries()[1].hasRecord);
+    QCOMPARE(history->entries().size(), 2);
 
     // Every action on the context menu.
     std::unique_ptr<QMenu> menu(panel->contextMenu());
