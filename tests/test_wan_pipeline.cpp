@@ -136,6 +136,24 @@ class TestWanPipeline : public QObject {
       QVERIFY2(message.find(dir + "/transformer") != std::string::npos, e.what());
       QVERIFY2(message.find("[31]") != std::string::npos, e.what());
     }
+
+    // The text encoder and the VAE name their files too.
+    weights["blocks.0.norm2.weight"] = at::ones({32});
+    saveTensors(file, weights);
+    const std::string encoderFile = dir + "/text_encoder/model.safetensors";
+    TensorMap encoder = loadTensors(encoderFile);
+    const std::string key = "encoder.block.0.layer.0.layer_norm.weight";
+    QVERIFY(encoder.count(key));
+    encoder[key] = at::ones({encoder[key].size(0) - 1});
+    saveTensors(encoderFile, encoder);
+    try {
+      Engine().generate(r, quiet);
+      QFAIL("a misshaped text encoder weight was accepted");
+    } catch (const InputError& e) {
+      const std::string message = e.what();
+      QVERIFY2(message.find(dir + "/text_encoder") != std::string::npos, e.what());
+      QVERIFY2(message.find(key) != std::string::npos, e.what());
+    }
   }
 
   void cancelStopsTheVaeBetweenChunks() {

@@ -106,7 +106,11 @@ std::unique_ptr<Umt5Encoder> loadUmt5Encoder(const CheckpointInspection& inspect
     throw InputError(text.path + ": the text encoder's width is " + std::to_string(config.dModel) +
                      " but the transformer takes " + std::to_string(textDim));
   }
-  return std::make_unique<Umt5Encoder>(config, weights, device, dtype);
+  try {
+    return std::make_unique<Umt5Encoder>(config, weights, device, dtype);
+  } catch (const InputError& e) {
+    throw InputError(text.path + ": " + e.what());  // which file, as for the transformer
+  }
 }
 
 std::unique_ptr<WanVaeDecoder> loadWanVae(const CheckpointInspection& inspection,
@@ -121,7 +125,11 @@ std::unique_ptr<WanVaeDecoder> loadWanVae(const CheckpointInspection& inspection
     throw InputError(vae.path + ": the VAE's latent has " + std::to_string(config.zDim) +
                      " channels but the transformer takes " + std::to_string(channels));
   }
-  return std::make_unique<WanVaeDecoder>(config, weights, device, dtype);
+  try {
+    return std::make_unique<WanVaeDecoder>(config, weights, device, dtype);
+  } catch (const InputError& e) {
+    throw InputError(vae.path + ": " + e.what());
+  }
 }
 
 }  // namespace svgen
