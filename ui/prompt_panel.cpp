@@ -51,6 +51,10 @@ void PromptPanel::buildLayout() {
   prompt_->setPlaceholderText(tr("a red circle moving right on a blue background"));
   prompt_->setTabChangesFocus(true);
   prompt_->setMaximumHeight(prompt_->fontMetrics().lineSpacing() * 5);
+  defaultsNotice_ = new QLabel(this);
+  defaultsNotice_->setObjectName("defaultsNotice");
+  defaultsNotice_->setWordWrap(true);
+  defaultsNotice_->hide();
   promptNotice_ = new QLabel(this);
   promptNotice_->setObjectName("promptNotice");
   promptNotice_->setWordWrap(true);
@@ -119,6 +123,7 @@ void PromptPanel::buildLayout() {
   form->addRow(tr("Model"), picker_);
   form->addRow(tr("Prompt"), prompt_);
   form->addRow(QString(), promptNotice_);
+  form->addRow(QString(), defaultsNotice_);
   form->addRow(QString(), wordHint_);
   form->addRow(tr("Negative"), negative_);
   auto* framesRow = new QHBoxLayout;
@@ -170,6 +175,11 @@ void PromptPanel::buildLayout() {
 }
 
 void PromptPanel::setModelInfo(const ModelInfo& info) {
+  const bool hadModel = !info_.label.empty();
+  const QString previousLabel = fromStd(info_.label);
+  const QStringList before = {QString::number(frames_->value()),
+                              QStringLiteral("%1×%2").arg(width_->value()).arg(height_->value()),
+                              QString::number(steps_->value())};
   info_ = info;
   base_.model = info.id.empty() ? base_.model : info.id;
 
@@ -196,6 +206,24 @@ void PromptPanel::setModelInfo(const ModelInfo& info) {
   prompt_->setToolTip(words.isEmpty() ? QString()
                                       : tr("Words this model knows:\n%1").arg(words.join(", ")));
   resetToDefaults();
+
+  const QStringList after = {QString::number(frames_->value()),
+                             QStringLiteral("%1×%2").arg(width_->value()).arg(height_->value()),
+                             QString::number(steps_->value())};
+  if (hadModel && before != after) {
+    defaultsNotice_->setText(
+        tr("<small>%1's defaults: %2 frames, %3, %4 steps (were %5 frames, %6, %7 steps with "
+           "%8)</small>")
+            .arg(fromStd(info.label).toHtmlEscaped(), after[0], after[1], after[2], before[0],
+                 before[1], before[2], previousLabel.toHtmlEscaped()));
+    defaultsNotice_->show();
+  } else {
+    defaultsNotice_->hide();
+  }
+}
+
+QString PromptPanel::defaultsNotice() const {
+  return defaultsNotice_->isVisible() ? defaultsNotice_->text() : QString();
 }
 
 void PromptPanel::setDevices(const std::vector<std::string>& devices) {

@@ -27,8 +27,10 @@ class PromptPanel : public QWidget {
  public:
   explicit PromptPanel(QWidget* parent = nullptr);
 
-  // Limits the fields to what the model accepts and fills in its defaults.
+  // Limits the fields to what the model accepts and fills in its defaults. When another model's
+  // defaults replace values already set, a line under the fields says which, from what.
   void setModelInfo(const ModelInfo& info);
+  QString defaultsNotice() const;
   const ModelInfo& modelInfo() const { return info_; }
   // The Model row: built-in or a checkpoint folder. request().model is its choice.
   ModelPicker* modelPicker() const { return picker_; }
@@ -59,6 +61,7 @@ class PromptPanel : public QWidget {
   void buildLayout();
   void updateHints();
   QLabel* promptNotice_;
+  QLabel* defaultsNotice_;
 
   ModelInfo info_;
   GenerationRequest base_;

@@ -74,6 +74,22 @@ class TestFieldNotices : public QObject {
              qPrintable(notice));
   }
 
+  // Another model's defaults replacing the fields are said, with what they were (issue 22, item 4).
+  void switchingModelsSaysWhatChanged() {
+    MainWindow window;
+    window.show();
+    QVERIFY(window.promptPanel()->defaultsNotice().isEmpty());
+    GenerationRequest r = window.promptPanel()->request();
+    r.frames = 4;
+    r.steps = 3;
+    window.promptPanel()->setRequest(r);
+    QVERIFY(window.setModel(test::sourcePath("tests/fixtures/wan_tiny")));
+    const QString notice = window.promptPanel()->defaultsNotice();
+    QVERIFY2(notice.contains("defaults") && notice.contains("were 4 frames") &&
+                 notice.contains("3 steps"),
+             qPrintable(notice));
+  }
+
   // An empty prompt is refused at the prompt, not run as the grey example (issue 22, item 4).
   void anEmptyPromptIsAskedFor() {
     MainWindow window;
