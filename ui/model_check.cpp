@@ -79,6 +79,7 @@ ModelCheck checkModel(const QString& model, const ModelDescriber& describe) {
     r = Engine::inspect(id);
   } catch (const std::exception& e) {
     check.summary = tr("Nothing usable in this folder");
+    check.recognised = false;
     check.refusal = fromStd(e.what());
     check.details = check.refusal;
     return check;

@@ -17,6 +17,8 @@ struct ModelCheck {
   QString details;  // every component, for a tooltip
   QString refusal;  // empty when the model can run; otherwise which file or part, and why
   ModelInfo info;   // the engine's description, when it can run
+  // False when the folder holds no model at all (rather than a model missing a part).
+  bool recognised = true;
 
   bool runnable() const { return refusal.isEmpty(); }
 };

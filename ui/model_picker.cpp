@@ -49,8 +49,11 @@ bool ModelPicker::choose(const QString& model) {
   if (model.isEmpty() || model == kBuiltin)
     model_ = kBuiltin;
   else
-    model_ = folder_ = QDir::cleanPath(model);
+    model_ = QDir::cleanPath(model);
   check_ = checkModel(model_, describe_);
+  // A folder that holds a model is remembered and stays in the list (a missing part can be added
+  // later); one that holds none is listed only while it is the choice, with its reason.
+  if (model_ != kBuiltin && check_.recognised) folder_ = model_;
   rebuildBox();
   QString text = check_.summary.toHtmlEscaped();
   if (!check_.runnable())
@@ -85,6 +88,10 @@ void ModelPicker::rebuildBox() {
   if (!folder_.isEmpty()) {
     box_->addItem(QFileInfo(folder_).fileName(), folder_);
     box_->setItemData(box_->count() - 1, folder_, Qt::ToolTipRole);
+  }
+  if (model_ != kBuiltin && model_ != folder_) {
+    box_->addItem(tr("%1 (cannot run)").arg(QFileInfo(model_).fileName()), model_);
+    box_->setItemData(box_->count() - 1, check_.refusal, Qt::ToolTipRole);
   }
   box_->addItem(tr("Checkpoint folder…"), QString(kBrowse));
   box_->setCurrentIndex(std::max(0, box_->findData(model_)));

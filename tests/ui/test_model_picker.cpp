@@ -151,6 +151,14 @@ void TestModelPicker::emptyFolderIsRefused() {
   QVERIFY(window.promptPanel()->modelPicker()->isRunnable());
   QVERIFY(window.findChild<QPushButton*>("generateButton")->isEnabled());
   QVERIFY(window.findChild<QAction*>("addToQueueAction")->isEnabled());
+  // A folder that holds no model leaves the list once another model is chosen, and is not
+  // remembered (issue 22, item 4: it stayed offered).
+  ModelPicker* picker = window.promptPanel()->modelPicker();
+  auto* box = picker->findChild<QComboBox*>();
+  QVERIFY(box);
+  QVERIFY(picker->folder().isEmpty());
+  for (int i = 0; i < box->count(); ++i)
+    QVERIFY2(!box->itemData(i).toString().startsWith(empty), qPrintable(box->itemText(i)));
 }
 
 void TestModelPicker::runnableFolderReachesTheEngine() {
