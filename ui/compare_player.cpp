@@ -48,6 +48,10 @@ ComparePlayer::ComparePlayer(QWidget* parent) : QWidget(parent) {
   }
   frameQuality_ = new QLabel(this);
   frameQuality_->setObjectName("frameQuality");
+  warning_ = new QLabel(this);
+  warning_->setObjectName("compareWarning");
+  warning_->setWordWrap(true);
+  warning_->hide();
   clipQuality_ = new QLabel(this);
   clipQuality_->setObjectName("clipQuality");
   clipQuality_->setWordWrap(true);
@@ -69,6 +73,7 @@ ComparePlayer::ComparePlayer(QWidget* parent) : QWidget(parent) {
   views->addWidget(rightView_, 1, 1);
   views->setRowStretch(1, 1);
   auto* column = new QVBoxLayout(this);
+  column->addWidget(warning_);
   column->addLayout(views, 1);
   column->addWidget(transport_);
   column->addWidget(frameQuality_);
@@ -158,6 +163,18 @@ const QImage& ComparePlayer::rightImage() const {
 
 QString ComparePlayer::frameQualityText() const {
   return frameQuality_->text();
+}
+
+void ComparePlayer::setWarning(const QString& text) {
+  warning_->setText(
+      text.isEmpty()
+          ? QString()
+          : QStringLiteral("<span style='color:#f0a040'>%1</span>").arg(text.toHtmlEscaped()));
+  warning_->setVisible(!text.isEmpty());
+}
+
+QString ComparePlayer::warningText() const {
+  return warning_->isVisible() ? warning_->text() : QString();
 }
 
 QString ComparePlayer::clipQualityText() const {

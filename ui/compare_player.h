@@ -43,6 +43,9 @@ class ComparePlayer : public QWidget {
   const VideoQuality& quality() const { return quality_; }
   QString frameQualityText() const;
   QString clipQualityText() const;
+  // A line above the clips when the two runs are not like for like (empty hides it).
+  void setWarning(const QString& text);
+  QString warningText() const;
 
   QAction* playAction() const { return transport_->playAction(); }
   QAction* previousAction() const { return transport_->previousAction(); }
@@ -71,6 +74,7 @@ class ComparePlayer : public QWidget {
   QLabel* rightTitle_;
   QLabel* frameQuality_;
   QLabel* clipQuality_;
+  QLabel* warning_;
   PlaybackTransport* transport_;
   QVector<QImage> left_, right_;
   VideoQuality quality_;

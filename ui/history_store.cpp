@@ -135,6 +135,27 @@ bool HistoryStore::areTwins(const GenerationRequest& a, const GenerationRequest&
          a.sampler == b.sampler;
 }
 
+QStringList HistoryStore::settingsDifferences(const GenerationRequest& a,
+                                              const GenerationRequest& b) {
+  QStringList out;
+  auto differ = [&](const QString& name, const QString& x, const QString& y) {
+    if (x != y) out << tr("%1 %2 vs %3").arg(name, x, y);
+  };
+  differ(tr("model"), QString::fromStdString(a.model), QString::fromStdString(b.model));
+  differ(tr("prompt"), QString::fromStdString(a.prompt), QString::fromStdString(b.prompt));
+  differ(tr("negative prompt"), QString::fromStdString(a.negativePrompt),
+         QString::fromStdString(b.negativePrompt));
+  differ(tr("seed"), QString::number(a.seed), QString::number(b.seed));
+  differ(tr("frames"), QString::number(a.frames), QString::number(b.frames));
+  differ(tr("size"), QStringLiteral("%1×%2").arg(a.width).arg(a.height),
+         QStringLiteral("%1×%2").arg(b.width).arg(b.height));
+  differ(tr("steps"), QString::number(a.steps), QString::number(b.steps));
+  differ(tr("guidance"), QString::number(a.guidance), QString::number(b.guidance));
+  differ(tr("shift"), QString::number(a.shift), QString::number(b.shift));
+  differ(tr("sampler"), QString::fromStdString(a.sampler), QString::fromStdString(b.sampler));
+  return out;
+}
+
 const HistoryEntry* HistoryStore::denseTwin(const HistoryEntry& entry) const {
   for (const HistoryEntry& e : entries_)
     if (e.id != entry.id && e.isDense() && areTwins(e.request, entry.request)) return &e;

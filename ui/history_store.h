@@ -81,6 +81,9 @@ class HistoryStore : public QObject {
   // The newest dense run this one can be measured against; null when none.
   const HistoryEntry* denseTwin(const HistoryEntry& entry) const;
   static bool areTwins(const GenerationRequest& a, const GenerationRequest& b);
+  // What differs between two runs' settings besides the attention ("steps 20 vs 10"): what
+  // makes a comparison of their clips measure more than the attention. Empty for twins.
+  static QStringList settingsDifferences(const GenerationRequest& a, const GenerationRequest& b);
   // How many times faster the run denoised than its dense twin (their step times; whole run
   // times for runs kept before steps were timed); < 0 when there is no twin.
   double speedup(const HistoryEntry& entry) const;

@@ -482,6 +482,15 @@ void MainWindow::compareRuns(const QString& reference, const QString& other) {
              QString::fromStdString(e.request.prompt).toHtmlEscaped())
         .arg(e.totalSeconds, 0, 'f', 1);
   };
+  // Runs that differ in more than their attention are compared all the same (a user may want
+  // to), but the numbers then measure those differences too: say which.
+  const QStringList differences = HistoryStore::settingsDifferences(a->request, b->request);
+  compare_->setWarning(
+      differences.isEmpty()
+          ? QString()
+          : tr("Not like for like: %1. PSNR/SSIM measure these differences too, not only the "
+               "attention.")
+                .arg(differences.join(", ")));
   const QString folderA = history_->runFolder(a->id), folderB = history_->runFolder(b->id);
   const double fps = a->fps;
   compare_->load(

@@ -89,7 +89,23 @@ class TestHistoryFiles : public QObject {
   void aDamagedIndexIsKeptAsideAndRebuilt();
   void aMissingIndexIsRebuiltFromTheRunFolders();
   void theStudioNeverWritesWhereARequestSays();
+  void settingsDifferencesNameWhatDiffers();
 };
+
+// What Compare warns of (issue 22, item 2: a 20-step run against a 10-step one, without a word).
+void TestHistoryFiles::settingsDifferencesNameWhatDiffers() {
+  GenerationRequest a;
+  a.prompt = "a red circle";
+  a.steps = 20;
+  GenerationRequest b = a;
+  b.attention.method = "svg";
+  QVERIFY(HistoryStore::settingsDifferences(a, b).isEmpty());  // attention is what is compared
+  b.steps = 10;
+  b.seed = a.seed + 1;
+  const QStringList d = HistoryStore::settingsDifferences(a, b);
+  QCOMPARE(d.size(), 2);
+  QVERIFY(d.contains("steps 20 vs 10"));
+}
 
 void TestHistoryFiles::onlyPlainNamesAreIds() {
   QVERIFY(HistoryStore::isPlainId("20261206-101500-123-1"));

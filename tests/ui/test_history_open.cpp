@@ -10,10 +10,12 @@
 #include "tests/support/test_support.h"
 
 #include "ui/attention_explorer.h"
+#include "ui/compare_player.h"
 #include "ui/history_panel.h"
 #include "ui/history_store.h"
 #include "ui/main_window.h"
 #include "ui/player_widget.h"
+#include "ui/prompt_panel.h"
 #include "ui/sparsity_panel.h"
 #include "ui/studio_controller.h"
 
@@ -150,6 +152,11 @@ class TestHistoryOpen : public QObject {
     QVERIFY(!history->entries()[1].hasRecord);
     QCOMPARE(history->entries().size(), 2);
 
+    // Twins compare without a warning.
+    window.compareRuns(history->entries()[1].id, history->entries()[0].id);
+    auto* compare = window.comparePlayer();
+    QVERIFY(compare && compare->warningText().isEmpty());
+
     // Every action on the context menu.
     std::unique_ptr<QMenu> menu(panel->contextMenu());
     QStringList texts;
@@ -189,6 +196,17 @@ class TestHistoryOpen : public QObject {
     QVERIFY(panel->list()->item(0)->toolTip().contains("vs dense"));
     panel->setGallery(false);
     QCOMPARE(panel->list()->viewMode(), QListView::ListMode);
+
+    // Runs that differ in more than their attention: Compare says which settings differ.
+    GenerationRequest r = window.promptPanel()->request();
+    r.steps = 3;
+    window.promptPanel()->setRequest(r);
+    QVERIFY(runWith(window, "dense").result);
+    QVERIFY(QTest::qWaitFor([&] { return !history->isBusy(); }, 60000));
+    QCOMPARE(history->entries().size(), 3);
+    window.compareRuns(history->entries()[0].id, history->entries()[1].id);
+    QVERIFY2(window.comparePlayer()->warningText().contains("steps 3 vs 2"),
+             qPrintable(window.comparePlayer()->warningText()));
   }
 };
 
