@@ -38,6 +38,11 @@ class Recorder : public GenerationObserver {
   void onStage(const std::string& stage) override { stages.push_back(stage); }
   void onProgress(const Progress& p) override { progress.push_back(p); }
   void onPreview(int step, const Video& v) override { previews.push_back({step, v.frames}); }
+  void onLayer(int layer, int layers) override {
+    ++layerCalls;
+    lastLayer = layer;
+    layerCount = layers;
+  }
   bool isCancelled() override {
     ++polls;
     if (cancelAtPoll > 0 && polls >= cancelAtPoll) {
@@ -51,6 +56,7 @@ class Recorder : public GenerationObserver {
   std::vector<Progress> progress;
   std::vector<std::pair<int, int>> previews;
   int polls = 0;
+  int layerCalls = 0, lastLayer = -1, layerCount = 0;
   int cancelAtPoll = 0;
   bool cancelRequested = false;
   Stopwatch cancelClock;
@@ -138,6 +144,13 @@ class TestEngine : public QObject {
     QCOMPARE(int(ra.timings.size()), 4);
     QVERIFY(ra.attentionSeconds > 0 && ra.attentionSeconds < ra.totalSeconds);
     QCOMPARE(ra.request.guidance, engine_.describeModel("builtin").defaultGuidance);
+    // Every layer of every step is reported before it runs.
+    const int layers = engine_.describeModel("builtin").layers;
+    QVERIFY(layers > 0);
+    QCOMPARE(a.layerCount, layers);
+    QCOMPARE(a.lastLayer, layers - 1);
+    QCOMPARE(a.layerCalls % layers, 0);
+    QVERIFY(a.layerCalls >= 2 * layers);
   }
 
   void cancelStopsWithinOneLayer() {

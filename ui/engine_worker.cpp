@@ -5,6 +5,7 @@
 #include "core/pipeline/engine.h"
 #include "ui/video_images.h"
 
+#include <QElapsedTimer>
 #include <QFile>
 
 #include <new>
@@ -24,10 +25,17 @@ class EngineWorker::Observer : public GenerationObserver {
   void onPreview(int step, const Video& preview) override {
     emit worker_.preview(step, representativeFrame(preview));
   }
+  void onLayer(int layer, int layers) override {
+    // A small model runs thousands of layers a second: the panel needs a few of them.
+    if (layer != 0 && clock_.isValid() && clock_.elapsed() < 100) return;
+    clock_.start();
+    emit worker_.layer(layer, layers);
+  }
   bool isCancelled() override { return worker_.cancelRequested(); }
 
  private:
   EngineWorker& worker_;
+  QElapsedTimer clock_;
 };
 
 namespace {

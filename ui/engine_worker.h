@@ -35,6 +35,8 @@ class EngineWorker : public QObject {
  signals:
   void stageChanged(const QString& stage);
   void progress(int step, int total, double elapsedSeconds, double etaSeconds);
+  // At most ten a second: where the running pass is.
+  void layer(int layer, int layers);
   void preview(int step, const QImage& frame);
   void finished(const svgen::ui::RunOutcome& outcome);
   void failed(const QString& title, const QString& message, svgen::ui::FailureKind kind);

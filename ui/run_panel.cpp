@@ -126,6 +126,8 @@ void RunPanel::setRunning(bool running) {
     attention_->clear();
     preview_->setImage({});
     step_ = total_ = 0;
+    layer_ = -1;
+    layers_ = 0;
     eta_ = -1;
     clock_.start();
     tick_.start();
@@ -149,12 +151,21 @@ void RunPanel::updateDetail() {
   }
   // Past the last report the ETA counts down with the clock, never below zero.
   const double sinceReport = (clock_.elapsed() - reportedAtMs_) / 1000.0;
-  detail_->setText(tr("step %1/%2 — %3 elapsed — ETA %4")
+  const QString where = layer_ >= 0 && layers_ > 0 && step_ < total_
+                            ? tr(", layer %1/%2").arg(layer_ + 1).arg(layers_)
+                            : QString();
+  detail_->setText(tr("step %1/%2%3 — %4 elapsed — ETA %5")
                        .arg(std::min(step_ + 1, total_))
                        .arg(total_)
-                       .arg(elapsed)
+                       .arg(where, elapsed)
                        .arg(step_ >= total_ ? tr("decoding")
                                             : formatDuration(std::max(0.0, eta_ - sinceReport))));
+}
+
+void RunPanel::showLayer(int layer, int layers) {
+  layer_ = layer;
+  layers_ = layers;
+  updateDetail();
 }
 
 void RunPanel::showStage(const QString& stage) {
@@ -169,6 +180,7 @@ void RunPanel::showProgress(int step, int total, double elapsedSeconds, double e
   // `step` steps are done: the one running now is the next.
   step_ = step;
   total_ = total;
+  layer_ = -1;  // the next pass reports its own
   eta_ = etaSeconds;
   reportedAtMs_ = clock_.isValid() ? clock_.elapsed() : 0;
   if (!clock_.isValid()) clock_.start();

@@ -33,6 +33,8 @@ class RunPanel : public QWidget {
   void showStage(const QString& stage);
   void showProgress(int step, int total, double elapsedSeconds, double etaSeconds);
   void showPreview(int step, const QImage& frame);
+  // Where the running pass is, shown beside the step: "layer 5/30".
+  void showLayer(int layer, int layers);
   // The line above the bar once a run ends: "Done in 00:14", "Cancelled", "Failed".
   void showOutcome(const QString& text, bool complete);
   // Seconds per stage of the last run, and the share spent in self-attention.
@@ -71,6 +73,7 @@ class RunPanel : public QWidget {
   QElapsedTimer clock_;
   QTimer tick_;
   int step_ = 0, total_ = 0;
+  int layer_ = -1, layers_ = 0;
   double eta_ = -1;
   qint64 reportedAtMs_ = 0;
   void updateDetail();

@@ -181,7 +181,11 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     step.count = r.steps;
     step.guidance = r.guidance;
     step.attention = &timed;
-    step.beforeLayer = [&](int) { checkCancel(); };
+    const int layers = model.info().layers;
+    step.beforeLayer = [&](int layer) {
+      checkCancel();
+      observer.onLayer(layer, layers);
+    };
 
     result.stepSeconds.reserve(r.steps);
     for (int i = 0; i < r.steps; ++i) {

@@ -75,6 +75,9 @@ class GenerationObserver {
   virtual void onStage(const std::string& stage) {}
   virtual void onProgress(const Progress& progress) {}
   virtual void onPreview(int step, const Video& preview) {}
+  // Before each transformer layer of a denoising pass, `layer` of `layers` (from 0): a long step
+  // shows where it is.
+  virtual void onLayer(int layer, int layers) {}
   // Polled between transformer layers: returning true stops the run within one layer.
   virtual bool isCancelled() { return false; }
 };

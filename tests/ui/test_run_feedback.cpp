@@ -33,6 +33,10 @@ class TestRunFeedback : public QObject {
     panel.showProgress(1, 20, 1.0, 19.0);
     QVERIFY2(panel.progressText().startsWith("step 2/20"), qPrintable(panel.progressText()));
     QTRY_VERIFY_WITH_TIMEOUT(panel.progressText().contains("ETA 00:18"), 3000);
+    // Inside the step: which layer the pass is at.
+    panel.showLayer(4, 30);
+    QVERIFY2(panel.progressText().startsWith("step 2/20, layer 5/30"),
+             qPrintable(panel.progressText()));
 
     panel.setRunning(false);
     panel.showOutcome("Cancelled", false);
