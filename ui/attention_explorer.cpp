@@ -39,7 +39,7 @@ QString sizesText(const std::vector<int32_t>& sizes) {
 
 QString stepList(const std::vector<int>& steps) {
   QStringList parts;
-  for (int s : steps) parts << QString::number(s);
+  for (int s : steps) parts << QString::number(s + 1);  // counted from 1, as the progress is
   return parts.join(", ");
 }
 
@@ -226,11 +226,12 @@ void AttentionExplorer::setRecord(std::shared_ptr<const std::vector<CallRecord>>
   const QSignalBlocker block(stepSlider_);
   stepSlider_->setEnabled(steps_.size() > 1);
   stepSlider_->setRange(0, int(steps_.size()) - 1);
-  // Open on the first detail step (or the step shown before, when the new record has it).
+  // Open on the first detail step, or on the step shown before when it has detail in the new
+  // record too: a step without detail shows only the grid.
   std::vector<int> all = steps();
   std::vector<int> detail = detailSteps();
   int step = detail.empty() ? all.front() : detail.front();
-  if (previousStep >= 0 && steps_.count(previousStep)) step = previousStep;
+  if (std::find(detail.begin(), detail.end(), previousStep) != detail.end()) step = previousStep;
   stepSlider_->setValue(int(std::find(all.begin(), all.end(), step) - all.begin()));
   showStep();
 }
@@ -272,7 +273,8 @@ void AttentionExplorer::selectHead(int layer, int head) {
 void AttentionExplorer::showStep() {
   const int step = currentStep();
   if (step < 0) return;
-  stepLabel_->setText(tr("Step %1").arg(step));
+  // The record counts steps from 0; people (and the Run dock's progress) count from 1.
+  stepLabel_->setText(tr("Step %1").arg(step + 1));
   grid_->setCalls(steps_.at(step), heads_);
   grid_->setSelected(selectedLayer_, selectedHead_);
   showHead();
@@ -287,7 +289,7 @@ void AttentionExplorer::showHead() {
     maskBox_->hide();
     frameMap_->clear();
     blockMask_->clear();
-    detail_->setText(tr("Step %1 has no record of this head.").arg(step));
+    detail_->setText(tr("Step %1 has no record of this head.").arg(step + 1));
     overlayBox_->hide();
     return;
   }
@@ -324,9 +326,9 @@ void AttentionExplorer::showHead() {
   if (!call->detail) {
     const std::vector<int> detail = detailSteps();
     lines << (detail.empty()
-                  ? tr("Step %1 has no detail, and no step of this record has.").arg(step)
+                  ? tr("Step %1 has no detail, and no step of this record has.").arg(step + 1)
                   : tr("Step %1 has no detail: maps and masks were kept for step(s) %2.")
-                        .arg(step)
+                        .arg(step + 1)
                         .arg(stepList(detail)));
   }
   detail_->setText(lines.join('\n'));

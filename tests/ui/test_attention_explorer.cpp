@@ -22,6 +22,7 @@
 #include <QDockWidget>
 #include <QElapsedTimer>
 #include <QImage>
+#include <QLabel>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSlider>
@@ -286,7 +287,17 @@ void TestAttentionExplorer::stepsWithoutDetailNameTheOnesWithIt() {
   QVERIFY(!explorer.frameMapView()->isVisibleTo(&explorer));
   QVERIFY(!explorer.blockMaskView()->isVisibleTo(&explorer));
   const QString text = explorer.detailText();
-  QVERIFY2(text.contains("Step 1 has no detail") && text.contains("0, 2"), qPrintable(text));
+  // Steps are counted from 1 everywhere, as the Run dock's progress counts them (issue 22,
+  // item 5: the slider said step 0 where the progress said step 1).
+  QVERIFY2(text.contains("Step 2 has no detail") && text.contains("1, 3"), qPrintable(text));
+  QCOMPARE(explorer.findChild<QLabel*>("stepLabel")->text(), QString("Step 2"));
+
+  // A new record opens on a step with detail, not on the detail-less step shown before.
+  explorer.setRecord(handMadeRecord());
+  QCOMPARE(explorer.currentStep(), 0);
+  explorer.setStep(2);
+  explorer.setRecord(handMadeRecord());
+  QCOMPARE(explorer.currentStep(), 2);  // kept: it has detail
 
   // No record: the explorer says so and shows nothing.
   explorer.setRecord(nullptr);
