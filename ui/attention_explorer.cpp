@@ -77,7 +77,9 @@ AttentionExplorer::AttentionExplorer(QWidget* parent)
   bold.setBold(true);
   headTitle_->setFont(bold);
   frameMap_->setObjectName("frameMap");
+  frameMap_->setAxes(tr("query frame"), tr("key frame"));
   blockMask_->setObjectName("blockMask");
+  blockMask_->setAxes(tr("query block"), tr("key block"));
   frameMap_->setToolTip(tr("Rows: query frames; columns: key frames. Brighter: more attention."));
   blockMask_->setToolTip(tr("The blocks of the score matrix this head computed"));
   detail_->setObjectName("headDetail");

@@ -8,7 +8,10 @@
 
 namespace svgen::ui {
 
-// A rows × cols matrix painted as square cells: a heat map of values in [0, max] or a 0/1 mask.
+// A rows × cols matrix: a heat map of values in [0, max] with its colour scale, or a 0/1 mask.
+// Axis titles with the first and last index name what rows and columns are (counted from 1), and
+// hovering a cell says its row, column and value. A mask far wider than tall (SVG2's 32 × 256
+// cluster blocks) gets taller cells so that it does not shrink to a strip.
 class MatrixView : public QWidget {
   Q_OBJECT
  public:
@@ -16,6 +19,10 @@ class MatrixView : public QWidget {
   explicit MatrixView(Style style, QWidget* parent = nullptr);
   void setMatrix(int rows, int cols, std::vector<float> values);
   void clear() { setMatrix(0, 0, {}); }
+  // "query frame", "key frame": drawn beside the matrix and used in the hover text.
+  void setAxes(const QString& rowTitle, const QString& colTitle);
+  // What hovering `point` shows ("query frame 2, key frame 3: 0.231"); empty off the cells.
+  QString valueTextAt(const QPoint& point) const;
   int rows() const { return rows_; }
   int cols() const { return cols_; }
   const std::vector<float>& values() const { return values_; }
@@ -27,6 +34,7 @@ class MatrixView : public QWidget {
 
  protected:
   void paintEvent(QPaintEvent* event) override;
+  void mouseMoveEvent(QMouseEvent* event) override;
 
  private:
   QRect area() const;
@@ -34,6 +42,8 @@ class MatrixView : public QWidget {
   int rows_ = 0, cols_ = 0;
   std::vector<float> values_;
   float max_ = 1;
+  QString rowTitle_, colTitle_;
+  QRect room() const;  // inside the axis titles and the scale bar
 };
 
 }  // namespace svgen::ui

@@ -10,8 +10,8 @@
 #include "ui/attention_colors.h"
 #include "ui/attention_explorer.h"
 #include "ui/head_grid.h"
-#include "ui/matrix_view.h"
 #include "ui/main_window.h"
+#include "ui/matrix_view.h"
 #include "ui/prompt_panel.h"
 #include "ui/sparsity_panel.h"
 #include "ui/studio_controller.h"
@@ -160,6 +160,7 @@ class TestAttentionExplorer : public QObject {
   void gridShowsTheDecisionOfEachHead();
   void clickingACellSelectsItsHead();
   void detailStepsPaintTheFrameMapAndMask();
+  void mapsNameTheirAxesAndValues();
   void stepsWithoutDetailNameTheOnesWithIt();
   void aRealSvgRunFillsTheExplorer();
   void clickingAPixelPicksTheNearestRecordedRow();
@@ -275,6 +276,33 @@ void TestAttentionExplorer::detailStepsPaintTheFrameMapAndMask() {
                explorer.detailText().contains("2 (sizes 4–8) query") &&
                explorer.detailText().contains("3 (sizes 3–6) key"),
            qPrintable(explorer.detailText()));
+}
+
+// Readable without the code (issue 22, item 5): axes named and numbered from 1, hover values, a
+// colour scale under the heat map, and a wide mask that does not shrink to a strip.
+void TestAttentionExplorer::mapsNameTheirAxesAndValues() {
+  MatrixView map(MatrixView::Style::Heat);
+  map.setAxes("query frame", "key frame");
+  map.setMatrix(3, 4, {0.f, 0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f, 0.9f, 1.f, 0.25f});
+  map.resize(200, map.heightForWidth(200));
+  map.show();
+  QCOMPARE(map.valueTextAt(map.cellRect(1, 2).center()),
+           QString("query frame 2, key frame 3: 0.600"));
+  QVERIFY(map.valueTextAt(QPoint(1, 1)).isEmpty());  // the axis band, not a cell
+  // The scale runs under the cells, from the coldest colour to the hottest.
+  const QImage image = map.grab().toImage();
+  const QRect cells = map.cellRect(2, 3).united(map.cellRect(0, 0));
+  const int y = cells.bottom() + 10;
+  const int barRight = cells.left() + 24 + std::max(8, cells.width() - 72) - 1;
+  QCOMPARE(image.pixelColor(cells.left() + 24, y).rgb(), heatColor(0).rgb());
+  QCOMPARE(image.pixelColor(barRight, y).rgb(), heatColor(1).rgb());
+
+  MatrixView mask(MatrixView::Style::Mask);
+  mask.setMatrix(32, 256, std::vector<float>(32 * 256, 1.f));
+  mask.resize(300, mask.heightForWidth(300));
+  QVERIFY(mask.height() >= 96);
+  QVERIFY2(mask.cellRect(0, 0).height() >= 2, "a 32-row mask drawn as a strip");
+  QVERIFY(mask.valueTextAt(mask.cellRect(31, 255).center()).endsWith(": kept"));
 }
 
 void TestAttentionExplorer::stepsWithoutDetailNameTheOnesWithIt() {
