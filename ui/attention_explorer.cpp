@@ -54,7 +54,9 @@ AttentionExplorer::AttentionExplorer(QWidget* parent)
       stepLabel_(new QLabel(this)),
       grid_(new HeadGrid(this)),
       headTitle_(new QLabel(this)),
-      mapCaption_(new QLabel(tr("Frame × frame attention"), this)),
+      mapCaption_(new QLabel(tr("Frame × frame attention: how much each query frame's tokens "
+                                "attend to each key frame (rows sum to 1)"),
+                             this)),
       maskCaption_(new QLabel(tr("Kept blocks"), this)),
       mapBox_(new QWidget(this)),
       maskBox_(new QWidget(this)),
@@ -116,6 +118,8 @@ AttentionExplorer::AttentionExplorer(QWidget* parent)
   axes->setForegroundRole(QPalette::PlaceholderText);
   mapCaption_->setFont(small);
   maskCaption_->setFont(small);
+  mapCaption_->setWordWrap(true);
+  maskCaption_->setWordWrap(true);
 
   auto boxLayout = [](QWidget* box, QLabel* caption, QWidget* view) {
     auto* l = new QVBoxLayout(box);
@@ -319,7 +323,10 @@ void AttentionExplorer::showHead() {
   if (hasMask) {
     blockMask_->setMatrix(h->maskRows, h->maskCols,
                           std::vector<float>(h->blockMask.begin(), h->blockMask.end()));
-    maskCaption_->setText(tr("Kept blocks (%1 × %2)").arg(h->maskRows).arg(h->maskCols));
+    maskCaption_->setText(tr("Kept blocks (%1 × %2): the query × key blocks of the score "
+                             "matrix this head computed; the rest were skipped")
+                              .arg(h->maskRows)
+                              .arg(h->maskCols));
   } else {
     blockMask_->clear();
   }

@@ -319,6 +319,10 @@ void TestAttentionExplorer::stepsWithoutDetailNameTheOnesWithIt() {
   // item 5: the slider said step 0 where the progress said step 1).
   QVERIFY2(text.contains("Step 2 has no detail") && text.contains("1, 3"), qPrintable(text));
   QCOMPARE(explorer.findChild<QLabel*>("stepLabel")->text(), QString("Step 2"));
+  // Each view says in a line what it shows.
+  QStringList captions;
+  for (const QLabel* label : explorer.findChildren<QLabel*>()) captions << label->text();
+  QVERIFY(captions.join('\n').contains("attend to each key frame"));
 
   // A new record opens on a step with detail, not on the detail-less step shown before.
   explorer.setRecord(handMadeRecord());
