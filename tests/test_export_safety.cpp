@@ -15,11 +15,9 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <set>
-#include <sstream>
 #include <string>
 
 #include <QtTest>
@@ -27,6 +25,9 @@
 namespace fs = std::filesystem;
 using svgen::ExportOptions;
 using svgen::Video;
+using svgen::test::entries;
+using svgen::test::slurp;
+using svgen::test::spit;
 
 namespace {
 
@@ -37,23 +38,6 @@ Video flatClip(int frames, uint8_t level) {
   v.height = 16;
   v.rgb.assign(v.frameBytes() * frames, level);
   return v;
-}
-
-std::set<std::string> entries(const std::string& dir) {
-  std::set<std::string> names;
-  for (const auto& e : fs::directory_iterator(dir)) names.insert(e.path().filename().string());
-  return names;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void spit(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
 }
 
 // Runs `body` in a child process and returns its exit status (-1 when it did not exit normally).

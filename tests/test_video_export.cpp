@@ -13,11 +13,9 @@
 #include <csignal>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <random>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -30,6 +28,9 @@ using svgen::ExportOptions;
 using svgen::Video;
 using svgen::VideoFile;
 using svgen::VideoFormat;
+using svgen::test::entries;
+using svgen::test::slurp;
+using svgen::test::spit;
 
 namespace {
 
@@ -109,23 +110,6 @@ double worstFrameError(const Video& original, const Video& decoded) {
     worst = std::max(worst, sum / original.height);
   }
   return worst;
-}
-
-std::set<std::string> entries(const std::string& dir) {
-  std::set<std::string> names;
-  for (const auto& e : fs::directory_iterator(dir)) names.insert(e.path().filename().string());
-  return names;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void spit(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
 }
 
 // Runs an installed FFmpeg tool; false when it is not installed.
