@@ -191,11 +191,16 @@ void checkOutputFile(const std::string& path, const std::string& what) {
   std::error_code ec;
   if (!fs::exists(parent, ec))
     throw InputError(what + " '" + path + "': folder " + parent.string() + " does not exist");
-  if (!fs::is_directory(parent, ec))
-    throw InputError(what + " '" + path + "': " + parent.string() + " is a file, not a folder");
-  if (::access(parent.c_str(), W_OK | X_OK) != 0)
-    throw InputError(what + " '" + path + "': folder " + parent.string() + " is not writable (" +
-                     std::strerror(errno) + ")");
+  checkWritableFolder(parent.string(), what + " '" + path + "'");
+}
+
+void checkWritableFolder(const std::string& folder, const std::string& subject) {
+  std::error_code ec;
+  if (!fs::is_directory(folder, ec))
+    throw InputError(subject + ": " + folder + " is a file, not a folder");
+  if (::access(folder.c_str(), W_OK | X_OK) != 0)
+    throw InputError(subject + ": folder " + folder + " is not writable (" + std::strerror(errno) +
+                     ")");
 }
 
 void writeFileAtomically(const std::string& path, const std::string& bytes) {

@@ -76,6 +76,9 @@ void writeFileAtomically(const std::string& path, const std::string& bytes);
 // device. Commands check their output paths before the work rather than after it. `what` names
 // the option.
 void checkOutputFile(const std::string& path, const std::string& what);
+// Throws InputError, starting with `subject`, when `folder` (which exists) is a file or cannot be
+// written into.
+void checkWritableFolder(const std::string& folder, const std::string& subject);
 
 // Reads a whole file into `out`; false when it does not exist, RuntimeFailure on other errors.
 bool readFileIfExists(const std::string& path, std::string* out);

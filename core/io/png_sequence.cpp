@@ -234,12 +234,7 @@ void checkPngTarget(const FramePattern& pattern, const ExportOptions& options) {
          existing != existing.parent_path())
     existing = existing.parent_path();
   if (existing.empty() || !fs::exists(existing, ec)) existing = ".";
-  if (!fs::is_directory(existing, ec))
-    throw InputError("cannot write frames into '" + folder.string() + "': '" + existing.string() +
-                     "' is a file, not a folder");
-  if (::access(existing.c_str(), W_OK | X_OK) != 0)
-    throw InputError("cannot write frames into '" + folder.string() + "': folder '" +
-                     existing.string() + "' is not writable (" + std::strerror(errno) + ")");
+  checkWritableFolder(existing.string(), "cannot write frames into '" + folder.string() + "'");
   if (existing != folder || options.replaceFrames) return;
   const std::vector<std::string> earlier = earlierFrames(folder, pattern);
   if (!earlier.empty())
