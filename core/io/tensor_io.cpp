@@ -1,7 +1,6 @@
 #include "core/io/tensor_io.h"
 
 #include "core/common/error.h"
-#include "core/io/tensor_map.h"
 
 #include <ATen/ATen.h>
 
@@ -104,7 +103,7 @@ void saveTensorsSharded(const std::string& dir, const std::string& basename,
   writeSharded(dir, basename, refs, maxShardBytes, metadata);
 }
 
-std::string firstNonFiniteTensor(const TensorMap& tensors) {
+std::string firstNonFiniteTensor(const std::map<std::string, at::Tensor>& tensors) {
   for (const auto& [key, t] : tensors)
     if (t.defined() && t.is_floating_point() && !at::isfinite(t).all().item<bool>()) return key;
   return {};

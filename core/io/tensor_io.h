@@ -23,6 +23,9 @@ at::Tensor toTensor(const uint8_t* data, const TensorInfo& info);
 // Checkpoint::open). Throws svgen::InputError for malformed input.
 std::map<std::string, at::Tensor> loadTensors(const std::string& path);
 
+// The key of the first tensor (in key order) holding a NaN or an infinity, or "".
+std::string firstNonFiniteTensor(const std::map<std::string, at::Tensor>& tensors);
+
 // Writes the tensors (moved to the CPU and made contiguous, dtype kept) atomically to `path`.
 // Throws svgen::InputError for an unsupported dtype, svgen::RuntimeFailure for I/O errors.
 void saveTensors(const std::string& path, const std::map<std::string, at::Tensor>& tensors,

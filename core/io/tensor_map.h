@@ -20,7 +20,4 @@ inline std::string fromRootName(const std::string& key, std::initializer_list<co
   return key;
 }
 
-// The key of the first tensor (in key order) holding a NaN or an infinity, or "".
-std::string firstNonFiniteTensor(const TensorMap& tensors);
-
 }  // namespace svgen

@@ -2,6 +2,7 @@
 
 #include "core/common/device_memory.h"
 #include "core/common/error.h"
+#include "core/io/tensor_io.h"
 #include "core/model/dit_step.h"
 #include "core/model/video_frames.h"
 #include "core/model/wan/wan_components.h"
