@@ -113,7 +113,8 @@ QString HistoryPanel::entryText(const HistoryEntry& e, const HistoryStore& store
   if (prompt.isEmpty()) prompt = tr("(empty prompt)");
   const QString when = e.created.toString("yyyy-MM-dd hh:mm");
   QString quality;
-  const double speedup = store.speedup(e);
+  const HistoryEntry* twin = e.isDense() ? nullptr : store.denseTwin(e);
+  const double speedup = twin ? HistoryStore::speedup(e, *twin) : -1;
   const QString speed = speedup > 0 ? tr("%1× the speed").arg(speedup, 0, 'f', 2) : QString();
   if (e.isDense())
     quality = tr("dense reference");
@@ -122,7 +123,7 @@ QString HistoryPanel::entryText(const HistoryEntry& e, const HistoryStore& store
                   .arg(speed)
                   .arg(e.psnr, 0, 'f', 2)
                   .arg(e.ssim, 0, 'f', 3);
-  else if (store.denseTwin(e))
+  else if (twin)
     quality = tr("vs dense: %1 · quality being measured…").arg(speed);
   else
     quality = tr("no dense twin in the history: speed and quality against dense unknown");
@@ -148,7 +149,10 @@ void HistoryPanel::setFilter(const QString& text) {
 }
 
 void HistoryPanel::setGallery(bool gallery) {
-  if (gallery_->isChecked() != gallery) gallery_->setChecked(gallery);  // comes back here
+  if (gallery_->isChecked() != gallery) {
+    gallery_->setChecked(gallery);  // its toggled() calls back here with the state set
+    return;
+  }
   list_->setViewMode(gallery ? QListView::IconMode : QListView::ListMode);
   list_->setIconSize(gallery ? QSize(96, 96) : QSize(64, 64));
   list_->setResizeMode(QListView::Adjust);

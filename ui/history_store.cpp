@@ -198,19 +198,17 @@ QVector<HistoryEntry> HistoryStore::scanRunFolders(int* unreadable) const {
   return found;
 }
 
-double HistoryStore::speedup(const HistoryEntry& entry) const {
-  const HistoryEntry* twin = denseTwin(entry);
-  if (!twin) return -1;
+double HistoryStore::speedup(const HistoryEntry& entry, const HistoryEntry& twin) {
   // Model loading and the first run's warm-up belong to neither method: the steps are compared
   // where both runs have them.
   auto seconds = [&](const HistoryEntry& e) {
-    if (entry.stepSeconds.isEmpty() || twin->stepSeconds.isEmpty()) return e.totalSeconds;
+    if (entry.stepSeconds.isEmpty() || twin.stepSeconds.isEmpty()) return e.totalSeconds;
     double sum = 0;
     for (double s : e.stepSeconds) sum += s;
     return sum;
   };
   const double mine = seconds(entry);
-  return mine > 0 ? seconds(*twin) / mine : -1;
+  return mine > 0 ? seconds(twin) / mine : -1;
 }
 
 void HistoryStore::load() {
@@ -246,7 +244,8 @@ void HistoryStore::load() {
         continue;
       }
       // A run whose folder went away (deleted by hand) is not listed.
-      if (QFileInfo(runFolder(e.id)).isDir() && !QFileInfo(runFolder(e.id)).isSymLink()) {
+      const QFileInfo folder(runFolder(e.id));
+      if (folder.isDir() && !folder.isSymLink()) {
         entries_.push_back(e);
         listed.insert(e.id);
       }
@@ -459,13 +458,6 @@ std::shared_ptr<const std::vector<CallRecord>> HistoryStore::readRecord(const QS
 void HistoryStore::setRecordBudgetMiB(double mib) {
   recordBudgetMiB_ = std::max(0.0, mib);
   evictRecords();
-}
-
-qint64 HistoryStore::recordBytes() const {
-  qint64 total = 0;
-  for (const HistoryEntry& e : entries_)
-    if (e.hasRecord) total += QFileInfo(runFolder(e.id) + '/' + kRecordFile).size();
-  return total;
 }
 
 void HistoryStore::evictRecords() {

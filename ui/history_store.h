@@ -84,9 +84,9 @@ class HistoryStore : public QObject {
   // What differs between two runs' settings besides the attention ("steps 20 vs 10"): what
   // makes a comparison of their clips measure more than the attention. Empty for twins.
   static QStringList settingsDifferences(const GenerationRequest& a, const GenerationRequest& b);
-  // How many times faster the run denoised than its dense twin (their step times; whole run
-  // times for runs kept before steps were timed); < 0 when there is no twin.
-  double speedup(const HistoryEntry& entry) const;
+  // How many times faster `entry` denoised than its dense `twin` (their step times; whole run
+  // times for runs kept before steps were timed); < 0 when it cannot tell.
+  static double speedup(const HistoryEntry& entry, const HistoryEntry& twin);
 
   // Saves the run's frames and thumbnail on a pool thread, then lists it (entryAdded) and
   // measures whatever the new run makes measurable.
@@ -110,7 +110,6 @@ class HistoryStore : public QObject {
   // The budget comes from the setting "history/recordBudgetMiB" (default 512).
   void setRecordBudgetMiB(double mib);
   double recordBudgetMiB() const { return recordBudgetMiB_; }
-  qint64 recordBytes() const;
   // A past run as the player and the exporter take a finished one: its settings, timings and
   // `video` (read with readClip). The exported file's embedded settings are the run's own.
   static std::shared_ptr<const GenerationResult> resultOf(const HistoryEntry& entry, Video video);
