@@ -3,12 +3,7 @@
 # 100,000 deep, 100,000 tensors): `inspect` and `generate --model` each give exit 2 with the file
 # named, in under a second past the program's start (before: SIGFPE, SIGSEGV, 124 s).
 # Usage: cli_damaged_files.sh SVGEN WORKDIR
-set -u
-svgen=$(realpath "$1")
-work=$2
-rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "${BASH_SOURCE[0]}")/cli_test_lib.sh"
 
 # A safetensors file: 8-byte little-endian header length, then the header.
 write_safetensors() {

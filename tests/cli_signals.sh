@@ -3,12 +3,7 @@
 # subcommand within its grace, even one that polls nothing (inspect blocked on a pipe); a run
 # stopped by a signal leaves no output and no temporary file; the exit code names the signal.
 # Usage: cli_signals.sh SVGEN WORKDIR
-set -u
-svgen=$(realpath "$1")
-work=$2
-rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source "$(dirname "${BASH_SOURCE[0]}")/cli_test_lib.sh"
 
 # Starts svgen in the background; sends the signals listed after "--" once `ready` (a shell test)
 # holds; prints "<exit code> <milliseconds from the first signal to the exit>".

@@ -5,6 +5,7 @@
 // the files.
 #include "core/attention/clustering/cluster_parameters.h"
 #include "core/attention/warmup.h"
+#include "tests/support/small_clip.h"
 #include "tests/support/test_support.h"
 
 #include "core/pipeline/video_quality.h"
@@ -44,22 +45,6 @@ GenerationRequest smallRequest(const PromptPanel& panel) {
   r.seed = 11;
   r.device = "cpu";
   return r;
-}
-
-// Runs `method` with the window's settings and returns the outcome.
-RunOutcome runWith(MainWindow& window, const std::string& method) {
-  AttentionConfig a = window.sparsityPanel()->config();
-  a.method = method;
-  a.set(warmup::fraction, 0);
-  a.set(clustering::topP, 0.5);
-  window.sparsityPanel()->setConfig(a);
-  QSignalSpy finished(window.controller(), &StudioController::finished);
-  QSignalSpy failed(window.controller(), &StudioController::failed);
-  window.generate();
-  if (!QTest::qWaitFor([&] { return finished.count() + failed.count() > 0; }, kRunTimeoutMs))
-    return {};
-  if (!failed.isEmpty()) qWarning("%s", qPrintable(failed.first().at(1).toString()));
-  return failed.isEmpty() ? finished.first().first().value<RunOutcome>() : RunOutcome{};
 }
 
 int indexedRuns(const QString& folder) {
@@ -123,9 +108,9 @@ void TestHistory::historySurvivesARestartAndDeleteRemovesFiles() {
     window.promptPanel()->setSeedLocked(true);
     window.promptPanel()->setRequest(smallRequest(*window.promptPanel()));
 
-    const RunOutcome dense = runWith(window, "dense");
+    const RunOutcome dense = test::runWithMethod(window, "dense");
     QVERIFY(dense.result);
-    const RunOutcome sparse = runWith(window, "svg2");
+    const RunOutcome sparse = test::runWithMethod(window, "svg2");
     QVERIFY(sparse.result);
     sparseRequest = sparse.result->request;
     expected = compareVideos(dense.result->video, sparse.result->video);

@@ -2,8 +2,6 @@
 // History entry puts its clip in the player frame for frame and enables Export, which writes that
 // clip with the run's own settings; the context menu offers every action; each run shows its
 // speed against its dense twin, or says it has none.
-#include "core/attention/clustering/cluster_parameters.h"
-#include "core/attention/warmup.h"
 #include "core/io/video_reader.h"
 #include "core/pipeline/request_json.h"
 #include "tests/support/small_clip.h"
@@ -16,8 +14,6 @@
 #include "ui/main_window.h"
 #include "ui/player_widget.h"
 #include "ui/prompt_panel.h"
-#include "ui/sparsity_panel.h"
-#include "ui/studio_controller.h"
 
 #include <QAction>
 #include <QDir>
@@ -32,22 +28,6 @@
 
 using namespace svgen;
 using namespace svgen::ui;
-
-namespace {
-
-RunOutcome runWith(MainWindow& window, const std::string& method) {
-  AttentionConfig a = window.sparsityPanel()->config();
-  a.method = method;
-  a.set(warmup::fraction, 0);
-  a.set(clustering::topP, 0.5);
-  window.sparsityPanel()->setConfig(a);
-  QSignalSpy finished(window.controller(), &StudioController::finished);
-  window.generate();
-  if (!QTest::qWaitFor([&] { return finished.count() == 1; }, 240000)) return {};
-  return finished.first().first().value<RunOutcome>();
-}
-
-}  // namespace
 
 class TestHistoryOpen : public QObject {
   Q_OBJECT
@@ -66,8 +46,8 @@ class TestHistoryOpen : public QObject {
       MainWindow window;
       window.show();
       test::useSmallClip(window, "a red circle moving right", 21);
-      QVERIFY(runWith(window, "dense").result);
-      const RunOutcome sparse = runWith(window, "svg2");
+      QVERIFY(test::runWithMethod(window, "dense").result);
+      const RunOutcome sparse = test::runWithMethod(window, "svg2");
       QVERIFY(sparse.result);
       sparseFrames = sparse.frames;
       QVERIFY(sparse.attention && !sparse.attention->empty());
@@ -201,7 +181,7 @@ class TestHistoryOpen : public QObject {
     GenerationRequest r = window.promptPanel()->request();
     r.steps = 3;
     window.promptPanel()->setRequest(r);
-    QVERIFY(runWith(window, "dense").result);
+    QVERIFY(test::runWithMethod(window, "dense").result);
     QVERIFY(QTest::qWaitFor([&] { return !history->isBusy(); }, 60000));
     QCOMPARE(history->entries().size(), 3);
     window.compareRuns(history->entries()[0].id, history->entries()[1].id);

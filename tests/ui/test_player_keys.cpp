@@ -2,8 +2,6 @@
 // once the picture is clicked, Left/Right step frames after a click on the player (before, the
 // click left the keyboard in the prompt and the arrows moved its cursor), and a focused slider
 // owns its arrows (before, Right on the Attention step slider stepped the video instead).
-#include "core/attention/clustering/cluster_parameters.h"
-#include "core/attention/warmup.h"
 #include "tests/support/small_clip.h"
 #include "tests/support/test_support.h"
 
@@ -12,12 +10,9 @@
 #include "ui/main_window.h"
 #include "ui/player_widget.h"
 #include "ui/prompt_panel.h"
-#include "ui/sparsity_panel.h"
-#include "ui/studio_controller.h"
 
 #include <QPlainTextEdit>
 #include <QSettings>
-#include <QSignalSpy>
 #include <QSlider>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -41,16 +36,9 @@ class TestPlayerKeys : public QObject {
     QApplication::setActiveWindow(&window);
     if (!QTest::qWaitForWindowActive(&window)) QSKIP("this platform cannot activate windows");
     GenerationRequest r = test::useSmallClip(window, "a red circle moving right", 5);
-    AttentionConfig a = window.sparsityPanel()->config();
-    a.method = "svg2";
-    a.set(warmup::fraction, 0);
-    a.set(clustering::topP, 0.5);
-    window.sparsityPanel()->setConfig(a);
     r.steps = 3;
     window.promptPanel()->setRequest(r);
-    QSignalSpy finished(window.controller(), &StudioController::finished);
-    window.generate();
-    QVERIFY(QTest::qWaitFor([&] { return finished.count() == 1; }, 240000));
+    QVERIFY(test::runWithMethod(window, "svg2").result);
     PlayerWidget* player = window.player();
     QCOMPARE(player->frameCount(), 4);
     player->setLoop(false);
