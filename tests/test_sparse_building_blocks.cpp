@@ -334,6 +334,18 @@ class TestSparseBuildingBlocks : public QObject {
     QCOMPARE(rowMapPool({21, 30, 52}), 6);  // 5 × 9 cells a frame
     QCOMPARE(rowMapPool({8, 16, 16}), 2);
     QVERIFY_EXCEPTION_THROWN(parseAttentionRecord("[1,2]"), InputError);
+    // A record edited by hand or damaged: out-of-range numbers and grids are refused, not cast.
+    std::string text = rec.toJson();
+    for (const auto& [from, to] :
+         std::vector<std::pair<std::string, std::string>>{{"\"step\":3", "\"step\":1e30"},
+                                                          {"\"layer\":1", "\"layer\":4294967296"},
+                                                          {"\"grid\":[2", "\"grid\":[-2"}}) {
+      std::string bad = text;
+      const size_t at = bad.find(from);
+      QVERIFY2(at != std::string::npos, from.c_str());
+      bad.replace(at, from.size(), to);
+      QVERIFY_EXCEPTION_THROWN(parseAttentionRecord(bad), InputError);
+    }
   }
 };
 

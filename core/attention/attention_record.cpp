@@ -1,6 +1,7 @@
 #include "core/attention/attention_record.h"
 
 #include "core/common/error.h"
+#include "core/common/json_fields.h"
 #include "core/io/atomic_file.h"
 
 #include <nlohmann/json.hpp>
@@ -96,6 +97,7 @@ void writeAttentionRecord(const std::vector<CallRecord>& calls, const std::strin
 }
 
 std::vector<CallRecord> parseAttentionRecord(const std::string& text) {
+  static const std::string W = "attention record";
   std::vector<CallRecord> out;
   try {
     const json j = json::parse(text);
@@ -103,39 +105,43 @@ std::vector<CallRecord> parseAttentionRecord(const std::string& text) {
       throw InputError("not an svgen attention record");
     for (const json& c : j.at("calls")) {
       CallRecord r;
-      r.step = c.at("step");
-      r.layer = c.at("layer");
-      r.method = c.at("method");
-      r.grid = c.at("grid").get<std::array<int64_t, 3>>();
-      r.batch = c.at("batch");
-      r.heads = c.at("heads");
-      r.detail = c.at("detail");
+      r.step = jsonRequired<int>(c, "step", W);
+      r.layer = jsonRequired<int>(c, "layer", W);
+      r.method = jsonRequired<std::string>(c, "method", W);
+      r.grid = jsonRequired<std::array<int64_t, 3>>(c, "grid", W);
+      for (int64_t g : r.grid)
+        if (g < 1 || g > (int64_t{1} << 20))
+          throw InputError("attention record: grid sizes must be from 1 to 2^20");
+      r.batch = jsonRequired<int>(c, "batch", W);
+      r.heads = jsonRequired<int>(c, "heads", W);
+      r.detail = jsonRequired<bool>(c, "detail", W);
       for (const json& h : c.at("head_records")) {
         HeadRecord hr;
-        hr.index = h.at("index");
-        hr.decision = h.at("decision");
-        hr.density = h.at("density");
-        hr.spatialError = h.value("spatial_error", -1.0);
-        hr.temporalError = h.value("temporal_error", -1.0);
-        hr.queryClusterSizes = h.value("query_cluster_sizes", std::vector<int32_t>{});
-        hr.keyClusterSizes = h.value("key_cluster_sizes", std::vector<int32_t>{});
-        hr.frameMap = h.value("frame_map", std::vector<float>{});
+        hr.index = jsonRequired<int>(h, "index", W);
+        hr.decision = jsonRequired<std::string>(h, "decision", W);
+        hr.density = jsonRequired<double>(h, "density", W);
+        readJsonField(h, "spatial_error", hr.spatialError, W);
+        readJsonField(h, "temporal_error", hr.temporalError, W);
+        readJsonField(h, "query_cluster_sizes", hr.queryClusterSizes, W);
+        readJsonField(h, "key_cluster_sizes", hr.keyClusterSizes, W);
+        readJsonField(h, "frame_map", hr.frameMap, W);
         if (h.contains("block_mask")) {
           const json& m = h.at("block_mask");
-          hr.maskRows = m.at("rows");
-          hr.maskCols = m.at("cols");
-          const std::string bits = m.at("bits");
-          if (bits.size() != static_cast<size_t>(hr.maskRows) * hr.maskCols)
+          hr.maskRows = jsonRequired<int>(m, "rows", W);
+          hr.maskCols = jsonRequired<int>(m, "cols", W);
+          const std::string bits = jsonRequired<std::string>(m, "bits", W);
+          if (hr.maskRows < 0 || hr.maskCols < 0 ||
+              bits.size() != static_cast<size_t>(hr.maskRows) * static_cast<size_t>(hr.maskCols))
             throw InputError("block mask size does not match its rows and columns");
           for (char b : bits) hr.blockMask.push_back(b == '1');
         }
-        hr.queryLabels = h.value("query_labels", std::vector<int32_t>{});
-        hr.keyLabels = h.value("key_labels", std::vector<int32_t>{});
-        hr.sampledRows = h.value("sampled_rows", std::vector<int32_t>{});
+        readJsonField(h, "query_labels", hr.queryLabels, W);
+        readJsonField(h, "key_labels", hr.keyLabels, W);
+        readJsonField(h, "sampled_rows", hr.sampledRows, W);
         if (h.contains("row_maps")) {
           const json& m = h.at("row_maps");
-          hr.rowMapPool = m.at("pool");
-          hr.rowMaps = fromBase64(m.at("base64").get<std::string>());
+          hr.rowMapPool = jsonRequired<int>(m, "pool", W);
+          hr.rowMaps = fromBase64(jsonRequired<std::string>(m, "base64", W));
           const int64_t p = std::max(1, hr.rowMapPool);
           const int64_t cells = r.grid[0] * ((r.grid[1] + p - 1) / p) * ((r.grid[2] + p - 1) / p);
           if (hr.rowMaps.size() != hr.sampledRows.size() * static_cast<size_t>(cells))

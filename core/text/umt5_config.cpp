@@ -1,6 +1,7 @@
 #include "core/text/umt5_config.h"
 
 #include "core/common/error.h"
+#include "core/common/json_fields.h"
 
 #include <regex>
 
@@ -9,14 +10,14 @@ namespace svgen {
 Umt5Config umt5ConfigFromJson(const nlohmann::json& j) {
   Umt5Config c;
   try {
-    c.vocabSize = j.at("vocab_size").get<int>();
-    c.dModel = j.at("d_model").get<int>();
-    c.dKv = j.at("d_kv").get<int>();
-    c.dFf = j.at("d_ff").get<int>();
-    c.numLayers = j.at("num_layers").get<int>();
-    c.numHeads = j.at("num_heads").get<int>();
-    c.numBuckets = j.value("relative_attention_num_buckets", c.numBuckets);
-    c.maxDistance = j.value("relative_attention_max_distance", c.maxDistance);
+    c.vocabSize = jsonRequired<int>(j, "vocab_size", "text encoder config.json");
+    c.dModel = jsonRequired<int>(j, "d_model", "text encoder config.json");
+    c.dKv = jsonRequired<int>(j, "d_kv", "text encoder config.json");
+    c.dFf = jsonRequired<int>(j, "d_ff", "text encoder config.json");
+    c.numLayers = jsonRequired<int>(j, "num_layers", "text encoder config.json");
+    c.numHeads = jsonRequired<int>(j, "num_heads", "text encoder config.json");
+    readJsonField(j, "relative_attention_num_buckets", c.numBuckets, "text encoder config.json");
+    readJsonField(j, "relative_attention_max_distance", c.maxDistance, "text encoder config.json");
     c.eps = j.value("layer_norm_epsilon", c.eps);
     const std::string ff = j.value("feed_forward_proj", std::string("gated-gelu"));
     if (ff != "gated-gelu") {

@@ -2,6 +2,7 @@
 
 #include "core/attention/svoo/svoo_method.h"
 #include "core/common/error.h"
+#include "core/common/json_fields.h"
 
 #include <nlohmann/json.hpp>
 
@@ -42,7 +43,7 @@ SvooProfile svooProfileFromJson(const std::string& text, const std::string& sour
       throw InputError(source + ": not an SVOO profile table (format must be svgen-svoo-profile)");
     p.model = j.value("model", "");
     p.mass = j.value("mass", 0.95);
-    p.steps = j.value("steps", 0);
+    p.steps = jsonValue(j, "steps", 0, source);
     p.prompts = j.value("prompts", std::vector<std::string>{});
     p.keyFraction = j.at("key_fraction").get<std::vector<double>>();
     p.measured = j.value("measured", std::vector<std::vector<std::vector<double>>>{});

@@ -79,6 +79,7 @@ nlohmann::json toJson(const BuiltinSpec& s) {
 }
 
 BuiltinSpec builtinSpecFromJson(const nlohmann::json& j) {
+  static const std::string W = "built-in model config.json";
   BuiltinSpec s = defaultBuiltinSpec();
   try {
     s.dit = wanConfigFromJson(j.at("dit"));
@@ -87,18 +88,18 @@ BuiltinSpec builtinSpecFromJson(const nlohmann::json& j) {
     s.text = wordEncoderConfigFromJson(j.at("text_encoder"));
     s.vocabulary = j.at("vocabulary").get<std::vector<std::string>>();
     const auto& d = j.at("defaults");
-    s.frames = d.value("frames", s.frames);
-    s.width = d.value("width", s.width);
-    s.height = d.value("height", s.height);
-    s.steps = d.value("steps", s.steps);
-    s.guidance = d.value("guidance", s.guidance);
-    s.shift = d.value("shift", s.shift);
-    s.fps = d.value("fps", s.fps);
+    readJsonField(d, "frames", s.frames, W);
+    readJsonField(d, "width", s.width, W);
+    readJsonField(d, "height", s.height, W);
+    readJsonField(d, "steps", s.steps, W);
+    readJsonField(d, "guidance", s.guidance, W);
+    readJsonField(d, "shift", s.shift, W);
+    readJsonField(d, "fps", s.fps, W);
     if (j.contains("limits")) {
       const auto& l = j.at("limits");
-      s.maxFrames = l.value("max_frames", s.maxFrames);
-      s.minSize = l.value("min_size", s.minSize);
-      s.maxSize = l.value("max_size", s.maxSize);
+      readJsonField(l, "max_frames", s.maxFrames, W);
+      readJsonField(l, "min_size", s.minSize, W);
+      readJsonField(l, "max_size", s.maxSize, W);
     }
     s.trained = j.value("trained", false);
     s.label = j.value("label", std::string("built-in"));

@@ -1,6 +1,7 @@
 #include "core/model/builtin/clip_autoencoder.h"
 
 #include "core/common/error.h"
+#include "core/common/json_fields.h"
 #include "core/common/tensor_shape_text.h"
 #include "core/model/required_weight.h"
 
@@ -64,10 +65,12 @@ nlohmann::json toJson(const AutoencoderConfig& c) {
 
 AutoencoderConfig autoencoderConfigFromJson(const nlohmann::json& j) {
   AutoencoderConfig c;
-  c.latentChannels = j.at("latent_channels").get<int>();
-  c.width = j.at("width").get<int>();
-  if (j.value("time_factor", kAutoencoderTimeFactor) != kAutoencoderTimeFactor ||
-      j.value("space_factor", kAutoencoderSpaceFactor) != kAutoencoderSpaceFactor)
+  c.latentChannels = jsonRequired<int>(j, "latent_channels", "autoencoder");
+  c.width = jsonRequired<int>(j, "width", "autoencoder");
+  if (jsonValue(j, "time_factor", kAutoencoderTimeFactor, "autoencoder") !=
+          kAutoencoderTimeFactor ||
+      jsonValue(j, "space_factor", kAutoencoderSpaceFactor, "autoencoder") !=
+          kAutoencoderSpaceFactor)
     throw InputError("autoencoder: only time factor 2 and space factor 8 are supported");
   if (c.latentChannels < 1 || c.width < 2 || c.width % 2 != 0)
     throw InputError("autoencoder: latent_channels must be positive and width even and positive");

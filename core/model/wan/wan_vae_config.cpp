@@ -1,6 +1,7 @@
 #include "core/model/wan/wan_vae_config.h"
 
 #include "core/common/error.h"
+#include "core/common/json_fields.h"
 
 #include <regex>
 
@@ -39,12 +40,11 @@ WanVaeConfig wanVae21Config() {
 WanVaeConfig wanVaeConfigFromJson(const nlohmann::json& j) {
   WanVaeConfig c;
   try {
-    c.baseDim = j.at("base_dim").get<int>();
-    if (j.contains("decoder_base_dim") && !j.at("decoder_base_dim").is_null())
-      c.baseDim = j.at("decoder_base_dim").get<int>();
-    c.zDim = j.at("z_dim").get<int>();
-    c.dimMult = j.value("dim_mult", c.dimMult);
-    c.numResBlocks = j.value("num_res_blocks", c.numResBlocks);
+    c.baseDim = jsonRequired<int>(j, "base_dim", "vae config.json");
+    readJsonField(j, "decoder_base_dim", c.baseDim, "vae config.json");
+    c.zDim = jsonRequired<int>(j, "z_dim", "vae config.json");
+    readJsonField(j, "dim_mult", c.dimMult, "vae config.json");
+    readJsonField(j, "num_res_blocks", c.numResBlocks, "vae config.json");
     c.temporalDownsample = j.value("temperal_downsample", c.temporalDownsample);
     c.latentsMean = j.at("latents_mean").get<std::vector<double>>();
     c.latentsStd = j.at("latents_std").get<std::vector<double>>();
