@@ -287,6 +287,9 @@ Command addBenchGenerate(CLI::App* bench) {
   genCmd->add_option("--seed", go.seed, "Seed of the weights and inputs")->capture_default_str();
   genCmd->add_flag("--phases", go.phases,
                    "Also time each attention phase (waits for the GPU after each: slower passes)");
+  genCmd->add_flag("--cfg", go.cfg,
+                   "Time whole CFG steps as generate runs them: prompt and negative prompt as one "
+                   "batch of 2");
 
   return {genCmd, [g, genCmd] {
             // --top-p switches SVG2/SVOO from the fixed density to the mass they keep.

@@ -83,8 +83,10 @@ CudaAttentionBenchReport runCudaAttentionBench(
   };
   std::vector<Variant> variants = {{64, kernels::BlockSparseVariant::MmaSync, "mma"},
                                    {128, kernels::BlockSparseVariant::MmaSync, "mma"}};
-  if (kernels::blockSparseHasWgmma() && o.headDim == 128)
+  if (kernels::blockSparseHasWgmma() && o.headDim == 128) {
+    variants.push_back({64, kernels::BlockSparseVariant::Wgmma, "wgmma"});
     variants.push_back({128, kernels::BlockSparseVariant::Wgmma, "wgmma"});
+  }
   for (int64_t L : o.tokens) {
     at::manual_seed(o.seed);
     const at::Tensor q = at::randn({1, o.heads, L, o.headDim}, opts);

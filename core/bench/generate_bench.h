@@ -29,12 +29,15 @@ struct GenerateBenchOptions {
   uint64_t seed = 3;
   // Also time each attention phase (each ends with a device sync, which slows the pass a little).
   bool phases = false;
+  // Time the step as `svgen generate` runs it with guidance: the prompt and the negative prompt
+  // as one batch of 2 (one forward pass of batch 2 a step) instead of one pass of batch 1.
+  bool cfg = false;
 };
 
 struct GenerateBenchRow {
   std::string method;
   double firstSeconds = 0;      // the first pass (SVG2/SVOO cluster from scratch there)
-  double medianSeconds = 0;     // of the later passes
+  double medianSeconds = 0;     // of the later passes (with cfg: batched steps)
   double attentionDensity = 1;  // over the sparse calls
   double speedup = 1;           // dense median / this median
   double clipSeconds = 0;       // estimate: warm-up passes dense, the rest at this median
@@ -49,6 +52,7 @@ struct GenerateBenchReport {
   int latentFrames = 0, latentHeight = 0, latentWidth = 0;
   double warmupFraction = 0;
   int clipSteps = 0;
+  bool cfg = false;  // rows time batched CFG steps, not passes
   std::vector<GenerateBenchRow> rows;
 };
 

@@ -63,22 +63,24 @@ std::vector<Case> cases(bool cuda, bool quick) {
   }
   if (quick) c.resize(4);
   if (cuda) {
-    // Every tile-128, head-dim-128 case once more on the other compute path: Auto picks wgmma
-    // there when the build has it, so the second run checks mma.sync (and the reverse).
+    // Every head-dim-128 case once more on each compute path at each query tile: Auto picks
+    // wgmma (one warpgroup at tile 64, two at 128) when the build has it, mma.sync otherwise.
     const size_t n = c.size();
     for (size_t i = 0; i < n; ++i) {
       if (c[i].headDim != 128) continue;
-      Case m = c[i];
-      m.variant = kernels::BlockSparseVariant::MmaSync;
-      m.queryTile = 128;
-      m.name += " (mma.sync)";
-      c.push_back(m);
-      if (kernels::blockSparseHasWgmma()) {
-        Case w = c[i];
-        w.variant = kernels::BlockSparseVariant::Wgmma;
-        w.queryTile = 128;
-        w.name += " (wgmma)";
-        c.push_back(w);
+      for (int tile : {64, 128}) {
+        Case m = c[i];
+        m.variant = kernels::BlockSparseVariant::MmaSync;
+        m.queryTile = tile;
+        m.name += " (mma.sync, tile " + std::to_string(tile) + ")";
+        c.push_back(m);
+        if (kernels::blockSparseHasWgmma()) {
+          Case w = c[i];
+          w.variant = kernels::BlockSparseVariant::Wgmma;
+          w.queryTile = tile;
+          w.name += " (wgmma, tile " + std::to_string(tile) + ")";
+          c.push_back(w);
+        }
       }
     }
   }

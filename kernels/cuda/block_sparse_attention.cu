@@ -9,7 +9,8 @@
 // is scattered by token, so the layout transform and the cluster permutation cost no pass.
 //
 // Two compute paths share that loading: mma.sync (any sm_80+; head dim 64 and 128) and, for head
-// dim 128 on Hopper (built for sm_90a), wgmma with Q and K read by the tensor cores straight from
+// dim 128 on Hopper (built for sm_90a, one warpgroup per 64 query rows of a tile of 64 or 128),
+// wgmma with Q and K read by the tensor cores straight from
 // shared memory and P fed from registers. Tiles are stored in Hopper's 128-byte swizzle (64-column
 // panels of 128-byte rows, chunks XOR-ed by the row within 1024-byte atoms), which wgmma's
 // descriptors describe and which keeps ldmatrix free of bank conflicts too.
@@ -201,7 +202,8 @@ __global__ void tileOffsetsKernel(BlockSparseDeviceLayout layout, int tile, int3
 template <int D, int NW, bool WG>
 __global__ void __launch_bounds__(NW * 32, WG ? 2 : 1) blockSparseKernel(const Params p) {
   constexpr int BM = 16 * NW, BN = kKeyTile, CH = D / 8, NT = NW * 32;
-  static_assert(!WG || (D == 128 && NW == 8), "the wgmma path is two warpgroups at head dim 128");
+  static_assert(!WG || (D == 128 && (NW == 4 || NW == 8)),
+                "the wgmma path is one or two warpgroups at head dim 128");
   extern __shared__ __align__(1024) unsigned char smemRaw[];
   // wgmma's swizzle atoms must start on 1024-byte boundaries of the shared window.
   unsigned char* smem = smemRaw + ((1024 - (sharedAddress(smemRaw) & 1023)) & 1023);
@@ -558,14 +560,18 @@ void blockSparseAttentionCuda(const BlockSparseCudaArgs& a) {
     throw std::invalid_argument("block-sparse attention: query tile must be 64 or 128");
   tileOffsetsKernel<<<L.heads, 256, 0, stream>>>(L, tile, static_cast<int32_t*>(a.workspace));
   SVGEN_CUDA_CHECK_LAUNCH("tileOffsetsKernel");
-  const bool wgmma = a.variant != BlockSparseVariant::MmaSync && a.headDim == 128 && tile == 128 &&
-                     blockSparseHasWgmma();
+  const bool wgmma =
+      a.variant != BlockSparseVariant::MmaSync && a.headDim == 128 && blockSparseHasWgmma();
   if (a.variant != BlockSparseVariant::Auto && a.variant != BlockSparseVariant::MmaSync && !wgmma)
     throw std::invalid_argument(
-        "block-sparse attention: the wgmma kernel needs head dim 128, query tile 128 and a "
-        "build for sm_90a");
+        "block-sparse attention: the wgmma kernel needs head dim 128 and a build for sm_90a");
   if (wgmma) {
-    launch<128, 8, true>(p, L.heads, L.queryLen, L.numQueryBlocks, stream);
+    // Tile 64 (SVG's 64-token blocks, small clusters) is one warpgroup: on mma.sync it ran at
+    // ~60% of the wgmma rate.
+    if (tile == 128)
+      launch<128, 8, true>(p, L.heads, L.queryLen, L.numQueryBlocks, stream);
+    else
+      launch<128, 4, true>(p, L.heads, L.queryLen, L.numQueryBlocks, stream);
   } else if (a.headDim == 128) {
     if (tile == 128)
       launch<128, 8>(p, L.heads, L.queryLen, L.numQueryBlocks, stream);

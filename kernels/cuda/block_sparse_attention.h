@@ -38,7 +38,7 @@ struct BlockSparseDeviceLayout {
   const int32_t* keyOrder = nullptr;
 };
 
-// Which compute path: Auto takes wgmma where it applies (head dim 128, query tile 128, built for
+// Which compute path: Auto takes wgmma where it applies (head dim 128, either query tile, built for
 // sm_90a) and mma.sync elsewhere. The others force one (the selftest checks each).
 enum class BlockSparseVariant { Auto, MmaSync, Wgmma };
 
