@@ -120,6 +120,25 @@ class TestMethodRegistry : public QObject {
       }
     }
     QVERIFY(!presetFromId("turbo").has_value());
+    // One set of budgets: what the CLI starts from (each parameter's default) is the studio's
+    // Balanced preset, for every sparse method.
+    for (const MethodDescriptor* m : attentionMethods())
+      if (m->sparse)
+        QCOMPARE(matchingPreset(attentionConfigFor(m->id)).value_or(Preset::Fast),
+                 Preset::Balanced);
+    for (const ParameterSpec* p : attentionParameters())
+      if (!p->presets.empty()) QCOMPARE(p->defaultValue, p->presetValue(Preset::Balanced));
+    // Automatic clusters: 32 × 256 on the built-in model's 2,048 tokens (its measured best),
+    // SVG2's own counts at Wan 480p and 720p.
+    const AttentionConfig automatic = attentionConfigFor("svg2");
+    QCOMPARE(clustering::resolvedQueryClusters(automatic, 2048), 32);
+    QCOMPARE(clustering::resolvedKeyClusters(automatic, 2048), 256);
+    QCOMPARE(clustering::resolvedQueryClusters(automatic, 32760), 127);
+    QCOMPARE(clustering::resolvedKeyClusters(automatic, 32760), 511);
+    QCOMPARE(clustering::resolvedQueryClusters(automatic, 75600), 295);
+    QCOMPARE(clustering::resolvedKeyClusters(automatic, 75600), 1000);
+    QCOMPARE(clustering::resolvedQueryClusters(automatic, 20), 2);
+    QCOMPARE(clustering::resolvedKeyClusters(automatic, 20), 4);
     // A value the method does not read leaves the preset standing; one it reads does not.
     AttentionConfig c = withPreset(attentionConfigFor("svg"), Preset::Fast);
     c.set(clustering::topP, 0.33);
@@ -130,9 +149,9 @@ class TestMethodRegistry : public QObject {
 
   void labelsAndBackendsComeFromTheDescriptions() {
     AttentionConfig c = attentionConfigFor("svg");
-    QCOMPARE(attentionBudgetLabel(c), std::string("density 25%"));
+    QCOMPARE(attentionBudgetLabel(c), std::string("density 30%"));
     c.method = "svg2";
-    QCOMPARE(attentionBudgetLabel(c), std::string("top-p 0.90"));
+    QCOMPARE(attentionBudgetLabel(c), std::string("top-p 0.80"));
     c.method = "dense";
     QCOMPARE(attentionBudgetLabel(c), std::string());
     for (const MethodDescriptor* m : attentionMethods()) {

@@ -172,12 +172,14 @@ void TestSparsityPanel::presetsSetValuesAndCustomAppearsOnEdit() {
   QVERIFY(edited.count() > 0);
 
   chooseMethod(panel, "svg2");
+  child<QSpinBox>(panel, "queryClusters")->setValue(48);
   panel.applyPreset(SparsityPanel::Preset::Quality);
   AttentionConfig c = panel.config();
   QCOMPARE(QString::fromStdString(c.method), QString("svg2"));
   QCOMPARE(c.get(clustering::topP), 0.9);
-  QCOMPARE(c.get(clustering::queryClusters), 32);
-  QCOMPARE(c.get(clustering::keyClusters), 256);
+  // Cluster counts are a resolution, not a budget: presets leave them (auto scales with the clip).
+  QCOMPARE(c.get(clustering::queryClusters), 48);
+  QCOMPARE(c.get(clustering::keyClusters), 0);
   QCOMPARE(c.get(warmup::layers), 0);  // the preset's warm-up replaces the edit above
   QCOMPARE(presetText(panel), QString("Quality"));
   panel.applyPreset(SparsityPanel::Preset::Balanced);
@@ -185,9 +187,9 @@ void TestSparsityPanel::presetsSetValuesAndCustomAppearsOnEdit() {
   panel.applyPreset(SparsityPanel::Preset::Fast);
   c = panel.config();
   QCOMPARE(c.get(clustering::topP), 0.7);
-  QCOMPARE(c.get(clustering::queryClusters), 16);
-  QCOMPARE(c.get(clustering::keyClusters), 128);
-  child<QSpinBox>(panel, "keyClusters")->setValue(0);
+  QCOMPARE(c.get(clustering::queryClusters), 48);
+  QCOMPARE(presetText(panel), QString("Fast"));
+  child<QDoubleSpinBox>(panel, "topP")->setValue(0.75);
   QCOMPARE(presetText(panel), QString("Custom"));
   QCOMPARE(child<QSpinBox>(panel, "keyClusters")->text(), QString("auto"));
 
@@ -196,7 +198,6 @@ void TestSparsityPanel::presetsSetValuesAndCustomAppearsOnEdit() {
   c = panel.config();
   QCOMPARE(QString::fromStdString(c.method), QString("svoo"));
   QCOMPARE(c.get(clustering::topP), 0.8);
-  QCOMPARE(c.get(clustering::queryClusters), 32);
   QCOMPARE(presetText(panel), QString("Balanced"));
   // Only SVG2 reads the minimum key-cluster ratio: editing it leaves SVOO's preset as it was.
   child<QDoubleSpinBox>(panel, "minKeyClusterRatio")->setValue(0.3);
@@ -299,6 +300,8 @@ void TestSparsityPanel::configRoundTripsThroughQSettings() {
 void TestSparsityPanel::windowRunsAndRemembersTheDocksConfig() {
   AttentionConfig want = SparsityPanel::presetConfig(SparsityPanel::Preset::Fast);
   want.method = "svoo";
+  want.set(clustering::queryClusters, 16);  // no preset sets clusters: Fast still matches
+  want.set(clustering::keyClusters, 128);
   {
     MainWindow first;
     auto* dock = first.findChild<QDockWidget*>("sparsityDock");

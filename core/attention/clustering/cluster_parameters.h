@@ -17,7 +17,9 @@ const ParameterSpec& queryClustersSpec();
 const ParameterSpec& keyClustersSpec();
 
 // Cluster counts used at `tokens` tokens when the config leaves them 0: about 256 tokens per query
-// cluster and 64 per key cluster (Wan 480p → ~128 / 512, 720p → 300 / 1000 as in SVG2's code).
+// cluster and 64 per key cluster (Wan 480p → ~128 / 512, 720p → 300 / 1000 as in SVG2's code), but
+// at least 32 × 256 while clusters keep 64 / 8 tokens (the built-in model's 2,048 tokens: measured
+// best there, docs/benchmarks.md).
 int resolvedQueryClusters(const AttentionConfig& c, int64_t tokens);
 int resolvedKeyClusters(const AttentionConfig& c, int64_t tokens);
 

@@ -10,9 +10,9 @@ namespace svgen::svg {
 
 const MethodDescriptor& method() {
   // docs/benchmarks.md (six-prompt sweep on the built-in model, first 20% of steps dense): density
-  // 0.4 / 0.3 / 0.2 → 32 / 27 / 23 dB PSNR against dense.
+  // 0.4 / 0.3 / 0.2 → 32 / 27 / 23 dB PSNR against dense. The default is the Balanced preset.
   static const ParameterSpec densityParameter =
-      ParameterSpec::real(density.key, 0, 1, 0.25)
+      ParameterSpec::real(density.key, 0, 1, 0.3)
           .named("svgDensity", "density", "Density", "SVG density")
           .explained("SVG: target share of key blocks each query block keeps")
           .shownIn("svg", "SVG budget", 0.05, 2)
