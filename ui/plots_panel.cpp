@@ -51,6 +51,13 @@ PlotsPanel::PlotsPanel(HistoryStore* history, QWidget* parent)
     p->setMinimumSize(240, 200);
     stylePlot(p, palette());
   }
+  // The Pareto legend sits under the plot in a row of its own: inside, it covered points' labels.
+  auto* legendRow = new QCPLayoutGrid;
+  paretoPlot_->plotLayout()->addElement(1, 0, legendRow);
+  paretoPlot_->axisRect()->insetLayout()->take(paretoPlot_->legend);
+  legendRow->addElement(0, 0, paretoPlot_->legend);
+  paretoPlot_->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+  paretoPlot_->plotLayout()->setRowStretchFactor(1, 0.001);
   tabs_->addTab(densityPlot_, tr("Density: layers × steps"));
   tabs_->addTab(paretoPlot_, tr("Quality vs time"));
   tabs_->addTab(stepTimePlot_, tr("Time per step"));
@@ -163,10 +170,10 @@ std::vector<int> PlotsPanel::paretoFront(const std::vector<Point>& points) {
   std::vector<int> order(points.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = int(i);
   std::sort(order.begin(), order.end(), [&](int a, int b) {
-    return points[a].seconds != points[b].seconds ? points[a].seconds < points[b].seconds
+    return points[a].speedup != points[b].speedup ? points[a].speedup > points[b].speedup
                                                   : points[a].psnr > points[b].psnr;
   });
-  // Walking by time, a point is on the front when it beats every faster point's PSNR.
+  // Walking from the fastest, a point is on the front when it beats every faster point's PSNR.
   std::vector<int> front;
   double best = -1e300;
   for (int i : order)
@@ -174,6 +181,7 @@ std::vector<int> PlotsPanel::paretoFront(const std::vector<Point>& points) {
       front.push_back(i);
       best = points[i].psnr;
     }
+  std::reverse(front.begin(), front.end());  // by speed-up, slowest first
   return front;
 }
 
@@ -181,13 +189,23 @@ void PlotsPanel::showPareto() {
   points_.clear();
   paretoPlot_->clearPlottables();
   paretoPlot_->clearItems();
-  paretoPlot_->xAxis->setLabel(tr("seconds per run"));
-  paretoPlot_->yAxis->setLabel(tr("PSNR vs dense (dB)"));
+  // Each run against its own dense twin (same prompt, seed, size, frames, steps, model): a
+  // 20-step sparse run is never set beside a 10-step dense one, and runs of different lengths
+  // share one axis.
+  paretoPlot_->xAxis->setLabel(tr("speed-up against its own dense twin (×)"));
+  paretoPlot_->yAxis->setLabel(tr("PSNR against that twin (dB)"));
   styleLegend(paretoPlot_, palette());
   std::map<QString, QCPGraph*> byMethod;
+  int unpaired = 0;
   if (history_)
     for (const HistoryEntry& e : history_->entries()) {
-      if (e.isDense() || !e.hasQuality()) continue;
+      if (e.isDense()) continue;
+      const HistoryEntry* twin = e.hasQuality() ? history_->find(e.twinId) : nullptr;
+      const double speedup = twin ? HistoryStore::speedup(e, *twin) : -1;
+      if (speedup <= 0) {
+        ++unpaired;
+        continue;
+      }
       const QString method = methodLabel(e.request.attention);
       QCPGraph*& g = byMethod[method];
       if (!g) {
@@ -196,47 +214,63 @@ void PlotsPanel::showPareto() {
         g->setLineStyle(QCPGraph::lsNone);
         g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, methodColour(method), 8));
       }
-      g->addData(e.totalSeconds, e.psnr);
-      points_.push_back({e.totalSeconds, e.psnr});
+      g->addData(speedup, e.psnr);
+      points_.push_back({speedup, e.psnr});
       auto* label = new QCPItemText(paretoPlot_);
-      label->position->setCoords(e.totalSeconds, e.psnr);
+      label->position->setCoords(speedup, e.psnr);
       label->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
-      label->setText(' ' + budgetLabel(e.request.attention));
+      label->setText(' ' + budgetLabel(e.request.attention) +
+                     tr(", %1 steps").arg(e.request.steps));
       label->setColor(palette().color(QPalette::Text));
+      label->setClipToAxisRect(false);  // a label past the last tick is drawn whole
     }
-  // Dense runs have no PSNR against themselves; their time is the bar a sparse run has to beat.
-  double denseSeconds = -1;
-  if (history_)
-    for (const HistoryEntry& e : history_->entries())
-      if (e.isDense() && (denseSeconds < 0 || e.totalSeconds < denseSeconds))
-        denseSeconds = e.totalSeconds;
   const std::vector<int> front = paretoFront(points_);
   if (front.size() > 1) {
     QCPGraph* line = paretoPlot_->addGraph();
     line->setName(tr("Pareto front"));
     line->setPen(QPen(palette().color(QPalette::Text), 1, Qt::DashLine));
-    for (int i : front) line->addData(points_[size_t(i)].seconds, points_[size_t(i)].psnr);
+    for (int i : front) line->addData(points_[size_t(i)].speedup, points_[size_t(i)].psnr);
   }
   paretoPlot_->rescaleAxes();
-  if (denseSeconds > 0 && !points_.empty()) {
+  if (!points_.empty()) {
+    // Dense is 1× by definition: the line a sparse run has to be right of.
     QCPRange x = paretoPlot_->xAxis->range();
-    x.expand(denseSeconds);
+    x.expand(1.0);
     paretoPlot_->xAxis->setRange(x);
     auto* line = new QCPItemStraightLine(paretoPlot_);
-    line->point1->setCoords(denseSeconds, 0);
-    line->point2->setCoords(denseSeconds, 1);
+    line->point1->setCoords(1, 0);
+    line->point2->setCoords(1, 1);
     line->setPen(QPen(palette().color(QPalette::Text), 1.5, Qt::DotLine));
     auto* label = new QCPItemText(paretoPlot_);
     label->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
-    label->position->setCoords(denseSeconds, 0.02);
+    label->position->setCoords(1, 0.02);
     label->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
-    label->setText(tr(" dense run"));
+    label->setText(tr(" dense = 1×"));
     label->setColor(palette().color(QPalette::Text));
   }
   for (QCPAxis* axis : {paretoPlot_->xAxis, paretoPlot_->yAxis}) axis->scaleRange(1.25);
   // Room on the right for the last point's label.
   const QCPRange x = paretoPlot_->xAxis->range();
-  paretoPlot_->xAxis->setRangeUpper(x.upper + 0.1 * x.size());
+  paretoPlot_->xAxis->setRangeUpper(x.upper + 0.25 * x.size());
+  paretoNote_ = unpaired == 0
+                    ? QString()
+                    : (unpaired == 1 ? tr("1 sparse run not shown")
+                                     : tr("%1 sparse runs not shown").arg(unpaired)) +
+                          tr(": no dense twin (same prompt, seed, size, frames, steps and model) "
+                             "measured yet");
+  if (!paretoNote_.isEmpty() || points_.empty()) {
+    auto* note = new QCPItemText(paretoPlot_);
+    note->position->setType(QCPItemPosition::ptAxisRectRatio);
+    note->position->setCoords(0.5, 0.5);
+    note->setText(points_.empty() && paretoNote_.isEmpty()
+                      ? tr("Run a method and dense with the same settings to see its point")
+                      : paretoNote_);
+    note->setColor(palette().color(QPalette::PlaceholderText));
+    if (!points_.empty()) {
+      note->position->setCoords(0.5, 0.98);
+      note->setPositionAlignment(Qt::AlignHCenter | Qt::AlignBottom);
+    }
+  }
   paretoPlot_->replot();
 }
 

@@ -1,9 +1,11 @@
 // The "Plots" dock (QCustomPlot): the last run's density over layers × steps as a heat map, the
-// history's quality against time with its Pareto front (the runs no other run beats on both PSNR
-// and seconds), and the history's seconds per denoising step. Each plot exports to PNG or SVG.
+// history's quality against speed, each run against its own dense twin, with its Pareto front (the
+// runs no other run beats on both PSNR and speed-up), and the history's seconds per denoising step.
+// Each plot exports to PNG or SVG.
 #pragma once
 #include "ui/step_time_plot.h"
 
+#include <QString>
 #include <QWidget>
 
 #include <memory>
@@ -34,11 +36,15 @@ class PlotsPanel : public QWidget {
   // record has no call. Indexed [layer][step index], steps in record order.
   const std::vector<std::vector<double>>& densityGrid() const { return density_; }
   // The history points on the Pareto plot, and which of them are on the front.
+  // Each sparse run with a measured dense twin: how many times faster it ran than that twin and
+  // its PSNR against it.
   struct Point {
-    double seconds = 0, psnr = 0;
+    double speedup = 0, psnr = 0;
   };
   const std::vector<Point>& paretoPoints() const { return points_; }
-  // Indices of the points no other point beats on both (less time, more PSNR), by time.
+  // What the plot says of runs it cannot place (no dense twin yet); empty when every run shows.
+  const QString& paretoNote() const { return paretoNote_; }
+  // Indices of the points no other point beats on both (more speed-up, more PSNR), slowest first.
   static std::vector<int> paretoFront(const std::vector<Point>& points);
 
   // The runs on the step time plot, one graph each in this order.
@@ -63,6 +69,7 @@ class PlotsPanel : public QWidget {
   std::shared_ptr<const std::vector<CallRecord>> record_;
   std::vector<std::vector<double>> density_;
   std::vector<Point> points_;
+  QString paretoNote_;
   QVector<StepTimeLine> stepTimes_;
 };
 

@@ -99,8 +99,9 @@ void TestPlots::densityHeatMap() {
 }
 
 void TestPlots::paretoOfTheHistoryAndExport() {
-  QCOMPARE(PlotsPanel::paretoFront({{10, 30}, {12, 25}, {20, 35}, {8, 20}, {20, 34}}),
-           (std::vector<int>{3, 0, 2}));
+  // {speed-up, PSNR}: the front runs from the best PSNR to the fastest, slowest first.
+  QCOMPARE(PlotsPanel::paretoFront({{1.5, 30}, {1.25, 25}, {0.75, 35}, {1.9, 20}, {0.75, 34}}),
+           (std::vector<int>{2, 0, 3}));
 
   // A history written by hand: a dense run and three measured sparse runs.
   const QString folder = QString::fromStdString(test::freshDir("ui_plots_history"));
@@ -110,10 +111,16 @@ void TestPlots::paretoOfTheHistoryAndExport() {
     const char* method;
     double topP, seconds, psnr;
   };
+  // Dense "d" is the twin of a, b, c (20 steps); "e" (10 steps) has no twin: a 10-step dense run
+  // "d10" of 5 s must not make it look 3x slower, nor be the bar for the 20-step runs.
   for (const Run& r : {Run{"d", "dense", 0.9, 15, -1}, Run{"a", "svg2", 0.9, 10, 30},
-                       Run{"b", "svg2", 0.5, 12, 25}, Run{"c", "svg", 0.9, 20, 35}}) {
+                       Run{"b", "svg2", 0.5, 12, 25}, Run{"c", "svg", 0.9, 20, 35},
+                       Run{"d10", "dense", 0.9, 5, -1}, Run{"e", "svg", 0.5, 4, -1}}) {
     QDir().mkpath(folder + '/' + r.id);
-    QJsonObject request{{"prompt", "a red circle"}, {"seed", 1}};
+    const int steps = std::string(r.id).size() > 1 || r.id[0] == 'e' ? 10 : 20;
+    QJsonObject request{{"prompt", r.id[0] == 'e' ? "a blue square" : "a red circle"},
+                        {"seed", 1},
+                        {"steps", steps}};
     request["attention"] = QJsonObject{{"method", r.method}, {"top_p", r.topP}};
     QJsonObject o{{"id", r.id}, {"request", request}, {"total_seconds", r.seconds}};
     if (r.psnr > 0) {
@@ -128,20 +135,36 @@ void TestPlots::paretoOfTheHistoryAndExport() {
   index.write(QJsonDocument(QJsonObject{{"runs", runs}}).toJson());
   index.close();
   HistoryStore store(folder);
-  QCOMPARE(store.entries().size(), 4);
+  QCOMPARE(store.entries().size(), 6);
 
   PlotsPanel panel(&store);
   panel.resize(500, 400);
   panel.show();
   const auto& points = panel.paretoPoints();
-  QCOMPARE(int(points.size()), 3);  // the dense run has no PSNR against itself
+  // Dense runs have no PSNR against themselves; "e" has no twin and is named, not drawn.
+  QCOMPARE(int(points.size()), 3);
+  QVERIFY2(panel.paretoNote().contains("1 sparse run"), qPrintable(panel.paretoNote()));
+  // Against twin "d" (15 s): a 1.5x, b 1.25x, c 0.75x.
+  QCOMPARE(points[0].speedup, 1.5);
+  QCOMPARE(points[2].speedup, 0.75);
   QCOMPARE(PlotsPanel::paretoFront(points).size(), size_t(2));
   QCustomPlot* plot = panel.plot(PlotsPanel::Pareto);
-  // One graph per method (SVG2, SVG) and the front.
+  // One graph per method (SVG2, SVG) and the front, which runs c then a.
   QCOMPARE(plot->graphCount(), 3);
   QCOMPARE(plot->graph(2)->dataCount(), 2);
-  QCOMPARE(plot->graph(2)->data()->at(0)->key, 10.0);
-  QCOMPARE(plot->graph(2)->data()->at(1)->key, 20.0);
+  QCOMPARE(plot->graph(2)->data()->at(0)->key, 0.75);
+  QCOMPARE(plot->graph(2)->data()->at(1)->key, 1.5);
+  // The dense line is at 1x and every label says its steps.
+  bool denseLine = false;
+  for (int i = 0; i < plot->itemCount(); ++i) {
+    if (auto* line = qobject_cast<QCPItemStraightLine*>(plot->item(i)))
+      denseLine = line->point1->coords().x() == 1.0;
+    if (auto* text = qobject_cast<QCPItemText*>(plot->item(i)))
+      if (text->text().contains("top-p")) QVERIFY(text->text().contains("20 steps"));
+  }
+  QVERIFY(denseLine);
+  // The legend is outside the axis rect, where it cannot cover a label.
+  QVERIFY(!plot->axisRect()->insetLayout()->elements(false).contains(plot->legend));
 
   // Deleting a run redraws the plot.
   QVERIFY(store.remove("c"));
