@@ -162,6 +162,22 @@ const HistoryEntry* HistoryStore::denseTwin(const HistoryEntry& entry) const {
   return nullptr;
 }
 
+HistoryStore::SpeedEvidence HistoryStore::measuredSpeed(const GenerationRequest& r) const {
+  auto sameCost = [&](const GenerationRequest& a) {
+    return a.attention == r.attention && a.model == r.model && a.device == r.device &&
+           a.threads == r.threads && a.frames == r.frames && a.width == r.width &&
+           a.height == r.height && a.steps == r.steps && (a.guidance == 1) == (r.guidance == 1) &&
+           a.sampler == r.sampler;
+  };
+  for (const HistoryEntry& e : entries_) {  // newest first
+    if (e.isDense() || !sameCost(e.request)) continue;
+    const HistoryEntry* twin = denseTwin(e);
+    const double x = twin ? speedup(e, *twin) : -1;
+    if (x > 0) return {x, e.id, e.created};
+  }
+  return {};
+}
+
 bool HistoryStore::isPlainId(const QString& id) {
   if (id.isEmpty() || id.size() > kMaxIdLength || id.startsWith('.')) return false;
   for (QChar c : id) {

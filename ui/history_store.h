@@ -87,6 +87,15 @@ class HistoryStore : public QObject {
   // How many times faster `entry` denoised than its dense `twin` (their step times; whole run
   // times for runs kept before steps were timed); < 0 when it cannot tell.
   static double speedup(const HistoryEntry& entry, const HistoryEntry& twin);
+  // What these settings measured before: the newest kept sparse run of the same method and
+  // budgets, model, device, threads, frames, size, steps, guidance and sampler (any prompt or
+  // seed: neither changes the time) that has a dense twin, and its speed-up over that twin.
+  struct SpeedEvidence {
+    double speedup = -1;  // < 0: no such run
+    QString id;
+    QDateTime created;
+  };
+  SpeedEvidence measuredSpeed(const GenerationRequest& r) const;
 
   // Saves the run's frames and thumbnail on a pool thread, then lists it (entryAdded) and
   // measures whatever the new run makes measurable.

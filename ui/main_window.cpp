@@ -41,6 +41,7 @@
 #include <QFileInfo>
 #include <QFutureWatcher>
 #include <QLabel>
+#include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
@@ -286,6 +287,9 @@ void MainWindow::buildStatusBar() {
   connect(prompt_, &PromptPanel::deviceChanged, this,
           [this] { updateDeviceStatus(prompt_->deviceDescription()); });
   connect(prompt_, &PromptPanel::edited, this, &MainWindow::updateSparsityClip);
+  // What these settings measured before, against dense: new settings or a new run change it.
+  connect(sparsity_, &SparsityPanel::edited, this, &MainWindow::updateMeasuredSpeed);
+  connect(history_, &HistoryStore::changed, this, &MainWindow::updateMeasuredSpeed);
 }
 
 void MainWindow::connectController() {
@@ -772,6 +776,13 @@ void MainWindow::fitLeftDocks() {
 void MainWindow::updateSparsityClip() {
   const GenerationRequest r = prompt_->request();
   sparsity_->setClip(prompt_->modelInfo(), r.frames, r.width, r.height, r.steps);
+  updateMeasuredSpeed();
+}
+
+void MainWindow::updateMeasuredSpeed() {
+  const HistoryStore::SpeedEvidence e = history_->measuredSpeed(currentRequest());
+  sparsity_->setMeasuredSpeedup(
+      e.speedup, e.created.isValid() ? QLocale().toString(e.created, QLocale::ShortFormat) : "");
 }
 
 }  // namespace svgen::ui

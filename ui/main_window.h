@@ -130,6 +130,7 @@ class MainWindow : public QMainWindow {
   void updateDeviceStatus(const QString& device);
   // Tells the Sparsity dock the clip its estimate is for.
   void updateSparsityClip();
+  void updateMeasuredSpeed();
   // Gives the prompt dock the height its settings need and the Sparsity dock below it the rest.
   void fitLeftDocks();
 

@@ -164,6 +164,11 @@ void SparsityPanel::buildLayout() {
   estimate_->setObjectName("estimate");
   estimate_->setWordWrap(true);
   estimate_->setTextFormat(Qt::RichText);
+  speed_ = new QLabel(this);
+  speed_->setObjectName("measuredSpeed");
+  speed_->setWordWrap(true);
+  speed_->setTextFormat(Qt::RichText);
+  speed_->setVisible(false);
   problems_ = new QLabel(this);
   problems_->setObjectName("problems");
   problems_->setWordWrap(true);
@@ -174,11 +179,14 @@ void SparsityPanel::buildLayout() {
   top_->addRow(tr("Method"), method_);
   top_->addRow(tr("Preset"), preset_);
 
+  // What the run will cost comes right under the method, where it stays in view at 1280×800;
+  // the budgets' groups follow.
   auto* column = new QVBoxLayout(this);
   column->addLayout(top_);
-  for (QGroupBox* group : groups_) column->addWidget(group);
   column->addWidget(estimate_);
+  column->addWidget(speed_);
   column->addWidget(problems_);
+  for (QGroupBox* group : groups_) column->addWidget(group);
   column->addStretch(1);
 
   connect(method_, &QComboBox::currentIndexChanged, this, &SparsityPanel::onValueEdited);
@@ -336,6 +344,24 @@ QString SparsityPanel::estimateText() const {
       .arg(budget, percent(known), percent(1 - known), warmupText, grid);
 }
 
+void SparsityPanel::setMeasuredSpeedup(double speedup, const QString& when) {
+  measuredSpeedup_ = speedup;
+  measuredWhen_ = when;
+  refresh();
+}
+
+QString SparsityPanel::speedText() const {
+  const MethodDescriptor* m = findAttentionMethod(config().method);
+  if (!m || !m->sparse || measuredSpeedup_ <= 0) return {};
+  const QString x = QString::number(measuredSpeedup_, 'f', 2);
+  const QString when = measuredWhen_.isEmpty() ? QString() : tr(" (%1)").arg(measuredWhen_);
+  if (measuredSpeedup_ < 1)
+    return tr("<span style=\"color:#d08020\"><b>Likely slower than dense here:</b> these "
+              "settings ran at %1× of their dense twin on this device%2.</span>")
+        .arg(x, when);
+  return tr("These settings ran %1× faster than their dense twin on this device%2.").arg(x, when);
+}
+
 QStringList SparsityPanel::problems() const {
   const AttentionConfig c = config();
   const MethodDescriptor* m = findAttentionMethod(c.method);
@@ -404,6 +430,9 @@ void SparsityPanel::refresh() {
     preset_->setCurrentIndex(preset_->findData(static_cast<int>(preset())));
   }
   estimate_->setText(estimateText());
+  const QString speed = speedText();
+  speed_->setText(speed);
+  speed_->setVisible(!speed.isEmpty());
   const QStringList list = problems();
   problems_->setText(list.join('\n'));
   problems_->setVisible(!list.isEmpty());

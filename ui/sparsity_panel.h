@@ -68,6 +68,10 @@ class SparsityPanel : public QWidget {
   // · sparse); < 0 when it depends on the data.
   double overallDensityEstimate() const;
   QString estimateText() const;
+  // What a past run with these settings measured against its dense twin (speedup < 0: none);
+  // below 1 the panel warns that the run is likely slower than dense on this device.
+  void setMeasuredSpeedup(double speedup, const QString& when = {});
+  QString speedText() const;
   // attentionConfigProblems() of config(), plus a named file that does not exist; shown in red.
   QStringList problems() const;
 
@@ -109,6 +113,9 @@ class SparsityPanel : public QWidget {
   std::vector<Field> fields_;
   std::vector<QGroupBox*> groups_;
   QLabel* estimate_;
+  QLabel* speed_;
+  double measuredSpeedup_ = -1;
+  QString measuredWhen_;
   QLabel* problems_;
 };
 

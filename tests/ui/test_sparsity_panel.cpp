@@ -6,11 +6,13 @@
 #include "core/attention/svg2/svg2_method.h"
 #include "core/attention/svoo/svoo_method.h"
 #include "core/attention/warmup.h"
+#include "core/pipeline/request_json.h"
 #include "tests/support/small_clip.h"
 #include "tests/support/test_support.h"
 
 #include "core/attention/method_registry.h"
 #include "core/attention/svg/svg_masks.h"
+#include "ui/history_store.h"
 #include "ui/main_window.h"
 #include "ui/prompt_panel.h"
 #include "ui/run_panel.h"
@@ -20,8 +22,13 @@
 
 #include <QComboBox>
 #include <QDockWidget>
+#include <QDir>
 #include <QDoubleSpinBox>
+#include <QFile>
 #include <QGroupBox>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QSettings>
@@ -31,6 +38,7 @@
 #include <QtTest>
 
 #include <cmath>
+#include <tuple>
 
 using namespace svgen;
 using namespace svgen::ui;
@@ -103,6 +111,7 @@ class TestSparsityPanel : public QObject {
   void windowRunsAndRemembersTheDocksConfig();
   void svgEstimateFollowsTheMaskRule();
   void svgRunThroughTheWorkerComputesLessThanDense();
+  void pastRunsSayWhenSettingsAreSlowerThanDense();
 
  private:
   QString settingsDir_;
@@ -414,4 +423,66 @@ void TestSparsityPanel::svgRunThroughTheWorkerComputesLessThanDense() {
 }
 
 QTEST_MAIN(TestSparsityPanel)
+void TestSparsityPanel::pastRunsSayWhenSettingsAreSlowerThanDense() {
+  // A history written by hand: SVG2 at these settings took 20 s where its dense twin took 15 s,
+  // with another prompt and seed (which change no time).
+  const QString folder = QString::fromStdString(test::freshDir("ui_sparsity_speed_history"));
+  AttentionConfig svg2 = SparsityPanel::presetConfig(SparsityPanel::Preset::Balanced);
+  svg2.method = "svg2";
+  GenerationRequest ran;
+  ran.prompt = "a red circle";
+  ran.seed = 5;
+  ran.steps = 6;
+  ran.attention = svg2;
+  GenerationRequest dense = ran;
+  dense.attention = AttentionConfig{};
+  QJsonArray runs;
+  for (const auto& [id, request, seconds] :
+       {std::tuple{"s", ran, 20.0}, std::tuple{"d", dense, 15.0}}) {
+    QDir().mkpath(folder + '/' + id);
+    const QJsonObject r =
+        QJsonDocument::fromJson(QByteArray::fromStdString(requestToJson(request))).object();
+    runs.append(QJsonObject{{"id", id}, {"request", r}, {"total_seconds", seconds}});
+  }
+  QFile index(folder + "/index.json");
+  QVERIFY(index.open(QIODevice::WriteOnly));
+  index.write(QJsonDocument(QJsonObject{{"runs", runs}}).toJson());
+  index.close();
+  HistoryStore store(folder);
+  QCOMPARE(store.entries().size(), 2);
+
+  GenerationRequest next = ran;
+  next.prompt = "a blue square";
+  next.seed = 9;
+  const HistoryStore::SpeedEvidence e = store.measuredSpeed(next);
+  QCOMPARE(e.speedup, 0.75);
+  QCOMPARE(e.id, QString("s"));
+  // Other steps or other budgets measured nothing yet.
+  next.steps = 12;
+  QVERIFY(store.measuredSpeed(next).speedup < 0);
+  next = ran;
+  next.attention.set(clustering::topP, 0.5);
+  QVERIFY(store.measuredSpeed(next).speedup < 0);
+
+  SparsityPanel panel;
+  panel.resize(320, 700);
+  panel.show();
+  panel.setConfig(svg2);
+  auto* speed = child<QLabel>(panel, "measuredSpeed");
+  QVERIFY(!speed->isVisibleTo(&panel));
+  panel.setMeasuredSpeedup(e.speedup, "yesterday");
+  QVERIFY(speed->isVisibleTo(&panel));
+  QVERIFY2(panel.speedText().contains("Likely slower than dense"), qPrintable(panel.speedText()));
+  QVERIFY(panel.speedText().contains("0.75×"));
+  panel.setMeasuredSpeedup(1.5);
+  QVERIFY(panel.speedText().contains("1.50× faster"));
+  chooseMethod(panel, "dense");  // dense has nothing to compare
+  QVERIFY(!speed->isVisibleTo(&panel));
+  // The cost estimate and this line sit above the budget groups (in view at 1280×800).
+  chooseMethod(panel, "svg2");
+  QApplication::processEvents();
+  QVERIFY(child<QLabel>(panel, "estimate")->y() < child<QGroupBox>(panel, "clusterGroup")->y());
+  QVERIFY(speed->y() < child<QGroupBox>(panel, "clusterGroup")->y());
+}
+
 #include "test_sparsity_panel.moc"
