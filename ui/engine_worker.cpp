@@ -8,6 +8,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 
+#include <cstring>
 #include <new>
 
 namespace svgen::ui {
@@ -31,11 +32,21 @@ class EngineWorker::Observer : public GenerationObserver {
     clock_.start();
     emit worker_.layer(layer, layers);
   }
+  void onPhase(const char* phase) override {
+    // Thousands a second on a small model; k-means from scratch is the slow one, always shown.
+    if (last_ == phase) return;
+    const bool slow = std::strcmp(phase, "k-means from scratch") == 0;
+    if (!slow && phaseClock_.isValid() && phaseClock_.elapsed() < 100) return;
+    phaseClock_.start();
+    last_ = phase;
+    emit worker_.phase(QString::fromUtf8(phase));
+  }
   bool isCancelled() override { return worker_.cancelRequested(); }
 
  private:
   EngineWorker& worker_;
-  QElapsedTimer clock_;
+  QElapsedTimer clock_, phaseClock_;
+  const char* last_ = nullptr;  // the phases are string literals
 };
 
 namespace {

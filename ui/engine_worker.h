@@ -37,6 +37,8 @@ class EngineWorker : public QObject {
   void progress(int step, int total, double elapsedSeconds, double etaSeconds);
   // At most ten a second: where the running pass is.
   void layer(int layer, int layers);
+  // The attention phase that just started ("k-means from scratch"), at most ten a second.
+  void phase(const QString& phase);
   void preview(int step, const QImage& frame);
   void finished(const svgen::ui::RunOutcome& outcome);
   void failed(const QString& title, const QString& message, svgen::ui::FailureKind kind);

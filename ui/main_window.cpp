@@ -297,6 +297,7 @@ void MainWindow::connectController() {
   connect(controller_, &StudioController::stageChanged, run_, &RunPanel::showStage);
   connect(controller_, &StudioController::progress, run_, &RunPanel::showProgress);
   connect(controller_, &StudioController::layer, run_, &RunPanel::showLayer);
+  connect(controller_, &StudioController::phase, run_, &RunPanel::showPhase);
   connect(controller_, &StudioController::preview, run_, &RunPanel::showPreview);
   connect(controller_, &StudioController::finished, this, &MainWindow::onFinished);
   connect(controller_, &StudioController::failed, this, &MainWindow::onFailed);

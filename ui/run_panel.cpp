@@ -128,6 +128,7 @@ void RunPanel::setRunning(bool running) {
     step_ = total_ = 0;
     layer_ = -1;
     layers_ = 0;
+    phase_.clear();
     eta_ = -1;
     clock_.start();
     tick_.start();
@@ -151,9 +152,10 @@ void RunPanel::updateDetail() {
   }
   // Past the last report the ETA counts down with the clock, never below zero.
   const double sinceReport = (clock_.elapsed() - reportedAtMs_) / 1000.0;
-  const QString where = layer_ >= 0 && layers_ > 0 && step_ < total_
-                            ? tr(", layer %1/%2").arg(layer_ + 1).arg(layers_)
-                            : QString();
+  QString where = layer_ >= 0 && layers_ > 0 && step_ < total_
+                      ? tr(", layer %1/%2").arg(layer_ + 1).arg(layers_)
+                      : QString();
+  if (!phase_.isEmpty() && step_ < total_) where += ", " + phase_;
   detail_->setText(tr("step %1/%2%3 — %4 elapsed — ETA %5")
                        .arg(std::min(step_ + 1, total_))
                        .arg(total_)
@@ -165,6 +167,11 @@ void RunPanel::updateDetail() {
 void RunPanel::showLayer(int layer, int layers) {
   layer_ = layer;
   layers_ = layers;
+  updateDetail();
+}
+
+void RunPanel::showPhase(const QString& phase) {
+  phase_ = phase;
   updateDetail();
 }
 

@@ -35,6 +35,8 @@ class RunPanel : public QWidget {
   void showPreview(int step, const QImage& frame);
   // Where the running pass is, shown beside the step: "layer 5/30".
   void showLayer(int layer, int layers);
+  // The attention phase running, beside the layer: "layer 3/8, k-means from scratch".
+  void showPhase(const QString& phase);
   // The line above the bar once a run ends: "Done in 00:14", "Cancelled", "Failed".
   void showOutcome(const QString& text, bool complete);
   // Seconds per stage of the last run, and the share spent in self-attention.
@@ -74,6 +76,7 @@ class RunPanel : public QWidget {
   QTimer tick_;
   int step_ = 0, total_ = 0;
   int layer_ = -1, layers_ = 0;
+  QString phase_;
   double eta_ = -1;
   qint64 reportedAtMs_ = 0;
   void updateDetail();

@@ -31,6 +31,7 @@ StudioController::StudioController(QObject* parent)
   connect(worker_.get(), &EngineWorker::stageChanged, this, &StudioController::stageChanged);
   connect(worker_.get(), &EngineWorker::progress, this, &StudioController::progress);
   connect(worker_.get(), &EngineWorker::layer, this, &StudioController::layer);
+  connect(worker_.get(), &EngineWorker::phase, this, &StudioController::phase);
   connect(worker_.get(), &EngineWorker::preview, this, &StudioController::preview);
 
   thread_.start();

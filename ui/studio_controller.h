@@ -47,6 +47,7 @@ class StudioController : public QObject {
   void stageChanged(const QString& stage);
   void progress(int step, int total, double elapsedSeconds, double etaSeconds);
   void layer(int layer, int layers);
+  void phase(const QString& phase);
   void preview(int step, const QImage& frame);
   void finished(const svgen::ui::RunOutcome& outcome);
   void failed(const QString& title, const QString& message, svgen::ui::FailureKind kind);

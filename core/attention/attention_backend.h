@@ -6,6 +6,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -51,8 +52,16 @@ class AttentionBackend {
   // Times each phase of every call into stats().phaseSeconds. Every phase ends by waiting for the
   // device, which keeps the host from running ahead: for benchmarks, off by default.
   void setPhaseTiming(bool on) { timePhases_ = on; }
+  // Told the name of each phase of a call as it starts ("k-means from scratch", "sparse
+  // attention"), so a long step can say what it is doing. Null (the default) costs nothing.
+  void setPhaseListener(std::function<void(const char*)> listener) {
+    phaseListener_ = std::move(listener);
+  }
 
  protected:
+  void announcePhase(const char* phase) {
+    if (phaseListener_) phaseListener_(phase);
+  }
   // Laps of one call: lap("name") charges the time since the last lap (or construction) to name.
   class PhaseClock {
    public:
@@ -65,6 +74,7 @@ class AttentionBackend {
     std::chrono::steady_clock::time_point last_;
   };
   bool timePhases_ = false;
+  std::function<void(const char*)> phaseListener_;
   void countDense(const at::Tensor& q, const at::Tensor& k);
   AttentionStats stats_;
   AttentionRecorder* recorder_ = nullptr;

@@ -22,6 +22,7 @@ at::Tensor SparseAttention::selfAttention(const at::Tensor& q, const at::Tensor&
   batch_ = static_cast<int>(B);
   PhaseClock clock(*this, q);
   if (isWarmup(call)) {
+    announcePhase("dense warm-up");
     countDense(q, k);
     if (recorder_) recordDense(*recorder_, call, "dense", headMajor(q), headMajor(k), batch_);
     at::Tensor out = denseAttention(q, k, v);

@@ -176,6 +176,11 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
       recorder = std::make_unique<AttentionRecorder>();
       method->setRecorder(recorder.get());
     }
+    method->setPhaseListener([&observer](const char* phase) { observer.onPhase(phase); });
+    struct ListenerScope {  // an override outlives this run and its observer
+      AttentionBackend& method;
+      ~ListenerScope() { method.setPhaseListener(nullptr); }
+    } listenerScope{*method};
     TimedAttention timed(*method);
     DenoiseStep step;
     step.count = r.steps;

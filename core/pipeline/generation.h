@@ -78,6 +78,9 @@ class GenerationObserver {
   // Before each transformer layer of a denoising pass, `layer` of `layers` (from 0): a long step
   // shows where it is.
   virtual void onLayer(int layer, int layers) {}
+  // As each phase of a self-attention call starts ("k-means from scratch", "sparse attention"):
+  // with onLayer, "k-means from scratch, layer 3/8" explains a slow step.
+  virtual void onPhase(const char* phase) {}
   // Polled between transformer layers: returning true stops the run within one layer.
   virtual bool isCancelled() { return false; }
 };

@@ -2,6 +2,9 @@
 // timings and attention numbers go when a new run starts (they sat under the new run, and under
 // "Cancelled"), and the elapsed time ticks between step reports, so a long step does not look like
 // a hang.
+#include "core/attention/attention_config.h"
+#include "core/attention/warmup.h"
+#include "core/pipeline/engine.h"
 #include "ui/run_panel.h"
 
 #include <QtTest>
@@ -37,6 +40,10 @@ class TestRunFeedback : public QObject {
     panel.showLayer(4, 30);
     QVERIFY2(panel.progressText().startsWith("step 2/20, layer 5/30"),
              qPrintable(panel.progressText()));
+    // And what the attention is doing there: a 45 s k-means says so.
+    panel.showPhase("k-means from scratch");
+    QVERIFY2(panel.progressText().startsWith("step 2/20, layer 5/30, k-means from scratch"),
+             qPrintable(panel.progressText()));
 
     panel.setRunning(false);
     panel.showOutcome("Cancelled", false);
@@ -44,6 +51,34 @@ class TestRunFeedback : public QObject {
     const QString stopped = panel.progressText();
     QTest::qWait(1200);
     QCOMPARE(panel.progressText(), stopped);  // the clock stops with the run
+    panel.setRunning(true);                   // a new run starts without the old phase
+    QVERIFY(!panel.progressText().contains("k-means"));
+    panel.setRunning(false);
+  }
+
+  // The worker reports each attention phase as it starts; SVG2's first sparse step clusters from
+  // scratch in every layer, later steps start from the last centroids.
+  void anSvg2RunNamesItsPhases() {
+    struct Phases : GenerationObserver {
+      QStringList seen;
+      void onPhase(const char* phase) override {
+        if (seen.isEmpty() || seen.back() != phase) seen << phase;
+      }
+    } phases;
+    GenerationRequest r;
+    r.prompt = "a red circle moving right";
+    r.frames = 4;
+    r.width = r.height = 64;
+    r.steps = 3;
+    r.previewEvery = 0;
+    r.attention = attentionConfigFor("svg2");
+    r.attention.set(warmup::fraction, 1.0 / 3);  // step 1 dense
+    Engine().generate(r, phases);
+    QVERIFY2(phases.seen.size() >= 4, qPrintable(phases.seen.join(" | ")));
+    QCOMPARE(phases.seen[0], QString("dense warm-up"));
+    QCOMPARE(phases.seen[1], QString("k-means from scratch"));
+    QCOMPARE(phases.seen[2], QString("sparse attention"));
+    QVERIFY(phases.seen.contains("k-means"));  // the last step starts from step 2's centroids
   }
 };
 

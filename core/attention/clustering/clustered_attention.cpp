@@ -21,11 +21,15 @@ at::Tensor ClusteredAttention::sparse(const at::Tensor& q, const at::Tensor& k, 
   Clustering qc, kc;
   qc.centroids = seed(cached.query, cq);
   kc.centroids = seed(cached.key, ck);
+  // From scratch (the first sparse step of each layer) k-means runs all its iterations: the
+  // slow part of a step, which the progress line names.
+  announcePhase(qc.centroids.defined() ? "k-means" : "k-means from scratch");
   cluster(q, k, cq, ck, qc, kc);
   clock.lap("cluster");
   cached.query = qc.centroids;
   cached.key = kc.centroids;
 
+  announcePhase("sparse attention");
   if (!recorder_ && blockSparseCudaSupports(q, k, v)) {
     at::Tensor out = sparseOnDevice(q, k, v, call, qc, kc, clock);
     if (out.defined()) return out;

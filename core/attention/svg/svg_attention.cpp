@@ -196,8 +196,10 @@ at::Tensor SvgAttention::sparse(const at::Tensor& q, const at::Tensor& k, const 
   PhaseClock clock(*this, q);
   const GridCache& c = gridCache(call.grid, H, q.device());
   const SvgMasks& masks = c.masks;
+  announcePhase("head profiling");
   const SvgProfile profile = profileSvgHeads(q, k, v, c.profileRows);
   clock.lap("profile");
+  announcePhase("sparse attention");
 
   // One plan for all heads: temporal heads see position-major tokens and the temporal table.
   const int numBlocks = masks.spatial.blocks;
