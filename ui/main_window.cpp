@@ -695,10 +695,9 @@ void MainWindow::onFinished(const RunOutcome& outcome) {
 #ifdef SVGEN_HAVE_PLOTS
   plots_->setRecord(outcome.attention);
 #endif
-  if (outcome.attention && tabifiedDockWidgets(runDock_).contains(attentionDock_))
-    attentionDock_->raise();
+  // The Run dock stays in front with the run's timings; the summary points to the explorer.
   run_->showAttention(QString::fromStdString(r.request.attention.method), r.attentionDensity,
-                      r.sparseAttentionDensity, r.attentionSeconds);
+                      r.sparseAttentionDensity, r.attentionSeconds, outcome.attention != nullptr);
   statusBar()->showMessage(
       tr("%1 frames of %2×%3 in %4 s, %5 s of it in attention (%6, %7% of dense computed)")
           .arg(r.video.frames)

@@ -41,6 +41,9 @@ QCPColorGradient heatGradient() {
 PlotsPanel::PlotsPanel(HistoryStore* history, QWidget* parent)
     : QWidget(parent), history_(history) {
   tabs_ = new QTabWidget(this);
+  // Whole tab names ("Ti…" said nothing); a narrow dock scrolls the tabs instead.
+  tabs_->setElideMode(Qt::ElideNone);
+  tabs_->setUsesScrollButtons(true);
   densityPlot_ = new QCustomPlot(this);
   densityPlot_->setObjectName("densityPlot");
   paretoPlot_ = new QCustomPlot(this);
@@ -58,8 +61,8 @@ PlotsPanel::PlotsPanel(HistoryStore* history, QWidget* parent)
   legendRow->addElement(0, 0, paretoPlot_->legend);
   paretoPlot_->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
   paretoPlot_->plotLayout()->setRowStretchFactor(1, 0.001);
-  tabs_->addTab(densityPlot_, tr("Density: layers × steps"));
-  tabs_->addTab(paretoPlot_, tr("Quality vs time"));
+  tabs_->addTab(densityPlot_, tr("Density"));
+  tabs_->addTab(paretoPlot_, tr("Quality vs speed"));
   tabs_->addTab(stepTimePlot_, tr("Time per step"));
   auto* exportButton = new QPushButton(tr("Export…"), this);
   exportButton->setObjectName("plotExportButton");

@@ -137,6 +137,7 @@ void RunPanel::setRunning(bool running) {
     bar_->setRange(0, 0);
   } else {
     tick_.stop();
+    if (total_ > 0 && step_ >= total_) updateDetail();  // "20 steps — 00:14", no stale ETA
     if (bar_->maximum() == 0) {
       bar_->setRange(0, 1);
       bar_->setValue(0);
@@ -148,6 +149,10 @@ void RunPanel::updateDetail() {
   const QString elapsed = formatDuration(clock_.elapsed() / 1000.0);
   if (total_ <= 0) {
     detail_->setText(tr("%1 elapsed").arg(elapsed));
+    return;
+  }
+  if (!tick_.isActive() && step_ >= total_) {  // the run is over: no ETA to give
+    detail_->setText(tr("%1 steps — %2").arg(total_).arg(elapsed));
     return;
   }
   // Past the last report the ETA counts down with the clock, never below zero.
@@ -219,7 +224,7 @@ void RunPanel::showTimings(const std::vector<StageTiming>& timings, double atten
 }
 
 void RunPanel::showAttention(const QString& method, double density, double sparseDensity,
-                             double attentionSeconds) {
+                             double attentionSeconds, bool recorded) {
   auto percent = [](double f) { return QStringLiteral("%1%").arg(100 * f, 0, 'f', 1); };
   const QString name = method.isEmpty() ? tr("dense") : method.toUpper();
   QString text =
@@ -227,6 +232,8 @@ void RunPanel::showAttention(const QString& method, double density, double spars
   if (method != "dense" && !method.isEmpty())
     text += tr(", %1 in the sparse calls").arg(percent(sparseDensity));
   text += tr("; %1 s").arg(attentionSeconds, 0, 'f', 2);
+  // The explorer is a tab away; the summary stays in front until the user goes there.
+  if (recorded) text += tr(".<br>Each head's decision and maps: the <b>Attention</b> tab.");
   attention_->setText(text);
 }
 
@@ -239,9 +246,11 @@ QString RunPanel::timingsText() const {
 }
 
 void RunPanel::setQueuePanel(QWidget* queue) {
-  // Above the stretch that keeps the sections at the top.
-  column_->insertSpacing(column_->count() - 1, 6);
-  column_->insertWidget(column_->count() - 1, queue);
+  // Under the preview, above the last run's numbers: those grow after a run and would push the
+  // queue's buttons out of view at 1280×800.
+  const int at = column_->indexOf(preview_) + 1;
+  column_->insertWidget(at, queue);
+  column_->insertSpacing(at, 6);
 }
 
 QImage RunPanel::previewImage() const {

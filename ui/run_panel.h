@@ -42,9 +42,9 @@ class RunPanel : public QWidget {
   // Seconds per stage of the last run, and the share spent in self-attention.
   void showTimings(const std::vector<StageTiming>& timings, double attentionSeconds);
   // What the last run's attention computed: the share of dense scores over the whole run and over
-  // the calls that ran sparse, and the seconds it took.
+  // the calls that ran sparse, and the seconds it took; `recorded`: where its record is shown.
   void showAttention(const QString& method, double density, double sparseDensity,
-                     double attentionSeconds);
+                     double attentionSeconds, bool recorded = false);
   QString attentionText() const;
   QString timingsText() const;
   // Non-empty: Generate is refused (the chosen model cannot run) and the reason shows under it.

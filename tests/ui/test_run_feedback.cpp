@@ -51,7 +51,13 @@ class TestRunFeedback : public QObject {
     const QString stopped = panel.progressText();
     QTest::qWait(1200);
     QCOMPARE(panel.progressText(), stopped);  // the clock stops with the run
-    panel.setRunning(true);                   // a new run starts without the old phase
+    // A run that ended says how many steps it took, without an ETA.
+    panel.setRunning(true);
+    panel.showProgress(20, 20, 3.0, 0.0);
+    panel.setRunning(false);
+    QVERIFY2(panel.progressText().startsWith("20 steps — 00:0"), qPrintable(panel.progressText()));
+    QVERIFY(!panel.progressText().contains("ETA"));
+    panel.setRunning(true);  // a new run starts without the old phase
     QVERIFY(!panel.progressText().contains("k-means"));
     panel.setRunning(false);
   }
