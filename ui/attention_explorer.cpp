@@ -7,6 +7,7 @@
 #include "ui/token_overlay.h"
 
 #include <QComboBox>
+#include <QDialog>
 #include <QEvent>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -14,6 +15,7 @@
 #include <QLabel>
 #include <QMouseEvent>
 #include <QPainter>
+#include <QPushButton>
 #include <QSlider>
 #include <QStandardItemModel>
 #include <QToolTip>
@@ -120,6 +122,7 @@ AttentionExplorer::AttentionExplorer(QWidget* parent)
   maskCaption_->setFont(small);
   mapCaption_->setWordWrap(true);
   maskCaption_->setWordWrap(true);
+  maskCaption_->setObjectName("maskCaption");
 
   auto boxLayout = [](QWidget* box, QLabel* caption, QWidget* view) {
     auto* l = new QVBoxLayout(box);
@@ -164,20 +167,55 @@ AttentionExplorer::AttentionExplorer(QWidget* parent)
          "nearest to its token attends, across all frames"));
   auto* overlayTitle = new QLabel(tr("Token overlay"), overlayBox_);
   overlayTitle->setFont(bold);
+  // The frames are ~70 px tiles in a docked explorer: a window of their own makes them readable.
+  overlayEnlarge_ = new QPushButton(tr("Enlarge"), overlayBox_);
+  overlayEnlarge_->setObjectName("overlayEnlarge");
+  overlayEnlarge_->setToolTip(tr("Show the token overlay in a window of its own"));
+  auto* overlayHeader = new QHBoxLayout;
+  overlayHeader->addWidget(overlayTitle, 1);
+  overlayHeader->addWidget(overlayEnlarge_);
   auto* overlayLayout = new QVBoxLayout(overlayBox_);
   overlayLayout->setContentsMargins(0, 6, 0, 0);
   overlayLayout->setSpacing(3);
-  overlayLayout->addWidget(overlayTitle);
+  overlayLayout->addLayout(overlayHeader);
   overlayLayout->addWidget(overlayMode_);
   overlayLayout->addWidget(overlay_);
   overlayLayout->addWidget(overlayCaption_);
   connect(overlayMode_, &QComboBox::currentIndexChanged, this, [this] { showOverlay(); });
   connect(overlay_, &TokenOverlay::tokenClicked, this, &AttentionExplorer::selectToken);
+  connect(overlayEnlarge_, &QPushButton::clicked, this,
+          [this] { setOverlayEnlarged(!overlayWindow_); });
+  frameMap_->setToolTip(frameMap_->toolTip() + tr(" Double-click to enlarge."));
 
   setRecord(nullptr);
 }
 
 AttentionExplorer::~AttentionExplorer() = default;
+
+void AttentionExplorer::setOverlayEnlarged(bool enlarged) {
+  if (enlarged == bool(overlayWindow_)) return;
+  auto* layout = static_cast<QVBoxLayout*>(overlayBox_->layout());
+  if (enlarged) {
+    // The overlay itself moves (its clicks, heat and markers go with it) and comes back on close.
+    overlayWindow_ = new QDialog(this);
+    overlayWindow_->setObjectName("enlargedOverlay");
+    overlayWindow_->setWindowTitle(tr("Token overlay"));
+    auto* l = new QVBoxLayout(overlayWindow_);
+    l->addWidget(overlay_);
+    overlayWindow_->resize(1000, 700);
+    connect(overlayWindow_, &QDialog::finished, this, [this] { setOverlayEnlarged(false); });
+    overlayWindow_->show();
+    overlayEnlarge_->setText(tr("Put back"));
+  } else {
+    QDialog* window = overlayWindow_;
+    overlayWindow_ = nullptr;
+    layout->insertWidget(layout->indexOf(overlayCaption_), overlay_);
+    overlay_->show();
+    window->hide();
+    window->deleteLater();
+    overlayEnlarge_->setText(tr("Enlarge"));
+  }
+}
 
 void AttentionExplorer::setRecord(std::shared_ptr<const std::vector<CallRecord>> calls) {
   const int previousStep = currentStep();
@@ -323,10 +361,28 @@ void AttentionExplorer::showHead() {
   if (hasMask) {
     blockMask_->setMatrix(h->maskRows, h->maskCols,
                           std::vector<float>(h->blockMask.begin(), h->blockMask.end()));
+    const QString decision = QString::fromStdString(h->decision);
+    blockMask_->setMaskColor(decisionColor(decision));
+    // Spatial and temporal masks can look alike; what a block holds differs, so say it.
+    QString order;
+    if (decision == "spatial")
+      order =
+          tr("Spatial: tokens in frame order, so a block is a patch of one frame and the band "
+             "keeps each frame's neighbourhood.");
+    else if (decision == "temporal")
+      order =
+          tr("Temporal: tokens reordered position-major (one pixel through all frames is "
+             "contiguous), so a block is a spot through time.");
+    else if (decision == "cluster")
+      order =
+          tr("Cluster blocks: rows are query clusters and columns key clusters, each of its "
+             "own size.");
     maskCaption_->setText(tr("Kept blocks (%1 × %2): the query × key blocks of the score "
-                             "matrix this head computed; the rest were skipped")
+                             "matrix this head computed; the rest were skipped. %3 "
+                             "Double-click to enlarge.")
                               .arg(h->maskRows)
-                              .arg(h->maskCols));
+                              .arg(h->maskCols)
+                              .arg(order));
   } else {
     blockMask_->clear();
   }

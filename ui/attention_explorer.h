@@ -14,7 +14,9 @@
 #include <vector>
 
 class QComboBox;
+class QDialog;
 class QLabel;
+class QPushButton;
 class QSlider;
 
 namespace svgen {
@@ -58,6 +60,9 @@ class AttentionExplorer : public QWidget {
   void setOverlay(Overlay overlay);
   Overlay overlay() const;
   TokenOverlay* tokenOverlay() const { return overlay_; }
+  // The overlay in a window of its own (true) or back in the explorer.
+  void setOverlayEnlarged(bool enlarged);
+  bool isOverlayEnlarged() const { return overlayWindow_ != nullptr; }
   bool hasTokenOverlay() const;
   // As a click on that token: shows the recorded row nearest to it.
   void selectToken(int token);
@@ -93,6 +98,8 @@ class AttentionExplorer : public QWidget {
   QComboBox* overlayMode_;
   TokenOverlay* overlay_;
   QLabel* overlayCaption_;
+  QPushButton* overlayEnlarge_ = nullptr;
+  QDialog* overlayWindow_ = nullptr;
   QVector<QImage> clip_;
   int selectedToken_ = -1;
   int selectedRow_ = -1;

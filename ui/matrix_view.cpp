@@ -2,9 +2,11 @@
 
 #include "ui/attention_colors.h"
 
+#include <QDialog>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QToolTip>
+#include <QVBoxLayout>
 
 #include <algorithm>
 #include <cmath>
@@ -36,6 +38,34 @@ QRect MatrixView::room() const {
   const int top = colTitle_.isEmpty() ? 0 : kAxisRoom;
   const int bottom = style_ == Style::Heat ? kScaleRoom : 0;
   return QRect(left, top, width() - left, height() - top - bottom);
+}
+
+void MatrixView::setMaskColor(const QColor& color) {
+  maskColor_ = color;
+  update();
+}
+
+QWidget* MatrixView::openEnlarged(const QString& title) {
+  auto* window = new QDialog(this);
+  window->setObjectName("enlargedMatrix");
+  window->setWindowTitle(title);
+  window->setAttribute(Qt::WA_DeleteOnClose);
+  auto* copy = new MatrixView(style_, window);
+  copy->setObjectName(objectName() + "Enlarged");
+  copy->setAxes(rowTitle_, colTitle_);
+  copy->setMaskColor(maskColor_);
+  copy->setMatrix(rows_, cols_, values_);
+  copy->setToolTip(toolTip());
+  auto* layout = new QVBoxLayout(window);
+  layout->addWidget(copy);
+  window->resize(900, 640);
+  window->show();
+  return window;
+}
+
+void MatrixView::mouseDoubleClickEvent(QMouseEvent* event) {
+  if (rows_ > 0 && cols_ > 0) openEnlarged(rowTitle_ + QStringLiteral(" × ") + colTitle_);
+  QWidget::mouseDoubleClickEvent(event);
 }
 
 QString MatrixView::valueTextAt(const QPoint& point) const {
@@ -111,7 +141,8 @@ QRect MatrixView::cellRect(int row, int col) const {
 QColor MatrixView::colorAt(int row, int col) const {
   const float v = values_.at(size_t(row) * cols_ + col);
   if (style_ == Style::Mask)
-    return v > 0 ? palette().color(QPalette::Highlight) : palette().color(QPalette::Base);
+    return v > 0 ? (maskColor_.isValid() ? maskColor_ : palette().color(QPalette::Highlight))
+                 : palette().color(QPalette::Base);
   return heatColor(v / max_);
 }
 

@@ -21,6 +21,12 @@ class MatrixView : public QWidget {
   void clear() { setMatrix(0, 0, {}); }
   // "query frame", "key frame": drawn beside the matrix and used in the hover text.
   void setAxes(const QString& rowTitle, const QString& colTitle);
+  // A mask's kept cells in this colour (the head's decision: spatial and temporal masks differ at
+  // a glance); the palette's highlight when invalid.
+  void setMaskColor(const QColor& color);
+  // A new, larger view of the same matrix in a window of its own (double-click opens one): hover
+  // values on cells big enough to aim at.
+  QWidget* openEnlarged(const QString& title);
   // What hovering `point` shows ("query frame 2, key frame 3: 0.231"); empty off the cells.
   QString valueTextAt(const QPoint& point) const;
   int rows() const { return rows_; }
@@ -35,6 +41,7 @@ class MatrixView : public QWidget {
  protected:
   void paintEvent(QPaintEvent* event) override;
   void mouseMoveEvent(QMouseEvent* event) override;
+  void mouseDoubleClickEvent(QMouseEvent* event) override;
 
  private:
   QRect area() const;
@@ -43,6 +50,7 @@ class MatrixView : public QWidget {
   std::vector<float> values_;
   float max_ = 1;
   QString rowTitle_, colTitle_;
+  QColor maskColor_;
   QRect room() const;  // inside the axis titles and the scale bar
 };
 

@@ -17,6 +17,8 @@
 #include "ui/studio_controller.h"
 #include "ui/token_overlay.h"
 
+#include <QPushButton>
+
 #include <QColor>
 #include <QComboBox>
 #include <QDockWidget>
@@ -162,6 +164,7 @@ class TestAttentionExplorer : public QObject {
   void detailStepsPaintTheFrameMapAndMask();
   void mapsNameTheirAxesAndValues();
   void stepsWithoutDetailNameTheOnesWithIt();
+  void masksSayTheirLayoutAndEnlarge();
   void aRealSvgRunFillsTheExplorer();
   void clickingAPixelPicksTheNearestRecordedRow();
   void clusterColouringFollowsTheLabels();
@@ -303,6 +306,50 @@ void TestAttentionExplorer::mapsNameTheirAxesAndValues() {
   QVERIFY(mask.height() >= 96);
   QVERIFY2(mask.cellRect(0, 0).height() >= 2, "a 32-row mask drawn as a strip");
   QVERIFY(mask.valueTextAt(mask.cellRect(31, 255).center()).endsWith(": kept"));
+}
+
+// Spatial and temporal masks looked alike, masks and maps were too small to read, and the token
+// overlay's frames were ~73 px wide (issue 22, item 5).
+void TestAttentionExplorer::masksSayTheirLayoutAndEnlarge() {
+  AttentionExplorer explorer;
+  explorer.resize(360, 800);
+  explorer.show();
+  explorer.setRecord(handMadeRecord());
+  explorer.setStep(2);
+  auto* caption = explorer.findChild<QLabel*>("maskCaption");
+  QVERIFY(caption);
+  MatrixView* mask = explorer.blockMaskView();
+  explorer.selectHead(1, 2);  // spatial
+  QCOMPARE(mask->colorAt(0, 0), decisionColor("spatial"));
+  QVERIFY2(caption->text().contains("frame order"), qPrintable(caption->text()));
+  explorer.selectHead(1, 0);  // temporal
+  QCOMPARE(mask->colorAt(0, 0), decisionColor("temporal"));
+  QVERIFY2(caption->text().contains("position-major"), qPrintable(caption->text()));
+  QVERIFY(decisionColor("temporal") != decisionColor("spatial"));
+
+  // A double-click opens the mask in a window of its own, big enough to hover each cell.
+  QTest::mouseDClick(mask, Qt::LeftButton, {}, centre(mask->cellRect(0, 0)));
+  auto* big = mask->findChild<MatrixView*>("blockMaskEnlarged");
+  QVERIFY(big);
+  QVERIFY(QTest::qWaitForWindowExposed(big->window()));
+  QCOMPARE(big->values(), mask->values());
+  QCOMPARE(big->colorAt(0, 0), decisionColor("temporal"));
+  QVERIFY(big->cellRect(0, 0).width() > 2 * mask->cellRect(0, 0).width());
+  QVERIFY(big->valueTextAt(centre(big->cellRect(1, 2))).contains("query block 2"));
+  big->window()->close();
+
+  // The token overlay moves to a window of its own and back, keeping what it shows.
+  TokenOverlay* overlay = explorer.tokenOverlay();
+  const int docked = overlay->width();
+  QVERIFY(!explorer.isOverlayEnlarged());
+  QTest::mouseClick(explorer.findChild<QPushButton*>("overlayEnlarge"), Qt::LeftButton);
+  QVERIFY(explorer.isOverlayEnlarged());
+  QVERIFY(overlay->window() != explorer.window());
+  QVERIFY(QTest::qWaitForWindowExposed(overlay->window()));
+  QTRY_VERIFY(overlay->width() > 2 * docked);
+  overlay->window()->close();
+  QTRY_VERIFY(!explorer.isOverlayEnlarged());
+  QCOMPARE(overlay->window(), explorer.window());
 }
 
 void TestAttentionExplorer::stepsWithoutDetailNameTheOnesWithIt() {

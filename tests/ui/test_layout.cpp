@@ -11,6 +11,7 @@
 #include "ui/queue_panel.h"
 #include "ui/run_panel.h"
 
+#include <QDir>
 #include <QDockWidget>
 #include <QPushButton>
 #include <QScrollArea>
@@ -88,6 +89,7 @@ class TestLayout : public QObject {
 
     const QString out = qEnvironmentVariable("SVGEN_SCREENSHOT_DIR");
     if (!out.isEmpty()) {
+      QDir().mkpath(out);
       const qreal scale = window.devicePixelRatioF();
       const QString name = QStringLiteral("%1/studio-layout-%2x%3%4.png")
                                .arg(out)

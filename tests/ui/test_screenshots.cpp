@@ -43,6 +43,7 @@ class TestScreenshots : public QObject {
   Q_OBJECT
  private slots:
   void studioDocksOnRealRuns();
+  void aPastRunReopenedAfterARestart();
   void mainWindowAfterADefaultRun();
 };
 
@@ -74,13 +75,13 @@ QPoint redCentre(const Video& clip) {
   return QPoint(clip.width / 2, clip.height / 2);
 }
 
-// A shown 1600 × 1000 studio window with a 520-pixel Run dock; null when it never appeared.
+// A shown studio window at the default 1280 × 800 as it lays itself out; null when it never
+// appeared.
 std::unique_ptr<MainWindow> openStudio() {
   auto window = std::make_unique<MainWindow>();
-  window->resize(1600, 1000);
+  window->resize(1280, 800);
   window->show();
   if (!QTest::qWaitForWindowExposed(window.get())) return nullptr;
-  window->resizeDocks({window->findChild<QDockWidget*>("runDock")}, {520}, Qt::Horizontal);
   return window;
 }
 
@@ -131,6 +132,12 @@ void TestScreenshots::studioDocksOnRealRuns() {
   QTest::qWait(300);
   QVERIFY(window.grab().save(out + "/studio-history.png"));
 
+  // The same runs as a gallery of thumbnails, filtered to SVG2.
+  history->setGallery(true);
+  QTest::qWait(300);
+  QVERIFY(window.grab().save(out + "/studio-history-gallery.png"));
+  history->setGallery(false);
+
   QTest::mouseClick(history->findChild<QPushButton*>("historyCompareButton"), Qt::LeftButton);
   ComparePlayer* compare = window.comparePlayer();
   QVERIFY(compare);
@@ -179,6 +186,26 @@ void TestScreenshots::studioDocksOnRealRuns() {
   explorer->setOverlay(AttentionExplorer::Overlay::QueryClusters);
   QTest::qWait(300);
   QVERIFY(window.grab().save(out + "/studio-attention-clusters.png"));
+}
+
+// After a restart: a new window over the kept history, the oldest SVG2 run opened from it (its
+// clip in the player, its attention record in the explorer, export enabled).
+void TestScreenshots::aPastRunReopenedAfterARestart() {
+  const QString out = qEnvironmentVariable("SVGEN_SCREENSHOT_DIR");
+  if (out.isEmpty()) QSKIP("set SVGEN_SCREENSHOT_DIR to take the screenshots");
+  const auto studio = openStudio();
+  QVERIFY(studio);
+  MainWindow& window = *studio;
+  QTRY_VERIFY_WITH_TIMEOUT(window.history()->entries().size() == 4, 10000);
+  window.findChild<QDockWidget*>("historyDock")->raise();
+  const QString id = window.history()->entries()[2].id;  // SVG2 at top-p 0.95
+  window.historyPanel()->selectIds({id});
+  window.historyPanel()->openSelected();
+  QTRY_VERIFY_WITH_TIMEOUT(window.lastResult() != nullptr, 30000);
+  window.player()->pause();
+  window.player()->showFrame(6);
+  QTest::qWait(300);
+  QVERIFY(window.grab().save(out + "/studio-history-reopened.png"));
 }
 
 // The README's first look at the studio: the default clip of the example prompt, dense,
