@@ -248,6 +248,49 @@ class TestSparseMethods : public QObject {
     }
   }
 
+  // svg_profile_every k: a layer's heads are profiled on every k-th step only; the steps between
+  // reuse the last classes (and compute exactly what those classes give); a new run or another
+  // grid profiles afresh.
+  void svgProfilesEveryKthStep() {
+    const std::array<int64_t, 3> grid = {4, 4, 4};
+    const at::Tensor q = structured(grid, 2, 16, 1), k = structured(grid, 2, 16, 2),
+                     v = structured(grid, 2, 16, 3);
+    AttentionConfig c;
+    c.method = "svg";
+    c.set(svg::block, 16);
+    c.set(svg::profileEvery, 3);
+    auto b = backend(c);
+    int profiles = 0;
+    b->setPhaseListener([&](const char* phase) {
+      if (std::string(phase) == "head profiling") ++profiles;
+    });
+    AttentionCall call = callFor(grid);
+    call.numSteps = 8;
+    std::vector<int> profiledAt;
+    at::Tensor reused;
+    for (int step = 0; step < 8; ++step) {
+      call.step = step;
+      const int before = profiles;
+      const at::Tensor out = b->selfAttention(q, k, v, call);
+      if (profiles > before) profiledAt.push_back(step);
+      if (step == 1) reused = out;
+    }
+    QCOMPARE(profiledAt, (std::vector<int>{0, 3, 6}));
+    // Same inputs, same classes: a reused step computes what a profiled one does.
+    c.set(svg::profileEvery, 1);
+    call.step = 1;
+    QVERIFY(backend(c)->selfAttention(q, k, v, call).equal(reused));
+    // A new run starts over at step 0 and profiles there.
+    call.step = 0;
+    b->selfAttention(q, k, v, call);
+    QCOMPARE(profiles, 4);
+    // Another grid (same token count) profiles at once.
+    call.step = 1;
+    call.grid = {2, 8, 4};
+    b->selfAttention(q, k, v, call);
+    QCOMPARE(profiles, 5);
+  }
+
   void badSettingsAreClearErrors() {
     AttentionConfig c;
     c.method = "flash";

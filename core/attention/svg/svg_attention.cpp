@@ -145,6 +145,7 @@ const SvgAttention::GridCache& SvgAttention::gridCache(const std::array<int64_t,
                                                        int64_t heads, const at::Device& device) {
   if (cache_ && cache_->grid == grid && cache_->heads == heads && cache_->device == device)
     return *cache_;
+  lastProfile_.clear();  // classes of another grid do not carry over
   auto c = std::make_shared<GridCache>();
   c->grid = grid;
   c->heads = heads;
@@ -188,6 +189,22 @@ const SvgAttention::GridCache& SvgAttention::gridCache(const std::array<int64_t,
   return *cache_;
 }
 
+const SvgProfile& SvgAttention::profileFor(const at::Tensor& q, const at::Tensor& k,
+                                           const at::Tensor& v, const AttentionCall& call,
+                                           const SvgProfileRows& rows) {
+  LastProfile& last = lastProfile_[call.layer];
+  const int every = config_.get(svg::profileEvery);
+  // A new run (steps counted from the start again) or a new head count profiles afresh.
+  const bool fresh = last.step < 0 || call.step < last.step ||
+                     static_cast<int64_t>(last.profile.temporal.size()) != q.size(0);
+  if (fresh || call.step - last.step >= every) {
+    announcePhase("head profiling");
+    last.profile = profileSvgHeads(q, k, v, rows);
+    last.step = call.step;
+  }
+  return last.profile;
+}
+
 at::Tensor SvgAttention::sparse(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                 const AttentionCall& call) {
   const int64_t H = q.size(0), L = q.size(1);
@@ -196,8 +213,7 @@ at::Tensor SvgAttention::sparse(const at::Tensor& q, const at::Tensor& k, const 
   PhaseClock clock(*this, q);
   const GridCache& c = gridCache(call.grid, H, q.device());
   const SvgMasks& masks = c.masks;
-  announcePhase("head profiling");
-  const SvgProfile profile = profileSvgHeads(q, k, v, c.profileRows);
+  const SvgProfile profile = profileFor(q, k, v, call, c.profileRows);
   clock.lap("profile");
   announcePhase("sparse attention");
 

@@ -5,6 +5,7 @@
 #include "core/attention/sparse_attention.h"
 #include "core/attention/svg/svg_masks.h"
 
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -48,6 +49,14 @@ class SvgAttention : public SparseAttention {
   // profiling masks, their device copies): built once per clip, not per call.
   struct GridCache;
   std::shared_ptr<GridCache> cache_;
+  // Per layer: the last profile and the step it was taken at (svg::profileEvery).
+  struct LastProfile {
+    int step = -1;
+    SvgProfile profile;
+  };
+  std::map<int, LastProfile> lastProfile_;
+  const SvgProfile& profileFor(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                               const AttentionCall& call, const SvgProfileRows& rows);
   const GridCache& gridCache(const std::array<int64_t, 3>& grid, int64_t heads,
                              const at::Device& device);
 };
