@@ -287,6 +287,9 @@ class TestEngine : public QObject {
       }
     }
     QCOMPARE(requestFromJson("{\"frames\": 9.0}").frames, 9);
+    // A boolean is no number, and an attention parameter keeps its type's range.
+    QVERIFY_THROWS_EXCEPTION(InputError, requestFromJson("{\"frames\": true}"));
+    QVERIFY_THROWS_EXCEPTION(InputError, requestFromJson("{\"guidance\": false}"));
     // A clip's metadata restores its request.
     GenerationResult result;
     result.request = r;

@@ -63,11 +63,40 @@ class TestSamplers : public QObject {
     QVERIFY_THROWS_EXCEPTION(InputError, flowSigmas(10, 0.0));
   }
 
+  // diffusers' FlowMatchEulerDiscreteScheduler.set_timesteps(N) with shift s, as its source builds
+  // it: σ_0 exactly 1, linspace down to the training table's σ_min = shift(1/1000), shifted a
+  // second time (so the last σ before 0 is shift(shift(0.001)): 0.00893 at s = 3 and 4 steps, where
+  // UniPC's list, linspace(1, 0.001, N + 1) without its end, stops at 0.501), float32 values.
+  // Expected values computed by emulating its float32 arithmetic.
+  void eulerFollowsTheFlowMatchEulerSchedule() {
+    const std::vector<double> s3 = flowMatchEulerSigmas(4, 3.0);
+    const std::vector<float> want3 = {1.0f, 0.857692301273346f, 0.602150559425354f,
+                                      0.008928571827709675f};
+    QCOMPARE(s3.size(), size_t{5});
+    for (size_t i = 0; i < want3.size(); ++i) QCOMPARE(float(s3[i]), want3[i]);
+    QCOMPARE(s3[4], 0.0);
+    const std::vector<double> s5 = flowMatchEulerSigmas(10, 5.0);
+    QCOMPARE(float(s5[1]), 0.9757429957389832f);
+    QCOMPARE(float(s5[8]), 0.3950953781604767f);
+    QCOMPARE(float(s5[9]), 0.0244140662252903f);
+    // No shift: the list runs 1 … 0.001 evenly, and one step is σ = 1 alone.
+    const std::vector<double> s1 = flowMatchEulerSigmas(3, 1.0);
+    QCOMPARE(float(s1[1]), 0.5005000233650208f);
+    QCOMPARE(float(s1[2]), 0.0010000000474974513f);
+    QCOMPARE(flowMatchEulerSigmas(1, 3.0), (std::vector<double>{1.0, 0.0}));
+    // The Euler sampler walks exactly that list, and the network sees σ·1000 in float32.
+    auto euler = makeSampler("euler", 4, 3.0);
+    for (int i = 0; i <= 4; ++i) QCOMPARE(euler->sigma(i), s3[size_t(i)]);
+    QCOMPARE(euler->modelTimestep(1), 857.6923217773438);
+    QVERIFY(std::abs(flowSigmas(4, 3.0)[3] - 0.5009990009990011) < 1e-12);  // UniPC's, kept
+    QVERIFY_THROWS_EXCEPTION(InputError, flowMatchEulerSigmas(0, 3.0));
+  }
+
   void modelTimesteps() {
     auto euler = makeSampler("euler", 10, 5.0);
     auto unipc = makeSampler("unipc", 10, 5.0);
     for (int i = 0; i < 10; ++i) {
-      QVERIFY(std::abs(euler->modelTimestep(i) - 1000 * euler->sigma(i)) < 1e-9);
+      QCOMPARE(euler->modelTimestep(i), double(float(euler->sigma(i)) * 1000.0f));
       // Integer timesteps, truncated as the reference casts them.
       QCOMPARE(unipc->modelTimestep(i), std::floor(1000 * unipc->sigma(i)));
     }

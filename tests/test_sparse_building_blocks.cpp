@@ -336,10 +336,14 @@ class TestSparseBuildingBlocks : public QObject {
     QVERIFY_EXCEPTION_THROWN(parseAttentionRecord("[1,2]"), InputError);
     // A record edited by hand or damaged: out-of-range numbers and grids are refused, not cast.
     std::string text = rec.toJson();
-    for (const auto& [from, to] :
-         std::vector<std::pair<std::string, std::string>>{{"\"step\":3", "\"step\":1e30"},
-                                                          {"\"layer\":1", "\"layer\":4294967296"},
-                                                          {"\"grid\":[2", "\"grid\":[-2"}}) {
+    for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+             {"\"step\":3", "\"step\":1e30"},
+             {"\"layer\":1", "\"layer\":4294967296"},
+             {"\"grid\":[2", "\"grid\":[-2"},
+             {"\"grid\":[2,2,2]", "\"grid\":[2,2,2,1e30]"},           // too long: not read
+             {"\"grid\":[2,2,2]", "\"grid\":[67108864,67108864,2]"},  // 2^53 tokens
+             {"\"sampled_rows\":[", "\"sampled_rows\":[99999,"},
+             {"\"frame_map\":[", "\"frame_map\":[1e39,"}}) {
       std::string bad = text;
       const size_t at = bad.find(from);
       QVERIFY2(at != std::string::npos, from.c_str());

@@ -280,6 +280,28 @@ class TestSparseMethods : public QObject {
     c.set(svg::profileEvery, 1);
     call.step = 1;
     QVERIFY(backend(c)->selfAttention(q, k, v, call).equal(reused));
+    // Other inputs on the step after a profile: every head keeps the profiled step's measurement
+    // with k = 3, and gets its own with k = 1.
+    const at::Tensor q2 = structured(grid, 2, 16, 7), k2 = structured(grid, 2, 16, 8);
+    for (int every : {3, 1}) {
+      c.set(svg::profileEvery, every);
+      auto fresh = backend(c);
+      AttentionRecorder recorder;
+      fresh->setRecorder(&recorder);
+      call.step = 0;
+      fresh->selfAttention(q, k, v, call);
+      call.step = 1;
+      fresh->selfAttention(q2, k2, v, call);
+      QCOMPARE(recorder.calls().size(), size_t{2});
+      const auto& first = recorder.calls()[0].headRecords;
+      const auto& second = recorder.calls()[1].headRecords;
+      bool same = true;
+      for (size_t h = 0; h < first.size(); ++h)
+        same = same && first[h].spatialError == second[h].spatialError &&
+               first[h].temporalError == second[h].temporalError;
+      QCOMPARE(same, every == 3);
+    }
+    call.grid = grid;
     // A new run starts over at step 0 and profiles there.
     call.step = 0;
     b->selfAttention(q, k, v, call);

@@ -31,22 +31,32 @@ class EngineWorker::Observer : public GenerationObserver {
     if (layer != 0 && clock_.isValid() && clock_.elapsed() < 100) return;
     clock_.start();
     emit worker_.layer(layer, layers);
+    flushPhase();  // a phase held back by the throttle is what the last layer ended in
   }
   void onPhase(const char* phase) override {
     // Thousands a second on a small model; k-means from scratch is the slow one, always shown.
-    if (last_ == phase) return;
+    // One held back is shown with the next layer, so the line never keeps a finished phase.
+    pending_ = phase;
     const bool slow = std::strcmp(phase, "k-means from scratch") == 0;
-    if (!slow && phaseClock_.isValid() && phaseClock_.elapsed() < 100) return;
-    phaseClock_.start();
-    last_ = phase;
-    emit worker_.phase(QString::fromUtf8(phase));
+    if (slow || !phaseClock_.isValid() || phaseClock_.elapsed() >= 100) flushPhase();
   }
   bool isCancelled() override { return worker_.cancelRequested(); }
 
  private:
+  void flushPhase() {
+    if (!pending_) return;
+    if (!last_ || std::strcmp(last_, pending_) != 0) {
+      phaseClock_.start();
+      emit worker_.phase(QString::fromUtf8(pending_));
+    }
+    last_ = pending_;
+    pending_ = nullptr;
+  }
+
   EngineWorker& worker_;
   QElapsedTimer clock_, phaseClock_;
-  const char* last_ = nullptr;  // the phases are string literals
+  const char* last_ = nullptr;  // the phases are string literals: the pointers stay valid
+  const char* pending_ = nullptr;
 };
 
 namespace {

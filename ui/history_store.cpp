@@ -215,6 +215,8 @@ QVector<HistoryEntry> HistoryStore::scanRunFolders(int* unreadable) const {
 }
 
 double HistoryStore::speedup(const HistoryEntry& entry, const HistoryEntry& twin) {
+  // A twin on another device or thread count is a twin for quality, not for speed.
+  if (entry.device != twin.device || entry.request.threads != twin.request.threads) return -1;
   // Model loading and the first run's warm-up belong to neither method: the steps are compared
   // where both runs have them.
   auto seconds = [&](const HistoryEntry& e) {

@@ -85,7 +85,8 @@ class HistoryStore : public QObject {
   // makes a comparison of their clips measure more than the attention. Empty for twins.
   static QStringList settingsDifferences(const GenerationRequest& a, const GenerationRequest& b);
   // How many times faster `entry` denoised than its dense `twin` (their step times; whole run
-  // times for runs kept before steps were timed); < 0 when it cannot tell.
+  // times for runs kept before steps were timed); < 0 when it cannot tell, as for a twin that ran
+  // on another device or thread count.
   static double speedup(const HistoryEntry& entry, const HistoryEntry& twin);
   // What these settings measured before: the newest kept sparse run of the same method and
   // budgets, model, device, threads, frames, size, steps, guidance and sampler (any prompt or

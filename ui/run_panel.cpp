@@ -193,6 +193,7 @@ void RunPanel::showProgress(int step, int total, double elapsedSeconds, double e
   step_ = step;
   total_ = total;
   layer_ = -1;  // the next pass reports its own
+  phase_.clear();
   eta_ = etaSeconds;
   reportedAtMs_ = clock_.isValid() ? clock_.elapsed() : 0;
   if (!clock_.isValid()) clock_.start();

@@ -109,9 +109,16 @@ std::vector<CallRecord> parseAttentionRecord(const std::string& text) {
       r.layer = jsonRequired<int>(c, "layer", W);
       r.method = jsonRequired<std::string>(c, "method", W);
       r.grid = jsonRequired<std::array<int64_t, 3>>(c, "grid", W);
+      // At most 2^26 tokens (Wan 720p is 75,600): products of grid sizes cannot overflow, and the
+      // views that index by token stay bounded.
+      constexpr int64_t kMaxTokens = int64_t{1} << 26;
       for (int64_t g : r.grid)
-        if (g < 1 || g > (int64_t{1} << 20))
-          throw InputError("attention record: grid sizes must be from 1 to 2^20");
+        if (g < 1 || g > kMaxTokens)
+          throw InputError("attention record: grid sizes must be from 1 to 2^26");
+      const int64_t frameTokens = r.grid[0] * r.grid[1];  // each ≤ 2^26: no overflow
+      if (frameTokens > kMaxTokens || frameTokens * r.grid[2] > kMaxTokens)
+        throw InputError("attention record: more than 2^26 tokens");
+      const int64_t tokens = frameTokens * r.grid[2];
       r.batch = jsonRequired<int>(c, "batch", W);
       r.heads = jsonRequired<int>(c, "heads", W);
       r.detail = jsonRequired<bool>(c, "detail", W);
@@ -138,6 +145,12 @@ std::vector<CallRecord> parseAttentionRecord(const std::string& text) {
         readJsonField(h, "query_labels", hr.queryLabels, W);
         readJsonField(h, "key_labels", hr.keyLabels, W);
         readJsonField(h, "sampled_rows", hr.sampledRows, W);
+        for (int32_t row : hr.sampledRows)
+          if (row < 0 || row >= tokens)
+            throw InputError("attention record: a sampled row is outside the grid's tokens");
+        for (const std::vector<int32_t>* labels : {&hr.queryLabels, &hr.keyLabels})
+          if (!labels->empty() && static_cast<int64_t>(labels->size()) != tokens)
+            throw InputError("attention record: cluster labels do not match the grid's tokens");
         if (h.contains("row_maps")) {
           const json& m = h.at("row_maps");
           hr.rowMapPool = jsonRequired<int>(m, "pool", W);

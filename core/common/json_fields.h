@@ -60,14 +60,25 @@ struct IsArray : std::false_type {};
 template <typename T, std::size_t N>
 struct IsArray<std::array<T, N>> : std::true_type {};
 
-// v as a T, integers (also inside vectors) range-checked; InputError "<what>: ..." otherwise.
+// v as a T, numbers (also inside vectors and arrays) range-checked; InputError "<what>: ..."
+// otherwise. A boolean is not a number here (nlohmann would read true as 1).
 template <typename T>
 T jsonAs(const nlohmann::json& v, const std::string& what) {
+  if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) {
+    if (v.is_boolean()) throw InputError(what + " has the wrong type");
+  }
   if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
     if (v.is_number() && !fitsInteger<T>(v))
       throw InputError(what + " must be a whole number from " +
                        std::to_string(std::numeric_limits<T>::min()) + " to " +
                        std::to_string(std::numeric_limits<T>::max()));
+  } else if constexpr (std::is_same_v<T, float>) {
+    // A double past float's range cast to float is undefined behaviour too.
+    if (v.is_number()) {
+      const double x = v.get<double>();
+      if (!(std::abs(x) <= static_cast<double>(std::numeric_limits<float>::max())))
+        throw InputError(what + " is out of the range of a 32-bit float");
+    }
   } else if constexpr (IsVector<T>::value) {
     if (v.is_array()) {
       T out;
@@ -76,7 +87,10 @@ T jsonAs(const nlohmann::json& v, const std::string& what) {
       return out;
     }
   } else if constexpr (IsArray<T>::value) {
-    if (v.is_array() && v.size() == std::tuple_size_v<T>) {
+    if (v.is_array()) {
+      // nlohmann would read the first N of a longer array without a check.
+      if (v.size() != std::tuple_size_v<T>)
+        throw InputError(what + " must hold " + std::to_string(std::tuple_size_v<T>) + " values");
       T out;
       for (std::size_t i = 0; i < out.size(); ++i)
         out[i] = jsonAs<typename T::value_type>(v[i], what);

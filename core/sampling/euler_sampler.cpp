@@ -2,10 +2,11 @@
 
 namespace svgen {
 
-EulerSampler::EulerSampler(int steps, double shift) : Sampler(flowSigmas(steps, shift)) {}
+EulerSampler::EulerSampler(int steps, double shift) : Sampler(flowMatchEulerSigmas(steps, shift)) {}
 
 double EulerSampler::modelTimestep(int i) const {
-  return 1000.0 * sigma(i);
+  // diffusers' timesteps tensor: the float32 σ times 1000 in float32.
+  return static_cast<double>(static_cast<float>(sigma(i)) * 1000.0f);
 }
 
 at::Tensor EulerSampler::step(const at::Tensor& velocity, int i, const at::Tensor& sample) {

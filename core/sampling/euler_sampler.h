@@ -1,4 +1,6 @@
-// First-order flow-matching Euler: x ← x + (σ_{i+1} − σ_i)·v.
+// First-order flow-matching Euler: x ← x + (σ_{i+1} − σ_i)·v, on the σ list of diffusers'
+// FlowMatchEulerDiscreteScheduler (flowMatchEulerSigmas), so the same shift and step count give
+// its trajectory.
 #pragma once
 #include "core/sampling/sampler.h"
 

@@ -21,6 +21,24 @@ std::vector<double> flowSigmas(int steps, double shift) {
   return sigmas;
 }
 
+std::vector<double> flowMatchEulerSigmas(int steps, double shift) {
+  if (steps < 1) throw InputError("steps must be at least 1, not " + std::to_string(steps));
+  if (!(shift > 0)) throw InputError("shift must be positive, not " + std::to_string(shift));
+  // The training table is float32 arithmetic: σ = t / 1000 for t = 1000 … 1, shifted.
+  const float s32 = static_cast<float>(shift);
+  auto shifted32 = [&](float s) { return (s32 * s) / (1.0f + (s32 - 1.0f) * s); };
+  const double tMax = 1000.0 * static_cast<double>(shifted32(1.0f));
+  const double tMin = 1000.0 * static_cast<double>(shifted32(1.0f / 1000.0f));
+  std::vector<double> sigmas(steps + 1, 0.0);
+  for (int i = 0; i < steps; ++i) {
+    // numpy's linspace in float64, the second shift in float64, then a float32 tensor.
+    const double t = steps == 1 ? tMax : tMax + (tMin - tMax) * i / (steps - 1);
+    const double s = t / 1000.0;
+    sigmas[i] = static_cast<float>(shift * s / (1.0 + (shift - 1.0) * s));
+  }
+  return sigmas;
+}
+
 at::Tensor Sampler::predictX0(const at::Tensor& velocity, int i, const at::Tensor& sample) const {
   return sample - velocity * sigma(i);
 }

@@ -13,6 +13,11 @@ namespace svgen {
 // s·σ / (1 + (s − 1)·σ), the first moved down by 1e-6 from 1 (UniPC takes log(1 − σ)): diffusers'
 // flow-sigma schedule for Wan 2.1, which tests/fixtures/wan_tiny_reference checks.
 std::vector<double> flowSigmas(int steps, double shift);
+// σ_i for diffusers' FlowMatchEulerDiscreteScheduler, quirks included: linspace(1, σ_min, steps)
+// with σ_min = shift(1/1000) as its training table holds it, then shifted again (so the last σ
+// before 0 is shift(shift(1/1000)), not UniPC's), rounded to float32 as its tensors are; σ_0 is
+// exactly 1.
+std::vector<double> flowMatchEulerSigmas(int steps, double shift);
 
 class Sampler {
  public:

@@ -111,8 +111,9 @@ void TestPlots::paretoOfTheHistoryAndExport() {
     const char* method;
     double topP, seconds, psnr;
   };
-  // Dense "d" is the twin of a, b, c (20 steps); "e" (10 steps) has no twin: a 10-step dense run
-  // "d10" of 5 s must not make it look 3x slower, nor be the bar for the 20-step runs.
+  // Dense "d" (15 s) is the twin of a, b, c (20 steps); "e" (10 steps, another prompt) has no
+  // twin and is named, not drawn; the 10-step dense run "d10" (5 s) is nobody's bar (the plot used
+  // to draw the fastest dense run as the line every point was measured against).
   for (const Run& r : {Run{"d", "dense", 0.9, 15, -1}, Run{"a", "svg2", 0.9, 10, 30},
                        Run{"b", "svg2", 0.5, 12, 25}, Run{"c", "svg", 0.9, 20, 35},
                        Run{"d10", "dense", 0.9, 5, -1}, Run{"e", "svg", 0.5, 4, -1}}) {

@@ -436,20 +436,26 @@ void TestSparsityPanel::pastRunsSayWhenSettingsAreSlowerThanDense() {
   ran.attention = svg2;
   GenerationRequest dense = ran;
   dense.attention = AttentionConfig{};
+  // At 7 steps the only dense twin ran on another device: no speed to compare with.
+  GenerationRequest ran7 = ran, dense7 = dense;
+  ran7.steps = dense7.steps = 7;
   QJsonArray runs;
-  for (const auto& [id, request, seconds] :
-       {std::tuple{"s", ran, 20.0}, std::tuple{"d", dense, 15.0}}) {
+  for (const auto& [id, request, seconds, device] :
+       {std::tuple{"s", ran, 20.0, "cpu"}, std::tuple{"d", dense, 15.0, "cpu"},
+        std::tuple{"s7", ran7, 3.0, "cuda:0"}, std::tuple{"d7", dense7, 30.0, "cpu"}}) {
     QDir().mkpath(folder + '/' + id);
     const QJsonObject r =
         QJsonDocument::fromJson(QByteArray::fromStdString(requestToJson(request))).object();
-    runs.append(QJsonObject{{"id", id}, {"request", r}, {"total_seconds", seconds}});
+    runs.append(
+        QJsonObject{{"id", id}, {"request", r}, {"total_seconds", seconds}, {"device", device}});
   }
   QFile index(folder + "/index.json");
   QVERIFY(index.open(QIODevice::WriteOnly));
   index.write(QJsonDocument(QJsonObject{{"runs", runs}}).toJson());
   index.close();
   HistoryStore store(folder);
-  QCOMPARE(store.entries().size(), 2);
+  QCOMPARE(store.entries().size(), 4);
+  QVERIFY(store.measuredSpeed(ran7).speedup < 0);
 
   GenerationRequest next = ran;
   next.prompt = "a blue square";

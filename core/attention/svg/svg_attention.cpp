@@ -195,12 +195,13 @@ const SvgProfile& SvgAttention::profileFor(const at::Tensor& q, const at::Tensor
   LastProfile& last = lastProfile_[call.layer];
   const int every = config_.get(svg::profileEvery);
   // A new run (steps counted from the start again) or a new head count profiles afresh.
-  const bool fresh = last.step < 0 || call.step < last.step ||
+  const bool fresh = last.step < 0 || call.step < last.step || call.numSteps != last.numSteps ||
                      static_cast<int64_t>(last.profile.temporal.size()) != q.size(0);
   if (fresh || call.step - last.step >= every) {
     announcePhase("head profiling");
     last.profile = profileSvgHeads(q, k, v, rows);
     last.step = call.step;
+    last.numSteps = call.numSteps;
   }
   return last.profile;
 }

@@ -51,7 +51,7 @@ class SvgAttention : public SparseAttention {
   std::shared_ptr<GridCache> cache_;
   // Per layer: the last profile and the step it was taken at (svg::profileEvery).
   struct LastProfile {
-    int step = -1;
+    int step = -1, numSteps = 0;
     SvgProfile profile;
   };
   std::map<int, LastProfile> lastProfile_;

@@ -27,7 +27,7 @@ const MethodDescriptor& method() {
           .withPresets(64, 64, 64);
   // Heads keep their class over neighbouring steps (SVG's observation), so profiling can skip
   // steps; 1 profiles every step, as the paper does. docs/benchmarks.md (built-in model, three
-  // prompts): every 2nd or 5th step keeps PSNR within ±0.3 dB of every step and lifts SVG's
+  // prompts): every 2nd or 5th step keeps PSNR within ±0.36 dB of every step and lifts SVG's
   // attention speed-up on the CPU from 1.5–1.7x to 1.9–2.1x.
   static const ParameterSpec profileEveryParameter =
       ParameterSpec::count(profileEvery.key, 1, 50, 5, "steps")
