@@ -148,9 +148,9 @@ GenerateBenchReport runGenerateBench(const GenerateBenchOptions& o,
     const double dense = denseMedian > 0 ? denseMedian : row.medianSeconds;
     row.speedup = denseMedian > 0 ? denseMedian / row.medianSeconds : 0;
     row.clipSeconds =
-        passesPerStep *
-        (row.method == "dense" ? o.clipSteps * row.medianSeconds
-                               : warm * dense + (o.clipSteps - warm) * row.medianSeconds);
+        passesPerStep * (row.method == "dense"
+                             ? o.clipSteps * row.medianSeconds
+                             : warm * dense + (o.clipSteps - warm) * row.medianSeconds);
     row.clipSpeedup = 0;
   }
   for (GenerateBenchRow& row : r.rows)
@@ -177,8 +177,7 @@ std::string generateBenchTable(const GenerateBenchReport& r) {
                 100 * r.warmupFraction);
   out << line;
   std::snprintf(line, sizeof line, "%-6s %10s %11s %8s %8s %10s %9s %9s\n", "method", "first s",
-                r.cfg ? "s/step" : "s/pass", "density", "speedup", "clip s", "clip x",
-                "GPU GiB");
+                r.cfg ? "s/step" : "s/pass", "density", "speedup", "clip s", "clip x", "GPU GiB");
   out << line;
   for (const auto& row : r.rows) {
     std::snprintf(line, sizeof line, "%-6s %10.3f %11.3f %8.3f %7.2fx %10.1f %8.2fx %9.1f\n",
