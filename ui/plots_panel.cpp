@@ -255,12 +255,13 @@ void PlotsPanel::showPareto() {
   // Room on the right for the last point's label.
   const QCPRange x = paretoPlot_->xAxis->range();
   paretoPlot_->xAxis->setRangeUpper(x.upper + 0.25 * x.size());
-  paretoNote_ = unpaired == 0
-                    ? QString()
-                    : (unpaired == 1 ? tr("1 sparse run not shown")
-                                     : tr("%1 sparse runs not shown").arg(unpaired)) +
-                          tr(": no dense twin (same prompt, seed, size, frames, steps and model) "
-                             "measured yet");
+  paretoNote_ =
+      unpaired == 0
+          ? QString()
+          : (unpaired == 1 ? tr("1 sparse run not shown")
+                           : tr("%1 sparse runs not shown").arg(unpaired)) +
+                tr(": no dense twin (same prompt, seed, size, frames, steps, model and device) "
+                   "measured yet");
   if (!paretoNote_.isEmpty() || points_.empty()) {
     auto* note = new QCPItemText(paretoPlot_);
     note->position->setType(QCPItemPosition::ptAxisRectRatio);

@@ -8,9 +8,17 @@
 
 namespace svgen {
 
-std::vector<double> flowSigmas(int steps, double shift) {
+namespace {
+
+void checkScheduleArguments(int steps, double shift) {
   if (steps < 1) throw InputError("steps must be at least 1, not " + std::to_string(steps));
   if (!(shift > 0)) throw InputError("shift must be positive, not " + std::to_string(shift));
+}
+
+}  // namespace
+
+std::vector<double> flowSigmas(int steps, double shift) {
+  checkScheduleArguments(steps, shift);
   std::vector<double> sigmas(steps + 1, 0.0);
   constexpr double kTrainTimesteps = 1000;
   for (int i = 0; i < steps; ++i) {
@@ -22,8 +30,7 @@ std::vector<double> flowSigmas(int steps, double shift) {
 }
 
 std::vector<double> flowMatchEulerSigmas(int steps, double shift) {
-  if (steps < 1) throw InputError("steps must be at least 1, not " + std::to_string(steps));
-  if (!(shift > 0)) throw InputError("shift must be positive, not " + std::to_string(shift));
+  checkScheduleArguments(steps, shift);
   // The training table is float32 arithmetic: σ = t / 1000 for t = 1000 … 1, shifted.
   const float s32 = static_cast<float>(shift);
   auto shifted32 = [&](float s) { return (s32 * s) / (1.0f + (s32 - 1.0f) * s); };

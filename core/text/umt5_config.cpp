@@ -9,15 +9,16 @@ namespace svgen {
 
 Umt5Config umt5ConfigFromJson(const nlohmann::json& j) {
   Umt5Config c;
+  const std::string what = "text encoder config.json";
   try {
-    c.vocabSize = jsonRequired<int>(j, "vocab_size", "text encoder config.json");
-    c.dModel = jsonRequired<int>(j, "d_model", "text encoder config.json");
-    c.dKv = jsonRequired<int>(j, "d_kv", "text encoder config.json");
-    c.dFf = jsonRequired<int>(j, "d_ff", "text encoder config.json");
-    c.numLayers = jsonRequired<int>(j, "num_layers", "text encoder config.json");
-    c.numHeads = jsonRequired<int>(j, "num_heads", "text encoder config.json");
-    readJsonField(j, "relative_attention_num_buckets", c.numBuckets, "text encoder config.json");
-    readJsonField(j, "relative_attention_max_distance", c.maxDistance, "text encoder config.json");
+    c.vocabSize = jsonRequired<int>(j, "vocab_size", what);
+    c.dModel = jsonRequired<int>(j, "d_model", what);
+    c.dKv = jsonRequired<int>(j, "d_kv", what);
+    c.dFf = jsonRequired<int>(j, "d_ff", what);
+    c.numLayers = jsonRequired<int>(j, "num_layers", what);
+    c.numHeads = jsonRequired<int>(j, "num_heads", what);
+    readJsonField(j, "relative_attention_num_buckets", c.numBuckets, what);
+    readJsonField(j, "relative_attention_max_distance", c.maxDistance, what);
     c.eps = j.value("layer_norm_epsilon", c.eps);
     const std::string ff = j.value("feed_forward_proj", std::string("gated-gelu"));
     if (ff != "gated-gelu") {

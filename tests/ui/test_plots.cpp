@@ -2,6 +2,7 @@
 // conditional batch's heads, the Pareto plot takes the history's measured runs and finds the ones
 // no other beats on both time and PSNR, the step plot draws each run's seconds per step (runs kept
 // before step times were recorded load and are left out), and every plot exports to PNG and SVG.
+#include "tests/support/history_index.h"
 #include "tests/support/test_support.h"
 
 #include "core/attention/attention_recorder.h"
@@ -131,10 +132,7 @@ void TestPlots::paretoOfTheHistoryAndExport() {
     }
     runs.append(o);
   }
-  QFile index(folder + "/index.json");
-  QVERIFY(index.open(QIODevice::WriteOnly));
-  index.write(QJsonDocument(QJsonObject{{"runs", runs}}).toJson());
-  index.close();
+  QVERIFY(test::writeHistoryIndex(folder, runs));
   HistoryStore store(folder);
   QCOMPARE(store.entries().size(), 6);
 
@@ -210,10 +208,7 @@ void TestPlots::stepTimesOfTheHistory() {
   run("sparse", "svg2", sparseSteps);
   run("dense", "dense", denseSteps);
   run("old", "svg", {});
-  QFile index(folder + "/index.json");
-  QVERIFY(index.open(QIODevice::WriteOnly));
-  index.write(QJsonDocument(QJsonObject{{"runs", runs}}).toJson());
-  index.close();
+  QVERIFY(test::writeHistoryIndex(folder, runs));
   HistoryStore store(folder);
   QCOMPARE(store.entries().size(), 3);
   QVERIFY(store.entries()[2].stepSeconds.isEmpty());  // the old entry loads, without steps

@@ -8,6 +8,7 @@
 #include "core/attention/warmup.h"
 #include "core/pipeline/request_json.h"
 #include "tests/support/small_clip.h"
+#include "tests/support/history_index.h"
 #include "tests/support/test_support.h"
 
 #include "core/attention/method_registry.h"
@@ -24,7 +25,6 @@
 #include <QDockWidget>
 #include <QDir>
 #include <QDoubleSpinBox>
-#include <QFile>
 #include <QGroupBox>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -449,10 +449,7 @@ void TestSparsityPanel::pastRunsSayWhenSettingsAreSlowerThanDense() {
     runs.append(
         QJsonObject{{"id", id}, {"request", r}, {"total_seconds", seconds}, {"device", device}});
   }
-  QFile index(folder + "/index.json");
-  QVERIFY(index.open(QIODevice::WriteOnly));
-  index.write(QJsonDocument(QJsonObject{{"runs", runs}}).toJson());
-  index.close();
+  QVERIFY(test::writeHistoryIndex(folder, runs));
   HistoryStore store(folder);
   QCOMPARE(store.entries().size(), 4);
   QVERIFY(store.measuredSpeed(ran7).speedup < 0);

@@ -214,7 +214,7 @@ at::Tensor SvgAttention::sparse(const at::Tensor& q, const at::Tensor& k, const 
   PhaseClock clock(*this, q);
   const GridCache& c = gridCache(call.grid, H, q.device());
   const SvgMasks& masks = c.masks;
-  const SvgProfile profile = profileFor(q, k, v, call, c.profileRows);
+  const SvgProfile& profile = profileFor(q, k, v, call, c.profileRows);
   clock.lap("profile");
   announcePhase("sparse attention");
 

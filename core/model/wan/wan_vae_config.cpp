@@ -39,12 +39,13 @@ WanVaeConfig wanVae21Config() {
 
 WanVaeConfig wanVaeConfigFromJson(const nlohmann::json& j) {
   WanVaeConfig c;
+  const std::string what = "vae config.json";
   try {
-    c.baseDim = jsonRequired<int>(j, "base_dim", "vae config.json");
-    readJsonField(j, "decoder_base_dim", c.baseDim, "vae config.json");
-    c.zDim = jsonRequired<int>(j, "z_dim", "vae config.json");
-    readJsonField(j, "dim_mult", c.dimMult, "vae config.json");
-    readJsonField(j, "num_res_blocks", c.numResBlocks, "vae config.json");
+    c.baseDim = jsonRequired<int>(j, "base_dim", what);
+    readJsonField(j, "decoder_base_dim", c.baseDim, what);
+    c.zDim = jsonRequired<int>(j, "z_dim", what);
+    readJsonField(j, "dim_mult", c.dimMult, what);
+    readJsonField(j, "num_res_blocks", c.numResBlocks, what);
     c.temporalDownsample = j.value("temperal_downsample", c.temporalDownsample);
     c.latentsMean = j.at("latents_mean").get<std::vector<double>>();
     c.latentsStd = j.at("latents_std").get<std::vector<double>>();
