@@ -9,7 +9,8 @@
 // header is checked before any tensor byte is touched, since checkpoints come from users and the
 // internet.
 #pragma once
-#include "core/io/dtype.h"
+#include "core/io/mapped_file.h"
+#include "core/io/tensor_file.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -21,37 +22,26 @@
 
 namespace svgen {
 
-struct TensorInfo {
-  std::string name;
-  DType dtype = DType::F32;
-  std::vector<int64_t> shape;  // [] is a scalar (one element)
-  uint64_t begin = 0;          // byte range [begin, end) relative to the data section
-  uint64_t end = 0;
-
-  int64_t numel() const;
-  uint64_t nbytes() const { return end - begin; }
-};
-
 // One .safetensors file, memory-mapped read-only for its lifetime.
-class SafetensorsFile {
+class SafetensorsFile : public TensorFile {
  public:
   // Maps and validates the file; throws svgen::InputError naming the file (and the tensor, when one
   // is at fault) for anything malformed, and for a file that cannot be opened.
   static std::shared_ptr<SafetensorsFile> open(const std::string& path);
-  ~SafetensorsFile();
   SafetensorsFile(const SafetensorsFile&) = delete;
   SafetensorsFile& operator=(const SafetensorsFile&) = delete;
 
-  const std::string& path() const { return path_; }
+  const std::string& path() const override { return path_; }
   // Sorted by name.
-  const std::vector<TensorInfo>& tensors() const { return tensors_; }
+  const std::vector<TensorInfo>& tensors() const override { return tensors_; }
   std::vector<std::string> names() const;
-  const TensorInfo* find(const std::string& name) const;
+  const TensorInfo* find(const std::string& name) const override;
   // The tensor's first byte. Only as aligned as the file makes it: files from SafetensorsWriter
   // align every tensor to its element size, other writers may not.
-  const uint8_t* data(const TensorInfo& info) const { return dataSection_ + info.begin; }
+  const uint8_t* data(const TensorInfo& info) const override { return dataSection_ + info.begin; }
+  const char* formatName() const override { return "safetensors"; }
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
-  uint64_t fileSize() const { return size_; }
+  uint64_t fileSize() const { return map_->size(); }
   uint64_t headerSize() const { return headerSize_; }
 
  private:
@@ -59,8 +49,7 @@ class SafetensorsFile {
   void parseHeader();
 
   std::string path_;
-  void* map_ = nullptr;
-  uint64_t size_ = 0;
+  std::unique_ptr<MappedFile> map_;
   uint64_t headerSize_ = 0;
   const uint8_t* dataSection_ = nullptr;
   std::vector<TensorInfo> tensors_;

@@ -16,11 +16,6 @@
 #include <set>
 #include <utility>
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
@@ -92,44 +87,20 @@ class HeaderCheck : public nlohmann::json_sax<json> {
 
 std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
   std::shared_ptr<SafetensorsFile> file(new SafetensorsFile(path));
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail(path, "cannot open: " + errnoText(errno));
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    int err = errno;
-    ::close(fd);
-    fail(path, "cannot read: " + errnoText(err));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    fail(path, "not a regular file");
-  }
-  file->size_ = static_cast<uint64_t>(st.st_size);
-  if (file->size_ < 8) {
-    ::close(fd);
-    fail(path, "truncated: " + std::to_string(file->size_) +
-                   " bytes, too short for the 8-byte header length of a safetensors file");
-  }
-  void* map = ::mmap(nullptr, file->size_, PROT_READ, MAP_PRIVATE, fd, 0);
-  int err = errno;
-  ::close(fd);  // the mapping keeps the file alive
-  if (map == MAP_FAILED) fail(path, "cannot map: " + errnoText(err));
-  file->map_ = map;
+  file->map_ =
+      std::make_unique<MappedFile>(path, 8, "the 8-byte header length of a safetensors file");
   file->parseHeader();
   return file;
 }
 
-SafetensorsFile::~SafetensorsFile() {
-  if (map_) ::munmap(map_, size_);
-}
-
 void SafetensorsFile::parseHeader() {
-  const auto* bytes = static_cast<const uint8_t*>(map_);
+  const uint8_t* bytes = map_->bytes();
+  const uint64_t fileSize = map_->size();
   uint64_t n = 0;
   for (int i = 7; i >= 0; --i) n = (n << 8) | bytes[i];
-  if (n > size_ - 8) {
+  if (n > fileSize - 8) {
     fail(path_, "truncated or not a safetensors file: header length " + std::to_string(n) +
-                    " exceeds the " + std::to_string(size_ - 8) + " bytes after it");
+                    " exceeds the " + std::to_string(fileSize - 8) + " bytes after it");
   }
   if (n > kMaxHeaderBytes) {
     fail(path_, "header length " + std::to_string(n) + " exceeds the limit of " +
@@ -137,7 +108,7 @@ void SafetensorsFile::parseHeader() {
   }
   headerSize_ = n;
   dataSection_ = bytes + 8 + n;
-  const uint64_t dataSize = size_ - 8 - n;
+  const uint64_t dataSize = fileSize - 8 - n;
 
   const char* text = reinterpret_cast<const char*>(bytes + 8);
   HeaderCheck check;
@@ -190,7 +161,7 @@ void SafetensorsFile::parseHeader() {
     if (!parseDType(dtype->get<std::string>(), info.dtype)) {
       failTensor(path_, name,
                  "unknown dtype " + inQuotes(dtype->get<std::string>()) +
-                     " (supported: F32, F16, BF16, I64, I32, U8)");
+                     " (supported: F32, F16, BF16, F8_E4M3, F8_E5M2, I64, I32, U8)");
     }
 
     auto shape = entry.find("shape");

@@ -114,6 +114,10 @@ void checkTensor(const std::string& name, DType dtype, const std::vector<int64_t
                        shapeText(shape));
     }
   }
+  if (dtypeSize(dtype) == 0) {
+    throw InputError("safetensors: tensor " + inQuotes(name) + ": " + dtypeName(dtype) +
+                     " is a GGUF block type, which safetensors files cannot hold");
+  }
   uint64_t needed = 0;
   if (mulOverflow(numel, dtypeSize(dtype), needed) || needed != nbytes) {
     throw InputError("safetensors: tensor " + inQuotes(name) + ": " + std::to_string(nbytes) +

@@ -1,6 +1,8 @@
 #include "core/io/tensor_io.h"
 
 #include "core/common/error.h"
+#include "core/io/gguf_file.h"
+#include "kernels/cpu/dequantize.h"
 
 #include <ATen/ATen.h>
 
@@ -23,8 +25,10 @@ c10::ScalarType toScalarType(DType dtype) {
       return at::kInt;
     case DType::U8:
       return at::kByte;
+    default:
+      throw InputError(std::string(dtypeName(dtype)) +
+                       " is a packed type: unpack it (core/io/packed_weights.h) before use");
   }
-  return at::kFloat;
 }
 
 DType fromScalarType(c10::ScalarType type) {
@@ -48,12 +52,24 @@ DType fromScalarType(c10::ScalarType type) {
 }
 
 at::Tensor toTensor(const uint8_t* data, const TensorInfo& info) {
+  if (dtypeIsPacked(info.dtype)) {
+    at::Tensor t = at::empty(info.shape, at::kFloat);
+    kernels::dequantizeToFloat(packedFormatOf(info.dtype), data, info.numel(), 1.0f,
+                               t.data_ptr<float>());
+    return t;
+  }
   at::Tensor t = at::empty(info.shape, at::TensorOptions().dtype(toScalarType(info.dtype)));
   if (info.nbytes() > 0) std::memcpy(t.data_ptr(), data, info.nbytes());
   return t;
 }
 
 std::map<std::string, at::Tensor> loadTensors(const std::string& path) {
+  if (hasGgufMagic(path)) {
+    const auto file = GgufFile::open(path);
+    std::map<std::string, at::Tensor> out;
+    for (const TensorInfo& t : file->tensors()) out.emplace(t.name, toTensor(file->data(t), t));
+    return out;
+  }
   Checkpoint ck = Checkpoint::open(path);
   std::map<std::string, at::Tensor> out;
   for (const auto& name : ck.names()) out.emplace(name, toTensor(ck.data(name), *ck.find(name)));

@@ -10,17 +10,18 @@
 
 namespace svgen {
 
-// kFloat, kHalf, kBFloat16, kLong, kInt, kByte.
+// kFloat, kHalf, kBFloat16, kLong, kInt, kByte; InputError for the packed types.
 c10::ScalarType toScalarType(DType dtype);
 // Throws svgen::InputError for a scalar type safetensors files here cannot hold (bool, double,
 // ...).
 DType fromScalarType(c10::ScalarType type);
 
-// A CPU tensor owning a copy of the bytes, so it outlives the mapped file.
+// A CPU tensor owning a copy of the bytes, so it outlives the mapped file. Packed types (fp8, GGUF
+// blocks) come back unpacked to float; see core/io/packed_weights.h to keep them packed.
 at::Tensor toTensor(const uint8_t* data, const TensorInfo& info);
 
-// Every tensor of a .safetensors file, a sharded checkpoint's index, or a folder (see
-// Checkpoint::open). Throws svgen::InputError for malformed input.
+// Every tensor of a .safetensors file, a sharded checkpoint's index, a folder (see
+// Checkpoint::open) or a GGUF file. Throws svgen::InputError for malformed input.
 std::map<std::string, at::Tensor> loadTensors(const std::string& path);
 
 // The key of the first tensor (in key order) holding a NaN or an infinity, or "".

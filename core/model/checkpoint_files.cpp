@@ -73,7 +73,7 @@ bool holdsDit(const std::vector<const TensorInfo*>& tensors) {
   return false;
 }
 
-void addTensor(TensorSetSummary& s, const SafetensorsFile& file, const TensorInfo& t,
+void addTensor(TensorSetSummary& s, const TensorFile& file, const TensorInfo& t,
                std::set<std::string>& dtypes) {
   if (s.files.empty() || s.files.back() != file.path()) {
     if (std::find(s.files.begin(), s.files.end(), file.path()) == s.files.end())
@@ -123,10 +123,6 @@ std::string conversionAdvice(const std::string& path, WeightFileKind kind) {
              ": a PyTorch pickle, which svgen does not load (unpickling can run code): convert it "
              "to safetensors (torch.load, then safetensors.torch.save_file) or download the "
              ".safetensors release";
-    case WeightFileKind::Gguf:
-      return path +
-             ": a GGUF file (quantized for llama.cpp / ComfyUI-GGUF), which svgen does not load: "
-             "use the fp16, bf16 or fp32 safetensors release instead";
     default:
       return {};
   }
@@ -168,10 +164,10 @@ TensorSetSummary& SplitTensors::of(WeightRole role) {
   }
 }
 
-SplitTensors splitByRole(const std::vector<std::shared_ptr<SafetensorsFile>>& files) {
+SplitTensors splitByRole(const std::vector<std::shared_ptr<TensorFile>>& files) {
   SplitTensors out;
   std::map<WeightRole, std::set<std::string>> dtypes;
-  std::vector<std::pair<const SafetensorsFile*, const TensorInfo*>> rest;
+  std::vector<std::pair<const TensorFile*, const TensorInfo*>> rest;
   for (const auto& file : files) {
     for (const auto& t : file->tensors()) {
       std::string prefix;

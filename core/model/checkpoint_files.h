@@ -1,5 +1,5 @@
-// What one weight file is, judged from its first bytes and its safetensors header only: the pieces
-// `svgen inspect` builds its report from. Nothing here reads a tensor's data.
+// What one weight file is, judged from its first bytes and its safetensors or GGUF header only: the
+// pieces `svgen inspect` builds its report from. Nothing here reads a tensor's data.
 #pragma once
 #include "core/io/safetensors.h"
 
@@ -20,7 +20,7 @@ WeightFileKind sniffWeightFile(const std::string& path);
 bool looksLikeWeightFile(const std::string& path);
 
 // One line naming `path`, saying what it is and what to convert it to, for files svgen cannot read
-// (pickles, GGUF). Empty for kinds it reads.
+// (pickles). Empty for kinds it reads (safetensors, GGUF).
 std::string conversionAdvice(const std::string& path, WeightFileKind kind);
 
 enum class WeightRole { Transformer, TextEncoder, Vae, Unknown };
@@ -31,10 +31,10 @@ const char* roleKey(WeightRole role);  // "transformer", "text_encoder", "vae", 
 // read.
 WeightRole roleFromFileName(const std::string& path);
 
-// Tensors of one component, gathered from one or more safetensors files.
+// Tensors of one component, gathered from one or more safetensors or GGUF files.
 struct TensorSetSummary {
   std::vector<std::string> files;
-  std::vector<std::string> dtypes;  // spec spellings, sorted, unique
+  std::vector<std::string> dtypes;  // spec spellings ("BF16", "F8_E4M3", "Q4_K"), sorted, unique
   int64_t parameters = 0;
   size_t tensors = 0;
   std::string keyPrefix;          // "model.diffusion_model." etc., or empty
@@ -51,6 +51,6 @@ struct SplitTensors {
   TensorSetSummary transformer, textEncoder, vae, unknown;
   TensorSetSummary& of(WeightRole role);
 };
-SplitTensors splitByRole(const std::vector<std::shared_ptr<SafetensorsFile>>& files);
+SplitTensors splitByRole(const std::vector<std::shared_ptr<TensorFile>>& files);
 
 }  // namespace svgen

@@ -3,6 +3,7 @@
 #include "core/common/error.h"
 #include "core/common/json_fields.h"
 #include "core/common/string_affixes.h"
+#include "core/io/gguf_file.h"
 #include "core/io/safetensors.h"
 #include "core/model/checkpoint_files.h"
 
@@ -34,10 +35,18 @@ std::string damagedAdvice(const std::string& reason) {
   return reason + "; the file is incomplete or damaged: download it again";
 }
 
-std::string formatOf(size_t files, bool indexed) {
-  if (indexed) return "safetensors, " + std::to_string(files) + " shards + index";
-  if (files == 1) return "safetensors";
-  return "safetensors, " + std::to_string(files) + " files";
+std::string formatOf(const std::vector<std::shared_ptr<TensorFile>>& files, bool indexed) {
+  const size_t n = files.size();
+  if (indexed) return "safetensors, " + std::to_string(n) + " shards + index";
+  std::string format = n ? files.front()->formatName() : "safetensors";
+  if (n == 1) {
+    if (auto* gguf = dynamic_cast<const GgufFile*>(files.front().get())) {
+      format += " v" + std::to_string(gguf->version());
+      if (!gguf->architecture().empty()) format += ", architecture " + gguf->architecture();
+    }
+    return format;
+  }
+  return format + ", " + std::to_string(n) + " files";
 }
 
 const char* roleLabel(WeightRole role) {
@@ -187,9 +196,9 @@ class Inspector {
         ditFiles.push_back(f);
     }
     if (!ditIndex.empty()) {
-      addSafetensorsSet({ditIndex}, ditIndex.string(), WeightRole::Transformer);
+      addTensorFileSet({ditIndex}, ditIndex.string(), WeightRole::Transformer);
     } else if (!ditFiles.empty()) {
-      addSafetensorsSet(ditFiles, dir.string(), WeightRole::Transformer);
+      addTensorFileSet(ditFiles, dir.string(), WeightRole::Transformer);
     }
     for (const auto& f : filesIn(dir)) {
       const std::string name = f.filename().string();
@@ -233,7 +242,7 @@ class Inspector {
       if (endsWith(f.filename().string(), ".safetensors.index.json")) indexed.push_back(f);
     }
     for (const auto& index : indexed)
-      addSafetensorsSet({index}, index.string(), WeightRole::Unknown);
+      addTensorFileSet({index}, index.string(), WeightRole::Unknown);
     for (const auto& f : filesIn(dir)) {
       const std::string name = f.filename().string();
       if (!looksLikeWeightFile(f.string()) || endsWith(name, ".index.json")) continue;
@@ -257,10 +266,10 @@ class Inspector {
     if (!advice.empty()) throw InputError(advice);
     if (kind == WeightFileKind::Unknown) {
       throw InputError(file.string() +
-                       ": not a weight file svgen knows (it reads .safetensors files and their "
-                       ".safetensors.index.json)");
+                       ": not a weight file svgen knows (it reads .safetensors files, their "
+                       ".safetensors.index.json and GGUF files)");
     }
-    std::vector<std::shared_ptr<SafetensorsFile>> files;
+    std::vector<std::shared_ptr<TensorFile>> files;
     try {
       files = openSet({file});
     } catch (const InputError& e) {
@@ -280,32 +289,42 @@ class Inspector {
     }
   }
 
-  static std::vector<std::shared_ptr<SafetensorsFile>> openSet(const std::vector<fs::path>& paths) {
-    if (paths.size() == 1 && endsWith(paths[0].string(), ".json"))
-      return Checkpoint::open(paths[0].string()).files();
-    std::vector<std::shared_ptr<SafetensorsFile>> files;
-    for (const auto& p : paths) files.push_back(SafetensorsFile::open(p.string()));
+  static std::vector<std::shared_ptr<TensorFile>> openSet(const std::vector<fs::path>& paths) {
+    std::vector<std::shared_ptr<TensorFile>> files;
+    if (paths.size() == 1 && endsWith(paths[0].string(), ".json")) {
+      const Checkpoint index = Checkpoint::open(paths[0].string());
+      files.assign(index.files().begin(), index.files().end());
+      return files;
+    }
+    for (const auto& p : paths) {
+      if (sniffWeightFile(p.string()) == WeightFileKind::Gguf)
+        files.push_back(GgufFile::open(p.string()));
+      else
+        files.push_back(SafetensorsFile::open(p.string()));
+    }
     return files;
   }
 
   // `role` Unknown lets the tensor names decide; otherwise the folder named it (diffusers).
-  void addSafetensorsSet(const std::vector<fs::path>& paths, const std::string& where,
-                         WeightRole role) {
-    std::vector<std::shared_ptr<SafetensorsFile>> files;
+  void addTensorFileSet(const std::vector<fs::path>& paths, const std::string& where,
+                        WeightRole role) {
+    std::vector<std::shared_ptr<TensorFile>> files;
     try {
       files = openSet(paths);
     } catch (const InputError& e) {
-      addUnreadable(where, "safetensors (unreadable)", damagedAdvice(e.what()), role);
+      const bool gguf = sniffWeightFile(paths[0].string()) == WeightFileKind::Gguf;
+      addUnreadable(where, gguf ? "GGUF (unreadable)" : "safetensors (unreadable)",
+                    damagedAdvice(e.what()), role);
       return;
     }
     const bool indexed = paths.size() == 1 && endsWith(paths[0].string(), ".json");
     addOpened(files, where, role, indexed);
   }
 
-  void addOpened(const std::vector<std::shared_ptr<SafetensorsFile>>& files,
-                 const std::string& where, WeightRole role, bool indexed) {
+  void addOpened(const std::vector<std::shared_ptr<TensorFile>>& files, const std::string& where,
+                 WeightRole role, bool indexed) {
     SplitTensors split = splitByRole(files);
-    const std::string format = formatOf(files.size(), indexed);
+    const std::string format = formatOf(files, indexed);
     if (role != WeightRole::Unknown && role != WeightRole::Transformer) {
       // The folder says what it is; names of other components there would be a mislabel.
       TensorSetSummary all = merged(split);
@@ -393,11 +412,9 @@ class Inspector {
         addUnreadable(file.string(), "PyTorch pickle", conversionAdvice(file.string(), kind), role);
         return;
       case WeightFileKind::Gguf:
-        addUnreadable(file.string(), "GGUF", conversionAdvice(file.string(), kind), role);
-        return;
       case WeightFileKind::Safetensors:
       case WeightFileKind::SafetensorsIndex:
-        addSafetensorsSet({file}, file.string(), role);
+        addTensorFileSet({file}, file.string(), role);
         return;
       default:
         r_.notes.push_back(file.string() + ": not a weight file svgen knows (ignored)");
@@ -405,7 +422,7 @@ class Inspector {
   }
 
   // A component folder (diffusers' transformer/, vae/, ...; svgen's model folder): its index when
-  // it has one, else all its safetensors, else pickles and GGUF named as unreadable.
+  // it has one, else all its safetensors; GGUF files as they come, pickles named as unreadable.
   void addWeightFolder(const fs::path& dir, WeightRole role) {
     std::vector<fs::path> index, safetensors, others;
     for (const auto& f : filesIn(dir)) {
@@ -425,9 +442,9 @@ class Inspector {
       return;
     }
     if (!index.empty()) {
-      addSafetensorsSet(index, index[0].string(), role);
+      addTensorFileSet(index, index[0].string(), role);
     } else if (!safetensors.empty()) {
-      addSafetensorsSet(safetensors, dir.string(), role);
+      addTensorFileSet(safetensors, dir.string(), role);
     }
     for (const auto& f : others) addWeightFile(f, role);
   }

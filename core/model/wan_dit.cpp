@@ -109,16 +109,35 @@ bool wanParameterIsFp32(const std::string& name) {
 
 WanDiT::WanDiT(WanConfig config, const TensorMap& weights, const at::Device& device,
                at::ScalarType computeDtype)
+    : WanDiT(std::move(config), weights, PackedMap{}, device, computeDtype) {}
+
+WanDiT::WanDiT(WanConfig config, const TensorMap& weights, const PackedMap& packed,
+               const at::Device& device, at::ScalarType computeDtype)
     : config_(std::move(config)), device_(device), dtype_(computeDtype) {
   validateConfig(config_);
   for (const auto& [name, shape] : wanParameterShapes(config_)) {
     const at::ScalarType want = wanParameterIsFp32(name) ? at::kFloat : dtype_;
-    params_[name] = requireWeight(weights, name, shape).to(device_, want);
+    auto it = packed.find(name);
+    if (it == packed.end()) {
+      params_[name] = requireWeight(weights, name, shape).to(device_, want);
+      continue;
+    }
+    if (weights.count(name))
+      throw InputError("checkpoint key \"" + name + "\" is stored twice (packed and unpacked)");
+    if (it->second.shape != shape)
+      throw InputError("checkpoint key \"" + name + "\": expected shape " + shapeText(shape) +
+                       ", found " + shapeText(it->second.shape));
+    // Only the linear layers' matrices are worth keeping packed: the rest is small or float32.
+    if (shape.size() == 2 && want == dtype_)
+      packed_.emplace(name, it->second.to(device_));
+    else
+      params_[name] = it->second.unpack(want).to(device_);
   }
 }
 
 at::Tensor WanDiT::p(const std::string& name) const {
-  return params_.at(name);
+  if (auto it = params_.find(name); it != params_.end()) return it->second;
+  return packed_.at(name).unpack(dtype_);
 }
 
 at::Tensor timestepEmbedding(const at::Tensor& timesteps, int64_t dim) {

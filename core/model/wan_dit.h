@@ -3,6 +3,7 @@
 // CUDA, in float32 or bfloat16, and trains with autograd.
 #pragma once
 #include "core/attention/attention_backend.h"
+#include "core/io/packed_weights.h"
 #include "core/io/tensor_map.h"
 #include "core/model/wan_config.h"
 
@@ -37,6 +38,12 @@ class WanDiT {
   // expected key must be present with its shape; errors name the key and both shapes.
   WanDiT(WanConfig config, const TensorMap& weights, const at::Device& device,
          at::ScalarType computeDtype);
+  // The same with some weights packed (fp8, GGUF blocks). Matrix weights stay packed on `device`
+  // and are unpacked into the compute dtype each time a layer uses them, so the model holds
+  // the file's bytes; the float32 parameters and the patch embedding are unpacked once here.
+  // A key may be in either map, not both.
+  WanDiT(WanConfig config, const TensorMap& weights, const PackedMap& packed,
+         const at::Device& device, at::ScalarType computeDtype);
 
   const WanConfig& config() const { return config_; }
   at::Device device() const { return device_; }
@@ -48,8 +55,10 @@ class WanDiT {
   at::Tensor forward(const at::Tensor& x, const at::Tensor& timesteps, const at::Tensor& context,
                      const DiTForwardOptions& options = {}) const;
 
-  // The parameters as held (for training: they may require grad).
+  // The parameters held unpacked (for training: they may require grad).
   const TensorMap& parameters() const { return params_; }
+  // The ones held packed, by name.
+  const PackedMap& packedParameters() const { return packed_; }
 
  private:
   struct Block;
@@ -58,6 +67,7 @@ class WanDiT {
   at::Device device_;
   at::ScalarType dtype_;
   TensorMap params_;
+  PackedMap packed_;
 };
 
 // Sinusoidal timestep embedding, cos half first (B, dim), float32.

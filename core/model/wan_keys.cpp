@@ -111,8 +111,11 @@ std::string detectWanKeyLayout(const std::vector<std::string>& keys) {
   return "unknown";
 }
 
-TensorMap toOriginalWanLayout(const TensorMap& weights) {
-  TensorMap out;
+namespace {
+
+template <typename Map>
+Map renamedToOriginal(const Map& weights) {
+  Map out;
   std::map<std::string, std::string> source;
   for (const auto& [key, tensor] : weights) {
     std::string name = wanKeyToOriginal(key);
@@ -124,6 +127,16 @@ TensorMap toOriginalWanLayout(const TensorMap& weights) {
     out.emplace(std::move(name), tensor);
   }
   return out;
+}
+
+}  // namespace
+
+TensorMap toOriginalWanLayout(const TensorMap& weights) {
+  return renamedToOriginal(weights);
+}
+
+PackedMap toOriginalWanLayout(const PackedMap& weights) {
+  return renamedToOriginal(weights);
 }
 
 }  // namespace svgen

@@ -1,6 +1,7 @@
 // Checkpoint key layouts of the Wan 2.1 DiT: the original repository's, diffusers', and either
 // behind ComfyUI's "model.diffusion_model." prefix. The model itself uses the original names.
 #pragma once
+#include "core/io/packed_weights.h"
 #include "core/io/tensor_map.h"
 
 #include <string>
@@ -20,5 +21,6 @@ std::string detectWanKeyLayout(const std::vector<std::string>& keys);
 
 // Renames every key to the original layout. Two keys landing on one name is an InputError.
 TensorMap toOriginalWanLayout(const TensorMap& weights);
+PackedMap toOriginalWanLayout(const PackedMap& weights);
 
 }  // namespace svgen

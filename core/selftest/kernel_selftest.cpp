@@ -44,7 +44,7 @@ std::vector<KernelCheck> runKernelSelftest(const SelftestOptions& options,
   std::vector<KernelCheck> all;
   using Suite = std::vector<KernelCheck> (*)(const SelftestOptions&);
   for (Suite suite : {selftestBlockSparseAttention, selftestKmeans, selftestPermutation,
-                      selftestQkNormRope, selftestModulation}) {
+                      selftestQkNormRope, selftestModulation, selftestDequantize}) {
     for (KernelCheck& check : suite(options)) {
       if (report) report(check);
       all.push_back(std::move(check));

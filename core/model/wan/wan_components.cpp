@@ -60,30 +60,29 @@ CheckpointInspection inspectRunnable(const std::string& path) {
   return inspection;
 }
 
-TensorMap loadComponent(const InspectedComponent& c) {
+LoadedWeights loadComponent(const InspectedComponent& c) {
   const bool indexed = std::any_of(c.files.begin(), c.files.end(), isIndex);
-  TensorMap all;
+  std::vector<std::string> files;
   for (const std::string& file : c.files) {
     const std::string ext = fs::path(file).extension().string();
-    const bool wanted = indexed ? isIndex(file) : (ext == ".safetensors" || ext == ".sft");
-    if (!wanted) continue;  // configs, or shards an index already covers
-    TensorMap part = loadTensors(file);
-    all.insert(part.begin(), part.end());
+    const bool wanted =
+        indexed ? isIndex(file) : (ext == ".safetensors" || ext == ".sft" || ext == ".gguf");
+    if (wanted) files.push_back(file);  // not configs, nor shards an index already covers
   }
-  return all;
+  return loadWeights(files);
 }
 
 std::unique_ptr<WanDiT> loadWanDiT(const CheckpointInspection& inspection, const at::Device& device,
                                    at::ScalarType dtype) {
-  const TensorMap weights = loadComponent(inspection.transformer);
+  const LoadedWeights weights = loadComponent(inspection.transformer);
   try {
-    return std::make_unique<WanDiT>(inspection.config->config, toOriginalWanLayout(weights), device,
-                                    dtype);
+    return std::make_unique<WanDiT>(inspection.config->config, toOriginalWanLayout(weights.dense),
+                                    toOriginalWanLayout(weights.packed), device, dtype);
   } catch (const InputError& e) {
     // The model checks the original Wan names; the user has the file's. Name the file and its
     // spelling of the key (norm3 in the model is norm2 in a diffusers file).
     std::string message = e.what();
-    for (const auto& [key, tensor] : weights) {
+    for (const auto& [key, shape] : weights.shapes()) {
       const std::string original = "\"" + wanKeyToOriginal(key) + "\"";
       if (original == "\"" + key + "\"") continue;
       for (size_t at = message.find(original); at != std::string::npos;
@@ -97,7 +96,8 @@ std::unique_ptr<WanDiT> loadWanDiT(const CheckpointInspection& inspection, const
 std::unique_ptr<Umt5Encoder> loadUmt5Encoder(const CheckpointInspection& inspection,
                                              const at::Device& device, at::ScalarType dtype) {
   const InspectedComponent& text = inspection.textEncoder;
-  TensorMap weights = loadComponent(text);
+  // umT5 unpacks once: its weights are used once per prompt, not at every step.
+  TensorMap weights = loadComponent(text).unpackAll(dtype);
   const auto json = componentConfig(text);
   const Umt5Config config =
       json ? umt5ConfigFromJson(*json) : inferUmt5ConfigFromShapes(shapesOf(weights));
@@ -116,7 +116,7 @@ std::unique_ptr<Umt5Encoder> loadUmt5Encoder(const CheckpointInspection& inspect
 std::unique_ptr<WanVaeDecoder> loadWanVae(const CheckpointInspection& inspection,
                                           const at::Device& device, at::ScalarType dtype) {
   const InspectedComponent& vae = inspection.vae;
-  const TensorMap weights = wanVaeKeysToDiffusers(loadComponent(vae));
+  const TensorMap weights = wanVaeKeysToDiffusers(loadComponent(vae).unpackAll(at::kFloat));
   const auto json = componentConfig(vae);
   const WanVaeConfig config =
       json ? wanVaeConfigFromJson(*json) : inferWanVaeConfigFromShapes(shapesOf(weights));

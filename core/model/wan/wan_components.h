@@ -3,6 +3,7 @@
 // WanModel runs them as a pipeline; the full-size parity check (core/selftest/wan_parity) runs them
 // one by one against the public implementation's outputs.
 #pragma once
+#include "core/io/packed_weights.h"
 #include "core/io/tensor_map.h"
 #include "core/model/checkpoint_inspection.h"
 #include "core/model/wan/wan_vae_decoder.h"
@@ -19,9 +20,10 @@ namespace svgen {
 // The inspection of `path`, or an InputError naming every missing or unusable component.
 CheckpointInspection inspectRunnable(const std::string& path);
 
-// Every tensor of a component's files. An index stands for its shards, which are then not read a
-// second time (umT5-XXL alone is 11 GB of bf16 files).
-TensorMap loadComponent(const InspectedComponent& component);
+// Every tensor of a component's files (safetensors or GGUF), fp8 and GGUF blocks kept packed. An
+// index stands for its shards, which are then not read a second time (umT5-XXL alone is 11 GB of
+// bf16 files).
+LoadedWeights loadComponent(const InspectedComponent& component);
 
 std::unique_ptr<WanDiT> loadWanDiT(const CheckpointInspection& inspection, const at::Device& device,
                                    at::ScalarType dtype);
