@@ -347,7 +347,7 @@ class TestCheckpointInspection : public QObject {
     QVERIFY2(why.find("truncated") != std::string::npos, why.c_str());
   }
 
-  void pickleAndGgufSayWhatToConvertTo() {
+  void pickleSaysWhatToConvertToAndADamagedGgufIsNamed() {
     const std::string pth = at("model.pth");
     writeText(pth, std::string("\x80\x02", 2) + "pickle");
     std::string why = inputErrorOf([&] { svgen::inspectCheckpoint(pth); });
@@ -356,7 +356,9 @@ class TestCheckpointInspection : public QObject {
     const std::string gguf = at("wan-q4.gguf");
     writeText(gguf, "GGUF\x03");
     why = inputErrorOf([&] { svgen::inspectCheckpoint(gguf); });
-    QVERIFY2(why.find("wan-q4.gguf") != std::string::npos && why.find("GGUF") != std::string::npos,
+    QVERIFY2(why.find("wan-q4.gguf") != std::string::npos &&
+                 why.find("GGUF") != std::string::npos &&
+                 why.find("download it again") != std::string::npos,
              why.c_str());
   }
 
