@@ -287,6 +287,13 @@ Command addBenchGenerate(CLI::App* bench) {
   genCmd->add_option("--seed", go.seed, "Seed of the weights and inputs")->capture_default_str();
   genCmd->add_flag("--phases", go.phases,
                    "Also time each attention phase (waits for the GPU after each: slower passes)");
+  genCmd
+      ->add_option("--weights", go.weights,
+                   "How the DiT holds its matrices: native (bf16 on CUDA, fp32 on the CPU), or "
+                   "packed as downloaded files store them and unpacked at each use: fp8 (scaled "
+                   "E4M3) or q8_0 (GGUF)")
+      ->check(CLI::IsMember({"native", "fp8", "q8_0"}))
+      ->capture_default_str();
   genCmd->add_flag("--cfg", go.cfg,
                    "Time whole CFG steps as generate runs them: prompt and negative prompt as one "
                    "batch of 2");

@@ -4,6 +4,7 @@
 #include "core/attention/method_registry.h"
 #include "core/attention/warmup.h"
 #include "core/common/error.h"
+#include "core/io/weight_quantization.h"
 #include "core/model/wan_dit.h"
 #include "core/model/weight_init.h"
 #include "core/pipeline/device.h"
@@ -63,6 +64,8 @@ GenerateBenchReport runGenerateBench(const GenerateBenchOptions& o,
                      std::to_string(std::max(16, o.width / 16 * 16)) + "x" +
                      std::to_string(std::max(16, o.height / 16 * 16)) + ")");
   if (o.steps < 1) throw InputError("--steps must be at least 1");
+  if (o.weights != "native" && o.weights != "fp8" && o.weights != "q8_0")
+    throw InputError("--weights \"" + o.weights + "\": use native, fp8 or q8_0");
   for (const std::string& m : o.methods)
     if (!findAttentionMethod(m))
       throw InputError("method \"" + m + "\" is unknown: use " + attentionMethodList());
@@ -83,11 +86,28 @@ GenerateBenchReport runGenerateBench(const GenerateBenchOptions& o,
   r.clipSteps = o.clipSteps;
   r.cfg = o.cfg;
 
-  say("random " + o.config + " weights");
+  say("random " + o.config + " weights" +
+      (o.weights == "native" ? "" : ", packed as " + o.weights));
   const at::ScalarType dtype = device.is_cuda() ? at::kBFloat16 : at::kFloat;
   std::unique_ptr<WanDiT> dit;
+  r.weights = o.weights;
   try {
-    dit = std::make_unique<WanDiT>(config, initWanWeights(config, o.seed, false), device, dtype);
+    TensorMap dense = initWanWeights(config, o.seed, false);
+    PackedMap packed;
+    if (o.weights != "native") {
+      for (auto it = dense.begin(); it != dense.end();) {
+        if (it->second.dim() != 2 || wanParameterIsFp32(it->first)) {
+          ++it;
+          continue;
+        }
+        packed.emplace(it->first,
+                       o.weights == "fp8" ? packScaledFp8(it->second) : packQ8_0(it->second));
+        it = dense.erase(it);
+      }
+    }
+    dit = std::make_unique<WanDiT>(config, dense, packed, device, dtype);
+    for (const auto& [name, t] : dit->parameters()) r.weightGiB += gib(t.nbytes());
+    for (const auto& [name, p] : dit->packedParameters()) r.weightGiB += gib(p.bytes.nbytes());
   } catch (const c10::Error& e) {
     throw RuntimeFailure(describeTorchFailure(e.what(), device));
   }
@@ -169,10 +189,11 @@ std::string generateBenchTable(const GenerateBenchReport& r) {
   std::ostringstream out;
   char line[256];
   std::snprintf(line, sizeof line,
-                "%s %s, latent %dx%dx%d = %lld tokens; clip = %d steps x %s, first "
-                "%.0f%% dense\n",
-                r.config.c_str(), (r.gpu.empty() ? r.device : r.gpu).c_str(), r.latentFrames,
-                r.latentHeight, r.latentWidth, static_cast<long long>(r.tokens), r.clipSteps,
+                "%s %s, weights %s (%.2f GiB), latent %dx%dx%d = %lld tokens; clip = %d steps x "
+                "%s, first %.0f%% dense\n",
+                r.config.c_str(), (r.gpu.empty() ? r.device : r.gpu).c_str(), r.weights.c_str(),
+                r.weightGiB, r.latentFrames, r.latentHeight, r.latentWidth,
+                static_cast<long long>(r.tokens), r.clipSteps,
                 r.cfg ? "1 pass of batch 2 (CFG as generate runs it)" : "2 passes (CFG)",
                 100 * r.warmupFraction);
   out << line;

@@ -32,6 +32,10 @@ struct GenerateBenchOptions {
   // Time the step as `svgen generate` runs it with guidance: the prompt and the negative prompt
   // as one batch of 2 (one forward pass of batch 2 a step) instead of one pass of batch 1.
   bool cfg = false;
+  // How the DiT holds its matrices: "native" (the compute dtype: bf16 on CUDA, fp32 on the CPU),
+  // or packed as the downloaded files store them and unpacked at each use, "fp8" (ComfyUI's
+  // scaled E4M3) or "q8_0" (GGUF).
+  std::string weights = "native";
 };
 
 struct GenerateBenchRow {
@@ -53,6 +57,8 @@ struct GenerateBenchReport {
   double warmupFraction = 0;
   int clipSteps = 0;
   bool cfg = false;  // rows time batched CFG steps, not passes
+  std::string weights = "native";
+  double weightGiB = 0;  // what the DiT's parameters take on the device, packed ones as packed
   std::vector<GenerateBenchRow> rows;
 };
 

@@ -1,6 +1,7 @@
 #include "gguf_builder.h"
 
 #include "core/io/dtype.h"
+#include "core/io/weight_quantization.h"
 
 #include <ATen/ATen.h>
 
@@ -86,18 +87,11 @@ GgufTensorSpec ggufTensor(const std::string& name, const at::Tensor& values, uin
     case 1:
       for (int64_t i = 0; i < n; ++i) put<uint16_t>(t.bytes, floatToHalf(p[i]));
       break;
-    case 8:
-      if (n % 32 != 0) throw std::invalid_argument("Q8_0 needs whole blocks of 32");
-      for (int64_t b = 0; b < n; b += 32) {
-        float amax = 0;
-        for (int i = 0; i < 32; ++i) amax = std::max(amax, std::fabs(p[b + i]));
-        const float d = amax / 127.0f;
-        const float inv = d != 0 ? 1.0f / d : 0.0f;
-        put<uint16_t>(t.bytes, floatToHalf(d));
-        for (int i = 0; i < 32; ++i)
-          put<int8_t>(t.bytes, static_cast<int8_t>(std::lround(p[b + i] * inv)));
-      }
+    case 8: {
+      const PackedTensor q = packQ8_0(x);
+      t.bytes.assign(reinterpret_cast<const char*>(q.bytes.data_ptr<uint8_t>()), q.bytes.numel());
       break;
+    }
     default:
       throw std::invalid_argument("ggufTensor: type " + std::to_string(type) + " not written");
   }

@@ -1,6 +1,6 @@
 // GGUF files written byte by byte for the tests, lies included: a header can claim any count,
-// offset or type, so the reader's checks can be shown to fire. Q8_0 quantisation (ggml's
-// reference: d = max|x| / 127, q = round(x / d)) makes real quantised DiT files from fixtures.
+// offset or type, so the reader's checks can be shown to fire, and real Q8_0 DiT files from the
+// fixtures (core/io/weight_quantization.h).
 #pragma once
 #include <ATen/core/Tensor.h>
 

@@ -5,6 +5,8 @@
 # carry [".gpu-deps"], in parts that each fit one device call:
 #   bash tools/gpu/run.sh info; bash tools/gpu/issue21_probe.sh kernel bench
 #   bash tools/gpu/issue21_probe.sh generate
+# `matched` times bench generate --cfg and svgen generate at the same density (0.30, generate's
+# default) and block size, so the two ratios can be compared (issue 21's item 1).
 # `generate` needs .gpu-deps/diffusers-src/src (or .gpu-deps/issue21-diffusers.zip of diffusers'
 # src/diffusers) for the random Wan 1.3B folder. Logs: $OUT/probe.log, $OUT/gen_runs.tgz.
 set -uo pipefail
@@ -41,6 +43,10 @@ for part in "$@"; do
       bench "cfg step, svg block 64" --cfg --methods dense,svg --svg-block 64
       bench "cfg step, svg block 128" --cfg --methods svg --svg-block 128
       bench "cfg step, svg block 64, phases" --cfg --methods svg --svg-block 64 --phases ;;
+    matched)
+      bench "cfg step, density 0.30, svg block 128" --cfg --methods dense,svg --density 0.30 \
+        --svg-block 128
+      bench "cfg step, density 0.30, svg block 64" --cfg --methods svg --density 0.30 --svg-block 64 ;;
     generate)
       if [ ! -d .gpu-deps/diffusers-src/src/diffusers ] && [ -f .gpu-deps/issue21-diffusers.zip ]; then
         mkdir -p .gpu-deps/diffusers-src/src

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Issue 24: what packed weights (ComfyUI's scaled fp8, GGUF Q8_0) cost and save on the GPU,
+# against the same random weights held natively (bf16), each in the same process as its dense
+# baseline. Run after `tools/gpu/run.sh info` (which builds build-gpu), with carry [".gpu-deps"]:
+#   bash tools/gpu/run.sh info; bash tools/gpu/issue24_probe.sh weights
+# Log: $OUT/probe24.log.
+set -uo pipefail
+OUT=${OUT:-/tmp/svgen-out}
+mkdir -p "$OUT"
+svgen=build-gpu/bin/svgen
+log="$OUT/probe24.log"
+say() { echo "== $* ($(date -u +%H:%M:%S))" | tee -a "$log"; }
+nvidia-smi --query-gpu=name,clocks.sm,clocks.max.sm --format=csv >>"$log" 2>&1
+
+for part in "$@"; do
+  case "$part" in
+    weights)
+      # Seconds per CFG step and device memory with the DiT's matrices native, fp8 and Q8_0:
+      # 1.3B at 720p, dense and SVG (128-token blocks, density 0.30); 14B at 480p, dense.
+      run() {  # config size methods weights
+        say "bench generate $1 $2 $3 --weights $4"
+        $svgen bench generate --config "$1" --random-weights --frames 81 --size "$2" --steps 2 \
+          --cfg --methods "$3" --density 0.30 --svg-block 128 --weights "$4" 2>&1 \
+          | grep -v "^bench:" | tee -a "$log"
+      }
+      for w in native fp8 q8_0; do run wan-1.3b 1280x720 dense,svg "$w"; done
+      for w in native fp8; do run wan-14b 832x480 dense "$w"; done ;;
+    *) echo "unknown part $part" ;;
+  esac
+done
+say "probe done"
