@@ -91,6 +91,9 @@ void addRequestOptions(CLI::App* cmd, GenerationRequest& r, bool withSaveLatents
   cmd->add_option("-d,--device", r.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("-t,--threads", r.threads, "CPU threads (0: all cores; at most the cores)")
       ->transform(threadsCappedAtCores());
+  cmd->add_flag("--tiled-decode", r.tiledDecode,
+                "Decode in overlapping 256-pixel tiles (Wan's VAE): the decode then needs a few "
+                "GiB instead of up to 23 at 720p, at a small cost in time");
   cmd->add_option("--init-noise", r.initNoisePath,
                   "Start from this latent (safetensors, key \"latent\")")
       ->check(CLI::ExistingFile);

@@ -60,6 +60,9 @@ class VideoModel {
   // The name of the first weight holding NaN or Inf, or "" (asked only after a step went bad, so
   // it may be slow).
   virtual std::string firstNonFiniteWeight() const { return {}; }
+  // Decode in overlapping spatial tiles from now on (GenerationRequest::tiledDecode); models whose
+  // decoder is light ignore it.
+  virtual void setTiledDecode(bool tiled) {}
   // Called between the pieces of a long decode; throwing from it (Cancelled) stops the decode.
   // The Engine sets it for the length of one run.
   void setCancelCheck(std::function<void()> check) { cancelCheck_ = std::move(check); }

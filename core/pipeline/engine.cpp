@@ -244,6 +244,7 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     observer.onStage("decode");
     stage.restart();
     resetPeakDeviceMemory(device);
+    model.setTiledDecode(r.tiledDecode);
     result.video = model.decode(x, r.frames, model.info().fps);
     if (!r.saveLatentsPath.empty())
       sideOutput("latents file", [&] {

@@ -30,6 +30,9 @@ struct GenerationRequest {
   std::string saveLatentsPath;      // write the final latent here (safetensors, key "latent")
   std::string recordAttentionPath;  // write the attention record here (JSON); "" records nothing
   int previewEvery = 1;             // steps between preview frames; 0 turns previews off
+  // Decode in overlapping spatial tiles (models with a heavy decoder: Wan's VAE), so the decode's
+  // memory follows a tile, not the frame.
+  bool tiledDecode = false;
 };
 
 struct Progress {

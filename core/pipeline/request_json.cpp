@@ -72,7 +72,8 @@ json toJsonObject(const GenerationRequest& r) {
           {"attention", attentionToJson(r.attention)},
           {"init_noise", r.initNoisePath},
           {"save_latents", r.saveLatentsPath},
-          {"record_attention", r.recordAttentionPath}};
+          {"record_attention", r.recordAttentionPath},
+          {"tiled_decode", r.tiledDecode}};
 }
 
 }  // namespace
@@ -107,6 +108,7 @@ GenerationRequest requestFromJson(const std::string& text) {
   read(j, "init_noise", r.initNoisePath);
   read(j, "save_latents", r.saveLatentsPath);
   read(j, "record_attention", r.recordAttentionPath);
+  read(j, "tiled_decode", r.tiledDecode);
   if (j.contains("attention")) r.attention = attentionFromJson(j.at("attention"));
   return r;
 }

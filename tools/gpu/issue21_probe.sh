@@ -65,7 +65,7 @@ for part in "$@"; do
         say "generate $name"
         $svgen generate --model /tmp/wan13b --device cuda -p "a cat walks on the grass" \
           -s "$STEPS" -f 81 -W "${SIZE%x*}" -H "${SIZE#*x}" -g 5 --seed 1 --warmup 0 "$@" \
-          --out /tmp/gen.y4m --json -q >"/tmp/gen-runs/$name.json" 2>>"$log"
+          --out "/tmp/gen-$name.y4m" --json -q >"/tmp/gen-runs/$name.json" 2>>"$log"
         echo "exit $?" >>"$log"
         python3 - "/tmp/gen-runs/$name.json" <<'PY' | tee -a "$log"
 import json, sys
@@ -73,12 +73,35 @@ j = json.load(open(sys.argv[1]))
 s = j["step_seconds"]
 print(f'{sys.argv[1].split("/")[-1]:16s} steps {" ".join(f"{x:.3f}" for x in s)}  '
       f'attention_s {j.get("attention_seconds", float("nan")):.3f}  '
-      f'sparse_density {j.get("sparse_attention_density", 1):.3f}')
+      f'sparse_density {j.get("sparse_attention_density", 1):.3f}  '
+      f'peak GiB {j.get("peak_gpu_memory_gib", {})}')
 PY
       }
       run dense --attention dense
       run svg64 --attention svg --svg-block 64
       run svg128 --attention svg --svg-block 128
+      run svg128-d25 --attention svg --svg-block 128 --density 0.25
+      # Issue 24: the VAE decoded in tiles, its peak and its frames against the whole decode.
+      run dense-tiled --attention dense --tiled-decode
+      python3 - /tmp/gen-dense.y4m /tmp/gen-dense-tiled.y4m <<'PY' | tee -a "$log"
+import sys
+import numpy as np
+def frames(path):
+    data = open(path, "rb").read()
+    head, rest = data.split(b"\n", 1)
+    w = int([t for t in head.split() if t.startswith(b"W")][0][1:])
+    h = int([t for t in head.split() if t.startswith(b"H")][0][1:])
+    size = w * h * 3  # C444
+    out = []
+    while rest.startswith(b"FRAME"):
+        rest = rest.split(b"\n", 1)[1]
+        out.append(np.frombuffer(rest[:size], np.uint8).astype(np.float64))
+        rest = rest[size:]
+    return np.stack(out)
+a, b = frames(sys.argv[1]), frames(sys.argv[2])
+mse = ((a - b) ** 2).mean()
+print(f"tiled vs whole decode: {len(a)} frames, PSNR {10 * np.log10(255 ** 2 / mse):.2f} dB (YCbCr 4:4:4 bytes)")
+PY
       (cd /tmp/gen-runs && tar czf "$OUT/gen_runs.tgz" .) ;;
     *) echo "unknown part $part" ;;
   esac

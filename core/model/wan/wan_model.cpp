@@ -129,8 +129,11 @@ std::vector<int64_t> WanModel::latentShape(int frames, int height, int width) co
 }
 
 Video WanModel::decode(const at::Tensor& latent, int frames, double fps) {
-  return videoFromUnitRange(vae_->decode(latent, [this](int, int) { checkCancel(); })[0], frames,
-                            fps);
+  const auto check = [this](int, int) { checkCancel(); };
+  // diffusers' default tiles: 256 pixels every 192.
+  const at::Tensor rgb =
+      tiledDecode_ ? vae_->decodeTiled(latent, {32, 24}, check) : vae_->decode(latent, check);
+  return videoFromUnitRange(rgb[0], frames, fps);
 }
 
 Video WanModel::preview(const at::Tensor& latent, int frames, double fps) {

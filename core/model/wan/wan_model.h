@@ -37,6 +37,7 @@ class WanModel : public VideoModel {
   std::vector<int64_t> latentShape(int frames, int height, int width) const override;
   at::Tensor velocity(const at::Tensor& x, const Conditioning& c, const DenoiseStep& step) override;
   Video decode(const at::Tensor& latent, int frames, double fps) override;
+  void setTiledDecode(bool tiled) override { tiledDecode_ = tiled; }
   Video preview(const at::Tensor& latent, int frames, double fps) override;
   std::string firstNonFiniteWeight() const override;
 
@@ -50,6 +51,7 @@ class WanModel : public VideoModel {
   std::unique_ptr<WanDiT> dit_;
   std::unique_ptr<SentencePieceTokenizer> tokenizer_;
   std::unique_ptr<Umt5Encoder> encoder_;  // null between calls on CUDA
+  bool tiledDecode_ = false;
   std::unique_ptr<WanVaeDecoder> vae_;
   std::vector<std::string> lastPrompts_;
   at::Tensor lastStates_;

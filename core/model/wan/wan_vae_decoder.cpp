@@ -223,4 +223,64 @@ at::Tensor WanVaeDecoder::decode(const at::Tensor& latent, const ChunkCallback& 
   return clamp ? out.clamp(-1, 1) : out;
 }
 
+namespace {
+
+// `b`'s first `extent` rows (dim −2) or columns (dim −1) fade in over `a`'s last ones.
+void blendInto(const at::Tensor& a, at::Tensor& b, int64_t dim, int64_t extent) {
+  extent = std::min({extent, a.size(dim), b.size(dim)});
+  for (int64_t y = 0; y < extent; ++y) {
+    const double w = static_cast<double>(y) / extent;
+    b.select(dim, y).copy_(a.select(dim, a.size(dim) - extent + y) * (1 - w) +
+                           b.select(dim, y) * w);
+  }
+}
+
+}  // namespace
+
+at::Tensor WanVaeDecoder::decodeTiled(const at::Tensor& latent, const Tiles& tiles,
+                                      const ChunkCallback& onChunk, bool clamp) const {
+  if (tiles.tile < 1 || tiles.stride < 1 || tiles.stride > tiles.tile)
+    throw InputError("vae tiles: tile " + std::to_string(tiles.tile) + " and stride " +
+                     std::to_string(tiles.stride) + " (need 1 <= stride <= tile)");
+  if (latent.dim() != 5) return decode(latent, onChunk, clamp);  // decode names the problem
+  const int64_t h = latent.size(3), w = latent.size(4);
+  if (h <= tiles.tile && w <= tiles.tile) return decode(latent, onChunk, clamp);
+  const int64_t scale = 8;  // the decoder's spatial upsampling
+  const int64_t strideOut = tiles.stride * scale;
+  const int64_t blend = (tiles.tile - tiles.stride) * scale;
+  std::vector<int64_t> rows, cols;
+  for (int64_t i = 0; i < h; i += tiles.stride) rows.push_back(i);
+  for (int64_t j = 0; j < w; j += tiles.stride) cols.push_back(j);
+  const int frames = static_cast<int>(latent.size(2));
+  const int total = frames * static_cast<int>(rows.size() * cols.size());
+  int done = 0;
+  std::vector<std::vector<at::Tensor>> decoded(rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    for (size_t c = 0; c < cols.size(); ++c) {
+      const at::Tensor part = latent.narrow(3, rows[r], std::min<int64_t>(tiles.tile, h - rows[r]))
+                                  .narrow(4, cols[c], std::min<int64_t>(tiles.tile, w - cols[c]));
+      decoded[r].push_back(decode(
+          part,
+          [&](int, int) {
+            if (onChunk) onChunk(++done, total);
+          },
+          /*clamp=*/false));
+    }
+  }
+  std::vector<at::Tensor> bands;
+  for (size_t r = 0; r < rows.size(); ++r) {
+    std::vector<at::Tensor> row;
+    for (size_t c = 0; c < cols.size(); ++c) {
+      at::Tensor t = decoded[r][c];
+      if (r > 0) blendInto(decoded[r - 1][c], t, 3, blend);
+      if (c > 0) blendInto(decoded[r][c - 1], t, 4, blend);
+      row.push_back(t.narrow(3, 0, std::min(strideOut, t.size(3)))
+                        .narrow(4, 0, std::min(strideOut, t.size(4))));
+    }
+    bands.push_back(at::cat(row, 4));
+  }
+  at::Tensor out = at::cat(bands, 3);
+  return clamp ? out.clamp(-1, 1) : out;
+}
+
 }  // namespace svgen

@@ -30,6 +30,18 @@ class WanVaeDecoder {
   // clamped to [−1, 1] unless `clamp` is false.
   at::Tensor decode(const at::Tensor& latent, const ChunkCallback& onChunk = {},
                     bool clamp = true) const;
+
+  // Spatial tiles of `tile` latent pixels every `stride`, each decoded through every frame with its
+  // own causal cache, their overlaps blended with linear ramps (diffusers' tiled_decode, whose
+  // defaults are 32 and 24: 256-pixel tiles every 192). Memory follows one tile, not the frame:
+  // the 720p decode that needs 22.7 GiB whole fits a few. A latent no larger than one tile is
+  // decoded whole. onChunk counts frames over all tiles.
+  struct Tiles {
+    int tile = 32;
+    int stride = 24;
+  };
+  at::Tensor decodeTiled(const at::Tensor& latent, const Tiles& tiles,
+                         const ChunkCallback& onChunk = {}, bool clamp = true) const;
   const WanVaeConfig& config() const { return config_; }
 
  private:
