@@ -11,6 +11,8 @@
 
 #include <ATen/ATen.h>
 
+#include <cmath>
+
 #include <QtTest>
 
 #include <filesystem>
@@ -96,6 +98,11 @@ class TestEngine : public QObject {
         QVERIFY2(QString(e.what()).contains(text), e.what());
       }
     };
+    r = smallRequest();
+    r.vramGiB = -2;
+    expectProblem(r, "vram must be 0 (the whole card) or a budget in GiB");
+    r.vramGiB = std::nan("");
+    expectProblem(r, "vram must be 0");
     r = smallRequest();
     r.width = 99;
     expectProblem(r, "nearest valid: 96");
@@ -267,8 +274,16 @@ class TestEngine : public QObject {
     r.attention.method = "svg2";
     r.attention.set(clustering::topP, 0.95);
     r.seed = 1234567890123ull;
+    r.tiledDecode = true;
+    r.vramGiB = 7.5;
     const GenerationRequest back = requestFromJson(requestToJson(r));
     QCOMPARE(requestToJson(back), requestToJson(r));
+    QVERIFY(back.tiledDecode);
+    QCOMPARE(back.vramGiB, 7.5);
+    // Settings written before the memory options existed load with them off.
+    const GenerationRequest old = requestFromJson("{\"prompt\": \"a red circle\"}");
+    QVERIFY(!old.tiledDecode);
+    QCOMPARE(old.vramGiB, 0.0);
     QCOMPARE(back.seed, r.seed);
     QCOMPARE(back.attention.get(clustering::topP), 0.95);
     QVERIFY_THROWS_EXCEPTION(InputError, requestFromJson("{\"frames\": \"many\"}"));

@@ -8,6 +8,7 @@
 #include "core/common/error.h"
 #include "core/io/tensor_io.h"
 #include "core/io/tensor_map.h"
+#include "core/model/wan/wan_model.h"
 #include "core/pipeline/engine.h"
 #include "core/text/sentencepiece_tokenizer.h"
 
@@ -15,6 +16,7 @@
 
 #include <QtTest/QtTest>
 
+#include <cmath>
 #include <filesystem>
 
 using namespace svgen;
@@ -168,6 +170,33 @@ class TestWanPipeline : public QObject {
     Engine engine;
     QVERIFY_THROWS_EXCEPTION(Cancelled, engine.generate(fixtureRequest(), observer));
     QCOMPARE(observer.checksInDecode, 2);  // one check per chunk; the second one cancels
+  }
+
+  void decodeMemoryEstimateFollowsThePixels() {
+    // The measured whole-frame decodes (H200: 8.4 GiB at 832x480, 20.1 at 1280x720) and a
+    // 256-pixel tile's share, which --vram's choice of a tiled decode rests on.
+    QVERIFY(std::abs(wanVaeDecodeGiB(1280, 720, false) - 20.1) < 0.2);
+    QVERIFY(std::abs(wanVaeDecodeGiB(832, 480, false) - 8.4) < 0.5);
+    QVERIFY(wanVaeDecodeGiB(1280, 720, true) < 1.5);
+    QCOMPARE(wanVaeDecodeGiB(64, 64, true), wanVaeDecodeGiB(64, 64, false));  // one tile
+  }
+
+  void tiledDecodeAndABudgetOnTheCpu() {
+    if (!sentencePieceAvailable()) QSKIP("built without libsentencepiece-dev");
+    // The fixture's 8 x 8 latent is one tile: the tiled decode is the whole decode, exactly. A
+    // GPU budget on the CPU is said, not silently dropped.
+    GenerationObserver quiet;
+    Engine engine;
+    GenerationRequest r = fixtureRequest();
+    r.steps = 1;
+    const GenerationResult whole = engine.generate(r, quiet);
+    r.tiledDecode = true;
+    r.vramGiB = 6;
+    const GenerationResult tiled = engine.generate(r, quiet);
+    QCOMPARE(tiled.video.rgb, whole.video.rgb);
+    QCOMPARE(tiled.notes.size(), size_t(1));
+    QVERIFY2(tiled.notes[0].find("--vram budgets GPU memory") != std::string::npos,
+             tiled.notes[0].c_str());
   }
 
   void generatesDiffusersTrajectory() { checkTrajectory(test::sourcePath(kFolder), "diffusers"); }

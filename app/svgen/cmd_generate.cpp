@@ -55,6 +55,8 @@ int runGenerate(GenerateOptions& o) {
         result.totalSeconds, result.device.c_str(), result.request.attention.method.c_str(),
         result.attentionSeconds, 100.0 * result.attentionDensity);
   }
+  if (!o.quiet)
+    for (const std::string& note : result.notes) std::fprintf(stderr, "note: %s\n", note.c_str());
   // The clip is written; a side output that failed still makes the run a failure to say.
   for (const std::string& problem : result.outputProblems)
     std::fprintf(stderr, "svgen: failed: %s (the clip was written to %s)\n", problem.c_str(),

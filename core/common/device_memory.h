@@ -12,6 +12,26 @@ void resetPeakDeviceMemory(const c10::Device& device);
 // reset included: weights and blocks cached by earlier stages), or −1 where it cannot be measured
 // (CPU).
 double peakDeviceMemoryGiB(const c10::Device& device);
+// GiB the caching allocator holds on `device` now (−1 where it cannot be measured).
+double deviceMemoryInUseGiB(const c10::Device& device);
+
+// Caps what the caching allocator may take on a CUDA device at `gib` for the object's lifetime, so
+// a run on a large card fails where it would on a card of that size (what `--vram` promises);
+// gib <= 0 sets no cap. Throws InputError when `gib` exceeds the card, and when the build's
+// LibTorch has no CUDA allocator to cap (a budget that cannot be kept is not silently dropped).
+// Does nothing on the CPU.
+class DeviceMemoryLimit {
+ public:
+  DeviceMemoryLimit(const c10::Device& device, double gib);
+  ~DeviceMemoryLimit();
+  DeviceMemoryLimit(const DeviceMemoryLimit&) = delete;
+  DeviceMemoryLimit& operator=(const DeviceMemoryLimit&) = delete;
+
+ private:
+  c10::Device device_;
+  bool set_ = false;
+};
+
 // Frees the allocator's cached blocks, so memory a released model used is free for other
 // processes and shows as free (umT5-XXL leaves 13 GB cached otherwise).
 void releaseCachedDeviceMemory(const c10::Device& device);

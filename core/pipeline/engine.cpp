@@ -119,6 +119,27 @@ GenerationRequest Engine::resolve(const GenerationRequest& request) {
   return r;
 }
 
+namespace {
+
+std::string stageDoing(const std::string& stage) {
+  if (stage == "load") return "loading the model";
+  if (stage == "encode") return "encoding the prompt";
+  if (stage == "denoise") return "denoising";
+  return "decoding";
+}
+
+// What frees memory in each stage, cheapest first.
+std::string outOfMemoryAdvice(const std::string& stage, bool tiledDecode) {
+  if (stage == "decode")
+    return tiledDecode ? "try a smaller size" : "try --tiled-decode, or a smaller size";
+  if (stage == "denoise")
+    return "try fewer frames, a smaller size, sparse attention, or fp8 or GGUF weights";
+  if (stage == "encode") return "the text encoder does not fit: try fp8 text encoder weights";
+  return "the weights do not fit: try fp8 or GGUF weights, or a larger --vram";
+}
+
+}  // namespace
+
 GenerationResult Engine::generate(const GenerationRequest& request, GenerationObserver& observer) {
   Stopwatch total;
   GenerationResult result;
@@ -127,6 +148,11 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
   const at::Device device = pickDevice(r.device);
   result.device = deviceLabel(device);
   useCpuThreads(r.threads);
+  // Before anything loads: the weights count against the budget too.
+  const DeviceMemoryLimit budget(device, r.vramGiB);
+  if (r.vramGiB > 0 && !device.is_cuda())
+    result.notes.push_back("--vram budgets GPU memory; this run is on " + deviceLabel(device));
+  std::string stageName = "load";
   auto checkCancel = [&] {
     if (observer.isCancelled()) throw Cancelled();
   };
@@ -147,6 +173,7 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     checkCancel();
 
     observer.onStage("encode");
+    stageName = "encode";
     stage.restart();
     resetPeakDeviceMemory(device);
     const bool cfg = r.guidance != 1.0;
@@ -159,6 +186,7 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     checkCancel();
 
     observer.onStage("denoise");
+    stageName = "denoise";
     stage.restart();
     resetPeakDeviceMemory(device);
     c10::NoGradGuard noGrad;
@@ -242,9 +270,25 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     if (recorder) sideOutput("attention record", [&] { recorder->write(r.recordAttentionPath); });
 
     observer.onStage("decode");
+    stageName = "decode";
     stage.restart();
     resetPeakDeviceMemory(device);
-    model.setTiledDecode(r.tiledDecode);
+    bool tiled = r.tiledDecode;
+    if (!tiled && r.vramGiB > 0 && device.is_cuda()) {
+      // What is resident now (weights, the latent) stays during the decode.
+      const double resident = std::max(0.0, deviceMemoryInUseGiB(device));
+      const double whole = model.decodeMemoryGiB(r.width, r.height, false);
+      if (resident + whole > r.vramGiB) {
+        tiled = true;
+        char note[200];
+        std::snprintf(note, sizeof note,
+                      "decoded in tiles: the whole %dx%d decode needs about %.1f GiB beside the "
+                      "%.1f GiB in use, more than --vram %.1f",
+                      r.width, r.height, whole, resident, r.vramGiB);
+        result.notes.push_back(note);
+      }
+    }
+    model.setTiledDecode(tiled);
     result.video = model.decode(x, r.frames, model.info().fps);
     if (!r.saveLatentsPath.empty())
       sideOutput("latents file", [&] {
@@ -252,7 +296,14 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
       });
     result.timings.push_back({"decode", stage.seconds(), peakDeviceMemoryGiB(device)});
   } catch (const c10::Error& e) {
-    throw RuntimeFailure(describeTorchFailure(e.what(), device));
+    std::string why = describeTorchFailure(e.what(), device);
+    if (device.is_cuda() && std::string(e.what()).find("out of memory") != std::string::npos) {
+      char budgetText[64] = "the whole card";
+      if (r.vramGiB > 0) std::snprintf(budgetText, sizeof budgetText, "--vram %.1f", r.vramGiB);
+      why = "out of GPU memory " + stageDoing(stageName) + " (" + budgetText +
+            "): " + outOfMemoryAdvice(stageName, r.tiledDecode) + " (" + why + ")";
+    }
+    throw RuntimeFailure(why);
   } catch (const std::bad_alloc&) {
     throw RuntimeFailure("out of memory on " + deviceLabel(device) +
                          ": try fewer frames, a smaller size, or close other programs");

@@ -33,6 +33,9 @@ struct GenerationRequest {
   // Decode in overlapping spatial tiles (models with a heavy decoder: Wan's VAE), so the decode's
   // memory follows a tile, not the frame.
   bool tiledDecode = false;
+  // GiB of GPU memory the run may use (0: the whole card). Enforced on the allocator, so a large
+  // card fails as a card of this size would; the decode switches to tiles when it would not fit.
+  double vramGiB = 0;
 };
 
 struct Progress {
@@ -68,6 +71,8 @@ struct GenerationResult {
   // Side outputs the request asked for (attention record, latents) that could not be written,
   // one line each; the clip itself is still good.
   std::vector<std::string> outputProblems;
+  // What the run chose on its own and the user should know (decoding in tiles to fit --vram).
+  std::vector<std::string> notes;
 };
 
 // Observer of a run. Called on the thread that runs generate(); the studio forwards to its UI

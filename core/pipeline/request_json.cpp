@@ -73,7 +73,8 @@ json toJsonObject(const GenerationRequest& r) {
           {"init_noise", r.initNoisePath},
           {"save_latents", r.saveLatentsPath},
           {"record_attention", r.recordAttentionPath},
-          {"tiled_decode", r.tiledDecode}};
+          {"tiled_decode", r.tiledDecode},
+          {"vram_gib", r.vramGiB}};
 }
 
 }  // namespace
@@ -109,6 +110,7 @@ GenerationRequest requestFromJson(const std::string& text) {
   read(j, "save_latents", r.saveLatentsPath);
   read(j, "record_attention", r.recordAttentionPath);
   read(j, "tiled_decode", r.tiledDecode);
+  read(j, "vram_gib", r.vramGiB);
   if (j.contains("attention")) r.attention = attentionFromJson(j.at("attention"));
   return r;
 }
@@ -139,6 +141,7 @@ std::string resultMetadataJson(const GenerationResult& result) {
             {"sparse_attention_density", result.sparseAttentionDensity},
             {"total_seconds", result.totalSeconds}};
   if (!peaks.empty()) j["peak_gpu_memory_gib"] = peaks;
+  if (!result.notes.empty()) j["notes"] = result.notes;
   return j.dump();
 }
 

@@ -63,6 +63,8 @@ std::vector<std::string> requestProblems(const GenerationRequest& r, const Model
     add("sampler \"" + r.sampler + "\" is unknown: use unipc, euler or ancestral");
   if (r.threads < 0) add("threads must be 0 (all cores) or more");
   if (r.previewEvery < 0) add("preview interval must be 0 (off) or more");
+  if (!(r.vramGiB >= 0 && r.vramGiB <= 4096))
+    add("vram must be 0 (the whole card) or a budget in GiB up to 4096");
   for (const std::string& p : attentionConfigProblems(r.attention)) add(p);
   if (!m.vocabulary.empty()) {
     for (const auto* text : {&r.prompt, &r.negativePrompt}) {
