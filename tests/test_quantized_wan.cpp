@@ -73,7 +73,9 @@ TensorMap writeScaledFp8(const std::string& path, const TensorMap& tensors,
 
 // ComfyUI-GGUF's Wan conversion: matrices in Q8_0, vectors in F32, the 5-D patch embedding in F16
 // with its real shape in metadata.
-void writeGgufQ8(const std::string& path, const TensorMap& tensors) {
+// `poisoned`: a matrix whose first block scale is made NaN, as a damaged download would have it.
+void writeGgufQ8(const std::string& path, const TensorMap& tensors,
+                 const std::string& poisoned = {}) {
   test::GgufSpec spec;
   spec.metadata = {test::ggufString("general.architecture", "wan")};
   for (const auto& [name, t] : tensors) {
@@ -85,6 +87,7 @@ void writeGgufQ8(const std::string& path, const TensorMap& tensors) {
       spec.tensors.push_back(std::move(s));
     } else {
       spec.tensors.push_back(test::ggufTensor(name, t, isMatrix(name, t) ? 8 : 0));
+      if (name == poisoned) spec.tensors.back().bytes.replace(0, 2, "\x00\x7e", 2);
     }
   }
   test::spit(path, test::ggufBytes(spec));
@@ -145,6 +148,8 @@ class TestQuantizedWan : public QObject {
     if (!sentencePieceAvailable()) QSKIP("built without libsentencepiece-dev");
     const std::string dir = test::freshDir("wan_gguf");
     test::writeComfyUiFolder(dir);
+    widenedDit_ = test::freshDir("wan_gguf_source") + "/dit.safetensors";
+    fs::copy_file(dir + kDit, widenedDit_);
     writeGgufQ8(dir + "/diffusion_models/wan2.1-t2v-tiny-Q8_0.gguf", loadTensors(dir + kDit));
     fs::remove(dir + kDit);
     const CheckpointInspection r = Engine::inspect(dir);
@@ -152,6 +157,20 @@ class TestQuantizedWan : public QObject {
     QCOMPARE(QString::fromStdString(r.transformer.format), QString("GGUF v3, architecture wan"));
     QCOMPARE(r.transformer.dtypes, (std::vector<std::string>{"F16", "F32", "Q8_0"}));
     checkTrajectory(dir, "GGUF Q8_0 DiT", 0.03);
+
+    // A NaN inside a packed weight is named after the first step, as for any other weight.
+    const std::string key = "model.diffusion_model.blocks.1.ffn.0.weight";
+    writeGgufQ8(dir + "/diffusion_models/wan2.1-t2v-tiny-Q8_0.gguf", loadTensors(widenedDit_), key);
+    GenerationRequest bad = fixtureRequest(dir, test::freshDir("wan_gguf_nan"));
+    bad.initNoisePath.clear();
+    bad.steps = 1;
+    GenerationObserver quiet;
+    try {
+      Engine().generate(bad, quiet);
+      QFAIL("a NaN weight ran");
+    } catch (const InputError& e) {
+      QVERIFY2(std::string(e.what()).find("blocks.1.ffn.0.weight") != std::string::npos, e.what());
+    }
   }
 
   void packedWeightsGiveTheSameForwardAsUnpacked() {
@@ -214,6 +233,7 @@ class TestQuantizedWan : public QObject {
   }
 
  private:
+  std::string widenedDit_;
   // The final latent of the fixture's 4-step clip from `model`, checked against diffusers' float32
   // trajectory within a relative error of `bound`.
   void checkTrajectory(const std::string& model, const char* what, double bound,

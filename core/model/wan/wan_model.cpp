@@ -142,7 +142,12 @@ Video WanModel::preview(const at::Tensor& latent, int frames, double fps) {
 }
 
 std::string WanModel::firstNonFiniteWeight() const {
-  return firstNonFiniteTensor(dit_->parameters());
+  const std::string dense = firstNonFiniteTensor(dit_->parameters());
+  if (!dense.empty()) return dense;
+  // Packed weights one at a time, so the check never holds the whole model unpacked.
+  for (const auto& [name, packed] : dit_->packedParameters())
+    if (!at::isfinite(packed.unpack(at::kFloat)).all().item<bool>()) return name;
+  return {};
 }
 
 }  // namespace svgen
