@@ -206,6 +206,12 @@ class TestPackedWeights : public QObject {
          },
          {},
          "has 6 elements but the tensor holds 4"},
+        {"overflowing dimensions",
+         [](test::GgufSpec& s) {
+           s.tensors[1].ggufDims = {0, 1ull << 62, 3};
+         },
+         {},
+         "dimensions overflow"},
         {"five dimensions",
          [](test::GgufSpec& s) {
            s.tensors[1].ggufDims = {1, 1, 1, 1, 4};

@@ -363,6 +363,13 @@ void GgufFile::parse() {
       if (__builtin_mul_overflow(rows, static_cast<uint64_t>(r.ggufDims[d]), &rows))
         c.fail(what + ": its dimensions overflow");
     }
+    // The element count as everything downstream multiplies it (PyTorch order): a zero-length
+    // row would otherwise let a huge row count through the byte count.
+    int64_t elements = 1;
+    for (auto d = r.ggufDims.rbegin(); d != r.ggufDims.rend(); ++d) {
+      if (__builtin_mul_overflow(elements, *d, &elements))
+        c.fail(what + ": its dimensions overflow");
+    }
     uint64_t bytes = 0;
     if (__builtin_mul_overflow(rows,
                                static_cast<uint64_t>(r.ggufDims[0] / block.elements) *
