@@ -237,6 +237,23 @@ void blendInto(const at::Tensor& a, at::Tensor& b, int64_t dim, int64_t extent) 
 
 }  // namespace
 
+at::Tensor stitchTiles(std::vector<std::vector<at::Tensor>>& tiles, int64_t stride, int64_t blend) {
+  std::vector<at::Tensor> bands;
+  for (size_t r = 0; r < tiles.size(); ++r) {
+    std::vector<at::Tensor> row;
+    for (size_t c = 0; c < tiles[r].size(); ++c) {
+      at::Tensor& t = tiles[r][c];
+      // In place, so the next row and column blend with this tile as blended (as diffusers does).
+      if (r > 0) blendInto(tiles[r - 1][c], t, 3, blend);
+      if (c > 0) blendInto(tiles[r][c - 1], t, 4, blend);
+      row.push_back(
+          t.narrow(3, 0, std::min(stride, t.size(3))).narrow(4, 0, std::min(stride, t.size(4))));
+    }
+    bands.push_back(at::cat(row, 4));
+  }
+  return at::cat(bands, 3);
+}
+
 at::Tensor WanVaeDecoder::decodeTiled(const at::Tensor& latent, const Tiles& tiles,
                                       const ChunkCallback& onChunk, bool clamp) const {
   if (tiles.tile < 1 || tiles.stride < 1 || tiles.stride > tiles.tile)
@@ -267,19 +284,7 @@ at::Tensor WanVaeDecoder::decodeTiled(const at::Tensor& latent, const Tiles& til
           /*clamp=*/false));
     }
   }
-  std::vector<at::Tensor> bands;
-  for (size_t r = 0; r < rows.size(); ++r) {
-    std::vector<at::Tensor> row;
-    for (size_t c = 0; c < cols.size(); ++c) {
-      at::Tensor t = decoded[r][c];
-      if (r > 0) blendInto(decoded[r - 1][c], t, 3, blend);
-      if (c > 0) blendInto(decoded[r][c - 1], t, 4, blend);
-      row.push_back(t.narrow(3, 0, std::min(strideOut, t.size(3)))
-                        .narrow(4, 0, std::min(strideOut, t.size(4))));
-    }
-    bands.push_back(at::cat(row, 4));
-  }
-  at::Tensor out = at::cat(bands, 3);
+  at::Tensor out = stitchTiles(decoded, strideOut, blend);
   return clamp ? out.clamp(-1, 1) : out;
 }
 
