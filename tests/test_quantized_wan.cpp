@@ -21,6 +21,7 @@
 
 #include <QtTest/QtTest>
 
+#include <cstring>
 #include <filesystem>
 
 namespace fs = std::filesystem;
@@ -93,6 +94,43 @@ void writeGgufQ8(const std::string& path, const TensorMap& tensors,
   test::spit(path, test::ggufBytes(spec));
 }
 
+// llama.cpp's names for a transformers umT5 encoder tensor, the way city96's umt5-xxl-encoder GGUF
+// files have them (written here from its converter's table, independently of the reader's).
+std::string llamaCppT5Name(std::string name) {
+  const std::pair<const char*, const char*> parts[] = {
+      {"encoder.final_layer_norm", "enc.output_norm"},
+      {"shared", "token_embd"},
+      {"encoder.block.", "enc.blk."},
+      {"layer.0.SelfAttention.relative_attention_bias", "attn_rel_b"},
+      {"layer.0.SelfAttention.q", "attn_q"},
+      {"layer.0.SelfAttention.k", "attn_k"},
+      {"layer.0.SelfAttention.v", "attn_v"},
+      {"layer.0.SelfAttention.o", "attn_o"},
+      {"layer.0.layer_norm", "attn_norm"},
+      {"layer.1.DenseReluDense.wi_0", "ffn_gate"},
+      {"layer.1.DenseReluDense.wi_1", "ffn_up"},
+      {"layer.1.DenseReluDense.wo", "ffn_down"},
+      {"layer.1.layer_norm", "ffn_norm"},
+  };
+  for (const auto& [from, to] : parts)
+    if (const size_t at = name.find(from); at != std::string::npos)
+      name.replace(at, std::strlen(from), to);
+  return name;
+}
+
+// The umT5 encoder as a llama.cpp GGUF ("t5encoder"): matrices whose rows are whole 32-element
+// blocks in Q8_0, the rest in F32.
+void writeT5Gguf(const std::string& path, const TensorMap& tensors) {
+  test::GgufSpec spec;
+  spec.metadata = {test::ggufString("general.architecture", "t5encoder")};
+  for (const auto& [name, t] : tensors) {
+    if (name == "encoder.embed_tokens.weight") continue;  // tied to shared.weight
+    const bool q8 = isMatrix(name, t) && t.size(1) % 32 == 0;
+    spec.tensors.push_back(test::ggufTensor(llamaCppT5Name(name), t, q8 ? 8 : 0));
+  }
+  test::spit(path, test::ggufBytes(spec));
+}
+
 GenerationRequest fixtureRequest(const std::string& model, const std::string& dir) {
   GenerationRequest r;
   r.model = model;
@@ -151,12 +189,17 @@ class TestQuantizedWan : public QObject {
     widenedDit_ = test::freshDir("wan_gguf_source") + "/dit.safetensors";
     fs::copy_file(dir + kDit, widenedDit_);
     writeGgufQ8(dir + "/diffusion_models/wan2.1-t2v-tiny-Q8_0.gguf", loadTensors(dir + kDit));
+    writeT5Gguf(dir + "/text_encoders/umt5-xxl-encoder-tiny-Q8_0.gguf", loadTensors(dir + kText));
     fs::remove(dir + kDit);
+    fs::remove(dir + kText);
     const CheckpointInspection r = Engine::inspect(dir);
     QVERIFY2(r.missing.empty(), r.missing.empty() ? "" : r.missing.front().c_str());
     QCOMPARE(QString::fromStdString(r.transformer.format), QString("GGUF v3, architecture wan"));
     QCOMPARE(r.transformer.dtypes, (std::vector<std::string>{"F16", "F32", "Q8_0"}));
-    checkTrajectory(dir, "GGUF Q8_0 DiT", 0.03);
+    QCOMPARE(QString::fromStdString(r.textEncoder.format),
+             QString("GGUF v3, architecture t5encoder"));
+    QCOMPARE(r.textEncoder.dtypes, (std::vector<std::string>{"F32", "Q8_0"}));
+    checkTrajectory(dir, "GGUF Q8_0 DiT and umT5 (llama.cpp names)", 0.03);
 
     // A NaN inside a packed weight is named after the first step, as for any other weight.
     const std::string key = "model.diffusion_model.blocks.1.ffn.0.weight";

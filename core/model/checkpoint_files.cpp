@@ -2,6 +2,7 @@
 
 #include "core/common/string_affixes.h"
 #include "core/model/wan_keys.h"
+#include "core/text/umt5_llama_cpp_names.h"
 
 #include <algorithm>
 #include <cctype>
@@ -52,7 +53,8 @@ std::string ditPrefix(const std::string& key) {
 bool looksLikeT5(const std::vector<const TensorInfo*>& tensors) {
   for (const auto* t : tensors) {
     if (contains(t->name, "encoder.block.") || t->name == "shared.weight" ||
-        endsWith(t->name, "token_embedding.weight") || contains(t->name, "relative_attention_bias"))
+        isLlamaCppT5Name(t->name) || endsWith(t->name, "token_embedding.weight") ||
+        contains(t->name, "relative_attention_bias"))
       return true;
   }
   return false;

@@ -5,6 +5,7 @@
 #include "core/common/string_affixes.h"
 #include "core/io/tensor_io.h"
 #include "core/model/wan_keys.h"
+#include "core/text/umt5_llama_cpp_names.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -97,7 +98,7 @@ std::unique_ptr<Umt5Encoder> loadUmt5Encoder(const CheckpointInspection& inspect
                                              const at::Device& device, at::ScalarType dtype) {
   const InspectedComponent& text = inspection.textEncoder;
   // umT5 unpacks once: its weights are used once per prompt, not at every step.
-  TensorMap weights = loadComponent(text).unpackAll(dtype);
+  TensorMap weights = umt5FromLlamaCppNames(loadComponent(text).unpackAll(dtype));
   const auto json = componentConfig(text);
   const Umt5Config config =
       json ? umt5ConfigFromJson(*json) : inferUmt5ConfigFromShapes(shapesOf(weights));
