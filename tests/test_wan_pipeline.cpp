@@ -8,7 +8,6 @@
 #include "core/common/error.h"
 #include "core/io/tensor_io.h"
 #include "core/io/tensor_map.h"
-#include "core/model/wan/wan_model.h"
 #include "core/pipeline/engine.h"
 #include "core/text/sentencepiece_tokenizer.h"
 
@@ -175,10 +174,12 @@ class TestWanPipeline : public QObject {
   void decodeMemoryEstimateFollowsThePixels() {
     // The measured whole-frame decodes (H200: 8.4 GiB at 832x480, 20.1 at 1280x720) and a
     // 256-pixel tile's share, which --vram's choice of a tiled decode rests on.
-    QVERIFY(std::abs(wanVaeDecodeGiB(1280, 720, false) - 20.1) < 0.2);
-    QVERIFY(std::abs(wanVaeDecodeGiB(832, 480, false) - 8.4) < 0.5);
-    QVERIFY(wanVaeDecodeGiB(1280, 720, true) < 1.5);
-    QCOMPARE(wanVaeDecodeGiB(64, 64, true), wanVaeDecodeGiB(64, 64, false));  // one tile
+    const ModelInfo wan = Engine().describeModel(test::sourcePath(kFolder));
+    QVERIFY(std::abs(wan.decodeGiB(1280, 720, false) - 20.1) < 0.2);
+    QVERIFY(std::abs(wan.decodeGiB(832, 480, false) - 8.4) < 0.5);
+    QVERIFY(wan.decodeGiB(1280, 720, true) < 1.5);
+    QCOMPARE(wan.decodeGiB(64, 64, true), wan.decodeGiB(64, 64, false));  // one tile
+    QCOMPARE(Engine().describeModel("builtin").decodeGiB(1280, 720, false), 0.0);
   }
 
   void tiledDecodeAndABudgetOnTheCpu() {

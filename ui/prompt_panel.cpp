@@ -116,6 +116,25 @@ void PromptPanel::buildLayout() {
   device_ = new QComboBox(this);
   device_->setObjectName("device");
 
+  vram_ = new QDoubleSpinBox(this);
+  vram_->setObjectName("vram");
+  vram_->setRange(0, 4096);
+  vram_->setDecimals(1);
+  vram_->setSingleStep(1);
+  vram_->setSuffix(tr(" GiB"));
+  vram_->setSpecialValueText(tr("whole card"));
+  vram_->setToolTip(
+      tr("GPU memory the run may use. It is enforced, so a large card fails as a card of this "
+         "size would; the decode switches to tiles when the whole frame would not fit."));
+  tiledDecode_ = new QCheckBox(tr("Tiled decode"), this);
+  tiledDecode_->setObjectName("tiledDecode");
+  tiledDecode_->setToolTip(
+      tr("Decode in overlapping 256-pixel tiles: a few GiB instead of the "
+         "whole frame's, at a small cost in time"));
+  memoryHint_ = new QLabel(this);
+  memoryHint_->setObjectName("memoryHint");
+  memoryHint_->setWordWrap(true);
+
   auto* defaults = new QPushButton(tr("Reset to model defaults"), this);
 
   auto* form = new QFormLayout;
@@ -145,6 +164,11 @@ void PromptPanel::buildLayout() {
   form->addRow(tr("Seed"), seedRow);
   form->addRow(tr("Sampler"), sampler_);
   form->addRow(tr("Device"), device_);
+  auto* memoryRow = new QHBoxLayout;
+  memoryRow->addWidget(vram_, 1);
+  memoryRow->addWidget(tiledDecode_);
+  form->addRow(tr("GPU memory"), memoryRow);
+  form->addRow(QString(), memoryHint_);
 
   auto* column = new QVBoxLayout(this);
   column->addLayout(form);
@@ -172,6 +196,16 @@ void PromptPanel::buildLayout() {
   connect(negative_, &QLineEdit::textEdited, this, &PromptPanel::edited);
   connect(seed_, &QLineEdit::textChanged, this, &PromptPanel::edited);
   connect(sampler_, &QComboBox::currentIndexChanged, this, &PromptPanel::edited);
+  connect(vram_, &QDoubleSpinBox::valueChanged, this, [this] {
+    updateMemoryHint();
+    emit edited();
+  });
+  connect(tiledDecode_, &QCheckBox::toggled, this, [this] {
+    updateMemoryHint();
+    emit edited();
+  });
+  for (QSpinBox* box : {static_cast<QSpinBox*>(width_), static_cast<QSpinBox*>(height_)})
+    connect(box, &QSpinBox::valueChanged, this, &PromptPanel::updateMemoryHint);
 }
 
 void PromptPanel::setModelInfo(const ModelInfo& info) {
@@ -262,6 +296,8 @@ GenerationRequest PromptPanel::request() const {
   r.seed = ok ? seed : base_.seed;
   r.sampler = sampler_->currentData().toString().toStdString();
   r.device = device_->currentData().toString().toStdString();
+  r.vramGiB = vram_->value();
+  r.tiledDecode = tiledDecode_->isChecked();
   return r;
 }
 
@@ -281,7 +317,10 @@ void PromptPanel::setRequest(const GenerationRequest& r) {
   int device = device_->findData(fromStd(r.device));
   if (device < 0 && r.device == "cuda") device = device_->findData("cuda:0");
   device_->setCurrentIndex(std::max(0, device));
+  vram_->setValue(r.vramGiB);
+  tiledDecode_->setChecked(r.tiledDecode);
   updateHints();
+  updateMemoryHint();
 }
 
 void PromptPanel::resetToDefaults() {
@@ -320,6 +359,30 @@ bool PromptPanel::checkPromptGiven() {
 
 QString PromptPanel::promptNotice() const {
   return promptNotice_->isVisible() ? promptNotice_->text() : QString();
+}
+
+QString PromptPanel::memoryHint() const {
+  return memoryHint_->isHidden() ? QString() : memoryHint_->text();
+}
+
+void PromptPanel::updateMemoryHint() {
+  const int w = width_->value(), h = height_->value();
+  const double whole = info_.decodeGiB(w, h, false);
+  if (whole <= 0) {
+    memoryHint_->hide();
+    return;
+  }
+  const double tiles = info_.decodeGiB(w, h, true);
+  const double budget = vram_->value();
+  QString text = tr("Decode at %1×%2: about %3 GiB whole, %4 GiB in tiles, beside the weights.")
+                     .arg(w)
+                     .arg(h)
+                     .arg(whole, 0, 'f', 1)
+                     .arg(tiles, 0, 'f', 1);
+  if (budget > 0 && !tiledDecode_->isChecked() && whole >= budget)
+    text += tr(" The whole decode cannot fit %1 GiB: it will run in tiles.").arg(budget, 0, 'f', 1);
+  memoryHint_->setText(QStringLiteral("<small>%1</small>").arg(text.toHtmlEscaped()));
+  memoryHint_->show();
 }
 
 void PromptPanel::updateHints() {

@@ -52,6 +52,8 @@ class PromptPanel : public QWidget {
   QString promptNotice() const;
   // What the device box shows, e.g. "auto (cuda:0 NVIDIA H200)", for the status bar.
   QString deviceDescription() const;
+  // The GPU memory row's estimate of the decode ("" when the model's decoder is too light).
+  QString memoryHint() const;
 
  signals:
   void edited();
@@ -60,6 +62,7 @@ class PromptPanel : public QWidget {
  private:
   void buildLayout();
   void updateHints();
+  void updateMemoryHint();
   QLabel* promptNotice_;
   QLabel* defaultsNotice_;
 
@@ -81,6 +84,9 @@ class PromptPanel : public QWidget {
   QCheckBox* seedLock_;
   QComboBox* sampler_;
   QComboBox* device_;
+  QDoubleSpinBox* vram_;
+  QCheckBox* tiledDecode_;
+  QLabel* memoryHint_;
 };
 
 }  // namespace svgen::ui

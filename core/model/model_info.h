@@ -1,6 +1,7 @@
 // What a model offers before anything heavy runs: defaults, limits and its words. Plain data: the
 // Engine API hands it to the studio as it is.
 #pragma once
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -33,6 +34,16 @@ struct ModelInfo {
                       : firstFrameAlone ? 1 + (frames - 1) / tokenFrames
                                         : (frames + tokenFrames - 1) / tokenFrames;
     return {f, height / tokenPixels, width / tokenPixels};
+  }
+  // Device memory a decode takes beyond the weights: GiB per pixel of a frame, whole or in tiles
+  // of decodeTile × decodeTile pixels (0: it does not tile). 0 for a decoder too light to count.
+  double decodeGiBPerPixel = 0;
+  int decodeTile = 0;
+  double decodeGiB(int width, int height, bool tiled) const {
+    double pixels = static_cast<double>(width) * height;
+    if (tiled && decodeTile > 0)
+      pixels = std::min(pixels, static_cast<double>(decodeTile) * decodeTile);
+    return decodeGiBPerPixel * pixels;
   }
 };
 

@@ -63,9 +63,6 @@ class VideoModel {
   // Decode in overlapping spatial tiles from now on (GenerationRequest::tiledDecode); models whose
   // decoder is light ignore it.
   virtual void setTiledDecode(bool tiled) {}
-  // GiB of device memory decoding a frame of width × height takes beyond the resident weights
-  // (whole or in tiles); 0 for a decoder too light to matter.
-  virtual double decodeMemoryGiB(int width, int height, bool tiled) const { return 0; }
   // Called between the pieces of a long decode; throwing from it (Cancelled) stops the decode.
   // The Engine sets it for the length of one run.
   void setCancelCheck(std::function<void()> check) { cancelCheck_ = std::move(check); }

@@ -277,7 +277,7 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     if (!tiled && r.vramGiB > 0 && device.is_cuda()) {
       // What is resident now (weights, the latent) stays during the decode.
       const double resident = std::max(0.0, deviceMemoryInUseGiB(device));
-      const double whole = model.decodeMemoryGiB(r.width, r.height, false);
+      const double whole = model.info().decodeGiB(r.width, r.height, false);
       if (resident + whole > r.vramGiB) {
         tiled = true;
         char note[200];

@@ -15,7 +15,9 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QLabel>
 #include <QPushButton>
 #include <QSettings>
@@ -60,6 +62,7 @@ class TestModelPicker : public QObject {
   void emptyFolderIsRefused();
   void runnableFolderReachesTheEngine();
   void choiceSurvivesARestart();
+  void gpuMemoryRowEstimatesTheDecodeAndCarriesTheBudget();
 };
 
 void TestModelPicker::initTestCase() {
@@ -219,6 +222,37 @@ void TestModelPicker::choiceSurvivesARestart() {
   QCOMPARE(picker->model(), QString("builtin"));
   QCOMPARE(picker->folder(), folder);  // still offered
   QVERIFY(picker->isRunnable());
+}
+
+void TestModelPicker::gpuMemoryRowEstimatesTheDecodeAndCarriesTheBudget() {
+  MainWindow window;
+  PromptPanel* panel = window.promptPanel();
+  QVERIFY(panel->memoryHint().isEmpty());  // the built-in model's decoder costs nothing
+  QVERIFY(panel->modelPicker()->choose(sourceFolder("tests/fixtures/wan_tiny")));
+  GenerationRequest r = panel->request();
+  r.width = 1280;
+  r.height = 720;
+  panel->setRequest(r);
+  QVERIFY2(panel->memoryHint().contains("about 20.1 GiB whole, 1.4 GiB in tiles"),
+           qPrintable(panel->memoryHint()));
+  auto* vram = panel->findChild<QDoubleSpinBox*>("vram");
+  auto* tiled = panel->findChild<QCheckBox*>("tiledDecode");
+  QVERIFY(vram && tiled);
+  QCOMPARE(vram->text(), QString("whole card"));
+  vram->setValue(8);
+  QVERIFY2(panel->memoryHint().contains("cannot fit 8.0 GiB: it will run in tiles"),
+           qPrintable(panel->memoryHint()));
+  tiled->setChecked(true);
+  QVERIFY(!panel->memoryHint().contains("cannot fit"));
+  r = panel->request();
+  QCOMPARE(r.vramGiB, 8.0);
+  QVERIFY(r.tiledDecode);
+  // A request put back (a queued job, a reopened run) restores both.
+  r.vramGiB = 0;
+  r.tiledDecode = false;
+  panel->setRequest(r);
+  QCOMPARE(vram->value(), 0.0);
+  QVERIFY(!tiled->isChecked());
 }
 
 QTEST_MAIN(TestModelPicker)

@@ -47,6 +47,10 @@ ModelInfo wanInfo(const CheckpointInspection& inspection) {
   info.minSize = 16;
   info.maxSize = 2048;
   info.layers = c.numLayers;
+  // The whole-frame decode holds about 21.5 KiB of activations per pixel of a frame (H200: 8.4 GiB
+  // at 832×480, 20.1 at 1280×720, weights excluded); tiles are diffusers' 256 pixels.
+  info.decodeGiBPerPixel = 2.18e-5;
+  info.decodeTile = 256;
   info.tokenFrames = 4;  // the VAE's 4x in time, the causal first frame alone; patch 1 in time
   info.firstFrameAlone = true;
   info.tokenPixels = 16;

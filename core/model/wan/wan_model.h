@@ -13,15 +13,6 @@
 
 namespace svgen {
 
-// The Wan VAE decode's device memory for frames of width × height: the whole-frame decode holds
-// about 21.5 KiB of activations per pixel of a frame (measured on the H200: 8.4 GiB at 832×480,
-// 20.1 at 1280×720, weights excluded), tiles what a 256×256 frame would.
-inline double wanVaeDecodeGiB(int width, int height, bool tiled) {
-  constexpr double kGiBPerPixel = 2.18e-5;
-  const double pixels = tiled ? 256.0 * 256.0 : static_cast<double>(width) * height;
-  return kGiBPerPixel * std::min(pixels, static_cast<double>(width) * height);
-}
-
 class SentencePieceTokenizer;
 class Umt5Encoder;
 class WanVaeDecoder;
@@ -48,9 +39,6 @@ class WanModel : public VideoModel {
   at::Tensor velocity(const at::Tensor& x, const Conditioning& c, const DenoiseStep& step) override;
   Video decode(const at::Tensor& latent, int frames, double fps) override;
   void setTiledDecode(bool tiled) override { tiledDecode_ = tiled; }
-  double decodeMemoryGiB(int width, int height, bool tiled) const override {
-    return wanVaeDecodeGiB(width, height, tiled);
-  }
   Video preview(const at::Tensor& latent, int frames, double fps) override;
   std::string firstNonFiniteWeight() const override;
 
