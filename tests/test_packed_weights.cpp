@@ -212,6 +212,10 @@ class TestPackedWeights : public QObject {
          },
          {},
          "dimensions overflow"},
+        {"row bytes overflowing",  // 2^62 floats: 2^64 bytes wraps to 0 unless checked
+         [](test::GgufSpec& s) { s.tensors[1].ggufDims = {1ull << 62}; },
+         {},
+         "run past the data section"},
         {"five dimensions",
          [](test::GgufSpec& s) {
            s.tensors[1].ggufDims = {1, 1, 1, 1, 4};

@@ -370,12 +370,11 @@ void GgufFile::parse() {
       if (__builtin_mul_overflow(elements, *d, &elements))
         c.fail(what + ": its dimensions overflow");
     }
-    uint64_t bytes = 0;
-    if (__builtin_mul_overflow(rows,
-                               static_cast<uint64_t>(r.ggufDims[0] / block.elements) *
-                                   static_cast<uint64_t>(block.bytes),
-                               &bytes) ||
-        bytes > dataSize || r.offset > dataSize - bytes)
+    uint64_t rowBytes = 0, bytes = 0;
+    if (__builtin_mul_overflow(static_cast<uint64_t>(r.ggufDims[0] / block.elements),
+                               static_cast<uint64_t>(block.bytes), &rowBytes) ||
+        __builtin_mul_overflow(rows, rowBytes, &bytes) || bytes > dataSize ||
+        r.offset > dataSize - bytes)
       c.fail(what + ": its " + std::to_string(bytes) + " bytes at offset " +
              std::to_string(r.offset) + " run past the data section's " + std::to_string(dataSize) +
              " bytes (truncated file?)");
