@@ -132,18 +132,7 @@ void writeT5Gguf(const std::string& path, const TensorMap& tensors) {
 }
 
 GenerationRequest fixtureRequest(const std::string& model, const std::string& dir) {
-  GenerationRequest r;
-  r.model = model;
-  r.prompt = "a red circle moving right on a blue background";
-  r.negativePrompt = "";
-  r.frames = 9;
-  r.width = 64;
-  r.height = 64;
-  r.steps = 4;
-  r.guidance = 5.0;
-  r.shift = 3.0;
-  r.sampler = "unipc";
-  r.device = "cpu";
+  GenerationRequest r = test::wanFixtureRequest(model);
   r.initNoisePath = dir + "/init.safetensors";
   r.saveLatentsPath = dir + "/final.safetensors";
   return r;

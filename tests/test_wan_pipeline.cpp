@@ -25,19 +25,7 @@ namespace {
 const std::string kFolder = "tests/fixtures/wan_tiny";
 
 GenerationRequest fixtureRequest() {
-  GenerationRequest r;
-  r.model = test::sourcePath(kFolder);
-  r.prompt = "a red circle moving right on a blue background";
-  r.negativePrompt = "";
-  r.frames = 9;  // 3 latent frames
-  r.width = 64;  // latent 8 x 8 under the 8x VAE
-  r.height = 64;
-  r.steps = 4;
-  r.guidance = 5.0;
-  r.shift = 3.0;
-  r.sampler = "unipc";
-  r.device = "cpu";
-  return r;
+  return test::wanFixtureRequest(test::sourcePath(kFolder));
 }
 
 }  // namespace

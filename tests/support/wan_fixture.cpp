@@ -77,4 +77,20 @@ void writeComfyUiFolder(const std::string& dir) {
   fs::copy_file(src + "/transformer/config.json", dir + "/diffusion_models/config.json");
 }
 
+GenerationRequest wanFixtureRequest(const std::string& model) {
+  GenerationRequest r;
+  r.model = model;
+  r.prompt = "a red circle moving right on a blue background";
+  r.negativePrompt = "";
+  r.frames = 9;  // 3 latent frames
+  r.width = 64;  // latent 8 x 8 under the 8x VAE
+  r.height = 64;
+  r.steps = 4;
+  r.guidance = 5.0;
+  r.shift = 3.0;
+  r.sampler = "unipc";
+  r.device = "cpu";
+  return r;
+}
+
 }  // namespace svgen::test

@@ -2,6 +2,7 @@
 // loaders must accept, written out here independently of the loaders' own key mappings.
 #pragma once
 #include "core/io/tensor_map.h"
+#include "core/pipeline/generation.h"
 
 #include <string>
 
@@ -9,6 +10,11 @@ namespace svgen::test {
 
 // tests/fixtures/wan_tiny_reference.safetensors: every reference output.
 TensorMap wanReference();
+
+// The clip of the reference trajectory (tools/fixtures/make_wan_fixtures.py) from `model` (the
+// fixture folder, or a copy in another layout): 9 frames of 64 x 64, 4 UniPC steps, CFG 5, on the
+// CPU.
+GenerationRequest wanFixtureRequest(const std::string& model);
 
 // The fixture VAE's tensors under the original Wan2.1 repository's names (decoder.conv1,
 // decoder.middle.N, decoder.upsamples.N, decoder.head, conv2), as wan_2.1_vae.safetensors has
