@@ -13,7 +13,6 @@
 
 #include <cstring>
 #include <memory>
-#include <set>
 
 namespace svgen {
 
@@ -58,13 +57,6 @@ std::map<std::string, std::vector<int64_t>> LoadedWeights::shapes() const {
   for (const auto& [k, t] : dense) out[k] = t.sizes().vec();
   for (const auto& [k, p] : packed) out[k] = p.shape;
   return out;
-}
-
-std::vector<std::string> LoadedWeights::storedTypes() const {
-  std::set<std::string> names;
-  for (const auto& [k, t] : dense) names.insert(dtypeName(fromScalarType(t.scalar_type())));
-  for (const auto& [k, p] : packed) names.insert(dtypeName(p.dtype));
-  return {names.begin(), names.end()};
 }
 
 TensorMap LoadedWeights::unpackAll(at::ScalarType type) && {
@@ -141,7 +133,6 @@ LoadedWeights loadWeights(const std::vector<std::string>& paths) {
   std::map<std::string, std::string> fileOf;
   for (const std::string& path : paths) {
     for (const auto& file : openFiles(path)) {
-      out.files.push_back(file->path());
       for (const TensorInfo& info : file->tensors()) {
         if (auto [it, fresh] = fileOf.emplace(info.name, file->path()); !fresh)
           throw InputError(file->path() + ": tensor \"" + info.name + "\" is also in " +

@@ -37,15 +37,9 @@ using PackedMap = std::map<std::string, PackedTensor>;
 struct LoadedWeights {
   TensorMap dense;
   PackedMap packed;
-  std::vector<std::string> files;
 
-  bool contains(const std::string& name) const {
-    return dense.count(name) != 0 || packed.count(name) != 0;
-  }
-  // Shapes of both kinds, for configs inferred from shapes.
+  // Shapes of both kinds, by name.
   std::map<std::string, std::vector<int64_t>> shapes() const;
-  // Types stored, spelled as the files do ("BF16", "F8_E4M3", "Q4_K"), sorted and unique.
-  std::vector<std::string> storedTypes() const;
   // The packed tensors unpacked into `type` and joined to the dense ones, for components that do
   // not keep weights packed. Unpacks one tensor at a time, releasing its bytes.
   TensorMap unpackAll(at::ScalarType type) &&;
