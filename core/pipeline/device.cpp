@@ -75,14 +75,18 @@ void synchronizeDevice(const c10::Device& device) {
   if (device.is_cuda()) kernels::synchronizeCuda();
 }
 
-std::string describeTorchFailure(const std::string& what, const c10::Device& device) {
+std::string describeTorchFailure(const std::string& what, const c10::Device& device,
+                                 const std::string& oomContext) {
   const std::string firstLine = what.substr(0, what.find('\n'));
   if (what.find("out of memory") != std::string::npos ||
       what.find("DefaultCPUAllocator: can't allocate") != std::string::npos) {
     std::ostringstream msg;
-    msg << "out of memory on " << device.str()
-        << ": try fewer frames, a smaller size, a sparse attention method, or another device ("
-        << firstLine << ")";
+    msg << "out of memory on " << device.str();
+    if (oomContext.empty())
+      msg << ": try fewer frames, a smaller size, a sparse attention method, or another device";
+    else
+      msg << " " << oomContext;
+    msg << " (" << firstLine << ")";
     return msg.str();
   }
   return "the computation failed on " + device.str() + ": " + firstLine;

@@ -22,7 +22,10 @@ std::vector<std::string> availableDevices();
 std::string deviceLabel(const c10::Device& device);
 void synchronizeDevice(const c10::Device& device);
 
-// A LibTorch error as a user-facing sentence: out-of-memory gets a suggestion.
-std::string describeTorchFailure(const std::string& what, const c10::Device& device);
+// A LibTorch error as a user-facing sentence: out-of-memory gets a suggestion, `oomContext`'s
+// when given (what the run was doing, its budget and what frees memory there, e.g. "while
+// decoding (--vram 8.0): try --tiled-decode, or a smaller size"), else a general one.
+std::string describeTorchFailure(const std::string& what, const c10::Device& device,
+                                 const std::string& oomContext = {});
 
 }  // namespace svgen

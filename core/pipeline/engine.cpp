@@ -121,21 +121,25 @@ GenerationRequest Engine::resolve(const GenerationRequest& request) {
 
 namespace {
 
-std::string stageDoing(const std::string& stage) {
-  if (stage == "load") return "loading the model";
-  if (stage == "encode") return "encoding the prompt";
-  if (stage == "denoise") return "denoising";
-  return "decoding";
-}
-
-// What frees memory in each stage, cheapest first.
-std::string outOfMemoryAdvice(const std::string& stage, bool tiledDecode) {
-  if (stage == "decode")
-    return tiledDecode ? "try a smaller size" : "try --tiled-decode, or a smaller size";
-  if (stage == "denoise")
-    return "try fewer frames, a smaller size, sparse attention, or fp8 or GGUF weights";
-  if (stage == "encode") return "the text encoder does not fit: try fp8 text encoder weights";
-  return "the weights do not fit: try fp8 or GGUF weights, or a larger --vram";
+// For an out-of-memory message: what the stage was doing, the budget, and what frees memory
+// there, cheapest first.
+std::string outOfMemoryContext(const std::string& stage, const GenerationRequest& r) {
+  std::string doing = "while decoding";
+  std::string advice =
+      r.tiledDecode ? "try a smaller size" : "try --tiled-decode, or a smaller size";
+  if (stage == "load") {
+    doing = "while loading the model";
+    advice = "the weights do not fit: try fp8 or GGUF weights, or a larger --vram";
+  } else if (stage == "encode") {
+    doing = "while encoding the prompt";
+    advice = "the text encoder does not fit: try fp8 text encoder weights";
+  } else if (stage == "denoise") {
+    doing = "while denoising";
+    advice = "try fewer frames, a smaller size, sparse attention, or fp8 or GGUF weights";
+  }
+  char budget[64] = "the whole card";
+  if (r.vramGiB > 0) std::snprintf(budget, sizeof budget, "--vram %.1f", r.vramGiB);
+  return doing + " (" + budget + "): " + advice;
 }
 
 }  // namespace
@@ -152,13 +156,17 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
   const DeviceMemoryLimit budget(device, r.vramGiB);
   if (r.vramGiB > 0 && !device.is_cuda())
     result.notes.push_back("--vram budgets GPU memory; this run is on " + deviceLabel(device));
-  std::string stageName = "load";
+  std::string stageName;
+  auto enterStage = [&](const char* name) {
+    observer.onStage(name);
+    stageName = name;
+  };
   auto checkCancel = [&] {
     if (observer.isCancelled()) throw Cancelled();
   };
 
   try {
-    observer.onStage("load");
+    enterStage("load");
     Stopwatch stage;
     resetPeakDeviceMemory(device);
     VideoModel& model = impl_->ensureModel(r.model, device);
@@ -172,8 +180,7 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     result.timings.push_back({"load", stage.seconds(), peakDeviceMemoryGiB(device)});
     checkCancel();
 
-    observer.onStage("encode");
-    stageName = "encode";
+    enterStage("encode");
     stage.restart();
     resetPeakDeviceMemory(device);
     const bool cfg = r.guidance != 1.0;
@@ -185,8 +192,7 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     result.timings.push_back({"encode", stage.seconds(), peakDeviceMemoryGiB(device)});
     checkCancel();
 
-    observer.onStage("denoise");
-    stageName = "denoise";
+    enterStage("denoise");
     stage.restart();
     resetPeakDeviceMemory(device);
     c10::NoGradGuard noGrad;
@@ -269,8 +275,7 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     };
     if (recorder) sideOutput("attention record", [&] { recorder->write(r.recordAttentionPath); });
 
-    observer.onStage("decode");
-    stageName = "decode";
+    enterStage("decode");
     stage.restart();
     resetPeakDeviceMemory(device);
     bool tiled = r.tiledDecode;
@@ -296,14 +301,8 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
       });
     result.timings.push_back({"decode", stage.seconds(), peakDeviceMemoryGiB(device)});
   } catch (const c10::Error& e) {
-    std::string why = describeTorchFailure(e.what(), device);
-    if (device.is_cuda() && std::string(e.what()).find("out of memory") != std::string::npos) {
-      char budgetText[64] = "the whole card";
-      if (r.vramGiB > 0) std::snprintf(budgetText, sizeof budgetText, "--vram %.1f", r.vramGiB);
-      why = "out of GPU memory " + stageDoing(stageName) + " (" + budgetText +
-            "): " + outOfMemoryAdvice(stageName, r.tiledDecode) + " (" + why + ")";
-    }
-    throw RuntimeFailure(why);
+    throw RuntimeFailure(describeTorchFailure(
+        e.what(), device, device.is_cuda() ? outOfMemoryContext(stageName, r) : std::string()));
   } catch (const std::bad_alloc&) {
     throw RuntimeFailure("out of memory on " + deviceLabel(device) +
                          ": try fewer frames, a smaller size, or close other programs");
