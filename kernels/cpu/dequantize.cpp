@@ -39,21 +39,7 @@ void unpack(PackedFormat format, const uint8_t* src, int64_t elements, Store sto
   case PackedFormat::F:                                \
     unpackBlocks<PackedFormat::F>(src, blocks, store); \
     return;
-    SVGEN_UNPACK_CASE(F32)
-    SVGEN_UNPACK_CASE(F16)
-    SVGEN_UNPACK_CASE(BF16)
-    SVGEN_UNPACK_CASE(F8_E4M3)
-    SVGEN_UNPACK_CASE(F8_E5M2)
-    SVGEN_UNPACK_CASE(Q4_0)
-    SVGEN_UNPACK_CASE(Q4_1)
-    SVGEN_UNPACK_CASE(Q5_0)
-    SVGEN_UNPACK_CASE(Q5_1)
-    SVGEN_UNPACK_CASE(Q8_0)
-    SVGEN_UNPACK_CASE(Q2_K)
-    SVGEN_UNPACK_CASE(Q3_K)
-    SVGEN_UNPACK_CASE(Q4_K)
-    SVGEN_UNPACK_CASE(Q5_K)
-    SVGEN_UNPACK_CASE(Q6_K)
+    SVGEN_FOR_EACH_PACKED_FORMAT(SVGEN_UNPACK_CASE)
 #undef SVGEN_UNPACK_CASE
   }
 }

@@ -61,21 +61,7 @@ void dequantizeCuda(PackedFormat format, const void* src, int64_t elements, floa
   case PackedFormat::F:                                            \
     launch<PackedFormat::F>(src, elements, scale, dst, toBf16, s); \
     return;
-    SVGEN_DEQUANT_CASE(F32)
-    SVGEN_DEQUANT_CASE(F16)
-    SVGEN_DEQUANT_CASE(BF16)
-    SVGEN_DEQUANT_CASE(F8_E4M3)
-    SVGEN_DEQUANT_CASE(F8_E5M2)
-    SVGEN_DEQUANT_CASE(Q4_0)
-    SVGEN_DEQUANT_CASE(Q4_1)
-    SVGEN_DEQUANT_CASE(Q5_0)
-    SVGEN_DEQUANT_CASE(Q5_1)
-    SVGEN_DEQUANT_CASE(Q8_0)
-    SVGEN_DEQUANT_CASE(Q2_K)
-    SVGEN_DEQUANT_CASE(Q3_K)
-    SVGEN_DEQUANT_CASE(Q4_K)
-    SVGEN_DEQUANT_CASE(Q5_K)
-    SVGEN_DEQUANT_CASE(Q6_K)
+    SVGEN_FOR_EACH_PACKED_FORMAT(SVGEN_DEQUANT_CASE)
 #undef SVGEN_DEQUANT_CASE
   }
 }
