@@ -26,6 +26,21 @@ for part in "$@"; do
       }
       for w in native fp8 q8_0; do run wan-1.3b 1280x720 dense,svg "$w"; done
       [ "${SKIP_14B:-0}" = 1 ] || for w in native fp8; do run wan-14b 832x480 dense "$w"; done ;;
+    budget)
+      # The VRAM budget as a creator's card would impose it (the allocator's memory fraction):
+      # 1.3B at 480p under 6 GiB and at 720p under 8 GiB, 2 steps, with the peak of every stage
+      # and the budget's own notes. Needs the random 1.3B folder (issue21_probe.sh generate makes
+      # it in /tmp/wan13b).
+      for case in "832x480 6" "1280x720 8" "1280x720 24"; do
+        set -- $case
+        say "generate $1 --vram $2"
+        $svgen generate --model /tmp/wan13b --device cuda -p "a cat walks on the grass" -s 2 -f 81 \
+          -W "${1%x*}" -H "${1#*x}" -g 5 --seed 1 --warmup 0 --attention svg --svg-block 128 \
+          --vram "$2" --out "/tmp/budget-$1-$2.y4m" --json -q >"/tmp/budget-$1-$2.json" 2>>"$log"
+        echo "exit $?" >>"$log"
+        python3 -c "import json,sys;j=json.load(open(sys.argv[1]));print({k:j.get(k) for k in ('step_seconds','peak_gpu_memory_gib','notes')})" \
+          "/tmp/budget-$1-$2.json" 2>&1 | tee -a "$log"
+      done ;;
     *) echo "unknown part $part" ;;
   esac
 done
