@@ -111,6 +111,7 @@ void PromptPanel::buildLayout() {
   sampler_->setObjectName("sampler");
   sampler_->addItem(tr("UniPC (fewer steps)"), "unipc");
   sampler_->addItem(tr("Euler"), "euler");
+  sampler_->addItem(tr("DPM++ 2M (Wan's solver)"), "dpm++");
   sampler_->addItem(tr("Ancestral (fresh noise each step)"), "ancestral");
 
   device_ = new QComboBox(this);

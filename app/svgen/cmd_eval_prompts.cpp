@@ -2,6 +2,7 @@
 // prompts of the built-in grammar. The rules are in core/eval/prompt_adherence.h.
 #include "app/svgen/commands.h"
 #include "app/svgen/interrupt.h"
+#include "core/sampling/sampler_names.h"
 #include "app/svgen/progress_reporter.h"
 #include "core/common/error.h"
 #include "core/eval/prompt_adherence.h"
@@ -208,8 +209,8 @@ Command addEvalPromptsCommand(CLI::App& app) {
   cmd->add_option("-g,--guidance", e.guidance,
                   "Classifier-free guidance scale (default: the model's)");
   cmd->add_option("--shift", e.shift, "Flow-matching sigma shift (default: the model's)");
-  cmd->add_option("--sampler", e.sampler, "unipc, euler or ancestral")
-      ->check(CLI::IsMember({"unipc", "euler", "ancestral"}))
+  cmd->add_option("--sampler", e.sampler, "unipc, euler, dpm++ or ancestral")
+      ->check(CLI::IsMember(samplerNames()))
       ->capture_default_str();
   cmd->add_option("-f,--frames", e.frames, "Frames (0: the model's default)")->check(nonNegative());
   cmd->add_option("-t,--threads", e.threads, "CPU threads (0: all cores)")->check(nonNegative());

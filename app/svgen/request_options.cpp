@@ -1,6 +1,7 @@
 #include "app/svgen/request_options.h"
 
 #include "app/svgen/commands.h"
+#include "core/sampling/sampler_names.h"
 
 #include <algorithm>
 #include <cmath>
@@ -85,8 +86,9 @@ void addRequestOptions(CLI::App* cmd, GenerationRequest& r, bool withSaveLatents
       ->check(finiteIn(0, 100, true));
   cmd->add_option("--seed", r.seed, "Random seed")->check(seedValue())->capture_default_str();
   cmd->add_option("--sampler", r.sampler,
-                  "unipc, euler, or ancestral (stochastic: fresh noise each step)")
-      ->check(CLI::IsMember({"unipc", "euler", "ancestral"}))
+                  "unipc, euler, dpm++ (Wan's DPM-Solver++ 2M) or ancestral (stochastic: "
+                  "fresh noise each step)")
+      ->check(CLI::IsMember(samplerNames()))
       ->capture_default_str();
   cmd->add_option("-d,--device", r.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("-t,--threads", r.threads, "CPU threads (0: all cores; at most the cores)")

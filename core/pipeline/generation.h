@@ -22,7 +22,7 @@ struct GenerationRequest {
   double guidance = -1;  // < 0: the model's default
   double shift = -1;     // < 0: the model's default
   uint64_t seed = 42;
-  std::string sampler = "unipc";  // "unipc", "euler" or "ancestral"
+  std::string sampler = "unipc";  // one of samplerNames()
   std::string device = "auto";    // "auto", "cpu" or "cuda"
   int threads = 0;                // 0: all cores
   AttentionConfig attention;

@@ -2,6 +2,7 @@
 
 #include "core/common/error.h"
 #include "core/common/prompt_words.h"
+#include "core/sampling/sampler_names.h"
 
 #include <algorithm>
 #include <cmath>
@@ -59,8 +60,12 @@ std::vector<std::string> requestProblems(const GenerationRequest& r, const Model
     add("steps " + std::to_string(r.steps) + " must be between 1 and 1000");
   if (!(r.guidance >= 0 && r.guidance <= 50)) add("guidance must be between 0 and 50");
   if (!(r.shift > 0 && r.shift <= 100)) add("shift must be greater than 0 and at most 100");
-  if (r.sampler != "unipc" && r.sampler != "euler" && r.sampler != "ancestral")
-    add("sampler \"" + r.sampler + "\" is unknown: use unipc, euler or ancestral");
+  const std::vector<std::string>& samplers = samplerNames();
+  if (std::find(samplers.begin(), samplers.end(), r.sampler) == samplers.end()) {
+    std::string list;
+    for (const std::string& name : samplers) list += (list.empty() ? "" : ", ") + name;
+    add("sampler \"" + r.sampler + "\" is unknown: use " + list);
+  }
   if (r.threads < 0) add("threads must be 0 (all cores) or more");
   if (r.previewEvery < 0) add("preview interval must be 0 (off) or more");
   if (!(r.vramGiB >= 0 && r.vramGiB <= 4096))

@@ -1,16 +1,25 @@
 #include "core/common/error.h"
 #include "core/sampling/ancestral_sampler.h"
+#include "core/sampling/dpm_sampler.h"
 #include "core/sampling/euler_sampler.h"
 #include "core/sampling/unipc_sampler.h"
 
 namespace svgen {
 
+const std::vector<std::string>& samplerNames() {
+  static const std::vector<std::string> names = {"unipc", "euler", "dpm++", "ancestral"};
+  return names;
+}
+
 std::unique_ptr<Sampler> makeSampler(const std::string& name, int steps, double shift,
                                      uint64_t seed) {
-  if (name == "euler") return std::make_unique<EulerSampler>(steps, shift);
   if (name == "unipc") return std::make_unique<UniPCSampler>(steps, shift);
+  if (name == "euler") return std::make_unique<EulerSampler>(steps, shift);
+  if (name == "dpm++") return std::make_unique<DpmSolverSampler>(steps, shift);
   if (name == "ancestral") return std::make_unique<AncestralSampler>(steps, shift, seed);
-  throw InputError("unknown sampler \"" + name + "\": use \"unipc\", \"euler\" or \"ancestral\"");
+  std::string list;
+  for (const std::string& n : samplerNames()) list += (list.empty() ? "\"" : ", \"") + n + "\"";
+  throw InputError("unknown sampler \"" + name + "\": use one of " + list);
 }
 
 }  // namespace svgen

@@ -1,5 +1,7 @@
 // Flow-matching samplers: x_σ = (1 − σ)·x0 + σ·ε, the network predicts v = ε − x0.
 #pragma once
+#include "core/sampling/sampler_names.h"
+
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
@@ -37,8 +39,8 @@ class Sampler {
   std::vector<double> sigmas_;
 };
 
-// "euler", "unipc" or "ancestral" (stochastic: its fresh noise comes from `seed`); anything else
-// is an InputError naming them.
+// "unipc", "euler", "dpm++" or "ancestral" (stochastic: its fresh noise comes from `seed`);
+// anything else is an InputError naming them.
 std::unique_ptr<Sampler> makeSampler(const std::string& name, int steps, double shift,
                                      uint64_t seed = 0);
 

@@ -1,0 +1,31 @@
+// Flow-matching DPM-Solver++ 2M (midpoint, x0 prediction): the "dpm++" solver of Wan 2.1's own
+// repository. Its σ list is Wan's, not diffusers' flow sigmas: linspace(1, 0, N + 1) without the
+// end, shifted, so σ_0 is exactly 1 (where log α = −∞ turns the first step into a pure x0 step).
+// First order at the first step and at the last (its final σ is zero), second order between.
+#pragma once
+#include "core/sampling/sampler.h"
+
+#include <ATen/ATen.h>
+
+namespace svgen {
+
+// Wan's get_sampling_sigmas(N, shift) with a final 0: float64 arithmetic, then float32 values as
+// its scheduler stores them.
+std::vector<double> wanDpmSigmas(int steps, double shift);
+
+class DpmSolverSampler : public Sampler {
+ public:
+  DpmSolverSampler(int steps, double shift);
+  // ⌊1000·σ⌋ of the float64 σ, as the reference casts its timesteps to int64.
+  double modelTimestep(int i) const override;
+  at::Tensor step(const at::Tensor& velocity, int i, const at::Tensor& sample) override;
+
+ private:
+  double lambda(int i) const;  // log(α/σ) with α = 1 − σ; −∞ at σ = 1, +∞ at σ = 0
+
+  std::vector<double> timesteps_;
+  at::Tensor previousX0_;  // the x0 estimate of step i − 1, for the second-order term
+  int lastStep_ = -1;
+};
+
+}  // namespace svgen
