@@ -84,6 +84,27 @@ class TestUmt5Reference : public QObject {
     QCOMPARE(states[2].narrow(0, 1, 511).abs().max().item<double>(), 0.0);
   }
 
+  // On the CPU for a GPU run, umT5 holds its matrices in bfloat16 and widens each as it is used:
+  // the same states as float32 matrices holding the same bfloat16 values.
+  void bfloat16StorageWidensExactly() {
+    c10::NoGradGuard noGrad;
+    const TensorMap ref = test::wanReference();
+    TensorMap rounded;
+    for (const auto& [k, t] : encoderWeights()) {
+      const bool small = k.find("layer_norm") != std::string::npos ||
+                         k.find("relative_attention_bias") != std::string::npos;
+      rounded[k] = small ? t : t.to(at::kBFloat16).to(at::kFloat);
+    }
+    const at::Device cpu(at::kCPU);
+    const Umt5Encoder narrow(fixtureConfig(), encoderWeights(), cpu, at::kFloat, at::kBFloat16);
+    const Umt5Encoder wide(fixtureConfig(), rounded, cpu, at::kFloat);
+    const at::Tensor a = narrow.encode(ref.at("t5.ids"), ref.at("t5.mask"));
+    const at::Tensor b = wide.encode(ref.at("t5.ids"), ref.at("t5.mask"));
+    QCOMPARE((a - b).abs().max().item<double>(), 0.0);
+    // And bfloat16 weights are not float32 ones: the storage type really was used.
+    QVERIFY((a - ref.at("t5.states")).abs().max().item<double>() > 1e-5);
+  }
+
   void prefixedKeysLoadToo() {
     // ComfyUI's single files may put a prefix in front of transformers' names.
     c10::NoGradGuard noGrad;

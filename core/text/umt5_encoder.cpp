@@ -55,8 +55,9 @@ at::Tensor relativePositionBuckets(int64_t length, int numBuckets, int maxDistan
 }
 
 Umt5Encoder::Umt5Encoder(Umt5Config config, const TensorMap& weights, const at::Device& device,
-                         at::ScalarType dtype)
+                         at::ScalarType dtype, at::ScalarType storage)
     : config_(config), device_(device), dtype_(dtype) {
+  if (storage == at::ScalarType::Undefined) storage = dtype;
   TensorMap named;
   for (const auto& [key, t] : weights) named[fromRootName(key, {"encoder.", "shared."})] = t;
   // Files that tie the embedding keep only one of its two names.
@@ -72,10 +73,14 @@ Umt5Encoder::Umt5Encoder(Umt5Config config, const TensorMap& weights, const at::
     // Norm scales and the bias table stay float32; so does each feed-forward's output matrix,
     // as transformers keeps it (_keep_in_fp32_modules = ["wo"]): its inputs are the largest
     // activations in T5. The other matrices take the compute type.
-    const bool keepFloat = name.find("layer_norm") != std::string::npos ||
-                           name.find("relative_attention_bias") != std::string::npos ||
-                           name.find("DenseReluDense.wo.") != std::string::npos;
-    params_[name] = it->second.to(device_, keepFloat ? at::kFloat : dtype_);
+    const bool small = name.find("layer_norm") != std::string::npos ||
+                       name.find("relative_attention_bias") != std::string::npos;
+    const bool wo = name.find("DenseReluDense.wo.") != std::string::npos;
+    const at::ScalarType held = small              ? at::kFloat
+                                : storage != dtype ? storage
+                                : wo               ? at::kFloat
+                                                   : dtype_;
+    params_[name] = it->second.to(device_, held);
   }
 }
 
@@ -85,9 +90,23 @@ at::Tensor Umt5Encoder::encode(const at::Tensor& idsIn, const at::Tensor& maskIn
   at::Tensor mask = maskIn.to(device_, at::kFloat);
   if (ids.dim() != 2 || mask.sizes() != ids.sizes())
     throw InputError("text encoder: ids and mask must both be (batch, length)");
-  if (ids.min().item<int64_t>() < 0 || ids.max().item<int64_t>() >= c.vocabSize)
+  if (ids.numel() > 0 &&
+      (ids.min().item<int64_t>() < 0 || ids.max().item<int64_t>() >= c.vocabSize))
     throw InputError("text encoder: a token id is outside the vocabulary of " +
                      std::to_string(c.vocabSize));
+  // A prompt of 20 tokens padded to Wan's 512 would cost 25 times the work for zeros.
+  const at::Tensor used = mask.gt(0).any(0).nonzero();
+  const int64_t columns = used.numel() == 0 ? 0 : used.max().item<int64_t>() + 1;
+  const int64_t L = ids.size(1);
+  at::Tensor states = at::zeros({ids.size(0), L, c.dModel}, mask.options());
+  if (columns > 0)
+    states.narrow(1, 0, columns)
+        .copy_(encodeColumns(ids.narrow(1, 0, columns), mask.narrow(1, 0, columns)));
+  return states;
+}
+
+at::Tensor Umt5Encoder::encodeColumns(const at::Tensor& ids, const at::Tensor& mask) const {
+  const Umt5Config& c = config_;
   const int64_t B = ids.size(0), L = ids.size(1), H = c.numHeads, D = c.dKv;
   at::Tensor x = at::embedding(p("shared.weight"), ids).to(at::kFloat);
   const at::Tensor buckets = relativePositionBuckets(L, c.numBuckets, c.maxDistance).to(device_);
@@ -98,7 +117,7 @@ at::Tensor Umt5Encoder::encode(const at::Tensor& idsIn, const at::Tensor& maskIn
     const std::string b = "encoder.block." + std::to_string(i) + ".layer.";
     at::Tensor h = rmsNormT5(x, p(b + "0.layer_norm.weight"), c.eps).to(dtype_);
     auto heads = [&](const char* n) {
-      return at::linear(h, p(b + "0.SelfAttention." + n + ".weight"))
+      return at::linear(h, matrix(b + "0.SelfAttention." + n + ".weight", dtype_))
           .view({B, L, H, D})
           .transpose(1, 2);
     };
@@ -111,11 +130,12 @@ at::Tensor Umt5Encoder::encode(const at::Tensor& idsIn, const at::Tensor& maskIn
     at::Tensor scores = at::matmul(q, k.transpose(-2, -1)).to(at::kFloat) + bias + keyMask;
     at::Tensor a =
         at::matmul(at::softmax(scores, -1).to(dtype_), v).transpose(1, 2).reshape({B, L, H * D});
-    x = x + at::linear(a, p(b + "0.SelfAttention.o.weight")).to(at::kFloat);
+    x = x + at::linear(a, matrix(b + "0.SelfAttention.o.weight", dtype_)).to(at::kFloat);
     h = rmsNormT5(x, p(b + "1.layer_norm.weight"), c.eps).to(dtype_);
-    at::Tensor gate = at::gelu(at::linear(h, p(b + "1.DenseReluDense.wi_0.weight")), "tanh");
-    x = x + at::linear((gate * at::linear(h, p(b + "1.DenseReluDense.wi_1.weight"))).to(at::kFloat),
-                       p(b + "1.DenseReluDense.wo.weight"));
+    at::Tensor gate =
+        at::gelu(at::linear(h, matrix(b + "1.DenseReluDense.wi_0.weight", dtype_)), "tanh");
+    gate = gate * at::linear(h, matrix(b + "1.DenseReluDense.wi_1.weight", dtype_));
+    x = x + at::linear(gate.to(at::kFloat), matrix(b + "1.DenseReluDense.wo.weight", at::kFloat));
   }
   x = rmsNormT5(x, p("encoder.final_layer_norm.weight"), c.eps);
   return x * mask.unsqueeze(-1);
