@@ -1,5 +1,6 @@
 // The Wan DiT on a tiny config: shapes, determinism, both key layouts, error messages, 3D RoPE.
 #include "core/common/error.h"
+#include "core/model/dit_step.h"
 #include "core/model/rope.h"
 #include "core/model/wan_config.h"
 #include "core/model/wan_dit.h"
@@ -72,6 +73,38 @@ class TestWanDiT : public QObject {
     QVERIFY(!at::allclose(otherT, a));
     at::Tensor otherText = dit.forward(in.x, in.t, in.context * 2);
     QVERIFY(!at::allclose(otherText, a));
+  }
+
+  // The memory levers a budget pulls change where the work happens, not what comes out: the
+  // feed-forward in token chunks (uneven ones: 3·4·6/2·2 = 18 tokens in chunks of 5), and the
+  // guidance step's two samples one pass after the other.
+  void memoryLeversKeepTheOutput() {
+    const WanConfig c = tinyConfig();
+    WanDiT dit(c, initWanWeights(c, 3, false), at::kCPU, at::kFloat);
+    const Inputs in = tinyInputs();
+    const at::Tensor whole = dit.forward(in.x, in.t, in.context);
+    DiTForwardOptions chunked;
+    chunked.ffnChunkTokens = 5;
+    const at::Tensor pieces = dit.forward(in.x, in.t, in.context, chunked);
+    QVERIFY(at::allclose(pieces, whole, 1e-5, 1e-5));
+    chunked.ffnChunkTokens = 1000;  // more than the tokens: one piece
+    QVERIFY(at::equal(dit.forward(in.x, in.t, in.context, chunked), whole));
+
+    Conditioning cond{in.context, true};
+    DenoiseStep step;
+    step.timestep = 600;
+    step.sigma = 0.6;
+    step.guidance = 5;
+    const at::Tensor x = in.x.narrow(0, 0, 1);
+    const at::Tensor batched = ditVelocity(dit, x, cond, step);
+    step.guidanceInTurn = true;
+    step.ffnChunkTokens = 7;
+    const at::Tensor inTurn = ditVelocity(dit, x, cond, step);
+    QCOMPARE(inTurn.sizes().vec(), batched.sizes().vec());
+    QVERIFY(at::allclose(inTurn, batched, 1e-4, 1e-5));
+    // Guidance really ran: the negative prompt's pass matters.
+    Conditioning other{at::cat({in.context.narrow(0, 0, 1), in.context.narrow(0, 0, 1)}), true};
+    QVERIFY(!at::allclose(ditVelocity(dit, x, other, step), inTurn, 1e-3, 1e-3));
   }
 
   void zeroHeadGivesZeroOutput() {

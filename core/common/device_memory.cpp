@@ -58,6 +58,12 @@ double deviceMemoryInUseGiB(const c10::Device& device) {
   }
 }
 
+double deviceTotalGiB(const c10::Device& device) {
+  uint64_t used = 0, total = 0;
+  if (!device.is_cuda() || !kernels::cudaMemoryInUse(used, total) || total == 0) return -1;
+  return static_cast<double>(total) / (1024.0 * 1024.0 * 1024.0);
+}
+
 DeviceMemoryLimit::DeviceMemoryLimit(const c10::Device& device, double gib) : device_(device) {
   if (!device.is_cuda() || !(gib > 0)) return;
   uint64_t used = 0, total = 0;
@@ -84,6 +90,9 @@ double peakDeviceMemoryGiB(const c10::Device&) {
 }
 void releaseCachedDeviceMemory(const c10::Device&) {}
 double deviceMemoryInUseGiB(const c10::Device&) {
+  return -1;
+}
+double deviceTotalGiB(const c10::Device&) {
   return -1;
 }
 DeviceMemoryLimit::DeviceMemoryLimit(const c10::Device& device, double gib) : device_(device) {

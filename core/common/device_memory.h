@@ -14,6 +14,8 @@ void resetPeakDeviceMemory(const c10::Device& device);
 double peakDeviceMemoryGiB(const c10::Device& device);
 // GiB the caching allocator holds on `device` now (−1 where it cannot be measured).
 double deviceMemoryInUseGiB(const c10::Device& device);
+// The card's whole memory in GiB (−1 off CUDA or where it cannot be read).
+double deviceTotalGiB(const c10::Device& device);
 
 // Caps what the caching allocator may take on a CUDA device at `gib` for the object's lifetime, so
 // a run on a large card fails where it would on a card of that size (what `--vram` promises);

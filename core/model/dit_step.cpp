@@ -13,12 +13,22 @@ at::Tensor ditVelocity(const WanDiT& dit, const at::Tensor& x, const Conditionin
   options.step = step.index;
   options.numSteps = step.count;
   options.beforeLayer = step.beforeLayer;
+  options.ffnChunkTokens = step.ffnChunkTokens;
   const bool cfg = c.withNegative;
-  const int64_t batch = cfg ? 2 : 1;
-  const at::Tensor input = cfg ? at::cat({x, x}, 0) : x;
-  const at::Tensor t =
-      at::full({batch}, step.timestep, at::TensorOptions().dtype(at::kFloat).device(x.device()));
-  const at::Tensor out = dit.forward(input, t, c.text, options);
+  auto timesteps = [&](int64_t batch) {
+    return at::full({batch}, step.timestep,
+                    at::TensorOptions().dtype(at::kFloat).device(x.device()));
+  };
+  at::Tensor out;
+  if (cfg && step.guidanceInTurn) {
+    // Half the activations: the prompt's pass, then the negative prompt's.
+    const at::Tensor t = timesteps(1);
+    out = at::cat({dit.forward(x, t, c.text.narrow(0, 0, 1), options),
+                   dit.forward(x, t, c.text.narrow(0, 1, 1), options)},
+                  0);
+  } else {
+    out = dit.forward(cfg ? at::cat({x, x}, 0) : x, timesteps(cfg ? 2 : 1), c.text, options);
+  }
   at::Tensor guided = cfg ? classifierFreeGuidance(out[0], out[1], step.guidance) : out[0];
   guided = guided.unsqueeze(0);
   // An x0-predicting network is turned into the velocity the flow sampler expects.

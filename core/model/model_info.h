@@ -45,6 +45,16 @@ struct ModelInfo {
       pixels = std::min(pixels, static_cast<double>(decodeTile) * decodeTile);
     return decodeGiBPerPixel * pixels;
   }
+  // What a run holds on the GPU besides the decode, for planning a memory budget before anything
+  // loads (core/pipeline/memory_plan.h). All 0 for a model too light to plan for.
+  struct Memory {
+    double weightsGiB = 0;      // held from load to the end: the transformer and the decoder
+    double textEncoderGiB = 0;  // held while the prompts encode, then given back
+    // The denoiser's working memory per token of one sample (a guidance step has two samples),
+    // the part of it the feed-forward holds (running it in chunks frees that), and what sparse
+    // attention's permuted copies add.
+    double bytesPerToken = 0, ffnBytesPerToken = 0, sparseBytesPerToken = 0;
+  } memory;
 };
 
 }  // namespace svgen

@@ -24,6 +24,12 @@ struct Conditioning {
   bool withNegative = false;  // the batch holds the negative prompt (classifier-free guidance)
 };
 
+// How a model spends device memory for a run (the Engine's memory plan decides).
+struct MemoryChoices {
+  bool tiledDecode = false;       // decode in overlapping spatial tiles
+  bool textEncoderOnCpu = false;  // encode the prompts on the CPU and hand the states over
+};
+
 // One denoising step as the Engine asks for it.
 struct DenoiseStep {
   int index = 0;  // step i of `count`: attention methods decide per step
@@ -35,6 +41,10 @@ struct DenoiseStep {
   AttentionBackend* attention = nullptr;  // self-attention over the video tokens; null: dense
   // Called before each transformer layer; throwing from it (Cancelled) stops the step there.
   std::function<void(int layer)> beforeLayer;
+  // Memory levers: the guidance batch's two samples one pass after the other, and the
+  // feed-forward over this many tokens at a time (0: all at once).
+  bool guidanceInTurn = false;
+  int64_t ffnChunkTokens = 0;
 };
 
 class VideoModel {
@@ -60,9 +70,9 @@ class VideoModel {
   // The name of the first weight holding NaN or Inf, or "" (asked only after a step went bad, so
   // it may be slow).
   virtual std::string firstNonFiniteWeight() const { return {}; }
-  // Decode in overlapping spatial tiles from now on (GenerationRequest::tiledDecode); models whose
-  // decoder is light ignore it.
-  virtual void setTiledDecode(bool tiled) {}
+  // From now on (the Engine sets them per run); models with a light decoder and text encoder
+  // ignore them.
+  virtual void setMemoryChoices(const MemoryChoices& choices) {}
   // Called between the pieces of a long decode; throwing from it (Cancelled) stops the decode.
   // The Engine sets it for the length of one run.
   void setCancelCheck(std::function<void()> check) { cancelCheck_ = std::move(check); }

@@ -10,6 +10,7 @@
 #include <ATen/ATen.h>
 #include <c10/core/GradMode.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace svgen {
@@ -234,8 +235,25 @@ at::Tensor WanDiT::forward(const at::Tensor& xIn, const at::Tensor& timesteps,
 
     // Feed-forward with adaptive LayerNorm.
     y = ops.norm(x, 1 + m(4), m(3));
-    y = linear(at::gelu(linear(y, p(b + "ffn.0.weight"), p(b + "ffn.0.bias")), "tanh"),
-               p(b + "ffn.2.weight"), p(b + "ffn.2.bias"));
+    {
+      // Unpacked once per layer, not per chunk.
+      const at::Tensor w0 = p(b + "ffn.0.weight"), b0 = p(b + "ffn.0.bias");
+      const at::Tensor w2 = p(b + "ffn.2.weight"), b2 = p(b + "ffn.2.bias");
+      auto ffn = [&](const at::Tensor& in) {
+        return linear(at::gelu(linear(in, w0, b0), "tanh"), w2, b2);
+      };
+      const int64_t chunk = options.ffnChunkTokens;
+      if (chunk <= 0 || chunk >= L) {
+        y = ffn(y);
+      } else {
+        at::Tensor out = at::empty_like(y);
+        for (int64_t s = 0; s < L; s += chunk) {
+          const int64_t n = std::min(chunk, L - s);
+          out.narrow(1, s, n).copy_(ffn(y.narrow(1, s, n)));
+        }
+        y = out;
+      }
+    }
     ops.addGated(x, y, m(5));
   }
 

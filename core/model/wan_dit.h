@@ -30,6 +30,9 @@ struct DiTForwardOptions {
   int numSteps = 1;
   // Called before each transformer layer; throwing from it (Cancelled) stops the forward pass.
   std::function<void(int layer)> beforeLayer;
+  // The feed-forward over this many tokens at a time (0: all at once): its hidden rows are the
+  // largest activations, 6 bytes of ffnDim per token. Same values either way.
+  int64_t ffnChunkTokens = 0;
 };
 
 class WanDiT {

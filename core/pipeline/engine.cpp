@@ -12,6 +12,7 @@
 #include "core/io/tensor_map.h"
 #include "core/model/model_family.h"
 #include "core/pipeline/device.h"
+#include "core/pipeline/memory_plan.h"
 #include "core/pipeline/request_validation.h"
 #include "core/pipeline/stopwatch.h"
 #include "core/sampling/sampler.h"
@@ -121,9 +122,18 @@ GenerationRequest Engine::resolve(const GenerationRequest& request) {
 
 namespace {
 
+// Each stage starts with the blocks earlier stages left cached given back: a budget then holds the
+// weights and the stage's own working memory, not the largest stage's leftovers (the decode would
+// otherwise keep the denoiser's 12 GiB at 720p). Its peak is measured from there.
+void startStage(const at::Device& device) {
+  releaseCachedDeviceMemory(device);
+  resetPeakDeviceMemory(device);
+}
+
 // For an out-of-memory message: what the stage was doing, the budget, and what frees memory
 // there, cheapest first.
-std::string outOfMemoryContext(const std::string& stage, const GenerationRequest& r) {
+std::string outOfMemoryContext(const std::string& stage, const GenerationRequest& r,
+                               const MemoryPlan& plan) {
   std::string doing = "while decoding";
   std::string advice =
       r.tiledDecode ? "try a smaller size" : "try --tiled-decode, or a smaller size";
@@ -132,14 +142,23 @@ std::string outOfMemoryContext(const std::string& stage, const GenerationRequest
     advice = "the weights do not fit: try fp8 or GGUF weights, or a larger --vram";
   } else if (stage == "encode") {
     doing = "while encoding the prompt";
-    advice = "the text encoder does not fit: try fp8 text encoder weights";
+    advice = plan.textEncoderOnCpu ? "the text encoder ran on the CPU; the weights alone do not fit"
+                                   : "the text encoder does not fit: try a --vram budget below "
+                                     "the card's size, which moves it to the CPU";
   } else if (stage == "denoise") {
     doing = "while denoising";
     advice = "try fewer frames, a smaller size, sparse attention, or fp8 or GGUF weights";
   }
   char budget[64] = "the whole card";
   if (r.vramGiB > 0) std::snprintf(budget, sizeof budget, "--vram %.1f", r.vramGiB);
-  return doing + " (" + budget + "): " + advice;
+  std::string estimate;
+  if (plan.peakGiB() > 0) {
+    char text[160];
+    std::snprintf(text, sizeof text, "; this run was estimated at %.1f GiB at its peak",
+                  plan.peakGiB());
+    estimate = text;
+  }
+  return doing + " (" + budget + "): " + advice + estimate;
 }
 
 }  // namespace
@@ -157,6 +176,7 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
   if (r.vramGiB > 0 && !device.is_cuda())
     result.notes.push_back("--vram budgets GPU memory; this run is on " + deviceLabel(device));
   std::string stageName;
+  MemoryPlan plan;
   auto enterStage = [&](const char* name) {
     observer.onStage(name);
     stageName = name;
@@ -168,7 +188,7 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
   try {
     enterStage("load");
     Stopwatch stage;
-    resetPeakDeviceMemory(device);
+    startStage(device);
     VideoModel& model = impl_->ensureModel(r.model, device);
     // The model outlives this run; its cancel check must not outlive `observer`.
     struct CancelScope {
@@ -179,10 +199,20 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     result.modelLabel = model.info().label;
     result.timings.push_back({"load", stage.seconds(), peakDeviceMemoryGiB(device)});
     checkCancel();
+    // Planned against --vram, or on a GPU without one against the card itself.
+    double budgetGiB = 0;
+    if (device.is_cuda())
+      budgetGiB = r.vramGiB > 0 ? r.vramGiB : std::max(0.0, deviceTotalGiB(device));
+    plan = planMemory(model.info(), r, budgetGiB);
+    result.notes.insert(result.notes.end(), plan.notes.begin(), plan.notes.end());
+    MemoryChoices choices;
+    choices.tiledDecode = plan.tiledDecode;
+    choices.textEncoderOnCpu = plan.textEncoderOnCpu;
+    model.setMemoryChoices(choices);
 
     enterStage("encode");
     stage.restart();
-    resetPeakDeviceMemory(device);
+    startStage(device);
     const bool cfg = r.guidance != 1.0;
     Conditioning conditioning;
     {
@@ -194,7 +224,7 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
 
     enterStage("denoise");
     stage.restart();
-    resetPeakDeviceMemory(device);
+    startStage(device);
     c10::NoGradGuard noGrad;
     const std::vector<int64_t> shape = model.latentShape(r.frames, r.height, r.width);
     at::Tensor x = initialNoise(r, shape).to(device);
@@ -220,6 +250,8 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     step.count = r.steps;
     step.guidance = r.guidance;
     step.attention = &timed;
+    step.guidanceInTurn = plan.guidanceInTurn;
+    step.ffnChunkTokens = plan.ffnInChunks ? kFfnChunkTokens : 0;
     const int layers = model.info().layers;
     step.beforeLayer = [&](int layer) {
       checkCancel();
@@ -277,8 +309,8 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
 
     enterStage("decode");
     stage.restart();
-    resetPeakDeviceMemory(device);
-    bool tiled = r.tiledDecode;
+    startStage(device);
+    bool tiled = choices.tiledDecode;
     if (!tiled && r.vramGiB > 0 && device.is_cuda()) {
       // What is resident now (weights, the latent) stays during the decode.
       const double resident = std::max(0.0, deviceMemoryInUseGiB(device));
@@ -293,7 +325,8 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
         result.notes.push_back(note);
       }
     }
-    model.setTiledDecode(tiled);
+    choices.tiledDecode = tiled;
+    model.setMemoryChoices(choices);
     result.video = model.decode(x, r.frames, model.info().fps);
     if (!r.saveLatentsPath.empty())
       sideOutput("latents file", [&] {
@@ -302,7 +335,8 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     result.timings.push_back({"decode", stage.seconds(), peakDeviceMemoryGiB(device)});
   } catch (const c10::Error& e) {
     throw RuntimeFailure(describeTorchFailure(
-        e.what(), device, device.is_cuda() ? outOfMemoryContext(stageName, r) : std::string()));
+        e.what(), device,
+        device.is_cuda() ? outOfMemoryContext(stageName, r, plan) : std::string()));
   } catch (const std::bad_alloc&) {
     throw RuntimeFailure("out of memory on " + deviceLabel(device) +
                          ": try fewer frames, a smaller size, or close other programs");

@@ -95,10 +95,12 @@ std::unique_ptr<WanDiT> loadWanDiT(const CheckpointInspection& inspection, const
 }
 
 std::unique_ptr<Umt5Encoder> loadUmt5Encoder(const CheckpointInspection& inspection,
-                                             const at::Device& device, at::ScalarType dtype) {
+                                             const at::Device& device, at::ScalarType dtype,
+                                             at::ScalarType storage) {
   const InspectedComponent& text = inspection.textEncoder;
   // umT5 unpacks once: its weights are used once per prompt, not at every step.
-  TensorMap weights = umt5FromLlamaCppNames(loadComponent(text).unpackAll(dtype));
+  const at::ScalarType held = storage == at::ScalarType::Undefined ? dtype : storage;
+  TensorMap weights = umt5FromLlamaCppNames(loadComponent(text).unpackAll(held));
   const auto json = componentConfig(text);
   const Umt5Config config =
       json ? umt5ConfigFromJson(*json) : inferUmt5ConfigFromShapes(shapesOf(weights));
@@ -108,7 +110,7 @@ std::unique_ptr<Umt5Encoder> loadUmt5Encoder(const CheckpointInspection& inspect
                      " but the transformer takes " + std::to_string(textDim));
   }
   try {
-    return std::make_unique<Umt5Encoder>(config, weights, device, dtype);
+    return std::make_unique<Umt5Encoder>(config, weights, device, dtype, held);
   } catch (const InputError& e) {
     throw InputError(text.path + ": " + e.what());  // which file, as for the transformer
   }

@@ -27,9 +27,11 @@ LoadedWeights loadComponent(const InspectedComponent& component);
 
 std::unique_ptr<WanDiT> loadWanDiT(const CheckpointInspection& inspection, const at::Device& device,
                                    at::ScalarType dtype);
-// Throws InputError when the encoder's width is not the transformer's text width.
+// Throws InputError when the encoder's width is not the transformer's text width. `storage`: see
+// Umt5Encoder (default: `dtype`).
 std::unique_ptr<Umt5Encoder> loadUmt5Encoder(const CheckpointInspection& inspection,
-                                             const at::Device& device, at::ScalarType dtype);
+                                             const at::Device& device, at::ScalarType dtype,
+                                             at::ScalarType storage = at::ScalarType::Undefined);
 // Throws InputError when the VAE's latent channels are not the transformer's.
 std::unique_ptr<WanVaeDecoder> loadWanVae(const CheckpointInspection& inspection,
                                           const at::Device& device, at::ScalarType dtype);

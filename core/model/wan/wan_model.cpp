@@ -23,6 +23,23 @@ namespace {
 constexpr int kFrames = 81, kWidth = 832, kHeight = 480, kSteps = 50;
 constexpr double kGuidance = 5.0, kShift = 5.0, kFps = 16.0;
 
+constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+
+// What a component holds on the GPU: 16-bit parameters, or where its files are packed (fp8,
+// GGUF blocks, which the DiT keeps packed) or their count is unknown, the files' bytes.
+double deviceGiB(const InspectedComponent& c) {
+  bool wide = c.parameters > 0 && !c.dtypes.empty();
+  for (const std::string& t : c.dtypes) wide = wide && (t == "F32" || t == "BF16" || t == "F16");
+  if (wide) return 2.0 * static_cast<double>(c.parameters) / kGiB;
+  double bytes = 0;
+  for (const std::string& f : c.files) {
+    std::error_code ec;
+    const auto size = fs::file_size(f, ec);
+    if (!ec) bytes += static_cast<double>(size);
+  }
+  return bytes / kGiB;
+}
+
 ModelInfo wanInfo(const CheckpointInspection& inspection) {
   const WanConfig& c = inspection.config->config;
   ModelInfo info;
@@ -51,6 +68,8 @@ ModelInfo wanInfo(const CheckpointInspection& inspection) {
   // at 832×480, 20.1 at 1280×720, weights excluded); tiles are diffusers' 256 pixels.
   info.decodeGiBPerPixel = 2.18e-5;
   info.decodeTile = 256;
+  info.memory = wanMemory(c, deviceGiB(inspection.transformer) + deviceGiB(inspection.vae),
+                          std::max<int64_t>(0, inspection.textEncoder.parameters));
   info.tokenFrames = 4;  // the VAE's 4x in time, the causal first frame alone; patch 1 in time
   info.firstFrameAlone = true;
   info.tokenPixels = 16;
@@ -61,6 +80,22 @@ ModelInfo wanInfo(const CheckpointInspection& inspection) {
 }
 
 }  // namespace
+
+ModelInfo::Memory wanMemory(const WanConfig& config, double weightsGiB, int64_t textParameters) {
+  ModelInfo::Memory m;
+  m.weightsGiB = weightsGiB;
+  // umT5 unpacks to bfloat16 whatever its file holds, its feed-forward output matrices (a sixth
+  // of it) to float32: 13.4 GB for umT5-XXL's 5.7 B.
+  m.textEncoderGiB = 2.36 * static_cast<double>(textParameters) / kGiB;
+  // Per token of one sample: about 22 model widths of bytes for the residual stream, the norms,
+  // q/k/v and their rotations, and three 16-bit feed-forward rows; sparse attention's permuted
+  // copies add 24 widths. Fitted to the 1.3B's peaks at 832×480 (8.2 GiB, H200) and 1280×720
+  // (14.7 GiB dense, 19.95 with SVG; H100), CFG, weights included.
+  m.ffnBytesPerToken = 6.0 * config.ffnDim;
+  m.bytesPerToken = 22.0 * config.dim + m.ffnBytesPerToken;
+  m.sparseBytesPerToken = 24.0 * config.dim;
+  return m;
+}
 
 bool isWanCheckpoint(const std::string& path) {
   try {
@@ -100,14 +135,20 @@ void WanModel::checkPrompt(const std::string& prompt) const {
 }
 
 at::Tensor WanModel::encodeText(const std::vector<std::string>& prompts) {
-  if (prompts == lastPrompts_ && lastStates_.defined()) return lastStates_;
   const int length = dit_->config().textLen;
   const TokenizedPrompts tokens = tokenizer_->encode(prompts, length);
   // Loaded for this call only: umT5-XXL holds 13 GB (bf16, its feed-forward outputs float32)
-  // that the DiT needs afterwards. The cache is emptied even when encoding fails.
+  // that the DiT needs afterwards. The cache is emptied even when encoding fails. On the CPU for
+  // a GPU run it computes in float32 from bfloat16 matrices: 11 GB of host memory, not 23.
+  const bool onCpu = memory_.textEncoderOnCpu && !device_.is_cpu();
+  if (prompts == lastPrompts_ && lastStates_.defined() && lastOnCpu_ == onCpu) return lastStates_;
+  const at::Device where = onCpu ? at::Device(at::kCPU) : device_;
   at::Tensor states;
   try {
-    states = loadUmt5Encoder(inspection_, device_, dtype_)->encode(tokens.ids, tokens.mask);
+    states = onCpu ? loadUmt5Encoder(inspection_, where, at::kFloat, dtype_)
+                         ->encode(tokens.ids, tokens.mask)
+                         .to(device_)
+                   : loadUmt5Encoder(inspection_, where, dtype_)->encode(tokens.ids, tokens.mask);
   } catch (...) {
     releaseCachedDeviceMemory(device_);
     throw;
@@ -115,6 +156,7 @@ at::Tensor WanModel::encodeText(const std::vector<std::string>& prompts) {
   releaseCachedDeviceMemory(device_);
   lastPrompts_ = prompts;
   lastStates_ = states;
+  lastOnCpu_ = onCpu;
   return states;
 }
 
@@ -135,8 +177,8 @@ std::vector<int64_t> WanModel::latentShape(int frames, int height, int width) co
 Video WanModel::decode(const at::Tensor& latent, int frames, double fps) {
   const auto check = [this](int, int) { checkCancel(); };
   // diffusers' default tiles: 256 pixels every 192.
-  const at::Tensor rgb =
-      tiledDecode_ ? vae_->decodeTiled(latent, {32, 24}, check) : vae_->decode(latent, check);
+  const at::Tensor rgb = memory_.tiledDecode ? vae_->decodeTiled(latent, {32, 24}, check)
+                                             : vae_->decode(latent, check);
   return videoFromUnitRange(rgb[0], frames, fps);
 }
 

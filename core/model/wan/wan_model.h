@@ -20,6 +20,10 @@ class WanVaeDecoder;
 // True when inspectCheckpoint finds a Wan 2.1 layout at `path` (not svgen's own format).
 bool isWanCheckpoint(const std::string& path);
 
+// What a Wan run holds on the GPU (ModelInfo::memory) for a DiT of `config`, weights of
+// `weightsGiB` on the device (DiT and VAE) and a text encoder of `textParameters` parameters.
+ModelInfo::Memory wanMemory(const WanConfig& config, double weightsGiB, int64_t textParameters);
+
 class WanModel : public VideoModel {
  public:
   // Throws InputError naming each missing or unreadable component and what to do about it.
@@ -38,7 +42,7 @@ class WanModel : public VideoModel {
   std::vector<int64_t> latentShape(int frames, int height, int width) const override;
   at::Tensor velocity(const at::Tensor& x, const Conditioning& c, const DenoiseStep& step) override;
   Video decode(const at::Tensor& latent, int frames, double fps) override;
-  void setTiledDecode(bool tiled) override { tiledDecode_ = tiled; }
+  void setMemoryChoices(const MemoryChoices& choices) override { memory_ = choices; }
   Video preview(const at::Tensor& latent, int frames, double fps) override;
   std::string firstNonFiniteWeight() const override;
 
@@ -52,10 +56,11 @@ class WanModel : public VideoModel {
   std::unique_ptr<WanDiT> dit_;
   std::unique_ptr<SentencePieceTokenizer> tokenizer_;
   std::unique_ptr<Umt5Encoder> encoder_;  // null between calls on CUDA
-  bool tiledDecode_ = false;
+  MemoryChoices memory_;
   std::unique_ptr<WanVaeDecoder> vae_;
   std::vector<std::string> lastPrompts_;
   at::Tensor lastStates_;
+  bool lastOnCpu_ = false;  // where lastStates_ were encoded (the CPU computes in float32)
 };
 
 }  // namespace svgen

@@ -1,0 +1,97 @@
+#include "core/pipeline/memory_plan.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace svgen {
+
+namespace {
+
+constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+constexpr double kUsable = 0.9;
+
+std::string gib(double v) {
+  char s[32];
+  std::snprintf(s, sizeof s, "%.1f GiB", v);
+  return s;
+}
+
+}  // namespace
+
+double MemoryPlan::peakGiB() const {
+  return std::max({encodeGiB, denoiseGiB, decodeGiB});
+}
+
+bool MemoryPlan::fits() const {
+  return budgetGiB <= 0 || peakGiB() <= budgetGiB * kUsable;
+}
+
+MemoryPlan planMemory(const ModelInfo& info, const GenerationRequest& r, double budgetGiB) {
+  MemoryPlan plan;
+  plan.budgetGiB = budgetGiB;
+  plan.tiledDecode = r.tiledDecode;
+  const ModelInfo::Memory& m = info.memory;
+  const auto grid = info.tokenGrid(r.frames, r.width, r.height);
+  const double tokens = static_cast<double>(grid[0]) * grid[1] * grid[2];
+  const bool sparse = r.attention.method != "dense";
+  const int samples = r.guidance != 1.0 ? 2 : 1;
+
+  auto denoise = [&] {
+    const int batch = plan.guidanceInTurn ? 1 : samples;
+    double perToken = m.bytesPerToken + (sparse ? m.sparseBytesPerToken : 0);
+    double fixed = 0;
+    if (plan.ffnInChunks && tokens > kFfnChunkTokens) {
+      perToken -= m.ffnBytesPerToken;
+      fixed = static_cast<double>(kFfnChunkTokens) * m.ffnBytesPerToken;
+    }
+    return m.weightsGiB + batch * (tokens * perToken + fixed) / kGiB;
+  };
+  auto update = [&] {
+    plan.encodeGiB = m.weightsGiB + (plan.textEncoderOnCpu ? 0 : m.textEncoderGiB);
+    plan.denoiseGiB = denoise();
+    plan.decodeGiB = m.weightsGiB + info.decodeGiB(r.width, r.height, plan.tiledDecode);
+  };
+  update();
+  if (budgetGiB <= 0 || m.weightsGiB <= 0) return plan;
+
+  const double usable = budgetGiB * kUsable;
+  const std::string budget = "the budget of " + gib(budgetGiB);
+  if (plan.denoiseGiB > usable && tokens > kFfnChunkTokens) {
+    const double before = plan.denoiseGiB;
+    plan.ffnInChunks = true;
+    update();
+    plan.notes.push_back("feed-forward in chunks of " + std::to_string(kFfnChunkTokens) +
+                         " tokens: denoising needs about " + gib(plan.denoiseGiB) + " instead of " +
+                         gib(before));
+  }
+  if (plan.denoiseGiB > usable && samples == 2) {
+    const double before = plan.denoiseGiB;
+    plan.guidanceInTurn = true;
+    update();
+    plan.notes.push_back("the prompt and the negative prompt denoise in turn, not as one batch: " +
+                         gib(plan.denoiseGiB) + " instead of " + gib(before));
+  }
+  if (plan.decodeGiB > usable && !plan.tiledDecode && info.decodeTile > 0) {
+    const double before = plan.decodeGiB;
+    plan.tiledDecode = true;
+    update();
+    plan.notes.push_back("decoded in tiles: " + gib(plan.decodeGiB) + " instead of " + gib(before));
+  }
+  if (plan.encodeGiB > usable && m.textEncoderGiB > 0) {
+    const double before = plan.encodeGiB;
+    plan.textEncoderOnCpu = true;
+    update();
+    plan.notes.push_back("the text encoder runs on the CPU: encoding needs " + gib(plan.encodeGiB) +
+                         " of GPU memory instead of " + gib(before));
+  }
+  if (!plan.fits()) {
+    plan.notes.push_back(
+        "even so the run needs about " + gib(plan.peakGiB()) + ", more than " + budget +
+        " allows (" + gib(usable) + " after the allocator's slack): try " +
+        (plan.denoiseGiB >= plan.peakGiB() ? "fewer frames, a smaller size, " : "") +
+        "fp8 or GGUF weights, or a budget of " + gib(plan.peakGiB() / kUsable));
+  }
+  return plan;
+}
+
+}  // namespace svgen

@@ -1,0 +1,130 @@
+// The memory budget planner: which levers a run pulls for a table of budgets, and that the
+// estimates behind them follow the model's sizes (core/pipeline/memory_plan.h).
+#include "support/test_support.h"
+
+#include "core/model/wan/wan_model.h"
+#include "core/model/wan_config.h"
+#include "core/pipeline/engine.h"
+#include "core/pipeline/memory_plan.h"
+
+#include <QtTest/QtTest>
+
+#include <cmath>
+
+using namespace svgen;
+
+namespace {
+
+// Wan 2.1 1.3B as a diffusers folder in bf16 holds it: DiT and VAE 2.9 GiB, umT5-XXL 5.68 B
+// parameters. The decode figures and token grid are the Wan family's own (from the tiny folder).
+ModelInfo wan13b() {
+  ModelInfo info = Engine().describeModel(test::sourcePath("tests/fixtures/wan_tiny"));
+  info.memory = wanMemory(WanConfig{}, 2.9, 5'680'000'000);
+  return info;
+}
+
+GenerationRequest clip(int width, int height, const char* method = "dense") {
+  GenerationRequest r;
+  r.frames = 81;
+  r.width = width;
+  r.height = height;
+  r.guidance = 5;
+  r.attention.method = method;
+  return r;
+}
+
+}  // namespace
+
+class TestMemoryPlan : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void estimatesFollowTheMeasuredPeaks() {
+    const ModelInfo info = wan13b();
+    // Measured (whole card): 8.2 GiB denoising at 832×480, 14.7 at 1280×720; 16.2 encoding.
+    const MemoryPlan p480 = planMemory(info, clip(832, 480), 0);
+    const MemoryPlan p720 = planMemory(info, clip(1280, 720), 0);
+    QVERIFY2(std::abs(p480.denoiseGiB - 8.2) < 0.5, qPrintable(QString::number(p480.denoiseGiB)));
+    QVERIFY2(std::abs(p720.denoiseGiB - 14.7) < 1.0, qPrintable(QString::number(p720.denoiseGiB)));
+    QVERIFY(std::abs(p720.encodeGiB - 16.2) < 1.0);
+    QVERIFY(std::abs(planMemory(info, clip(1280, 720, "svg"), 0).denoiseGiB - 19.95) < 1.0);
+    // Without a budget nothing is chosen for the run, but what it asks.
+    QVERIFY(!p720.ffnInChunks && !p720.guidanceInTurn && !p720.tiledDecode &&
+            !p720.textEncoderOnCpu && p720.notes.empty() && p720.fits());
+    GenerationRequest tiled = clip(1280, 720);
+    tiled.tiledDecode = true;
+    QVERIFY(planMemory(info, tiled, 0).tiledDecode);
+    QVERIFY(planMemory(info, tiled, 0).decodeGiB < p720.decodeGiB);
+  }
+
+  void chosenLeversForATableOfBudgets() {
+    struct Row {
+      int width, height;
+      const char* method;
+      double budget;
+      bool chunks, inTurn, tiles, cpuText, fits;
+    };
+    const Row rows[] = {
+        {832, 480, "dense", 80, false, false, false, false, true},
+        {832, 480, "dense", 24, false, false, false, false, true},
+        {832, 480, "dense", 12, false, false, true, true, true},
+        {832, 480, "dense", 6, true, false, true, true, true},
+        {832, 480, "dense", 3, true, true, true, true, false},  // the weights alone: 2.9
+        {1280, 720, "dense", 80, false, false, false, false, true},
+        {1280, 720, "dense", 24, false, false, true, false, true},
+        {1280, 720, "dense", 16, true, false, true, true, true},
+        {1280, 720, "dense", 8, true, true, true, true, true},
+        {1280, 720, "svg", 8, true, true, true, true, false},
+    };
+    const ModelInfo info = wan13b();
+    for (const Row& row : rows) {
+      const MemoryPlan p = planMemory(info, clip(row.width, row.height, row.method), row.budget);
+      const QString what =
+          QString("%1x%2 %3 under %4 GiB: peak %5, notes: %6")
+              .arg(row.width)
+              .arg(row.height)
+              .arg(row.method)
+              .arg(row.budget)
+              .arg(p.peakGiB())
+              .arg(QString::fromStdString(p.notes.empty() ? std::string() : p.notes.back()));
+      QVERIFY2(p.ffnInChunks == row.chunks, qPrintable(what));
+      QVERIFY2(p.guidanceInTurn == row.inTurn, qPrintable(what));
+      QVERIFY2(p.tiledDecode == row.tiles, qPrintable(what));
+      QVERIFY2(p.textEncoderOnCpu == row.cpuText, qPrintable(what));
+      QVERIFY2(p.fits() == row.fits, qPrintable(what));
+      // Every lever pulled is said, and a plan that does not fit says what would.
+      const size_t levers = size_t(p.ffnInChunks) + p.guidanceInTurn + p.tiledDecode +
+                            p.textEncoderOnCpu + (p.fits() ? 0 : 1);
+      QCOMPARE(p.notes.size(), levers);
+      if (!p.fits())
+        QVERIFY2(p.notes.back().find("a budget of") != std::string::npos, qPrintable(what));
+      if (p.fits()) QVERIFY2(p.peakGiB() <= 0.9 * row.budget, qPrintable(what));
+    }
+  }
+
+  void withoutGuidanceThereIsNoSecondPass() {
+    GenerationRequest r = clip(1280, 720);
+    r.guidance = 1;
+    const MemoryPlan p = planMemory(wan13b(), r, 6);
+    QVERIFY(!p.guidanceInTurn);
+    QVERIFY(p.ffnInChunks);
+    QVERIFY(p.denoiseGiB < planMemory(wan13b(), clip(1280, 720), 0).denoiseGiB / 2);
+  }
+
+  void aFolderReportsItsOwnSizes() {
+    // The tiny fixture: its DiT and VAE in 16 bits, its umT5 from its parameter count.
+    const ModelInfo tiny = Engine().describeModel(test::sourcePath("tests/fixtures/wan_tiny"));
+    QVERIFY(tiny.memory.weightsGiB > 0 && tiny.memory.weightsGiB < 0.01);
+    QVERIFY(tiny.memory.textEncoderGiB > 0 && tiny.memory.textEncoderGiB < 0.01);
+    QVERIFY(tiny.memory.bytesPerToken > tiny.memory.ffnBytesPerToken);
+    // The built-in model is too light to plan for: nothing is ever chosen for it.
+    const ModelInfo builtin = Engine().describeModel("builtin");
+    GenerationRequest r = clip(128, 128);
+    r.frames = 16;
+    const MemoryPlan p = planMemory(builtin, r, 0.5);
+    QVERIFY(p.notes.empty() && p.fits());
+  }
+};
+
+QTEST_GUILESS_MAIN(TestMemoryPlan)
+#include "test_memory_plan.moc"
