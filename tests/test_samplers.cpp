@@ -1,4 +1,6 @@
 // Flow-matching samplers on problems with exact answers.
+#include "support/test_support.h"
+
 #include "core/common/error.h"
 #include "core/sampling/dpm_sampler.h"
 #include "core/sampling/sampler.h"
@@ -6,10 +8,12 @@
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
+#include <nlohmann/json.hpp>
 
 #include <QtTest>
 
 #include <cmath>
+#include <fstream>
 
 using namespace svgen;
 
@@ -41,6 +45,15 @@ double solveError(const std::string& name, int steps, GaussianFlow flow = {}) {
   const at::Tensor start = x.clone();
   for (int i = 0; i < steps; ++i) x = sampler->step(flow.velocity(x, sampler->sigma(i)), i, x);
   return (x - flow.exactEnd(start, sampler->sigma(0))).abs().max().item<double>();
+}
+
+nlohmann::json samplerReference(const char* file) {
+  std::ifstream in(test::sourcePath(std::string("tests/fixtures/samplers/") + file));
+  return nlohmann::json::parse(in);
+}
+
+at::Tensor row(const nlohmann::json& values) {
+  return at::tensor(values.get<std::vector<double>>(), at::kDouble);
 }
 
 }  // namespace
@@ -109,6 +122,54 @@ class TestSamplers : public QObject {
     QCOMPARE(wanDpmSigmas(1, 5.0), (std::vector<double>{1.0, 0.0}));
     QVERIFY_THROWS_EXCEPTION(InputError, wanDpmSigmas(0, 5.0));
     QVERIFY_THROWS_EXCEPTION(InputError, makeSampler("dpm", 4, 5.0));
+  }
+
+  // The public implementations themselves, run on the GPU machine by our scripts
+  // (tools/fixtures/make_sampler_reference.py, make_dpm_reference.py): diffusers'
+  // FlowMatchEulerDiscreteScheduler's lists, and Wan 2.1's own DPM++ sampler stepping fixed
+  // velocities, whose every sample ours must reproduce.
+  void eulerMatchesDiffusersItself() {
+    const nlohmann::json reference = samplerReference("flow_match_euler.json");
+    int cases = 0;
+    for (const auto& c : reference.at("cases")) {
+      ++cases;
+      const int steps = c.at("steps");
+      auto euler = makeSampler("euler", steps, c.at("shift").get<double>());
+      const auto sigmas = c.at("sigmas").get<std::vector<double>>();
+      const auto timesteps = c.at("timesteps").get<std::vector<double>>();
+      QCOMPARE(sigmas.size(), size_t(steps + 1));
+      for (int i = 0; i <= steps; ++i) QCOMPARE(euler->sigma(i), sigmas[size_t(i)]);
+      for (int i = 0; i < steps; ++i) QCOMPARE(euler->modelTimestep(i), timesteps[size_t(i)]);
+    }
+    QCOMPARE(cases, 5);
+  }
+
+  void dpmMatchesWansOwnSampler() {
+    const nlohmann::json reference = samplerReference("wan_dpm_solver.json");
+    int cases = 0;
+    for (const auto& c : reference.at("cases")) {
+      const int steps = c.at("steps");
+      auto dpm = makeSampler("dpm++", steps, c.at("shift").get<double>());
+      const auto sigmas = c.at("sigmas").get<std::vector<double>>();
+      const auto timesteps = c.at("timesteps").get<std::vector<double>>();
+      for (int i = 0; i <= steps; ++i) QCOMPARE(dpm->sigma(i), sigmas[size_t(i)]);
+      at::Tensor x = row(c.at("start"));
+      for (int i = 0; i < steps; ++i) {
+        QCOMPARE(dpm->modelTimestep(i), timesteps[size_t(i)]);
+        x = dpm->step(row(c.at("velocities")[size_t(i)]), i, x);
+        const at::Tensor want = row(c.at("samples")[size_t(i)]);
+        const double err = (x - want).abs().max().item<double>();
+        // The reference computes in float32.
+        QVERIFY2(err < 2e-5 * (1 + want.abs().max().item<double>()),
+                 qPrintable(QString("%1 steps, shift %2, step %3: max error %4")
+                                .arg(steps)
+                                .arg(c.at("shift").get<double>())
+                                .arg(i)
+                                .arg(err)));
+      }
+      ++cases;
+    }
+    QCOMPARE(cases, 5);
   }
 
   void modelTimesteps() {
