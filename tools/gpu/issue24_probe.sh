@@ -28,18 +28,30 @@ for part in "$@"; do
       [ "${SKIP_14B:-0}" = 1 ] || for w in native fp8; do run wan-14b 832x480 dense "$w"; done ;;
     budget)
       # The VRAM budget as a creator's card would impose it (the allocator's memory fraction):
-      # 1.3B at 480p under 6 GiB and at 720p under 8 GiB, 2 steps, with the peak of every stage
-      # and the budget's own notes. Needs the random 1.3B folder (issue21_probe.sh generate makes
-      # it in /tmp/wan13b).
-      for case in "832x480 6" "1280x720 8" "1280x720 24"; do
+      # 1.3B at 480p under 6 GiB and at 720p under 8 GiB, then 720p without a budget (the
+      # baseline the levers' slowdown is read against), with --tiled-decode alone, and SVG under
+      # 12 GiB; 2 steps each, every stage's time and peak and the plan's notes. Needs the random
+      # 1.3B folder in /tmp/wan13b (made here when missing).
+      if [ ! -d /tmp/wan13b/vae ]; then
+        say "wan 1.3B random folder"
+        PYTHONPATH="$PWD/.gpu-deps/diffusers-src/src" python3 tools/fixtures/make_wan_random.py \
+          /tmp/wan13b 2>&1 | tail -n 2 | tee -a "$log"
+      fi
+      for case in "832x480 6 dense" "1280x720 8 dense" "1280x720 0 dense" \
+                  "1280x720 0 dense --tiled-decode" "1280x720 12 svg"; do
         set -- $case
-        say "generate $1 --vram $2"
+        size=$1 vram=$2 method=$3
+        shift 3
+        name="budget-$size-$vram-$method$*"
+        name=${name// /}
+        say "generate $size --vram $vram --attention $method $*"
         $svgen generate --model /tmp/wan13b --device cuda -p "a cat walks on the grass" -s 2 -f 81 \
-          -W "${1%x*}" -H "${1#*x}" -g 5 --seed 1 --warmup 0 --attention svg --svg-block 128 \
-          --vram "$2" --out "/tmp/budget-$1-$2.y4m" --json -q >"/tmp/budget-$1-$2.json" 2>>"$log"
-        echo "exit $?" >>"$log"
-        python3 -c "import json,sys;j=json.load(open(sys.argv[1]));print({k:j.get(k) for k in ('step_seconds','peak_gpu_memory_gib','notes')})" \
-          "/tmp/budget-$1-$2.json" 2>&1 | tee -a "$log"
+          -W "${size%x*}" -H "${size#*x}" -g 5 --seed 1 --warmup 0 --attention "$method" \
+          --svg-block 128 --vram "$vram" "$@" --out "/tmp/$name.y4m" --json -q \
+          >"/tmp/$name.json" 2>>"$log"
+        echo "exit $?" | tee -a "$log"
+        [ -s "/tmp/$name.json" ] && python3 -c "import json,sys;j=json.load(open(sys.argv[1]));print({k:j.get(k) for k in ('timings_seconds','step_seconds','peak_gpu_memory_gib','notes')})" \
+          "/tmp/$name.json" 2>&1 | tee -a "$log"
       done ;;
     *) echo "unknown part $part" ;;
   esac
