@@ -1,5 +1,6 @@
 #include "ui/prompt_panel.h"
 
+#include "core/pipeline/engine.h"
 #include "ui/model_picker.h"
 #include "ui/stepped_spin_box.h"
 
@@ -205,8 +206,11 @@ void PromptPanel::buildLayout() {
     updateMemoryHint();
     emit edited();
   });
-  for (QSpinBox* box : {static_cast<QSpinBox*>(width_), static_cast<QSpinBox*>(height_)})
+  // The memory estimate follows the token count and the guidance batch.
+  for (QSpinBox* box : {static_cast<QSpinBox*>(width_), static_cast<QSpinBox*>(height_),
+                        static_cast<QSpinBox*>(frames_)})
     connect(box, &QSpinBox::valueChanged, this, &PromptPanel::updateMemoryHint);
+  connect(guidance_, &QDoubleSpinBox::valueChanged, this, &PromptPanel::updateMemoryHint);
 }
 
 void PromptPanel::setModelInfo(const ModelInfo& info) {
@@ -369,19 +373,30 @@ QString PromptPanel::memoryHint() const {
 void PromptPanel::updateMemoryHint() {
   const int w = width_->value(), h = height_->value();
   const double whole = info_.decodeGiB(w, h, false);
-  if (whole <= 0) {
+  if (whole <= 0 && info_.memory.weightsGiB <= 0) {
     memoryHint_->hide();
     return;
   }
-  const double tiles = info_.decodeGiB(w, h, true);
   const double budget = vram_->value();
-  QString text = tr("Decode at %1×%2: about %3 GiB whole, %4 GiB in tiles, beside the weights.")
+  const MemoryPlan plan = Engine::planMemory(info_, request(), budget);
+  auto gib = [](double v) { return QString::number(v, 'f', 1); };
+  QString text = tr("Estimated GPU memory at %1×%2: encode %3, denoise %4, decode %5 GiB "
+                    "(whole frame %6 GiB, in tiles %7 GiB, beside the weights).")
                      .arg(w)
                      .arg(h)
-                     .arg(whole, 0, 'f', 1)
-                     .arg(tiles, 0, 'f', 1);
-  if (budget > 0 && !tiledDecode_->isChecked() && whole >= budget)
-    text += tr(" The whole decode cannot fit %1 GiB: it will run in tiles.").arg(budget, 0, 'f', 1);
+                     .arg(gib(plan.encodeGiB), gib(plan.denoiseGiB), gib(plan.decodeGiB),
+                          gib(whole), gib(info_.decodeGiB(w, h, true)));
+  QStringList levers;
+  if (plan.ffnInChunks) levers << tr("feed-forward in chunks");
+  if (plan.guidanceInTurn) levers << tr("the two guidance passes in turn");
+  if (plan.tiledDecode && !tiledDecode_->isChecked()) levers << tr("decode in tiles");
+  if (plan.textEncoderOnCpu) levers << tr("text encoder on the CPU");
+  if (budget > 0 && !levers.isEmpty())
+    text += tr(" To fit %1 GiB the run will use: %2.").arg(gib(budget), levers.join(", "));
+  if (!plan.fits())
+    text += tr(" Even so it needs about %1 GiB: fewer frames, a smaller size or fp8/GGUF weights "
+               "would fit.")
+                .arg(gib(plan.peakGiB()));
   memoryHint_->setText(QStringLiteral("<small>%1</small>").arg(text.toHtmlEscaped()));
   memoryHint_->show();
 }

@@ -104,6 +104,11 @@ ModelInfo Engine::describeModel(const std::string& model) {
   return describeVideoModel(model);
 }
 
+MemoryPlan Engine::planMemory(const ModelInfo& info, const GenerationRequest& request,
+                              double budgetGiB) {
+  return svgen::planMemory(info, request, budgetGiB);
+}
+
 CheckpointInspection Engine::inspect(const std::string& path) {
   return inspectModel(path);
 }

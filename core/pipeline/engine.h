@@ -4,6 +4,7 @@
 #include "core/attention/svoo/svoo_profile.h"
 #include "core/model/checkpoint_inspection.h"
 #include "core/pipeline/generation.h"
+#include "core/pipeline/memory_plan.h"
 
 #include <memory>
 #include <string>
@@ -36,6 +37,12 @@ class Engine {
 
   // Describes a model ("builtin" or a path) without loading its weights.
   ModelInfo describeModel(const std::string& model);
+
+  // The memory plan a run of `request` (frames and size filled in) would follow on a GPU with
+  // `budgetGiB` to spend (0: none), from the model's sizes alone: the studio's estimate before a
+  // run, the same arithmetic generate() then follows.
+  static MemoryPlan planMemory(const ModelInfo& info, const GenerationRequest& request,
+                               double budgetGiB);
 
   // What a checkpoint file or folder holds and which model family reads it, from config files and
   // headers only (as `svgen inspect` says it). Throws InputError for a path with nothing

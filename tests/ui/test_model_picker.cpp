@@ -233,17 +233,23 @@ void TestModelPicker::gpuMemoryRowEstimatesTheDecodeAndCarriesTheBudget() {
   r.width = 1280;
   r.height = 720;
   panel->setRequest(r);
-  QVERIFY2(panel->memoryHint().contains("about 20.1 GiB whole, 1.4 GiB in tiles"),
+  QVERIFY2(panel->memoryHint().contains("whole frame 20.1 GiB, in tiles 1.4 GiB"),
            qPrintable(panel->memoryHint()));
+  QVERIFY(!panel->memoryHint().contains("To fit"));
   auto* vram = panel->findChild<QDoubleSpinBox*>("vram");
   auto* tiled = panel->findChild<QCheckBox*>("tiledDecode");
   QVERIFY(vram && tiled);
   QCOMPARE(vram->text(), QString("whole card"));
   vram->setValue(8);
-  QVERIFY2(panel->memoryHint().contains("cannot fit 8.0 GiB: it will run in tiles"),
+  QVERIFY2(panel->memoryHint().contains("To fit 8.0 GiB the run will use: decode in tiles."),
            qPrintable(panel->memoryHint()));
   tiled->setChecked(true);
-  QVERIFY(!panel->memoryHint().contains("cannot fit"));
+  QVERIFY2(!panel->memoryHint().contains("To fit"), qPrintable(panel->memoryHint()));
+  // A budget below the decode's tile cannot be met: the hint says what it needs.
+  vram->setValue(1);
+  QVERIFY2(panel->memoryHint().contains("Even so it needs about 1.4 GiB"),
+           qPrintable(panel->memoryHint()));
+  vram->setValue(8);
   r = panel->request();
   QCOMPARE(r.vramGiB, 8.0);
   QVERIFY(r.tiledDecode);
