@@ -87,6 +87,28 @@ class TestWanVaeReference : public QObject {
     QVERIFY_THROWS_EXCEPTION(InputError, vae.decodeTiled(latent, {4, 5}));
   }
 
+  // diffusers' own tiled decode (AutoencoderKLWan.tiled_decode, 32-pixel tiles every 24 on the
+  // tiny VAE; tools/fixtures/make_vae_tiling_reference.py): the same tiles, blends and clamp. On
+  // random weights tiling changes the frames a lot (up to 2.0 of the [−1, 1] range against the
+  // whole decode, in diffusers too), so this is the check that our tiling is theirs.
+  void tiledDecodeMatchesDiffusersTiling() {
+    c10::NoGradGuard noGrad;
+    const TensorMap ref =
+        loadTensors(test::sourcePath("tests/fixtures/wan_tiny_vae_tiled.safetensors"));
+    const WanVaeDecoder vae(fixtureConfig(), vaeWeights(), at::Device(at::kCPU), at::kFloat);
+    const at::Tensor tiled = vae.decodeTiled(ref.at("latent"), {4, 3});
+    const at::Tensor whole = vae.decode(ref.at("latent"));
+    QCOMPARE(tiled.sizes().vec(), ref.at("tiled").sizes().vec());
+    const double tiledErr = maxError(tiled, ref.at("tiled"));
+    const double wholeErr = maxError(whole, ref.at("whole"));
+    qInfo(
+        "tiled decode vs diffusers' tiled decode: max abs error %.3g (whole: %.3g; tiled vs "
+        "whole in diffusers: %.3g)",
+        tiledErr, wholeErr, maxError(ref.at("tiled"), ref.at("whole")));
+    QVERIFY2(wholeErr < 1e-4, qPrintable(QString("whole: max abs error %1").arg(wholeErr)));
+    QVERIFY2(tiledErr < 1e-4, qPrintable(QString("tiled: max abs error %1").arg(tiledErr)));
+  }
+
   void decoderMatchesDiffusers() {
     c10::NoGradGuard noGrad;
     const TensorMap ref = test::wanReference();

@@ -50,10 +50,12 @@ struct ModelInfo {
   struct Memory {
     double weightsGiB = 0;      // held from load to the end: the transformer and the decoder
     double textEncoderGiB = 0;  // held while the prompts encode, then given back
-    // The denoiser's working memory per token of one sample (a guidance step has two samples),
-    // the part of it the feed-forward holds (running it in chunks frees that), and what sparse
-    // attention's permuted copies add.
-    double bytesPerToken = 0, ffnBytesPerToken = 0, sparseBytesPerToken = 0;
+    // The denoiser's working memory per token of one sample (a guidance step has two), at the
+    // larger of its two peaks: in attention, and in the feed-forward, where the hidden rows
+    // (ffnBytesPerToken) come on top of what the layer keeps (running the feed-forward in chunks
+    // leaves only a chunk's rows). Sparse attention's buffers add to both.
+    double attentionBytesPerToken = 0, layerBytesPerToken = 0, ffnBytesPerToken = 0;
+    double sparseBytesPerToken = 0;
   } memory;
 };
 

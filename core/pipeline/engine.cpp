@@ -152,7 +152,8 @@ std::string outOfMemoryContext(const std::string& stage, const GenerationRequest
                                      "the card's size, which moves it to the CPU";
   } else if (stage == "denoise") {
     doing = "while denoising";
-    advice = "try fewer frames, a smaller size, sparse attention, or fp8 or GGUF weights";
+    // Sparse attention is no help here: its buffers add to the dense working memory.
+    advice = "try fewer frames, a smaller size, or fp8 or GGUF weights";
   }
   char budget[64] = "the whole card";
   if (r.vramGiB > 0) std::snprintf(budget, sizeof budget, "--vram %.1f", r.vramGiB);

@@ -38,13 +38,13 @@ MemoryPlan planMemory(const ModelInfo& info, const GenerationRequest& r, double 
 
   auto denoise = [&] {
     const int batch = plan.guidanceInTurn ? 1 : samples;
-    double perToken = m.bytesPerToken + (sparse ? m.sparseBytesPerToken : 0);
-    double fixed = 0;
-    if (plan.ffnInChunks && tokens > kFfnChunkTokens) {
-      perToken -= m.ffnBytesPerToken;
-      fixed = static_cast<double>(kFfnChunkTokens) * m.ffnBytesPerToken;
-    }
-    return m.weightsGiB + batch * (tokens * perToken + fixed) / kGiB;
+    const bool chunked = plan.ffnInChunks && tokens > kFfnChunkTokens;
+    const double extra = sparse ? m.sparseBytesPerToken : 0;
+    const double attention = tokens * (m.attentionBytesPerToken + extra);
+    const double ffn =
+        tokens * (m.layerBytesPerToken + extra) +
+        (chunked ? static_cast<double>(kFfnChunkTokens) : tokens) * m.ffnBytesPerToken;
+    return m.weightsGiB + batch * std::max(attention, ffn) / kGiB;
   };
   auto update = [&] {
     plan.encodeGiB = m.weightsGiB + (plan.textEncoderOnCpu ? 0 : m.textEncoderGiB);

@@ -87,12 +87,15 @@ ModelInfo::Memory wanMemory(const WanConfig& config, double weightsGiB, int64_t 
   // umT5 unpacks to bfloat16 whatever its file holds, its feed-forward output matrices (a sixth
   // of it) to float32: 13.4 GB for umT5-XXL's 5.7 B.
   m.textEncoderGiB = 2.36 * static_cast<double>(textParameters) / kGiB;
-  // Per token of one sample: about 22 model widths of bytes for the residual stream, the norms,
-  // q/k/v and their rotations, and three 16-bit feed-forward rows; sparse attention's permuted
-  // copies add 24 widths. Fitted to the 1.3B's peaks at 832×480 (8.2 GiB, H200) and 1280×720
-  // (14.7 GiB dense, 19.95 with SVG; H100), CFG, weights included.
+  // Per token of one sample, in model widths of bytes: 33 at attention (q, k, v, their float32
+  // rotations, the output), 19 kept through the feed-forward plus its three 16-bit hidden rows;
+  // sparse attention's buffers add 24. Fitted to the 1.3B's peaks on an H100 at 1280×720, 81
+  // frames, weights (3.06 GiB) included: 14.75 GiB dense with CFG as one batch (the feed-forward
+  // peak; 8.2 at 832×480 on the H200), 6.58 with the guidance passes in turn and the feed-forward
+  // in chunks (the attention peak), 19.95 and 8.96 the same with SVG.
+  m.attentionBytesPerToken = 33.0 * config.dim;
+  m.layerBytesPerToken = 19.0 * config.dim;
   m.ffnBytesPerToken = 6.0 * config.ffnDim;
-  m.bytesPerToken = 22.0 * config.dim + m.ffnBytesPerToken;
   m.sparseBytesPerToken = 24.0 * config.dim;
   return m;
 }
