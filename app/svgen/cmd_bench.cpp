@@ -139,7 +139,7 @@ int runBenchGenerate(GenerateBenchCli& g) {
   const GenerateBenchReport report = runGenerateBench(
       g.options, [](const std::string& line) { std::cerr << "bench: " << line << "\n"; },
       [] { return interruptRequested(); });
-  std::cout << generateBenchTable(report);
+  std::cout << structureTable(report) << generateBenchTable(report);
   return kExitOk;
 }
 
@@ -294,6 +294,11 @@ Command addBenchGenerate(CLI::App* bench) {
                    "E4M3) or q8_0 (GGUF)")
       ->check(CLI::IsMember({"native", "fp8", "q8_0"}))
       ->capture_default_str();
+  genCmd->add_flag("--structured", go.structured,
+                   "Random weights whose heads attend like a trained video DiT's (spatial, "
+                   "temporal and content heads, 10-25% of the keys for 95% of the attention), "
+                   "so SVG2 and SVOO run at their own budgets (--top-p); prints what the heads "
+                   "do. For speed only, never quality");
   genCmd->add_flag("--cfg", go.cfg,
                    "Time whole CFG steps as generate runs them: prompt and negative prompt as one "
                    "batch of 2");

@@ -2,9 +2,12 @@
 
 #include "core/attention/clustering/cluster_parameters.h"
 #include "core/attention/method_registry.h"
+#include "core/attention/svg/svg_method.h"
 #include "core/attention/warmup.h"
 #include "core/common/error.h"
+#include "core/bench/structure_probe.h"
 #include "core/io/weight_quantization.h"
+#include "core/model/structured_attention.h"
 #include "core/model/wan_dit.h"
 #include "core/model/weight_init.h"
 #include "core/pipeline/device.h"
@@ -90,9 +93,18 @@ GenerateBenchReport runGenerateBench(const GenerateBenchOptions& o,
       (o.weights == "native" ? "" : ", packed as " + o.weights));
   const at::ScalarType dtype = device.is_cuda() ? at::kBFloat16 : at::kFloat;
   std::unique_ptr<WanDiT> dit;
+  StructuredAttention designed;
   r.weights = o.weights;
   try {
     TensorMap dense = initWanWeights(config, o.seed, false);
+    if (o.structured) {
+      say("structuring the attention heads");
+      // Calibrated on this run's own grid, so the fractions land where designed at every size.
+      designed = structureAttention(
+          dense, config, o.seed,
+          {r.latentFrames / config.patch[0], r.latentHeight / config.patch[1],
+           r.latentWidth / config.patch[2]});
+    }
     PackedMap packed;
     if (o.weights != "native") {
       for (auto it = dense.begin(); it != dense.end();) {
@@ -120,6 +132,37 @@ GenerateBenchReport runGenerateBench(const GenerateBenchOptions& o,
   const at::Tensor x = o.cfg ? at::cat({x1, x1}, 0) : x1;
   const at::Tensor context = at::randn({batch, config.textLen, config.textDim}, opts);
   const at::Tensor t = at::full({batch}, 700.0, opts);
+
+  if (o.structured) {
+    // What the heads do on this input, measured as SVOO's and SVG's profilers see it.
+    say("measuring the heads");
+    StructureProbe probe(o.attention.get(svg::block), o.density);
+    DiTForwardOptions f;
+    f.attention = &probe;
+    try {
+      dit->forward(x1, t.narrow(0, 0, 1), context.narrow(0, 0, 1), f);
+    } catch (const c10::Error& e) {
+      throw RuntimeFailure(describeTorchFailure(e.what(), device));
+    }
+    for (size_t l = 0; l < probe.layers().size() && l < designed.layers.size(); ++l) {
+      StructureRow row;
+      row.layer = static_cast<int>(l);
+      row.minKeyFraction = 1;
+      const auto& measured = probe.layers()[l];
+      for (size_t h = 0; h < measured.size(); ++h) {
+        const StructuredHead& d = designed.layers[l][h];
+        (d.kind == HeadKind::Spatial    ? row.spatial
+         : d.kind == HeadKind::Temporal ? row.temporal
+                                        : row.content) += 1;
+        row.targetFraction += d.targetFraction / measured.size();
+        row.keyFraction += measured[h].keyFraction / measured.size();
+        row.minKeyFraction = std::min(row.minKeyFraction, measured[h].keyFraction);
+        row.maxKeyFraction = std::max(row.maxKeyFraction, measured[h].keyFraction);
+        row.svgTemporal += measured[h].temporal ? 1 : 0;
+      }
+      r.structure.push_back(row);
+    }
+  }
 
   double denseMedian = 0;
   for (const std::string& method : o.methods) {
@@ -219,6 +262,39 @@ std::string generateBenchTable(const GenerateBenchReport& r) {
                   1000 * row.medianSeconds);
     out << line;
   }
+  return out.str();
+}
+
+std::string structureTable(const GenerateBenchReport& r) {
+  if (r.structure.empty()) return {};
+  std::ostringstream out;
+  out << "structured heads (designed kinds; keys holding 95% of the attention, designed for the "
+         "grid's centre query and measured over sampled rows; SVG's classification):\n";
+  char line[200];
+  std::snprintf(line, sizeof line, "%-5s %16s %9s %9s %15s %13s\n", "layer", "spatial/temp/cont",
+                "designed", "measured", "measured range", "SVG temporal");
+  out << line;
+  double designed = 0, measured = 0;
+  int heads = 0, temporalDesigned = 0, temporalSvg = 0;
+  for (const StructureRow& s : r.structure) {
+    const int n = s.spatial + s.temporal + s.content;
+    std::snprintf(line, sizeof line, "%-5d %8d/%d/%-5d %8.1f%% %8.1f%% %6.1f–%5.1f%% %9d of %d\n",
+                  s.layer, s.spatial, s.temporal, s.content, 100 * s.targetFraction,
+                  100 * s.keyFraction, 100 * s.minKeyFraction, 100 * s.maxKeyFraction,
+                  s.svgTemporal, n);
+    out << line;
+    designed += s.targetFraction * n;
+    measured += s.keyFraction * n;
+    heads += n;
+    temporalDesigned += s.temporal;
+    temporalSvg += s.svgTemporal;
+  }
+  std::snprintf(line, sizeof line,
+                "all   %d heads: designed %.1f%%, measured %.1f%% of the keys; %d designed "
+                "temporal, %d classified temporal by SVG\n",
+                heads, 100 * designed / heads, 100 * measured / heads, temporalDesigned,
+                temporalSvg);
+  out << line;
   return out.str();
 }
 

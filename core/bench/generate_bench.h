@@ -36,6 +36,9 @@ struct GenerateBenchOptions {
   // or packed as the downloaded files store them and unpacked at each use, "fp8" (ComfyUI's
   // scaled E4M3) or "q8_0" (GGUF).
   std::string weights = "native";
+  // Heads that attend like a trained model's (core/model/structured_attention.h), so SVG2 and
+  // SVOO can be timed at their own budget rules; the report then carries what the heads do.
+  bool structured = false;
 };
 
 struct GenerateBenchRow {
@@ -50,6 +53,15 @@ struct GenerateBenchRow {
   std::map<std::string, double> phaseMs;  // per pass, summed over the layers (with --phases)
 };
 
+// One layer of the structured weights as designed and as measured on the bench's input.
+struct StructureRow {
+  int layer = 0;
+  int spatial = 0, temporal = 0, content = 0;  // heads designed so
+  double targetFraction = 0;                   // mean over heads, of the grid's centre query
+  double keyFraction = 0, minKeyFraction = 0, maxKeyFraction = 0;  // measured, 95% mass
+  int svgTemporal = 0;  // heads SVG's profiler calls temporal
+};
+
 struct GenerateBenchReport {
   std::string device, gpu, config;
   int64_t tokens = 0;
@@ -60,11 +72,14 @@ struct GenerateBenchReport {
   std::string weights = "native";
   double weightGiB = 0;  // what the DiT's parameters take on the device, packed ones as packed
   std::vector<GenerateBenchRow> rows;
+  std::vector<StructureRow> structure;  // with options.structured
 };
 
 GenerateBenchReport runGenerateBench(const GenerateBenchOptions& options,
                                      const std::function<void(const std::string&)>& progress = {},
                                      const std::function<bool()>& cancelled = {});
 std::string generateBenchTable(const GenerateBenchReport& report);
+// The structure rows as a table (empty without them).
+std::string structureTable(const GenerateBenchReport& report);
 
 }  // namespace svgen
