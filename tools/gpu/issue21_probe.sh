@@ -47,6 +47,12 @@ for part in "$@"; do
       bench "cfg step, density 0.30, svg block 128" --cfg --methods dense,svg --density 0.30 \
         --svg-block 128
       bench "cfg step, density 0.30, svg block 64" --cfg --methods svg --density 0.30 --svg-block 64 ;;
+    structured)
+      # Item 4: heads that attend like a trained model's, every method at its own budget rule
+      # (--top-p 0.8, the registry default: SVG2's and SVOO's) and at a fixed 25% of the blocks, batched CFG steps.
+      bench "structured, own budgets" --structured --cfg --methods dense,svg,svg2,svoo --top-p 0.8
+      bench "structured, 25% of blocks" --structured --cfg --methods dense,svg,svg2,svoo \
+        --density 0.25 ;;
     generate)
       if [ ! -d .gpu-deps/diffusers-src/src/diffusers ] && [ -f .gpu-deps/issue21-diffusers.zip ]; then
         mkdir -p .gpu-deps/diffusers-src/src

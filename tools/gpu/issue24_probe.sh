@@ -37,8 +37,11 @@ for part in "$@"; do
         PYTHONPATH="$PWD/.gpu-deps/diffusers-src/src" python3 tools/fixtures/make_wan_random.py \
           /tmp/wan13b 2>&1 | tail -n 2 | tee -a "$log"
       fi
-      for case in "832x480 6 dense" "1280x720 8 dense" "1280x720 0 dense" \
-                  "1280x720 0 dense --tiled-decode" "1280x720 12 svg"; do
+      cases=("832x480 6 dense" "1280x720 8 dense" "1280x720 0 dense"
+             "1280x720 0 dense --tiled-decode" "1280x720 12 svg")
+      # BUDGET_CASES="..." (one case per line) runs only those, e.g. "832x480 6 dense --sampler dpm++".
+      [ -n "${BUDGET_CASES:-}" ] && mapfile -t cases <<<"$BUDGET_CASES"
+      for case in "${cases[@]}"; do
         set -- $case
         size=$1 vram=$2 method=$3
         shift 3
