@@ -127,7 +127,9 @@ void PromptPanel::buildLayout() {
   vram_->setSpecialValueText(tr("whole card"));
   vram_->setToolTip(
       tr("GPU memory the run may use. It is enforced, so a large card fails as a card of this "
-         "size would; the decode switches to tiles when the whole frame would not fit."));
+         "size would. The run saves what it must to fit, cheapest first: the feed-forward in "
+         "chunks, the two guidance passes in turn, the decode in tiles, the text encoder on "
+         "the CPU."));
   tiledDecode_ = new QCheckBox(tr("Tiled decode"), this);
   tiledDecode_->setObjectName("tiledDecode");
   tiledDecode_->setToolTip(

@@ -97,8 +97,9 @@ void addRequestOptions(CLI::App* cmd, GenerationRequest& r, bool withSaveLatents
                 "Decode in overlapping 256-pixel tiles (Wan's VAE): the decode then needs a few "
                 "GiB instead of up to 23 at 720p, at a small cost in time");
   cmd->add_option("--vram", r.vramGiB,
-                  "GiB of GPU memory the run may use (0: the whole card); enforced, and the "
-                  "decode switches to tiles when it would not fit")
+                  "GiB of GPU memory the run may use (0: the whole card), enforced; the run "
+                  "saves what it must to fit, cheapest first: feed-forward in chunks, the "
+                  "guidance passes in turn, tiled decode, the text encoder on the CPU")
       ->check(CLI::Range(0.0, 4096.0));
   cmd->add_option("--init-noise", r.initNoisePath,
                   "Start from this latent (safetensors, key \"latent\")")
