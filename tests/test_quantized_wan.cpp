@@ -164,6 +164,10 @@ class TestQuantizedWan : public QObject {
     QVERIFY2(r.missing.empty(), r.missing.empty() ? "" : r.missing.front().c_str());
     QVERIFY(std::count(r.transformer.dtypes.begin(), r.transformer.dtypes.end(), "F8_E4M3"));
     QVERIFY(std::count(r.textEncoder.dtypes.begin(), r.textEncoder.dtypes.end(), "F8_E4M3"));
+    // The scales and the marker are how the weights are stored, not parameters.
+    const CheckpointInspection wide = Engine::inspect(widened);
+    QCOMPARE(r.transformer.parameters, wide.transformer.parameters);
+    QCOMPARE(r.textEncoder.parameters, wide.textEncoder.parameters);
     at::Tensor fp8, same;
     checkTrajectory(dir, "scaled fp8 DiT and umT5", 0.15, &fp8);
     checkTrajectory(widened, "the same values in float32 files", 0.15, &same);

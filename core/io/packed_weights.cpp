@@ -163,4 +163,8 @@ LoadedWeights loadWeights(const std::vector<std::string>& paths) {
   return out;
 }
 
+bool isFp8SideTensor(const std::string& name) {
+  return !scaledWeightName(name).empty() || isDroppedName(name);
+}
+
 }  // namespace svgen

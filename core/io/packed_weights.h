@@ -53,4 +53,8 @@ struct LoadedWeights {
 // with no weight, or a scale of the wrong shape.
 LoadedWeights loadWeights(const std::vector<std::string>& files);
 
+// True for the side tensors of scaled fp8 files (weight scales, activation scales, the marker):
+// part of how the weights are stored, not parameters of the model.
+bool isFp8SideTensor(const std::string& name);
+
 }  // namespace svgen

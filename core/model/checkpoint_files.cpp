@@ -1,6 +1,7 @@
 #include "core/model/checkpoint_files.h"
 
 #include "core/common/string_affixes.h"
+#include "core/io/packed_weights.h"
 #include "core/model/wan_keys.h"
 #include "core/text/umt5_llama_cpp_names.h"
 
@@ -82,7 +83,7 @@ void addTensor(TensorSetSummary& s, const TensorFile& file, const TensorInfo& t,
       s.files.push_back(file.path());
   }
   dtypes.insert(dtypeName(t.dtype));
-  s.parameters += t.numel();
+  if (!isFp8SideTensor(t.name)) s.parameters += t.numel();
   ++s.tensors;
 }
 
