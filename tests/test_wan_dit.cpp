@@ -1,5 +1,6 @@
 // The Wan DiT on a tiny config: shapes, determinism, both key layouts, error messages, 3D RoPE.
 #include "core/common/error.h"
+#include "core/io/weight_quantization.h"
 #include "core/model/dit_step.h"
 #include "core/model/rope.h"
 #include "core/model/wan_config.h"
@@ -105,6 +106,34 @@ class TestWanDiT : public QObject {
     // Guidance really ran: the negative prompt's pass matters.
     Conditioning other{at::cat({in.context.narrow(0, 0, 1), in.context.narrow(0, 0, 1)}), true};
     QVERIFY(!at::allclose(ditVelocity(dit, x, other, step), inTurn, 1e-3, 1e-3));
+  }
+
+  // Block swap: the blocks' weights leave the device for host memory and come back one block
+  // ahead in each pass; the output does not change, packed weights included, and placing them
+  // back restores the model as it was.
+  void streamedBlocksGiveTheSameOutput() {
+    const WanConfig c = tinyConfig();
+    TensorMap dense = initWanWeights(c, 3, false);
+    PackedMap packed;
+    packed.emplace("blocks.1.ffn.0.weight", packScaledFp8(dense.at("blocks.1.ffn.0.weight")));
+    dense.erase("blocks.1.ffn.0.weight");
+    WanDiT dit(c, dense, packed, at::kCPU, at::kFloat);
+    const Inputs in = tinyInputs();
+    const at::Tensor resident = dit.forward(in.x, in.t, in.context);
+    const size_t before = dit.parameters().size();
+    dit.place(at::kCPU, true);
+    QCOMPARE(dit.hostBlocks().size(), size_t(c.numLayers));
+    for (const auto& [name, t] : dit.parameters())
+      QVERIFY2(name.rfind("blocks.", 0) != 0, name.c_str());
+    QVERIFY(dit.packedParameters().empty());
+    QCOMPARE(dit.hostBlocks()[1].packed.count("blocks.1.ffn.0.weight"), size_t(1));
+    QVERIFY(dit.hostBlocks()[0].bytes() > 0);
+    QVERIFY(at::equal(dit.forward(in.x, in.t, in.context), resident));
+    dit.place(at::kCPU, false);
+    QVERIFY(dit.hostBlocks().empty());
+    QCOMPARE(dit.parameters().size(), before);
+    QCOMPARE(dit.packedParameters().size(), size_t(1));
+    QVERIFY(at::equal(dit.forward(in.x, in.t, in.context), resident));
   }
 
   void zeroHeadGivesZeroOutput() {

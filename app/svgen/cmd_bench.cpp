@@ -299,6 +299,10 @@ Command addBenchGenerate(CLI::App* bench) {
                    "temporal and content heads, 10-25% of the keys for 95% of the attention), "
                    "so SVG2 and SVOO run at their own budgets (--top-p); prints what the heads "
                    "do. For speed only, never quality");
+  genCmd->add_flag("--stream-blocks", go.streamBlocks,
+                   "Keep the DiT's blocks in host memory and stream each in one block ahead "
+                   "(block swap); a resident dense run comes first, so the table shows what "
+                   "streaming costs");
   genCmd->add_flag("--cfg", go.cfg,
                    "Time whole CFG steps as generate runs them: prompt and negative prompt as one "
                    "batch of 2");

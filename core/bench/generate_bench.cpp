@@ -6,6 +6,7 @@
 #include "core/attention/warmup.h"
 #include "core/common/error.h"
 #include "core/bench/structure_probe.h"
+#include "core/common/device_memory.h"
 #include "core/io/weight_quantization.h"
 #include "core/model/structured_attention.h"
 #include "core/model/wan_dit.h"
@@ -88,6 +89,7 @@ GenerateBenchReport runGenerateBench(const GenerateBenchOptions& o,
   r.warmupFraction = o.attention.get(warmup::fraction);
   r.clipSteps = o.clipSteps;
   r.cfg = o.cfg;
+  r.streamBlocks = o.streamBlocks;
 
   say("random " + o.config + " weights" +
       (o.weights == "native" ? "" : ", packed as " + o.weights));
@@ -100,10 +102,10 @@ GenerateBenchReport runGenerateBench(const GenerateBenchOptions& o,
     if (o.structured) {
       say("structuring the attention heads");
       // Calibrated on this run's own grid, so the fractions land where designed at every size.
-      designed = structureAttention(
-          dense, config, o.seed,
-          {r.latentFrames / config.patch[0], r.latentHeight / config.patch[1],
-           r.latentWidth / config.patch[2]});
+      designed =
+          structureAttention(dense, config, o.seed,
+                             {r.latentFrames / config.patch[0], r.latentHeight / config.patch[1],
+                              r.latentWidth / config.patch[2]});
     }
     PackedMap packed;
     if (o.weights != "native") {
@@ -165,11 +167,21 @@ GenerateBenchReport runGenerateBench(const GenerateBenchOptions& o,
   }
 
   double denseMedian = 0;
-  for (const std::string& method : o.methods) {
+  // With streamed blocks, dense runs resident first: the streaming's own cost is the ratio of the
+  // two dense rows, measured in the same process.
+  std::vector<std::string> order = o.methods;
+  if (o.streamBlocks) order.insert(order.begin(), "dense, resident");
+  for (const std::string& label : order) {
+    const bool resident = label == "dense, resident";
+    if (o.streamBlocks && !resident && dit->hostBlocks().empty()) {
+      dit->place(device, true);
+      releaseCachedDeviceMemory(device);
+    }
+    const std::string method = resident ? "dense" : label;
     std::unique_ptr<AttentionBackend> backend = backendFor(method, o);
     backend->setPhaseTiming(o.phases);
     GenerateBenchRow row;
-    row.method = method;
+    row.method = label;
     std::vector<double> seconds;
     try {
       for (int s = 0; s < o.steps; ++s) {
@@ -200,7 +212,7 @@ GenerateBenchReport runGenerateBench(const GenerateBenchOptions& o,
       row.phaseMs[phase] = 1000.0 * s / static_cast<double>(seconds.size());
     uint64_t used = 0, total = 0;
     if (device.is_cuda() && kernels::cudaMemoryInUse(used, total)) row.peakMemoryGiB = gib(used);
-    if (method == "dense") denseMedian = row.medianSeconds;
+    if (label == "dense") denseMedian = row.medianSeconds;
     r.rows.push_back(row);
   }
   // The clip: CFG makes two passes a step (one batched pass with cfg, which the rows timed); the
@@ -231,14 +243,15 @@ GenerateBenchReport runGenerateBench(const GenerateBenchOptions& o,
 std::string generateBenchTable(const GenerateBenchReport& r) {
   std::ostringstream out;
   char line[256];
-  std::snprintf(line, sizeof line,
-                "%s %s, weights %s (%.2f GiB), latent %dx%dx%d = %lld tokens; clip = %d steps x "
-                "%s, first %.0f%% dense\n",
-                r.config.c_str(), (r.gpu.empty() ? r.device : r.gpu).c_str(), r.weights.c_str(),
-                r.weightGiB, r.latentFrames, r.latentHeight, r.latentWidth,
-                static_cast<long long>(r.tokens), r.clipSteps,
-                r.cfg ? "1 pass of batch 2 (CFG as generate runs it)" : "2 passes (CFG)",
-                100 * r.warmupFraction);
+  std::snprintf(
+      line, sizeof line,
+      "%s %s, weights %s (%.2f GiB)%s, latent %dx%dx%d = %lld tokens; clip = %d steps "
+      "x %s, first %.0f%% dense\n",
+      r.config.c_str(), (r.gpu.empty() ? r.device : r.gpu).c_str(), r.weights.c_str(), r.weightGiB,
+      r.streamBlocks ? ", blocks streamed from host memory (\"dense, resident\": not)" : "",
+      r.latentFrames, r.latentHeight, r.latentWidth, static_cast<long long>(r.tokens), r.clipSteps,
+      r.cfg ? "1 pass of batch 2 (CFG as generate runs it)" : "2 passes (CFG)",
+      100 * r.warmupFraction);
   out << line;
   std::snprintf(line, sizeof line, "%-6s %10s %11s %8s %8s %10s %9s %9s\n", "method", "first s",
                 r.cfg ? "s/step" : "s/pass", "density", "speedup", "clip s", "clip x", "GPU GiB");

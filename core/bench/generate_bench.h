@@ -39,6 +39,9 @@ struct GenerateBenchOptions {
   // Heads that attend like a trained model's (core/model/structured_attention.h), so SVG2 and
   // SVOO can be timed at their own budget rules; the report then carries what the heads do.
   bool structured = false;
+  // The DiT's blocks in host memory, streamed in one block ahead (block swap), after a resident
+  // dense run that measures what streaming costs.
+  bool streamBlocks = false;
 };
 
 struct GenerateBenchRow {
@@ -70,6 +73,7 @@ struct GenerateBenchReport {
   int clipSteps = 0;
   bool cfg = false;  // rows time batched CFG steps, not passes
   std::string weights = "native";
+  bool streamBlocks = false;
   double weightGiB = 0;  // what the DiT's parameters take on the device, packed ones as packed
   std::vector<GenerateBenchRow> rows;
   std::vector<StructureRow> structure;  // with options.structured

@@ -22,10 +22,21 @@ int64_t PackedTensor::numel() const {
   return n;
 }
 
-PackedTensor PackedTensor::to(const at::Device& device) const {
+PackedTensor PackedTensor::to(const at::Device& device, bool nonBlocking) const {
   PackedTensor out = *this;
-  out.bytes = bytes.to(device);
-  if (rowScale.defined()) out.rowScale = rowScale.to(device);
+  out.bytes = bytes.to(device, nonBlocking);
+  if (rowScale.defined()) out.rowScale = rowScale.to(device, nonBlocking);
+  return out;
+}
+
+PackedTensor PackedTensor::toHost(bool pinned) const {
+  PackedTensor out = *this;
+  out.bytes = bytes.to(at::kCPU);
+  if (pinned) out.bytes = out.bytes.pin_memory();
+  if (rowScale.defined()) {
+    out.rowScale = rowScale.to(at::kCPU);
+    if (pinned) out.rowScale = out.rowScale.pin_memory();
+  }
   return out;
 }
 

@@ -25,7 +25,10 @@ struct PackedTensor {
   at::Tensor rowScale;
 
   int64_t numel() const;
-  PackedTensor to(const at::Device& device) const;
+  // `nonBlocking`: an asynchronous copy where the bytes are in pinned memory.
+  PackedTensor to(const at::Device& device, bool nonBlocking = false) const;
+  // In host memory, pinned when `pinned` (for asynchronous copies to a GPU).
+  PackedTensor toHost(bool pinned) const;
   // The values, in `type` (kFloat and kBFloat16 directly, others through kFloat) on the bytes'
   // device.
   at::Tensor unpack(at::ScalarType type) const;

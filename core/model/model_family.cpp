@@ -43,8 +43,9 @@ CheckpointInspection inspectModel(const std::string& path) {
   return r;
 }
 
-std::unique_ptr<VideoModel> loadVideoModel(const std::string& model, const at::Device& device) {
-  return modelFamilyOf(model).load(model, device);
+std::unique_ptr<VideoModel> loadVideoModel(const std::string& model, const at::Device& device,
+                                           const MemoryChoices& memory) {
+  return modelFamilyOf(model).load(model, device, memory);
 }
 
 ModelInfo describeVideoModel(const std::string& model) {

@@ -27,8 +27,10 @@ struct ModelFamily {
   std::function<bool(const std::string& model)> recognises;
   // Defaults, limits, words and token grid from config files and headers only.
   std::function<ModelInfo(const std::string& model)> describe;
-  // Loads the weights onto `device`; throws InputError naming what is missing or unreadable.
-  std::function<std::unique_ptr<VideoModel>(const std::string& model, const at::Device& device)>
+  // Loads the weights onto `device` as `memory` places them (streamed blocks stay in host
+  // memory from the start); throws InputError naming what is missing or unreadable.
+  std::function<std::unique_ptr<VideoModel>(const std::string& model, const at::Device& device,
+                                            const MemoryChoices& memory)>
       load;
 };
 
@@ -41,7 +43,8 @@ const ModelFamily& modelFamilyOf(const std::string& model);
 // reads its layout named. Throws InputError for a path with nothing recognisable.
 CheckpointInspection inspectModel(const std::string& path);
 
-std::unique_ptr<VideoModel> loadVideoModel(const std::string& model, const at::Device& device);
+std::unique_ptr<VideoModel> loadVideoModel(const std::string& model, const at::Device& device,
+                                           const MemoryChoices& memory = {});
 ModelInfo describeVideoModel(const std::string& model);
 
 }  // namespace svgen

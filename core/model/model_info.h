@@ -49,6 +49,8 @@ struct ModelInfo {
   // loads (core/pipeline/memory_plan.h). All 0 for a model too light to plan for.
   struct Memory {
     double weightsGiB = 0;      // held from load to the end: the transformer and the decoder
+    double blocksGiB = 0;       // the part of it in the transformer's blocks (streamable)
+    int blocks = 0;             // how many blocks
     double textEncoderGiB = 0;  // held while the prompts encode, then given back
     // The denoiser's working memory per token of one sample (a guidance step has two), at the
     // larger of its two peaks: in attention, and in the feed-forward, where the hidden rows

@@ -28,6 +28,7 @@ struct Conditioning {
 struct MemoryChoices {
   bool tiledDecode = false;       // decode in overlapping spatial tiles
   bool textEncoderOnCpu = false;  // encode the prompts on the CPU and hand the states over
+  bool streamBlocks = false;      // the denoiser's blocks in host memory, streamed in per pass
 };
 
 // One denoising step as the Engine asks for it.

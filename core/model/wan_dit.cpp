@@ -11,6 +11,7 @@
 #include <c10/core/GradMode.h>
 
 #include <algorithm>
+#include <memory>
 #include <cmath>
 
 namespace svgen {
@@ -141,6 +142,54 @@ at::Tensor WanDiT::p(const std::string& name) const {
   return packed_.at(name).unpack(dtype_);
 }
 
+at::Tensor WanDiT::p(const std::string& name, const BlockWeights* block) const {
+  if (block) {
+    if (auto it = block->dense.find(name); it != block->dense.end()) return it->second;
+    if (auto it = block->packed.find(name); it != block->packed.end())
+      return it->second.unpack(dtype_);
+  }
+  return p(name);
+}
+
+void WanDiT::place(const at::Device& device, bool streamBlocks) {
+  // Streamed blocks come back first, so every weight starts from one map.
+  for (BlockWeights& b : hostBlocks_) {
+    for (auto& [name, t] : b.dense) params_[name] = t;
+    for (auto& [name, t] : b.packed) packed_.emplace(name, t);
+  }
+  hostBlocks_.clear();
+  device_ = device;
+  const bool stream = streamBlocks;
+  const bool pin = stream && device.is_cuda();
+  if (stream) hostBlocks_.resize(static_cast<size_t>(config_.numLayers));
+  // "blocks.12.ffn.0.weight" → 12; −1 for weights outside the blocks.
+  auto blockOf = [](const std::string& name) {
+    if (name.rfind("blocks.", 0) != 0) return -1;
+    return std::stoi(name.substr(7, name.find('.', 7) - 7));
+  };
+  for (auto it = params_.begin(); it != params_.end();) {
+    const int b = stream ? blockOf(it->first) : -1;
+    if (b < 0) {
+      it->second = it->second.to(device);
+      ++it;
+      continue;
+    }
+    at::Tensor host = it->second.to(at::kCPU);
+    hostBlocks_[static_cast<size_t>(b)].dense[it->first] = pin ? host.pin_memory() : host;
+    it = params_.erase(it);
+  }
+  for (auto it = packed_.begin(); it != packed_.end();) {
+    const int b = stream ? blockOf(it->first) : -1;
+    if (b < 0) {
+      it->second = it->second.to(device);
+      ++it;
+      continue;
+    }
+    hostBlocks_[static_cast<size_t>(b)].packed.emplace(it->first, it->second.toHost(pin));
+    it = packed_.erase(it);
+  }
+}
+
 at::Tensor timestepEmbedding(const at::Tensor& timesteps, int64_t dim) {
   const int64_t half = dim / 2;
   auto opts = at::TensorOptions().dtype(at::kDouble).device(timesteps.device());
@@ -202,43 +251,52 @@ at::Tensor WanDiT::forward(const at::Tensor& xIn, const at::Tensor& timesteps,
   call.numLayers = c.numLayers;
   call.grid = {f, h, w};
 
+  // With streamed blocks each layer's weights arrive one layer ahead (block_streamer.h).
+  std::unique_ptr<BlockStreamer> streamer;
+  if (!hostBlocks_.empty()) streamer = std::make_unique<BlockStreamer>(hostBlocks_, device_);
   for (int i = 0; i < c.numLayers; ++i) {
     if (options.beforeLayer) options.beforeLayer(i);
+    const BlockWeights* block = streamer ? &streamer->acquire(i) : nullptr;
     const std::string b = "blocks." + std::to_string(i) + ".";
-    at::Tensor mod = p(b + "modulation") + e0;  // (B, 6, d)
+    at::Tensor mod = p(b + "modulation", block) + e0;  // (B, 6, d)
     auto m = [&](int k) { return mod.narrow(1, k, 1); };
 
     // Self-attention with adaptive LayerNorm.
     at::Tensor y = ops.norm(x, 1 + m(1), m(0));
-    at::Tensor q = rmsNormRope(linear(y, p(b + "self_attn.q.weight"), p(b + "self_attn.q.bias")),
-                               p(b + "self_attn.norm_q.weight"), c.eps, rope, heads);
-    at::Tensor k = rmsNormRope(linear(y, p(b + "self_attn.k.weight"), p(b + "self_attn.k.bias")),
-                               p(b + "self_attn.norm_k.weight"), c.eps, rope, heads);
-    at::Tensor v = linear(y, p(b + "self_attn.v.weight"), p(b + "self_attn.v.bias"));
+    at::Tensor q =
+        rmsNormRope(linear(y, p(b + "self_attn.q.weight", block), p(b + "self_attn.q.bias", block)),
+                    p(b + "self_attn.norm_q.weight", block), c.eps, rope, heads);
+    at::Tensor k =
+        rmsNormRope(linear(y, p(b + "self_attn.k.weight", block), p(b + "self_attn.k.bias", block)),
+                    p(b + "self_attn.norm_k.weight", block), c.eps, rope, heads);
+    at::Tensor v = linear(y, p(b + "self_attn.v.weight", block), p(b + "self_attn.v.bias", block));
     v = v.view({B, L, heads, hd});
     call.layer = i;
     at::Tensor a = attention->selfAttention(q, k, v, call).reshape({B, L, d});
-    ops.addGated(x, linear(a, p(b + "self_attn.o.weight"), p(b + "self_attn.o.bias")), m(2));
+    ops.addGated(x, linear(a, p(b + "self_attn.o.weight", block), p(b + "self_attn.o.bias", block)),
+                 m(2));
 
     // Cross-attention to the text, affine LayerNorm, no modulation.
-    y = ops.norm(x, p(b + "norm3.weight"), p(b + "norm3.bias"));
-    q = rmsNorm(linear(y, p(b + "cross_attn.q.weight"), p(b + "cross_attn.q.bias")),
-                p(b + "cross_attn.norm_q.weight"), c.eps);
-    k = rmsNorm(linear(context, p(b + "cross_attn.k.weight"), p(b + "cross_attn.k.bias")),
-                p(b + "cross_attn.norm_k.weight"), c.eps);
-    v = linear(context, p(b + "cross_attn.v.weight"), p(b + "cross_attn.v.bias"));
+    y = ops.norm(x, p(b + "norm3.weight", block), p(b + "norm3.bias", block));
+    q = rmsNorm(linear(y, p(b + "cross_attn.q.weight", block), p(b + "cross_attn.q.bias", block)),
+                p(b + "cross_attn.norm_q.weight", block), c.eps);
+    k = rmsNorm(
+        linear(context, p(b + "cross_attn.k.weight", block), p(b + "cross_attn.k.bias", block)),
+        p(b + "cross_attn.norm_k.weight", block), c.eps);
+    v = linear(context, p(b + "cross_attn.v.weight", block), p(b + "cross_attn.v.bias", block));
     a = denseAttention(q.view({B, L, heads, hd}), k.view({B, Lt, heads, hd}),
                        v.view({B, Lt, heads, hd}))
             .reshape({B, L, d});
-    ops.addGated(x, linear(a, p(b + "cross_attn.o.weight"), p(b + "cross_attn.o.bias")),
+    ops.addGated(x,
+                 linear(a, p(b + "cross_attn.o.weight", block), p(b + "cross_attn.o.bias", block)),
                  at::Tensor());
 
     // Feed-forward with adaptive LayerNorm.
     y = ops.norm(x, 1 + m(4), m(3));
     {
       // Unpacked once per layer, not per chunk.
-      const at::Tensor w0 = p(b + "ffn.0.weight"), b0 = p(b + "ffn.0.bias");
-      const at::Tensor w2 = p(b + "ffn.2.weight"), b2 = p(b + "ffn.2.bias");
+      const at::Tensor w0 = p(b + "ffn.0.weight", block), b0 = p(b + "ffn.0.bias", block);
+      const at::Tensor w2 = p(b + "ffn.2.weight", block), b2 = p(b + "ffn.2.bias", block);
       auto ffn = [&](const at::Tensor& in) {
         return linear(at::gelu(linear(in, w0, b0), "tanh"), w2, b2);
       };

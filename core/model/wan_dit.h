@@ -4,6 +4,7 @@
 #pragma once
 #include "core/attention/attention_backend.h"
 #include "core/io/packed_weights.h"
+#include "core/model/block_streamer.h"
 #include "core/io/tensor_map.h"
 #include "core/model/wan_config.h"
 
@@ -58,19 +59,29 @@ class WanDiT {
   at::Tensor forward(const at::Tensor& x, const at::Tensor& timesteps, const at::Tensor& context,
                      const DiTForwardOptions& options = {}) const;
 
-  // The parameters held unpacked (for training: they may require grad).
+  // The parameters held unpacked on the device (for training: they may require grad).
   const TensorMap& parameters() const { return params_; }
   // The ones held packed, by name.
   const PackedMap& packedParameters() const { return packed_; }
+  // With streamed blocks: each block's weights, in host memory (else empty).
+  const std::vector<BlockWeights>& hostBlocks() const { return hostBlocks_; }
+
+  // Puts the model on `device`; with `streamBlocks` the transformer blocks' weights go to host
+  // memory (pinned for a GPU) and each forward pass streams them in one block ahead
+  // (BlockStreamer): the GPU then holds the rest and two blocks. Same outputs either way.
+  void place(const at::Device& device, bool streamBlocks);
 
  private:
   struct Block;
   at::Tensor p(const std::string& name) const;
+  // A block's weight from its streamed copy when there is one, else as p().
+  at::Tensor p(const std::string& name, const BlockWeights* block) const;
   WanConfig config_;
   at::Device device_;
   at::ScalarType dtype_;
   TensorMap params_;
   PackedMap packed_;
+  std::vector<BlockWeights> hostBlocks_;
 };
 
 // Sinusoidal timestep embedding, cos half first (B, dim), float32.

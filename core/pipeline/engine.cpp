@@ -82,11 +82,14 @@ struct Engine::Impl {
   AttentionBackend* attentionOverride = nullptr;  // set while profiling
   std::string modelKey;  // model id + device: reload only when either changes
 
-  VideoModel& ensureModel(const std::string& id, const at::Device& device) {
+  // `memory` places a newly loaded model (streamed blocks never pass through the device); a
+  // loaded one is re-placed by setMemoryChoices.
+  VideoModel& ensureModel(const std::string& id, const at::Device& device,
+                          const MemoryChoices& memory) {
     const std::string key = id + "@" + device.str();
     if (!model || modelKey != key) {
       model.reset();  // free the old weights before loading new ones
-      model = loadVideoModel(id, device);
+      model = loadVideoModel(id, device, memory);
       modelKey = key;
     }
     return *model;
@@ -195,7 +198,19 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     enterStage("load");
     Stopwatch stage;
     startStage(device);
-    VideoModel& model = impl_->ensureModel(r.model, device);
+    // Planned against --vram, or on a GPU without one against the card itself, before anything
+    // loads: streamed blocks must not pass through the device.
+    double budgetGiB = 0;
+    if (device.is_cuda())
+      budgetGiB = r.vramGiB > 0 ? r.vramGiB : std::max(0.0, deviceTotalGiB(device));
+    plan = planMemory(describeModel(r.model), r, budgetGiB);
+    result.notes.insert(result.notes.end(), plan.notes.begin(), plan.notes.end());
+    MemoryChoices choices;
+    choices.tiledDecode = plan.tiledDecode;
+    choices.textEncoderOnCpu = plan.textEncoderOnCpu;
+    choices.streamBlocks = plan.streamBlocks;
+    VideoModel& model = impl_->ensureModel(r.model, device, choices);
+    model.setMemoryChoices(choices);
     // The model outlives this run; its cancel check must not outlive `observer`.
     struct CancelScope {
       VideoModel& model;
@@ -205,16 +220,6 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     result.modelLabel = model.info().label;
     result.timings.push_back({"load", stage.seconds(), peakDeviceMemoryGiB(device)});
     checkCancel();
-    // Planned against --vram, or on a GPU without one against the card itself.
-    double budgetGiB = 0;
-    if (device.is_cuda())
-      budgetGiB = r.vramGiB > 0 ? r.vramGiB : std::max(0.0, deviceTotalGiB(device));
-    plan = planMemory(model.info(), r, budgetGiB);
-    result.notes.insert(result.notes.end(), plan.notes.begin(), plan.notes.end());
-    MemoryChoices choices;
-    choices.tiledDecode = plan.tiledDecode;
-    choices.textEncoderOnCpu = plan.textEncoderOnCpu;
-    model.setMemoryChoices(choices);
 
     enterStage("encode");
     stage.restart();

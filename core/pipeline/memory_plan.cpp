@@ -46,10 +46,16 @@ MemoryPlan planMemory(const ModelInfo& info, const GenerationRequest& r, double 
         (chunked ? static_cast<double>(kFfnChunkTokens) : tokens) * m.ffnBytesPerToken;
     return m.weightsGiB + batch * std::max(attention, ffn) / kGiB;
   };
+  // What stays on the device: everything, or with streamed blocks the rest and two blocks.
+  auto resident = [&] {
+    if (!plan.streamBlocks || m.blocks <= 0) return m.weightsGiB;
+    return m.weightsGiB - m.blocksGiB + 2.0 * m.blocksGiB / m.blocks;
+  };
   auto update = [&] {
-    plan.encodeGiB = m.weightsGiB + (plan.textEncoderOnCpu ? 0 : m.textEncoderGiB);
-    plan.denoiseGiB = denoise();
-    plan.decodeGiB = m.weightsGiB + info.decodeGiB(r.width, r.height, plan.tiledDecode);
+    const double held = resident();
+    plan.encodeGiB = held + (plan.textEncoderOnCpu ? 0 : m.textEncoderGiB);
+    plan.denoiseGiB = denoise() - m.weightsGiB + held;
+    plan.decodeGiB = held + info.decodeGiB(r.width, r.height, plan.tiledDecode);
   };
   update();
   if (budgetGiB <= 0 || m.weightsGiB <= 0) return plan;
@@ -83,6 +89,15 @@ MemoryPlan planMemory(const ModelInfo& info, const GenerationRequest& r, double 
     update();
     plan.notes.push_back("the text encoder runs on the CPU: encoding needs " + gib(plan.encodeGiB) +
                          " of GPU memory instead of " + gib(before));
+  }
+  if (!plan.fits() && m.blocks > 0) {
+    const double before = plan.peakGiB();
+    plan.streamBlocks = true;
+    update();
+    plan.notes.push_back(
+        "the denoiser's blocks stream from host memory, two on the GPU at a "
+        "time: the run needs " +
+        gib(plan.peakGiB()) + " instead of " + gib(before));
   }
   if (!plan.fits()) {
     plan.notes.push_back(

@@ -18,6 +18,8 @@ struct MemoryPlan {
                                   // other instead of one batch of two (as fast at large sizes)
   bool tiledDecode = false;       // the VAE in overlapping tiles (a little slower)
   bool textEncoderOnCpu = false;  // umT5 on the CPU (seconds more per prompt)
+  bool streamBlocks = false;      // the denoiser's blocks streamed from host memory, one ahead (its
+                                  // copy hides under the previous block's compute)
   // Peaks expected per stage under these choices, weights included; 0 where nothing is known.
   double encodeGiB = 0, denoiseGiB = 0, decodeGiB = 0;
   // One line per lever pulled, and one when even all of them leave the run over budget.

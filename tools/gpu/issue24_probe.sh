@@ -60,6 +60,20 @@ for part in "$@"; do
         [ -s "/tmp/$name.json" ] && python3 -c "import json,sys;j=json.load(open(sys.argv[1]));print({k:j.get(k) for k in ('timings_seconds','step_seconds','peak_gpu_memory_gib','notes')})" \
           "/tmp/$name.json" 2>&1 | tee -a "$log"
       done ;;
+    stream)
+      # Block swap: what streaming the blocks from host memory costs per CFG step at 720p
+      # (dense resident and streamed in one process), then a clip under --vram 5 (streamed
+      # blocks) against the same clip under --vram 8 (resident; every other saving the same):
+      # the frames must be identical. Run after `budget` has made /tmp/wan13b, or it makes it.
+      say "bench generate 1280x720 --stream-blocks"
+      $svgen bench generate --config wan-1.3b --random-weights --frames 81 --size 1280x720 \
+        --steps 3 --cfg --methods dense --stream-blocks 2>&1 | grep -v "^bench:" | tee -a "$log"
+      BUDGET_CASES=$'1280x720 8 dense\n1280x720 5 dense' bash "$0" budget
+      if cmp -s /tmp/budget-1280x720-8-dense.y4m /tmp/budget-1280x720-5-dense.y4m; then
+        say "streamed and resident clips: identical"
+      else
+        say "streamed and resident clips: DIFFER"
+      fi ;;
     *) echo "unknown part $part" ;;
   esac
 done

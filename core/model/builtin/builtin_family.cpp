@@ -27,7 +27,8 @@ const ModelFamily& family() {
     m.describe = [](const std::string& model) {
       return BuiltinModel::describe(folderOf(model), model);
     };
-    m.load = [](const std::string& model, const at::Device& device) -> std::unique_ptr<VideoModel> {
+    m.load = [](const std::string& model, const at::Device& device,
+                const MemoryChoices&) -> std::unique_ptr<VideoModel> {
       return BuiltinModel::load(folderOf(model), model, device);
     };
     return m;

@@ -74,11 +74,14 @@ LoadedWeights loadComponent(const InspectedComponent& c) {
 }
 
 std::unique_ptr<WanDiT> loadWanDiT(const CheckpointInspection& inspection, const at::Device& device,
-                                   at::ScalarType dtype) {
+                                   at::ScalarType dtype, bool streamBlocks) {
   const LoadedWeights weights = loadComponent(inspection.transformer);
   try {
-    return std::make_unique<WanDiT>(inspection.config->config, toOriginalWanLayout(weights.dense),
-                                    toOriginalWanLayout(weights.packed), device, dtype);
+    auto dit = std::make_unique<WanDiT>(
+        inspection.config->config, toOriginalWanLayout(weights.dense),
+        toOriginalWanLayout(weights.packed), streamBlocks ? at::Device(at::kCPU) : device, dtype);
+    if (streamBlocks) dit->place(device, true);
+    return dit;
   } catch (const InputError& e) {
     // The model checks the original Wan names; the user has the file's. Name the file and its
     // spelling of the key (norm3 in the model is norm2 in a diffusers file).

@@ -25,8 +25,10 @@ CheckpointInspection inspectRunnable(const std::string& path);
 // bf16 files).
 LoadedWeights loadComponent(const InspectedComponent& component);
 
+// With `streamBlocks` the blocks go to host memory without passing through the device (a 14B
+// DiT need not fit it even once).
 std::unique_ptr<WanDiT> loadWanDiT(const CheckpointInspection& inspection, const at::Device& device,
-                                   at::ScalarType dtype);
+                                   at::ScalarType dtype, bool streamBlocks = false);
 // Throws InputError when the encoder's width is not the transformer's text width. `storage`: see
 // Umt5Encoder (default: `dtype`).
 std::unique_ptr<Umt5Encoder> loadUmt5Encoder(const CheckpointInspection& inspection,

@@ -17,8 +17,9 @@ const ModelFamily& family() {
     m.layouts = {"diffusers", "comfyui", "wan-original", "single-file", "files"};
     m.recognises = [](const std::string& model) { return isWanCheckpoint(model); };
     m.describe = [](const std::string& model) { return WanModel::describe(model); };
-    m.load = [](const std::string& model, const at::Device& device) -> std::unique_ptr<VideoModel> {
-      return WanModel::load(model, device);
+    m.load = [](const std::string& model, const at::Device& device,
+                const MemoryChoices& memory) -> std::unique_ptr<VideoModel> {
+      return WanModel::load(model, device, memory);
     };
     return m;
   }();

@@ -27,7 +27,8 @@ ModelInfo::Memory wanMemory(const WanConfig& config, double weightsGiB, int64_t 
 class WanModel : public VideoModel {
  public:
   // Throws InputError naming each missing or unreadable component and what to do about it.
-  static std::unique_ptr<WanModel> load(const std::string& path, const at::Device& device);
+  static std::unique_ptr<WanModel> load(const std::string& path, const at::Device& device,
+                                        const MemoryChoices& memory = {});
   // Defaults and limits from headers and config files only.
   static ModelInfo describe(const std::string& path);
   ~WanModel() override;
@@ -42,7 +43,8 @@ class WanModel : public VideoModel {
   std::vector<int64_t> latentShape(int frames, int height, int width) const override;
   at::Tensor velocity(const at::Tensor& x, const Conditioning& c, const DenoiseStep& step) override;
   Video decode(const at::Tensor& latent, int frames, double fps) override;
-  void setMemoryChoices(const MemoryChoices& choices) override { memory_ = choices; }
+  // Streamed blocks move between host and device here when that choice changes.
+  void setMemoryChoices(const MemoryChoices& choices) override;
   Video preview(const at::Tensor& latent, int frames, double fps) override;
   std::string firstNonFiniteWeight() const override;
 
