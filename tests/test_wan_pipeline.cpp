@@ -15,6 +15,7 @@
 
 #include <QtTest/QtTest>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
@@ -186,6 +187,31 @@ class TestWanPipeline : public QObject {
     QCOMPARE(tiled.notes.size(), size_t(1));
     QVERIFY2(tiled.notes[0].find("--vram budgets GPU memory") != std::string::npos,
              tiled.notes[0].c_str());
+  }
+
+  // --structured-attention rewrites the cached model's heads for one run: the clip changes, the
+  // run says why, and the next plain run gets the model's own weights back (a reload).
+  void structuredAttentionIsForItsRunOnly() {
+    if (!sentencePieceAvailable()) QSKIP("built without libsentencepiece-dev");
+    GenerationObserver quiet;
+    Engine engine;
+    GenerationRequest r = fixtureRequest();
+    r.steps = 1;
+    const GenerationResult plain = engine.generate(r, quiet);
+    r.structuredAttention = true;
+    const GenerationResult structured = engine.generate(r, quiet);
+    QVERIFY(structured.video.rgb != plain.video.rgb);
+    QVERIFY(std::any_of(structured.notes.begin(), structured.notes.end(), [](const auto& n) {
+      return n.find("structured for a speed run") != std::string::npos;
+    }));
+    QVERIFY(engine.generate(r, quiet).video.rgb == structured.video.rgb);  // same grid, same seed
+    r.structuredAttention = false;
+    QVERIFY(engine.generate(r, quiet).video.rgb == plain.video.rgb);
+    GenerationRequest builtin;
+    builtin.prompt = "a red circle";
+    builtin.steps = 1;
+    builtin.structuredAttention = true;
+    QVERIFY_THROWS_EXCEPTION(InputError, engine.generate(builtin, quiet));
   }
 
   void generatesDiffusersTrajectory() { checkTrajectory(test::sourcePath(kFolder), "diffusers"); }

@@ -96,6 +96,11 @@ void addRequestOptions(CLI::App* cmd, GenerationRequest& r, bool withSaveLatents
   cmd->add_flag("--tiled-decode", r.tiledDecode,
                 "Decode in overlapping 256-pixel tiles (Wan's VAE): the decode then needs a few "
                 "GiB instead of up to 23 at 720p, at a small cost in time");
+  cmd->add_flag("--structured-attention", r.structuredAttention,
+                "Speed runs on random weights: rewrite the attention heads to attend like a "
+                "trained model's (spatial, temporal and content heads, 10-25% of the keys for "
+                "95% of the attention), so sparse methods run at their own budgets. The clip "
+                "means nothing");
   cmd->add_option("--vram", r.vramGiB,
                   "GiB of GPU memory the run may use (0: the whole card), enforced; the run "
                   "saves what it must to fit, cheapest first: feed-forward in chunks, the "

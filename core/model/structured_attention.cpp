@@ -116,6 +116,17 @@ at::Tensor& weightOf(TensorMap& weights, const std::string& name) {
 
 }  // namespace
 
+std::vector<std::string> structuredAttentionWeightNames(const WanConfig& config) {
+  std::vector<std::string> names;
+  for (int layer = 0; layer < config.numLayers; ++layer) {
+    const std::string b = "blocks." + std::to_string(layer) + ".self_attn.";
+    for (const char* n :
+         {"q.weight", "q.bias", "k.weight", "k.bias", "norm_q.weight", "norm_k.weight"})
+      names.push_back(b + n);
+  }
+  return names;
+}
+
 const char* headKindName(HeadKind kind) {
   switch (kind) {
     case HeadKind::Spatial:

@@ -47,6 +47,9 @@ StructuredAttention structureAttention(
     TensorMap& weights, const WanConfig& config, uint64_t seed,
     const std::array<int64_t, 3>& referenceGrid = kStructuredReferenceGrid);
 
+// The weights structureAttention rewrites, by name.
+std::vector<std::string> structuredAttentionWeightNames(const WanConfig& config);
+
 // The smallest fraction of the grid's keys holding `mass` of the centre query's attention for a
 // head of `kind` at score scale `sharpness` (the noise-free pattern): what calibration solves.
 double centreKeyFraction(HeadKind kind, int headDim, double sharpness,

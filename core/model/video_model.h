@@ -9,6 +9,8 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <array>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -74,6 +76,11 @@ class VideoModel {
   // From now on (the Engine sets them per run); models with a light decoder and text encoder
   // ignore them.
   virtual void setMemoryChoices(const MemoryChoices& choices) {}
+  // Rewrites the attention heads as structured random weights calibrated for `grid`
+  // (GenerationRequest::structuredAttention); false when the model has no such heads.
+  virtual bool structureAttention(uint64_t seed, const std::array<int64_t, 3>& grid) {
+    return false;
+  }
   // Called between the pieces of a long decode; throwing from it (Cancelled) stops the decode.
   // The Engine sets it for the length of one run.
   void setCancelCheck(std::function<void()> check) { cancelCheck_ = std::move(check); }

@@ -151,6 +151,36 @@ at::Tensor WanDiT::p(const std::string& name, const BlockWeights* block) const {
   return p(name);
 }
 
+TensorMap WanDiT::weightsNamed(const std::vector<std::string>& names) const {
+  TensorMap out;
+  for (const std::string& name : names) {
+    const BlockWeights* block = nullptr;
+    for (const BlockWeights& b : hostBlocks_)
+      if (b.dense.count(name) || b.packed.count(name)) block = &b;
+    out[name] = p(name, block).to(at::kCPU, at::kFloat);
+  }
+  return out;
+}
+
+void WanDiT::replaceWeights(const TensorMap& weights) {
+  for (const auto& [name, t] : weights) {
+    const at::ScalarType want = wanParameterIsFp32(name) ? at::kFloat : dtype_;
+    bool placed = false;
+    for (BlockWeights& b : hostBlocks_) {
+      if (!b.dense.count(name) && !b.packed.count(name)) continue;
+      b.packed.erase(name);
+      at::Tensor host = t.to(at::kCPU, want).contiguous();
+      b.dense[name] = device_.is_cuda() ? host.pin_memory() : host;
+      placed = true;
+    }
+    if (placed) continue;
+    if (!params_.count(name) && !packed_.count(name))
+      throw InputError("no weight \"" + name + "\" to replace");
+    packed_.erase(name);
+    params_[name] = t.to(device_, want);
+  }
+}
+
 void WanDiT::place(const at::Device& device, bool streamBlocks) {
   // Streamed blocks come back first, so every weight starts from one map.
   for (BlockWeights& b : hostBlocks_) {

@@ -71,6 +71,11 @@ class WanDiT {
   // (BlockStreamer): the GPU then holds the rest and two blocks. Same outputs either way.
   void place(const at::Device& device, bool streamBlocks);
 
+  // The named weights as float32 CPU tensors, wherever they are held (device, packed, host).
+  TensorMap weightsNamed(const std::vector<std::string>& names) const;
+  // Replaces weights by name: each is held unpacked from now on, in its place's dtype.
+  void replaceWeights(const TensorMap& weights);
+
  private:
   struct Block;
   at::Tensor p(const std::string& name) const;

@@ -84,13 +84,26 @@ struct Engine::Impl {
 
   // `memory` places a newly loaded model (streamed blocks never pass through the device); a
   // loaded one is re-placed by setMemoryChoices.
-  VideoModel& ensureModel(const std::string& id, const at::Device& device,
+  // A run with structured attention gets a freshly loaded model structured for its grid, and the
+  // next plain run reloads: those weights are the model's no longer.
+  VideoModel& ensureModel(const GenerationRequest& r, const at::Device& device,
                           const MemoryChoices& memory) {
-    const std::string key = id + "@" + device.str();
+    std::string key = r.model + "@" + device.str();
+    const auto grid = describeVideoModel(r.model).tokenGrid(r.frames, r.width, r.height);
+    if (r.structuredAttention)
+      key += "#structured " + std::to_string(grid[0]) + "x" + std::to_string(grid[1]) + "x" +
+             std::to_string(grid[2]) + " seed " + std::to_string(r.seed);
     if (!model || modelKey != key) {
       model.reset();  // free the old weights before loading new ones
-      model = loadVideoModel(id, device, memory);
+      model = loadVideoModel(r.model, device, memory);
       modelKey = key;
+      if (r.structuredAttention && !model->structureAttention(r.seed, grid)) {
+        model.reset();
+        modelKey.clear();
+        throw InputError(
+            "--structured-attention: this model's heads cannot be structured (Wan "
+            "models only)");
+      }
     }
     return *model;
   }
@@ -209,7 +222,11 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     choices.tiledDecode = plan.tiledDecode;
     choices.textEncoderOnCpu = plan.textEncoderOnCpu;
     choices.streamBlocks = plan.streamBlocks;
-    VideoModel& model = impl_->ensureModel(r.model, device, choices);
+    VideoModel& model = impl_->ensureModel(r, device, choices);
+    if (r.structuredAttention)
+      result.notes.push_back(
+          "attention heads structured for a speed run: these weights are not the model's, and "
+          "the clip means nothing");
     model.setMemoryChoices(choices);
     // The model outlives this run; its cancel check must not outlive `observer`.
     struct CancelScope {

@@ -36,6 +36,10 @@ struct GenerationRequest {
   // GiB of GPU memory the run may use (0: the whole card). Enforced on the allocator, so a large
   // card fails as a card of this size would; the decode switches to tiles when it would not fit.
   double vramGiB = 0;
+  // Speed runs on random weights: rewrite the model's attention heads to attend like a trained
+  // model's (core/model/structured_attention.h), calibrated for this clip's token grid, so the
+  // sparse methods can be timed at their own budget rules. Its clips mean nothing.
+  bool structuredAttention = false;
 };
 
 struct Progress {

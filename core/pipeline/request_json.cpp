@@ -74,7 +74,8 @@ json toJsonObject(const GenerationRequest& r) {
           {"save_latents", r.saveLatentsPath},
           {"record_attention", r.recordAttentionPath},
           {"tiled_decode", r.tiledDecode},
-          {"vram_gib", r.vramGiB}};
+          {"vram_gib", r.vramGiB},
+          {"structured_attention", r.structuredAttention}};
 }
 
 }  // namespace
@@ -111,6 +112,7 @@ GenerationRequest requestFromJson(const std::string& text) {
   read(j, "record_attention", r.recordAttentionPath);
   read(j, "tiled_decode", r.tiledDecode);
   read(j, "vram_gib", r.vramGiB);
+  read(j, "structured_attention", r.structuredAttention);
   if (j.contains("attention")) r.attention = attentionFromJson(j.at("attention"));
   return r;
 }

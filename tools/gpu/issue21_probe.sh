@@ -53,6 +53,20 @@ for part in "$@"; do
       bench "structured, own budgets" --structured --cfg --methods dense,svg,svg2,svoo --top-p 0.8
       bench "structured, 25% of blocks" --structured --cfg --methods dense,svg,svg2,svoo \
         --density 0.25 ;;
+    clips)
+      # Whole clips on structured heads (svgen generate --structured-attention), every method at
+      # its own budget rule with the default 20% dense warm-up: STEPS steps (50 for the issue's
+      # table; each 720p dense clip then takes about 4 minutes, so one method per device call).
+      # METHODS="dense svg svg2 svoo" picks them. Needs /tmp/wan13b (the generate part makes it).
+      for m in ${METHODS:-dense svg svg2}; do
+        say "structured clip $SIZE $m, $STEPS steps"
+        $svgen generate --model /tmp/wan13b --device cuda -p "a cat walks on the grass" \
+          -s "$STEPS" -f 81 -W "${SIZE%x*}" -H "${SIZE#*x}" -g 5 --seed 1 --attention "$m" \
+          --structured-attention --out "/tmp/clip-$m.y4m" --json -q >"/tmp/clip-$m.json" 2>>"$log"
+        echo "exit $?" >>"$log"
+        python3 -c "import json,sys;j=json.load(open(sys.argv[1]));print(sys.argv[2],{k:j.get(k) for k in ('timings_seconds','total_seconds','sparse_attention_density')})" \
+          "/tmp/clip-$m.json" "$m" 2>&1 | tee -a "$log"
+      done ;;
     generate)
       if [ ! -d .gpu-deps/diffusers-src/src/diffusers ] && [ -f .gpu-deps/issue21-diffusers.zip ]; then
         mkdir -p .gpu-deps/diffusers-src/src

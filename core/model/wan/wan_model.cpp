@@ -4,6 +4,7 @@
 #include "core/common/error.h"
 #include "core/io/tensor_io.h"
 #include "core/model/dit_step.h"
+#include "core/model/structured_attention.h"
 #include "core/model/video_frames.h"
 #include "core/model/wan/wan_components.h"
 #include "core/text/sentencepiece_tokenizer.h"
@@ -144,6 +145,13 @@ void WanModel::setMemoryChoices(const MemoryChoices& choices) {
     releaseCachedDeviceMemory(device_);
   }
   memory_ = choices;
+}
+
+bool WanModel::structureAttention(uint64_t seed, const std::array<int64_t, 3>& grid) {
+  TensorMap heads = dit_->weightsNamed(structuredAttentionWeightNames(dit_->config()));
+  svgen::structureAttention(heads, dit_->config(), seed, grid);
+  dit_->replaceWeights(heads);
+  return true;
 }
 
 void WanModel::checkPrompt(const std::string& prompt) const {

@@ -45,6 +45,7 @@ class WanModel : public VideoModel {
   Video decode(const at::Tensor& latent, int frames, double fps) override;
   // Streamed blocks move between host and device here when that choice changes.
   void setMemoryChoices(const MemoryChoices& choices) override;
+  bool structureAttention(uint64_t seed, const std::array<int64_t, 3>& grid) override;
   Video preview(const at::Tensor& latent, int frames, double fps) override;
   std::string firstNonFiniteWeight() const override;
 
