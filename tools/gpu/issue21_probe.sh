@@ -57,7 +57,8 @@ for part in "$@"; do
       # Whole clips on structured heads (svgen generate --structured-attention), every method at
       # its own budget rule with the default 20% dense warm-up: STEPS steps (50 for the issue's
       # table; each 720p dense clip then takes about 4 minutes, so one method per device call).
-      # METHODS="dense svg svg2 svoo" picks them. Needs /tmp/wan13b (the generate part makes it).
+      # METHODS="dense svg svg2 svoo" picks them.
+      bash tools/gpu/wan13b_folder.sh "$log"
       for m in ${METHODS:-dense svg svg2}; do
         say "structured clip $SIZE $m, $STEPS steps"
         $svgen generate --model /tmp/wan13b --device cuda -p "a cat walks on the grass" \
@@ -68,15 +69,7 @@ for part in "$@"; do
           "/tmp/clip-$m.json" "$m" 2>&1 | tee -a "$log"
       done ;;
     generate)
-      if [ ! -d .gpu-deps/diffusers-src/src/diffusers ] && [ -f .gpu-deps/issue21-diffusers.zip ]; then
-        mkdir -p .gpu-deps/diffusers-src/src
-        python3 -m zipfile -e .gpu-deps/issue21-diffusers.zip .gpu-deps/diffusers-src/src/
-      fi
-      if [ ! -d /tmp/wan13b/vae ]; then
-        say "wan 1.3B random folder"
-        PYTHONPATH="$PWD/.gpu-deps/diffusers-src/src" python3 tools/fixtures/make_wan_random.py \
-          /tmp/wan13b 2>&1 | tail -n 8 | tee -a "$log"
-      fi
+      bash tools/gpu/wan13b_folder.sh "$log"
       # svgen generate, every step sparse (--warmup 0), guidance 5: one batch of 2 a step.
       mkdir -p /tmp/gen-runs
       run() {  # name args...

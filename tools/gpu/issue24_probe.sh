@@ -32,15 +32,7 @@ for part in "$@"; do
       # baseline the levers' slowdown is read against), with --tiled-decode alone, and SVG under
       # 12 GiB; 2 steps each, every stage's time and peak and the plan's notes. Needs the random
       # 1.3B folder in /tmp/wan13b (made here when missing).
-      if [ ! -d .gpu-deps/diffusers-src/src/diffusers ] && [ -f .gpu-deps/issue21-diffusers.zip ]; then
-        mkdir -p .gpu-deps/diffusers-src/src
-        python3 -m zipfile -e .gpu-deps/issue21-diffusers.zip .gpu-deps/diffusers-src/src/
-      fi
-      if [ ! -d /tmp/wan13b/vae ]; then
-        say "wan 1.3B random folder"
-        PYTHONPATH="$PWD/.gpu-deps/diffusers-src/src" python3 tools/fixtures/make_wan_random.py \
-          /tmp/wan13b 2>&1 | tail -n 2 | tee -a "$log"
-      fi
+      bash tools/gpu/wan13b_folder.sh "$log"
       cases=("832x480 6 dense" "1280x720 8 dense" "1280x720 0 dense"
              "1280x720 0 dense --tiled-decode" "1280x720 12 svg")
       # BUDGET_CASES="..." (one case per line) runs only those, e.g. "832x480 6 dense --sampler dpm++".
