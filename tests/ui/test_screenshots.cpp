@@ -15,6 +15,7 @@
 #include "ui/history_panel.h"
 #include "ui/history_store.h"
 #include "ui/main_window.h"
+#include "ui/model_picker.h"
 #include "ui/player_widget.h"
 #include "ui/prompt_panel.h"
 #include "ui/queue_panel.h"
@@ -45,6 +46,7 @@ class TestScreenshots : public QObject {
   void studioDocksOnRealRuns();
   void aPastRunReopenedAfterARestart();
   void mainWindowAfterADefaultRun();
+  void gpuMemoryEstimateForAWanModel();
 };
 
 namespace {
@@ -252,6 +254,29 @@ void TestScreenshots::mainWindowAfterADefaultRun() {
   window.player()->showFrame(4);
   QTest::qWait(300);
   QVERIFY(window.grab().save(out + "/studio-sparsity.png"));
+}
+
+// The prompt dock with a Wan model (the tiny fixture, whose decoder is Wan's) at 720p under an
+// 8 GiB budget: the per-stage estimate and the savings the run will use.
+void TestScreenshots::gpuMemoryEstimateForAWanModel() {
+  const QString out = prepareStudio("ui_screenshot_gpu_memory");
+  if (out.isEmpty()) QSKIP("set SVGEN_SCREENSHOT_DIR to take the screenshots");
+  auto studio = openStudio();
+  QVERIFY(studio);
+  MainWindow& window = *studio;
+  PromptPanel* panel = window.promptPanel();
+  QVERIFY(panel->modelPicker()->choose(
+      QDir::cleanPath(QString::fromStdString(test::sourcePath("tests/fixtures/wan_tiny")))));
+  GenerationRequest r = panel->request();
+  r.prompt = "a cat walks on the grass";
+  r.width = 1280;
+  r.height = 720;
+  r.frames = 81;
+  r.vramGiB = 8;
+  panel->setRequest(r);
+  QVERIFY(panel->memoryHint().contains("To fit 8.0 GiB"));
+  QTest::qWait(300);
+  QVERIFY(panel->grab().save(out + "/studio-gpu-memory.png"));
 }
 
 // The studio's own start-up tuning (fast BLAS kernels, the allocator), so that the timings in the
