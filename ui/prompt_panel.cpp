@@ -190,6 +190,7 @@ void PromptPanel::buildLayout() {
     emit edited();
   });
   connect(device_, &QComboBox::currentIndexChanged, this, [this] {
+    updateMemoryHint();
     emit deviceChanged();
     emit edited();
   });
@@ -285,6 +286,7 @@ void PromptPanel::setDevices(const std::vector<std::string>& devices) {
   }
   const int keep = device_->findData(current);
   device_->setCurrentIndex(keep >= 0 ? keep : 0);
+  updateMemoryHint();
 }
 
 GenerationRequest PromptPanel::request() const {
@@ -382,19 +384,29 @@ void PromptPanel::updateMemoryHint() {
   const double budget = vram_->value();
   const MemoryPlan plan = Engine::planMemory(info_, request(), budget);
   auto gib = [](double v) { return QString::number(v, 'f', 1); };
-  QString text = tr("Estimated GPU memory at %1×%2: encode %3, denoise %4, decode %5 GiB "
-                    "(whole frame %6 GiB, in tiles %7 GiB, beside the weights).")
-                     .arg(w)
-                     .arg(h)
-                     .arg(gib(plan.encodeGiB), gib(plan.denoiseGiB), gib(plan.decodeGiB),
-                          gib(whole), gib(info_.decodeGiB(w, h, true)));
+  // "auto" runs on the GPU when the list's best device is one.
+  const QString device = device_->currentData().toString();
+  const bool onGpu =
+      device.startsWith("cuda") || (device == "auto" && device_->currentText().contains("cuda"));
+  QString text = onGpu ? tr("Estimated GPU memory at %1×%2: ")
+                       : tr("This run is on the CPU, "
+                            "where no GPU budget applies. "
+                            "On a GPU at %1×%2 it would "
+                            "hold: ");
+  text =
+      text.arg(w).arg(h) + tr("encode %1, denoise %2, decode %3 GiB (whole frame %4 GiB, in "
+                              "tiles %5 GiB, beside the weights).")
+                               .arg(gib(plan.encodeGiB), gib(plan.denoiseGiB), gib(plan.decodeGiB),
+                                    gib(whole), gib(info_.decodeGiB(w, h, true)));
   QStringList levers;
   if (plan.ffnInChunks) levers << tr("feed-forward in chunks");
   if (plan.guidanceInTurn) levers << tr("the two guidance passes in turn");
   if (plan.tiledDecode && !tiledDecode_->isChecked()) levers << tr("decode in tiles");
   if (plan.textEncoderOnCpu) levers << tr("text encoder on the CPU");
   if (budget > 0 && !levers.isEmpty())
-    text += tr(" To fit %1 GiB the run will use: %2.").arg(gib(budget), levers.join(", "));
+    text += (onGpu ? tr(" To fit %1 GiB the run will use: %2.")
+                   : tr(" To fit %1 GiB a GPU run would use: %2."))
+                .arg(gib(budget), levers.join(", "));
   if (!plan.fits())
     text += tr(" Even so it needs about %1 GiB: fewer frames, a smaller size or fp8/GGUF weights "
                "would fit.")

@@ -241,6 +241,19 @@ void TestModelPicker::gpuMemoryRowEstimatesTheDecodeAndCarriesTheBudget() {
   QVERIFY(vram && tiled);
   QCOMPARE(vram->text(), QString("whole card"));
   vram->setValue(8);
+  // On a machine without a GPU the estimate is what a GPU run would hold.
+  panel->setDevices({"cpu"});
+  QVERIFY2(panel->memoryHint().contains("This run is on the CPU") &&
+               panel->memoryHint().contains("To fit 8.0 GiB a GPU run would use: decode in tiles."),
+           qPrintable(panel->memoryHint()));
+  panel->setDevices({"cpu", "cuda:0 Some GPU"});
+  auto* device = panel->findChild<QComboBox*>("device");
+  device->setCurrentIndex(device->findData("auto"));  // auto picks the GPU
+  QVERIFY2(panel->memoryHint().contains("To fit 8.0 GiB the run will use: decode in tiles."),
+           qPrintable(panel->memoryHint()));
+  device->setCurrentIndex(device->findData("cpu"));
+  QVERIFY(panel->memoryHint().contains("This run is on the CPU"));
+  device->setCurrentIndex(device->findData("cuda:0"));
   QVERIFY2(panel->memoryHint().contains("To fit 8.0 GiB the run will use: decode in tiles."),
            qPrintable(panel->memoryHint()));
   tiled->setChecked(true);
