@@ -120,6 +120,43 @@ class TestMemoryPlan : public QObject {
     }
   }
 
+  // Wan 2.1 14B (not measured yet: these pin what the plan will do). fp8 files hold 13.4 GiB of
+  // DiT and VAE, GGUF Q4_K 7.7. Under a 24 GB card's 22 GiB, fp8 fits 480p with its blocks
+  // resident and 720p with them streamed; under 11 GiB, Q4_K fits 480p only with streamed blocks
+  // and not 720p at all: one 720p sample's attention alone needs about 12 GiB.
+  void wan14bOnCreatorsCards() {
+    ModelInfo info = wan13b();
+    WanConfig c14;
+    c14.dim = 5120;
+    c14.ffnDim = 13824;
+    c14.numHeads = 40;
+    c14.numLayers = 40;
+    struct Row {
+      double weights;
+      int width, height;
+      double budget;
+      bool stream, fits;
+    };
+    const Row rows[] = {{13.4, 832, 480, 22, false, true},
+                        {13.4, 1280, 720, 22, true, true},
+                        {7.7, 832, 480, 11, true, true},
+                        {7.7, 1280, 720, 11, true, false}};
+    for (const Row& row : rows) {
+      info.memory = wanMemory(c14, row.weights, 5'680'000'000);
+      const MemoryPlan p = planMemory(info, clip(row.width, row.height), row.budget);
+      const QString what = QString("14B, %1 GiB of weights, %2x%3 under %4: peak %5, stream %6")
+                               .arg(row.weights)
+                               .arg(row.width)
+                               .arg(row.height)
+                               .arg(row.budget)
+                               .arg(p.peakGiB())
+                               .arg(p.streamBlocks);
+      qInfo("%s", qPrintable(what));
+      QVERIFY2(p.streamBlocks == row.stream && p.fits() == row.fits, qPrintable(what));
+      QVERIFY(p.guidanceInTurn && p.textEncoderOnCpu && p.tiledDecode);
+    }
+  }
+
   void withoutGuidanceThereIsNoSecondPass() {
     GenerationRequest r = clip(1280, 720);
     r.guidance = 1;
