@@ -40,6 +40,11 @@ struct MethodDescriptor {
   // of the keys whatever the data (SVG at that density, SVG2 keeping at least that share of key
   // clusters, SVOO with a uniform profile), the rest of the config kept. Null for dense.
   std::function<std::unique_ptr<AttentionBackend>(AttentionConfig, double)> makeAtFraction;
+  // For methods whose budget is an offline profile (needsProfile): the backend with a profile of
+  // these per-layer key fractions, as if measured on the model (a bench's own measurement).
+  // Null elsewhere.
+  std::function<std::unique_ptr<AttentionBackend>(AttentionConfig, std::vector<double>)>
+      makeWithLayerFractions;
   // `svgen bench attention`'s sweep: the option, its help and default values; each value sets
   // `sweepParameter`, or, where that is null, goes to makeAtFraction.
   std::string sweepFlag;

@@ -33,8 +33,11 @@ WanConfig configNamed(const std::string& name) {
   throw InputError("--config \"" + name + "\": use wan-1.3b or wan-14b");
 }
 
+// `layerFractions`: keys holding 95% of the attention per layer, as the bench measured them on
+// structured heads; a method budgeted by an offline profile runs on them with useTopP.
 std::unique_ptr<AttentionBackend> backendFor(const std::string& method,
-                                             const GenerateBenchOptions& o) {
+                                             const GenerateBenchOptions& o,
+                                             const std::vector<double>& layerFractions) {
   const MethodDescriptor& m = *findAttentionMethod(method);
   AttentionConfig c = o.attention;
   c.method = method;
@@ -44,6 +47,8 @@ std::unique_ptr<AttentionBackend> backendFor(const std::string& method,
   // profile still gets a uniform one at the fixed density.
   if (o.useTopP && m.budget == &clustering::topPSpec() && !m.supports.needsProfile)
     return makeAttentionBackend(c);
+  if (o.useTopP && m.supports.needsProfile && m.makeWithLayerFractions && !layerFractions.empty())
+    return m.makeWithLayerFractions(c, layerFractions);
   if (!o.useTopP) c.set(clustering::topP, 1e-6);  // the fixed share alone decides
   return m.makeAtFraction(c, o.density);
 }
@@ -166,6 +171,10 @@ GenerateBenchReport runGenerateBench(const GenerateBenchOptions& o,
     }
   }
 
+  // SVOO's offline profile, measured here on the structured heads: the mean key fraction per layer.
+  std::vector<double> layerFractions;
+  for (const StructureRow& s : r.structure) layerFractions.push_back(s.keyFraction);
+
   double denseMedian = 0;
   // With streamed blocks, dense runs resident first: the streaming's own cost is the ratio of the
   // two dense rows, measured in the same process.
@@ -178,7 +187,7 @@ GenerateBenchReport runGenerateBench(const GenerateBenchOptions& o,
       releaseCachedDeviceMemory(device);
     }
     const std::string method = resident ? "dense" : label;
-    std::unique_ptr<AttentionBackend> backend = backendFor(method, o);
+    std::unique_ptr<AttentionBackend> backend = backendFor(method, o, layerFractions);
     backend->setPhaseTiming(o.phases);
     GenerateBenchRow row;
     row.method = label;

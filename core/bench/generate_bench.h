@@ -24,7 +24,9 @@ struct GenerateBenchOptions {
   // method runs at this fixed fraction of key blocks instead (SVG: its density; SVG2: that share
   // of key clusters per query cluster; SVOO: that share of the keys), unless useTopP.
   double density = 0.25;
-  bool useTopP = false;  // SVG2/SVOO: attention.topP (and minKeyClusterRatio) instead
+  // SVG2: attention.topP (and minKeyClusterRatio) instead; SVOO: with `structured`, a profile of
+  // the key fractions measured on the structured heads, else the fixed share.
+  bool useTopP = false;
   std::string device = "cuda";
   uint64_t seed = 3;
   // Also time each attention phase (each ends with a device sync, which slows the pass a little).

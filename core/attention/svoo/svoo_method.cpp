@@ -36,6 +36,11 @@ const MethodDescriptor& method() {
       uniform.keyFraction = {fraction};  // every layer
       return std::make_unique<SvooAttention>(c, uniform);
     };
+    m.makeWithLayerFractions = [](AttentionConfig c, std::vector<double> fractions) {
+      SvooProfile measured;
+      measured.keyFraction = std::move(fractions);
+      return std::make_unique<SvooAttention>(c, measured);
+    };
     m.sweepFlag = "key-fractions";
     m.sweepHelp = "SVOO: per-layer key fractions of the in-memory profile (comma-separated)";
     m.sweep = {0.1, 0.2, 0.3};
