@@ -22,15 +22,14 @@ at::Tensor axisAngles(int64_t positions, int64_t axisDims, double theta) {
 }
 
 // Per-axis tables laid over the (frames, height, width) grid, frame-major: (F·H·W, columns).
-// The head's `pairs` are split as Wan splits them: the frame axis gets what the two spatial axes
-// (⌊pairs/3⌋ each) leave. `axis(positions, axisPairs)` builds one axis's (positions, columns).
+// The head's `pairs` are split as ropeAxisPairs says. `axis(positions, axisPairs)` builds one
+// axis's (positions, columns).
 template <typename AxisTable>
 at::Tensor overGrid(int64_t frames, int64_t height, int64_t width, int64_t pairs,
                     const AxisTable& axis) {
-  const int64_t spatialPairs = pairs / 3;
-  const int64_t framePairs = pairs - 2 * spatialPairs;
-  const at::Tensor tf = axis(frames, framePairs), th = axis(height, spatialPairs),
-                   tw = axis(width, spatialPairs);
+  const std::array<int64_t, 3> split = ropeAxisPairs(pairs);
+  const at::Tensor tf = axis(frames, split[0]), th = axis(height, split[1]),
+                   tw = axis(width, split[2]);
   const int64_t cf = tf.size(1), cs = th.size(1);
   return at::cat({tf.view({frames, 1, 1, cf}).expand({frames, height, width, cf}),
                   th.view({1, height, 1, cs}).expand({frames, height, width, cs}),
@@ -40,6 +39,11 @@ at::Tensor overGrid(int64_t frames, int64_t height, int64_t width, int64_t pairs
 }
 
 }  // namespace
+
+std::array<int64_t, 3> ropeAxisPairs(int64_t pairs) {
+  const int64_t spatial = pairs / 3;
+  return {pairs - 2 * spatial, spatial, spatial};
+}
 
 RopeTables makeRopeTables(int64_t frames, int64_t height, int64_t width, int64_t headDim,
                           const at::Device& device, double theta) {

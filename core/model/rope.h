@@ -2,6 +2,7 @@
 #pragma once
 #include <ATen/core/Tensor.h>
 
+#include <array>
 #include <cstdint>
 
 namespace svgen {
@@ -14,6 +15,10 @@ struct RopeTables {
   at::Tensor cos;
   at::Tensor sin;
 };
+
+// How Wan splits a head's `pairs` rotation pairs among the axes: {frames, height, width}, the
+// frame axis getting what the two spatial axes (⌊pairs/3⌋ each) leave.
+std::array<int64_t, 3> ropeAxisPairs(int64_t pairs);
 
 RopeTables makeRopeTables(int64_t frames, int64_t height, int64_t width, int64_t headDim,
                           const at::Device& device, double theta = 10000.0);

@@ -1,6 +1,7 @@
 #include "core/model/structured_attention.h"
 
 #include "core/common/error.h"
+#include "core/model/rope.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -27,10 +28,10 @@ struct Axis {
   int64_t firstPair, pairs;
 };
 
-// Wan's split of a head's pairs: the frame axis first, then rows and columns ⌊pairs/3⌋ each.
+// The head's pairs axis by axis, as RoPE lays them out: frames, then rows, then columns.
 std::array<Axis, 3> ropeAxes(int headDim) {
-  const int64_t pairs = headDim / 2, spatial = pairs / 3, frame = pairs - 2 * spatial;
-  return {Axis{0, frame}, Axis{frame, spatial}, Axis{frame + spatial, spatial}};
+  const std::array<int64_t, 3> n = ropeAxisPairs(headDim / 2);
+  return {Axis{0, n[0]}, Axis{n[0], n[1]}, Axis{n[0] + n[1], n[2]}};
 }
 
 // Squared amplitude per pair (sums to 1): which frequencies of which axes the head listens to.
