@@ -86,10 +86,11 @@ struct Engine::Impl {
   // loaded one is re-placed by setMemoryChoices.
   // A run with structured attention gets a freshly loaded model structured for its grid, and the
   // next plain run reloads: those weights are the model's no longer.
-  VideoModel& ensureModel(const GenerationRequest& r, const at::Device& device,
-                          const MemoryChoices& memory) {
+  // `info`: r.model's description, which gives the token grid.
+  VideoModel& ensureModel(const GenerationRequest& r, const ModelInfo& info,
+                          const at::Device& device, const MemoryChoices& memory) {
     std::string key = r.model + "@" + device.str();
-    const auto grid = describeVideoModel(r.model).tokenGrid(r.frames, r.width, r.height);
+    const auto grid = info.tokenGrid(r.frames, r.width, r.height);
     if (r.structuredAttention)
       key += "#structured " + std::to_string(grid[0]) + "x" + std::to_string(grid[1]) + "x" +
              std::to_string(grid[2]) + " seed " + std::to_string(r.seed);
@@ -216,13 +217,14 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     double budgetGiB = 0;
     if (device.is_cuda())
       budgetGiB = r.vramGiB > 0 ? r.vramGiB : std::max(0.0, deviceTotalGiB(device));
-    plan = planMemory(describeModel(r.model), r, budgetGiB);
+    const ModelInfo info = describeModel(r.model);
+    plan = planMemory(info, r, budgetGiB);
     result.notes.insert(result.notes.end(), plan.notes.begin(), plan.notes.end());
     MemoryChoices choices;
     choices.tiledDecode = plan.tiledDecode;
     choices.textEncoderOnCpu = plan.textEncoderOnCpu;
     choices.streamBlocks = plan.streamBlocks;
-    VideoModel& model = impl_->ensureModel(r, device, choices);
+    VideoModel& model = impl_->ensureModel(r, info, device, choices);
     if (r.structuredAttention)
       result.notes.push_back(
           "attention heads structured for a speed run: these weights are not the model's, and "
