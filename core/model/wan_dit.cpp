@@ -142,6 +142,11 @@ at::Tensor WanDiT::p(const std::string& name) const {
   return packed_.at(name).unpack(dtype_);
 }
 
+int blockIndexOf(const std::string& name) {
+  if (name.rfind("blocks.", 0) != 0) return -1;
+  return std::stoi(name.substr(7, name.find('.', 7) - 7));
+}
+
 at::Tensor WanDiT::p(const std::string& name, const BlockWeights* block) const {
   if (block) {
     if (auto it = block->dense.find(name); it != block->dense.end()) return it->second;
@@ -151,13 +156,16 @@ at::Tensor WanDiT::p(const std::string& name, const BlockWeights* block) const {
   return p(name);
 }
 
+int WanDiT::streamedBlockOf(const std::string& name) const {
+  return hostBlocks_.empty() ? -1 : blockIndexOf(name);
+}
+
 TensorMap WanDiT::weightsNamed(const std::vector<std::string>& names) const {
   TensorMap out;
   for (const std::string& name : names) {
-    const BlockWeights* block = nullptr;
-    for (const BlockWeights& b : hostBlocks_)
-      if (b.dense.count(name) || b.packed.count(name)) block = &b;
-    out[name] = p(name, block).to(at::kCPU, at::kFloat);
+    const int b = streamedBlockOf(name);
+    out[name] =
+        p(name, b < 0 ? nullptr : &hostBlocks_[static_cast<size_t>(b)]).to(at::kCPU, at::kFloat);
   }
   return out;
 }
@@ -165,15 +173,13 @@ TensorMap WanDiT::weightsNamed(const std::vector<std::string>& names) const {
 void WanDiT::replaceWeights(const TensorMap& weights) {
   for (const auto& [name, t] : weights) {
     const at::ScalarType want = wanParameterIsFp32(name) ? at::kFloat : dtype_;
-    bool placed = false;
-    for (BlockWeights& b : hostBlocks_) {
-      if (!b.dense.count(name) && !b.packed.count(name)) continue;
+    if (const int index = streamedBlockOf(name); index >= 0) {
+      BlockWeights& b = hostBlocks_[static_cast<size_t>(index)];
       b.packed.erase(name);
       at::Tensor host = t.to(at::kCPU, want).contiguous();
       b.dense[name] = device_.is_cuda() ? host.pin_memory() : host;
-      placed = true;
+      continue;
     }
-    if (placed) continue;
     if (!params_.count(name) && !packed_.count(name))
       throw InputError("no weight \"" + name + "\" to replace");
     packed_.erase(name);
@@ -184,40 +190,31 @@ void WanDiT::replaceWeights(const TensorMap& weights) {
 void WanDiT::place(const at::Device& device, bool streamBlocks) {
   // Streamed blocks come back first, so every weight starts from one map.
   for (BlockWeights& b : hostBlocks_) {
-    for (auto& [name, t] : b.dense) params_[name] = t;
-    for (auto& [name, t] : b.packed) packed_.emplace(name, t);
+    params_.insert(b.dense.begin(), b.dense.end());
+    packed_.insert(b.packed.begin(), b.packed.end());
   }
   hostBlocks_.clear();
   device_ = device;
-  const bool stream = streamBlocks;
-  const bool pin = stream && device.is_cuda();
-  if (stream) hostBlocks_.resize(static_cast<size_t>(config_.numLayers));
-  // "blocks.12.ffn.0.weight" → 12; −1 for weights outside the blocks.
-  auto blockOf = [](const std::string& name) {
-    if (name.rfind("blocks.", 0) != 0) return -1;
-    return std::stoi(name.substr(7, name.find('.', 7) - 7));
+  const bool pin = streamBlocks && device.is_cuda();
+  if (streamBlocks) hostBlocks_.resize(static_cast<size_t>(config_.numLayers));
+  // Each weight of `map` goes to the device, or with streamed blocks a block's to host memory.
+  auto sortOut = [&](auto& map, auto BlockWeights::*hostMap, auto toHost) {
+    for (auto it = map.begin(); it != map.end();) {
+      const int b = streamBlocks ? blockIndexOf(it->first) : -1;
+      if (b < 0) {
+        it->second = it->second.to(device);
+        ++it;
+        continue;
+      }
+      (hostBlocks_[static_cast<size_t>(b)].*hostMap).emplace(it->first, toHost(it->second));
+      it = map.erase(it);
+    }
   };
-  for (auto it = params_.begin(); it != params_.end();) {
-    const int b = stream ? blockOf(it->first) : -1;
-    if (b < 0) {
-      it->second = it->second.to(device);
-      ++it;
-      continue;
-    }
-    at::Tensor host = it->second.to(at::kCPU);
-    hostBlocks_[static_cast<size_t>(b)].dense[it->first] = pin ? host.pin_memory() : host;
-    it = params_.erase(it);
-  }
-  for (auto it = packed_.begin(); it != packed_.end();) {
-    const int b = stream ? blockOf(it->first) : -1;
-    if (b < 0) {
-      it->second = it->second.to(device);
-      ++it;
-      continue;
-    }
-    hostBlocks_[static_cast<size_t>(b)].packed.emplace(it->first, it->second.toHost(pin));
-    it = packed_.erase(it);
-  }
+  sortOut(params_, &BlockWeights::dense, [&](const at::Tensor& t) {
+    at::Tensor host = t.to(at::kCPU);
+    return pin ? host.pin_memory() : host;
+  });
+  sortOut(packed_, &BlockWeights::packed, [&](const PackedTensor& t) { return t.toHost(pin); });
 }
 
 at::Tensor timestepEmbedding(const at::Tensor& timesteps, int64_t dim) {

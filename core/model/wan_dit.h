@@ -81,6 +81,8 @@ class WanDiT {
   at::Tensor p(const std::string& name) const;
   // A block's weight from its streamed copy when there is one, else as p().
   at::Tensor p(const std::string& name, const BlockWeights* block) const;
+  // The streamed block holding `name`, or −1 (blocks resident, or not a block's weight).
+  int streamedBlockOf(const std::string& name) const;
   WanConfig config_;
   at::Device device_;
   at::ScalarType dtype_;
@@ -88,6 +90,9 @@ class WanDiT {
   PackedMap packed_;
   std::vector<BlockWeights> hostBlocks_;
 };
+
+// The transformer block a weight belongs to ("blocks.12.ffn.0.weight" → 12), −1 for the rest.
+int blockIndexOf(const std::string& name);
 
 // Sinusoidal timestep embedding, cos half first (B, dim), float32.
 at::Tensor timestepEmbedding(const at::Tensor& timesteps, int64_t dim);

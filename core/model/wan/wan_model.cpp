@@ -169,10 +169,10 @@ at::Tensor WanModel::encodeText(const std::vector<std::string>& prompts) {
   const at::Device where = onCpu ? at::Device(at::kCPU) : device_;
   at::Tensor states;
   try {
-    states = onCpu ? loadUmt5Encoder(inspection_, where, at::kFloat, dtype_)
-                         ->encode(tokens.ids, tokens.mask)
-                         .to(device_)
-                   : loadUmt5Encoder(inspection_, where, dtype_)->encode(tokens.ids, tokens.mask);
+    // Held in the run's dtype either way; the CPU computes in float32.
+    states = loadUmt5Encoder(inspection_, where, onCpu ? at::kFloat : dtype_, dtype_)
+                 ->encode(tokens.ids, tokens.mask)
+                 .to(device_);
   } catch (...) {
     releaseCachedDeviceMemory(device_);
     throw;
@@ -212,18 +212,17 @@ Video WanModel::preview(const at::Tensor& latent, int frames, double fps) {
 }
 
 std::string WanModel::firstNonFiniteWeight() const {
-  const std::string dense = firstNonFiniteTensor(dit_->parameters());
-  if (!dense.empty()) return dense;
   // Packed weights one at a time, so the check never holds the whole model unpacked.
-  for (const auto& [name, packed] : dit_->packedParameters())
-    if (!at::isfinite(packed.unpack(at::kFloat)).all().item<bool>()) return name;
-  for (const BlockWeights& block : dit_->hostBlocks()) {
-    const std::string inBlock = firstNonFiniteTensor(block.dense);
-    if (!inBlock.empty()) return inBlock;
-    for (const auto& [name, packed] : block.packed)
-      if (!at::isfinite(packed.unpack(at::kFloat)).all().item<bool>()) return name;
-  }
-  return {};
+  auto firstIn = [](const TensorMap& dense, const PackedMap& packed) {
+    std::string name = firstNonFiniteTensor(dense);
+    for (auto it = packed.begin(); name.empty() && it != packed.end(); ++it)
+      if (!at::isfinite(it->second.unpack(at::kFloat)).all().item<bool>()) name = it->first;
+    return name;
+  };
+  std::string name = firstIn(dit_->parameters(), dit_->packedParameters());
+  for (const BlockWeights& block : dit_->hostBlocks())
+    if (name.empty()) name = firstIn(block.dense, block.packed);
+  return name;
 }
 
 }  // namespace svgen
