@@ -61,11 +61,8 @@ std::vector<std::string> requestProblems(const GenerationRequest& r, const Model
   if (!(r.guidance >= 0 && r.guidance <= 50)) add("guidance must be between 0 and 50");
   if (!(r.shift > 0 && r.shift <= 100)) add("shift must be greater than 0 and at most 100");
   const std::vector<std::string>& samplers = samplerNames();
-  if (std::find(samplers.begin(), samplers.end(), r.sampler) == samplers.end()) {
-    std::string list;
-    for (const std::string& name : samplers) list += (list.empty() ? "" : ", ") + name;
-    add("sampler \"" + r.sampler + "\" is unknown: use " + list);
-  }
+  if (std::find(samplers.begin(), samplers.end(), r.sampler) == samplers.end())
+    add("sampler \"" + r.sampler + "\" is unknown: use " + samplerList());
   if (r.threads < 0) add("threads must be 0 (all cores) or more");
   if (r.previewEvery < 0) add("preview interval must be 0 (off) or more");
   if (!(r.vramGiB >= 0 && r.vramGiB <= 4096))

@@ -1,39 +1,13 @@
 #include "core/sampling/dpm_sampler.h"
 
-#include "core/common/error.h"
-
 #include <cmath>
 #include <stdexcept>
 #include <string>
 
 namespace svgen {
 
-namespace {
-
-std::vector<double> wanDpmSigmas64(int steps, double shift) {
-  if (steps < 1) throw InputError("steps must be at least 1, not " + std::to_string(steps));
-  if (!(shift > 0)) throw InputError("shift must be positive, not " + std::to_string(shift));
-  std::vector<double> sigmas(steps);
-  const double delta = -1.0 / steps;  // numpy's linspace: start + i·(stop − start)/(num − 1)
-  for (int i = 0; i < steps; ++i) {
-    const double base = 1.0 + i * delta;
-    sigmas[i] = shift * base / (1.0 + (shift - 1.0) * base);
-  }
-  return sigmas;
-}
-
-}  // namespace
-
-std::vector<double> wanDpmSigmas(int steps, double shift) {
-  std::vector<double> sigmas = wanDpmSigmas64(steps, shift);
-  for (double& s : sigmas) s = static_cast<float>(s);
-  sigmas.push_back(0.0);
-  return sigmas;
-}
-
-DpmSolverSampler::DpmSolverSampler(int steps, double shift) : Sampler(wanDpmSigmas(steps, shift)) {
-  for (double s : wanDpmSigmas64(steps, shift)) timesteps_.push_back(std::trunc(s * 1000.0));
-}
+DpmSolverSampler::DpmSolverSampler(int steps, double shift)
+    : Sampler(wanDpmSigmas(steps, shift)), timesteps_(wanDpmTimesteps(steps, shift)) {}
 
 double DpmSolverSampler::modelTimestep(int i) const {
   return timesteps_.at(i);

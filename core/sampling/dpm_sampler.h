@@ -9,14 +9,10 @@
 
 namespace svgen {
 
-// Wan's get_sampling_sigmas(N, shift) with a final 0: float64 arithmetic, then float32 values as
-// its scheduler stores them.
-std::vector<double> wanDpmSigmas(int steps, double shift);
-
 class DpmSolverSampler : public Sampler {
  public:
   DpmSolverSampler(int steps, double shift);
-  // ⌊1000·σ⌋ of the float64 σ, as the reference casts its timesteps to int64.
+  // wanDpmTimesteps.
   double modelTimestep(int i) const override;
   at::Tensor step(const at::Tensor& velocity, int i, const at::Tensor& sample) override;
 

@@ -15,6 +15,24 @@ void checkScheduleArguments(int steps, double shift) {
   if (!(shift > 0)) throw InputError("shift must be positive, not " + std::to_string(shift));
 }
 
+// The flow-matching time shift: s·σ / (1 + (s − 1)·σ), float64.
+double shifted(double sigma, double shift) {
+  return shift * sigma / (1.0 + (shift - 1.0) * sigma);
+}
+
+// Wan's get_sampling_sigmas(N, shift) in float64: numpy's linspace(1, 0, N + 1) without its end
+// (start + i·(stop − start)/(num − 1)), shifted.
+std::vector<double> wanDpmSigmas64(int steps, double shift) {
+  checkScheduleArguments(steps, shift);
+  std::vector<double> sigmas(steps);
+  const double delta = -1.0 / steps;
+  for (int i = 0; i < steps; ++i) {
+    const double base = 1.0 + i * delta;
+    sigmas[i] = shifted(base, shift);
+  }
+  return sigmas;
+}
+
 }  // namespace
 
 std::vector<double> flowSigmas(int steps, double shift) {
@@ -23,7 +41,7 @@ std::vector<double> flowSigmas(int steps, double shift) {
   constexpr double kTrainTimesteps = 1000;
   for (int i = 0; i < steps; ++i) {
     const double base = 1.0 - (1.0 - 1.0 / kTrainTimesteps) * static_cast<double>(i) / steps;
-    sigmas[i] = shift * base / (1.0 + (shift - 1.0) * base);
+    sigmas[i] = shifted(base, shift);
   }
   if (std::abs(sigmas[0] - 1.0) < 1e-6) sigmas[0] -= 1e-6;
   return sigmas;
@@ -41,9 +59,22 @@ std::vector<double> flowMatchEulerSigmas(int steps, double shift) {
     // numpy's linspace in float64, the second shift in float64, then a float32 tensor.
     const double t = steps == 1 ? tMax : tMax + (tMin - tMax) * i / (steps - 1);
     const double s = t / 1000.0;
-    sigmas[i] = static_cast<float>(shift * s / (1.0 + (shift - 1.0) * s));
+    sigmas[i] = static_cast<float>(shifted(s, shift));
   }
   return sigmas;
+}
+
+std::vector<double> wanDpmSigmas(int steps, double shift) {
+  std::vector<double> sigmas = wanDpmSigmas64(steps, shift);
+  for (double& s : sigmas) s = static_cast<float>(s);
+  sigmas.push_back(0.0);
+  return sigmas;
+}
+
+std::vector<double> wanDpmTimesteps(int steps, double shift) {
+  std::vector<double> t = wanDpmSigmas64(steps, shift);
+  for (double& s : t) s = std::trunc(s * 1000.0);
+  return t;
 }
 
 at::Tensor Sampler::predictX0(const at::Tensor& velocity, int i, const at::Tensor& sample) const {

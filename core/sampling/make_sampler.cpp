@@ -11,15 +11,19 @@ const std::vector<std::string>& samplerNames() {
   return names;
 }
 
+std::string samplerList() {
+  std::string list;
+  for (const std::string& name : samplerNames()) list += (list.empty() ? "" : ", ") + name;
+  return list;
+}
+
 std::unique_ptr<Sampler> makeSampler(const std::string& name, int steps, double shift,
                                      uint64_t seed) {
   if (name == "unipc") return std::make_unique<UniPCSampler>(steps, shift);
   if (name == "euler") return std::make_unique<EulerSampler>(steps, shift);
   if (name == "dpm++") return std::make_unique<DpmSolverSampler>(steps, shift);
   if (name == "ancestral") return std::make_unique<AncestralSampler>(steps, shift, seed);
-  std::string list;
-  for (const std::string& n : samplerNames()) list += (list.empty() ? "\"" : ", \"") + n + "\"";
-  throw InputError("unknown sampler \"" + name + "\": use one of " + list);
+  throw InputError("unknown sampler \"" + name + "\": use one of " + samplerList());
 }
 
 }  // namespace svgen

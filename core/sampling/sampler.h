@@ -20,6 +20,13 @@ std::vector<double> flowSigmas(int steps, double shift);
 // before 0 is shift(shift(1/1000)), not UniPC's), rounded to float32 as its tensors are; σ_0 is
 // exactly 1.
 std::vector<double> flowMatchEulerSigmas(int steps, double shift);
+// σ_i for Wan 2.1's own DPM++ sampler: its get_sampling_sigmas(N, shift) — linspace(1, 0, N + 1)
+// without its end, shifted, in float64 — then float32 values as its scheduler stores them, and a
+// final 0. σ_0 is exactly 1.
+std::vector<double> wanDpmSigmas(int steps, double shift);
+// The timesteps that sampler feeds the network: ⌊1000·σ_i⌋ of the float64 σ, as it casts them
+// to int64.
+std::vector<double> wanDpmTimesteps(int steps, double shift);
 
 class Sampler {
  public:

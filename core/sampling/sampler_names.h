@@ -7,5 +7,7 @@ namespace svgen {
 
 // The names makeSampler takes, the default first.
 const std::vector<std::string>& samplerNames();
+// The same as text for messages: "unipc, euler, dpm++, ancestral".
+std::string samplerList();
 
 }  // namespace svgen
