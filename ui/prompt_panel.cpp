@@ -129,7 +129,7 @@ void PromptPanel::buildLayout() {
       tr("GPU memory the run may use. It is enforced, so a large card fails as a card of this "
          "size would. The run saves what it must to fit, cheapest first: the feed-forward in "
          "chunks, the two guidance passes in turn, the decode in tiles, the text encoder on "
-         "the CPU."));
+         "the CPU, the denoiser's blocks streamed from system memory."));
   tiledDecode_ = new QCheckBox(tr("Tiled decode"), this);
   tiledDecode_->setObjectName("tiledDecode");
   tiledDecode_->setToolTip(
@@ -403,6 +403,7 @@ void PromptPanel::updateMemoryHint() {
   if (plan.guidanceInTurn) levers << tr("the two guidance passes in turn");
   if (plan.tiledDecode && !tiledDecode_->isChecked()) levers << tr("decode in tiles");
   if (plan.textEncoderOnCpu) levers << tr("text encoder on the CPU");
+  if (plan.streamBlocks) levers << tr("blocks streamed from system memory");
   if (budget > 0 && !levers.isEmpty())
     text += (onGpu ? tr(" To fit %1 GiB the run will use: %2.")
                    : tr(" To fit %1 GiB a GPU run would use: %2."))

@@ -52,7 +52,8 @@ class PromptPanel : public QWidget {
   QString promptNotice() const;
   // What the device box shows, e.g. "auto (cuda:0 NVIDIA H200)", for the status bar.
   QString deviceDescription() const;
-  // The GPU memory row's estimate of the decode ("" when the model's decoder is too light).
+  // The GPU memory row's per-stage estimate and the savings a budget will use ("" for a model
+  // too light to plan for).
   QString memoryHint() const;
 
  signals:

@@ -104,7 +104,8 @@ void addRequestOptions(CLI::App* cmd, GenerationRequest& r, bool withSaveLatents
   cmd->add_option("--vram", r.vramGiB,
                   "GiB of GPU memory the run may use (0: the whole card), enforced; the run "
                   "saves what it must to fit, cheapest first: feed-forward in chunks, the "
-                  "guidance passes in turn, tiled decode, the text encoder on the CPU")
+                  "guidance passes in turn, tiled decode, the text encoder on the CPU, the "
+                  "denoiser's blocks streamed from system memory")
       ->check(CLI::Range(0.0, 4096.0));
   cmd->add_option("--init-noise", r.initNoisePath,
                   "Start from this latent (safetensors, key \"latent\")")

@@ -262,6 +262,9 @@ void TestModelPicker::gpuMemoryRowEstimatesTheDecodeAndCarriesTheBudget() {
   vram->setValue(1);
   QVERIFY2(panel->memoryHint().contains("Even so it needs about 1.4 GiB"),
            qPrintable(panel->memoryHint()));
+  // Every saving the plan pulled is named, streamed blocks included.
+  QVERIFY2(panel->memoryHint().contains("blocks streamed from system memory"),
+           qPrintable(panel->memoryHint()));
   vram->setValue(8);
   r = panel->request();
   QCOMPARE(r.vramGiB, 8.0);
