@@ -39,6 +39,23 @@ class TestMemoryPlan : public QObject {
   Q_OBJECT
 
  private slots:
+  void imageToVideoEncodesTheImageAfterTheText() {
+    // The image encoders load after umT5 is given back: the encode stage holds the larger of the
+    // two, and the VAE encoder's share follows the clip's pixels.
+    ModelInfo info = wan13b();
+    info.imageToVideo = true;
+    info.memory.imageEncoderGiB = 1.5;
+    info.memory.imageEncodeBytesPerPixel = 3072;
+    const double held = info.memory.weightsGiB, text = info.memory.textEncoderGiB;
+    auto near = [](double a, double b) { return std::abs(a - b) < 1e-9; };
+    QVERIFY(near(planMemory(info, clip(832, 480), 0).encodeGiB, held + text));  // umT5 is larger
+    info.memory.imageEncoderGiB = 14;  // larger than umT5-XXL's 13.4
+    const double pixels = 1280.0 * 720 * 3072 / (1024.0 * 1024 * 1024);
+    QVERIFY(near(planMemory(info, clip(1280, 720), 0).encodeGiB, held + 14 + pixels));
+    info.imageToVideo = false;  // a text-to-video model never counts them
+    QVERIFY(near(planMemory(info, clip(1280, 720), 0).encodeGiB, held + text));
+  }
+
   void estimatesFollowTheMeasuredPeaks() {
     const ModelInfo info = wan13b();
     // Measured (H100, whole card): denoising 14.75 GiB at 1280×720 (8.2 at 832×480, H200),

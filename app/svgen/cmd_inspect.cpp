@@ -35,8 +35,10 @@ nlohmann::json inspectionJson(const CheckpointInspection& r) {
                        {{"transformer", componentJson(r.transformer)},
                         {"text_encoder", componentJson(r.textEncoder)},
                         {"tokenizer", componentJson(r.tokenizer)},
-                        {"vae", componentJson(r.vae)}}},
+                        {"vae", componentJson(r.vae)},
+                        {"image_encoder", componentJson(r.imageEncoder)}}},
                       {"vae_needed", r.vaeNeeded},
+                      {"image_encoder_needed", r.imageEncoderNeeded},
                       {"missing", r.missing},
                       {"problems", r.problems},
                       {"notes", r.notes}};
@@ -80,7 +82,9 @@ void printConfig(const CheckpointInspection& r) {
             << " x " << c.headDim() << ", layers " << c.numLayers << ", ffn " << c.ffnDim
             << ", patch " << c.patch[0] << "x" << c.patch[1] << "x" << c.patch[2] << ", in "
             << c.inChannels << ", out " << c.outChannels << ", text " << c.textDim << ", freq "
-            << c.freqDim << ", text_len " << c.textLen << "\n";
+            << c.freqDim << ", text_len " << c.textLen;
+  if (c.imageDim > 0) std::cout << ", image " << c.imageDim;
+  std::cout << "\n";
   std::cout << "model:          " << r.modelName << "\n";
   for (const auto& [field, why] : r.config->assumed)
     std::cout << "  assumed " << field << ": " << why << "\n";
@@ -96,8 +100,10 @@ void printInspection(const CheckpointInspection& r) {
   printComponent("text encoder:   ", r.textEncoder, true);
   printComponent("tokenizer:      ", r.tokenizer, true);
   printComponent("vae:            ", r.vae, r.vaeNeeded);
+  if (r.imageEncoderNeeded || r.imageEncoder.found)
+    printComponent("image encoder:  ", r.imageEncoder, r.imageEncoderNeeded);
   printConfig(r);
-  std::cout << "text-to-video:  ";
+  std::cout << (r.imageEncoderNeeded ? "image-to-video: " : "text-to-video:  ");
   if (r.missing.empty()) {
     std::cout << "every component is present\n";
   } else {
@@ -108,7 +114,8 @@ void printInspection(const CheckpointInspection& r) {
   for (const auto& p : r.problems) {
     // Already printed under its component.
     bool shown = false;
-    for (const auto* c : {&r.transformer, &r.textEncoder, &r.vae}) shown |= c->problem == p;
+    for (const auto* c : {&r.transformer, &r.textEncoder, &r.vae, &r.imageEncoder})
+      shown |= c->problem == p;
     if (!shown) std::cout << "problem: " << p << "\n";
   }
   for (const auto& n : r.notes) std::cout << "note: " << n << "\n";
@@ -119,7 +126,7 @@ void printInspection(const CheckpointInspection& r) {
 // damage: a lone transformer file is a normal thing to inspect.
 bool foundDamage(const CheckpointInspection& r) {
   bool damaged = !r.configConflicts.empty();
-  for (const InspectedComponent* c : {&r.transformer, &r.textEncoder, &r.vae})
+  for (const InspectedComponent* c : {&r.transformer, &r.textEncoder, &r.vae, &r.imageEncoder})
     damaged |= c->found && !c->problem.empty();
   const std::string transformerPrefix = r.transformer.path + ": ";
   for (const std::string& p : r.problems)

@@ -107,6 +107,10 @@ void addRequestOptions(CLI::App* cmd, GenerationRequest& r, bool withSaveLatents
                   "guidance passes in turn, tiled decode, the text encoder on the CPU, the "
                   "denoiser's blocks streamed from system memory")
       ->check(CLI::Range(0.0, 4096.0));
+  cmd->add_option("--image", r.imagePath,
+                  "Image-to-video models: the clip's start image (PNG, JPEG, WebP, BMP, or a "
+                  "clip's first frame), scaled to cover the clip's size and cropped in the middle")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--init-noise", r.initNoisePath,
                   "Start from this latent (safetensors, key \"latent\")")
       ->check(CLI::ExistingFile);

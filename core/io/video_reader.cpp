@@ -22,10 +22,12 @@ Kind kindOf(const std::string& path, detail::FramePattern* pattern) {
   for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (ext == ".y4m") return Kind::Y4m;
   if (ext == ".png") return Kind::PngFile;
-  if (ext == ".mp4" || ext == ".mov" || ext == ".m4v") return Kind::Mp4;
+  // FFmpeg reads still images as one-frame clips.
+  for (const char* ffmpeg : {".mp4", ".mov", ".m4v", ".jpg", ".jpeg", ".webp", ".bmp"})
+    if (ext == ffmpeg) return Kind::Mp4;
   throw InputError("cannot read '" + path +
-                   "': expected .mp4, .mov, .m4v, .y4m, .png or a PNG pattern such as "
-                   "frames/%04d.png");
+                   "': expected .mp4, .mov, .m4v, .y4m, .png, .jpg, .webp, .bmp or a PNG pattern "
+                   "such as frames/%04d.png");
 }
 
 #ifndef SVGEN_HAVE_FFMPEG

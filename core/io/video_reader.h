@@ -14,7 +14,8 @@ struct VideoFile {
   std::string pixelFormat;  // "yuv420p", "yuv444p", "rgb24", ...
 };
 
-// Decodes a whole clip: MP4/MOV/M4V (needs FFmpeg), Y4M (C444, C422, C420*, mono; 8 bit), or a
+// Decodes a whole clip: MP4/MOV/M4V and still JPEG/WebP/BMP images as one frame (these need
+// FFmpeg), a single PNG, Y4M (C444, C422, C420*, mono; 8 bit), or a
 // PNG sequence pattern such as "frames/%04d.png" (from the first existing number in 0..4, like
 // FFmpeg, up to the first gap; PNG has no frame rate, so video.fps keeps Video's default).
 // Unknown or malformed files → InputError; I/O → RuntimeFailure.

@@ -32,7 +32,7 @@ WeightRole componentOfPrefix(const std::string& key, std::string& prefix) {
   static const std::vector<std::pair<std::string, WeightRole>> prefixes = {
       {"text_encoder.", WeightRole::TextEncoder},     {"text_encoders.", WeightRole::TextEncoder},
       {"cond_stage_model.", WeightRole::TextEncoder}, {"vae.", WeightRole::Vae},
-      {"first_stage_model.", WeightRole::Vae},
+      {"first_stage_model.", WeightRole::Vae},        {"image_encoder.", WeightRole::ImageEncoder},
   };
   for (const auto& [p, role] : prefixes) {
     if (startsWith(key, p)) {
@@ -139,6 +139,8 @@ const char* roleKey(WeightRole role) {
       return "text_encoder";
     case WeightRole::Vae:
       return "vae";
+    case WeightRole::ImageEncoder:
+      return "image_encoder";
     default:
       return "unknown";
   }
@@ -146,6 +148,8 @@ const char* roleKey(WeightRole role) {
 
 WeightRole roleFromFileName(const std::string& path) {
   const std::string name = lower(fs::path(path).filename().string());
+  if (contains(name, "clip_vision") || contains(name, "image_encoder"))
+    return WeightRole::ImageEncoder;
   if (contains(name, "t5")) return WeightRole::TextEncoder;
   if (contains(name, "vae")) return WeightRole::Vae;
   for (const char* word : {"diffusion", "t2v", "i2v", "dit", "transformer", "wan"}) {
@@ -162,6 +166,8 @@ TensorSetSummary& SplitTensors::of(WeightRole role) {
       return textEncoder;
     case WeightRole::Vae:
       return vae;
+    case WeightRole::ImageEncoder:
+      return imageEncoder;
     default:
       return unknown;
   }
@@ -193,6 +199,9 @@ SplitTensors splitByRole(const std::vector<std::shared_ptr<TensorFile>>& files) 
     restRole = WeightRole::TextEncoder;
   else if (looksLikeVae(restInfos))
     restRole = WeightRole::Vae;
+  else if (std::any_of(restInfos.begin(), restInfos.end(),
+                       [](const TensorInfo* t) { return contains(t->name, "vision_model."); }))
+    restRole = WeightRole::ImageEncoder;
 
   TensorSetSummary& target = out.of(restRole);
   std::vector<std::string> rawKeys;

@@ -23,9 +23,10 @@ bool looksLikeWeightFile(const std::string& path);
 // (pickles). Empty for kinds it reads (safetensors, GGUF).
 std::string conversionAdvice(const std::string& path, WeightFileKind kind);
 
-enum class WeightRole { Transformer, TextEncoder, Vae, Unknown };
+enum class WeightRole { Transformer, TextEncoder, Vae, ImageEncoder, Unknown };
 
-const char* roleKey(WeightRole role);  // "transformer", "text_encoder", "vae", "unknown"
+// "transformer", "text_encoder", "vae", "image_encoder", "unknown"
+const char* roleKey(WeightRole role);
 
 // Guess from a file name alone ("umt5_xxl_fp16" → text encoder), for files whose header cannot be
 // read.
@@ -46,9 +47,9 @@ struct TensorSetSummary {
 // The tensors of `files` split by role. Keys under a component prefix (svgen's "text_encoder.",
 // "vae.", ...) go to that component; the rest goes to the transformer when it holds the DiT's
 // patch embedding, else to the text encoder (umT5 names) or the VAE (a decoder) when they look
-// like one, else to Unknown.
+// like one, or to the image encoder (CLIP vision names), else to Unknown.
 struct SplitTensors {
-  TensorSetSummary transformer, textEncoder, vae, unknown;
+  TensorSetSummary transformer, textEncoder, vae, imageEncoder, unknown;
   TensorSetSummary& of(WeightRole role);
 };
 SplitTensors splitByRole(const std::vector<std::shared_ptr<TensorFile>>& files);

@@ -72,6 +72,7 @@ void copyField(WanConfig& to, const WanConfig& from, const std::string& field) {
   if (field == "out_dim") to.outChannels = from.outChannels;
   if (field == "text_dim") to.textDim = from.textDim;
   if (field == "freq_dim") to.freqDim = from.freqDim;
+  if (field == "image_dim") to.imageDim = from.imageDim;
 }
 
 class Inspector {
@@ -98,6 +99,8 @@ class Inspector {
         return r_.transformer;
       case WeightRole::TextEncoder:
         return r_.textEncoder;
+      case WeightRole::ImageEncoder:
+        return r_.imageEncoder;
       default:
         return r_.vae;
     }
@@ -179,6 +182,8 @@ class Inspector {
     }
     if (fs::is_directory(dir / "tokenizer")) findTokenizer(dir / "tokenizer", 0);
     if (fs::is_directory(dir / "vae")) addWeightFolder(dir / "vae", WeightRole::Vae);
+    if (fs::is_directory(dir / "image_encoder"))
+      addWeightFolder(dir / "image_encoder", WeightRole::ImageEncoder);
   }
 
   void inspectWanOriginal(const fs::path& dir, const nlohmann::json& config) {
@@ -341,6 +346,7 @@ class Inspector {
     }
     record(WeightRole::TextEncoder, split.textEncoder, where, format);
     record(WeightRole::Vae, split.vae, where, format);
+    record(WeightRole::ImageEncoder, split.imageEncoder, where, format);
     if (split.unknown.tensors)
       r_.notes.push_back(where + ": " + std::to_string(split.unknown.tensors) +
                          " tensors of no recognised component (ignored)");
@@ -348,7 +354,8 @@ class Inspector {
 
   static TensorSetSummary merged(const SplitTensors& split, bool skipTransformer = false) {
     TensorSetSummary out;
-    std::vector<const TensorSetSummary*> parts = {&split.textEncoder, &split.vae, &split.unknown};
+    std::vector<const TensorSetSummary*> parts = {&split.textEncoder, &split.vae,
+                                                  &split.imageEncoder, &split.unknown};
     if (!skipTransformer) parts.push_back(&split.transformer);
     for (const auto* p : parts) {
       for (const auto& f : p->files) {
@@ -514,6 +521,7 @@ class Inspector {
     r_.config = stated_ ? stated_ : fromShapes;
     if (r_.config)
       r_.modelName = svgenLabel_.empty() ? wanModelName(r_.config->config) : svgenLabel_;
+    r_.imageEncoderNeeded = r_.config && r_.config->config.imageDim > 0;
 
     const bool singleFile = r_.layout == "comfyui" || r_.layout == "single-file";
     if (!r_.tokenizer.found && r_.layout != "svgen") {
@@ -528,6 +536,10 @@ class Inspector {
         c.problem =
             singleFile ? "not in this file: pass the folder holding all the files" : "not found";
     }
+    if (r_.imageEncoderNeeded && !r_.imageEncoder.found && r_.imageEncoder.problem.empty())
+      r_.imageEncoder.problem =
+          "not found: image-to-video needs the CLIP ViT-H/14 image encoder (diffusers' "
+          "image_encoder/ folder, or ComfyUI's clip_vision_h.safetensors)";
     for (const auto& [role, paths] : alternatives_) {
       std::string list;
       for (size_t i = 0; i < paths.size() && i < 4; ++i) list += (i ? ", " : "") + paths[i];
@@ -544,9 +556,10 @@ class Inspector {
     need("text_encoder", r_.textEncoder);
     need("tokenizer", r_.tokenizer);
     if (r_.vaeNeeded) need("vae", r_.vae);
+    if (r_.imageEncoderNeeded) need("image_encoder", r_.imageEncoder);
 
-    const bool anything =
-        r_.transformer.found || r_.textEncoder.found || r_.vae.found || r_.tokenizer.found;
+    const bool anything = r_.transformer.found || r_.textEncoder.found || r_.vae.found ||
+                          r_.tokenizer.found || r_.imageEncoder.found;
     if (!anything) {
       std::string why = r_.path + ": holds nothing recognisable as a Wan 2.1 checkpoint";
       for (const auto& p : r_.problems) why += "\n  " + p;

@@ -34,12 +34,14 @@ struct CheckpointInspection {
   // from the registry), or empty when none does.
   std::string family, familyLabel;
   InspectedComponent transformer, textEncoder, tokenizer, vae;
-  bool vaeNeeded = true;  // svgen's built-in models: pixels, or their own autoencoder
+  InspectedComponent imageEncoder;  // CLIP vision, for image-to-video
+  bool imageEncoderNeeded = false;  // the transformer takes an image
+  bool vaeNeeded = true;            // svgen's built-in models: pixels, or their own autoencoder
   std::optional<DescribedWanConfig> config;
   std::string modelName;                     // wanModelName's, or an svgen model's label
   std::vector<std::string> configConflicts;  // config.json against the weights' shapes
-  // Components text-to-video needs that are absent or unreadable: "transformer", "text_encoder",
-  // "tokenizer", "vae".
+  // Components the model needs that are absent or unreadable: "transformer", "text_encoder",
+  // "tokenizer", "vae" and for image-to-video "image_encoder".
   std::vector<std::string> missing;
   // One line per file that could not be read, naming it and what to convert it to.
   std::vector<std::string> problems;

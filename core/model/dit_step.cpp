@@ -15,6 +15,9 @@ at::Tensor ditVelocity(const WanDiT& dit, const at::Tensor& x, const Conditionin
   options.beforeLayer = step.beforeLayer;
   options.ffnChunkTokens = step.ffnChunkTokens;
   const bool cfg = c.withNegative;
+  // Image-to-video: the image condition joins the latent's channels; its tokens go beside the text.
+  const at::Tensor input =
+      c.imageLatent.defined() ? at::cat({x, c.imageLatent.to(x.device(), x.scalar_type())}, 1) : x;
   auto timesteps = [&](int64_t batch) {
     return at::full({batch}, step.timestep,
                     at::TensorOptions().dtype(at::kFloat).device(x.device()));
@@ -23,11 +26,12 @@ at::Tensor ditVelocity(const WanDiT& dit, const at::Tensor& x, const Conditionin
   if (cfg && step.guidanceInTurn) {
     // Half the activations: the prompt's pass, then the negative prompt's.
     const at::Tensor t = timesteps(1);
-    out = at::cat({dit.forward(x, t, c.text.narrow(0, 0, 1), options),
-                   dit.forward(x, t, c.text.narrow(0, 1, 1), options)},
+    out = at::cat({dit.forward(input, t, c.text.narrow(0, 0, 1), c.imageTokens, options),
+                   dit.forward(input, t, c.text.narrow(0, 1, 1), c.imageTokens, options)},
                   0);
   } else {
-    out = dit.forward(cfg ? at::cat({x, x}, 0) : x, timesteps(cfg ? 2 : 1), c.text, options);
+    out = dit.forward(cfg ? at::cat({input, input}, 0) : input, timesteps(cfg ? 2 : 1), c.text,
+                      c.imageTokens, options);
   }
   at::Tensor guided = cfg ? classifierFreeGuidance(out[0], out[1], step.guidance) : out[0];
   guided = guided.unsqueeze(0);

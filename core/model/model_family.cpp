@@ -34,11 +34,20 @@ const ModelFamily& modelFamilyOf(const std::string& model) {
 
 CheckpointInspection inspectModel(const std::string& path) {
   CheckpointInspection r = inspectCheckpoint(path);
+  // Families may share a layout (Wan's text- and image-to-video): the one that recognises the
+  // files wins, else the first that reads the layout.
+  const ModelFamily* chosen = nullptr;
   for (const ModelFamily* f : modelFamilies()) {
     if (std::find(f->layouts.begin(), f->layouts.end(), r.layout) == f->layouts.end()) continue;
-    r.family = f->id;
-    r.familyLabel = f->label;
-    break;
+    if (!chosen) chosen = f;
+    if (f->recognises(path)) {
+      chosen = f;
+      break;
+    }
+  }
+  if (chosen) {
+    r.family = chosen->id;
+    r.familyLabel = chosen->label;
   }
   return r;
 }

@@ -22,6 +22,9 @@ struct ModelInfo {
   int sizeMultiple = 1;  // width and height are multiples of this
   int minSize = 0, maxSize = 0;
   std::vector<std::string> vocabulary;  // empty: any text (a real tokenizer)
+  // The model makes a clip from a start image and the prompt (GenerationRequest::imagePath), and
+  // needs the image.
+  bool imageToVideo = false;
   std::string directory;  // the model's folder (SVOO's profile lives there); "" when none
   int layers = 0;         // transformer layers
   // The transformer's token grid for a clip: a token spans tokenFrames frames (the first frame
@@ -52,6 +55,10 @@ struct ModelInfo {
     double blocksGiB = 0;       // the part of it in the transformer's blocks (streamable)
     int blocks = 0;             // how many blocks
     double textEncoderGiB = 0;  // held while the prompts encode, then given back
+    // Image-to-video: the image encoder and the VAE's encoder, held while the start image encodes
+    // (after the text encoder is given back), and the VAE encoder's working memory per pixel of a
+    // frame (it codes four frames at a time, untiled).
+    double imageEncoderGiB = 0, imageEncodeBytesPerPixel = 0;
     // The denoiser's working memory per token of one sample (a guidance step has two), at the
     // larger of its two peaks: in attention, and in the feed-forward, where the hidden rows
     // (ffnBytesPerToken) come on top of what the layer keeps (running the feed-forward in chunks

@@ -4,6 +4,7 @@
 // a family: the built-in model (core/model/builtin/) and Wan 2.1 (core/model/wan/) both implement
 // it, each registered in core/model/model_family.h.
 #pragma once
+#include "core/common/error.h"
 #include "core/io/video.h"
 #include "core/model/model_info.h"
 
@@ -24,6 +25,11 @@ class AttentionBackend;
 struct Conditioning {
   at::Tensor text;            // the family's text states, the negative prompt's second if any
   bool withNegative = false;  // the batch holds the negative prompt (classifier-free guidance)
+  // Image-to-video (VideoModel::addImage): the start image's tokens, read by cross-attention, and
+  // its latent condition, joined to the latent's channels; both prompts see the same image.
+  // Undefined for text-to-video.
+  at::Tensor imageTokens;
+  at::Tensor imageLatent;
 };
 
 // How a model spends device memory for a run (the Engine's memory plan decides).
@@ -58,6 +64,12 @@ class VideoModel {
   virtual void checkPrompt(const std::string& prompt) const = 0;
   // The prompt, and the negative prompt when `negative` is given (guidance runs then).
   virtual Conditioning encode(const std::string& prompt, const std::string* negative) = 0;
+  // Image-to-video models (info().imageToVideo): conditions `c` on the clip's start image, an RGB
+  // frame of any size, which the model fits to `width` × `height` (scaled to cover, centred,
+  // cropped). Others throw InputError.
+  virtual void addImage(Conditioning& c, const Video& image, int frames, int height, int width) {
+    throw InputError(info().label + " takes no start image: it makes video from text only");
+  }
   // Latent shape (channels, frames, height, width) for a clip of that many frames and pixels.
   virtual std::vector<int64_t> latentShape(int frames, int height, int width) const = 0;
   // The flow velocity at latent x (1, C, F, H, W) that the sampler steps with, guidance applied.

@@ -32,6 +32,11 @@ void validateConfig(const WanConfig& c) {
   need(c.inChannels > 0 && c.outChannels > 0, "in/out channels must be positive");
   need(c.textDim > 0 && c.textLen > 0, "text_dim and text_len must be positive");
   need(c.freqDim > 0 && c.freqDim % 2 == 0, "freq_dim must be positive and even");
+  // The image condition (4 mask channels and the encoded frames) follows the latent's channels.
+  need(c.imageDim >= 0, "image_dim must not be negative");
+  need(c.imageDim == 0 || c.inChannels > c.outChannels,
+       "an image-to-video model (image_dim " + std::to_string(c.imageDim) +
+           ") needs more input channels than output channels for the image condition");
   need(c.prediction == "flow" || c.prediction == "x0",
        "prediction must be \"flow\" or \"x0\", not \"" + c.prediction + "\"");
   need(c.positionEmbedding == "none" || c.positionEmbedding == "sincos",

@@ -17,6 +17,10 @@ struct WanConfig {
   int textDim = 4096;
   int freqDim = 256;
   int textLen = 512;  // text states are zero-padded to this many rows
+  // Image-to-video (Wan 2.1 I2V): the width of the image encoder's tokens, which an MLP embeds and
+  // cross-attention reads beside the text through keys and values of their own; 0 for
+  // text-to-video. Its input channels then hold the image condition after the latent.
+  int imageDim = 0;
   double eps = 1e-6;
   // "flow": the network predicts the velocity ε − x0 (Wan 2.1). "x0": it predicts the clean sample,
   // converted to a velocity for the sampler (the built-in pixel-space model trains far better so).

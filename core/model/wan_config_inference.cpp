@@ -118,6 +118,10 @@ DescribedWanConfig inferWanConfigFromShapes(const WanShapeMap& shapes) {
     if (head) out.problems.push_back("head.head.weight has shape " + shapeText(*head));
   }
 
+  // Image-to-video models carry the image embedding; text-to-video ones have none.
+  const auto* image = findShape(shapes, "img_emb.proj.0.weight");
+  if (image && image->size() == 1) c.imageDim = static_cast<int>((*image)[0]);
+
   c.numHeads = assumedHeads(c.dim, out.assumed);
   out.assumed["text_len"] = "not stored in weights; Wan 2.1 pads text to 512 tokens";
   out.assumed["eps"] = "not stored in weights; Wan 2.1 uses 1e-6";
@@ -158,6 +162,17 @@ DescribedWanConfig wanConfigFromAnyJson(const nlohmann::json& j) {
   stated(readField(j, "text_len", c.textLen), "text_len", absent);
   stated(readField(j, "eps", c.eps), "eps", absent);
   readField(j, "prediction", c.prediction);
+  // diffusers states the image width (null for text-to-video); the original config only the task,
+  // and every released image-to-video model reads CLIP ViT-H/14's 1280-wide tokens.
+  if (!readField(j, "image_dim", c.imageDim)) {
+    std::string task;
+    if (readField(j, "model_type", task) && (task == "i2v" || task == "flf2v")) {
+      c.imageDim = 1280;
+      out.assumed["image_dim"] = "config.json says model_type " + task + "; CLIP ViT-H/14's 1280";
+    } else if (!j.contains("image_dim") && !j.contains("model_type")) {
+      out.assumed["image_dim"] = "absent from config.json; text-to-video (no image input)";
+    }
+  }
   return out;
 }
 
@@ -181,6 +196,7 @@ std::vector<std::string> wanConfigConflicts(const DescribedWanConfig& stated,
   compare("out_dim", std::to_string(a.outChannels), std::to_string(b.outChannels));
   compare("text_dim", std::to_string(a.textDim), std::to_string(b.textDim));
   compare("freq_dim", std::to_string(a.freqDim), std::to_string(b.freqDim));
+  compare("image_dim", std::to_string(a.imageDim), std::to_string(b.imageDim));
   return out;
 }
 
@@ -191,7 +207,8 @@ std::string wanModelName(const WanConfig& c) {
   if (c.dim == 1536 && c.numLayers == 30 && c.inChannels == 16) return "Wan 2.1 T2V 1.3B";
   if (c.dim == 5120 && c.numLayers == 40 && c.inChannels == 16) return "Wan 2.1 T2V 14B";
   // Image-to-video adds the image latent and mask to the input channels.
-  if (c.dim == 5120 && c.numLayers == 40 && c.inChannels == 36) return "Wan 2.1 I2V 14B";
+  if (c.dim == 5120 && c.numLayers == 40 && c.inChannels == 36 && c.imageDim > 0)
+    return "Wan 2.1 I2V 14B";
   return "custom";
 }
 

@@ -86,12 +86,26 @@ Shapes wanParameterShapes(const WanConfig& c) {
   addLinear(s, "time_embedding.0", c.freqDim, d);
   addLinear(s, "time_embedding.2", d, d);
   addLinear(s, "time_projection.1", d, 6 * d);
+  if (c.imageDim > 0) {
+    // LayerNorm, linear, GELU, linear, LayerNorm.
+    s.push_back({"img_emb.proj.0.weight", {c.imageDim}});
+    s.push_back({"img_emb.proj.0.bias", {c.imageDim}});
+    addLinear(s, "img_emb.proj.1", c.imageDim, c.imageDim);
+    addLinear(s, "img_emb.proj.3", c.imageDim, d);
+    s.push_back({"img_emb.proj.4.weight", {d}});
+    s.push_back({"img_emb.proj.4.bias", {d}});
+  }
   for (int i = 0; i < c.numLayers; ++i) {
     const std::string b = "blocks." + std::to_string(i) + ".";
     for (const char* attn : {"self_attn.", "cross_attn."}) {
       for (const char* proj : {"q", "k", "v", "o"}) addLinear(s, b + attn + proj, d, d);
       s.push_back({b + attn + "norm_q.weight", {d}});
       s.push_back({b + attn + "norm_k.weight", {d}});
+    }
+    if (c.imageDim > 0) {
+      addLinear(s, b + "cross_attn.k_img", d, d);
+      addLinear(s, b + "cross_attn.v_img", d, d);
+      s.push_back({b + "cross_attn.norm_k_img.weight", {d}});
     }
     s.push_back({b + "norm3.weight", {d}});
     s.push_back({b + "norm3.bias", {d}});
@@ -106,7 +120,8 @@ Shapes wanParameterShapes(const WanConfig& c) {
 
 bool wanParameterIsFp32(const std::string& name) {
   auto has = [&](const char* part) { return name.find(part) != std::string::npos; };
-  return has("time_embedding") || has("time_projection") || has("modulation") || has("norm");
+  return has("time_embedding") || has("time_projection") || has("modulation") || has("norm") ||
+         has("img_emb.proj.0.") || has("img_emb.proj.4.");
 }
 
 WanDiT::WanDiT(WanConfig config, const TensorMap& weights, const at::Device& device,
@@ -217,6 +232,31 @@ void WanDiT::place(const at::Device& device, bool streamBlocks) {
   sortOut(packed_, &BlockWeights::packed, [&](const PackedTensor& t) { return t.toHost(pin); });
 }
 
+at::Tensor WanDiT::embedImage(const at::Tensor& image, int64_t batch) const {
+  const int64_t width = config_.imageDim;
+  if (width <= 0) {
+    if (image.defined())
+      throw InputError("this text-to-video model takes no image (it has no image embedding)");
+    return {};
+  }
+  if (!image.defined())
+    throw InputError("this image-to-video model needs the image encoder's tokens");
+  if (image.dim() != 3 || image.size(2) != width || (image.size(0) != 1 && image.size(0) != batch))
+    throw InputError("image tokens must be (1 or " + std::to_string(batch) + ", L, " +
+                     std::to_string(width) + "), got " + shapeText(image.sizes().vec()));
+  // LayerNorms in float32 (diffusers' FP32LayerNorm, eps 1e-5), the MLP in the compute dtype.
+  const int64_t d = config_.dim;
+  at::Tensor x = at::layer_norm(image.to(device_, at::kFloat), {width}, p("img_emb.proj.0.weight"),
+                                p("img_emb.proj.0.bias"), 1e-5)
+                     .to(dtype_);
+  x = linear(at::gelu(linear(x, p("img_emb.proj.1.weight"), p("img_emb.proj.1.bias"))),
+             p("img_emb.proj.3.weight"), p("img_emb.proj.3.bias"));
+  x = at::layer_norm(x.to(at::kFloat), {d}, p("img_emb.proj.4.weight"), p("img_emb.proj.4.bias"),
+                     1e-5)
+          .to(dtype_);
+  return x.expand({batch, x.size(1), d});
+}
+
 at::Tensor timestepEmbedding(const at::Tensor& timesteps, int64_t dim) {
   const int64_t half = dim / 2;
   auto opts = at::TensorOptions().dtype(at::kDouble).device(timesteps.device());
@@ -226,7 +266,8 @@ at::Tensor timestepEmbedding(const at::Tensor& timesteps, int64_t dim) {
 }
 
 at::Tensor WanDiT::forward(const at::Tensor& xIn, const at::Tensor& timesteps,
-                           const at::Tensor& contextIn, const DiTForwardOptions& options) const {
+                           const at::Tensor& contextIn, const at::Tensor& imageIn,
+                           const DiTForwardOptions& options) const {
   const WanConfig& c = config_;
   const int64_t d = c.dim, heads = c.numHeads, hd = c.headDim();
   if (xIn.dim() != 5 || xIn.size(1) != c.inChannels) {
@@ -270,6 +311,7 @@ at::Tensor WanDiT::forward(const at::Tensor& xIn, const at::Tensor& timesteps,
       at::gelu(linear(context, p("text_embedding.0.weight"), p("text_embedding.0.bias")), "tanh"),
       p("text_embedding.2.weight"), p("text_embedding.2.bias"));
   const int64_t Lt = context.size(1);
+  const at::Tensor image = embedImage(imageIn, B);
 
   const RopeTables rope = makeRopeTables(f, h, w, hd, device_);
   AttentionCall call;
@@ -314,6 +356,18 @@ at::Tensor WanDiT::forward(const at::Tensor& xIn, const at::Tensor& timesteps,
     a = denseAttention(q.view({B, L, heads, hd}), k.view({B, Lt, heads, hd}),
                        v.view({B, Lt, heads, hd}))
             .reshape({B, L, d});
+    if (image.defined()) {
+      // The image tokens through keys and values of their own; the two results add up.
+      const int64_t Li = image.size(1);
+      k = rmsNorm(linear(image, p(b + "cross_attn.k_img.weight", block),
+                         p(b + "cross_attn.k_img.bias", block)),
+                  p(b + "cross_attn.norm_k_img.weight", block), c.eps);
+      v = linear(image, p(b + "cross_attn.v_img.weight", block),
+                 p(b + "cross_attn.v_img.bias", block));
+      a = a + denseAttention(q.view({B, L, heads, hd}), k.view({B, Li, heads, hd}),
+                             v.view({B, Li, heads, hd}))
+                  .reshape({B, L, d});
+    }
     ops.addGated(x,
                  linear(a, p(b + "cross_attn.o.weight", block), p(b + "cross_attn.o.bias", block)),
                  at::Tensor());

@@ -57,7 +57,14 @@ class WanDiT {
   // (1000·σ); context: (B, Lt ≤ textLen, textDim), zero-padded here to textLen.
   // Returns the network output (B, outChannels, F, H, W) in float32.
   at::Tensor forward(const at::Tensor& x, const at::Tensor& timesteps, const at::Tensor& context,
-                     const DiTForwardOptions& options = {}) const;
+                     const DiTForwardOptions& options = {}) const {
+    return forward(x, timesteps, context, at::Tensor(), options);
+  }
+  // Image-to-video (config().imageDim > 0): `image` holds the image encoder's tokens
+  // (1 or B, Li, imageDim), which every layer's cross-attention reads beside the text; x holds the
+  // image condition's channels after the latent's. Text-to-video models take no image.
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& timesteps, const at::Tensor& context,
+                     const at::Tensor& image, const DiTForwardOptions& options) const;
 
   // The parameters held unpacked on the device (for training: they may require grad).
   const TensorMap& parameters() const { return params_; }
@@ -79,6 +86,8 @@ class WanDiT {
  private:
   struct Block;
   at::Tensor p(const std::string& name) const;
+  // The image tokens through the image embedding, for `batch` samples; undefined without image.
+  at::Tensor embedImage(const at::Tensor& image, int64_t batch) const;
   // A block's weight from its streamed copy when there is one, else as p().
   at::Tensor p(const std::string& name, const BlockWeights* block) const;
   // The streamed block holding `name`, or −1 (blocks resident, or not a block's weight).

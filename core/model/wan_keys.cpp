@@ -25,6 +25,9 @@ const std::vector<std::pair<std::string, std::string>>& blockRules() {
       {".attn2.to_out.0.", ".cross_attn.o."},
       {".attn2.norm_q.", ".cross_attn.norm_q."},
       {".attn2.norm_k.", ".cross_attn.norm_k."},
+      {".attn2.add_k_proj.", ".cross_attn.k_img."},
+      {".attn2.add_v_proj.", ".cross_attn.v_img."},
+      {".attn2.norm_added_k.", ".cross_attn.norm_k_img."},
       {".norm2.", ".norm3."},
       {".ffn.net.0.proj.", ".ffn.0."},
       {".ffn.net.2.", ".ffn.2."},
@@ -40,6 +43,10 @@ const std::vector<std::pair<std::string, std::string>>& topRules() {
       {"condition_embedder.time_embedder.linear_2.", "time_embedding.2."},
       {"condition_embedder.time_proj.", "time_projection.1."},
       {"proj_out.", "head.head."},
+      {"condition_embedder.image_embedder.norm1.", "img_emb.proj.0."},
+      {"condition_embedder.image_embedder.ff.net.0.proj.", "img_emb.proj.1."},
+      {"condition_embedder.image_embedder.ff.net.2.", "img_emb.proj.3."},
+      {"condition_embedder.image_embedder.norm2.", "img_emb.proj.4."},
   };
   return rules;
 }

@@ -10,6 +10,7 @@
 #include "core/io/atomic_file.h"
 #include "core/io/tensor_io.h"
 #include "core/io/tensor_map.h"
+#include "core/io/video_reader.h"
 #include "core/model/model_family.h"
 #include "core/pipeline/device.h"
 #include "core/pipeline/memory_plan.h"
@@ -73,6 +74,17 @@ at::Tensor initialNoise(const GenerationRequest& r, const std::vector<int64_t>& 
   // Drawn on the CPU whatever the device, so a seed means the same noise everywhere.
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(r.seed);
   return at::empty(full, at::kFloat).normal_(0.0, 1.0, gen);
+}
+
+// The first frame of the file: any image or clip readVideo reads.
+Video startImage(const std::string& path) {
+  VideoFile file = readVideo(path);
+  if (file.video.frames < 1 || file.video.width < 1 || file.video.height < 1)
+    throw InputError(path + ": holds no image");
+  Video image = file.video;
+  image.rgb.resize(image.frameBytes());
+  image.frames = 1;
+  return image;
 }
 
 }  // namespace
@@ -248,6 +260,8 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     {
       c10::NoGradGuard noGrad;
       conditioning = model.encode(r.prompt, cfg ? &r.negativePrompt : nullptr);
+      if (!r.imagePath.empty())
+        model.addImage(conditioning, startImage(r.imagePath), r.frames, r.height, r.width);
     }
     result.timings.push_back({"encode", stage.seconds(), peakDeviceMemoryGiB(device)});
     checkCancel();

@@ -26,6 +26,9 @@ struct GenerationRequest {
   std::string device = "auto";    // "auto", "cpu" or "cuda"
   int threads = 0;                // 0: all cores
   AttentionConfig attention;
+  // Image-to-video: the clip's start image (PNG, or with FFmpeg JPEG, WebP, BMP; a video's first
+  // frame), fitted to the clip's size by scaling to cover and cropping the middle.
+  std::string imagePath;
   std::string initNoisePath;        // start from this latent (safetensors, key "latent")
   std::string saveLatentsPath;      // write the final latent here (safetensors, key "latent")
   std::string recordAttentionPath;  // write the attention record here (JSON); "" records nothing

@@ -53,7 +53,10 @@ MemoryPlan planMemory(const ModelInfo& info, const GenerationRequest& r, double 
   };
   auto update = [&] {
     const double held = resident();
-    plan.encodeGiB = held + (plan.textEncoderOnCpu ? 0 : m.textEncoderGiB);
+    const double image = m.imageEncoderGiB + m.imageEncodeBytesPerPixel *
+                                                 static_cast<double>(r.width) * r.height / kGiB;
+    plan.encodeGiB = held + std::max(plan.textEncoderOnCpu ? 0 : m.textEncoderGiB,
+                                     info.imageToVideo ? image : 0);
     plan.denoiseGiB = denoise() - m.weightsGiB + held;
     plan.decodeGiB = held + info.decodeGiB(r.width, r.height, plan.tiledDecode);
   };

@@ -70,6 +70,7 @@ json toJsonObject(const GenerationRequest& r) {
           {"device", r.device},
           {"threads", r.threads},
           {"attention", attentionToJson(r.attention)},
+          {"image", r.imagePath},
           {"init_noise", r.initNoisePath},
           {"save_latents", r.saveLatentsPath},
           {"record_attention", r.recordAttentionPath},
@@ -107,6 +108,7 @@ GenerationRequest requestFromJson(const std::string& text) {
   read(j, "sampler", r.sampler);
   read(j, "device", r.device);
   read(j, "threads", r.threads);
+  read(j, "image", r.imagePath);
   read(j, "init_noise", r.initNoisePath);
   read(j, "save_latents", r.saveLatentsPath);
   read(j, "record_attention", r.recordAttentionPath);

@@ -3,7 +3,10 @@
 #include "test_support.h"
 
 #include "core/io/tensor_io.h"
+#include "core/model/wan_dit.h"
 #include "core/model/wan_keys.h"
+
+#include <ATen/ATen.h>
 
 #include <filesystem>
 #include <map>
@@ -25,7 +28,9 @@ TensorMap wanVaeInOriginalNames(const TensorMap& diffusers, int numResBlocks) {
       {"conv_shortcut.weight", "shortcut.weight"}, {"conv_shortcut.bias", "shortcut.bias"}};
   const std::regex up(R"(^decoder\.up_blocks\.(\d+)\.resnets\.(\d+)\.(.*)$)");
   const std::regex upsampler(R"(^decoder\.up_blocks\.(\d+)\.upsamplers\.0\.(.*)$)");
-  const std::regex mid(R"(^decoder\.mid_block\.resnets\.(\d+)\.(.*)$)");
+  const std::regex mid(R"(^(decoder|encoder)\.mid_block\.resnets\.(\d+)\.(.*)$)");
+  // The encoder's down_blocks are flat, as the original's downsamples: same indices.
+  const std::regex down(R"(^encoder\.down_blocks\.(\d+)\.(.*)$)");
   const int stride = numResBlocks + 2;
   TensorMap out;
   for (const auto& [key, t] : diffusers) {
@@ -35,16 +40,21 @@ TensorMap wanVaeInOriginalNames(const TensorMap& diffusers, int numResBlocks) {
       name = "conv2." + key.substr(16);
     } else if (key.rfind("quant_conv.", 0) == 0) {
       name = "conv1." + key.substr(11);
-    } else if (key.rfind("decoder.conv_in.", 0) == 0) {
-      name = "decoder.conv1." + key.substr(16);
-    } else if (key == "decoder.norm_out.gamma") {
-      name = "decoder.head.0.gamma";
-    } else if (key.rfind("decoder.conv_out.", 0) == 0) {
-      name = "decoder.head.2." + key.substr(17);
-    } else if (key.rfind("decoder.mid_block.attentions.0.", 0) == 0) {
-      name = "decoder.middle.1." + key.substr(31);
+    } else if (key.rfind("decoder.conv_in.", 0) == 0 || key.rfind("encoder.conv_in.", 0) == 0) {
+      name = key.substr(0, 8) + "conv1." + key.substr(16);
+    } else if (key == "decoder.norm_out.gamma" || key == "encoder.norm_out.gamma") {
+      name = key.substr(0, 8) + "head.0.gamma";
+    } else if (key.rfind("decoder.conv_out.", 0) == 0 || key.rfind("encoder.conv_out.", 0) == 0) {
+      name = key.substr(0, 8) + "head.2." + key.substr(17);
+    } else if (key.rfind("decoder.mid_block.attentions.0.", 0) == 0 ||
+               key.rfind("encoder.mid_block.attentions.0.", 0) == 0) {
+      name = key.substr(0, 8) + "middle.1." + key.substr(31);
     } else if (std::regex_match(key, m, mid)) {
-      name = "decoder.middle." + std::to_string(2 * std::stoi(m[1])) + "." + leaf.at(m[2]);
+      name = m[1].str() + ".middle." + std::to_string(2 * std::stoi(m[2])) + "." + leaf.at(m[3]);
+    } else if (std::regex_match(key, m, down)) {
+      const auto it = leaf.find(m[2]);
+      name =
+          "encoder.downsamples." + m[1].str() + "." + (it == leaf.end() ? m[2].str() : it->second);
     } else if (std::regex_match(key, m, up)) {
       name = "decoder.upsamples." + std::to_string(std::stoi(m[1]) * stride + std::stoi(m[2])) +
              "." + leaf.at(m[3]);
@@ -75,6 +85,72 @@ void writeComfyUiFolder(const std::string& dir) {
   fs::copy_file(src + "/tokenizer/spiece.model", dir + "/tokenizer/spiece.model");
   // The fixture's 2 heads of 16 cannot be told from shapes (released models have heads of 128).
   fs::copy_file(src + "/transformer/config.json", dir + "/diffusion_models/config.json");
+}
+
+void writeRandomI2vFolder(const std::string& dir, bool withImageEncoder) {
+  const std::string t2v = sourcePath("tests/fixtures/wan_tiny");
+  fs::create_directories(dir + "/transformer");
+  const auto recursive = fs::copy_options::recursive | fs::copy_options::overwrite_existing;
+  for (const char* part : {"text_encoder", "tokenizer", "vae", "scheduler"})
+    fs::copy(t2v + "/" + part, dir + "/" + part, recursive);
+  at::manual_seed(11);
+  // The fixture's DiT sizes with 12 input channels (latent 4, mask 4, image 4) and the image
+  // path: MLP embedding and per-layer image keys and values.
+  WanConfig c;
+  c.dim = 32;
+  c.numHeads = 2;
+  c.ffnDim = 64;
+  c.numLayers = 2;
+  c.inChannels = 12;
+  c.outChannels = 4;
+  c.textDim = 32;
+  c.freqDim = 32;
+  c.imageDim = 24;
+  TensorMap dit;
+  for (const auto& [name, shape] : wanParameterShapes(c))
+    dit[name] = at::randn(shape) * (shape.size() > 1 ? 0.3 : 0.1);
+  saveTensors(dir + "/transformer/diffusion_pytorch_model.safetensors", dit);
+  spit(dir + "/transformer/config.json",
+       R"({"_class_name": "WanTransformer3DModel", "num_attention_heads": 2,
+  "attention_head_dim": 16, "in_channels": 12, "out_channels": 4, "text_dim": 32, "freq_dim": 32,
+  "ffn_dim": 64, "num_layers": 2, "patch_size": [1, 2, 2], "eps": 1e-06, "image_dim": 24,
+  "added_kv_proj_dim": 32})");
+  if (withImageEncoder) {
+    // transformers' CLIPVisionModel names, written out here rather than by the loader's list.
+    const int64_t d = 24, f = 48, layers = 3;
+    TensorMap clip = {
+        {"vision_model.embeddings.class_embedding", at::randn({d}) * 0.1},
+        {"vision_model.embeddings.patch_embedding.weight", at::randn({d, 3, 14, 14}) * 0.1},
+        {"vision_model.embeddings.position_embedding.weight", at::randn({10, d}) * 0.1},
+        {"vision_model.pre_layrnorm.weight", 1 + 0.2 * at::randn({d})},
+        {"vision_model.pre_layrnorm.bias", at::randn({d}) * 0.1},
+        {"vision_model.post_layernorm.weight", at::ones({d})},
+        {"vision_model.post_layernorm.bias", at::zeros({d})}};
+    for (int64_t i = 0; i < layers; ++i) {
+      const std::string l = "vision_model.encoder.layers." + std::to_string(i) + ".";
+      for (const char* p : {"q_proj", "k_proj", "v_proj", "out_proj"}) {
+        clip[l + "self_attn." + p + ".weight"] = at::randn({d, d}) * 0.2;
+        clip[l + "self_attn." + p + ".bias"] = at::randn({d}) * 0.1;
+      }
+      for (const char* n : {"layer_norm1", "layer_norm2"}) {
+        clip[l + n + ".weight"] = 1 + 0.2 * at::randn({d});
+        clip[l + n + ".bias"] = at::randn({d}) * 0.1;
+      }
+      clip[l + "mlp.fc1.weight"] = at::randn({f, d}) * 0.2;
+      clip[l + "mlp.fc1.bias"] = at::randn({f}) * 0.1;
+      clip[l + "mlp.fc2.weight"] = at::randn({d, f}) * 0.2;
+      clip[l + "mlp.fc2.bias"] = at::randn({d}) * 0.1;
+    }
+    fs::create_directories(dir + "/image_encoder");
+    saveTensors(dir + "/image_encoder/model.safetensors", clip);
+    spit(dir + "/image_encoder/config.json",
+         R"({"model_type": "clip_vision_model", "hidden_size": 24, "intermediate_size": 48,
+  "num_attention_heads": 2, "num_hidden_layers": 3, "patch_size": 14, "image_size": 42,
+  "hidden_act": "gelu", "layer_norm_eps": 1e-05})");
+  }
+  spit(dir + "/model_index.json",
+       R"({"_class_name": "WanImageToVideoPipeline", "transformer": ["diffusers",
+  "WanTransformer3DModel"], "image_encoder": ["transformers", "CLIPVisionModel"]})");
 }
 
 GenerationRequest wanFixtureRequest(const std::string& model) {

@@ -17,8 +17,8 @@ TensorMap wanReference();
 GenerationRequest wanFixtureRequest(const std::string& model);
 
 // The fixture VAE's tensors under the original Wan2.1 repository's names (decoder.conv1,
-// decoder.middle.N, decoder.upsamples.N, decoder.head, conv2), as wan_2.1_vae.safetensors has
-// them.
+// decoder.middle.N, decoder.upsamples.N, decoder.head, conv2; encoder.conv1, encoder.middle.N,
+// encoder.downsamples.N, encoder.head, conv1), as wan_2.1_vae.safetensors has them.
 TensorMap wanVaeInOriginalNames(const TensorMap& diffusers, int numResBlocks);
 
 // A ComfyUI models folder made from the fixture: diffusion_models/ (original DiT names behind
@@ -26,5 +26,12 @@ TensorMap wanVaeInOriginalNames(const TensorMap& diffusers, int numResBlocks);
 // tokenizer/spiece.model, which ComfyUI files do not carry, plus the DiT's config.json beside its
 // file (the tiny head size cannot be inferred from shapes).
 void writeComfyUiFolder(const std::string& dir);
+
+// A tiny Wan 2.1 image-to-video diffusers folder with random weights, made here: its transformer
+// (the tiny text-to-video sizes with 12 input channels and image width 24) and CLIP image encoder
+// (width 24, 3 layers, 42-pixel images), and the text encoder, tokenizer, VAE and scheduler of
+// tests/fixtures/wan_tiny. Without `withImageEncoder` the image encoder is left out (a download
+// that stopped half-way).
+void writeRandomI2vFolder(const std::string& dir, bool withImageEncoder = true);
 
 }  // namespace svgen::test

@@ -226,7 +226,10 @@ at::Tensor BuiltinModel::encodeText(const std::vector<std::string>& prompts) {
 Conditioning BuiltinModel::encode(const std::string& prompt, const std::string* negative) {
   std::vector<std::string> prompts = {prompt};
   if (negative) prompts.push_back(*negative);
-  return {encodeText(prompts), negative != nullptr};
+  Conditioning c;
+  c.text = encodeText(prompts);
+  c.withNegative = negative != nullptr;
+  return c;
 }
 
 at::Tensor BuiltinModel::velocity(const at::Tensor& x, const Conditioning& c,

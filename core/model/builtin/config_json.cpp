@@ -15,19 +15,21 @@ void read(const nlohmann::json& j, const char* key, T& out) {
 }  // namespace
 
 nlohmann::json toJson(const WanConfig& c) {
-  return {{"dim", c.dim},
-          {"ffn_dim", c.ffnDim},
-          {"num_heads", c.numHeads},
-          {"num_layers", c.numLayers},
-          {"patch_size", c.patch},
-          {"in_dim", c.inChannels},
-          {"out_dim", c.outChannels},
-          {"text_dim", c.textDim},
-          {"freq_dim", c.freqDim},
-          {"text_len", c.textLen},
-          {"eps", c.eps},
-          {"prediction", c.prediction},
-          {"position_embedding", c.positionEmbedding}};
+  nlohmann::json j = {{"dim", c.dim},
+                      {"ffn_dim", c.ffnDim},
+                      {"num_heads", c.numHeads},
+                      {"num_layers", c.numLayers},
+                      {"patch_size", c.patch},
+                      {"in_dim", c.inChannels},
+                      {"out_dim", c.outChannels},
+                      {"text_dim", c.textDim},
+                      {"freq_dim", c.freqDim},
+                      {"text_len", c.textLen},
+                      {"eps", c.eps},
+                      {"prediction", c.prediction},
+                      {"position_embedding", c.positionEmbedding}};
+  if (c.imageDim > 0) j["image_dim"] = c.imageDim;  // image-to-video only
+  return j;
 }
 
 WanConfig wanConfigFromJson(const nlohmann::json& j) {
@@ -46,6 +48,7 @@ WanConfig wanConfigFromJson(const nlohmann::json& j) {
   read(j, "eps", c.eps);
   read(j, "prediction", c.prediction);
   read(j, "position_embedding", c.positionEmbedding);
+  read(j, "image_dim", c.imageDim);
   validateConfig(c);
   return c;
 }

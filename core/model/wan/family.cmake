@@ -1,3 +1,6 @@
-# Wan 2.1 text-to-video checkpoints (diffusers, ComfyUI, the original repository).
+# Wan 2.1 checkpoints (diffusers, ComfyUI, the original repository): text-to-video, and
+# image-to-video with the same pipeline and two more encoders.
 svgen_register(wan SOURCES wan_family.cpp wan_model.cpp wan_components.cpp wan_vae_config.cpp
-  wan_vae_decoder.cpp)
+  wan_vae_blocks.cpp wan_vae_decoder.cpp wan_vae_encoder.cpp clip_vision_encoder.cpp
+  wan_image_condition.cpp)
+svgen_register(wan_i2v SOURCES wan_i2v_family.cpp)

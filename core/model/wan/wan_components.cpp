@@ -47,11 +47,13 @@ CheckpointInspection inspectRunnable(const std::string& path) {
   CheckpointInspection inspection = inspectCheckpoint(path);
   if (!inspection.missing.empty() || !inspection.config) {
     std::ostringstream msg;
-    msg << path << " cannot run text-to-video";
+    msg << path << " cannot run " << (inspection.imageEncoderNeeded ? "image" : "text")
+        << "-to-video";
     if (!inspection.missing.empty())
       msg << ": missing, unreadable or found more than once: " << joined(inspection.missing, ", ");
-    for (const InspectedComponent* c : {&inspection.transformer, &inspection.textEncoder,
-                                        &inspection.tokenizer, &inspection.vae}) {
+    for (const InspectedComponent* c :
+         {&inspection.transformer, &inspection.textEncoder, &inspection.tokenizer, &inspection.vae,
+          &inspection.imageEncoder}) {
       if (!c->problem.empty()) msg << "\n  " << c->problem;
     }
     for (const auto& p : inspection.problems) msg << "\n  " << p;
@@ -119,22 +121,78 @@ std::unique_ptr<Umt5Encoder> loadUmt5Encoder(const CheckpointInspection& inspect
   }
 }
 
-std::unique_ptr<WanVaeDecoder> loadWanVae(const CheckpointInspection& inspection,
-                                          const at::Device& device, at::ScalarType dtype) {
+namespace {
+
+// The VAE's weights in diffusers' names and its config; InputError when its latent is not the one
+// the transformer denoises.
+std::pair<WanVaeConfig, TensorMap> wanVaeParts(const CheckpointInspection& inspection) {
   const InspectedComponent& vae = inspection.vae;
-  const TensorMap weights = wanVaeKeysToDiffusers(loadComponent(vae).unpackAll(at::kFloat));
+  TensorMap weights = wanVaeKeysToDiffusers(loadComponent(vae).unpackAll(at::kFloat));
   const auto json = componentConfig(vae);
-  const WanVaeConfig config =
+  WanVaeConfig config =
       json ? wanVaeConfigFromJson(*json) : inferWanVaeConfigFromShapes(shapesOf(weights));
-  const int channels = inspection.config->config.inChannels;
+  const int channels = inspection.config->config.outChannels;
   if (config.zDim != channels) {
     throw InputError(vae.path + ": the VAE's latent has " + std::to_string(config.zDim) +
-                     " channels but the transformer takes " + std::to_string(channels));
+                     " channels but the transformer makes " + std::to_string(channels));
   }
+  return {std::move(config), std::move(weights)};
+}
+
+}  // namespace
+
+std::unique_ptr<WanVaeDecoder> loadWanVae(const CheckpointInspection& inspection,
+                                          const at::Device& device, at::ScalarType dtype) {
+  auto [config, weights] = wanVaeParts(inspection);
   try {
     return std::make_unique<WanVaeDecoder>(config, weights, device, dtype);
   } catch (const InputError& e) {
-    throw InputError(vae.path + ": " + e.what());
+    throw InputError(inspection.vae.path + ": " + e.what());
+  }
+}
+
+std::unique_ptr<WanVaeEncoder> loadWanVaeEncoder(const CheckpointInspection& inspection,
+                                                 const at::Device& device, at::ScalarType dtype) {
+  auto [config, weights] = wanVaeParts(inspection);
+  try {
+    return std::make_unique<WanVaeEncoder>(config, weights, device, dtype);
+  } catch (const InputError& e) {
+    throw InputError(inspection.vae.path + ": " + e.what() +
+                     " (image-to-video needs the VAE's encoder too; some VAE files hold only the "
+                     "decoder)");
+  }
+}
+
+std::unique_ptr<ClipVisionEncoder> loadClipVision(const CheckpointInspection& inspection,
+                                                  const at::Device& device, at::ScalarType dtype) {
+  const InspectedComponent& image = inspection.imageEncoder;
+  if (!image.found) throw InputError("no image encoder: " + image.problem);
+  const TensorMap weights = loadComponent(image).unpackAll(at::kFloat);
+  const auto json = componentConfig(image);
+  ClipVisionConfig config =
+      json ? clipVisionConfigFromJson(*json)
+           : inferClipVisionConfigFromShapes(shapesOf(clipVisionKeys(weights)));
+  // diffusers keeps the pixel statistics beside the encoder, in image_processor/.
+  const fs::path processor =
+      fs::path(image.path).parent_path() / "image_processor" / "preprocessor_config.json";
+  if (fs::is_regular_file(processor)) {
+    const nlohmann::json j = readJsonFile(processor.string());
+    std::vector<double> mean, std;
+    readJsonField(j, "image_mean", mean, processor.string());
+    readJsonField(j, "image_std", std, processor.string());
+    if (mean.size() == 3) std::copy(mean.begin(), mean.end(), config.mean.begin());
+    if (std.size() == 3) std::copy(std.begin(), std.end(), config.std.begin());
+  }
+  const int width = inspection.config->config.imageDim;
+  if (config.hiddenSize != width) {
+    throw InputError(image.path + ": the image encoder's width is " +
+                     std::to_string(config.hiddenSize) + " but the transformer takes " +
+                     std::to_string(width));
+  }
+  try {
+    return std::make_unique<ClipVisionEncoder>(config, weights, device, dtype);
+  } catch (const InputError& e) {
+    throw InputError(image.path + ": " + e.what());
   }
 }
 

@@ -6,7 +6,9 @@
 #include "core/io/packed_weights.h"
 #include "core/io/tensor_map.h"
 #include "core/model/checkpoint_inspection.h"
+#include "core/model/wan/clip_vision_encoder.h"
 #include "core/model/wan/wan_vae_decoder.h"
+#include "core/model/wan/wan_vae_encoder.h"
 #include "core/model/wan_dit.h"
 #include "core/text/umt5_encoder.h"
 
@@ -37,5 +39,12 @@ std::unique_ptr<Umt5Encoder> loadUmt5Encoder(const CheckpointInspection& inspect
 // Throws InputError when the VAE's latent channels are not the transformer's.
 std::unique_ptr<WanVaeDecoder> loadWanVae(const CheckpointInspection& inspection,
                                           const at::Device& device, at::ScalarType dtype);
+// The same VAE's encoder (image-to-video).
+std::unique_ptr<WanVaeEncoder> loadWanVaeEncoder(const CheckpointInspection& inspection,
+                                                 const at::Device& device, at::ScalarType dtype);
+// Image-to-video's CLIP image encoder; throws InputError when it is absent or its width is not
+// the transformer's image width.
+std::unique_ptr<ClipVisionEncoder> loadClipVision(const CheckpointInspection& inspection,
+                                                  const at::Device& device, at::ScalarType dtype);
 
 }  // namespace svgen

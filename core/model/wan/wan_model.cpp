@@ -7,6 +7,7 @@
 #include "core/model/structured_attention.h"
 #include "core/model/video_frames.h"
 #include "core/model/wan/wan_components.h"
+#include "core/model/wan/wan_image_condition.h"
 #include "core/text/sentencepiece_tokenizer.h"
 
 #include <ATen/ATen.h>
@@ -45,8 +46,10 @@ ModelInfo wanInfo(const CheckpointInspection& inspection) {
   const WanConfig& c = inspection.config->config;
   ModelInfo info;
   info.id = inspection.path;
-  info.label = (inspection.modelName == "custom" ? "Wan 2.1 (custom size)" : inspection.modelName) +
-               " — " + fs::path(inspection.path).filename().string();
+  const std::string custom =
+      c.imageDim > 0 ? "Wan 2.1 image-to-video (custom size)" : "Wan 2.1 (custom size)";
+  info.label = (inspection.modelName == "custom" ? custom : inspection.modelName) + " — " +
+               fs::path(inspection.path).filename().string();
   info.trained = true;
   info.description = inspection.layoutDescription + "; dim " + std::to_string(c.dim) + ", " +
                      std::to_string(c.numLayers) + " layers, " + std::to_string(c.numHeads) +
@@ -71,9 +74,16 @@ ModelInfo wanInfo(const CheckpointInspection& inspection) {
   info.decodeTile = 256;
   info.memory = wanMemory(c, deviceGiB(inspection.transformer) + deviceGiB(inspection.vae),
                           std::max<int64_t>(0, inspection.textEncoder.parameters));
+  if (c.imageDim > 0) {
+    // CLIP in bfloat16 and a second copy of the VAE (its encoder). The encoder's activations are
+    // an estimate, not yet measured: four frames of 96 channels, about four tensors live.
+    info.memory.imageEncoderGiB = deviceGiB(inspection.imageEncoder) + deviceGiB(inspection.vae);
+    info.memory.imageEncodeBytesPerPixel = 4.0 * 96 * 2 * 4;
+  }
   info.tokenFrames = 4;  // the VAE's 4x in time, the causal first frame alone; patch 1 in time
   info.firstFrameAlone = true;
   info.tokenPixels = 16;
+  info.imageToVideo = c.imageDim > 0;
   info.directory = fs::is_directory(inspection.path)
                        ? inspection.path
                        : fs::path(inspection.path).parent_path().string();
@@ -104,10 +114,10 @@ ModelInfo::Memory wanMemory(const WanConfig& config, double weightsGiB, int64_t 
   return m;
 }
 
-bool isWanCheckpoint(const std::string& path) {
+bool isWanCheckpoint(const std::string& path, bool imageToVideo) {
   try {
     const CheckpointInspection i = inspectCheckpoint(path);
-    return i.layout != "svgen" && i.transformer.found;
+    return i.layout != "svgen" && i.transformer.found && i.imageEncoderNeeded == imageToVideo;
   } catch (const InputError&) {
     return false;
   }
@@ -187,7 +197,32 @@ at::Tensor WanModel::encodeText(const std::vector<std::string>& prompts) {
 Conditioning WanModel::encode(const std::string& prompt, const std::string* negative) {
   std::vector<std::string> prompts = {prompt};
   if (negative) prompts.push_back(*negative);
-  return {encodeText(prompts), negative != nullptr};
+  Conditioning c;
+  c.text = encodeText(prompts);
+  c.withNegative = negative != nullptr;
+  return c;
+}
+
+void WanModel::addImage(Conditioning& c, const Video& image, int frames, int height, int width) {
+  if (!info_.imageToVideo) return VideoModel::addImage(c, image, frames, height, width);
+  const at::Tensor pixels = fitStartImage(image, height, width);
+  try {
+    {
+      const auto clip = loadClipVision(inspection_, device_, dtype_);
+      c.imageTokens = clip->encode(clip->preprocess(pixels)).to(dtype_);
+    }
+    releaseCachedDeviceMemory(device_);
+    checkCancel();
+    const auto encoder = loadWanVaeEncoder(inspection_, device_, dtype_);
+    const at::Tensor latent =
+        encoder->encode(conditionClip(pixels, frames), [this](int, int) { checkCancel(); });
+    c.imageLatent = at::cat(
+        {firstFrameMask(latent.size(2), latent.size(3), latent.size(4), latent), latent}, 1);
+  } catch (...) {
+    releaseCachedDeviceMemory(device_);
+    throw;
+  }
+  releaseCachedDeviceMemory(device_);
 }
 
 at::Tensor WanModel::velocity(const at::Tensor& x, const Conditioning& c, const DenoiseStep& step) {

@@ -17,8 +17,13 @@ class SentencePieceTokenizer;
 class Umt5Encoder;
 class WanVaeDecoder;
 
-// True when inspectCheckpoint finds a Wan 2.1 layout at `path` (not svgen's own format).
-bool isWanCheckpoint(const std::string& path);
+// True when inspectCheckpoint finds a Wan 2.1 layout at `path` (not svgen's own format) whose
+// transformer takes a start image (`imageToVideo`) or does not.
+bool isWanCheckpoint(const std::string& path, bool imageToVideo);
+
+struct ModelFamily;
+// The registry entry of the Wan 2.1 text-to-video or image-to-video checkpoints.
+ModelFamily wanFamily(bool imageToVideo);
 
 // What a Wan run holds on the GPU (ModelInfo::memory) for a DiT of `config`, weights of
 // `weightsGiB` on the device (DiT and VAE) and a text encoder of `textParameters` parameters.
@@ -40,6 +45,9 @@ class WanModel : public VideoModel {
   // GPU); the last prompts' states are kept, so a sweep over budgets encodes once.
   at::Tensor encodeText(const std::vector<std::string>& prompts);
   Conditioning encode(const std::string& prompt, const std::string* negative) override;
+  // Image-to-video: CLIP's tokens of the image and the VAE-encoded first-frame condition. Both
+  // encoders are loaded for the call and released after it, like umT5.
+  void addImage(Conditioning& c, const Video& image, int frames, int height, int width) override;
   std::vector<int64_t> latentShape(int frames, int height, int width) const override;
   at::Tensor velocity(const at::Tensor& x, const Conditioning& c, const DenoiseStep& step) override;
   Video decode(const at::Tensor& latent, int frames, double fps) override;

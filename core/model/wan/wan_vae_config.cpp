@@ -78,32 +78,36 @@ TensorMap wanVaeKeysToDiffusers(const TensorMap& weights) {
     }
   }
   const std::regex upsample(R"(^decoder\.upsamples\.(\d+)\.(.*)$)");
-  const std::regex middle(R"(^decoder\.middle\.(\d+)\.(.*)$)");
+  const std::regex middle(R"(^(encoder|decoder)\.middle\.(\d+)\.(.*)$)");
+  const std::regex head(R"(^(encoder|decoder)\.head\.(0|2)\.(.*)$)");
+  // The encoder's downsamples are flat in both layouts, with the same indices.
+  const std::regex downsample(R"(^encoder\.downsamples\.(\d+)\.(.*)$)");
   TensorMap out;
   for (const auto& [raw, t] : weights) {
     const std::string key = withoutPrefix(raw);
     std::smatch m;
     std::string name;
-    if (key.rfind("encoder.", 0) == 0 || key.rfind("conv1.", 0) == 0 ||
-        key.rfind("quant_conv.", 0) == 0) {
-      continue;
+    if (key.rfind("conv1.", 0) == 0) {
+      name = "quant_conv." + key.substr(6);
     } else if (key.rfind("conv2.", 0) == 0) {
       name = "post_quant_conv." + key.substr(6);
-    } else if (key.rfind("decoder.conv1.", 0) == 0) {
-      name = "decoder.conv_in." + key.substr(14);
-    } else if (key == "decoder.head.0.gamma") {
-      name = "decoder.norm_out.gamma";
-    } else if (key.rfind("decoder.head.2.", 0) == 0) {
-      name = "decoder.conv_out." + key.substr(15);
+    } else if (key.rfind("decoder.conv1.", 0) == 0 || key.rfind("encoder.conv1.", 0) == 0) {
+      name = key.substr(0, 8) + "conv_in." + key.substr(14);
+    } else if (std::regex_match(key, m, head)) {
+      name = m[1].str() + (m[2] == "0" ? ".norm_out." : ".conv_out.") + m[3].str();
     } else if (std::regex_match(key, m, middle)) {
-      const int i = std::stoi(m[1]);
+      const int i = std::stoi(m[2]);
       if (i == 1) {
-        name = "decoder.mid_block.attentions.0." + m[2].str();
+        name = m[1].str() + ".mid_block.attentions.0." + m[3].str();
       } else {
-        const std::string leaf = residualLeaf(m[2]);
-        name =
-            leaf.empty() ? key : "decoder.mid_block.resnets." + std::to_string(i / 2) + "." + leaf;
+        const std::string leaf = residualLeaf(m[3]);
+        name = leaf.empty()
+                   ? key
+                   : m[1].str() + ".mid_block.resnets." + std::to_string(i / 2) + "." + leaf;
       }
+    } else if (std::regex_match(key, m, downsample)) {
+      const std::string leaf = residualLeaf(m[2]);
+      name = "encoder.down_blocks." + m[1].str() + "." + (leaf.empty() ? m[2].str() : leaf);
     } else if (std::regex_match(key, m, upsample) && stride > 0) {
       const int i = std::stoi(m[1]);
       const int block = i / stride, inner = i % stride;

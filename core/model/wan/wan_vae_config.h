@@ -32,9 +32,9 @@ WanVaeConfig wanVaeConfigFromJson(const nlohmann::json& j);
 // statistics are Wan 2.1's when z is 16; other sizes have none in any shape and get mean 0, std 1.
 WanVaeConfig inferWanVaeConfigFromShapes(const std::map<std::string, std::vector<int64_t>>& shapes);
 
-// The original repository's names (decoder.conv1, decoder.middle.N, decoder.upsamples.N, head,
-// conv2) become diffusers'; diffusers names pass through. Encoder tensors are dropped: only the
-// decoder runs here. Any prefix before "decoder."/"conv2."/"post_quant_conv." is removed.
+// The original repository's names (conv1/conv2, and in the encoder and decoder conv1, middle.N,
+// head, downsamples.N / upsamples.N) become diffusers'; diffusers names pass through. Any prefix
+// before the VAE's own top-level names is removed.
 TensorMap wanVaeKeysToDiffusers(const TensorMap& weights);
 
 }  // namespace svgen

@@ -2,6 +2,7 @@
 
 #include "core/common/error.h"
 #include "core/common/tensor_shape_text.h"
+#include "core/model/wan/wan_vae_blocks.h"
 
 #include <ATen/ATen.h>
 
@@ -9,26 +10,9 @@
 
 namespace svgen {
 
+using namespace wanvae;
+
 namespace {
-
-struct Expected {
-  std::string name;
-  std::vector<int64_t> shape;
-};
-
-void addConv3d(std::vector<Expected>& e, const std::string& name, int64_t out, int64_t in, int kt,
-               int k) {
-  e.push_back({name + ".weight", {out, in, kt, k, k}});
-  e.push_back({name + ".bias", {out}});
-}
-
-void addResidual(std::vector<Expected>& e, const std::string& name, int64_t in, int64_t out) {
-  e.push_back({name + ".norm1.gamma", {in, 1, 1, 1}});
-  addConv3d(e, name + ".conv1", out, in, 3, 3);
-  e.push_back({name + ".norm2.gamma", {out, 1, 1, 1}});
-  addConv3d(e, name + ".conv2", out, out, 3, 3);
-  if (in != out) addConv3d(e, name + ".conv_shortcut", out, in, 1, 1);
-}
 
 // Every tensor the decoder reads, with its shape, from the config (diffusers' construction).
 std::vector<Expected> expectedTensors(const WanVaeConfig& c) {
@@ -40,12 +24,7 @@ std::vector<Expected> expectedTensors(const WanVaeConfig& c) {
     dims.push_back(static_cast<int64_t>(c.baseDim) * *it);
   addConv3d(e, "decoder.conv_in", dims[0], z, 3, 3);
   addResidual(e, "decoder.mid_block.resnets.0", dims[0], dims[0]);
-  const std::string attn = "decoder.mid_block.attentions.0";
-  e.push_back({attn + ".norm.gamma", {dims[0], 1, 1}});
-  e.push_back({attn + ".to_qkv.weight", {3 * dims[0], dims[0], 1, 1}});
-  e.push_back({attn + ".to_qkv.bias", {3 * dims[0]}});
-  e.push_back({attn + ".proj.weight", {dims[0], dims[0], 1, 1}});
-  e.push_back({attn + ".proj.bias", {dims[0]}});
+  addAttention(e, "decoder.mid_block.attentions.0", dims[0]);
   addResidual(e, "decoder.mid_block.resnets.1", dims[0], dims[0]);
   const size_t stages = c.dimMult.size();
   for (size_t i = 0; i < stages; ++i) {
@@ -68,101 +47,17 @@ std::vector<Expected> expectedTensors(const WanVaeConfig& c) {
   return e;
 }
 
-// Wan's RMS norm over channels (dim 1): F.normalize · √C · γ, in float32.
-at::Tensor channelRmsNorm(const at::Tensor& x, const at::Tensor& gamma) {
-  at::Tensor xf = x.to(at::kFloat);
-  at::Tensor norm = xf.pow(2).sum(1, true).sqrt().clamp_min(1e-12);
-  std::vector<int64_t> shape(static_cast<size_t>(x.dim()), 1);
-  shape[1] = x.size(1);
-  return (xf / norm * std::sqrt(static_cast<double>(x.size(1))) * gamma.view(shape))
-      .to(x.scalar_type());
-}
-
-// Each frame of (B, C, T, H, W) through a 2-D op.
-at::Tensor perFrame(const at::Tensor& x, const std::function<at::Tensor(const at::Tensor&)>& f) {
-  const int64_t B = x.size(0), T = x.size(2);
-  at::Tensor frames = x.permute({0, 2, 1, 3, 4}).reshape({B * T, x.size(1), x.size(3), x.size(4)});
-  at::Tensor y = f(frames);
-  return y.view({B, T, y.size(1), y.size(2), y.size(3)}).permute({0, 2, 1, 3, 4});
-}
-
 }  // namespace
 
 WanVaeDecoder::WanVaeDecoder(WanVaeConfig config, const TensorMap& weights,
                              const at::Device& device, at::ScalarType dtype)
     : config_(std::move(config)), device_(device), dtype_(dtype) {
-  if (config_.dimMult.empty() || config_.temporalDownsample.size() + 1 != config_.dimMult.size())
-    throw InputError("vae: temperal_downsample needs one entry fewer than dim_mult");
-  if (static_cast<int>(config_.latentsMean.size()) != config_.zDim ||
-      static_cast<int>(config_.latentsStd.size()) != config_.zDim)
-    throw InputError("vae: the latent mean and std need one entry per latent channel");
-  const TensorMap named = wanVaeKeysToDiffusers(weights);
-  for (const Expected& e : expectedTensors(config_)) {
-    auto it = named.find(e.name);
-    if (it == named.end()) throw InputError("vae: missing the tensor \"" + e.name + "\"");
-    if (it->second.sizes().vec() != e.shape) {
-      throw InputError("vae: tensor \"" + e.name + "\" has shape " +
-                       shapeText(it->second.sizes().vec()) + ", expected " + shapeText(e.shape));
-    }
-    const bool norm = e.name.find("gamma") != std::string::npos;
-    params_[e.name] = it->second.to(device_, norm ? at::kFloat : dtype_).contiguous();
-  }
+  checkConfig(config_);
+  params_ = takeExpected(wanVaeKeysToDiffusers(weights), expectedTensors(config_), device_, dtype_);
 }
 
 const at::Tensor& WanVaeDecoder::p(const std::string& name) const {
   return params_.at(name);
-}
-
-at::Tensor WanVaeDecoder::causalConv(const at::Tensor& x, const std::string& name,
-                                     Cache& cache) const {
-  const at::Tensor& w = p(name + ".weight");
-  const int64_t past = w.size(2) - 1;  // frames before the current one the kernel reaches
-  const int64_t ph = w.size(3) / 2, pw = w.size(4) / 2;
-  at::Tensor input = x;
-  if (past > 0) {
-    // The frames this convolution saw last time stand in for its left padding; zeros before the
-    // clip's first frame.
-    at::Tensor& history = cache[name];
-    input = history.defined() ? at::cat({history, x}, 2) : x;
-    const int64_t missing = past - (history.defined() ? history.size(2) : 0);
-    history =
-        input.narrow(2, std::max<int64_t>(0, input.size(2) - past), std::min(past, input.size(2)))
-            .clone();
-    if (missing > 0) input = at::constant_pad_nd(input, {0, 0, 0, 0, missing, 0});
-  }
-  return at::conv3d(input, w, p(name + ".bias"), 1, {0, ph, pw});
-}
-
-at::Tensor WanVaeDecoder::residual(const at::Tensor& x, const std::string& name,
-                                   Cache& cache) const {
-  const at::Tensor shortcut = params_.count(name + ".conv_shortcut.weight")
-                                  ? causalConv(x, name + ".conv_shortcut", cache)
-                                  : x;
-  at::Tensor h = at::silu(channelRmsNorm(x, p(name + ".norm1.gamma")));
-  h = causalConv(h, name + ".conv1", cache);
-  h = at::silu(channelRmsNorm(h, p(name + ".norm2.gamma")));
-  return causalConv(h, name + ".conv2", cache) + shortcut;
-}
-
-at::Tensor WanVaeDecoder::attention(const at::Tensor& x, const std::string& name) const {
-  // One head over each frame's positions.
-  return perFrame(
-             x,
-             [&](const at::Tensor& f) {
-               const int64_t N = f.size(0), C = f.size(1), H = f.size(2), W = f.size(3);
-               at::Tensor h = channelRmsNorm(f, p(name + ".norm.gamma"));
-               at::Tensor qkv = at::conv2d(h, p(name + ".to_qkv.weight"), p(name + ".to_qkv.bias"))
-                                    .view({N, 3 * C, H * W})
-                                    .transpose(1, 2);  // (N, HW, 3C)
-               auto parts = qkv.chunk(3, -1);
-               at::Tensor scores = at::matmul(parts[0], parts[1].transpose(1, 2)).to(at::kFloat) /
-                                   std::sqrt(static_cast<double>(C));
-               at::Tensor a =
-                   at::matmul(at::softmax(scores, -1).to(parts[2].scalar_type()), parts[2]);
-               a = a.transpose(1, 2).reshape({N, C, H, W});
-               return at::conv2d(a, p(name + ".proj.weight"), p(name + ".proj.bias"));
-             }) +
-         x;
 }
 
 at::Tensor WanVaeDecoder::upsample(const at::Tensor& xIn, const std::string& name, bool temporal,
@@ -172,7 +67,8 @@ at::Tensor WanVaeDecoder::upsample(const at::Tensor& xIn, const std::string& nam
     // The first chunk's frame is not doubled and starts no history: the time convolution's
     // sequence begins with the second chunk.
     const int64_t B = x.size(0), C = x.size(1), T = x.size(2), H = x.size(3), W = x.size(4);
-    x = causalConv(x, name + ".time_conv", cache);  // (B, 2C, T, H, W): two frames per frame
+    x = causalConv(params_, x, name + ".time_conv",
+                   cache);  // (B, 2C, T, H, W): two frames per frame
     x = x.view({B, 2, C, T, H, W}).permute({0, 2, 3, 1, 4, 5}).reshape({B, C, 2 * T, H, W});
   }
   return perFrame(x, [&](const at::Tensor& f) {
@@ -182,22 +78,22 @@ at::Tensor WanVaeDecoder::upsample(const at::Tensor& xIn, const std::string& nam
 }
 
 at::Tensor WanVaeDecoder::decodeChunk(const at::Tensor& z, bool first, Cache& cache) const {
-  at::Tensor x = causalConv(z, "decoder.conv_in", cache);
-  x = residual(x, "decoder.mid_block.resnets.0", cache);
-  x = attention(x, "decoder.mid_block.attentions.0");
-  x = residual(x, "decoder.mid_block.resnets.1", cache);
+  at::Tensor x = causalConv(params_, z, "decoder.conv_in", cache);
+  x = residual(params_, x, "decoder.mid_block.resnets.0", cache);
+  x = attention(params_, x, "decoder.mid_block.attentions.0");
+  x = residual(params_, x, "decoder.mid_block.resnets.1", cache);
   const size_t stages = config_.dimMult.size();
   for (size_t i = 0; i < stages; ++i) {
     const std::string block = "decoder.up_blocks." + std::to_string(i);
     for (int j = 0; j <= config_.numResBlocks; ++j)
-      x = residual(x, block + ".resnets." + std::to_string(j), cache);
+      x = residual(params_, x, block + ".resnets." + std::to_string(j), cache);
     if (i + 1 < stages) {
       const bool temporal = config_.temporalDownsample[stages - 2 - i];
       x = upsample(x, block + ".upsamplers.0", temporal, first, cache);
     }
   }
   x = at::silu(channelRmsNorm(x, p("decoder.norm_out.gamma")));
-  return causalConv(x, "decoder.conv_out", cache);
+  return causalConv(params_, x, "decoder.conv_out", cache);
 }
 
 at::Tensor WanVaeDecoder::decode(const at::Tensor& latent, const ChunkCallback& onChunk,
@@ -206,13 +102,10 @@ at::Tensor WanVaeDecoder::decode(const at::Tensor& latent, const ChunkCallback& 
     throw InputError("vae: the latent must be (B, " + std::to_string(config_.zDim) +
                      ", T, h, w), got " + shapeText(latent.sizes().vec()));
   }
-  const auto opts = at::TensorOptions().dtype(at::kFloat).device(device_);
-  const at::Tensor mean = at::tensor(config_.latentsMean, opts.dtype(at::kDouble)).to(opts);
-  const at::Tensor std = at::tensor(config_.latentsStd, opts.dtype(at::kDouble)).to(opts);
-  at::Tensor z =
-      latent.to(device_, at::kFloat) * std.view({1, -1, 1, 1, 1}) + mean.view({1, -1, 1, 1, 1});
+  const LatentStatistics s = latentStatistics(config_, device_);
+  at::Tensor z = latent.to(device_, at::kFloat) * s.std + s.mean;
   Cache cache;
-  z = causalConv(z.to(dtype_), "post_quant_conv", cache);
+  z = causalConv(params_, z.to(dtype_), "post_quant_conv", cache);
   const int total = static_cast<int>(z.size(2));
   std::vector<at::Tensor> chunks;
   for (int t = 0; t < total; ++t) {

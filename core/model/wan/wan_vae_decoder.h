@@ -54,9 +54,6 @@ class WanVaeDecoder {
  private:
   using Cache = std::map<std::string, at::Tensor>;
   const at::Tensor& p(const std::string& name) const;
-  at::Tensor causalConv(const at::Tensor& x, const std::string& name, Cache& cache) const;
-  at::Tensor residual(const at::Tensor& x, const std::string& name, Cache& cache) const;
-  at::Tensor attention(const at::Tensor& x, const std::string& name) const;
   at::Tensor upsample(const at::Tensor& x, const std::string& name, bool temporal, bool first,
                       Cache& cache) const;
   at::Tensor decodeChunk(const at::Tensor& x, bool first, Cache& cache) const;
