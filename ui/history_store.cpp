@@ -5,8 +5,10 @@
 #include "core/pipeline/video_quality.h"
 #include "ui/video_images.h"
 
+#include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QFutureWatcher>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -32,6 +34,28 @@ const char kRecordFile[] = "attention.json.z";
 
 QString framePath(const QString& runFolder, int t) {
   return QStringLiteral("%1/%2/%3.png").arg(runFolder, kFramesFolder).arg(t + 1, 4, 10, QChar('0'));
+}
+
+// The run's start image copied into its folder under a name made from its SHA-256, so the run
+// keeps the exact image it started from when the original moves or changes, and runs from the
+// same image can be told by name. Returns the copy's path, or "" (and why in `error`).
+QString keepStartImage(const QString& folder, const QString& path, QString* error) {
+  QFile in(path);
+  if (!in.open(QIODevice::ReadOnly)) {
+    *error = HistoryStore::tr("cannot read the start image %1: %2").arg(path, in.errorString());
+    return {};
+  }
+  const QByteArray bytes = in.readAll();
+  const QString hash =
+      QString::fromLatin1(QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex());
+  const QString suffix = QFileInfo(path).suffix().toLower();
+  const QString kept = folder + "/start-image-" + hash + (suffix.isEmpty() ? "" : "." + suffix);
+  QSaveFile out(kept);
+  if (!out.open(QIODevice::WriteOnly) || out.write(bytes) != bytes.size() || !out.commit()) {
+    *error = HistoryStore::tr("cannot write %1: %2").arg(kept, out.errorString());
+    return {};
+  }
+  return kept;
 }
 
 QJsonObject toJson(const HistoryEntry& e) {
@@ -132,7 +156,13 @@ bool HistoryStore::areTwins(const GenerationRequest& a, const GenerationRequest&
   return a.model == b.model && a.prompt == b.prompt && a.negativePrompt == b.negativePrompt &&
          a.seed == b.seed && a.frames == b.frames && a.width == b.width && a.height == b.height &&
          a.steps == b.steps && a.guidance == b.guidance && a.shift == b.shift &&
-         a.sampler == b.sampler;
+         a.sampler == b.sampler && sameStartImage(a, b);
+}
+
+bool HistoryStore::sameStartImage(const GenerationRequest& a, const GenerationRequest& b) {
+  // Kept images are named by their hash; other paths compare as they are.
+  return QFileInfo(QString::fromStdString(a.imagePath)).fileName() ==
+         QFileInfo(QString::fromStdString(b.imagePath)).fileName();
 }
 
 QStringList HistoryStore::settingsDifferences(const GenerationRequest& a,
@@ -153,6 +183,7 @@ QStringList HistoryStore::settingsDifferences(const GenerationRequest& a,
   differ(tr("guidance"), QString::number(a.guidance), QString::number(b.guidance));
   differ(tr("shift"), QString::number(a.shift), QString::number(b.shift));
   differ(tr("sampler"), QString::fromStdString(a.sampler), QString::fromStdString(b.sampler));
+  if (!sameStartImage(a, b)) out << tr("different start images");
   return out;
 }
 
@@ -352,14 +383,15 @@ void HistoryStore::add(const RunOutcome& outcome) {
 
   const QString folder = runFolder(e.id);
   const QVector<QImage> frames = outcome.frames;
-  const QByteArray entryJson = QJsonDocument(toJson(e)).toJson(QJsonDocument::Indented);
+  // Written last by the pool thread, after the start image is kept and its path is the copy's.
+  auto kept = std::make_shared<HistoryEntry>(e);
   auto error = std::make_shared<QString>();
   auto keptRecord = std::make_shared<bool>(false);
   const auto attention = outcome.attention;
   const qint64 recordCap = static_cast<qint64>(recordBudgetMiB_ * (1 << 20) / 4);
   ++pending_;
   QFuture<void> write =
-      QtConcurrent::run([folder, frames, entryJson, error, attention, recordCap, keptRecord] {
+      QtConcurrent::run([folder, frames, kept, error, attention, recordCap, keptRecord] {
         if (!QDir().mkpath(folder + '/' + kFramesFolder)) {
           *error = tr("cannot create %1").arg(folder);
           return;
@@ -386,7 +418,16 @@ void HistoryStore::add(const RunOutcome& outcome) {
               record.write(packed) == packed.size() && record.commit())
             *keptRecord = true;
         }
+        if (!kept->request.imagePath.empty()) {
+          // A start image that cannot be copied any more (moved since the run read it) costs the
+          // run only its copy: the entry keeps the original path.
+          QString ignored;
+          const QString copy =
+              keepStartImage(folder, QString::fromStdString(kept->request.imagePath), &ignored);
+          if (!copy.isEmpty()) kept->request.imagePath = copy.toStdString();
+        }
         // Last, so a run folder with a run.json is complete: the index can be rebuilt from these.
+        const QByteArray entryJson = QJsonDocument(toJson(*kept)).toJson(QJsonDocument::Indented);
         QSaveFile entry(folder + '/' + kRunFile);
         if (!entry.open(QIODevice::WriteOnly) || entry.write(entryJson) < 0 || !entry.commit())
           *error = tr("cannot write %1: %2").arg(entry.fileName(), entry.errorString());
@@ -394,7 +435,8 @@ void HistoryStore::add(const RunOutcome& outcome) {
   writes_.push_back(write);
   auto* watcher = new QFutureWatcher<void>(this);
   connect(watcher, &QFutureWatcher<void>::finished, this,
-          [this, watcher, e, error, folder, keptRecord]() mutable {
+          [this, watcher, kept, error, folder, keptRecord]() mutable {
+            HistoryEntry e = *kept;
             watcher->deleteLater();
             if (!error->isEmpty()) {
               QDir(folder).removeRecursively();

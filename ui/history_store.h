@@ -1,5 +1,6 @@
 // Every finished run, kept across restarts: an index (index.json) plus, per run, its frames as
-// lossless PNGs, a thumbnail and its own entry (run.json), in a folder under
+// lossless PNGs, a thumbnail, its start image if it had one (named by its SHA-256) and its own
+// entry (run.json), in a folder under
 // QStandardPaths::AppDataLocation (preferences stay in QSettings). The index is a cache of the
 // run.json files: a damaged one is kept aside under another name and rebuilt from the run folders,
 // so no run is lost to a bad write. Run ids come from files a user (or anything else) can edit, so
@@ -81,6 +82,8 @@ class HistoryStore : public QObject {
   // The newest dense run this one can be measured against; null when none.
   const HistoryEntry* denseTwin(const HistoryEntry& entry) const;
   static bool areTwins(const GenerationRequest& a, const GenerationRequest& b);
+  // Image-to-video: both runs start from the same image (kept images are named by their SHA-256).
+  static bool sameStartImage(const GenerationRequest& a, const GenerationRequest& b);
   // What differs between two runs' settings besides the attention ("steps 20 vs 10"): what
   // makes a comparison of their clips measure more than the attention. Empty for twins.
   static QStringList settingsDifferences(const GenerationRequest& a, const GenerationRequest& b);

@@ -2,6 +2,7 @@
 
 #include "core/pipeline/engine.h"
 #include "ui/model_picker.h"
+#include "ui/start_image_field.h"
 #include "ui/stepped_spin_box.h"
 
 #include <QCheckBox>
@@ -63,6 +64,9 @@ void PromptPanel::buildLayout() {
   wordHint_ = new QLabel(this);
   wordHint_->setWordWrap(true);
   wordHint_->setTextFormat(Qt::RichText);
+
+  startImage_ = new StartImageField(this);
+  startImageLabel_ = new QLabel(tr("Start image"), this);
 
   negative_ = new QLineEdit(this);
   negative_->setObjectName("negativePrompt");
@@ -144,6 +148,7 @@ void PromptPanel::buildLayout() {
   auto* form = new QFormLayout;
   form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
   form->addRow(tr("Model"), picker_);
+  form->addRow(startImageLabel_, startImage_);
   form->addRow(tr("Prompt"), prompt_);
   form->addRow(QString(), promptNotice_);
   form->addRow(QString(), defaultsNotice_);
@@ -199,6 +204,13 @@ void PromptPanel::buildLayout() {
   for (QDoubleSpinBox* box : {guidance_, shift_})
     connect(box, &QDoubleSpinBox::valueChanged, this, &PromptPanel::edited);
   connect(negative_, &QLineEdit::textEdited, this, &PromptPanel::edited);
+  connect(startImage_, &StartImageField::changed, this, [this] {
+    updateStartImageRow();
+    emit edited();
+  });
+  for (QSpinBox* box : {static_cast<QSpinBox*>(width_), static_cast<QSpinBox*>(height_)})
+    connect(box, &QSpinBox::valueChanged, this,
+            [this] { startImage_->setClipSize(width_->value(), height_->value()); });
   connect(seed_, &QLineEdit::textChanged, this, &PromptPanel::edited);
   connect(sampler_, &QComboBox::currentIndexChanged, this, &PromptPanel::edited);
   connect(vram_, &QDoubleSpinBox::valueChanged, this, [this] {
@@ -307,6 +319,7 @@ GenerationRequest PromptPanel::request() const {
   r.device = device_->currentData().toString().toStdString();
   r.vramGiB = vram_->value();
   r.tiledDecode = tiledDecode_->isChecked();
+  r.imagePath = startImage_->path().toStdString();
   return r;
 }
 
@@ -328,8 +341,19 @@ void PromptPanel::setRequest(const GenerationRequest& r) {
   device_->setCurrentIndex(std::max(0, device));
   vram_->setValue(r.vramGiB);
   tiledDecode_->setChecked(r.tiledDecode);
+  if (startImage_->path() != fromStd(r.imagePath)) startImage_->setPath(fromStd(r.imagePath));
+  startImage_->setClipSize(width_->value(), height_->value());
+  updateStartImageRow();
   updateHints();
   updateMemoryHint();
+}
+
+void PromptPanel::updateStartImageRow() {
+  // A text-to-video model hides the row, unless an image is set: the run's check then says the
+  // model takes none, and Clear is at hand.
+  const bool show = info_.imageToVideo || !startImage_->path().isEmpty();
+  startImage_->setVisible(show);
+  startImageLabel_->setVisible(show);
 }
 
 void PromptPanel::resetToDefaults() {

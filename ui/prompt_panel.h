@@ -20,6 +20,7 @@ class QSpinBox;
 namespace svgen::ui {
 
 class ModelPicker;
+class StartImageField;
 class SteppedSpinBox;
 
 class PromptPanel : public QWidget {
@@ -64,6 +65,7 @@ class PromptPanel : public QWidget {
   void buildLayout();
   void updateHints();
   void updateMemoryHint();
+  void updateStartImageRow();
   QLabel* promptNotice_;
   QLabel* defaultsNotice_;
 
@@ -72,6 +74,8 @@ class PromptPanel : public QWidget {
 
   ModelPicker* picker_;
   QPlainTextEdit* prompt_;
+  StartImageField* startImage_;  // shown for image-to-video models (and a request with an image)
+  QLabel* startImageLabel_;
   QLabel* wordHint_;
   QLineEdit* negative_;
   SteppedSpinBox* frames_;

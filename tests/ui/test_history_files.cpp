@@ -8,6 +8,7 @@
 #include "ui/studio_controller.h"
 #include "ui/video_images.h"
 
+#include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -90,6 +91,7 @@ class TestHistoryFiles : public QObject {
   void aMissingIndexIsRebuiltFromTheRunFolders();
   void theStudioNeverWritesWhereARequestSays();
   void settingsDifferencesNameWhatDiffers();
+  void aRunKeepsItsStartImageByHash();
 };
 
 // What Compare warns of (issue 22, item 2: a 20-step run against a 10-step one, without a word).
@@ -105,6 +107,39 @@ void TestHistoryFiles::settingsDifferencesNameWhatDiffers() {
   const QStringList d = HistoryStore::settingsDifferences(a, b);
   QCOMPARE(d.size(), 2);
   QVERIFY(d.contains("steps 20 vs 10"));
+}
+
+void TestHistoryFiles::aRunKeepsItsStartImageByHash() {
+  QTemporaryDir root;
+  const QString image = root.filePath("start.png");
+  writeFile(image, "not really a PNG, but bytes to hash");
+  HistoryStore store(root.filePath("history"));
+  RunOutcome run = syntheticRun(1);
+  auto result = std::make_shared<GenerationResult>(*run.result);
+  result->request.imagePath = image.toStdString();
+  run.result = result;
+  QSignalSpy added(&store, &HistoryStore::entryAdded);
+  store.add(run);
+  QVERIFY(QTest::qWaitFor([&] { return added.count() == 1 && !store.isBusy(); }, 30000));
+  // The copy sits in the run's folder, named by the bytes' SHA-256, and the entry points at it:
+  // the run keeps its image when the original changes or goes.
+  const HistoryEntry& e = store.entries().first();
+  const QString kept = QString::fromStdString(e.request.imagePath);
+  QCOMPARE(QFileInfo(kept).absolutePath(), QFileInfo(store.runFolder(e.id)).absoluteFilePath());
+  const QByteArray hash =
+      QCryptographicHash::hash(readFile(image), QCryptographicHash::Sha256).toHex();
+  QCOMPARE(QFileInfo(kept).fileName(), "start-image-" + QString::fromLatin1(hash) + ".png");
+  QCOMPARE(readFile(kept), readFile(image));
+  QFile::remove(image);
+  HistoryStore reopened(root.filePath("history"));
+  QCOMPARE(reopened.entries().first().request.imagePath, e.request.imagePath);
+  // Runs from different images are not twins, and the difference is named.
+  GenerationRequest other = e.request;
+  other.imagePath = "/elsewhere/start-image-0000.png";
+  QVERIFY(!HistoryStore::areTwins(e.request, other));
+  QVERIFY(HistoryStore::settingsDifferences(e.request, other).contains("different start images"));
+  other.imagePath = e.request.imagePath;
+  QVERIFY(HistoryStore::areTwins(e.request, other));
 }
 
 void TestHistoryFiles::onlyPlainNamesAreIds() {

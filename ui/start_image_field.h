@@ -1,0 +1,46 @@
+// The prompt panel's start image for image-to-video models: a thumbnail with the file's name and
+// size, a button to choose a file and one to clear it, and a drop target for an image dragged from
+// a file manager. The file is read here only to show it; the engine reads it again for the run.
+#pragma once
+#include <QWidget>
+
+class QLabel;
+class QPushButton;
+
+namespace svgen::ui {
+
+class StartImageField : public QWidget {
+  Q_OBJECT
+ public:
+  explicit StartImageField(QWidget* parent = nullptr);
+
+  QString path() const { return path_; }
+  // Shows the image at `path` ("" clears it); a file that cannot be read as an image is named as
+  // such, and the path kept, so the run's own check says why it cannot run.
+  void setPath(const QString& path);
+  // The clip's size, for the note on how the image will be cropped.
+  void setClipSize(int width, int height);
+  QString note() const;
+
+  // Image files the field takes (by suffix), for its file dialog and drops.
+  static bool isImageFile(const QString& path);
+
+ signals:
+  void changed();
+
+ protected:
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+
+ private:
+  void choose();
+  void updateNote();
+  QString path_;
+  QSize imageSize_;
+  int clipWidth_ = 0, clipHeight_ = 0;
+  QLabel* thumbnail_;
+  QLabel* note_;
+  QPushButton* clear_;
+};
+
+}  // namespace svgen::ui
