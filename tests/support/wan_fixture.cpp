@@ -67,24 +67,39 @@ TensorMap wanVaeInOriginalNames(const TensorMap& diffusers, int numResBlocks) {
   return out;
 }
 
-void writeComfyUiFolder(const std::string& dir) {
+void writeComfyUiFolder(const std::string& dir, bool imageToVideo) {
   const std::string src = sourcePath("tests/fixtures/wan_tiny");
+  const std::string i2v = sourcePath("tests/fixtures/wan_i2v_tiny");
+  const std::string transformer = (imageToVideo ? i2v : src) + "/transformer";
   TensorMap dit;
-  for (const auto& [k, t] : loadTensors(src + "/transformer/diffusion_pytorch_model.safetensors"))
+  for (const auto& [k, t] : loadTensors(transformer + "/diffusion_pytorch_model.safetensors"))
     dit["model.diffusion_model." + wanKeyToOriginal(k)] = t;
   fs::create_directories(dir + "/diffusion_models");
   fs::create_directories(dir + "/text_encoders");
   fs::create_directories(dir + "/vae");
   fs::create_directories(dir + "/tokenizer");
-  saveTensors(dir + "/diffusion_models/wan2.1_t2v_tiny_fp32.safetensors", dit);
+  saveTensors(dir + "/diffusion_models/wan2.1_" + std::string(imageToVideo ? "i2v" : "t2v") +
+                  "_tiny_fp32.safetensors",
+              dit);
   saveTensors(dir + "/text_encoders/umt5_xxl_tiny_fp32.safetensors",
               loadTensors(src + "/text_encoder/model.safetensors"));
   saveTensors(dir + "/vae/wan_2.1_vae.safetensors",
               wanVaeInOriginalNames(loadTensors(src + "/vae/diffusion_pytorch_model.safetensors"),
                                     /*numResBlocks=*/2));
   fs::copy_file(src + "/tokenizer/spiece.model", dir + "/tokenizer/spiece.model");
+  // The tiny VAE's latent statistics are its own (released files have Wan's, known from z = 16).
+  fs::copy_file(src + "/vae/config.json", dir + "/vae/config.json");
   // The fixture's 2 heads of 16 cannot be told from shapes (released models have heads of 128).
-  fs::copy_file(src + "/transformer/config.json", dir + "/diffusion_models/config.json");
+  fs::copy_file(transformer + "/config.json", dir + "/diffusion_models/config.json");
+  if (!imageToVideo) return;
+  // ComfyUI's clip_vision_h.safetensors: transformers' names under "vision_model.", with the
+  // tiny encoder's config beside it (two heads of 12 cannot be told from shapes either).
+  TensorMap clip;
+  for (const auto& [k, t] : loadTensors(i2v + "/image_encoder/model.safetensors"))
+    clip["vision_model." + k] = t;
+  fs::create_directories(dir + "/clip_vision");
+  saveTensors(dir + "/clip_vision/clip_vision_h.safetensors", clip);
+  fs::copy_file(i2v + "/image_encoder/config.json", dir + "/clip_vision/config.json");
 }
 
 void writeRandomI2vFolder(const std::string& dir, bool withImageEncoder) {
@@ -151,6 +166,19 @@ void writeRandomI2vFolder(const std::string& dir, bool withImageEncoder) {
   spit(dir + "/model_index.json",
        R"({"_class_name": "WanImageToVideoPipeline", "transformer": ["diffusers",
   "WanTransformer3DModel"], "image_encoder": ["transformers", "CLIPVisionModel"]})");
+}
+
+void writeI2vFolder(const std::string& dir) {
+  const std::string t2v = sourcePath("tests/fixtures/wan_tiny");
+  const std::string i2v = sourcePath("tests/fixtures/wan_i2v_tiny");
+  fs::create_directories(dir);
+  const auto recursive = fs::copy_options::recursive | fs::copy_options::overwrite_existing;
+  for (const char* part : {"text_encoder", "tokenizer", "vae", "scheduler"})
+    fs::copy(t2v + "/" + part, dir + "/" + part, recursive);
+  for (const char* part : {"transformer", "image_encoder", "image_processor"})
+    fs::copy(i2v + "/" + part, dir + "/" + part, recursive);
+  fs::copy_file(i2v + "/model_index.json", dir + "/model_index.json",
+                fs::copy_options::overwrite_existing);
 }
 
 GenerationRequest wanFixtureRequest(const std::string& model) {

@@ -25,7 +25,9 @@ TensorMap wanVaeInOriginalNames(const TensorMap& diffusers, int numResBlocks);
 // "model.diffusion_model."), text_encoders/ (transformers' umT5 names), vae/ (original names) and
 // tokenizer/spiece.model, which ComfyUI files do not carry, plus the DiT's config.json beside its
 // file (the tiny head size cannot be inferred from shapes).
-void writeComfyUiFolder(const std::string& dir);
+// With `imageToVideo` the transformer is the image-to-video fixture's and clip_vision/ holds its
+// image encoder as ComfyUI's clip_vision_h.safetensors names it.
+void writeComfyUiFolder(const std::string& dir, bool imageToVideo = false);
 
 // A tiny Wan 2.1 image-to-video diffusers folder with random weights, made here: its transformer
 // (the tiny text-to-video sizes with 12 input channels and image width 24) and CLIP image encoder
@@ -33,5 +35,10 @@ void writeComfyUiFolder(const std::string& dir);
 // tests/fixtures/wan_tiny. Without `withImageEncoder` the image encoder is left out (a download
 // that stopped half-way).
 void writeRandomI2vFolder(const std::string& dir, bool withImageEncoder = true);
+
+// The image-to-video reference fixture as a diffusers folder (tests/fixtures/wan_i2v_tiny, made by
+// tools/fixtures/make_wan_i2v_fixtures.py): its transformer, image encoder and image processor,
+// with the text encoder, tokenizer, VAE and scheduler it shares with tests/fixtures/wan_tiny.
+void writeI2vFolder(const std::string& dir);
 
 }  // namespace svgen::test

@@ -113,8 +113,13 @@ TensorMap clipVisionKeys(const TensorMap& weights) {
   const std::string root = "vision_model.";
   for (const auto& [key, t] : weights) {
     const size_t at = key.find(root);
-    if (at != std::string::npos && (at == 0 || key[at - 1] == '.'))
+    if (at != std::string::npos && (at == 0 || key[at - 1] == '.')) {
       out[key.substr(at + root.size())] = t;
+      continue;
+    }
+    // transformers 5 saves CLIPVisionModel without the prefix.
+    for (const char* own : {"embeddings.", "encoder.layers.", "pre_layrnorm.", "post_layernorm."})
+      if (key.rfind(own, 0) == 0) out[key] = t;
   }
   return out;
 }

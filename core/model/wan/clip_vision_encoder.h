@@ -40,7 +40,8 @@ ClipVisionConfig clipVisionConfigFromJson(const nlohmann::json& j);
 // 80 channels are assumed (ViT-H/14's 16), else of 64.
 ClipVisionConfig inferClipVisionConfigFromShapes(
     const std::map<std::string, std::vector<int64_t>>& shapes);
-// The keys with anything up to and including "vision_model." removed; others are dropped.
+// The keys relative to "vision_model." (anything before it removed; transformers 5 writes them
+// without it); others (a projection, a text model) are dropped.
 TensorMap clipVisionKeys(const TensorMap& weights);
 
 class ClipVisionEncoder {

@@ -28,11 +28,20 @@ bool isIndex(const std::string& file) {
   return endsWith(fs::path(file).filename().string(), ".index.json");
 }
 
-// config.json next to a component's weights, when it came as a folder.
-std::optional<nlohmann::json> componentConfig(const InspectedComponent& c) {
-  const fs::path config = fs::path(c.path) / "config.json";
-  if (!fs::is_directory(c.path) || !fs::is_regular_file(config)) return std::nullopt;
-  return readJsonFile(config.string());
+// config.json next to a component's weights, when it came as a folder; beside a single file, a
+// config.json holding `key` (single files do not record what their shapes cannot say, and a
+// ComfyUI folder may keep the DiT's config in the same place).
+std::optional<nlohmann::json> componentConfig(const InspectedComponent& c, const char* key) {
+  if (fs::is_directory(c.path)) {
+    const fs::path config = fs::path(c.path) / "config.json";
+    if (!fs::is_regular_file(config)) return std::nullopt;
+    return readJsonFile(config.string());
+  }
+  const fs::path beside = fs::path(c.path).parent_path() / "config.json";
+  if (c.path.empty() || !fs::is_regular_file(beside)) return std::nullopt;
+  nlohmann::json j = readJsonFile(beside.string());
+  if (!j.is_object() || !j.contains(key)) return std::nullopt;
+  return j;
 }
 
 std::map<std::string, std::vector<int64_t>> shapesOf(const TensorMap& tensors) {
@@ -106,7 +115,7 @@ std::unique_ptr<Umt5Encoder> loadUmt5Encoder(const CheckpointInspection& inspect
   // umT5 unpacks once: its weights are used once per prompt, not at every step.
   const at::ScalarType held = storage == at::ScalarType::Undefined ? dtype : storage;
   TensorMap weights = umt5FromLlamaCppNames(loadComponent(text).unpackAll(held));
-  const auto json = componentConfig(text);
+  const auto json = componentConfig(text, "d_model");
   const Umt5Config config =
       json ? umt5ConfigFromJson(*json) : inferUmt5ConfigFromShapes(shapesOf(weights));
   const int textDim = inspection.config->config.textDim;
@@ -128,7 +137,7 @@ namespace {
 std::pair<WanVaeConfig, TensorMap> wanVaeParts(const CheckpointInspection& inspection) {
   const InspectedComponent& vae = inspection.vae;
   TensorMap weights = wanVaeKeysToDiffusers(loadComponent(vae).unpackAll(at::kFloat));
-  const auto json = componentConfig(vae);
+  const auto json = componentConfig(vae, "z_dim");
   WanVaeConfig config =
       json ? wanVaeConfigFromJson(*json) : inferWanVaeConfigFromShapes(shapesOf(weights));
   const int channels = inspection.config->config.outChannels;
@@ -168,7 +177,8 @@ std::unique_ptr<ClipVisionEncoder> loadClipVision(const CheckpointInspection& in
   const InspectedComponent& image = inspection.imageEncoder;
   if (!image.found) throw InputError("no image encoder: " + image.problem);
   const TensorMap weights = loadComponent(image).unpackAll(at::kFloat);
-  const auto json = componentConfig(image);
+  // No shape holds the head count of a size other than ViT-H's.
+  const auto json = componentConfig(image, "image_size");
   ClipVisionConfig config =
       json ? clipVisionConfigFromJson(*json)
            : inferClipVisionConfigFromShapes(shapesOf(clipVisionKeys(weights)));
