@@ -6,6 +6,7 @@
 #include "core/attention/clustering/cluster_parameters.h"
 #include "core/attention/warmup.h"
 #include "tests/support/test_support.h"
+#include "tests/support/wan_fixture.h"
 
 #include "core/common/process_tuning.h"
 
@@ -27,6 +28,7 @@
 #include <QApplication>
 #include <QDir>
 #include <QDockWidget>
+#include <QPainter>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QTabWidget>
@@ -47,6 +49,7 @@ class TestScreenshots : public QObject {
   void aPastRunReopenedAfterARestart();
   void mainWindowAfterADefaultRun();
   void gpuMemoryEstimateForAWanModel();
+  void startImageForAnImageToVideoModel();
 };
 
 namespace {
@@ -277,6 +280,43 @@ void TestScreenshots::gpuMemoryEstimateForAWanModel() {
   QVERIFY(panel->memoryHint().contains("To fit 8.0 GiB"));
   QTest::qWait(300);
   QVERIFY(panel->grab().save(out + "/studio-gpu-memory.png"));
+}
+
+// The prompt dock with an image-to-video model (the tiny I2V fixture) and a wide start image
+// for an 832×480 clip: the thumbnail, and what the crop will keep.
+void TestScreenshots::startImageForAnImageToVideoModel() {
+  const QString out = prepareStudio("ui_screenshot_start_image");
+  if (out.isEmpty()) QSKIP("set SVGEN_SCREENSHOT_DIR to take the screenshots");
+  const std::string folder = test::freshDir("ui_screenshot_i2v_model");
+  test::writeI2vFolder(folder);
+  // A 2:1 picture: sky, sun and sea, drawn here.
+  QImage picture(1200, 600, QImage::Format_RGB888);
+  QPainter paint(&picture);
+  QLinearGradient sky(0, 0, 0, 420);
+  sky.setColorAt(0, QColor(40, 60, 140));
+  sky.setColorAt(1, QColor(250, 170, 90));
+  paint.fillRect(0, 0, 1200, 420, sky);
+  paint.fillRect(0, 420, 1200, 180, QColor(30, 70, 110));
+  paint.setBrush(QColor(255, 220, 120));
+  paint.setPen(Qt::NoPen);
+  paint.drawEllipse(QPoint(600, 400), 70, 70);
+  paint.end();
+  const QString image = QString::fromStdString(folder) + "/sunset.png";
+  QVERIFY(picture.save(image));
+
+  auto studio = openStudio();
+  QVERIFY(studio);
+  PromptPanel* panel = studio->promptPanel();
+  QVERIFY(panel->modelPicker()->choose(QString::fromStdString(folder)));
+  GenerationRequest r = panel->request();
+  r.prompt = "the sun sets over a calm sea, waves rolling in";
+  r.width = 832;
+  r.height = 480;
+  r.imagePath = image.toStdString();
+  panel->setRequest(r);
+  QCOMPARE(QString::fromStdString(panel->request().imagePath), image);
+  QTest::qWait(300);
+  QVERIFY(panel->grab().save(out + "/studio-start-image.png"));
 }
 
 // The studio's own start-up tuning (fast BLAS kernels, the allocator), so that the timings in the
