@@ -30,7 +30,15 @@ namespace {
 WanConfig configNamed(const std::string& name) {
   if (name == "wan-1.3b") return WanConfig::wan13B();
   if (name == "wan-14b") return WanConfig::wan14B();
-  throw InputError("--config \"" + name + "\": use wan-1.3b or wan-14b");
+  if (name == "wan2.1-i2v-14b") {
+    // The 14B with the image path: CLIP ViT-H's 1280-wide tokens, and the mask and the encoded
+    // start image (4 + 16 channels) beside the latent.
+    WanConfig c = WanConfig::wan14B();
+    c.imageDim = 1280;
+    c.inChannels = 36;
+    return c;
+  }
+  throw InputError("--config \"" + name + "\": use wan-1.3b, wan-14b or wan2.1-i2v-14b");
 }
 
 // `layerFractions`: keys holding 95% of the attention per layer, as the bench measured them on
@@ -138,6 +146,9 @@ GenerateBenchReport runGenerateBench(const GenerateBenchOptions& o,
       at::randn({1, config.inChannels, r.latentFrames, r.latentHeight, r.latentWidth}, opts);
   const at::Tensor x = o.cfg ? at::cat({x1, x1}, 0) : x1;
   const at::Tensor context = at::randn({batch, config.textLen, config.textDim}, opts);
+  // Image-to-video: CLIP ViT-H/14's 257 tokens of the start image, the same for both prompts.
+  const at::Tensor image =
+      config.imageDim > 0 ? at::randn({1, 257, config.imageDim}, opts) : at::Tensor();
   const at::Tensor t = at::full({batch}, 700.0, opts);
 
   if (o.structured) {
@@ -147,7 +158,7 @@ GenerateBenchReport runGenerateBench(const GenerateBenchOptions& o,
     DiTForwardOptions f;
     f.attention = &probe;
     try {
-      dit->forward(x1, t.narrow(0, 0, 1), context.narrow(0, 0, 1), f);
+      dit->forward(x1, t.narrow(0, 0, 1), context.narrow(0, 0, 1), image, f);
     } catch (const c10::Error& e) {
       throw RuntimeFailure(describeTorchFailure(e.what(), device));
     }
@@ -201,7 +212,7 @@ GenerateBenchReport runGenerateBench(const GenerateBenchOptions& o,
         f.numSteps = o.clipSteps;
         synchronizeDevice(device);
         const auto start = std::chrono::steady_clock::now();
-        dit->forward(x, t, context, f);
+        dit->forward(x, t, context, image, f);
         synchronizeDevice(device);
         seconds.push_back(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());

@@ -13,7 +13,7 @@
 namespace svgen {
 
 struct GenerateBenchOptions {
-  std::string config = "wan-1.3b";  // "wan-1.3b" or "wan-14b"
+  std::string config = "wan-1.3b";  // "wan-1.3b", "wan-14b" or "wan2.1-i2v-14b"
   int frames = 81;                  // video frames (4k+1); latent frames = (frames − 1)/4 + 1
   int width = 1280, height = 720;   // pixels; the latent is 8x smaller
   int steps = 3;                    // timed forward passes per method

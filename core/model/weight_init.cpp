@@ -30,7 +30,8 @@ TensorMap initWanWeights(const WanConfig& config, uint64_t seed, bool zeroHead) 
               .normal_(0.0, 1.0 / std::sqrt(static_cast<double>(config.dim)), gen);
     } else if (endsWith(name, ".bias")) {
       t = at::zeros(shape, at::kFloat);
-    } else if (name.find("norm") != std::string::npos) {
+    } else if (name.find("norm") != std::string::npos ||
+               (shape.size() == 1 && endsWith(name, ".weight"))) {  // a LayerNorm's gain
       t = at::ones(shape, at::kFloat);
     } else if (name.rfind("text_embedding", 0) == 0 || name.rfind("time_embedding", 0) == 0) {
       t = at::empty(shape, at::kFloat).normal_(0.0, 0.02, gen);

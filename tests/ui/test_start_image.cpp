@@ -1,11 +1,22 @@
 // The prompt panel's start image (issue 25): shown for image-to-video models, chosen by file or by
 // drop, carried in the request, restored from one, and explained: what the crop will keep.
 #include "tests/support/test_support.h"
+#include "tests/support/wan_fixture.h"
 
+#include "core/text/sentencepiece_tokenizer.h"
+#include "ui/history_store.h"
+#include "ui/main_window.h"
+#include "ui/model_picker.h"
 #include "ui/prompt_panel.h"
+#include "ui/run_types.h"
 #include "ui/start_image_field.h"
+#include "ui/studio_controller.h"
 
+#include <QDir>
+#include <QFileInfo>
 #include <QImage>
+#include <QSettings>
+#include <QStandardPaths>
 #include <QLabel>
 #include <QMimeData>
 #include <QPushButton>
@@ -51,6 +62,52 @@ QString writeImage(const QTemporaryDir& dir, const QString& name, int width, int
 class TestStartImage : public QObject {
   Q_OBJECT
  private slots:
+  void initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope,
+                       QString::fromStdString(test::freshDir("ui_start_image_settings")));
+    QDir(HistoryStore::defaultFolder()).removeRecursively();
+  }
+
+  void anImageToVideoRunGoesThroughTheStudio() {
+    // The whole way: pick an image-to-video folder, give the image, generate on the worker, and
+    // the history keeps the run with its own copy of the image.
+    if (!sentencePieceAvailable()) QSKIP("built without libsentencepiece-dev");
+    const std::string folder = test::freshDir("ui_i2v_model");
+    test::writeRandomI2vFolder(folder);
+    QTemporaryDir dir;
+    const QString image = writeImage(dir, "start.png", 128, 96);
+    MainWindow window;
+    window.show();
+    PromptPanel* panel = window.promptPanel();
+    QVERIFY(panel->modelPicker()->choose(QString::fromStdString(folder)));
+    QVERIFY(panel->modelInfo().imageToVideo);
+    QVERIFY(panel->findChild<StartImageField*>("startImage")->isVisible());
+    GenerationRequest r = panel->request();
+    r.prompt = "a red circle";
+    r.frames = 5;
+    r.width = 64;
+    r.height = 48;
+    r.steps = 2;
+    r.device = "cpu";
+    r.imagePath = image.toStdString();
+    panel->setSeedLocked(true);
+    panel->setRequest(r);
+    QSignalSpy finished(window.controller(), &StudioController::finished);
+    QSignalSpy added(window.history(), &HistoryStore::entryAdded);
+    window.generate();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 120000);
+    const auto outcome = finished.first().first().value<RunOutcome>();
+    QVERIFY2(outcome.result, "the run failed");
+    QCOMPARE(outcome.result->video.frames, 5);
+    QCOMPARE(QString::fromStdString(outcome.result->request.imagePath), image);
+    QTRY_VERIFY_WITH_TIMEOUT(added.count() == 1 && !window.history()->isBusy(), 30000);
+    const QString kept =
+        QString::fromStdString(window.history()->entries().first().request.imagePath);
+    QVERIFY2(QFileInfo(kept).fileName().startsWith("start-image-"), qPrintable(kept));
+    QVERIFY(QFileInfo::exists(kept));
+  }
+
   void shownOnlyForImageToVideo() {
     PromptPanel panel;
     panel.show();
