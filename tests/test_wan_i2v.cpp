@@ -174,6 +174,24 @@ class TestWanI2v : public QObject {
     QVERIFY_THROWS_EXCEPTION(InputError, t2v->addImage(t, startImage(1, 2), 9, 48, 64));
   }
 
+  void anUnreadableImageIsRefusedBeforeLoading() {
+    const std::string dir = test::freshDir("wan_i2v_bad_image");
+    test::writeRandomI2vFolder(dir);
+    test::spit(dir + "/notes.png", "plain text, not a PNG");
+    struct Stages : GenerationObserver {
+      std::vector<std::string> seen;
+      void onStage(const std::string& stage) override { seen.push_back(stage); }
+    } observer;
+    Engine engine;
+    try {
+      engine.generate(i2vRequest(dir, dir + "/notes.png"), observer);
+      QFAIL("a start image that is no image was accepted");
+    } catch (const InputError& e) {
+      QVERIFY2(std::string(e.what()).find("notes.png") != std::string::npos, e.what());
+    }
+    QVERIFY(observer.seen.empty());  // nothing loaded
+  }
+
   void vaeEncoderReadsTheOriginalNames() {
     // wan_2.1_vae.safetensors (ComfyUI, the original repository) names the encoder encoder.conv1,
     // encoder.downsamples.N, encoder.middle.N, encoder.head and its quant conv conv1.

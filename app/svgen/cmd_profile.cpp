@@ -77,6 +77,10 @@ Command addProfileCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("-o,--out", o->out,
                   "Table to write (default: svoo_profile.json in the model folder)");
+  cmd->add_flag("--structured-attention", o->request.structuredAttention,
+                "Speed runs on random weights: profile heads rewritten to attend like a trained "
+                "model's, so SVOO's budgets can be timed on them (as generate's option; the table "
+                "means nothing for quality)");
   cmd->add_flag("-q,--quiet", o->quiet, "No progress output");
   return {cmd, [o] { return runProfile(*o); }};
 }

@@ -203,6 +203,8 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
   GenerationResult result;
   const GenerationRequest r = resolve(request);
   result.request = r;
+  // Read before anything loads, so an unreadable image costs no minutes of loading.
+  const Video image = r.imagePath.empty() ? Video{} : startImage(r.imagePath);
   const at::Device device = pickDevice(r.device);
   result.device = deviceLabel(device);
   useCpuThreads(r.threads);
@@ -260,8 +262,7 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     {
       c10::NoGradGuard noGrad;
       conditioning = model.encode(r.prompt, cfg ? &r.negativePrompt : nullptr);
-      if (!r.imagePath.empty())
-        model.addImage(conditioning, startImage(r.imagePath), r.frames, r.height, r.width);
+      if (!image.empty()) model.addImage(conditioning, image, r.frames, r.height, r.width);
     }
     result.timings.push_back({"encode", stage.seconds(), peakDeviceMemoryGiB(device)});
     checkCancel();

@@ -59,6 +59,13 @@ for part in "$@"; do
       # table; each 720p dense clip then takes about 4 minutes, so one method per device call).
       # METHODS="dense svg svg2 svoo" picks them.
       bash tools/gpu/wan13b_folder.sh "$log"
+      # SVOO's per-layer budgets come from its offline profile: measured on the same structured
+      # heads (the seed picks them), at this size, over a few steps.
+      if [[ " ${METHODS:-} " == *" svoo "* ]] && [ ! -f /tmp/wan13b/svoo_profile.json ]; then
+        say "svoo profile $SIZE (structured heads)"
+        $svgen profile --model /tmp/wan13b --device cuda -p "a cat walks on the grass" -s 5 -f 81 --seed 1 \
+          -W "${SIZE%x*}" -H "${SIZE#*x}" --structured-attention -q 2>&1 | tail -n 5 | tee -a "$log"
+      fi
       for m in ${METHODS:-dense svg svg2}; do
         say "structured clip $SIZE $m, $STEPS steps"
         $svgen generate --model /tmp/wan13b --device cuda -p "a cat walks on the grass" \
