@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 
 namespace svgen {
 
@@ -20,9 +21,34 @@ const std::vector<const ModelFamily*>& modelFamilies() {
   return families;
 }
 
+namespace {
+
+// The first family that takes `model`; `inspection` is filled on first need (null: unreadable).
+const ModelFamily* familyTaking(const std::string& model,
+                                std::optional<std::optional<CheckpointInspection>>& inspection,
+                                const std::string* layout = nullptr) {
+  for (const ModelFamily* f : modelFamilies()) {
+    if (layout && std::find(f->layouts.begin(), f->layouts.end(), *layout) == f->layouts.end())
+      continue;
+    if (f->recognises && f->recognises(model)) return f;
+    if (!f->claims) continue;
+    if (!inspection) {
+      try {
+        inspection = std::optional<CheckpointInspection>(inspectCheckpoint(model));
+      } catch (const InputError&) {
+        inspection = std::optional<CheckpointInspection>();
+      }
+    }
+    if (*inspection && f->claims(**inspection)) return f;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 const ModelFamily& modelFamilyOf(const std::string& model) {
-  for (const ModelFamily* f : modelFamilies())
-    if (f->recognises(model)) return *f;
+  std::optional<std::optional<CheckpointInspection>> inspection;
+  if (const ModelFamily* f = familyTaking(model, inspection)) return *f;
   if (!std::filesystem::exists(model))
     throw InputError("model \"" + model + "\" does not exist (use \"builtin\" or a model folder)");
   std::string expected;
@@ -34,16 +60,13 @@ const ModelFamily& modelFamilyOf(const std::string& model) {
 
 CheckpointInspection inspectModel(const std::string& path) {
   CheckpointInspection r = inspectCheckpoint(path);
-  // Families may share a layout (Wan's text- and image-to-video): the one that recognises the
-  // files wins, else the first that reads the layout.
-  const ModelFamily* chosen = nullptr;
+  // Families may share a layout (Wan's text- and image-to-video): the one that takes the files
+  // wins, else the first that reads the layout.
+  std::optional<std::optional<CheckpointInspection>> inspection(r);
+  const ModelFamily* chosen = familyTaking(path, inspection, &r.layout);
   for (const ModelFamily* f : modelFamilies()) {
-    if (std::find(f->layouts.begin(), f->layouts.end(), r.layout) == f->layouts.end()) continue;
-    if (!chosen) chosen = f;
-    if (f->recognises(path)) {
-      chosen = f;
-      break;
-    }
+    if (chosen) break;
+    if (std::find(f->layouts.begin(), f->layouts.end(), r.layout) != f->layouts.end()) chosen = f;
   }
   if (chosen) {
     r.family = chosen->id;

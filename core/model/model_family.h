@@ -25,6 +25,9 @@ struct ModelFamily {
   int order = 0;  // asked in this order; the first that recognises a model takes it
   // Whether this family reads `model`: a reserved id (like "builtin") or an existing path.
   std::function<bool(const std::string& model)> recognises;
+  // Or, for families that judge a path by the shared inspector: whether its inspection is theirs.
+  // A path is inspected once for all of them (headers of a large file take a while to read).
+  std::function<bool(const CheckpointInspection& inspection)> claims;
   // Defaults, limits, words and token grid from config files and headers only.
   std::function<ModelInfo(const std::string& model)> describe;
   // Loads the weights onto `device` as `memory` places them (streamed blocks stay in host

@@ -17,8 +17,8 @@ ModelFamily wanFamily(bool imageToVideo) {
                              "original repository's folder)";
   m.order = imageToVideo ? 11 : 10;
   m.layouts = {"diffusers", "comfyui", "wan-original", "single-file", "files"};
-  m.recognises = [imageToVideo](const std::string& model) {
-    return isWanCheckpoint(model, imageToVideo);
+  m.claims = [imageToVideo](const CheckpointInspection& i) {
+    return i.layout != "svgen" && i.transformer.found && i.imageEncoderNeeded == imageToVideo;
   };
   m.describe = [](const std::string& model) { return WanModel::describe(model); };
   m.load = [](const std::string& model, const at::Device& device,

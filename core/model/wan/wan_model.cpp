@@ -114,15 +114,6 @@ ModelInfo::Memory wanMemory(const WanConfig& config, double weightsGiB, int64_t 
   return m;
 }
 
-bool isWanCheckpoint(const std::string& path, bool imageToVideo) {
-  try {
-    const CheckpointInspection i = inspectCheckpoint(path);
-    return i.layout != "svgen" && i.transformer.found && i.imageEncoderNeeded == imageToVideo;
-  } catch (const InputError&) {
-    return false;
-  }
-}
-
 ModelInfo WanModel::describe(const std::string& path) {
   return wanInfo(inspectRunnable(path));
 }

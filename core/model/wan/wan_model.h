@@ -17,10 +17,6 @@ class SentencePieceTokenizer;
 class Umt5Encoder;
 class WanVaeDecoder;
 
-// True when inspectCheckpoint finds a Wan 2.1 layout at `path` (not svgen's own format) whose
-// transformer takes a start image (`imageToVideo`) or does not.
-bool isWanCheckpoint(const std::string& path, bool imageToVideo);
-
 struct ModelFamily;
 // The registry entry of the Wan 2.1 text-to-video or image-to-video checkpoints.
 ModelFamily wanFamily(bool imageToVideo);
