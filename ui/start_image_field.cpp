@@ -8,6 +8,8 @@
 #include <QImageReader>
 #include <QLabel>
 #include <QMimeData>
+#include <QPainter>
+#include <QPainterPath>
 #include <QPushButton>
 #include <QUrl>
 #include <QVBoxLayout>
@@ -76,6 +78,7 @@ void StartImageField::setPath(const QString& path) {
   path_ = path;
   imageSize_ = {};
   clear_->setEnabled(!path.isEmpty());
+  picture_ = {};
   if (path.isEmpty()) {
     thumbnail_->setPixmap({});
     thumbnail_->setText(tr("no image"));
@@ -88,11 +91,40 @@ void StartImageField::setPath(const QString& path) {
       thumbnail_->setText(tr("unreadable"));
     } else {
       imageSize_ = image.size();
-      thumbnail_->setPixmap(QPixmap::fromImage(
-          image.scaled(thumbnail_->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation)));
+      picture_ = image.scaled(thumbnail_->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation);
     }
   }
   updateNote();
+}
+
+QRectF StartImageField::keptRect() const {
+  // What fitStartImage keeps: the largest centred crop of the clip's shape, in image pixels.
+  if (!imageSize_.isValid() || clipWidth_ <= 0 || clipHeight_ <= 0) return {};
+  const double clip = static_cast<double>(clipWidth_) / clipHeight_;
+  const double w = imageSize_.width(), h = imageSize_.height();
+  const bool wider = w / h > clip;
+  const double keptW = wider ? h * clip : w, keptH = wider ? h : w / clip;
+  return {(w - keptW) / 2, (h - keptH) / 2, keptW, keptH};
+}
+
+void StartImageField::updateThumbnail() {
+  if (picture_.isNull()) return;
+  // The part the crop drops is dimmed, so the picture shows what the clip starts from.
+  QImage shown = picture_.convertToFormat(QImage::Format_RGB32);
+  const QRectF kept = keptRect();
+  if (kept.isValid()) {
+    const double scale = static_cast<double>(shown.width()) / imageSize_.width();
+    const QRectF inThumb(kept.x() * scale, kept.y() * scale, kept.width() * scale,
+                         kept.height() * scale);
+    QPainter paint(&shown);
+    QPainterPath outside;
+    outside.addRect(QRectF(shown.rect()));
+    outside.addRect(inThumb);
+    paint.fillPath(outside, QColor(0, 0, 0, 150));
+    paint.setPen(QPen(QColor(255, 255, 255, 200), 1));
+    paint.drawRect(inThumb.adjusted(0, 0, -1, -1));
+  }
+  thumbnail_->setPixmap(QPixmap::fromImage(shown));
 }
 
 void StartImageField::setClipSize(int width, int height) {
@@ -115,6 +147,7 @@ void StartImageField::updateNote() {
     note_->setText(tr("%1 cannot be read as an image").arg(name));
     return;
   }
+  updateThumbnail();
   QString text = tr("%1, %2×%3").arg(name).arg(imageSize_.width()).arg(imageSize_.height());
   if (clipWidth_ > 0 && clipHeight_ > 0) {
     // What the engine's fit keeps: the largest centred crop of the clip's shape.

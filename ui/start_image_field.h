@@ -2,6 +2,8 @@
 // size, a button to choose a file and one to clear it, and a drop target for an image dragged from
 // a file manager. The file is read here only to show it; the engine reads it again for the run.
 #pragma once
+#include <QImage>
+#include <QRectF>
 #include <QWidget>
 
 class QLabel;
@@ -21,6 +23,9 @@ class StartImageField : public QWidget {
   // The clip's size, for the note on how the image will be cropped.
   void setClipSize(int width, int height);
   QString note() const;
+  // The part of the image the clip keeps, in its pixels (empty until both sizes are known); the
+  // thumbnail dims the rest.
+  QRectF keptRect() const;
 
   // Image files the field takes (by suffix), for its file dialog and drops.
   static bool isImageFile(const QString& path);
@@ -35,7 +40,9 @@ class StartImageField : public QWidget {
  private:
   void choose();
   void updateNote();
+  void updateThumbnail();
   QString path_;
+  QImage picture_;  // the image scaled to the thumbnail
   QSize imageSize_;
   int clipWidth_ = 0, clipHeight_ = 0;
   QLabel* thumbnail_;

@@ -137,6 +137,10 @@ class TestStartImage : public QObject {
     // 4:1 into 832×480: the sides go.
     QVERIFY2(field->note().contains("400×100") && field->note().contains("sides are cropped"),
              qPrintable(field->note()));
+    // 832×480 out of 400×100: the middle 173.3 pixels of each row are kept, and shown so.
+    const QRectF kept = field->keptRect();
+    QVERIFY(std::abs(kept.width() - 100 * 832.0 / 480) < 1e-6 && kept.height() == 100);
+    QVERIFY(std::abs(kept.center().x() - 200) < 1e-6);
     auto* thumbnail = field->findChild<QLabel*>("startImageThumbnail");
     QVERIFY(!thumbnail->pixmap().isNull());
 
