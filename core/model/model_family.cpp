@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <optional>
+#include <utility>
 
 namespace svgen {
 
@@ -23,23 +24,43 @@ const std::vector<const ModelFamily*>& modelFamilies() {
 
 namespace {
 
-// The first family that takes `model`; `inspection` is filled on first need (null: unreadable).
-const ModelFamily* familyTaking(const std::string& model,
-                                std::optional<std::optional<CheckpointInspection>>& inspection,
-                                const std::string* layout = nullptr) {
-  for (const ModelFamily* f : modelFamilies()) {
-    if (layout && std::find(f->layouts.begin(), f->layouts.end(), *layout) == f->layouts.end())
-      continue;
-    if (f->recognises && f->recognises(model)) return f;
-    if (!f->claims) continue;
-    if (!inspection) {
+// A path's inspection, made on first need and at most once (headers of a large file take a while
+// to read); null when the path cannot be inspected.
+class LazyInspection {
+ public:
+  explicit LazyInspection(std::string path, const CheckpointInspection* known = nullptr)
+      : path_(std::move(path)), known_(known), tried_(known != nullptr) {}
+  const CheckpointInspection* get() {
+    if (!tried_) {
+      tried_ = true;
       try {
-        inspection = std::optional<CheckpointInspection>(inspectCheckpoint(model));
+        own_ = inspectCheckpoint(path_);
+        known_ = &*own_;
       } catch (const InputError&) {
-        inspection = std::optional<CheckpointInspection>();
       }
     }
-    if (*inspection && f->claims(**inspection)) return f;
+    return known_;
+  }
+
+ private:
+  std::string path_;
+  std::optional<CheckpointInspection> own_;
+  const CheckpointInspection* known_;
+  bool tried_;
+};
+
+bool readsLayout(const ModelFamily& f, const std::string& layout) {
+  return std::find(f.layouts.begin(), f.layouts.end(), layout) != f.layouts.end();
+}
+
+// The first family that takes `model` (of those reading `layout`, when given).
+const ModelFamily* familyTaking(const std::string& model, LazyInspection& inspection,
+                                const std::string* layout = nullptr) {
+  for (const ModelFamily* f : modelFamilies()) {
+    if (layout && !readsLayout(*f, *layout)) continue;
+    if (f->recognises && f->recognises(model)) return f;
+    if (!f->claims) continue;
+    if (const CheckpointInspection* i = inspection.get(); i && f->claims(*i)) return f;
   }
   return nullptr;
 }
@@ -47,7 +68,7 @@ const ModelFamily* familyTaking(const std::string& model,
 }  // namespace
 
 const ModelFamily& modelFamilyOf(const std::string& model) {
-  std::optional<std::optional<CheckpointInspection>> inspection;
+  LazyInspection inspection(model);
   if (const ModelFamily* f = familyTaking(model, inspection)) return *f;
   if (!std::filesystem::exists(model))
     throw InputError("model \"" + model + "\" does not exist (use \"builtin\" or a model folder)");
@@ -62,11 +83,14 @@ CheckpointInspection inspectModel(const std::string& path) {
   CheckpointInspection r = inspectCheckpoint(path);
   // Families may share a layout (Wan's text- and image-to-video): the one that takes the files
   // wins, else the first that reads the layout.
-  std::optional<std::optional<CheckpointInspection>> inspection(r);
-  const ModelFamily* chosen = familyTaking(path, inspection, &r.layout);
-  for (const ModelFamily* f : modelFamilies()) {
-    if (chosen) break;
-    if (std::find(f->layouts.begin(), f->layouts.end(), r.layout) != f->layouts.end()) chosen = f;
+  LazyInspection known(path, &r);
+  const ModelFamily* chosen = familyTaking(path, known, &r.layout);
+  if (!chosen) {
+    for (const ModelFamily* f : modelFamilies())
+      if (readsLayout(*f, r.layout)) {
+        chosen = f;
+        break;
+      }
   }
   if (chosen) {
     r.family = chosen->id;

@@ -81,8 +81,8 @@ Video startImage(const std::string& path) {
   VideoFile file = readVideo(path);
   if (file.video.frames < 1 || file.video.width < 1 || file.video.height < 1)
     throw InputError(path + ": holds no image");
-  Video image = file.video;
-  image.rgb.resize(image.frameBytes());
+  Video image = std::move(file.video);
+  image.rgb.resize(image.frameBytes());  // the first frame only
   image.frames = 1;
   return image;
 }
