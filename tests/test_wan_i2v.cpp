@@ -24,21 +24,12 @@
 
 #include <QtTest/QtTest>
 
-#include <fstream>
-
 using namespace svgen;
 
 namespace {
 
-TensorMap vaeWeights() {
-  return loadTensors(
-      test::sourcePath("tests/fixtures/wan_tiny/vae/diffusion_pytorch_model.safetensors"));
-}
-
 WanVaeEncoder fixtureEncoder(const TensorMap& weights) {
-  std::ifstream in(test::sourcePath("tests/fixtures/wan_tiny/vae/config.json"));
-  return WanVaeEncoder(wanVaeConfigFromJson(nlohmann::json::parse(in)), weights, at::kCPU,
-                       at::kFloat);
+  return WanVaeEncoder(test::wanVaeConfig(), weights, at::kCPU, at::kFloat);
 }
 
 // A 64 x 48 start image: a vertical gradient in one colour.
@@ -195,7 +186,7 @@ class TestWanI2v : public QObject {
   void vaeEncoderReadsTheOriginalNames() {
     // wan_2.1_vae.safetensors (ComfyUI, the original repository) names the encoder encoder.conv1,
     // encoder.downsamples.N, encoder.middle.N, encoder.head and its quant conv conv1.
-    const TensorMap diffusers = vaeWeights();
+    const TensorMap diffusers = test::wanVaeWeights();
     const TensorMap original = test::wanVaeInOriginalNames(diffusers, 2);
     QVERIFY(original.count("encoder.downsamples.0.residual.0.gamma"));
     QVERIFY(original.count("encoder.head.2.weight") && original.count("conv1.weight"));
@@ -210,7 +201,7 @@ class TestWanI2v : public QObject {
   }
 
   void vaeEncoderRefusesBadInput() {
-    TensorMap weights = vaeWeights();
+    TensorMap weights = test::wanVaeWeights();
     const WanVaeEncoder encoder = fixtureEncoder(weights);
     // Frames must be 1 + 4k, sizes multiples of 8.
     QVERIFY_THROWS_EXCEPTION(InputError, encoder.encode(at::zeros({1, 3, 4, 16, 16})));

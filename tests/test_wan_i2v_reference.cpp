@@ -46,16 +46,6 @@ double relativeError(const at::Tensor& got, const at::Tensor& want) {
          std::max(1.0, want.abs().max().item<double>());
 }
 
-WanVaeEncoder fixtureEncoder(const TensorMap& weights) {
-  return WanVaeEncoder(wanVaeConfigFromJson(readJson("tests/fixtures/wan_tiny/vae/config.json")),
-                       weights, at::kCPU, at::kFloat);
-}
-
-TensorMap vaeWeights() {
-  return loadTensors(
-      test::sourcePath("tests/fixtures/wan_tiny/vae/diffusion_pytorch_model.safetensors"));
-}
-
 // The posterior mean as diffusers returns it: our normalised latent undone.
 at::Tensor unnormalised(const at::Tensor& latent, const WanVaeConfig& c) {
   const at::Tensor mean = at::tensor(c.latentsMean, at::kDouble).to(at::kFloat);
@@ -87,7 +77,8 @@ class TestWanI2vReference : public QObject {
 
   void vaeEncoderMatchesDiffusers() {
     const TensorMap ref = reference();
-    const WanVaeEncoder encoder = fixtureEncoder(vaeWeights());
+    const WanVaeEncoder encoder =
+        WanVaeEncoder(test::wanVaeConfig(), test::wanVaeWeights(), at::kCPU, at::kFloat);
     int chunks = 0;
     const at::Tensor latent = encoder.encode(ref.at("vaeenc.x"), [&](int, int) { ++chunks; });
     QCOMPARE(chunks, 3);  // the first frame, then two chunks of four

@@ -10,26 +10,14 @@
 
 #include <ATen/ATen.h>
 #include <c10/core/GradMode.h>
-#include <nlohmann/json.hpp>
 
 #include <QtTest/QtTest>
 
 #include <cmath>
-#include <fstream>
 
 using namespace svgen;
 
 namespace {
-
-TensorMap vaeWeights() {
-  return loadTensors(
-      test::sourcePath("tests/fixtures/wan_tiny/vae/diffusion_pytorch_model.safetensors"));
-}
-
-WanVaeConfig fixtureConfig() {
-  std::ifstream in(test::sourcePath("tests/fixtures/wan_tiny/vae/config.json"));
-  return wanVaeConfigFromJson(nlohmann::json::parse(in));
-}
 
 double maxError(const at::Tensor& a, const at::Tensor& b) {
   return (a - b).abs().max().item<double>();
@@ -69,7 +57,8 @@ class TestWanVaeReference : public QObject {
 
   void tiledDecodeRunsEveryTileAndOneTileIsTheWholeDecode() {
     c10::NoGradGuard noGrad;
-    const WanVaeDecoder vae(fixtureConfig(), vaeWeights(), at::Device(at::kCPU), at::kFloat);
+    const WanVaeDecoder vae(test::wanVaeConfig(), test::wanVaeWeights(), at::Device(at::kCPU),
+                            at::kFloat);
     at::manual_seed(4);
     const at::Tensor latent = at::randn({1, vae.config().zDim, 2, 8, 12});
     int last = 0, total = 0;
@@ -95,7 +84,8 @@ class TestWanVaeReference : public QObject {
     c10::NoGradGuard noGrad;
     const TensorMap ref =
         loadTensors(test::sourcePath("tests/fixtures/wan_tiny_vae_tiled.safetensors"));
-    const WanVaeDecoder vae(fixtureConfig(), vaeWeights(), at::Device(at::kCPU), at::kFloat);
+    const WanVaeDecoder vae(test::wanVaeConfig(), test::wanVaeWeights(), at::Device(at::kCPU),
+                            at::kFloat);
     const at::Tensor tiled = vae.decodeTiled(ref.at("latent"), {4, 3});
     const at::Tensor whole = vae.decode(ref.at("latent"));
     QCOMPARE(tiled.sizes().vec(), ref.at("tiled").sizes().vec());
@@ -112,7 +102,8 @@ class TestWanVaeReference : public QObject {
   void decoderMatchesDiffusers() {
     c10::NoGradGuard noGrad;
     const TensorMap ref = test::wanReference();
-    const WanVaeDecoder vae(fixtureConfig(), vaeWeights(), at::Device(at::kCPU), at::kFloat);
+    const WanVaeDecoder vae(test::wanVaeConfig(), test::wanVaeWeights(), at::Device(at::kCPU),
+                            at::kFloat);
     int chunks = 0;
     const at::Tensor raw = vae.decode(
         ref.at("vae.latent"),
@@ -138,17 +129,19 @@ class TestWanVaeReference : public QObject {
   void originalNamesGiveTheSameFrames() {
     c10::NoGradGuard noGrad;
     const TensorMap ref = test::wanReference();
-    const WanVaeConfig config = fixtureConfig();
-    const WanVaeDecoder vae(config, test::wanVaeInOriginalNames(vaeWeights(), config.numResBlocks),
+    const WanVaeConfig config = test::wanVaeConfig();
+    const WanVaeDecoder vae(config,
+                            test::wanVaeInOriginalNames(test::wanVaeWeights(), config.numResBlocks),
                             at::Device(at::kCPU), at::kFloat);
     QVERIFY(maxError(vae.decode(ref.at("vae.latent")), ref.at("vae.out")) < 1e-4);
   }
 
   void configFromShapesMatchesConfigJson() {
     std::map<std::string, std::vector<int64_t>> shapes;
-    for (const auto& [k, t] : wanVaeKeysToDiffusers(vaeWeights())) shapes[k] = t.sizes().vec();
+    for (const auto& [k, t] : wanVaeKeysToDiffusers(test::wanVaeWeights()))
+      shapes[k] = t.sizes().vec();
     const WanVaeConfig inferred = inferWanVaeConfigFromShapes(shapes);
-    const WanVaeConfig stated = fixtureConfig();
+    const WanVaeConfig stated = test::wanVaeConfig();
     QCOMPARE(inferred.zDim, stated.zDim);
     QCOMPARE(inferred.baseDim, stated.baseDim);
     QCOMPARE(inferred.dimMult, stated.dimMult);
@@ -160,21 +153,22 @@ class TestWanVaeReference : public QObject {
   }
 
   void badWeightsNameTheTensor() {
-    TensorMap weights = vaeWeights();
+    TensorMap weights = test::wanVaeWeights();
     weights.erase("decoder.up_blocks.1.upsamplers.0.time_conv.weight");
     try {
-      WanVaeDecoder vae(fixtureConfig(), weights, at::Device(at::kCPU), at::kFloat);
+      WanVaeDecoder vae(test::wanVaeConfig(), weights, at::Device(at::kCPU), at::kFloat);
       QFAIL("expected an InputError");
     } catch (const InputError& e) {
       QVERIFY2(
           std::string(e.what()).find("up_blocks.1.upsamplers.0.time_conv") != std::string::npos,
           e.what());
     }
-    weights = vaeWeights();
+    weights = test::wanVaeWeights();
     weights["decoder.conv_in.weight"] = at::zeros({16, 4, 3, 3, 3});
     QVERIFY_THROWS_EXCEPTION(
-        InputError, WanVaeDecoder(fixtureConfig(), weights, at::Device(at::kCPU), at::kFloat));
-    const WanVaeDecoder vae(fixtureConfig(), vaeWeights(), at::Device(at::kCPU), at::kFloat);
+        InputError, WanVaeDecoder(test::wanVaeConfig(), weights, at::Device(at::kCPU), at::kFloat));
+    const WanVaeDecoder vae(test::wanVaeConfig(), test::wanVaeWeights(), at::Device(at::kCPU),
+                            at::kFloat);
     QVERIFY_THROWS_EXCEPTION(InputError, vae.decode(at::zeros({1, 3, 2, 4, 4})));
   }
 };

@@ -8,7 +8,10 @@
 
 #include <ATen/ATen.h>
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <regex>
 
@@ -18,6 +21,15 @@ namespace svgen::test {
 
 TensorMap wanReference() {
   return loadTensors(sourcePath("tests/fixtures/wan_tiny_reference.safetensors"));
+}
+
+TensorMap wanVaeWeights() {
+  return loadTensors(sourcePath("tests/fixtures/wan_tiny/vae/diffusion_pytorch_model.safetensors"));
+}
+
+WanVaeConfig wanVaeConfig() {
+  std::ifstream in(sourcePath("tests/fixtures/wan_tiny/vae/config.json"));
+  return wanVaeConfigFromJson(nlohmann::json::parse(in));
 }
 
 TensorMap wanVaeInOriginalNames(const TensorMap& diffusers, int numResBlocks) {

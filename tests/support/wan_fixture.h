@@ -2,6 +2,7 @@
 // loaders must accept, written out here independently of the loaders' own key mappings.
 #pragma once
 #include "core/io/tensor_map.h"
+#include "core/model/wan/wan_vae_config.h"
 #include "core/pipeline/generation.h"
 
 #include <string>
@@ -10,6 +11,11 @@ namespace svgen::test {
 
 // tests/fixtures/wan_tiny_reference.safetensors: every reference output.
 TensorMap wanReference();
+
+// The tiny fixture VAE (tests/fixtures/wan_tiny/vae): its tensors in diffusers' names, and its
+// config.json, which holds its own latent statistics.
+TensorMap wanVaeWeights();
+WanVaeConfig wanVaeConfig();
 
 // The clip of the reference trajectory (tools/fixtures/make_wan_fixtures.py) from `model` (the
 // fixture folder, or a copy in another layout): 9 frames of 64 x 64, 4 UniPC steps, CFG 5, on the
