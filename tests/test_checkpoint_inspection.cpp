@@ -406,6 +406,102 @@ class TestCheckpointInspection : public QObject {
              joined(r.problems).c_str());
   }
 
+  // Wan 2.2 A14B as diffusers ships it: transformer/ (high noise) and transformer_2/ (low
+  // noise), with the boundary in model_index.json.
+  void wan22DiffusersFolderHasTwoExperts() {
+    const std::string root = makeDiffusers("wan22-diffusers", tinyConfig().numLayers);
+    writeText(root + "/model_index.json",
+              R"({"_class_name": "WanPipeline", "boundary_ratio": 0.8,
+                  "transformer_2": ["diffusers", "WanTransformer3DModel"]})");
+    writeDitFile(root + "/transformer_2/diffusion_pytorch_model.safetensors", tinyConfig(), "",
+                 Names::Diffusers, DType::F32);
+    const CheckpointInspection r = svgen::inspectModel(root);
+    QVERIFY(r.transformer.found && r.lowNoiseTransformer.found && r.lowNoiseTransformer.readable);
+    QVERIFY(r.lowNoiseTransformer.path.find("transformer_2") != std::string::npos);
+    QCOMPARE(r.boundaryRatio, 0.8);
+    QVERIFY(!r.imageToVideo);
+    QCOMPARE(r.family, std::string("wan2.2-t2v-a14b"));
+    QCOMPARE(r.modelName, std::string("Wan 2.2 two-expert (custom size)"));
+    QVERIFY2(r.missing == std::vector<std::string>{"vae"}, joined(r.missing).c_str());
+    // Without its second expert the folder is half a model, and says which half is missing.
+    fs::remove_all(root + "/transformer_2");
+    const CheckpointInspection half = svgen::inspectModel(root);
+    QVERIFY2(contains(half.missing, "transformer_2"), joined(half.missing).c_str());
+    QVERIFY2(half.lowNoiseTransformer.problem.find("transformer_2/") != std::string::npos,
+             half.lowNoiseTransformer.problem.c_str());
+  }
+
+  // ComfyUI's Wan 2.2 files name their expert; either order of discovery gives the same pair.
+  void wan22ComfyUiFilesNameTheirExperts() {
+    const std::string root = at("wan22-comfy");
+    writeDitFile(root + "/diffusion_models/wan2.2_t2v_high_noise_14B_fp16.safetensors",
+                 tinyConfig(), "model.diffusion_model.", Names::Original, DType::F16);
+    writeDitFile(root + "/diffusion_models/wan2.2_t2v_low_noise_14B_fp16.safetensors", tinyConfig(),
+                 "model.diffusion_model.", Names::Original, DType::F16);
+    writeT5File(root + "/text_encoders/umt5_xxl_fp16.safetensors");
+    const CheckpointInspection r = svgen::inspectModel(root);
+    QCOMPARE(r.layout, std::string("comfyui"));
+    QVERIFY(r.transformer.path.find("high_noise") != std::string::npos);
+    QVERIFY(r.lowNoiseTransformer.path.find("low_noise") != std::string::npos);
+    QVERIFY2(r.transformer.problem.empty(), r.transformer.problem.c_str());  // not "2 found"
+    QCOMPARE(r.boundaryRatio, 0.875);  // Wan 2.2's text-to-video default, said in a note
+    QVERIFY(joined(r.notes).find("boundary_ratio not stated") != std::string::npos);
+    QCOMPARE(r.family, std::string("wan2.2-t2v-a14b"));
+    QVERIFY(!contains(r.missing, "transformer") && !contains(r.missing, "transformer_2"));
+    // The high-noise file alone is not a model that can run.
+    fs::remove(root + "/diffusion_models/wan2.2_t2v_low_noise_14B_fp16.safetensors");
+    const CheckpointInspection alone = svgen::inspectModel(root);
+    QVERIFY(contains(alone.missing, "transformer_2"));
+    QVERIFY(alone.lowNoiseTransformer.problem.find("low_noise") != std::string::npos);
+  }
+
+  // The Wan2.2 repository's I2V-A14B folder: two experts under high_noise_model/ and
+  // low_noise_model/, whose config says model_type i2v although it has no CLIP image input.
+  void wan22OriginalImageToVideoFolder() {
+    const std::string root = at("Wan2.2-I2V-tiny");
+    WanConfig c = tinyConfig();
+    c.inChannels = 2 * c.outChannels + 4;
+    for (const char* expert : {"high_noise_model", "low_noise_model"}) {
+      writeText(root + "/" + expert + "/config.json", nlohmann::json({{"_class_name", "WanModel"},
+                                                                      {"model_type", "i2v"},
+                                                                      {"dim", c.dim},
+                                                                      {"num_heads", c.numHeads},
+                                                                      {"num_layers", c.numLayers},
+                                                                      {"ffn_dim", c.ffnDim},
+                                                                      {"in_dim", c.inChannels},
+                                                                      {"out_dim", c.outChannels}})
+                                                          .dump());
+      writeDitFile(root + "/" + expert + "/diffusion_pytorch_model.safetensors", c, "",
+                   Names::Original, DType::F32);
+    }
+    writeT5File(root + "/models_t5_umt5-xxl-enc-bf16.safetensors");
+    writeText(root + "/google/umt5-xxl/spiece.model", "x");
+    const CheckpointInspection r = svgen::inspectModel(root);
+    QCOMPARE(r.layout, std::string("wan-original"));
+    QVERIFY(r.transformer.path.find("high_noise_model") != std::string::npos);
+    QVERIFY(r.lowNoiseTransformer.path.find("low_noise_model") != std::string::npos);
+    QVERIFY(r.imageToVideo);
+    QVERIFY(!r.imageEncoderNeeded);  // the weights have no image embedding: no CLIP
+    QCOMPARE(r.config->config.imageDim, 0);
+    QCOMPARE(r.boundaryRatio, 0.9);
+    QCOMPARE(r.family, std::string("wan2.2-i2v-a14b"));
+    QVERIFY2(r.missing == std::vector<std::string>{"vae"}, joined(r.missing).c_str());
+  }
+
+  void wan22ExpertsOfDifferentShapesAreRefused() {
+    const std::string root = at("wan22-mismatch");
+    WanConfig deeper = tinyConfig();
+    deeper.numLayers += 1;
+    writeDitFile(root + "/wan2.2_t2v_high_noise.safetensors", tinyConfig(), "", Names::Original,
+                 DType::F32);
+    writeDitFile(root + "/wan2.2_t2v_low_noise.safetensors", deeper, "", Names::Original,
+                 DType::F32);
+    const CheckpointInspection r = svgen::inspectModel(root);
+    QVERIFY(contains(r.missing, "transformer_2"));
+    QVERIFY2(joined(r.problems).find("the two experts differ") != std::string::npos,
+             joined(r.problems).c_str());
+  }
+
   void theRegistryNamesTheFamilyOfEachLayout() {
     const CheckpointInspection builtin =
         svgen::inspectModel(svgen::test::sourcePath("resources/models/builtin"));

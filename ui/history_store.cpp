@@ -155,8 +155,9 @@ const HistoryEntry* HistoryStore::find(const QString& id) const {
 bool HistoryStore::areTwins(const GenerationRequest& a, const GenerationRequest& b) {
   return a.model == b.model && a.prompt == b.prompt && a.negativePrompt == b.negativePrompt &&
          a.seed == b.seed && a.frames == b.frames && a.width == b.width && a.height == b.height &&
-         a.steps == b.steps && a.guidance == b.guidance && a.shift == b.shift &&
-         a.sampler == b.sampler && sameStartImage(a, b);
+         a.steps == b.steps && a.guidance == b.guidance &&
+         a.lowNoiseGuidance == b.lowNoiseGuidance && a.shift == b.shift && a.sampler == b.sampler &&
+         sameStartImage(a, b);
 }
 
 bool HistoryStore::sameStartImage(const GenerationRequest& a, const GenerationRequest& b) {
@@ -181,6 +182,9 @@ QStringList HistoryStore::settingsDifferences(const GenerationRequest& a,
          QStringLiteral("%1×%2").arg(b.width).arg(b.height));
   differ(tr("steps"), QString::number(a.steps), QString::number(b.steps));
   differ(tr("guidance"), QString::number(a.guidance), QString::number(b.guidance));
+  if (a.lowNoiseGuidance >= 0 || b.lowNoiseGuidance >= 0)
+    differ(tr("low-noise guidance"), QString::number(a.lowNoiseGuidance),
+           QString::number(b.lowNoiseGuidance));
   differ(tr("shift"), QString::number(a.shift), QString::number(b.shift));
   differ(tr("sampler"), QString::fromStdString(a.sampler), QString::fromStdString(b.sampler));
   if (!sameStartImage(a, b)) out << tr("different start images");
@@ -197,7 +201,7 @@ HistoryStore::SpeedEvidence HistoryStore::measuredSpeed(const GenerationRequest&
   auto sameCost = [&](const GenerationRequest& a) {
     return a.attention == r.attention && a.model == r.model && a.device == r.device &&
            a.threads == r.threads && a.frames == r.frames && a.width == r.width &&
-           a.height == r.height && a.steps == r.steps && (a.guidance == 1) == (r.guidance == 1) &&
+           a.height == r.height && a.steps == r.steps && usesGuidance(a) == usesGuidance(r) &&
            a.sampler == r.sampler;
   };
   for (const HistoryEntry& e : entries_) {  // newest first

@@ -92,6 +92,16 @@ void PromptPanel::buildLayout() {
   guidance_->setDecimals(2);
   guidance_->setToolTip(tr("Classifier-free guidance: how strongly the clip follows the prompt"));
 
+  lowNoiseGuidance_ = new QDoubleSpinBox(this);
+  lowNoiseGuidance_->setObjectName("lowNoiseGuidance");
+  lowNoiseGuidance_->setRange(0, 30);
+  lowNoiseGuidance_->setSingleStep(0.5);
+  lowNoiseGuidance_->setDecimals(2);
+  lowNoiseGuidance_->setToolTip(
+      tr("Guidance of the low-noise expert, which finishes the clip's detail (the first field "
+         "guides the high-noise expert, which lays out the scene)"));
+  lowNoiseLabel_ = new QLabel(tr("low noise"), this);
+
   shift_ = new QDoubleSpinBox(this);
   shift_->setObjectName("shift");
   shift_->setRange(0, 30);
@@ -164,7 +174,11 @@ void PromptPanel::buildLayout() {
   sizeRow->addWidget(height_, 1);
   form->addRow(tr("Size"), sizeRow);
   form->addRow(tr("Steps"), steps_);
-  form->addRow(tr("Guidance"), guidance_);
+  auto* guidanceRow = new QHBoxLayout;
+  guidanceRow->addWidget(guidance_, 1);
+  guidanceRow->addWidget(lowNoiseLabel_);
+  guidanceRow->addWidget(lowNoiseGuidance_, 1);
+  form->addRow(tr("Guidance"), guidanceRow);
   form->addRow(tr("Shift"), shift_);
   auto* seedRow = new QHBoxLayout;
   seedRow->addWidget(seed_, 1);
@@ -201,7 +215,7 @@ void PromptPanel::buildLayout() {
   });
   for (QSpinBox* box : {static_cast<QSpinBox*>(width_), static_cast<QSpinBox*>(height_), steps_})
     connect(box, &QSpinBox::valueChanged, this, &PromptPanel::edited);
-  for (QDoubleSpinBox* box : {guidance_, shift_})
+  for (QDoubleSpinBox* box : {guidance_, lowNoiseGuidance_, shift_})
     connect(box, &QDoubleSpinBox::valueChanged, this, &PromptPanel::edited);
   connect(negative_, &QLineEdit::textEdited, this, &PromptPanel::edited);
   connect(startImage_, &StartImageField::changed, this, [this] {
@@ -226,6 +240,7 @@ void PromptPanel::buildLayout() {
                         static_cast<QSpinBox*>(frames_)})
     connect(box, &QSpinBox::valueChanged, this, &PromptPanel::updateMemoryHint);
   connect(guidance_, &QDoubleSpinBox::valueChanged, this, &PromptPanel::updateMemoryHint);
+  connect(lowNoiseGuidance_, &QDoubleSpinBox::valueChanged, this, &PromptPanel::updateMemoryHint);
 }
 
 void PromptPanel::setModelInfo(const ModelInfo& info) {
@@ -311,6 +326,7 @@ GenerationRequest PromptPanel::request() const {
   r.height = height_->value();
   r.steps = steps_->value();
   r.guidance = guidance_->value();
+  r.lowNoiseGuidance = info_.expertBoundary > 0 ? lowNoiseGuidance_->value() : -1;
   r.shift = shift_->value();
   bool ok = false;
   const qulonglong seed = seed_->text().toULongLong(&ok);
@@ -332,6 +348,11 @@ void PromptPanel::setRequest(const GenerationRequest& r) {
   height_->setSnappedValue(r.height > 0 ? r.height : info_.defaultHeight);
   steps_->setValue(r.steps > 0 ? r.steps : info_.defaultSteps);
   guidance_->setValue(r.guidance >= 0 ? r.guidance : info_.defaultGuidance);
+  // As the engine resolves it: the low-noise expert follows a guidance the user chose.
+  lowNoiseGuidance_->setValue(r.lowNoiseGuidance >= 0 ? r.lowNoiseGuidance
+                              : r.guidance >= 0       ? r.guidance
+                                                      : info_.defaultLowNoiseGuidance);
+  updateExpertRow();
   shift_->setValue(r.shift >= 0 ? r.shift : info_.defaultShift);
   seed_->setText(QString::number(r.seed));
   const int sampler = sampler_->findData(fromStd(r.sampler));
@@ -356,10 +377,21 @@ void PromptPanel::updateStartImageRow() {
   startImageLabel_->setVisible(show);
 }
 
+void PromptPanel::updateExpertRow() {
+  const bool experts = info_.expertBoundary > 0;
+  lowNoiseGuidance_->setVisible(experts);
+  lowNoiseLabel_->setVisible(experts);
+  guidance_->setToolTip(
+      experts ? tr("Guidance of the high-noise expert (timesteps from %1 up), which lays out the "
+                   "scene; how strongly the clip follows the prompt")
+                    .arg(static_cast<int>(info_.expertBoundary))
+              : tr("Classifier-free guidance: how strongly the clip follows the prompt"));
+}
+
 void PromptPanel::resetToDefaults() {
   GenerationRequest r = request();
   r.frames = r.width = r.height = r.steps = 0;
-  r.guidance = r.shift = -1;
+  r.guidance = r.lowNoiseGuidance = r.shift = -1;
   setRequest(r);
 }
 

@@ -66,6 +66,7 @@ class PromptPanel : public QWidget {
   void updateHints();
   void updateMemoryHint();
   void updateStartImageRow();
+  void updateExpertRow();
   QLabel* promptNotice_;
   QLabel* defaultsNotice_;
 
@@ -84,6 +85,9 @@ class PromptPanel : public QWidget {
   SteppedSpinBox* height_;
   QSpinBox* steps_;
   QDoubleSpinBox* guidance_;
+  // Two-expert models (Wan 2.2 A14B): the low-noise expert's guidance, beside the other.
+  QDoubleSpinBox* lowNoiseGuidance_;
+  QLabel* lowNoiseLabel_;
   QDoubleSpinBox* shift_;
   QLineEdit* seed_;
   QCheckBox* seedLock_;

@@ -265,7 +265,11 @@ Command addBenchGenerate(CLI::App* bench) {
       "Seconds per DiT forward pass at real Wan 2.1 sizes, dense and each sparse method in the "
       "same run, and the whole-clip estimate with the default dense warm-up");
   GenerateBenchOptions& go = g->options;
-  genCmd->add_option("--config", go.config, "wan-1.3b, wan-14b or wan2.1-i2v-14b (image-to-video)")
+  genCmd
+      ->add_option("--config", go.config,
+                   "wan-1.3b, wan-14b, wan2.1-i2v-14b (image-to-video), wan2.2-t2v-a14b or "
+                   "wan2.2-i2v-a14b (one "
+                   "expert's pass)")
       ->capture_default_str();
   genCmd->add_flag("--random-weights", g->randomWeights,
                    "Random weights at the config's real sizes (no checkpoint needed)");

@@ -33,12 +33,15 @@ nlohmann::json inspectionJson(const CheckpointInspection& r) {
                       {"family", r.family},
                       {"components",
                        {{"transformer", componentJson(r.transformer)},
+                        {"transformer_2", componentJson(r.lowNoiseTransformer)},
                         {"text_encoder", componentJson(r.textEncoder)},
                         {"tokenizer", componentJson(r.tokenizer)},
                         {"vae", componentJson(r.vae)},
                         {"image_encoder", componentJson(r.imageEncoder)}}},
                       {"vae_needed", r.vaeNeeded},
                       {"image_encoder_needed", r.imageEncoderNeeded},
+                      {"image_to_video", r.imageToVideo},
+                      {"boundary_ratio", r.boundaryRatio},
                       {"missing", r.missing},
                       {"problems", r.problems},
                       {"notes", r.notes}};
@@ -96,14 +99,20 @@ void printInspection(const CheckpointInspection& r) {
   std::cout << "layout:         " << r.layout << " (" << r.layoutDescription << ")\n";
   std::cout << "family:         "
             << (r.familyLabel.empty() ? "none reads this layout" : r.familyLabel) << "\n";
-  printComponent("transformer:    ", r.transformer, true);
+  const bool experts = r.boundaryRatio > 0;
+  printComponent(experts ? "high noise:     " : "transformer:    ", r.transformer, true);
+  if (experts) {
+    printComponent("low noise:      ", r.lowNoiseTransformer, true);
+    std::cout << "                below timestep " << static_cast<int>(r.boundaryRatio * 1000)
+              << " (boundary_ratio " << r.boundaryRatio << ")\n";
+  }
   printComponent("text encoder:   ", r.textEncoder, true);
   printComponent("tokenizer:      ", r.tokenizer, true);
   printComponent("vae:            ", r.vae, r.vaeNeeded);
   if (r.imageEncoderNeeded || r.imageEncoder.found)
     printComponent("image encoder:  ", r.imageEncoder, r.imageEncoderNeeded);
   printConfig(r);
-  std::cout << (r.imageEncoderNeeded ? "image-to-video: " : "text-to-video:  ");
+  std::cout << (r.imageToVideo ? "image-to-video: " : "text-to-video:  ");
   if (r.missing.empty()) {
     std::cout << "every component is present\n";
   } else {
@@ -114,7 +123,8 @@ void printInspection(const CheckpointInspection& r) {
   for (const auto& p : r.problems) {
     // Already printed under its component.
     bool shown = false;
-    for (const auto* c : {&r.transformer, &r.textEncoder, &r.vae, &r.imageEncoder})
+    for (const auto* c :
+         {&r.transformer, &r.lowNoiseTransformer, &r.textEncoder, &r.vae, &r.imageEncoder})
       shown |= c->problem == p;
     if (!shown) std::cout << "problem: " << p << "\n";
   }
@@ -126,7 +136,8 @@ void printInspection(const CheckpointInspection& r) {
 // damage: a lone transformer file is a normal thing to inspect.
 bool foundDamage(const CheckpointInspection& r) {
   bool damaged = !r.configConflicts.empty();
-  for (const InspectedComponent* c : {&r.transformer, &r.textEncoder, &r.vae, &r.imageEncoder})
+  for (const InspectedComponent* c :
+       {&r.transformer, &r.lowNoiseTransformer, &r.textEncoder, &r.vae, &r.imageEncoder})
     damaged |= c->found && !c->problem.empty();
   const std::string transformerPrefix = r.transformer.path + ": ";
   for (const std::string& p : r.problems)

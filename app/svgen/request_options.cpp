@@ -82,6 +82,10 @@ void addRequestOptions(CLI::App* cmd, GenerationRequest& r, bool withSaveLatents
   cmd->add_option("-g,--guidance", r.guidance,
                   "Classifier-free guidance scale (default: the model's)")
       ->check(finiteIn(0, 50, false));
+  cmd->add_option("--guidance-low", r.lowNoiseGuidance,
+                  "Wan 2.2 A14B: the low-noise expert's guidance (default: the model's when -g is "
+                  "left to it, else -g's)")
+      ->check(finiteIn(0, 50, false));
   cmd->add_option("--shift", r.shift, "Flow-matching sigma shift (default: the model's)")
       ->check(finiteIn(0, 100, true));
   cmd->add_option("--seed", r.seed, "Random seed")->check(seedValue())->capture_default_str();

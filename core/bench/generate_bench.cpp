@@ -38,7 +38,17 @@ WanConfig configNamed(const std::string& name) {
     c.inChannels = 36;
     return c;
   }
-  throw InputError("--config \"" + name + "\": use wan-1.3b, wan-14b or wan2.1-i2v-14b");
+  // Wan 2.2 A14B: each step runs one of two experts of the 14B's shape, so a pass is a 14B pass;
+  // image-to-video reads the first-frame condition without CLIP's tokens.
+  if (name == "wan2.2-t2v-a14b") return WanConfig::wan14B();
+  if (name == "wan2.2-i2v-a14b") {
+    WanConfig c = WanConfig::wan14B();
+    c.inChannels = 36;
+    return c;
+  }
+  throw InputError("--config \"" + name +
+                   "\": use wan-1.3b, wan-14b, wan2.1-i2v-14b, wan2.2-t2v-a14b or "
+                   "wan2.2-i2v-a14b");
 }
 
 // `layerFractions`: keys holding 95% of the attention per layer, as the bench measured them on

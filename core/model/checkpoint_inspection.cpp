@@ -10,9 +10,10 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <map>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 
 namespace fs = std::filesystem;
 
@@ -62,6 +63,30 @@ const char* roleLabel(WeightRole role) {
   }
 }
 
+// Which expert of a Wan 2.2 two-expert model a file or folder name says it is: ComfyUI's
+// "wan2.2_t2v_high_noise_14B_fp16", the original "low_noise_model/", GGUF conversions'
+// "Wan2.2-T2V-A14B-LowNoise-Q4_K_M". Only the part below the inspected path counts.
+enum class Expert { Unnamed, HighNoise, LowNoise };
+
+Expert expertNamed(const std::string& where, const std::string& root) {
+  std::string name = where.size() > root.size() && startsWith(where, root)
+                         ? where.substr(root.size())
+                         : fs::path(where).filename().string();
+  std::string squeezed;
+  for (char ch : name)
+    if (ch != '_' && ch != '-' && ch != ' ') squeezed += static_cast<char>(std::tolower(ch));
+  if (squeezed.find("lownoise") != std::string::npos) return Expert::LowNoise;
+  if (squeezed.find("highnoise") != std::string::npos) return Expert::HighNoise;
+  return Expert::Unnamed;
+}
+
+// What must agree between the two experts of one model.
+std::string shapeSummary(const WanConfig& c) {
+  return "dim " + std::to_string(c.dim) + ", " + std::to_string(c.numLayers) + " layers, " +
+         std::to_string(c.inChannels) + " input and " + std::to_string(c.outChannels) +
+         " output channels, text width " + std::to_string(c.textDim);
+}
+
 // Copies one field, named as in config.json, from the shapes' config into a stated one.
 void copyField(WanConfig& to, const WanConfig& from, const std::string& field) {
   if (field == "dim") to.dim = from.dim;
@@ -96,7 +121,7 @@ class Inspector {
   InspectedComponent& component(WeightRole role) {
     switch (role) {
       case WeightRole::Transformer:
-        return r_.transformer;
+        return lowNoise_ ? r_.lowNoiseTransformer : r_.transformer;
       case WeightRole::TextEncoder:
         return r_.textEncoder;
       case WeightRole::ImageEncoder:
@@ -119,6 +144,9 @@ class Inspector {
     } else if (fs::is_regular_file(dir / "model_index.json") ||
                fs::is_directory(dir / "transformer")) {
       inspectDiffusers(dir);
+    } else if (fs::is_directory(dir / "high_noise_model") ||
+               fs::is_directory(dir / "low_noise_model")) {
+      inspectWan22Original(dir);
     } else if (className == "WanTransformer3DModel") {
       r_.layout = "diffusers";
       r_.layoutDescription = "a diffusers transformer folder (no pipeline around it)";
@@ -169,12 +197,21 @@ class Inspector {
       const nlohmann::json index = readJsonFile((dir / "model_index.json").string());
       if (index.is_object() && index.contains("_class_name") && index["_class_name"].is_string())
         r_.layoutDescription += " (" + index["_class_name"].get<std::string>() + ")";
+      // Wan 2.2 A14B's pipelines state where the low-noise expert takes over.
+      if (index.is_object() && index.contains("boundary_ratio") &&
+          index["boundary_ratio"].is_number())
+        statedBoundary_ = index["boundary_ratio"].get<double>();
     }
     const fs::path transformer = dir / "transformer";
     if (fs::is_directory(transformer)) {
       if (fs::is_regular_file(transformer / "config.json"))
         stated_ = wanConfigFromAnyJson(readJsonFile((transformer / "config.json").string()));
       addWeightFolder(transformer, WeightRole::Transformer);
+    }
+    if (fs::is_directory(dir / "transformer_2")) {
+      lowNoise_ = true;
+      addWeightFolder(dir / "transformer_2", WeightRole::Transformer);
+      lowNoise_ = false;
     }
     if (fs::is_directory(dir / "text_encoder")) {
       addWeightFolder(dir / "text_encoder", WeightRole::TextEncoder);
@@ -190,6 +227,31 @@ class Inspector {
     r_.layout = "wan-original";
     r_.layoutDescription = "a Wan2.1 repository folder (original key names)";
     if (config.is_object()) stated_ = wanConfigFromAnyJson(config);
+    addOriginalDiT(dir);
+    addOriginalOthers(dir);
+  }
+
+  // Wan 2.2's original A14B folder: high_noise_model/ and low_noise_model/, each a transformer
+  // with its config.json, beside umT5 and the VAE.
+  void inspectWan22Original(const fs::path& dir) {
+    r_.layout = "wan-original";
+    r_.layoutDescription = "a Wan2.2 repository folder (two experts, original key names)";
+    for (const char* sub : {"high_noise_model", "low_noise_model"}) {
+      const fs::path expert = dir / sub;
+      if (!fs::is_directory(expert)) continue;
+      lowNoise_ = std::string(sub) == "low_noise_model";
+      const fs::path config = expert / "config.json";
+      if (!stated_ && fs::is_regular_file(config)) {
+        const nlohmann::json j = readJsonFile(config.string());
+        if (j.is_object()) stated_ = wanConfigFromAnyJson(j);
+      }
+      addOriginalDiT(expert);
+      lowNoise_ = false;
+    }
+    addOriginalOthers(dir);
+  }
+
+  void addOriginalDiT(const fs::path& dir) {
     std::vector<fs::path> ditFiles;
     fs::path ditIndex;
     for (const auto& f : filesIn(dir)) {
@@ -205,6 +267,9 @@ class Inspector {
     } else if (!ditFiles.empty()) {
       addTensorFileSet(ditFiles, dir.string(), WeightRole::Transformer);
     }
+  }
+
+  void addOriginalOthers(const fs::path& dir) {
     for (const auto& f : filesIn(dir)) {
       const std::string name = f.filename().string();
       if (startsWith(name, "diffusion_pytorch_model") || !looksLikeWeightFile(f.string()) ||
@@ -376,10 +441,15 @@ class Inspector {
   void record(WeightRole role, const TensorSetSummary& s, const std::string& where,
               const std::string& format) {
     if (s.tensors == 0) return;
-    InspectedComponent& c = component(role);
+    const Expert named =
+        role == WeightRole::Transformer ? expertNamed(where, r_.path) : Expert::Unnamed;
+    if (named != Expert::Unnamed) expertsNamed_ = true;
+    InspectedComponent& c = named == Expert::LowNoise    ? r_.lowNoiseTransformer
+                            : named == Expert::HighNoise ? r_.transformer
+                                                         : component(role);
     if (c.found) {
       // Picking one silently could pair one model's transformer with another's encoder.
-      auto& seen = alternatives_[role];
+      auto& seen = alternatives_[&c];
       if (seen.empty()) seen.push_back(c.path);
       seen.push_back(where);
       return;
@@ -394,7 +464,8 @@ class Inspector {
     if (role != WeightRole::Transformer) return;
     c.detail = "keys: " + s.keyLayout + " names" +
                (s.keyPrefix.empty() ? std::string() : ", prefix " + s.keyPrefix);
-    for (size_t i = 0; i < s.keys.size(); ++i) ditShapes_[s.keys[i]] = s.shapes[i];
+    WanShapeMap& shapes = &c == &r_.lowNoiseTransformer ? lowNoiseShapes_ : ditShapes_;
+    for (size_t i = 0; i < s.keys.size(); ++i) shapes[s.keys[i]] = s.shapes[i];
   }
 
   void addUnreadable(const std::string& path, const std::string& format, const std::string& problem,
@@ -402,7 +473,9 @@ class Inspector {
     r_.problems.push_back(problem);
     if (role == WeightRole::Unknown) role = roleFromFileName(path);
     if (role == WeightRole::Unknown) return;
-    InspectedComponent& c = component(role);
+    const bool lowNoise =
+        role == WeightRole::Transformer && expertNamed(path, r_.path) == Expert::LowNoise;
+    InspectedComponent& c = lowNoise ? r_.lowNoiseTransformer : component(role);
     if (c.found) return;
     c.found = true;
     c.readable = false;
@@ -495,17 +568,65 @@ class Inspector {
     for (const auto& d : dirs) findTokenizer(d, depth - 1);
   }
 
-  void finish() {
-    std::optional<DescribedWanConfig> fromShapes;
-    if (!ditShapes_.empty()) {
-      try {
-        fromShapes = inferWanConfigFromShapes(ditShapes_);
-        for (const auto& p : fromShapes->problems)
-          r_.problems.push_back(r_.transformer.path + ": " + p);
-      } catch (const InputError& e) {
-        r_.problems.push_back(r_.transformer.path + ": " + e.what());
-      }
+  std::optional<DescribedWanConfig> configOfShapes(const WanShapeMap& shapes,
+                                                   const std::string& where) {
+    if (shapes.empty()) return std::nullopt;
+    try {
+      DescribedWanConfig c = inferWanConfigFromShapes(shapes);
+      for (const auto& p : c.problems) r_.problems.push_back(where + ": " + p);
+      return c;
+    } catch (const InputError& e) {
+      r_.problems.push_back(where + ": " + e.what());
+      return std::nullopt;
     }
+  }
+
+  // Wan 2.2's experts: both or neither, of one shape, and where the second takes over.
+  void finishExperts(const std::optional<DescribedWanConfig>& high) {
+    InspectedComponent& low = r_.lowNoiseTransformer;
+    const bool twoExperts = low.found || statedBoundary_ || expertsNamed_;
+    if (!twoExperts) return;
+    const std::optional<DescribedWanConfig> lowConfig = configOfShapes(lowNoiseShapes_, low.path);
+    if (high && lowConfig && shapeSummary(high->config) != shapeSummary(lowConfig->config)) {
+      r_.problems.push_back("the two experts differ: the high-noise one has " +
+                            shapeSummary(high->config) + ", the low-noise one " +
+                            shapeSummary(lowConfig->config));
+      low.problem = "does not have the high-noise expert's shape: use both experts of one model";
+    }
+    r_.boundaryRatio = statedBoundary_.value_or(r_.imageToVideo ? 0.9 : 0.875);
+    if (!statedBoundary_)
+      r_.notes.push_back("boundary_ratio not stated: Wan 2.2's " +
+                         std::string(r_.imageToVideo ? "0.9 (image-to-video)" : "0.875") +
+                         ", the low-noise expert below timestep " +
+                         std::to_string(static_cast<int>(r_.boundaryRatio * 1000)));
+    if (r_.config) {
+      const WanConfig& c = r_.config->config;
+      const bool a14b = c.dim == 5120 && c.numLayers == 40 && c.outChannels == 16;
+      r_.modelName = a14b ? (r_.imageToVideo ? "Wan 2.2 I2V A14B" : "Wan 2.2 T2V A14B")
+                          : "Wan 2.2 two-expert (custom size)";
+    }
+    const char* where = r_.layout == "diffusers"      ? "transformer_2/"
+                        : r_.layout == "wan-original" ? "low_noise_model/"
+                                                      : "a file named low_noise";
+    if (!low.found && low.problem.empty())
+      low.problem = std::string(
+                        "not found: a Wan 2.2 two-expert model needs its low-noise "
+                        "expert (") +
+                    where + ")";
+    if (!r_.transformer.found)
+      r_.transformer.problem =
+          std::string("not found: a Wan 2.2 two-expert model needs its high-noise expert (") +
+          (r_.layout == "diffusers"      ? "transformer/"
+           : r_.layout == "wan-original" ? "high_noise_model/"
+                                         : "a file named high_noise") +
+          ")";
+  }
+
+  void finish() {
+    std::optional<DescribedWanConfig> fromShapes = configOfShapes(ditShapes_, r_.transformer.path);
+    // With only the low-noise expert at hand its shapes still say what the model is.
+    if (!fromShapes && ditShapes_.empty())
+      fromShapes = configOfShapes(lowNoiseShapes_, r_.lowNoiseTransformer.path);
     if (stated_ && fromShapes) {
       r_.configConflicts = wanConfigConflicts(*stated_, *fromShapes);
       // Fields config.json left out but the shapes settle are no longer assumptions.
@@ -522,6 +643,8 @@ class Inspector {
     if (r_.config)
       r_.modelName = svgenLabel_.empty() ? wanModelName(r_.config->config) : svgenLabel_;
     r_.imageEncoderNeeded = r_.config && r_.config->config.imageDim > 0;
+    r_.imageToVideo = r_.config && r_.config->config.inChannels > r_.config->config.outChannels;
+    finishExperts(fromShapes);
 
     const bool singleFile = r_.layout == "comfyui" || r_.layout == "single-file";
     if (!r_.tokenizer.found && r_.layout != "svgen") {
@@ -531,7 +654,7 @@ class Inspector {
         r_.tokenizer.problem += "; ComfyUI files do not carry it";
     }
     for (WeightRole role : {WeightRole::Transformer, WeightRole::TextEncoder, WeightRole::Vae}) {
-      InspectedComponent& c = component(role);
+      InspectedComponent& c = component(role);  // the high-noise expert, of two
       if (!c.found && c.problem.empty() && (role != WeightRole::Vae || r_.vaeNeeded))
         c.problem =
             singleFile ? "not in this file: pass the folder holding all the files" : "not found";
@@ -540,11 +663,11 @@ class Inspector {
       r_.imageEncoder.problem =
           "not found: image-to-video needs the CLIP ViT-H/14 image encoder (diffusers' "
           "image_encoder/ folder, or ComfyUI's clip_vision_h.safetensors)";
-    for (const auto& [role, paths] : alternatives_) {
+    for (const auto& [component, paths] : alternatives_) {
       std::string list;
       for (size_t i = 0; i < paths.size() && i < 4; ++i) list += (i ? ", " : "") + paths[i];
       if (paths.size() > 4) list += " and " + std::to_string(paths.size() - 4) + " more";
-      component(role).problem =
+      component->problem =
           std::to_string(paths.size()) + " found (" + list +
           "): svgen needs exactly one; point it at a folder holding one model's files (links "
           "to them will do)";
@@ -553,13 +676,15 @@ class Inspector {
       if (!c.found || !c.readable || !c.problem.empty()) r_.missing.push_back(key);
     };
     need("transformer", r_.transformer);
+    if (r_.boundaryRatio > 0) need("transformer_2", r_.lowNoiseTransformer);
     need("text_encoder", r_.textEncoder);
     need("tokenizer", r_.tokenizer);
     if (r_.vaeNeeded) need("vae", r_.vae);
     if (r_.imageEncoderNeeded) need("image_encoder", r_.imageEncoder);
 
-    const bool anything = r_.transformer.found || r_.textEncoder.found || r_.vae.found ||
-                          r_.tokenizer.found || r_.imageEncoder.found;
+    const bool anything = r_.transformer.found || r_.lowNoiseTransformer.found ||
+                          r_.textEncoder.found || r_.vae.found || r_.tokenizer.found ||
+                          r_.imageEncoder.found;
     if (!anything) {
       std::string why = r_.path + ": holds nothing recognisable as a Wan 2.1 checkpoint";
       for (const auto& p : r_.problems) why += "\n  " + p;
@@ -571,12 +696,15 @@ class Inspector {
   }
 
   CheckpointInspection r_;
-  WanShapeMap ditShapes_;
+  WanShapeMap ditShapes_, lowNoiseShapes_;
+  bool lowNoise_ = false;      // transformer weights found now are the low-noise expert's
+  bool expertsNamed_ = false;  // a transformer's file or folder named its expert
+  std::optional<double> statedBoundary_;
   std::optional<DescribedWanConfig> stated_;
   std::string svgenLabel_;
   bool comfyFolder_ = false;
   // Components found more than once: every place each was found.
-  std::map<WeightRole, std::vector<std::string>> alternatives_;
+  std::map<InspectedComponent*, std::vector<std::string>> alternatives_;
 };
 
 }  // namespace

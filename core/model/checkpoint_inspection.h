@@ -1,6 +1,6 @@
-// `svgen inspect`: which Wan 2.1 layout a path holds and what each component is, from config files
-// and safetensors headers only, so a user learns what is missing or unreadable before minutes of
-// loading. Layouts: diffusers folders, ComfyUI single files (or a folder of them), the original
+// `svgen inspect`: which Wan 2.1 / 2.2 layout a path holds and what each component is, from config
+// files and safetensors headers only, so a user learns what is missing or unreadable before minutes
+// of loading. Layouts: diffusers folders, ComfyUI single files (or a folder of them), the original
 // Wan2.1 repository folder, and svgen's own model folders.
 #pragma once
 #include "core/model/wan_config_inference.h"
@@ -34,14 +34,22 @@ struct CheckpointInspection {
   // from the registry), or empty when none does.
   std::string family, familyLabel;
   InspectedComponent transformer, textEncoder, tokenizer, vae;
-  InspectedComponent imageEncoder;  // CLIP vision, for image-to-video
-  bool imageEncoderNeeded = false;  // the transformer takes an image
+  InspectedComponent imageEncoder;  // CLIP vision, for Wan 2.1 image-to-video
+  // Wan 2.2's two-expert models (A14B): `transformer` is then the high-noise expert, which
+  // denoises while the timestep is at or above boundaryRatio · 1000, and this the low-noise one.
+  // Found in diffusers' transformer_2/, the original low_noise_model/, or a file whose name says
+  // low noise (ComfyUI's wan2.2_t2v_low_noise_14B_*.safetensors, GGUF conversions' "LowNoise").
+  InspectedComponent lowNoiseTransformer;
+  double boundaryRatio = 0;         // 0: one network for every step
+  bool imageToVideo = false;        // the transformer reads an image condition beside its latent
+  bool imageEncoderNeeded = false;  // and CLIP's tokens of the image (Wan 2.1 I2V)
   bool vaeNeeded = true;            // svgen's built-in models: pixels, or their own autoencoder
   std::optional<DescribedWanConfig> config;
   std::string modelName;                     // wanModelName's, or an svgen model's label
   std::vector<std::string> configConflicts;  // config.json against the weights' shapes
   // Components the model needs that are absent or unreadable: "transformer", "text_encoder",
-  // "tokenizer", "vae" and for image-to-video "image_encoder".
+  // "tokenizer", "vae", for Wan 2.1 image-to-video "image_encoder", for a two-expert model
+  // "transformer_2" (the low-noise expert).
   std::vector<std::string> missing;
   // One line per file that could not be read, naming it and what to convert it to.
   std::vector<std::string> problems;

@@ -25,6 +25,10 @@ struct ModelInfo {
   // The model makes a clip from a start image and the prompt (GenerationRequest::imagePath), and
   // needs the image.
   bool imageToVideo = false;
+  // Two-expert models (Wan 2.2 A14B): the timestep (1000·σ as the sampler feeds it) below which
+  // the low-noise expert denoises, and that expert's default guidance. 0 for one network.
+  double expertBoundary = 0;
+  double defaultLowNoiseGuidance = 0;
   std::string directory;  // the model's folder (SVOO's profile lives there); "" when none
   int layers = 0;         // transformer layers
   // The transformer's token grid for a clip: a token spans tokenFrames frames (the first frame

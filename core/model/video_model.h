@@ -43,10 +43,11 @@ struct MemoryChoices {
 struct DenoiseStep {
   int index = 0;  // step i of `count`: attention methods decide per step
   int count = 1;
-  double sigma = 1;        // the latent's noise level
-  double timestep = 1000;  // what the network is fed (the sampler's own rounding of 1000·σ)
-  double guidance = 1;     // classifier-free guidance scale, used when the conditioning has a
-                           // negative prompt
+  double sigma = 1;             // the latent's noise level
+  double timestep = 1000;       // what the network is fed (the sampler's own rounding of 1000·σ)
+  double guidance = 1;          // classifier-free guidance scale, used when the conditioning has a
+                                // negative prompt
+  double lowNoiseGuidance = 1;  // two-expert models: the scale below ModelInfo::expertBoundary
   AttentionBackend* attention = nullptr;  // self-attention over the video tokens; null: dense
   // Called before each transformer layer; throwing from it (Cancelled) stops the step there.
   std::function<void(int layer)> beforeLayer;

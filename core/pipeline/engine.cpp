@@ -257,7 +257,7 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     enterStage("encode");
     stage.restart();
     startStage(device);
-    const bool cfg = r.guidance != 1.0;
+    const bool cfg = usesGuidance(r);
     Conditioning conditioning;
     {
       c10::NoGradGuard noGrad;
@@ -294,6 +294,7 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     DenoiseStep step;
     step.count = r.steps;
     step.guidance = r.guidance;
+    step.lowNoiseGuidance = r.lowNoiseGuidance;
     step.attention = &timed;
     step.guidanceInTurn = plan.guidanceInTurn;
     step.ffnChunkTokens = plan.ffnInChunks ? kFfnChunkTokens : 0;

@@ -20,7 +20,10 @@ struct GenerationRequest {
   int height = 0;        // 0: the model's default
   int steps = 0;         // 0: the model's default
   double guidance = -1;  // < 0: the model's default
-  double shift = -1;     // < 0: the model's default
+  // Two-expert models (Wan 2.2 A14B): the low-noise expert's guidance scale; < 0: the model's
+  // default when `guidance` is the model's default too, else `guidance`. Others take none.
+  double lowNoiseGuidance = -1;
+  double shift = -1;  // < 0: the model's default
   uint64_t seed = 42;
   std::string sampler = "unipc";  // one of samplerNames()
   std::string device = "auto";    // "auto", "cpu" or "cuda"
@@ -44,6 +47,12 @@ struct GenerationRequest {
   // sparse methods can be timed at their own budget rules. Its clips mean nothing.
   bool structuredAttention = false;
 };
+
+// Whether the run needs the negative prompt's pass beside the prompt's (guidance other than 1,
+// for either expert of a two-expert model).
+inline bool usesGuidance(const GenerationRequest& r) {
+  return r.guidance != 1.0 || (r.lowNoiseGuidance >= 0 && r.lowNoiseGuidance != 1.0);
+}
 
 struct Progress {
   int step = 0;  // denoising steps done

@@ -56,27 +56,29 @@ AttentionConfig attentionFromJson(const json& j) {
 }
 
 json toJsonObject(const GenerationRequest& r) {
-  return {{"model", r.model},
-          {"prompt", r.prompt},
-          {"negative_prompt", r.negativePrompt},
-          {"frames", r.frames},
-          {"width", r.width},
-          {"height", r.height},
-          {"steps", r.steps},
-          {"guidance", r.guidance},
-          {"shift", r.shift},
-          {"seed", r.seed},
-          {"sampler", r.sampler},
-          {"device", r.device},
-          {"threads", r.threads},
-          {"attention", attentionToJson(r.attention)},
-          {"image", r.imagePath},
-          {"init_noise", r.initNoisePath},
-          {"save_latents", r.saveLatentsPath},
-          {"record_attention", r.recordAttentionPath},
-          {"tiled_decode", r.tiledDecode},
-          {"vram_gib", r.vramGiB},
-          {"structured_attention", r.structuredAttention}};
+  json j = {{"model", r.model},
+            {"prompt", r.prompt},
+            {"negative_prompt", r.negativePrompt},
+            {"frames", r.frames},
+            {"width", r.width},
+            {"height", r.height},
+            {"steps", r.steps},
+            {"guidance", r.guidance},
+            {"shift", r.shift},
+            {"seed", r.seed},
+            {"sampler", r.sampler},
+            {"device", r.device},
+            {"threads", r.threads},
+            {"attention", attentionToJson(r.attention)},
+            {"image", r.imagePath},
+            {"init_noise", r.initNoisePath},
+            {"save_latents", r.saveLatentsPath},
+            {"record_attention", r.recordAttentionPath},
+            {"tiled_decode", r.tiledDecode},
+            {"vram_gib", r.vramGiB},
+            {"structured_attention", r.structuredAttention}};
+  if (r.lowNoiseGuidance >= 0) j["guidance_low"] = r.lowNoiseGuidance;  // two-expert models
+  return j;
 }
 
 }  // namespace
@@ -103,6 +105,7 @@ GenerationRequest requestFromJson(const std::string& text) {
   read(j, "height", r.height);
   read(j, "steps", r.steps);
   read(j, "guidance", r.guidance);
+  read(j, "guidance_low", r.lowNoiseGuidance);
   read(j, "shift", r.shift);
   read(j, "seed", r.seed);
   read(j, "sampler", r.sampler);

@@ -59,6 +59,12 @@ std::vector<std::string> requestProblems(const GenerationRequest& r, const Model
   if (r.steps < 1 || r.steps > 1000)
     add("steps " + std::to_string(r.steps) + " must be between 1 and 1000");
   if (!(r.guidance >= 0 && r.guidance <= 50)) add("guidance must be between 0 and 50");
+  if (m.expertBoundary > 0 && !(r.lowNoiseGuidance >= 0 && r.lowNoiseGuidance <= 50))
+    add("low-noise guidance must be between 0 and 50");
+  if (m.expertBoundary <= 0 && r.lowNoiseGuidance >= 0)
+    add(m.label +
+        " is one network: a low-noise guidance applies only to two-expert models (Wan 2.2 "
+        "A14B); use guidance");
   if (!(r.shift > 0 && r.shift <= 100)) add("shift must be greater than 0 and at most 100");
   const std::vector<std::string>& samplers = samplerNames();
   if (std::find(samplers.begin(), samplers.end(), r.sampler) == samplers.end())
@@ -96,6 +102,10 @@ GenerationRequest resolveRequest(const GenerationRequest& request, const ModelIn
   if (r.width == 0) r.width = m.defaultWidth;
   if (r.height == 0) r.height = m.defaultHeight;
   if (r.steps == 0) r.steps = m.defaultSteps;
+  // The low-noise expert follows the user's guidance unless both are left to the model (as
+  // diffusers' guidance_scale_2 follows guidance_scale).
+  if (r.lowNoiseGuidance < 0 && m.expertBoundary > 0)
+    r.lowNoiseGuidance = r.guidance < 0 ? m.defaultLowNoiseGuidance : r.guidance;
   if (r.guidance < 0) r.guidance = m.defaultGuidance;
   if (r.shift < 0) r.shift = m.defaultShift;
   const auto problems = requestProblems(r, m);

@@ -193,6 +193,38 @@ void writeI2vFolder(const std::string& dir) {
                 fs::copy_options::overwrite_existing);
 }
 
+void writeWan22Folder(const std::string& dir, bool imageToVideo, const std::string& layout) {
+  const std::string t2v = sourcePath("tests/fixtures/wan_tiny");
+  const std::string wan22 =
+      sourcePath(imageToVideo ? "tests/fixtures/wan22_i2v_tiny" : "tests/fixtures/wan22_tiny");
+  const std::string high = (imageToVideo ? wan22 : t2v) + "/transformer";
+  const std::string low = wan22 + "/transformer_2";
+  const auto recursive = fs::copy_options::recursive | fs::copy_options::overwrite_existing;
+  if (layout == "comfyui") {
+    writeComfyUiFolder(dir);
+    fs::remove_all(dir + "/diffusion_models");
+    fs::create_directories(dir + "/diffusion_models");
+    const std::string task = imageToVideo ? "i2v" : "t2v";
+    for (const auto& [expert, from] : {std::pair{"high", high}, std::pair{"low", low}}) {
+      TensorMap dit;
+      for (const auto& [k, t] : loadTensors(from + "/diffusion_pytorch_model.safetensors"))
+        dit["model.diffusion_model." + wanKeyToOriginal(k)] = t;
+      saveTensors(
+          dir + "/diffusion_models/wan2.2_" + task + "_" + expert + "_noise_tiny_fp32.safetensors",
+          dit);
+    }
+    fs::copy_file(high + "/config.json", dir + "/diffusion_models/config.json");
+    return;
+  }
+  fs::create_directories(dir);
+  for (const char* part : {"text_encoder", "tokenizer", "vae", "scheduler"})
+    fs::copy(t2v + "/" + part, dir + "/" + part, recursive);
+  fs::copy(high, dir + "/transformer", recursive);
+  fs::copy(low, dir + "/transformer_2", recursive);
+  fs::copy_file(wan22 + "/model_index.json", dir + "/model_index.json",
+                fs::copy_options::overwrite_existing);
+}
+
 GenerationRequest wanFixtureRequest(const std::string& model) {
   GenerationRequest r;
   r.model = model;

@@ -47,4 +47,12 @@ void writeRandomI2vFolder(const std::string& dir, bool withImageEncoder = true);
 // with the text encoder, tokenizer, VAE and scheduler it shares with tests/fixtures/wan_tiny.
 void writeI2vFolder(const std::string& dir);
 
+// Wan 2.2's two-expert reference fixtures (tests/fixtures/wan22_tiny, wan22_i2v_tiny, made by
+// tools/fixtures/make_wan22_fixtures.py) as one model, in the text encoder, tokenizer and VAE of
+// wan_tiny (whose transformer is the text-to-video high-noise expert). `layout`: "diffusers"
+// (transformer/ and transformer_2/, the boundary in model_index.json) or "comfyui" (ComfyUI's
+// wan2.2_*_high_noise_* and *_low_noise_* files in original names, as writeComfyUiFolder).
+void writeWan22Folder(const std::string& dir, bool imageToVideo,
+                      const std::string& layout = "diffusers");
+
 }  // namespace svgen::test

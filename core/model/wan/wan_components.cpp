@@ -56,13 +56,12 @@ CheckpointInspection inspectRunnable(const std::string& path) {
   CheckpointInspection inspection = inspectCheckpoint(path);
   if (!inspection.missing.empty() || !inspection.config) {
     std::ostringstream msg;
-    msg << path << " cannot run " << (inspection.imageEncoderNeeded ? "image" : "text")
-        << "-to-video";
+    msg << path << " cannot run " << (inspection.imageToVideo ? "image" : "text") << "-to-video";
     if (!inspection.missing.empty())
       msg << ": missing, unreadable or found more than once: " << joined(inspection.missing, ", ");
     for (const InspectedComponent* c :
-         {&inspection.transformer, &inspection.textEncoder, &inspection.tokenizer, &inspection.vae,
-          &inspection.imageEncoder}) {
+         {&inspection.transformer, &inspection.lowNoiseTransformer, &inspection.textEncoder,
+          &inspection.tokenizer, &inspection.vae, &inspection.imageEncoder}) {
       if (!c->problem.empty()) msg << "\n  " << c->problem;
     }
     for (const auto& p : inspection.problems) msg << "\n  " << p;

@@ -1,24 +1,39 @@
-// Wan 2.1 text-to-video, from a diffusers folder, ComfyUI single files or the original
-// repository's folder (whatever inspectCheckpoint recognises). Image-to-video checkpoints of the
-// same layouts are their own family (wan_i2v_family.cpp), built here the same way.
+// Wan text-to-video, from a diffusers folder, ComfyUI single files or the original repository's
+// folder (whatever inspectCheckpoint recognises). Image-to-video checkpoints of the same layouts
+// (wan_i2v_family.cpp) and Wan 2.2's two-expert models (wan22_family.cpp) are families of their
+// own, built here the same way: one WanModel runs them all.
 #include "core/model/model_family.h"
 #include "core/model/wan/wan_model.h"
 
 namespace svgen {
 
-ModelFamily wanFamily(bool imageToVideo) {
+ModelFamily wanFamily(bool imageToVideo, bool twoExperts) {
   ModelFamily m;
-  m.id = imageToVideo ? "wan2.1-i2v" : "wan2.1-t2v";
-  m.label = imageToVideo ? "Wan 2.1 image-to-video" : "Wan 2.1 text-to-video";
-  m.expects = imageToVideo ? "a Wan 2.1 image-to-video checkpoint with its CLIP image encoder "
-                             "(a diffusers folder, ComfyUI files or the original repository's "
-                             "folder)"
-                           : "a Wan 2.1 checkpoint (a diffusers folder, ComfyUI files or the "
-                             "original repository's folder)";
-  m.order = imageToVideo ? 11 : 10;
+  const char* task = imageToVideo ? "image-to-video" : "text-to-video";
+  if (twoExperts) {
+    m.id = imageToVideo ? "wan2.2-i2v-a14b" : "wan2.2-t2v-a14b";
+    m.label = std::string("Wan 2.2 ") + task + " A14B";
+    m.expects = std::string("a Wan 2.2 ") + task +
+                " A14B checkpoint with both experts (a diffusers folder with transformer_2/, "
+                "ComfyUI's high_noise and low_noise files, or the original repository's "
+                "folder)";
+    m.order = imageToVideo ? 13 : 12;
+  } else {
+    m.id = imageToVideo ? "wan2.1-i2v" : "wan2.1-t2v";
+    m.label = std::string("Wan 2.1 ") + task;
+    m.expects = imageToVideo ? "a Wan 2.1 image-to-video checkpoint with its CLIP image encoder "
+                               "(a diffusers folder, ComfyUI files or the original repository's "
+                               "folder)"
+                             : "a Wan 2.1 checkpoint (a diffusers folder, ComfyUI files or the "
+                               "original repository's folder)";
+    m.order = imageToVideo ? 11 : 10;
+  }
   m.layouts = {"diffusers", "comfyui", "wan-original", "single-file", "files"};
-  m.claims = [imageToVideo](const CheckpointInspection& i) {
-    return i.layout != "svgen" && i.transformer.found && i.imageEncoderNeeded == imageToVideo;
+  m.claims = [imageToVideo, twoExperts](const CheckpointInspection& i) {
+    const bool experts = i.boundaryRatio > 0;
+    const bool transformer = i.transformer.found || (experts && i.lowNoiseTransformer.found);
+    return i.layout != "svgen" && transformer && experts == twoExperts &&
+           i.imageToVideo == imageToVideo;
   };
   m.describe = [](const std::string& model) { return WanModel::describe(model); };
   m.load = [](const std::string& model, const at::Device& device,
@@ -31,7 +46,7 @@ ModelFamily wanFamily(bool imageToVideo) {
 namespace wan {
 
 const ModelFamily& family() {
-  static const ModelFamily f = wanFamily(false);
+  static const ModelFamily f = wanFamily(false, false);
   return f;
 }
 

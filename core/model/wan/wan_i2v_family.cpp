@@ -6,7 +6,7 @@
 namespace svgen::wan_i2v {
 
 const ModelFamily& family() {
-  static const ModelFamily f = wanFamily(true);
+  static const ModelFamily f = wanFamily(true, false);
   return f;
 }
 

@@ -25,6 +25,14 @@ namespace {
 constexpr int kFrames = 81, kWidth = 832, kHeight = 480, kSteps = 50;
 constexpr double kGuidance = 5.0, kShift = 5.0, kFps = 16.0;
 
+// Wan 2.2 A14B's (the Wan2.2 repository's t2v_A14B and i2v_A14B configs): 720p, 40 steps, the
+// high-noise expert's guidance then the low-noise one's.
+struct ExpertDefaults {
+  double shift, guidance, lowNoiseGuidance;
+};
+constexpr ExpertDefaults kWan22TextToVideo{12.0, 4.0, 3.0}, kWan22ImageToVideo{5.0, 3.5, 3.5};
+constexpr int kWan22Steps = 40, kWan22Width = 1280, kWan22Height = 720;
+
 constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 
 // What a component holds on the GPU: 16-bit parameters, or where its files are packed (fp8,
@@ -47,19 +55,32 @@ ModelInfo wanInfo(const CheckpointInspection& inspection) {
   ModelInfo info;
   info.id = inspection.path;
   const std::string custom =
-      c.imageDim > 0 ? "Wan 2.1 image-to-video (custom size)" : "Wan 2.1 (custom size)";
+      inspection.imageToVideo ? "Wan 2.1 image-to-video (custom size)" : "Wan 2.1 (custom size)";
   info.label = (inspection.modelName == "custom" ? custom : inspection.modelName) + " — " +
                fs::path(inspection.path).filename().string();
   info.trained = true;
   info.description = inspection.layoutDescription + "; dim " + std::to_string(c.dim) + ", " +
                      std::to_string(c.numLayers) + " layers, " + std::to_string(c.numHeads) +
                      " heads";
+  if (inspection.boundaryRatio > 0)
+    info.description += "; two experts, the low-noise one below timestep " +
+                        std::to_string(static_cast<int>(inspection.boundaryRatio * 1000));
   info.defaultFrames = kFrames;
   info.defaultWidth = kWidth;
   info.defaultHeight = kHeight;
   info.defaultSteps = kSteps;
   info.defaultGuidance = kGuidance;
   info.defaultShift = kShift;
+  if (inspection.boundaryRatio > 0) {
+    const ExpertDefaults& d = inspection.imageToVideo ? kWan22ImageToVideo : kWan22TextToVideo;
+    info.defaultSteps = kWan22Steps;
+    info.defaultWidth = kWan22Width;
+    info.defaultHeight = kWan22Height;
+    info.defaultShift = d.shift;
+    info.defaultGuidance = d.guidance;
+    info.defaultLowNoiseGuidance = d.lowNoiseGuidance;
+    info.expertBoundary = inspection.boundaryRatio * 1000;
+  }
   info.fps = kFps;
   info.frameMultiple = 4;  // the VAE turns T latent frames into 1 + 4(T − 1)
   info.frameOffset = 1;
@@ -74,16 +95,18 @@ ModelInfo wanInfo(const CheckpointInspection& inspection) {
   info.decodeTile = 256;
   info.memory = wanMemory(c, deviceGiB(inspection.transformer) + deviceGiB(inspection.vae),
                           std::max<int64_t>(0, inspection.textEncoder.parameters));
-  if (c.imageDim > 0) {
-    // CLIP in bfloat16 and a second copy of the VAE (its encoder). The encoder's activations are
-    // an estimate, not yet measured: four frames of 96 channels, about four tensors live.
-    info.memory.imageEncoderGiB = deviceGiB(inspection.imageEncoder) + deviceGiB(inspection.vae);
+  if (inspection.imageToVideo) {
+    // CLIP in bfloat16 (Wan 2.1) and a second copy of the VAE (its encoder). The encoder's
+    // activations are an estimate, not yet measured: four frames of 96 channels, about four
+    // tensors live.
+    const double clip = inspection.imageEncoderNeeded ? deviceGiB(inspection.imageEncoder) : 0;
+    info.memory.imageEncoderGiB = clip + deviceGiB(inspection.vae);
     info.memory.imageEncodeBytesPerPixel = 4.0 * 96 * 2 * 4;
   }
   info.tokenFrames = 4;  // the VAE's 4x in time, the causal first frame alone; patch 1 in time
   info.firstFrameAlone = true;
   info.tokenPixels = 16;
-  info.imageToVideo = c.imageDim > 0;
+  info.imageToVideo = inspection.imageToVideo;
   info.directory = fs::is_directory(inspection.path)
                        ? inspection.path
                        : fs::path(inspection.path).parent_path().string();
@@ -135,7 +158,8 @@ std::unique_ptr<WanModel> WanModel::load(const std::string& path, const at::Devi
   m->tokenizer_ = std::make_unique<SentencePieceTokenizer>(
       in.tokenizer.files.empty() ? in.tokenizer.path : in.tokenizer.files.front());
   m->memory_ = memory;
-  m->dit_ = loadWanDiT(in, device, m->dtype_, memory.streamBlocks);
+  m->dit_ =
+      loadWanDiT(in, device, m->dtype_, memory.streamBlocks);  // the high-noise expert, of two
   m->vae_ = loadWanVae(in, device, m->dtype_);
   return m;
 }
@@ -152,7 +176,27 @@ bool WanModel::structureAttention(uint64_t seed, const std::array<int64_t, 3>& g
   TensorMap heads = dit_->weightsNamed(structuredAttentionWeightNames(dit_->config()));
   svgen::structureAttention(heads, dit_->config(), seed, grid);
   dit_->replaceWeights(heads);
+  structured_ = Structure{seed, grid};  // for the other expert when it loads
   return true;
+}
+
+void WanModel::useExpert(bool lowNoise) {
+  if (lowNoise == lowNoiseLoaded_) return;
+  // One expert on the device at a time: the one done with goes first (a 14B expert is 28 GB of
+  // bfloat16). A second pass over the files comes from the page cache where memory allows.
+  dit_.reset();
+  releaseCachedDeviceMemory(device_);
+  CheckpointInspection expert = inspection_;
+  if (lowNoise) expert.transformer = inspection_.lowNoiseTransformer;
+  dit_ = loadWanDiT(expert, device_, dtype_, memory_.streamBlocks);
+  lowNoiseLoaded_ = lowNoise;
+  if (structured_) {
+    TensorMap heads = dit_->weightsNamed(structuredAttentionWeightNames(dit_->config()));
+    // Its own heads, not a copy of the other expert's: another seed, the same calibration.
+    svgen::structureAttention(heads, dit_->config(), structured_->seed + (lowNoise ? 1 : 0),
+                              structured_->grid);
+    dit_->replaceWeights(heads);
+  }
 }
 
 void WanModel::checkPrompt(const std::string& prompt) const {
@@ -198,7 +242,7 @@ void WanModel::addImage(Conditioning& c, const Video& image, int frames, int hei
   if (!info_.imageToVideo) return VideoModel::addImage(c, image, frames, height, width);
   const at::Tensor pixels = fitStartImage(image, height, width);
   try {
-    {
+    if (inspection_.imageEncoderNeeded) {  // Wan 2.1; Wan 2.2 reads the latent condition alone
       const auto clip = loadClipVision(inspection_, device_, dtype_);
       c.imageTokens = clip->encode(clip->preprocess(pixels)).to(dtype_);
     }
@@ -217,7 +261,13 @@ void WanModel::addImage(Conditioning& c, const Video& image, int frames, int hei
 }
 
 at::Tensor WanModel::velocity(const at::Tensor& x, const Conditioning& c, const DenoiseStep& step) {
-  return ditVelocity(*dit_, x, c, step);
+  // Wan 2.2's rule (diffusers' WanPipeline): the high-noise expert at or above the boundary.
+  const bool lowNoise = info_.expertBoundary > 0 && step.timestep < info_.expertBoundary;
+  useExpert(lowNoise);
+  if (!lowNoise) return ditVelocity(*dit_, x, c, step);
+  DenoiseStep low = step;
+  low.guidance = step.lowNoiseGuidance;
+  return ditVelocity(*dit_, x, c, low);
 }
 
 std::vector<int64_t> WanModel::latentShape(int frames, int height, int width) const {

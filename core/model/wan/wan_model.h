@@ -1,13 +1,16 @@
-// Wan 2.1 text-to-video from the files users have: a diffusers folder, ComfyUI single files or the
-// original repository's folder (whatever inspectCheckpoint recognises). umT5 text states → the
-// WanDiT over VAE latents → the Wan-VAE decoder. Every dimension comes from the files.
+// Wan 2.1 text- and image-to-video and Wan 2.2 A14B from the files users have: a diffusers folder,
+// ComfyUI single files or the original repository's folder (whatever inspectCheckpoint
+// recognises). umT5 text states → the WanDiT (of two experts, the one for the step's noise level)
+// over VAE latents → the Wan-VAE decoder. Every dimension comes from the files.
 #pragma once
 #include "core/model/checkpoint_inspection.h"
 #include "core/model/video_model.h"
 #include "core/model/wan_dit.h"
 
 #include <algorithm>
+#include <array>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,8 +21,9 @@ class Umt5Encoder;
 class WanVaeDecoder;
 
 struct ModelFamily;
-// The registry entry of the Wan 2.1 text-to-video or image-to-video checkpoints.
-ModelFamily wanFamily(bool imageToVideo);
+// The registry entry of Wan 2.1 text- or image-to-video checkpoints, or of Wan 2.2's two-expert
+// ones.
+ModelFamily wanFamily(bool imageToVideo, bool twoExperts);
 
 // What a Wan run holds on the GPU (ModelInfo::memory) for a DiT of `config`, weights of
 // `weightsGiB` on the device (DiT and VAE) and a text encoder of `textParameters` parameters.
@@ -35,7 +39,7 @@ class WanModel : public VideoModel {
   ~WanModel() override;
 
   const ModelInfo& info() const override { return info_; }
-  const WanDiT& dit() const { return *dit_; }
+  const WanDiT& dit() const { return *dit_; }  // of two experts, the one loaded now
   void checkPrompt(const std::string& prompt) const override;
   // On CUDA the encoder is loaded for the call and released after it (umT5-XXL is 13 GB on the
   // GPU); the last prompts' states are kept, so a sweep over budgets encodes once.
@@ -45,6 +49,8 @@ class WanModel : public VideoModel {
   // encoders are loaded for the call and released after it, like umT5.
   void addImage(Conditioning& c, const Video& image, int frames, int height, int width) override;
   std::vector<int64_t> latentShape(int frames, int height, int width) const override;
+  // Two experts: the step's timestep picks one (loading it in place of the other when needed),
+  // and the low-noise one guides with step.lowNoiseGuidance.
   at::Tensor velocity(const at::Tensor& x, const Conditioning& c, const DenoiseStep& step) override;
   Video decode(const at::Tensor& latent, int frames, double fps) override;
   // Streamed blocks move between host and device here when that choice changes.
@@ -55,12 +61,19 @@ class WanModel : public VideoModel {
 
  private:
   WanModel(CheckpointInspection inspection, ModelInfo info, const at::Device& device);
+  void useExpert(bool lowNoise);
 
   CheckpointInspection inspection_;
   ModelInfo info_;
   at::Device device_;
   at::ScalarType dtype_;
   std::unique_ptr<WanDiT> dit_;
+  bool lowNoiseLoaded_ = false;  // dit_ is the low-noise expert of two
+  struct Structure {
+    uint64_t seed;
+    std::array<int64_t, 3> grid;
+  };
+  std::optional<Structure> structured_;  // structureAttention's, applied to each expert loaded
   std::unique_ptr<SentencePieceTokenizer> tokenizer_;
   std::unique_ptr<Umt5Encoder> encoder_;  // null between calls on CUDA
   MemoryChoices memory_;
