@@ -267,9 +267,8 @@ Command addBenchGenerate(CLI::App* bench) {
   GenerateBenchOptions& go = g->options;
   genCmd
       ->add_option("--config", go.config,
-                   "wan-1.3b, wan-14b, wan2.1-i2v-14b (image-to-video), wan2.2-t2v-a14b or "
-                   "wan2.2-i2v-a14b (one "
-                   "expert's pass)")
+                   "wan-1.3b, wan-14b, wan2.1-i2v-14b (image-to-video), wan2.2-t2v-a14b, "
+                   "wan2.2-i2v-a14b (one expert's pass) or wan2.2-ti2v-5b")
       ->capture_default_str();
   genCmd->add_flag("--random-weights", g->randomWeights,
                    "Random weights at the config's real sizes (no checkpoint needed)");

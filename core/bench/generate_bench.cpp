@@ -41,14 +41,25 @@ WanConfig configNamed(const std::string& name) {
   // Wan 2.2 A14B: each step runs one of two experts of the 14B's shape, so a pass is a 14B pass;
   // image-to-video reads the first-frame condition without CLIP's tokens.
   if (name == "wan2.2-t2v-a14b") return WanConfig::wan14B();
+  if (name == "wan2.2-ti2v-5b") {
+    // In the Wan 2.2 VAE's latents: 48 channels, 16x in space (so 720p has a quarter of the
+    // 14B's tokens).
+    WanConfig c;
+    c.dim = 3072;
+    c.ffnDim = 14336;
+    c.numHeads = 24;
+    c.numLayers = 30;
+    c.inChannels = c.outChannels = 48;
+    return c;
+  }
   if (name == "wan2.2-i2v-a14b") {
     WanConfig c = WanConfig::wan14B();
     c.inChannels = 36;
     return c;
   }
   throw InputError("--config \"" + name +
-                   "\": use wan-1.3b, wan-14b, wan2.1-i2v-14b, wan2.2-t2v-a14b or "
-                   "wan2.2-i2v-a14b");
+                   "\": use wan-1.3b, wan-14b, wan2.1-i2v-14b, wan2.2-t2v-a14b, "
+                   "wan2.2-i2v-a14b or wan2.2-ti2v-5b");
 }
 
 // `layerFractions`: keys holding 95% of the attention per layer, as the bench measured them on
@@ -86,10 +97,14 @@ GenerateBenchReport runGenerateBench(const GenerateBenchOptions& o,
     throw InputError("--frames " + std::to_string(o.frames) + ": Wan takes 4k+1 frames (e.g. " +
                      std::to_string(((o.frames - 1) / 4) * 4 + 1) + " or " +
                      std::to_string(((o.frames - 1) / 4 + 1) * 4 + 1) + ")");
-  if (o.width % 16 || o.height % 16 || o.width <= 0 || o.height <= 0)
-    throw InputError("--size: width and height must be positive multiples of 16 (nearest: " +
-                     std::to_string(std::max(16, o.width / 16 * 16)) + "x" +
-                     std::to_string(std::max(16, o.height / 16 * 16)) + ")");
+  // The VAE's pixels per latent pixel (Wan 2.2's 16 for its 48 channels), then 2x2 patches.
+  const int vaeScale = config.outChannels == 48 ? 16 : 8;
+  const int multiple = vaeScale * config.patch[1];
+  if (o.width % multiple || o.height % multiple || o.width <= 0 || o.height <= 0)
+    throw InputError(
+        "--size: width and height must be positive multiples of " + std::to_string(multiple) +
+        " (nearest: " + std::to_string(std::max(multiple, o.width / multiple * multiple)) + "x" +
+        std::to_string(std::max(multiple, o.height / multiple * multiple)) + ")");
   if (o.steps < 1) throw InputError("--steps must be at least 1");
   if (o.weights != "native" && o.weights != "fp8" && o.weights != "q8_0")
     throw InputError("--weights \"" + o.weights + "\": use native, fp8 or q8_0");
@@ -105,8 +120,8 @@ GenerateBenchReport runGenerateBench(const GenerateBenchOptions& o,
   r.device = deviceLabel(device);
   r.config = o.config;
   r.latentFrames = (o.frames - 1) / 4 + 1;
-  r.latentHeight = o.height / 8;
-  r.latentWidth = o.width / 8;
+  r.latentHeight = o.height / vaeScale;
+  r.latentWidth = o.width / vaeScale;
   r.tokens = static_cast<int64_t>(r.latentFrames / config.patch[0]) *
              (r.latentHeight / config.patch[1]) * (r.latentWidth / config.patch[2]);
   r.warmupFraction = o.attention.get(warmup::fraction);

@@ -6,6 +6,7 @@
 #include "core/text/umt5_llama_cpp_names.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
@@ -217,6 +218,15 @@ SplitTensors splitByRole(const std::vector<std::shared_ptr<TensorFile>>& files) 
     if (!rawKeys.empty()) target.keyPrefix = ditPrefix(rawKeys.front());
   }
   for (auto& [role, names] : dtypes) out.of(role).dtypes.assign(names.begin(), names.end());
+  for (const auto& file : files) {
+    for (const auto& t : file->tensors()) {
+      const bool output = endsWith(t.name, "decoder.conv_out.weight") ||
+                          endsWith(t.name, "decoder.head.2.weight");  // the original name
+      if (!output || t.shape.size() != 5) continue;
+      const int patch = static_cast<int>(std::lround(std::sqrt(t.shape[0] / 3.0)));
+      if (3 * patch * patch == t.shape[0]) out.vae.vaePatch = patch;
+    }
+  }
   return out;
 }
 

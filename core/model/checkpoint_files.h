@@ -42,6 +42,9 @@ struct TensorSetSummary {
   std::string keyLayout;          // transformer only: "original", "diffusers" or "unknown"
   std::vector<std::string> keys;  // transformer only: original names, prefix stripped
   std::vector<std::vector<int64_t>> shapes;  // parallel to keys
+  // VAE only: the side of the pixel patches its decoder writes (3 · patch² output channels): 1
+  // for Wan 2.1's, 2 for Wan 2.2's; 0 when no decoder output was found.
+  int vaePatch = 0;
 };
 
 // The tensors of `files` split by role. Keys under a component prefix (svgen's "text_encoder.",

@@ -433,6 +433,7 @@ class Inspector {
       }
       out.parameters += p->parameters;
       out.tensors += p->tensors;
+      out.vaePatch = std::max(out.vaePatch, p->vaePatch);
     }
     std::sort(out.dtypes.begin(), out.dtypes.end());
     return out;
@@ -461,6 +462,7 @@ class Inspector {
     c.dtypes = s.dtypes;
     c.parameters = s.parameters;
     if (!s.keyPrefix.empty()) c.detail = "key prefix " + s.keyPrefix;
+    if (role == WeightRole::Vae && s.vaePatch > 0) vaePatch_ = s.vaePatch;
     if (role != WeightRole::Transformer) return;
     c.detail = "keys: " + s.keyLayout + " names" +
                (s.keyPrefix.empty() ? std::string() : ", prefix " + s.keyPrefix);
@@ -644,6 +646,12 @@ class Inspector {
       r_.modelName = svgenLabel_.empty() ? wanModelName(r_.config->config) : svgenLabel_;
     r_.imageEncoderNeeded = r_.config && r_.config->config.imageDim > 0;
     r_.imageToVideo = r_.config && r_.config->config.inChannels > r_.config->config.outChannels;
+    // Three 2x stages in both VAEs; Wan 2.2's codes 2×2 patches of pixels.
+    const bool wan22Latents = r_.config && r_.config->config.outChannels == 48;
+    r_.vaeSpatialScale = 8 * (vaePatch_ > 0 ? vaePatch_ : wan22Latents ? 2 : 1);
+    if (vaePatch_ > 1)
+      r_.vae.detail += std::string(r_.vae.detail.empty() ? "" : "; ") +
+                       "Wan 2.2's VAE: 2×2 pixel patches, 16x in space";
     finishExperts(fromShapes);
 
     const bool singleFile = r_.layout == "comfyui" || r_.layout == "single-file";
@@ -697,6 +705,7 @@ class Inspector {
 
   CheckpointInspection r_;
   WanShapeMap ditShapes_, lowNoiseShapes_;
+  int vaePatch_ = 0;           // the VAE decoder's pixel patch side, when read
   bool lowNoise_ = false;      // transformer weights found now are the low-noise expert's
   bool expertsNamed_ = false;  // a transformer's file or folder named its expert
   std::optional<double> statedBoundary_;

@@ -43,7 +43,10 @@ struct CheckpointInspection {
   double boundaryRatio = 0;         // 0: one network for every step
   bool imageToVideo = false;        // the transformer reads an image condition beside its latent
   bool imageEncoderNeeded = false;  // and CLIP's tokens of the image (Wan 2.1 I2V)
-  bool vaeNeeded = true;            // svgen's built-in models: pixels, or their own autoencoder
+  // Pixels per latent pixel of the VAE: 8 for Wan 2.1's, 16 for Wan 2.2's (TI2V-5B); from the
+  // VAE's decoder when found, else from the transformer's latent channels (48 are Wan 2.2's).
+  int vaeSpatialScale = 8;
+  bool vaeNeeded = true;  // svgen's built-in models: pixels, or their own autoencoder
   std::optional<DescribedWanConfig> config;
   std::string modelName;                     // wanModelName's, or an svgen model's label
   std::vector<std::string> configConflicts;  // config.json against the weights' shapes

@@ -201,9 +201,12 @@ std::vector<std::string> wanConfigConflicts(const DescribedWanConfig& stated,
 }
 
 std::string wanModelName(const WanConfig& c) {
-  const bool wanShape = c.patch == std::array<int, 3>{1, 2, 2} && c.outChannels == 16 &&
-                        c.textDim == 4096 && c.freqDim == 256;
+  const bool wanShape =
+      c.patch == std::array<int, 3>{1, 2, 2} && c.textDim == 4096 && c.freqDim == 256;
   if (!wanShape) return "custom";
+  if (c.dim == 3072 && c.numLayers == 30 && c.inChannels == 48 && c.outChannels == 48)
+    return "Wan 2.2 TI2V 5B";
+  if (c.outChannels != 16) return "custom";
   if (c.dim == 1536 && c.numLayers == 30 && c.inChannels == 16) return "Wan 2.1 T2V 1.3B";
   if (c.dim == 5120 && c.numLayers == 40 && c.inChannels == 16) return "Wan 2.1 T2V 14B";
   // Image-to-video adds the image latent and mask to the input channels.

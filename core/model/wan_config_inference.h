@@ -41,7 +41,7 @@ DescribedWanConfig wanConfigFromAnyJson(const nlohmann::json& j);
 std::vector<std::string> wanConfigConflicts(const DescribedWanConfig& stated,
                                             const DescribedWanConfig& fromShapes);
 
-// "Wan 2.1 T2V 1.3B", "Wan 2.1 T2V 14B", "Wan 2.1 I2V 14B" or "custom".
+// "Wan 2.1 T2V 1.3B", "Wan 2.1 T2V 14B", "Wan 2.1 I2V 14B", "Wan 2.2 TI2V 5B" or "custom".
 std::string wanModelName(const WanConfig& config);
 
 }  // namespace svgen

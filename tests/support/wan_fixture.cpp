@@ -32,7 +32,7 @@ WanVaeConfig wanVaeConfig() {
   return wanVaeConfigFromJson(nlohmann::json::parse(in));
 }
 
-TensorMap wanVaeInOriginalNames(const TensorMap& diffusers, int numResBlocks) {
+TensorMap wanVaeInOriginalNames(const TensorMap& diffusers, int numResBlocks, bool nested) {
   const std::map<std::string, std::string> leaf = {
       {"norm1.gamma", "residual.0.gamma"},         {"conv1.weight", "residual.2.weight"},
       {"conv1.bias", "residual.2.bias"},           {"norm2.gamma", "residual.3.gamma"},
@@ -44,11 +44,26 @@ TensorMap wanVaeInOriginalNames(const TensorMap& diffusers, int numResBlocks) {
   // The encoder's down_blocks are flat, as the original's downsamples: same indices.
   const std::regex down(R"(^encoder\.down_blocks\.(\d+)\.(.*)$)");
   const int stride = numResBlocks + 2;
+  // Wan 2.2's stages: down_blocks.S.resnets.J / .downsampler, up_blocks.S.resnets.J / .upsampler.
+  const std::regex stageResnet(
+      R"(^(encoder|decoder)\.(down|up)_blocks\.(\d+)\.resnets\.(\d+)\.(.*)$)");
+  const std::regex stageResample(
+      R"(^(encoder|decoder)\.(down|up)_blocks\.(\d+)\.(?:down|up)sampler\.(.*)$)");
   TensorMap out;
   for (const auto& [key, t] : diffusers) {
     std::smatch m;
     std::string name = key;
-    if (key.rfind("post_quant_conv.", 0) == 0) {
+    if (nested && std::regex_match(key, m, stageResnet)) {
+      const std::string list = m[2].str() + "samples";
+      name = m[1].str() + "." + list + "." + m[3].str() + "." + list + "." + m[4].str() + "." +
+             leaf.at(m[5]);
+    } else if (nested && std::regex_match(key, m, stageResample)) {
+      // After the stage's residual blocks: num_res_blocks in the encoder, one more in the decoder.
+      const std::string list = m[2].str() + "samples";
+      const int index = m[2] == "down" ? numResBlocks : numResBlocks + 1;
+      name = m[1].str() + "." + list + "." + m[3].str() + "." + list + "." + std::to_string(index) +
+             "." + m[4].str();
+    } else if (key.rfind("post_quant_conv.", 0) == 0) {
       name = "conv2." + key.substr(16);
     } else if (key.rfind("quant_conv.", 0) == 0) {
       name = "conv1." + key.substr(11);

@@ -24,8 +24,10 @@ GenerationRequest wanFixtureRequest(const std::string& model);
 
 // The fixture VAE's tensors under the original Wan2.1 repository's names (decoder.conv1,
 // decoder.middle.N, decoder.upsamples.N, decoder.head, conv2; encoder.conv1, encoder.middle.N,
-// encoder.downsamples.N, encoder.head, conv1), as wan_2.1_vae.safetensors has them.
-TensorMap wanVaeInOriginalNames(const TensorMap& diffusers, int numResBlocks);
+// encoder.downsamples.N, encoder.head, conv1), as wan_2.1_vae.safetensors has them. `nested`:
+// Wan 2.2's (wan2.2_vae.safetensors), whose stages nest their layers
+// (decoder.upsamples.S.upsamples.J).
+TensorMap wanVaeInOriginalNames(const TensorMap& diffusers, int numResBlocks, bool nested = false);
 
 // A ComfyUI models folder made from the fixture: diffusion_models/ (original DiT names behind
 // "model.diffusion_model."), text_encoders/ (transformers' umT5 names), vae/ (original names) and

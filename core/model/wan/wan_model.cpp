@@ -32,6 +32,9 @@ struct ExpertDefaults {
 };
 constexpr ExpertDefaults kWan22TextToVideo{12.0, 4.0, 3.0}, kWan22ImageToVideo{5.0, 3.5, 3.5};
 constexpr int kWan22Steps = 40, kWan22Width = 1280, kWan22Height = 720;
+// TI2V-5B's (ti2v_5B): 121 frames at 24 fps (5 s), 1280×704, 50 steps, shift 5, guidance 5.
+constexpr int kTi2vFrames = 121, kTi2vWidth = 1280, kTi2vHeight = 704;
+constexpr double kTi2vFps = 24.0;
 
 constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 
@@ -82,11 +85,20 @@ ModelInfo wanInfo(const CheckpointInspection& inspection) {
     info.expertBoundary = inspection.boundaryRatio * 1000;
   }
   info.fps = kFps;
+  const bool ti2v = inspection.vaeSpatialScale == 16 && inspection.boundaryRatio == 0;
+  if (ti2v) {
+    info.defaultFrames = kTi2vFrames;
+    info.defaultWidth = kTi2vWidth;
+    info.defaultHeight = kTi2vHeight;
+    info.fps = kTi2vFps;
+  }
+  // The VAE's 8x in space (16x for Wan 2.2's), then the DiT's 2x2 patches.
+  const int pixelsPerLatent = inspection.vaeSpatialScale;
   info.frameMultiple = 4;  // the VAE turns T latent frames into 1 + 4(T − 1)
   info.frameOffset = 1;
   info.maxFrames = 161;
-  info.sizeMultiple = 16;  // 8x VAE, then the DiT's 2x2 patches
-  info.minSize = 16;
+  info.sizeMultiple = pixelsPerLatent * c.patch[1];
+  info.minSize = info.sizeMultiple;
   info.maxSize = 2048;
   info.layers = c.numLayers;
   // The whole-frame decode holds about 21.5 KiB of activations per pixel of a frame (H200: 8.4 GiB
@@ -105,7 +117,7 @@ ModelInfo wanInfo(const CheckpointInspection& inspection) {
   }
   info.tokenFrames = 4;  // the VAE's 4x in time, the causal first frame alone; patch 1 in time
   info.firstFrameAlone = true;
-  info.tokenPixels = 16;
+  info.tokenPixels = pixelsPerLatent * c.patch[1];
   info.imageToVideo = inspection.imageToVideo;
   info.directory = fs::is_directory(inspection.path)
                        ? inspection.path
@@ -271,7 +283,8 @@ at::Tensor WanModel::velocity(const at::Tensor& x, const Conditioning& c, const 
 }
 
 std::vector<int64_t> WanModel::latentShape(int frames, int height, int width) const {
-  return {vae_->config().zDim, (frames - 1) / 4 + 1, height / 8, width / 8};
+  const int scale = vae_->config().spatialScale();
+  return {vae_->config().zDim, (frames - 1) / 4 + 1, height / scale, width / scale};
 }
 
 Video WanModel::decode(const at::Tensor& latent, int frames, double fps) {

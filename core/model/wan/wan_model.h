@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +22,9 @@ class Umt5Encoder;
 class WanVaeDecoder;
 
 struct ModelFamily;
+// A registry entry of checkpoints WanModel runs, in any Wan layout, that `claims` takes.
+ModelFamily wanModelFamily(std::string id, std::string label, std::string expects, int order,
+                           std::function<bool(const CheckpointInspection&)> claims);
 // The registry entry of Wan 2.1 text- or image-to-video checkpoints, or of Wan 2.2's two-expert
 // ones.
 ModelFamily wanFamily(bool imageToVideo, bool twoExperts);

@@ -131,3 +131,47 @@ at::Tensor attention(const TensorMap& p, const at::Tensor& x, const std::string&
 }
 
 }  // namespace svgen::wanvae
+
+namespace svgen::wanvae {
+
+at::Tensor averageDown(const at::Tensor& xIn, int64_t outChannels, int64_t factorT,
+                       int64_t factorS) {
+  const int64_t padT = (factorT - xIn.size(2) % factorT) % factorT;
+  const at::Tensor x = padT ? at::constant_pad_nd(xIn, {0, 0, 0, 0, padT, 0}) : xIn;
+  const int64_t B = x.size(0), C = x.size(1), T = x.size(2) / factorT, H = x.size(3) / factorS,
+                W = x.size(4) / factorS;
+  const int64_t factor = factorT * factorS * factorS;
+  return x.reshape({B, C, T, factorT, H, factorS, W, factorS})
+      .permute({0, 1, 3, 5, 7, 2, 4, 6})
+      .reshape({B, outChannels, C * factor / outChannels, T, H, W})
+      .mean(2);
+}
+
+at::Tensor duplicateUp(const at::Tensor& x, int64_t outChannels, int64_t factorT, int64_t factorS,
+                       bool firstChunk) {
+  const int64_t B = x.size(0), C = x.size(1), T = x.size(2), H = x.size(3), W = x.size(4);
+  const int64_t repeats = outChannels * factorT * factorS * factorS / C;
+  at::Tensor y = x.repeat_interleave(repeats, 1)
+                     .reshape({B, outChannels, factorT, factorS, factorS, T, H, W})
+                     .permute({0, 1, 5, 2, 6, 3, 7, 4})
+                     .reshape({B, outChannels, T * factorT, H * factorS, W * factorS});
+  return firstChunk ? y.narrow(2, factorT - 1, y.size(2) - (factorT - 1)) : y;
+}
+
+at::Tensor patchify(const at::Tensor& x, int64_t p) {
+  if (p == 1) return x;
+  const int64_t B = x.size(0), C = x.size(1), T = x.size(2), H = x.size(3) / p, W = x.size(4) / p;
+  return x.reshape({B, C, T, H, p, W, p})
+      .permute({0, 1, 6, 4, 2, 3, 5})
+      .reshape({B, C * p * p, T, H, W});
+}
+
+at::Tensor unpatchify(const at::Tensor& x, int64_t p) {
+  if (p == 1) return x;
+  const int64_t B = x.size(0), C = x.size(1) / (p * p), T = x.size(2), H = x.size(3), W = x.size(4);
+  return x.reshape({B, C, p, p, T, H, W})
+      .permute({0, 1, 4, 5, 3, 6, 2})
+      .reshape({B, C, T, H * p, W * p});
+}
+
+}  // namespace svgen::wanvae

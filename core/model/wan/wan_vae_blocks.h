@@ -58,4 +58,17 @@ at::Tensor residual(const TensorMap& p, const at::Tensor& x, const std::string& 
 // One head over each frame's positions, plus the input.
 at::Tensor attention(const TensorMap& p, const at::Tensor& x, const std::string& name);
 
+// Wan 2.2's weightless stage shortcuts. Down: each output channel the mean of a group of input
+// channels × the factorT × factorS² pixels it replaces (time padded in front to a whole factor).
+// Up: the reverse, each input channel copied into the pixels and channels it expands to; on the
+// clip's first chunk the factorT − 1 leading frames go, as the causal upsample makes one frame.
+at::Tensor averageDown(const at::Tensor& x, int64_t outChannels, int64_t factorT, int64_t factorS);
+at::Tensor duplicateUp(const at::Tensor& x, int64_t outChannels, int64_t factorT, int64_t factorS,
+                       bool firstChunk);
+
+// Pixels (B, 3, T, H, W) ↔ patches (B, 3 · p², T, H / p, W / p), channel c · p² + dx · p + dy
+// (the column offset before the row offset, as diffusers' patchify orders them).
+at::Tensor patchify(const at::Tensor& x, int64_t patch);
+at::Tensor unpatchify(const at::Tensor& x, int64_t patch);
+
 }  // namespace svgen::wanvae

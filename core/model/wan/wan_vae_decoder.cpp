@@ -19,9 +19,9 @@ std::vector<Expected> expectedTensors(const WanVaeConfig& c) {
   std::vector<Expected> e;
   const int64_t z = c.zDim;
   addConv3d(e, "post_quant_conv", z, z, 1, 1);
-  std::vector<int64_t> dims = {static_cast<int64_t>(c.baseDim) * c.dimMult.back()};
-  for (auto it = c.dimMult.rbegin(); it != c.dimMult.rend(); ++it)
-    dims.push_back(static_cast<int64_t>(c.baseDim) * *it);
+  const int64_t base = c.decoderDim();
+  std::vector<int64_t> dims = {base * c.dimMult.back()};
+  for (auto it = c.dimMult.rbegin(); it != c.dimMult.rend(); ++it) dims.push_back(base * *it);
   addConv3d(e, "decoder.conv_in", dims[0], z, 3, 3);
   addResidual(e, "decoder.mid_block.resnets.0", dims[0], dims[0]);
   addAttention(e, "decoder.mid_block.attentions.0", dims[0]);
@@ -29,21 +29,22 @@ std::vector<Expected> expectedTensors(const WanVaeConfig& c) {
   const size_t stages = c.dimMult.size();
   for (size_t i = 0; i < stages; ++i) {
     const std::string block = "decoder.up_blocks." + std::to_string(i);
-    int64_t in = i > 0 ? dims[i] / 2 : dims[i];  // the previous stage's upsample halves channels
-    const int64_t out = dims[i + 1];
+    // Wan 2.1's upsample halves the channels for the next stage; Wan 2.2's keeps them.
+    int64_t in = i > 0 && !c.residual ? dims[i] / 2 : dims[i];
+    const int64_t out = dims[i + 1], upOut = c.residual ? out : out / 2;
     for (int j = 0; j <= c.numResBlocks; ++j) {
       addResidual(e, block + ".resnets." + std::to_string(j), in, out);
       in = out;
     }
     if (i + 1 < stages) {
-      const std::string up = block + ".upsamplers.0";
-      e.push_back({up + ".resample.1.weight", {out / 2, out, 3, 3}});
-      e.push_back({up + ".resample.1.bias", {out / 2}});
+      const std::string up = block + (c.residual ? ".upsampler" : ".upsamplers.0");
+      e.push_back({up + ".resample.1.weight", {upOut, out, 3, 3}});
+      e.push_back({up + ".resample.1.bias", {upOut}});
       if (c.temporalDownsample[stages - 2 - i]) addConv3d(e, up + ".time_conv", 2 * out, out, 3, 1);
     }
   }
   e.push_back({"decoder.norm_out.gamma", {dims.back(), 1, 1, 1}});
-  addConv3d(e, "decoder.conv_out", 3, dims.back(), 3, 3);
+  addConv3d(e, "decoder.conv_out", c.pixelChannels(), dims.back(), 3, 3);
   return e;
 }
 
@@ -85,11 +86,14 @@ at::Tensor WanVaeDecoder::decodeChunk(const at::Tensor& z, bool first, Cache& ca
   const size_t stages = config_.dimMult.size();
   for (size_t i = 0; i < stages; ++i) {
     const std::string block = "decoder.up_blocks." + std::to_string(i);
+    const at::Tensor stageInput = x;
     for (int j = 0; j <= config_.numResBlocks; ++j)
       x = residual(params_, x, block + ".resnets." + std::to_string(j), cache);
     if (i + 1 < stages) {
       const bool temporal = config_.temporalDownsample[stages - 2 - i];
-      x = upsample(x, block + ".upsamplers.0", temporal, first, cache);
+      x = upsample(x, block + (config_.residual ? ".upsampler" : ".upsamplers.0"), temporal, first,
+                   cache);
+      if (config_.residual) x = x + duplicateUp(stageInput, x.size(1), temporal ? 2 : 1, 2, first);
     }
   }
   x = at::silu(channelRmsNorm(x, p("decoder.norm_out.gamma")));
@@ -112,7 +116,7 @@ at::Tensor WanVaeDecoder::decode(const at::Tensor& latent, const ChunkCallback& 
     chunks.push_back(decodeChunk(z.narrow(2, t, 1), t == 0, cache).to(at::kCPU, at::kFloat));
     if (onChunk) onChunk(t + 1, total);
   }
-  at::Tensor out = at::cat(chunks, 2);
+  at::Tensor out = unpatchify(at::cat(chunks, 2), config_.patchSize);
   return clamp ? out.clamp(-1, 1) : out;
 }
 
@@ -155,7 +159,7 @@ at::Tensor WanVaeDecoder::decodeTiled(const at::Tensor& latent, const Tiles& til
   if (latent.dim() != 5) return decode(latent, onChunk, clamp);  // decode names the problem
   const int64_t h = latent.size(3), w = latent.size(4);
   if (h <= tiles.tile && w <= tiles.tile) return decode(latent, onChunk, clamp);
-  const int64_t scale = 8;  // the decoder's spatial upsampling
+  const int64_t scale = config_.spatialScale();
   const int64_t strideOut = tiles.stride * scale;
   const int64_t blend = (tiles.tile - tiles.stride) * scale;
   std::vector<int64_t> rows, cols;

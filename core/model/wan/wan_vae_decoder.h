@@ -1,7 +1,7 @@
-// The Wan 2.1 VAE's decoder (diffusers' AutoencoderKLWan.decode) in ATen ops. It decodes one latent
-// frame at a time with a causal cache (each causal convolution keeps the last two frames it was
-// given), so memory follows one chunk, not the clip: 81 frames at 720p fit. T latent frames become
-// 1 + 4(T − 1) frames at 8x the size.
+// The Wan VAE's decoder (diffusers' AutoencoderKLWan.decode; Wan 2.1's and Wan 2.2's) in ATen ops.
+// It decodes one latent frame at a time with a causal cache (each causal convolution keeps the
+// last two frames it was given), so memory follows one chunk, not the clip: 81 frames at 720p
+// fit. T latent frames become 1 + 4(T − 1) frames at 8x the size (16x for Wan 2.2's).
 #pragma once
 #include "core/io/tensor_map.h"
 #include "core/model/wan/wan_vae_config.h"
@@ -33,8 +33,8 @@ class WanVaeDecoder {
   // Called after each latent frame is decoded; throwing from it (Cancelled) stops decoding.
   using ChunkCallback = std::function<void(int done, int total)>;
 
-  // Normalised latent (B, z, T, h, w) → frames (B, 3, 1 + 4(T − 1), 8h, 8w), float32 on the CPU,
-  // clamped to [−1, 1] unless `clamp` is false.
+  // Normalised latent (B, z, T, h, w) → frames (B, 3, 1 + 4(T − 1), sh, sw) where s is
+  // config().spatialScale(), float32 on the CPU, clamped to [−1, 1] unless `clamp` is false.
   at::Tensor decode(const at::Tensor& latent, const ChunkCallback& onChunk = {},
                     bool clamp = true) const;
 

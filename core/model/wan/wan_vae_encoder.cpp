@@ -12,22 +12,32 @@ using namespace wanvae;
 
 namespace {
 
-// One entry of the encoder's flat down_blocks list: a residual block or a downsample.
+// One layer of the encoder: a residual block or a downsample. Wan 2.1 lists them flat
+// (down_blocks.N); Wan 2.2 groups each stage's (down_blocks.S.resnets.J, down_blocks.S.downsampler)
+// and adds the stage's input, averaged down, to its output (`stageEnd` marks its last layer).
 struct DownLayer {
   std::string name;
   bool resample = false;
   bool temporal = false;
+  int stage = 0;
+  bool stageEnd = false;
 };
 
 std::vector<DownLayer> downLayers(const WanVaeConfig& c) {
   std::vector<DownLayer> layers;
-  const size_t stages = c.dimMult.size();
-  for (size_t i = 0; i < stages; ++i) {
-    for (int j = 0; j < c.numResBlocks; ++j)
-      layers.push_back({"encoder.down_blocks." + std::to_string(layers.size()), false, false});
+  const int stages = static_cast<int>(c.dimMult.size());
+  for (int i = 0; i < stages; ++i) {
+    const std::string stage = "encoder.down_blocks." + std::to_string(i);
+    for (int j = 0; j < c.numResBlocks; ++j) {
+      layers.push_back({c.residual ? stage + ".resnets." + std::to_string(j)
+                                   : "encoder.down_blocks." + std::to_string(layers.size()),
+                        false, false, i});
+    }
     if (i + 1 < stages)
-      layers.push_back(
-          {"encoder.down_blocks." + std::to_string(layers.size()), true, c.temporalDownsample[i]});
+      layers.push_back({c.residual ? stage + ".downsampler"
+                                   : "encoder.down_blocks." + std::to_string(layers.size()),
+                        true, c.temporalDownsample[i], i});
+    layers.back().stageEnd = true;
   }
   return layers;
 }
@@ -37,7 +47,7 @@ std::vector<Expected> expectedTensors(const WanVaeConfig& c) {
   std::vector<Expected> e;
   std::vector<int64_t> dims = {c.baseDim};
   for (int m : c.dimMult) dims.push_back(static_cast<int64_t>(c.baseDim) * m);
-  addConv3d(e, "encoder.conv_in", dims[0], 3, 3, 3);
+  addConv3d(e, "encoder.conv_in", dims[0], c.pixelChannels(), 3, 3);
   const std::vector<DownLayer> layers = downLayers(c);
   size_t next = 0;
   for (size_t i = 0; i + 1 < dims.size(); ++i) {
@@ -96,9 +106,20 @@ at::Tensor WanVaeEncoder::downsample(const at::Tensor& xIn, const std::string& n
 
 at::Tensor WanVaeEncoder::encodeChunk(const at::Tensor& frames, Cache& cache) const {
   at::Tensor x = causalConv(params_, frames, "encoder.conv_in", cache);
-  for (const DownLayer& layer : downLayers(config_))
+  const std::vector<DownLayer> layers = downLayers(config_);
+  const int stages = static_cast<int>(config_.dimMult.size());
+  at::Tensor stageInput = x;
+  for (const DownLayer& layer : layers) {
     x = layer.resample ? downsample(x, layer.name, layer.temporal, cache)
                        : residual(params_, x, layer.name, cache);
+    if (config_.residual && layer.stageEnd) {
+      // The last stage keeps its size; the others halve space, and time where they say so.
+      const bool last = layer.stage + 1 == stages;
+      const bool temporal = !last && config_.temporalDownsample[layer.stage];
+      x = x + averageDown(stageInput, x.size(1), temporal ? 2 : 1, last ? 1 : 2);
+      stageInput = x;
+    }
+  }
   x = residual(params_, x, "encoder.mid_block.resnets.0", cache);
   x = attention(params_, x, "encoder.mid_block.attentions.0");
   x = residual(params_, x, "encoder.mid_block.resnets.1", cache);
@@ -108,19 +129,22 @@ at::Tensor WanVaeEncoder::encodeChunk(const at::Tensor& frames, Cache& cache) co
 
 at::Tensor WanVaeEncoder::encode(const at::Tensor& frames, const ChunkCallback& onChunk) const {
   const int64_t T = frames.dim() == 5 ? frames.size(2) : 0;
-  if (frames.dim() != 5 || frames.size(1) != 3 || (T - 1) % 4 != 0 || frames.size(3) % 8 != 0 ||
-      frames.size(4) % 8 != 0) {
+  const int64_t scale = config_.spatialScale();
+  if (frames.dim() != 5 || frames.size(1) != 3 || (T - 1) % 4 != 0 || frames.size(3) % scale != 0 ||
+      frames.size(4) % scale != 0) {
     throw InputError(
-        "vae: the frames to encode must be (B, 3, 1 + 4k, H, W) with H and W multiples of 8, got " +
-        shapeText(frames.sizes().vec()));
+        "vae: the frames to encode must be (B, 3, 1 + 4k, H, W) with H and W "
+        "multiples of " +
+        std::to_string(scale) + ", got " + shapeText(frames.sizes().vec()));
   }
+  const at::Tensor patches = patchify(frames, config_.patchSize);
   const int total = static_cast<int>(1 + (T - 1) / 4);
   Cache cache;
   std::vector<at::Tensor> chunks;
   for (int i = 0; i < total; ++i) {
     const int64_t start = i == 0 ? 0 : 1 + 4 * (i - 1), length = i == 0 ? 1 : 4;
     chunks.push_back(
-        encodeChunk(frames.narrow(2, start, length).to(device_, dtype_), cache).to(at::kFloat));
+        encodeChunk(patches.narrow(2, start, length).to(device_, dtype_), cache).to(at::kFloat));
     if (onChunk) onChunk(i + 1, total);
   }
   Cache none;

@@ -1,4 +1,4 @@
-// The Wan 2.1 VAE's encoder (diffusers' AutoencoderKLWan.encode, the latent's mean), which
+// The Wan VAE's encoder (diffusers' AutoencoderKLWan.encode, the latent's mean; 2.1 and 2.2), which
 // image-to-video needs for its first-frame condition. Like the decoder it codes the clip chunk by
 // chunk with a causal cache: the first frame alone, then four frames at a time, so 1 + 4k frames
 // become 1 + k latent frames at an eighth of the size.
