@@ -52,6 +52,13 @@ class TestMemoryPlan : public QObject {
     info.memory.imageEncoderGiB = 14;  // larger than umT5-XXL's 13.4
     const double pixels = 1280.0 * 720 * 3072 / (1024.0 * 1024 * 1024);
     QVERIFY(near(planMemory(info, clip(1280, 720), 0).encodeGiB, held + 14 + pixels));
+    // TI2V takes an image or not: counted only when the request has one.
+    info.imageOptional = true;
+    QVERIFY(near(planMemory(info, clip(1280, 720), 0).encodeGiB, held + text));
+    GenerationRequest withImage = clip(1280, 720);
+    withImage.imagePath = "start.png";
+    QVERIFY(near(planMemory(info, withImage, 0).encodeGiB, held + 14 + pixels));
+    info.imageOptional = false;
     info.imageToVideo = false;  // a text-to-video model never counts them
     QVERIFY(near(planMemory(info, clip(1280, 720), 0).encodeGiB, held + text));
   }

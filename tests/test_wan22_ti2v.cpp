@@ -10,6 +10,9 @@
 #include "core/model/model_family.h"
 #include "core/model/wan/wan_vae_decoder.h"
 #include "core/model/wan/wan_vae_encoder.h"
+#include "core/model/wan_config_inference.h"
+#include "core/model/wan_dit.h"
+#include "core/model/wan_keys.h"
 #include "core/pipeline/engine.h"
 #include "core/text/sentencepiece_tokenizer.h"
 
@@ -119,12 +122,7 @@ class TestWan22Ti2v : public QObject {
   void textToVideoMatchesThePipeline() {
     if (!sentencePieceAvailable()) QSKIP("built without libsentencepiece-dev");
     const TensorMap ref = reference();
-    const std::string dir = test::freshDir("wan22_ti2v");
-    const std::string t2v = test::sourcePath("tests/fixtures/wan_tiny");
-    const auto recursive = fs::copy_options::recursive | fs::copy_options::overwrite_existing;
-    for (const char* part : {"text_encoder", "tokenizer", "scheduler"})
-      fs::copy(t2v + "/" + part, dir + "/" + part, recursive);
-    fs::copy(test::sourcePath(kFolder), dir, recursive);
+    const std::string dir = modelFolder("wan22_ti2v");
     const CheckpointInspection inspection = inspectModel(dir);
     QCOMPARE(QString::fromStdString(inspection.family), QString("wan2.2-ti2v-5b"));
     QCOMPARE(inspection.vaeSpatialScale, 16);
@@ -133,6 +131,7 @@ class TestWan22Ti2v : public QObject {
     QCOMPARE(info.tokenPixels, 32);
     QCOMPARE(info.fps, 24.0);
     QCOMPARE(info.defaultFrames, 121);
+    QVERIFY(info.imageToVideo && info.imageOptional);  // text alone, or text and a start image
 
     GenerationRequest r = test::wanFixtureRequest(dir);
     r.width = 96;
@@ -154,6 +153,107 @@ class TestWan22Ti2v : public QObject {
     // A size that is not whole 32-pixel tokens is refused before anything runs.
     r.width = 80;
     QVERIFY_THROWS_EXCEPTION(InputError, engine.generate(r, quiet));
+  }
+
+  // ComfyUI's files: the DiT under model.diffusion_model. in original names, and
+  // wan2.2_vae.safetensors in the original nested names, which alone say it is Wan 2.2's VAE.
+  void comfyUiFilesGiveTheSameClip() {
+    if (!sentencePieceAvailable()) QSKIP("built without libsentencepiece-dev");
+    const TensorMap ref = reference();
+    const std::string dir = test::freshDir("wan22_ti2v_comfyui");
+    test::writeComfyUiFolder(dir);
+    for (const char* part : {"diffusion_models", "vae"}) fs::remove_all(dir + "/" + part);
+    fs::create_directories(dir + "/diffusion_models");
+    fs::create_directories(dir + "/vae");
+    TensorMap dit;
+    for (const auto& [k, t] : loadTensors(test::sourcePath(
+             std::string(kFolder) + "/transformer/diffusion_pytorch_model.safetensors")))
+      dit["model.diffusion_model." + wanKeyToOriginal(k)] = t;
+    saveTensors(dir + "/diffusion_models/wan2.2_ti2v_5B_tiny_fp32.safetensors", dit);
+    fs::copy_file(test::sourcePath(std::string(kFolder) + "/transformer/config.json"),
+                  dir + "/diffusion_models/config.json");
+    saveTensors(dir + "/vae/wan2.2_vae.safetensors",
+                test::wanVaeInOriginalNames(vaeWeights(), 1, /*nested=*/true));
+    // The tiny VAE's statistics are its own (the released file's come with its 48 channels).
+    fs::copy_file(test::sourcePath(std::string(kFolder) + "/vae/config.json"),
+                  dir + "/vae/config.json");
+    const CheckpointInspection inspection = inspectModel(dir);
+    QCOMPARE(QString::fromStdString(inspection.layout), QString("comfyui"));
+    QCOMPARE(QString::fromStdString(inspection.family), QString("wan2.2-ti2v-5b"));
+    QVERIFY2(inspection.missing.empty(),
+             inspection.missing.empty() ? "" : inspection.missing.front().c_str());
+    GenerationRequest r = test::wanFixtureRequest(dir);
+    r.width = 96;
+    r.height = 64;
+    const std::string work = test::freshDir("wan22_ti2v_comfyui_run");
+    r.initNoisePath = work + "/init.safetensors";
+    r.saveLatentsPath = work + "/final.safetensors";
+    saveTensors(r.initNoisePath, {{"latent", ref.at("ti2v.init")}});
+    Engine engine;
+    GenerationObserver quiet;
+    engine.generate(r, quiet);
+    const double err =
+        relativeError(loadTensors(r.saveLatentsPath).at("latent"), ref.at("ti2v.latent.4"));
+    qInfo("Engine Wan 2.2 TI2V from ComfyUI files vs diffusers: %.3g", err);
+    QVERIFY2(err < 1e-4, qPrintable(QString::number(err)));
+  }
+
+  // The image mode: the start image through the VAE is the first latent frame, clean (timestep 0
+  // for its tokens) at every step, as diffusers' WanImageToVideoPipeline with expand_timesteps.
+  void imageToVideoMatchesThePipeline() {
+    if (!sentencePieceAvailable()) QSKIP("built without libsentencepiece-dev");
+    const TensorMap ref = reference();
+    const std::string dir = modelFolder("wan22_ti2v_image");
+    GenerationRequest r = test::wanFixtureRequest(dir);
+    r.width = 96;
+    r.height = 64;
+    r.imagePath = test::sourcePath("tests/fixtures/wan22_ti2v_start.png");
+    const std::string work = test::freshDir("wan22_ti2v_image_run");
+    r.initNoisePath = work + "/init.safetensors";
+    r.saveLatentsPath = work + "/final.safetensors";
+    saveTensors(r.initNoisePath, {{"latent", ref.at("ti2v_i2v.init")}});
+    Engine engine;
+    GenerationObserver quiet;
+    const GenerationResult result = engine.generate(r, quiet);
+    QCOMPARE(result.video.frames, 9);
+    const at::Tensor latent = loadTensors(r.saveLatentsPath).at("latent");
+    const at::Tensor want = ref.at("ti2v_i2v.final");
+    const double first = relativeError(latent.narrow(2, 0, 1), want.narrow(2, 0, 1));
+    const double err = relativeError(latent, want);
+    qInfo("Engine Wan 2.2 TI2V image-to-video vs diffusers: first frame %.3g, final latent %.3g",
+          first, err);
+    QVERIFY2(first < 1e-4, qPrintable(QString::number(first)));
+    QVERIFY2(err < 1e-4, qPrintable(QString::number(err)));
+    // The clean first frame's tokens at timestep 0 matter to every token, not only their own.
+    const DescribedWanConfig config = wanConfigFromAnyJson(nlohmann::json::parse(
+        std::ifstream(test::sourcePath(std::string(kFolder) + "/transformer/config.json"))));
+    const WanDiT dit(
+        config.config,
+        toOriginalWanLayout(loadTensors(test::sourcePath(
+            std::string(kFolder) + "/transformer/diffusion_pytorch_model.safetensors"))),
+        at::kCPU, at::kFloat);
+    const at::Tensor x = at::randn({1, 6, 3, 4, 6});
+    const at::Tensor t = at::full({1}, 700.0);
+    const at::Tensor context = at::randn({1, 8, 32});
+    DiTForwardOptions clean;
+    clean.cleanPrefixTokens = 6;
+    const at::Tensor withClean = dit.forward(x, t, context, {}, clean);
+    const at::Tensor noisy = dit.forward(x, t, context, {}, {});
+    QVERIFY(relativeError(withClean.narrow(2, 1, 2), noisy.narrow(2, 1, 2)) > 1e-3);
+    clean.cleanPrefixTokens = 72;  // every token: refused, there is nothing to denoise
+    QVERIFY_THROWS_EXCEPTION(InputError, dit.forward(x, t, context, {}, clean));
+  }
+
+ private:
+  // The fixture's transformer and VAE with wan_tiny's text encoder and tokenizer.
+  static std::string modelFolder(const std::string& name) {
+    const std::string dir = test::freshDir(name);
+    const std::string t2v = test::sourcePath("tests/fixtures/wan_tiny");
+    const auto recursive = fs::copy_options::recursive | fs::copy_options::overwrite_existing;
+    for (const char* part : {"text_encoder", "tokenizer", "scheduler"})
+      fs::copy(t2v + "/" + part, dir + "/" + part, recursive);
+    fs::copy(test::sourcePath(kFolder), dir, recursive);
+    return dir;
   }
 };
 

@@ -373,6 +373,7 @@ void PromptPanel::updateStartImageRow() {
   // A text-to-video model hides the row, unless an image is set: the run's check then says the
   // model takes none, and Clear is at hand.
   const bool show = info_.imageToVideo || !startImage_->path().isEmpty();
+  startImage_->setOptional(info_.imageOptional);
   startImage_->setVisible(show);
   startImageLabel_->setVisible(show);
 }

@@ -127,6 +127,11 @@ void StartImageField::updateThumbnail() {
   thumbnail_->setPixmap(QPixmap::fromImage(shown));
 }
 
+void StartImageField::setOptional(bool optional) {
+  optional_ = optional;
+  updateNote();
+}
+
 void StartImageField::setClipSize(int width, int height) {
   clipWidth_ = width;
   clipHeight_ = height;
@@ -139,7 +144,9 @@ QString StartImageField::note() const {
 
 void StartImageField::updateNote() {
   if (path_.isEmpty()) {
-    note_->setText(tr("Choose the image the clip starts from, or drop one here."));
+    note_->setText(optional_ ? tr("Optional: without an image the clip comes from the prompt "
+                                  "alone. Choose one to start from, or drop one here.")
+                             : tr("Choose the image the clip starts from, or drop one here."));
     return;
   }
   const QString name = QFileInfo(path_).fileName();

@@ -22,6 +22,8 @@ class StartImageField : public QWidget {
   void setPath(const QString& path);
   // The clip's size, for the note on how the image will be cropped.
   void setClipSize(int width, int height);
+  // The model makes video from text alone too (TI2V): the empty field says the image is optional.
+  void setOptional(bool optional);
   QString note() const;
   // The part of the image the clip keeps, in its pixels (empty until both sizes are known); the
   // thumbnail dims the rest.
@@ -45,6 +47,7 @@ class StartImageField : public QWidget {
   QImage picture_;  // the image scaled to the thumbnail
   QSize imageSize_;
   int clipWidth_ = 0, clipHeight_ = 0;
+  bool optional_ = false;
   QLabel* thumbnail_;
   QLabel* note_;
   QPushButton* clear_;

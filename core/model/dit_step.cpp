@@ -14,6 +14,11 @@ at::Tensor ditVelocity(const WanDiT& dit, const at::Tensor& x, const Conditionin
   options.numSteps = step.count;
   options.beforeLayer = step.beforeLayer;
   options.ffnChunkTokens = step.ffnChunkTokens;
+  // TI2V's start image is the latent's first frame, clean: its tokens come first.
+  if (c.firstFrame.defined()) {
+    const WanConfig& w = dit.config();
+    options.cleanPrefixTokens = (x.size(3) / w.patch[1]) * (x.size(4) / w.patch[2]);
+  }
   const bool cfg = c.withNegative;
   // Image-to-video: the image condition joins the latent's channels; its tokens go beside the text.
   const at::Tensor input =

@@ -23,8 +23,9 @@ struct ModelInfo {
   int minSize = 0, maxSize = 0;
   std::vector<std::string> vocabulary;  // empty: any text (a real tokenizer)
   // The model makes a clip from a start image and the prompt (GenerationRequest::imagePath), and
-  // needs the image.
+  // needs the image, unless imageOptional (TI2V: from text alone too).
   bool imageToVideo = false;
+  bool imageOptional = false;
   // Two-expert models (Wan 2.2 A14B): the timestep (1000·σ as the sampler feeds it) below which
   // the low-noise expert denoises, and that expert's default guidance. 0 for one network.
   double expertBoundary = 0;

@@ -30,6 +30,9 @@ struct Conditioning {
   // Undefined for text-to-video.
   at::Tensor imageTokens;
   at::Tensor imageLatent;
+  // TI2V: the start image's latent (1, C, 1, h, w), which is the clip's first latent frame, clean
+  // at every step (VideoModel::constrainLatent keeps it there). Undefined otherwise.
+  at::Tensor firstFrame;
 };
 
 // How a model spends device memory for a run (the Engine's memory plan decides).
@@ -70,6 +73,11 @@ class VideoModel {
   // cropped). Others throw InputError.
   virtual void addImage(Conditioning& c, const Video& image, int frames, int height, int width) {
     throw InputError(info().label + " takes no start image: it makes video from text only");
+  }
+  // What the latent must hold whatever the sampler makes of it, applied to the initial noise and
+  // after every step: TI2V's start image stays its first frame.
+  virtual at::Tensor constrainLatent(const at::Tensor& x, const Conditioning& c) const {
+    return x;
   }
   // Latent shape (channels, frames, height, width) for a clip of that many frames and pixels.
   virtual std::vector<int64_t> latentShape(int frames, int height, int width) const = 0;

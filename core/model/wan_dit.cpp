@@ -11,8 +11,11 @@
 #include <c10/core/GradMode.h>
 
 #include <algorithm>
-#include <memory>
+#include <array>
 #include <cmath>
+#include <memory>
+#include <tuple>
+#include <vector>
 
 namespace svgen {
 
@@ -52,6 +55,48 @@ class ResidualOps {
     return y;
   }
 
+  // The same with the first `split` rows modulated by their own `mul0`, `add0` (clean tokens).
+  at::Tensor norm(const at::Tensor& x, const at::Tensor& mul, const at::Tensor& add,
+                  const at::Tensor& mul0, const at::Tensor& add0, int64_t split) const {
+    if (split <= 0) return norm(x, mul, add);
+    const int64_t B = x.size(0), L = x.size(1), d = x.size(2);
+    if (!fused_) {
+      const at::Tensor n = at::layer_norm(x, {d}, {}, {}, eps_);
+      return at::cat(
+                 {n.narrow(1, 0, split) * mul0 + add0, n.narrow(1, split, L - split) * mul + add},
+                 1)
+          .to(dtype_);
+    }
+    const std::array<at::Tensor, 2> m = {perSample(mul0, B, d), perSample(mul, B, d)};
+    const std::array<at::Tensor, 2> a = {perSample(add0, B, d), perSample(add, B, d)};
+    at::Tensor y = at::empty({B, L, d}, x.options().dtype(at::kBFloat16));
+    for (const Run& r : runs(B, L, split))
+      kernels::modulatedLayerNormCuda(
+          x.data_ptr<float>() + r.offset * d, m[r.part].data_ptr<float>() + r.sample * d,
+          a[r.part].data_ptr<float>() + r.sample * d, 0,
+          static_cast<char*>(y.data_ptr()) + r.offset * d * y.element_size(), 1, r.rows,
+          static_cast<int>(d), static_cast<float>(eps_));
+    return y;
+  }
+
+  // x + a · gate, the first `split` rows gated by `gate0` (clean tokens).
+  void addGated(at::Tensor& x, const at::Tensor& a, const at::Tensor& gate, const at::Tensor& gate0,
+                int64_t split) const {
+    if (split <= 0) return addGated(x, a, gate);
+    const int64_t B = x.size(0), L = x.size(1), d = x.size(2);
+    if (!fused_ || a.scalar_type() != at::kBFloat16 || !a.is_contiguous()) {
+      const at::Tensor af = a.to(at::kFloat);
+      x = x + at::cat({af.narrow(1, 0, split) * gate0, af.narrow(1, split, L - split) * gate}, 1);
+      return;
+    }
+    const std::array<at::Tensor, 2> g = {perSample(gate0, B, d), perSample(gate, B, d)};
+    for (const Run& r : runs(B, L, split))
+      kernels::gatedResidualCuda(x.data_ptr<float>() + r.offset * d,
+                                 static_cast<const char*>(a.data_ptr()) + r.offset * d * 2,
+                                 g[r.part].data_ptr<float>() + r.sample * d, 0, 1, r.rows,
+                                 static_cast<int>(d));
+  }
+
   // x + a · gate (gate undefined: 1), in place where fused.
   void addGated(at::Tensor& x, const at::Tensor& a, const at::Tensor& gate) const {
     if (!fused_ || a.scalar_type() != at::kBFloat16 || !a.is_contiguous()) {
@@ -69,6 +114,24 @@ class ResidualOps {
   bool fused() const { return fused_; }
 
  private:
+  // The fused kernels take one modulation row per sample: split rows run in pieces, each
+  // sample's clean rows (part 0) and the rest (part 1), `offset` rows into the stream.
+  struct Run {
+    int64_t offset, rows, sample;
+    int part;
+  };
+  static std::vector<Run> runs(int64_t B, int64_t L, int64_t split) {
+    std::vector<Run> out;
+    for (int64_t b = 0; b < B; ++b) {
+      out.push_back({b * L, split, b, 0});
+      out.push_back({b * L + split, L - split, b, 1});
+    }
+    return out;
+  }
+  static at::Tensor perSample(const at::Tensor& row, int64_t B, int64_t d) {
+    return row.to(at::kFloat).expand({B, 1, d}).contiguous();
+  }
+
   at::ScalarType dtype_;
   double eps_;
   bool fused_;
@@ -295,11 +358,22 @@ at::Tensor WanDiT::forward(const at::Tensor& xIn, const at::Tensor& timesteps,
   const ResidualOps ops(x, dtype_, c.eps);
 
   // Time: sinusoid → MLP → six modulation vectors, all float32.
-  at::Tensor e = linear(timestepEmbedding(timesteps.to(device_), c.freqDim),
-                        p("time_embedding.0.weight"), p("time_embedding.0.bias"));
-  e = linear(at::silu(e), p("time_embedding.2.weight"), p("time_embedding.2.bias"));
-  at::Tensor e0 = linear(at::silu(e), p("time_projection.1.weight"), p("time_projection.1.bias"))
-                      .view({B, 6, d});
+  auto embedTime = [&](const at::Tensor& t) {
+    at::Tensor e = linear(timestepEmbedding(t.to(device_), c.freqDim), p("time_embedding.0.weight"),
+                          p("time_embedding.0.bias"));
+    e = linear(at::silu(e), p("time_embedding.2.weight"), p("time_embedding.2.bias"));
+    at::Tensor e0 = linear(at::silu(e), p("time_projection.1.weight"), p("time_projection.1.bias"))
+                        .view({B, 6, d});
+    return std::make_pair(e, e0);
+  };
+  at::Tensor e, e0;
+  std::tie(e, e0) = embedTime(timesteps);
+  // Clean tokens (TI2V's start image) are modulated as at timestep 0.
+  const int64_t clean = options.cleanPrefixTokens;
+  if (clean < 0 || clean >= L)
+    throw InputError("DiT: " + std::to_string(clean) + " clean tokens of " + std::to_string(L));
+  at::Tensor eClean, e0Clean;
+  if (clean > 0) std::tie(eClean, e0Clean) = embedTime(at::zeros_like(timesteps));
 
   // Text: zero-pad to textLen rows first; the padded rows pass the MLP too (as in Wan).
   at::Tensor context = contextIn.to(device_, dtype_);
@@ -329,9 +403,15 @@ at::Tensor WanDiT::forward(const at::Tensor& xIn, const at::Tensor& timesteps,
     const std::string b = "blocks." + std::to_string(i) + ".";
     at::Tensor mod = p(b + "modulation", block) + e0;  // (B, 6, d)
     auto m = [&](int k) { return mod.narrow(1, k, 1); };
+    at::Tensor modClean = clean > 0 ? p(b + "modulation", block) + e0Clean : at::Tensor();
+    auto mc = [&](int k) { return clean > 0 ? modClean.narrow(1, k, 1) : at::Tensor(); };
+    auto norm = [&](int scale, int shift) {
+      return clean > 0 ? ops.norm(x, 1 + m(scale), m(shift), 1 + mc(scale), mc(shift), clean)
+                       : ops.norm(x, 1 + m(scale), m(shift));
+    };
 
     // Self-attention with adaptive LayerNorm.
-    at::Tensor y = ops.norm(x, 1 + m(1), m(0));
+    at::Tensor y = norm(1, 0);
     at::Tensor q =
         rmsNormRope(linear(y, p(b + "self_attn.q.weight", block), p(b + "self_attn.q.bias", block)),
                     p(b + "self_attn.norm_q.weight", block), c.eps, rope, heads);
@@ -343,7 +423,7 @@ at::Tensor WanDiT::forward(const at::Tensor& xIn, const at::Tensor& timesteps,
     call.layer = i;
     at::Tensor a = attention->selfAttention(q, k, v, call).reshape({B, L, d});
     ops.addGated(x, linear(a, p(b + "self_attn.o.weight", block), p(b + "self_attn.o.bias", block)),
-                 m(2));
+                 m(2), mc(2), clean);
 
     // Cross-attention to the text, affine LayerNorm, no modulation.
     y = ops.norm(x, p(b + "norm3.weight", block), p(b + "norm3.bias", block));
@@ -373,7 +453,7 @@ at::Tensor WanDiT::forward(const at::Tensor& xIn, const at::Tensor& timesteps,
                  at::Tensor());
 
     // Feed-forward with adaptive LayerNorm.
-    y = ops.norm(x, 1 + m(4), m(3));
+    y = norm(4, 3);
     {
       // Unpacked once per layer, not per chunk.
       const at::Tensor w0 = p(b + "ffn.0.weight", block), b0 = p(b + "ffn.0.bias", block);
@@ -393,12 +473,19 @@ at::Tensor WanDiT::forward(const at::Tensor& xIn, const at::Tensor& timesteps,
         y = out;
       }
     }
-    ops.addGated(x, y, m(5));
+    ops.addGated(x, y, m(5), mc(5), clean);
   }
 
   // Head: modulated LayerNorm, projection to patch pixels, unpatchify.
   at::Tensor hm = p("head.modulation") + e.unsqueeze(1);  // (B, 2, d)
-  at::Tensor y = ops.norm(x, 1 + hm.narrow(1, 1, 1), hm.narrow(1, 0, 1));
+  at::Tensor y;
+  if (clean > 0) {
+    const at::Tensor hc = p("head.modulation") + eClean.unsqueeze(1);
+    y = ops.norm(x, 1 + hm.narrow(1, 1, 1), hm.narrow(1, 0, 1), 1 + hc.narrow(1, 1, 1),
+                 hc.narrow(1, 0, 1), clean);
+  } else {
+    y = ops.norm(x, 1 + hm.narrow(1, 1, 1), hm.narrow(1, 0, 1));
+  }
   y = linear(y, p("head.head.weight"), p("head.head.bias")).to(at::kFloat);
   const int64_t pt = c.patch[0], ph = c.patch[1], pw = c.patch[2], C = c.outChannels;
   // Each token's output is laid out (pt, ph, pw, C): channel last.

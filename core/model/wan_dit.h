@@ -34,6 +34,9 @@ struct DiTForwardOptions {
   // The feed-forward over this many tokens at a time (0: all at once): its hidden rows are the
   // largest activations, 6 bytes of ffnDim per token. Same values either way.
   int64_t ffnChunkTokens = 0;
+  // The first this many tokens are clean, at timestep 0 whatever `timesteps` says: TI2V's start
+  // image as the clip's first latent frame (diffusers' per-token timesteps, expand_timesteps).
+  int64_t cleanPrefixTokens = 0;
 };
 
 class WanDiT {

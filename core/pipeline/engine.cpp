@@ -272,7 +272,7 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     startStage(device);
     c10::NoGradGuard noGrad;
     const std::vector<int64_t> shape = model.latentShape(r.frames, r.height, r.width);
-    at::Tensor x = initialNoise(r, shape).to(device);
+    at::Tensor x = model.constrainLatent(initialNoise(r, shape).to(device), conditioning);
     auto sampler = makeSampler(r.sampler, r.steps, r.shift, r.seed);
     std::unique_ptr<AttentionBackend> owned;
     AttentionBackend* method = impl_->attentionOverride;
@@ -315,7 +315,7 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
       const bool wantPreview =
           r.previewEvery > 0 && ((i + 1) % r.previewEvery == 0 || i + 1 == r.steps);
       at::Tensor x0 = wantPreview ? sampler->predictX0(velocity, i, x) : at::Tensor();
-      x = sampler->step(velocity, i, x);
+      x = model.constrainLatent(sampler->step(velocity, i, x), conditioning);
       // Checked once: a NaN or Inf in the weights reaches every value after one step, and would
       // otherwise become an all-black clip with a success exit.
       if (i == 0 && !at::isfinite(x).all().item<bool>()) {

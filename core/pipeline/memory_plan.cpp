@@ -51,12 +51,14 @@ MemoryPlan planMemory(const ModelInfo& info, const GenerationRequest& r, double 
     if (!plan.streamBlocks || m.blocks <= 0) return m.weightsGiB;
     return m.weightsGiB - m.blocksGiB + 2.0 * m.blocksGiB / m.blocks;
   };
+  // A model that needs its start image plans for one before it is chosen; TI2V only with one.
+  const bool encodesImage = info.imageToVideo && (!info.imageOptional || !r.imagePath.empty());
   auto update = [&] {
     const double held = resident();
     const double image = m.imageEncoderGiB + m.imageEncodeBytesPerPixel *
                                                  static_cast<double>(r.width) * r.height / kGiB;
     plan.encodeGiB = held + std::max(plan.textEncoderOnCpu ? 0 : m.textEncoderGiB,
-                                     info.imageToVideo ? image : 0);
+                                     encodesImage ? image : 0);
     plan.denoiseGiB = denoise() - m.weightsGiB + held;
     plan.decodeGiB = held + info.decodeGiB(r.width, r.height, plan.tiledDecode);
   };

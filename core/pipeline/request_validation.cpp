@@ -74,7 +74,7 @@ std::vector<std::string> requestProblems(const GenerationRequest& r, const Model
   if (!(r.vramGiB >= 0 && r.vramGiB <= 4096))
     add("vram must be 0 (the whole card) or a budget in GiB up to 4096");
   for (const std::string& p : attentionConfigProblems(r.attention)) add(p);
-  if (m.imageToVideo && r.imagePath.empty())
+  if (m.imageToVideo && !m.imageOptional && r.imagePath.empty())
     add(m.label + " makes a clip from a start image: give one (--image)");
   if (!m.imageToVideo && !r.imagePath.empty())
     add(m.label +

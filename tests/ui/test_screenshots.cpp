@@ -50,6 +50,7 @@ class TestScreenshots : public QObject {
   void mainWindowAfterADefaultRun();
   void gpuMemoryEstimateForAWanModel();
   void startImageForAnImageToVideoModel();
+  void twoExpertGuidanceForWan22();
 };
 
 namespace {
@@ -317,6 +318,25 @@ void TestScreenshots::startImageForAnImageToVideoModel() {
   QCOMPARE(QString::fromStdString(panel->request().imagePath), image);
   QTest::qWait(300);
   QVERIFY(panel->grab().save(out + "/studio-start-image.png"));
+}
+
+// The prompt dock with a Wan 2.2 two-expert model (the tiny A14B-shaped fixture): the model's
+// own defaults and the low-noise expert's guidance beside the high-noise one's.
+void TestScreenshots::twoExpertGuidanceForWan22() {
+  const QString out = prepareStudio("ui_screenshot_wan22");
+  if (out.isEmpty()) QSKIP("set SVGEN_SCREENSHOT_DIR to take the screenshots");
+  const std::string folder = test::freshDir("ui_screenshot_wan22_model");
+  test::writeWan22Folder(folder, false);
+  auto studio = openStudio();
+  QVERIFY(studio);
+  PromptPanel* panel = studio->promptPanel();
+  QVERIFY(panel->modelPicker()->choose(QString::fromStdString(folder)));
+  GenerationRequest r = panel->request();
+  r.prompt = "a fox runs through fresh snow at dawn, its breath visible";
+  panel->setRequest(r);
+  QCOMPARE(panel->request().lowNoiseGuidance, 3.0);
+  QTest::qWait(300);
+  QVERIFY(panel->grab().save(out + "/studio-wan22-experts.png"));
 }
 
 // The studio's own start-up tuning (fast BLAS kernels, the allocator), so that the timings in the

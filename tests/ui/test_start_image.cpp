@@ -120,6 +120,13 @@ class TestStartImage : public QObject {
     panel.setModelInfo(imageToVideo());
     QVERIFY(field->isVisible());
     QVERIFY(panel.request().imagePath.empty());
+    QVERIFY(!field->note().contains("Optional"));
+    // TI2V makes video from text alone too: the field is there, and says the image is optional.
+    ModelInfo ti2v = imageToVideo();
+    ti2v.imageOptional = true;
+    panel.setModelInfo(ti2v);
+    QVERIFY(field->isVisible());
+    QVERIFY2(field->note().startsWith("Optional"), qPrintable(field->note()));
   }
 
   void chosenImageGoesIntoTheRequestAndBack() {

@@ -91,6 +91,10 @@ ModelInfo wanInfo(const CheckpointInspection& inspection) {
     info.defaultWidth = kTi2vWidth;
     info.defaultHeight = kTi2vHeight;
     info.fps = kTi2vFps;
+    // Text and image to video: a start image, when given, is the clip's first latent frame.
+    info.imageToVideo = info.imageOptional = true;
+    info.memory.imageEncoderGiB = deviceGiB(inspection.vae);
+    info.memory.imageEncodeBytesPerPixel = 4.0 * 96 * 2 * 4;
   }
   // The VAE's 8x in space (16x for Wan 2.2's), then the DiT's 2x2 patches.
   const int pixelsPerLatent = inspection.vaeSpatialScale;
@@ -118,7 +122,7 @@ ModelInfo wanInfo(const CheckpointInspection& inspection) {
   info.tokenFrames = 4;  // the VAE's 4x in time, the causal first frame alone; patch 1 in time
   info.firstFrameAlone = true;
   info.tokenPixels = pixelsPerLatent * c.patch[1];
-  info.imageToVideo = inspection.imageToVideo;
+  info.imageToVideo = info.imageToVideo || inspection.imageToVideo;
   info.directory = fs::is_directory(inspection.path)
                        ? inspection.path
                        : fs::path(inspection.path).parent_path().string();
@@ -253,6 +257,19 @@ Conditioning WanModel::encode(const std::string& prompt, const std::string* nega
 void WanModel::addImage(Conditioning& c, const Video& image, int frames, int height, int width) {
   if (!info_.imageToVideo) return VideoModel::addImage(c, image, frames, height, width);
   const at::Tensor pixels = fitStartImage(image, height, width);
+  if (info_.imageOptional) {
+    // TI2V: the image alone through the VAE is the first latent frame (diffusers' WanImageToVideo
+    // pipeline with expand_timesteps).
+    try {
+      const auto encoder = loadWanVaeEncoder(inspection_, device_, dtype_);
+      c.firstFrame = encoder->encode(pixels.unsqueeze(2), [this](int, int) { checkCancel(); });
+    } catch (...) {
+      releaseCachedDeviceMemory(device_);
+      throw;
+    }
+    releaseCachedDeviceMemory(device_);
+    return;
+  }
   try {
     if (inspection_.imageEncoderNeeded) {  // Wan 2.1; Wan 2.2 reads the latent condition alone
       const auto clip = loadClipVision(inspection_, device_, dtype_);
@@ -270,6 +287,11 @@ void WanModel::addImage(Conditioning& c, const Video& image, int frames, int hei
     throw;
   }
   releaseCachedDeviceMemory(device_);
+}
+
+at::Tensor WanModel::constrainLatent(const at::Tensor& x, const Conditioning& c) const {
+  if (!c.firstFrame.defined()) return x;
+  return at::cat({c.firstFrame.to(x.device(), x.scalar_type()), x.narrow(2, 1, x.size(2) - 1)}, 2);
 }
 
 at::Tensor WanModel::velocity(const at::Tensor& x, const Conditioning& c, const DenoiseStep& step) {

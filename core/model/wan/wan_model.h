@@ -53,6 +53,8 @@ class WanModel : public VideoModel {
   // encoders are loaded for the call and released after it, like umT5.
   void addImage(Conditioning& c, const Video& image, int frames, int height, int width) override;
   std::vector<int64_t> latentShape(int frames, int height, int width) const override;
+  // TI2V: the start image's latent as the first frame.
+  at::Tensor constrainLatent(const at::Tensor& x, const Conditioning& c) const override;
   // Two experts: the step's timestep picks one (loading it in place of the other when needed),
   // and the low-noise one guides with step.lowNoiseGuidance.
   at::Tensor velocity(const at::Tensor& x, const Conditioning& c, const DenoiseStep& step) override;
