@@ -46,6 +46,19 @@ TensorMap vaeWeights() {
       test::sourcePath(std::string(kFolder) + "/vae/diffusion_pytorch_model.safetensors"));
 }
 
+// The fixture's clip (96 x 64, 9 frames, 4 UniPC steps, CFG 5) from `init`, its final latent
+// saved beside it.
+GenerationRequest fixtureRequest(const std::string& model, const at::Tensor& init) {
+  GenerationRequest r = test::wanFixtureRequest(model);
+  r.width = 96;
+  r.height = 64;
+  const std::string work = test::freshDir("wan22_ti2v_run");
+  r.initNoisePath = work + "/init.safetensors";
+  r.saveLatentsPath = work + "/final.safetensors";
+  saveTensors(r.initNoisePath, {{"latent", init}});
+  return r;
+}
+
 double relativeError(const at::Tensor& got, const at::Tensor& want) {
   return (got.to(at::kFloat) - want).abs().max().item<double>() /
          std::max(1.0, want.abs().max().item<double>());
@@ -133,13 +146,7 @@ class TestWan22Ti2v : public QObject {
     QCOMPARE(info.defaultFrames, 121);
     QVERIFY(info.imageToVideo && info.imageOptional);  // text alone, or text and a start image
 
-    GenerationRequest r = test::wanFixtureRequest(dir);
-    r.width = 96;
-    r.height = 64;
-    const std::string work = test::freshDir("wan22_ti2v_run");
-    r.initNoisePath = work + "/init.safetensors";
-    r.saveLatentsPath = work + "/final.safetensors";
-    saveTensors(r.initNoisePath, {{"latent", ref.at("ti2v.init")}});
+    GenerationRequest r = fixtureRequest(dir, ref.at("ti2v.init"));
     Engine engine;
     GenerationObserver quiet;
     const GenerationResult result = engine.generate(r, quiet);
@@ -182,13 +189,7 @@ class TestWan22Ti2v : public QObject {
     QCOMPARE(QString::fromStdString(inspection.family), QString("wan2.2-ti2v-5b"));
     QVERIFY2(inspection.missing.empty(),
              inspection.missing.empty() ? "" : inspection.missing.front().c_str());
-    GenerationRequest r = test::wanFixtureRequest(dir);
-    r.width = 96;
-    r.height = 64;
-    const std::string work = test::freshDir("wan22_ti2v_comfyui_run");
-    r.initNoisePath = work + "/init.safetensors";
-    r.saveLatentsPath = work + "/final.safetensors";
-    saveTensors(r.initNoisePath, {{"latent", ref.at("ti2v.init")}});
+    const GenerationRequest r = fixtureRequest(dir, ref.at("ti2v.init"));
     Engine engine;
     GenerationObserver quiet;
     engine.generate(r, quiet);
@@ -204,14 +205,8 @@ class TestWan22Ti2v : public QObject {
     if (!sentencePieceAvailable()) QSKIP("built without libsentencepiece-dev");
     const TensorMap ref = reference();
     const std::string dir = modelFolder("wan22_ti2v_image");
-    GenerationRequest r = test::wanFixtureRequest(dir);
-    r.width = 96;
-    r.height = 64;
+    GenerationRequest r = fixtureRequest(dir, ref.at("ti2v_i2v.init"));
     r.imagePath = test::sourcePath("tests/fixtures/wan22_ti2v_start.png");
-    const std::string work = test::freshDir("wan22_ti2v_image_run");
-    r.initNoisePath = work + "/init.safetensors";
-    r.saveLatentsPath = work + "/final.safetensors";
-    saveTensors(r.initNoisePath, {{"latent", ref.at("ti2v_i2v.init")}});
     Engine engine;
     GenerationObserver quiet;
     const GenerationResult result = engine.generate(r, quiet);
