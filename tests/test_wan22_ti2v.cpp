@@ -145,6 +145,7 @@ class TestWan22Ti2v : public QObject {
     QCOMPARE(info.fps, 24.0);
     QCOMPARE(info.defaultFrames, 121);
     QVERIFY(info.imageToVideo && info.imageOptional);  // text alone, or text and a start image
+    QVERIFY(info.memory.imageEncoderGiB > 0);  // the VAE's encoder, planned for with an image
 
     GenerationRequest r = fixtureRequest(dir, ref.at("ti2v.init"));
     Engine engine;

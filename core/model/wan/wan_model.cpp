@@ -91,11 +91,10 @@ ModelInfo wanInfo(const CheckpointInspection& inspection) {
     info.defaultWidth = kTi2vWidth;
     info.defaultHeight = kTi2vHeight;
     info.fps = kTi2vFps;
-    // Text and image to video: a start image, when given, is the clip's first latent frame.
-    info.imageToVideo = info.imageOptional = true;
-    info.memory.imageEncoderGiB = deviceGiB(inspection.vae);
-    info.memory.imageEncodeBytesPerPixel = 4.0 * 96 * 2 * 4;
   }
+  // TI2V makes video from text and, given a start image, from it as the first latent frame.
+  info.imageToVideo = inspection.imageToVideo || ti2v;
+  info.imageOptional = ti2v;
   // The VAE's 8x in space (16x for Wan 2.2's), then the DiT's 2x2 patches.
   const int pixelsPerLatent = inspection.vaeSpatialScale;
   info.frameMultiple = 4;  // the VAE turns T latent frames into 1 + 4(T − 1)
@@ -111,7 +110,7 @@ ModelInfo wanInfo(const CheckpointInspection& inspection) {
   info.decodeTile = 256;
   info.memory = wanMemory(c, deviceGiB(inspection.transformer) + deviceGiB(inspection.vae),
                           std::max<int64_t>(0, inspection.textEncoder.parameters));
-  if (inspection.imageToVideo) {
+  if (info.imageToVideo) {
     // CLIP in bfloat16 (Wan 2.1) and a second copy of the VAE (its encoder). The encoder's
     // activations are an estimate, not yet measured: four frames of 96 channels, about four
     // tensors live.
@@ -122,7 +121,6 @@ ModelInfo wanInfo(const CheckpointInspection& inspection) {
   info.tokenFrames = 4;  // the VAE's 4x in time, the causal first frame alone; patch 1 in time
   info.firstFrameAlone = true;
   info.tokenPixels = pixelsPerLatent * c.patch[1];
-  info.imageToVideo = info.imageToVideo || inspection.imageToVideo;
   info.directory = fs::is_directory(inspection.path)
                        ? inspection.path
                        : fs::path(inspection.path).parent_path().string();
@@ -174,8 +172,8 @@ std::unique_ptr<WanModel> WanModel::load(const std::string& path, const at::Devi
   m->tokenizer_ = std::make_unique<SentencePieceTokenizer>(
       in.tokenizer.files.empty() ? in.tokenizer.path : in.tokenizer.files.front());
   m->memory_ = memory;
-  m->dit_ =
-      loadWanDiT(in, device, m->dtype_, memory.streamBlocks);  // the high-noise expert, of two
+  // Of two experts, the high-noise one: the first steps are its.
+  m->dit_ = loadWanDiT(in, device, m->dtype_, memory.streamBlocks);
   m->vae_ = loadWanVae(in, device, m->dtype_);
   return m;
 }
