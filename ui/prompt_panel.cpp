@@ -89,8 +89,7 @@ void PromptPanel::buildLayout() {
   guidance_->setObjectName("guidance");
   guidance_->setRange(0, 30);
   guidance_->setSingleStep(0.5);
-  guidance_->setDecimals(2);
-  guidance_->setToolTip(tr("Classifier-free guidance: how strongly the clip follows the prompt"));
+  guidance_->setDecimals(2);  // its tooltip follows the model (updateExpertRow)
 
   lowNoiseGuidance_ = new QDoubleSpinBox(this);
   lowNoiseGuidance_->setObjectName("lowNoiseGuidance");
@@ -348,10 +347,7 @@ void PromptPanel::setRequest(const GenerationRequest& r) {
   height_->setSnappedValue(r.height > 0 ? r.height : info_.defaultHeight);
   steps_->setValue(r.steps > 0 ? r.steps : info_.defaultSteps);
   guidance_->setValue(r.guidance >= 0 ? r.guidance : info_.defaultGuidance);
-  // As the engine resolves it: the low-noise expert follows a guidance the user chose.
-  lowNoiseGuidance_->setValue(r.lowNoiseGuidance >= 0 ? r.lowNoiseGuidance
-                              : r.guidance >= 0       ? r.guidance
-                                                      : info_.defaultLowNoiseGuidance);
+  lowNoiseGuidance_->setValue(resolvedLowNoiseGuidance(r, info_));
   updateExpertRow();
   shift_->setValue(r.shift >= 0 ? r.shift : info_.defaultShift);
   seed_->setText(QString::number(r.seed));

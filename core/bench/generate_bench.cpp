@@ -9,6 +9,7 @@
 #include "core/common/device_memory.h"
 #include "core/io/weight_quantization.h"
 #include "core/model/structured_attention.h"
+#include "core/model/wan_config_inference.h"
 #include "core/model/wan_dit.h"
 #include "core/model/weight_init.h"
 #include "core/pipeline/device.h"
@@ -97,8 +98,8 @@ GenerateBenchReport runGenerateBench(const GenerateBenchOptions& o,
     throw InputError("--frames " + std::to_string(o.frames) + ": Wan takes 4k+1 frames (e.g. " +
                      std::to_string(((o.frames - 1) / 4) * 4 + 1) + " or " +
                      std::to_string(((o.frames - 1) / 4 + 1) * 4 + 1) + ")");
-  // The VAE's pixels per latent pixel (Wan 2.2's 16 for its 48 channels), then 2x2 patches.
-  const int vaeScale = config.outChannels == 48 ? 16 : 8;
+  // The VAE's pixels per latent pixel, then the DiT's patches.
+  const int vaeScale = wanVaeScaleOfLatents(config);
   const int multiple = vaeScale * config.patch[1];
   if (o.width % multiple || o.height % multiple || o.width <= 0 || o.height <= 0)
     throw InputError(

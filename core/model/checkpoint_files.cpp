@@ -180,6 +180,13 @@ SplitTensors splitByRole(const std::vector<std::shared_ptr<TensorFile>>& files) 
   std::vector<std::pair<const TensorFile*, const TensorInfo*>> rest;
   for (const auto& file : files) {
     for (const auto& t : file->tensors()) {
+      // The VAE decoder's output (diffusers' or the original name) says its pixel patch.
+      const bool vaeOutput =
+          endsWith(t.name, "decoder.conv_out.weight") || endsWith(t.name, "decoder.head.2.weight");
+      if (vaeOutput && t.shape.size() == 5) {
+        const int patch = static_cast<int>(std::lround(std::sqrt(t.shape[0] / 3.0)));
+        if (3 * patch * patch == t.shape[0]) out.vae.vaePatch = patch;
+      }
       std::string prefix;
       const WeightRole role = componentOfPrefix(t.name, prefix);
       if (role == WeightRole::Unknown) {
@@ -218,15 +225,6 @@ SplitTensors splitByRole(const std::vector<std::shared_ptr<TensorFile>>& files) 
     if (!rawKeys.empty()) target.keyPrefix = ditPrefix(rawKeys.front());
   }
   for (auto& [role, names] : dtypes) out.of(role).dtypes.assign(names.begin(), names.end());
-  for (const auto& file : files) {
-    for (const auto& t : file->tensors()) {
-      const bool output = endsWith(t.name, "decoder.conv_out.weight") ||
-                          endsWith(t.name, "decoder.head.2.weight");  // the original name
-      if (!output || t.shape.size() != 5) continue;
-      const int patch = static_cast<int>(std::lround(std::sqrt(t.shape[0] / 3.0)));
-      if (3 * patch * patch == t.shape[0]) out.vae.vaePatch = patch;
-    }
-  }
   return out;
 }
 

@@ -131,6 +131,28 @@ class Inspector {
     }
   }
 
+  // Where transformer weights found at `where` go: the expert its name says (the model then has
+  // two), else the transformer the layout being read is filling.
+  InspectedComponent& transformerSlot(const std::string& where) {
+    switch (expertNamed(where, r_.path)) {
+      case Expert::LowNoise:
+        expertsNamed_ = true;
+        return r_.lowNoiseTransformer;
+      case Expert::HighNoise:
+        expertsNamed_ = true;
+        return r_.transformer;
+      default:
+        return component(WeightRole::Transformer);
+    }
+  }
+
+  // Where a layout keeps each expert, for the message when one is missing.
+  std::string expertPlace(bool lowNoise) const {
+    if (r_.layout == "diffusers") return lowNoise ? "transformer_2/" : "transformer/";
+    if (r_.layout == "wan-original") return lowNoise ? "low_noise_model/" : "high_noise_model/";
+    return lowNoise ? "a file named low_noise" : "a file named high_noise";
+  }
+
   void inspectFolder(const fs::path& dir) {
     const fs::path config = dir / "config.json";
     nlohmann::json configJson;
@@ -442,12 +464,8 @@ class Inspector {
   void record(WeightRole role, const TensorSetSummary& s, const std::string& where,
               const std::string& format) {
     if (s.tensors == 0) return;
-    const Expert named =
-        role == WeightRole::Transformer ? expertNamed(where, r_.path) : Expert::Unnamed;
-    if (named != Expert::Unnamed) expertsNamed_ = true;
-    InspectedComponent& c = named == Expert::LowNoise    ? r_.lowNoiseTransformer
-                            : named == Expert::HighNoise ? r_.transformer
-                                                         : component(role);
+    InspectedComponent& c =
+        role == WeightRole::Transformer ? transformerSlot(where) : component(role);
     if (c.found) {
       // Picking one silently could pair one model's transformer with another's encoder.
       auto& seen = alternatives_[&c];
@@ -475,9 +493,8 @@ class Inspector {
     r_.problems.push_back(problem);
     if (role == WeightRole::Unknown) role = roleFromFileName(path);
     if (role == WeightRole::Unknown) return;
-    const bool lowNoise =
-        role == WeightRole::Transformer && expertNamed(path, r_.path) == Expert::LowNoise;
-    InspectedComponent& c = lowNoise ? r_.lowNoiseTransformer : component(role);
+    InspectedComponent& c =
+        role == WeightRole::Transformer ? transformerSlot(path) : component(role);
     if (c.found) return;
     c.found = true;
     c.readable = false;
@@ -607,21 +624,13 @@ class Inspector {
       r_.modelName = a14b ? (r_.imageToVideo ? "Wan 2.2 I2V A14B" : "Wan 2.2 T2V A14B")
                           : "Wan 2.2 two-expert (custom size)";
     }
-    const char* where = r_.layout == "diffusers"      ? "transformer_2/"
-                        : r_.layout == "wan-original" ? "low_noise_model/"
-                                                      : "a file named low_noise";
     if (!low.found && low.problem.empty())
-      low.problem = std::string(
-                        "not found: a Wan 2.2 two-expert model needs its low-noise "
-                        "expert (") +
-                    where + ")";
+      low.problem = "not found: a Wan 2.2 two-expert model needs its low-noise expert (" +
+                    expertPlace(true) + ")";
     if (!r_.transformer.found)
       r_.transformer.problem =
-          std::string("not found: a Wan 2.2 two-expert model needs its high-noise expert (") +
-          (r_.layout == "diffusers"      ? "transformer/"
-           : r_.layout == "wan-original" ? "high_noise_model/"
-                                         : "a file named high_noise") +
-          ")";
+          "not found: a Wan 2.2 two-expert model needs its high-noise expert (" +
+          expertPlace(false) + ")";
   }
 
   void finish() {
@@ -647,8 +656,9 @@ class Inspector {
     r_.imageEncoderNeeded = r_.config && r_.config->config.imageDim > 0;
     r_.imageToVideo = r_.config && r_.config->config.inChannels > r_.config->config.outChannels;
     // Three 2x stages in both VAEs; Wan 2.2's codes 2×2 patches of pixels.
-    const bool wan22Latents = r_.config && r_.config->config.outChannels == 48;
-    r_.vaeSpatialScale = 8 * (vaePatch_ > 0 ? vaePatch_ : wan22Latents ? 2 : 1);
+    r_.vaeSpatialScale = vaePatch_ > 0 ? 8 * vaePatch_
+                         : r_.config   ? wanVaeScaleOfLatents(r_.config->config)
+                                       : 8;
     if (vaePatch_ > 1)
       r_.vae.detail += std::string(r_.vae.detail.empty() ? "" : "; ") +
                        "Wan 2.2's VAE: 2×2 pixel patches, 16x in space";

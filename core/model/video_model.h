@@ -76,9 +76,7 @@ class VideoModel {
   }
   // What the latent must hold whatever the sampler makes of it, applied to the initial noise and
   // after every step: TI2V's start image stays its first frame.
-  virtual at::Tensor constrainLatent(const at::Tensor& x, const Conditioning& c) const {
-    return x;
-  }
+  virtual at::Tensor constrainLatent(const at::Tensor& x, const Conditioning& c) const { return x; }
   // Latent shape (channels, frames, height, width) for a clip of that many frames and pixels.
   virtual std::vector<int64_t> latentShape(int frames, int height, int width) const = 0;
   // The flow velocity at latent x (1, C, F, H, W) that the sampler steps with, guidance applied.

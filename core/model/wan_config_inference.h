@@ -44,4 +44,11 @@ std::vector<std::string> wanConfigConflicts(const DescribedWanConfig& stated,
 // "Wan 2.1 T2V 1.3B", "Wan 2.1 T2V 14B", "Wan 2.1 I2V 14B", "Wan 2.2 TI2V 5B" or "custom".
 std::string wanModelName(const WanConfig& config);
 
+// Pixels per latent pixel of the VAE a transformer of `config` works with, when the VAE itself is
+// not at hand: 16 for Wan 2.2's 48 latent channels (three 2x stages and 2×2 patches), else Wan
+// 2.1's 8.
+inline int wanVaeScaleOfLatents(const WanConfig& config) {
+  return config.outChannels == 48 ? 16 : 8;
+}
+
 }  // namespace svgen

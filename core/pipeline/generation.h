@@ -54,6 +54,15 @@ inline bool usesGuidance(const GenerationRequest& r) {
   return r.guidance != 1.0 || (r.lowNoiseGuidance >= 0 && r.lowNoiseGuidance != 1.0);
 }
 
+// The low-noise expert's guidance of a request to a two-expert model, as diffusers'
+// guidance_scale_2 follows guidance_scale: its own when set, else the guidance the user chose,
+// else the model's own pair.
+inline double resolvedLowNoiseGuidance(const GenerationRequest& r, const ModelInfo& m) {
+  return r.lowNoiseGuidance >= 0 ? r.lowNoiseGuidance
+         : r.guidance >= 0       ? r.guidance
+                                 : m.defaultLowNoiseGuidance;
+}
+
 struct Progress {
   int step = 0;  // denoising steps done
   int totalSteps = 0;

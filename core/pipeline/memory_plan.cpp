@@ -57,8 +57,8 @@ MemoryPlan planMemory(const ModelInfo& info, const GenerationRequest& r, double 
     const double held = resident();
     const double image = m.imageEncoderGiB + m.imageEncodeBytesPerPixel *
                                                  static_cast<double>(r.width) * r.height / kGiB;
-    plan.encodeGiB = held + std::max(plan.textEncoderOnCpu ? 0 : m.textEncoderGiB,
-                                     encodesImage ? image : 0);
+    plan.encodeGiB =
+        held + std::max(plan.textEncoderOnCpu ? 0 : m.textEncoderGiB, encodesImage ? image : 0);
     plan.denoiseGiB = denoise() - m.weightsGiB + held;
     plan.decodeGiB = held + info.decodeGiB(r.width, r.height, plan.tiledDecode);
   };

@@ -102,10 +102,7 @@ GenerationRequest resolveRequest(const GenerationRequest& request, const ModelIn
   if (r.width == 0) r.width = m.defaultWidth;
   if (r.height == 0) r.height = m.defaultHeight;
   if (r.steps == 0) r.steps = m.defaultSteps;
-  // The low-noise expert follows the user's guidance unless both are left to the model (as
-  // diffusers' guidance_scale_2 follows guidance_scale).
-  if (r.lowNoiseGuidance < 0 && m.expertBoundary > 0)
-    r.lowNoiseGuidance = r.guidance < 0 ? m.defaultLowNoiseGuidance : r.guidance;
+  if (m.expertBoundary > 0) r.lowNoiseGuidance = resolvedLowNoiseGuidance(r, m);
   if (r.guidance < 0) r.guidance = m.defaultGuidance;
   if (r.shift < 0) r.shift = m.defaultShift;
   const auto problems = requestProblems(r, m);

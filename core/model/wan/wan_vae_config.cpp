@@ -201,7 +201,6 @@ WanVaeConfig inferWanVaeConfigFromShapes(
     c.decoderBaseDim = c.baseDim;
     c.baseDim = static_cast<int>((*encoderIn)[0]);
   }
-  const std::string upsample = c.residual ? ".upsampler" : ".upsamplers.0";
   const std::regex block(R"(^decoder\.up_blocks\.(\d+)\.resnets\.(\d+)\.)");
   int blocks = 0, resnets = 0;
   for (const auto& [key, s] : shapes) {
@@ -221,8 +220,7 @@ WanVaeConfig inferWanVaeConfigFromShapes(
       throw InputError("the VAE's up block " + std::to_string(i) + " is incomplete");
     reversed.push_back(static_cast<int>((*w)[0] / c.decoderDim()));
     if (i + 1 < blocks)
-      temporalUp.push_back(shapes.count("decoder.up_blocks." + std::to_string(i) + upsample +
-                                        ".time_conv.weight") > 0);
+      temporalUp.push_back(shapes.count(c.upsampler(i) + ".time_conv.weight") > 0);
   }
   c.dimMult.assign(reversed.rbegin(), reversed.rend());
   c.temporalDownsample.assign(temporalUp.rbegin(), temporalUp.rend());

@@ -31,6 +31,10 @@ struct WanVaeConfig {
   int decoderDim() const { return decoderBaseDim > 0 ? decoderBaseDim : baseDim; }
   int pixelChannels() const { return 3 * patchSize * patchSize; }
   int spatialScale() const { return (1 << (dimMult.size() - 1)) * patchSize; }
+  // The decoder's upsample of stage `i`, as diffusers names it in each VAE.
+  std::string upsampler(int i) const {
+    return "decoder.up_blocks." + std::to_string(i) + (residual ? ".upsampler" : ".upsamplers.0");
+  }
 };
 
 // Wan 2.1's released VAE (z 16): the per-channel latent mean and std of Wan2.1's

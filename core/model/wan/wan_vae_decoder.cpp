@@ -37,7 +37,7 @@ std::vector<Expected> expectedTensors(const WanVaeConfig& c) {
       in = out;
     }
     if (i + 1 < stages) {
-      const std::string up = block + (c.residual ? ".upsampler" : ".upsamplers.0");
+      const std::string up = c.upsampler(static_cast<int>(i));
       e.push_back({up + ".resample.1.weight", {upOut, out, 3, 3}});
       e.push_back({up + ".resample.1.bias", {upOut}});
       if (c.temporalDownsample[stages - 2 - i]) addConv3d(e, up + ".time_conv", 2 * out, out, 3, 1);
@@ -91,8 +91,7 @@ at::Tensor WanVaeDecoder::decodeChunk(const at::Tensor& z, bool first, Cache& ca
       x = residual(params_, x, block + ".resnets." + std::to_string(j), cache);
     if (i + 1 < stages) {
       const bool temporal = config_.temporalDownsample[stages - 2 - i];
-      x = upsample(x, block + (config_.residual ? ".upsampler" : ".upsamplers.0"), temporal, first,
-                   cache);
+      x = upsample(x, config_.upsampler(static_cast<int>(i)), temporal, first, cache);
       if (config_.residual) x = x + duplicateUp(stageInput, x.size(1), temporal ? 2 : 1, 2, first);
     }
   }
