@@ -13,7 +13,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <set>
+#include <unordered_set>
 #include <utility>
 
 namespace fs = std::filesystem;
@@ -55,7 +55,8 @@ class HeaderCheck : public nlohmann::json_sax<json> {
     return enter();
   }
   bool key(string_t& name) override {
-    if (keys_.size() == 1) ++topLevelKeys;
+    // Past the limit the file is refused whatever follows: stop rather than read the rest.
+    if (keys_.size() == 1 && ++topLevelKeys > kMaxTensors) return false;
     if (!keys_.back().insert(name).second && duplicate.empty()) duplicate = name;
     return true;
   }
@@ -79,7 +80,7 @@ class HeaderCheck : public nlohmann::json_sax<json> {
     tooDeep = true;
     return false;  // stops the pass
   }
-  std::vector<std::set<std::string>> keys_;
+  std::vector<std::unordered_set<std::string>> keys_;
   int depth_ = 0;
 };
 
@@ -122,9 +123,8 @@ void SafetensorsFile::parseHeader() {
     if (!check.duplicate.empty())
       fail(path_, "header names " + inQuotes(check.duplicate) + " twice");
     if (check.topLevelKeys > kMaxTensors) {
-      fail(path_, "header lists " + std::to_string(check.topLevelKeys) +
-                      " tensors, more than the " + std::to_string(kMaxTensors) +
-                      " svgen reads from one file");
+      fail(path_, "header lists more than " + std::to_string(kMaxTensors) +
+                      " tensors, the most svgen reads from one file");
     }
     header = json::parse(text, text + n);
   } catch (const json::exception& e) {
