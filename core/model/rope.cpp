@@ -22,20 +22,19 @@ at::Tensor axisAngles(int64_t positions, int64_t axisDims, double theta) {
 }
 
 // Per-axis tables laid over the (frames, height, width) grid, frame-major: (F·H·W, columns).
-// The head's `pairs` are split as ropeAxisPairs says. `axis(positions, axisPairs)` builds one
-// axis's (positions, columns).
+// The axes get `split` pairs each. `axis(positions, axisPairs)` builds one axis's
+// (positions, columns).
 template <typename AxisTable>
-at::Tensor overGrid(int64_t frames, int64_t height, int64_t width, int64_t pairs,
-                    const AxisTable& axis) {
-  const std::array<int64_t, 3> split = ropeAxisPairs(pairs);
+at::Tensor overGrid(int64_t frames, int64_t height, int64_t width,
+                    const std::array<int64_t, 3>& split, const AxisTable& axis) {
   const at::Tensor tf = axis(frames, split[0]), th = axis(height, split[1]),
                    tw = axis(width, split[2]);
-  const int64_t cf = tf.size(1), cs = th.size(1);
+  const int64_t cf = tf.size(1), ch = th.size(1), cw = tw.size(1);
   return at::cat({tf.view({frames, 1, 1, cf}).expand({frames, height, width, cf}),
-                  th.view({1, height, 1, cs}).expand({frames, height, width, cs}),
-                  tw.view({1, 1, width, cs}).expand({frames, height, width, cs})},
+                  th.view({1, height, 1, ch}).expand({frames, height, width, ch}),
+                  tw.view({1, 1, width, cw}).expand({frames, height, width, cw})},
                  -1)
-      .reshape({frames * height * width, cf + 2 * cs});
+      .reshape({frames * height * width, cf + ch + cw});
 }
 
 }  // namespace
@@ -47,8 +46,14 @@ std::array<int64_t, 3> ropeAxisPairs(int64_t pairs) {
 
 RopeTables makeRopeTables(int64_t frames, int64_t height, int64_t width, int64_t headDim,
                           const at::Device& device, double theta) {
+  return makeRopeTables(frames, height, width, ropeAxisPairs(headDim / 2), device, theta);
+}
+
+RopeTables makeRopeTables(int64_t frames, int64_t height, int64_t width,
+                          const std::array<int64_t, 3>& axisPairs, const at::Device& device,
+                          double theta) {
   const at::Tensor angles =
-      overGrid(frames, height, width, headDim / 2, [&](int64_t positions, int64_t pairs) {
+      overGrid(frames, height, width, axisPairs, [&](int64_t positions, int64_t pairs) {
         return axisAngles(positions, 2 * pairs, theta);  // (positions, pairs)
       });
   return {at::cos(angles).to(at::kFloat).to(device), at::sin(angles).to(at::kFloat).to(device)};
@@ -56,8 +61,8 @@ RopeTables makeRopeTables(int64_t frames, int64_t height, int64_t width, int64_t
 
 at::Tensor sincosPositionEmbedding(int64_t frames, int64_t height, int64_t width, int64_t dim,
                                    const at::Device& device, double theta) {
-  at::Tensor table =
-      overGrid(frames, height, width, dim / 2, [&](int64_t positions, int64_t pairs) {
+  at::Tensor table = overGrid(
+      frames, height, width, ropeAxisPairs(dim / 2), [&](int64_t positions, int64_t pairs) {
         const at::Tensor a = axisAngles(positions, 2 * pairs, theta);  // (positions, pairs)
         return at::cat({at::sin(a), at::cos(a)}, -1);                  // (positions, 2·pairs)
       });

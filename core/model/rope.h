@@ -1,4 +1,5 @@
-// Wan's 3D rotary position embedding over a (frames, height, width) token grid.
+// The 3D rotary position embedding of Wan and HunyuanVideo over a (frames, height, width) token
+// grid.
 #pragma once
 #include <ATen/core/Tensor.h>
 
@@ -22,6 +23,10 @@ std::array<int64_t, 3> ropeAxisPairs(int64_t pairs);
 
 RopeTables makeRopeTables(int64_t frames, int64_t height, int64_t width, int64_t headDim,
                           const at::Device& device, double theta = 10000.0);
+// The same with the axes' pairs given ({frames, height, width}: HunyuanVideo's 8, 28, 28).
+RopeTables makeRopeTables(int64_t frames, int64_t height, int64_t width,
+                          const std::array<int64_t, 3>& axisPairs, const at::Device& device,
+                          double theta);
 
 // The "sincos" absolute position embedding: (L, dim) float32, frame-major like the tokens. The
 // dims are split among the axes as RoPE splits a head (frame axis first, then height, width), and
