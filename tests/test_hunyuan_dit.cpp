@@ -5,6 +5,12 @@
 // from json and from shapes.
 #include "support/test_support.h"
 
+#include "core/attention/clustering/cluster_parameters.h"
+#include "core/attention/method_registry.h"
+#include "core/attention/svg/svg_method.h"
+#include "core/attention/svg2/svg2_method.h"
+#include "core/attention/svoo/svoo_attention.h"
+#include "core/attention/warmup.h"
 #include "core/common/error.h"
 #include "core/common/json_fields.h"
 #include "core/io/tensor_io.h"
@@ -111,6 +117,52 @@ class TestHunyuanDiT : public QObject {
     const at::Tensor sinPairs = ref.at("a.rope_sin").slice(1, 0, c.headDim, 2);
     QVERIFY((t.cos - cosPairs).abs().max().item<double>() < 1e-5);
     QVERIFY((t.sin - sinPairs).abs().max().item<double>() < 1e-5);
+  }
+
+  // Every method runs on HunyuanVideo's joint attention: at a full budget (the text kept dense
+  // whatever the budget) the pass is the dense one, and a real budget computes less.
+  void sparseMethodsRunWithTheTextDense() {
+    const HunyuanDiT dit(tinyConfig(), originalWeights(), at::kCPU, at::kFloat);
+    const TensorMap ref = reference();
+    for (const std::string method : {"svg", "svg2", "svoo"}) {
+      AttentionConfig c;
+      c.method = method;
+      c.set(warmup::fraction, 0);
+      c.set(svg::density, 1.0);
+      c.set(svg::block, 16);
+      c.set(clustering::topP, 1.0);
+      c.set(svg2::minKeyClusterRatio, 0);
+      SvooProfile profile;
+      profile.keyFraction.assign(dit.layers(), 1.0);
+      std::unique_ptr<AttentionBackend> backend =
+          method == "svoo" ? std::make_unique<SvooAttention>(c, profile) : makeAttentionBackend(c);
+      HunyuanForwardOptions o;
+      o.attention = backend.get();
+      o.step = 5;
+      o.numSteps = 10;
+      const at::Tensor got = dit.forward(ref.at("b.hidden_states"), ref.at("b.timestep"),
+                                         ref.at("b.encoder_hidden_states"),
+                                         ref.at("b.pooled_projections"), ref.at("b.guidance"), o);
+      const double err = relativeError(got, ref.at("b.output"));
+      QVERIFY2(err < 1e-5, qPrintable(QString("%1: %2").arg(method.c_str()).arg(err)));
+      QCOMPARE(backend->stats().calls, int64_t{dit.layers()});
+      QCOMPARE(backend->stats().denseCalls, int64_t{0});
+    }
+    AttentionConfig c;
+    c.method = "svg";
+    c.set(warmup::fraction, 0);
+    c.set(svg::density, 0.25);
+    c.set(svg::block, 16);
+    std::unique_ptr<AttentionBackend> svg = makeAttentionBackend(c);
+    HunyuanForwardOptions o;
+    o.attention = svg.get();
+    QVERIFY(at::isfinite(dit.forward(ref.at("a.hidden_states"), ref.at("a.timestep"),
+                                     ref.at("a.encoder_hidden_states").narrow(1, 0, 5),
+                                     ref.at("a.pooled_projections"), ref.at("a.guidance"), o))
+                .all()
+                .item<bool>());
+    QVERIFY2(svg->stats().sparseDensity() < 0.9,
+             qPrintable(QString::number(svg->stats().sparseDensity())));
   }
 
   void aProjectionWithAPartMissingIsNamed() {

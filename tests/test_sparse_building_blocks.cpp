@@ -56,6 +56,40 @@ std::vector<int64_t> directKmeans(const at::Tensor& x, at::Tensor c, int iterati
   return labels;
 }
 
+// Random blocks (7 query, 11 key, some empty) and about a third of the pairs, per head.
+BlockSparsePlan randomPlan(std::mt19937& rng, int64_t H, int64_t L) {
+  BlockSparsePlan plan;
+  plan.heads = H;
+  plan.queryLen = plan.keyLen = L;
+  plan.numQueryBlocks = 7;
+  plan.numKeyBlocks = 11;
+  for (int64_t h = 0; h < H; ++h) {
+    for (auto* starts : {&plan.queryStarts, &plan.keyStarts}) {
+      const int n = starts == &plan.queryStarts ? 7 : 11;
+      std::vector<int32_t> cuts{0, static_cast<int32_t>(L)};
+      for (int i = 0; i < n - 1; ++i) cuts.push_back(static_cast<int32_t>(rng() % (L + 1)));
+      std::sort(cuts.begin(), cuts.end());
+      starts->insert(starts->end(), cuts.begin(), cuts.end());
+    }
+    for (int i = 0; i < 7; ++i) {
+      std::vector<int32_t> row;
+      for (int j = 0; j < 11; ++j)
+        if (rng() % 3 == 0) row.push_back(j);
+      plan.appendRow(row);
+    }
+  }
+  return plan;
+}
+
+at::Tensor ints(const std::vector<int32_t>& v) {
+  return at::tensor(v, at::kInt);
+}
+
+std::vector<int32_t> vec(const at::Tensor& t) {
+  const at::Tensor c = t.contiguous();
+  return {c.data_ptr<int32_t>(), c.data_ptr<int32_t>() + c.numel()};
+}
+
 }  // namespace
 
 class TestSparseBuildingBlocks : public QObject {
@@ -195,26 +229,7 @@ class TestSparseBuildingBlocks : public QObject {
   void blockSparseKernelMatchesReference() {
     std::mt19937 rng(3);
     const int64_t H = 3, L = 150;
-    BlockSparsePlan plan;
-    plan.heads = H;
-    plan.queryLen = plan.keyLen = L;
-    plan.numQueryBlocks = 7;
-    plan.numKeyBlocks = 11;
-    for (int64_t h = 0; h < H; ++h) {
-      for (auto* starts : {&plan.queryStarts, &plan.keyStarts}) {
-        const int n = starts == &plan.queryStarts ? 7 : 11;
-        std::vector<int32_t> cuts{0, static_cast<int32_t>(L)};
-        for (int i = 0; i < n - 1; ++i) cuts.push_back(static_cast<int32_t>(rng() % (L + 1)));
-        std::sort(cuts.begin(), cuts.end());
-        starts->insert(starts->end(), cuts.begin(), cuts.end());
-      }
-      for (int i = 0; i < 7; ++i) {
-        std::vector<int32_t> row;
-        for (int j = 0; j < 11; ++j)
-          if (rng() % 3 == 0) row.push_back(j);
-        plan.appendRow(row);
-      }
-    }
+    const BlockSparsePlan plan = randomPlan(rng, H, L);
     const at::Tensor q = at::randn({H, L, 32}), k = at::randn({H, L, 32}),
                      v = at::randn({H, L, 32});
     const at::Tensor fast = blockSparseAttention(q, k, v, plan);
@@ -245,6 +260,48 @@ class TestSparseBuildingBlocks : public QObject {
       for (int64_t i = 0; i < L; i += 1)
         for (int64_t j = 0; j < L; ++j) kept += plan.keeps(h, i, j);
     QCOMPARE(kept, plan.scoresComputed());
+  }
+
+  // HunyuanVideo's text as a dense key tail: every row gains the tail block, the orders the
+  // tail's own positions; the kernel then equals the reference over the widened plan, and the
+  // tensor version (plans built on the GPU) gives the host version's arrays, past any unused
+  // entries the device builders leave at the end of keyBlocks.
+  void denseKeyTailJoinsEveryRow() {
+    std::mt19937 rng(5);
+    const int64_t H = 3, L = 150, tail = 13;
+    BlockSparsePlan plan = randomPlan(rng, H, L);
+    plan.keyOrder = orderOf(at::stack(
+        {at::randperm(L, at::kLong), at::randperm(L, at::kLong), at::randperm(L, at::kLong)}));
+    const BlockSparsePlan wide = withDenseKeyTail(plan, tail);
+    QCOMPARE(wide.keyLen, L + tail);
+    QCOMPARE(wide.numKeyBlocks, plan.numKeyBlocks + 1);
+    QVERIFY(wide.complete());
+    QCOMPARE(wide.scoresComputed(), plan.scoresComputed() + H * L * tail);
+    for (int64_t h = 0; h < H; ++h)
+      for (int64_t i = 0; i < L; i += 7) {
+        for (int64_t t = L; t < L + tail; ++t) QVERIFY(wide.keeps(h, i, t));
+        for (int64_t j = 0; j < L; j += 5) QCOMPARE(wide.keeps(h, i, j), plan.keeps(h, i, j));
+      }
+    const at::Tensor q = at::randn({H, L, 32}), k = at::randn({H, L + tail, 32}),
+                     v = at::randn({H, L + tail, 32});
+    const at::Tensor ref =
+        blockSparseReference(q.to(at::kDouble), k.to(at::kDouble), v.to(at::kDouble), wide);
+    QVERIFY((blockSparseAttention(q, k, v, wide).to(at::kDouble) - ref).abs().max().item<double>() <
+            1e-5);
+
+    std::vector<int32_t> withUnused = plan.keyBlocks;
+    withUnused.insert(withUnused.end(), {9, 9, 9});
+    const KeyTailPlan t =
+        withDenseKeyTail(H, plan.numQueryBlocks, plan.numKeyBlocks, L, ints(plan.keyStarts),
+                         ints(plan.offsets), ints(withUnused), ints(plan.keyOrder), tail);
+    QCOMPARE(vec(t.keyStarts), wide.keyStarts);
+    QCOMPARE(vec(t.offsets), wide.offsets);
+    QCOMPARE(vec(t.keyBlocks.narrow(0, 0, wide.offsets.back())), wide.keyBlocks);
+    QCOMPARE(vec(t.keyOrder), wide.keyOrder);
+    // Token order stays token order.
+    QVERIFY(!withDenseKeyTail(H, plan.numQueryBlocks, plan.numKeyBlocks, L, ints(plan.keyStarts),
+                              ints(plan.offsets), ints(plan.keyBlocks), at::Tensor(), tail)
+                 .keyOrder.defined());
   }
 
   void svooProfileRoundTripsAndRejectsBadTables() {

@@ -69,6 +69,12 @@ at::Tensor structured(const std::array<int64_t, 3>& grid, int64_t heads, int64_t
   return (at::randn({1, L, heads, d}) + 1.5 * frame.reshape({1, L, heads, d})).contiguous();
 }
 
+// Video tokens of `grid` (structured) followed by `text` random text tokens, (1, L + text, 2, d).
+at::Tensor jointTokens(const std::array<int64_t, 3>& grid, int64_t text, int seed, int64_t d = 16) {
+  const at::Tensor video = structured(grid, 2, d, seed);
+  return at::cat({video, at::randn({1, text, 2, d})}, 1).contiguous();
+}
+
 }  // namespace
 
 class TestSparseMethods : public QObject {
@@ -311,6 +317,66 @@ class TestSparseMethods : public QObject {
     call.grid = {2, 8, 4};
     b->selfAttention(q, k, v, call);
     QCOMPARE(profiles, 5);
+  }
+
+  // HunyuanVideo's joint attention: video tokens then text. At a full budget every method is
+  // dense over all of it.
+  void jointFullBudgetEqualsDense_data() { defaultBudgetsRunSparseAtAwkwardSizes_data(); }
+
+  void jointFullBudgetEqualsDense() {
+    QFETCH(QString, method);
+    const std::array<int64_t, 3> grid = {3, 5, 7};
+    const int64_t text = 6;
+    const at::Tensor q = jointTokens(grid, text, 1), k = jointTokens(grid, text, 2),
+                     v = jointTokens(grid, text, 3);
+    auto b = backend(fullBudget(method.toStdString()));
+    const at::Tensor out = b->jointAttention(q, k, v, text, callFor(grid));
+    QCOMPARE(out.sizes(), q.sizes());
+    QVERIFY2((out - denseAttention(q, k, v)).abs().max().item<double>() < 1e-5, qPrintable(method));
+    QCOMPARE(b->stats().denseCalls, int64_t{0});
+  }
+
+  // Below the full budget the video queries keep the method's own video keys plus every text
+  // key. The values carry a last column of ones on the video keys and zeros on the text: that
+  // column of the joint output is the share w of each row's mass on the video keys it kept, and
+  // the rest must be w · (the method's video-only output) + (1 − w) · (dense over the text).
+  // The text queries attend densely to everything.
+  void jointKeepsTheTextDense_data() { defaultBudgetsRunSparseAtAwkwardSizes_data(); }
+
+  void jointKeepsTheTextDense() {
+    QFETCH(QString, method);
+    const std::array<int64_t, 3> grid = {8, 16, 16};
+    const int64_t L = grid[0] * grid[1] * grid[2], text = 9, d = 64;
+    at::Tensor q = jointTokens(grid, text, 4, d), k = jointTokens(grid, text, 5, d);
+    at::Tensor v = jointTokens(grid, text, 6, d);
+    // The marker column: outside the scores, ones on the video's values, zeros on the text's.
+    q.select(3, d - 1).zero_();
+    k.select(3, d - 1).zero_();
+    v.select(3, d - 1).fill_(1);
+    v.narrow(1, L, text).select(3, d - 1).zero_();
+    AttentionConfig c;
+    c.method = method.toStdString();
+    const at::Tensor joint = backend(c, 0.2)->jointAttention(q, k, v, text, callFor(grid));
+    auto videoOnly = backend(c, 0.2);
+    const at::Tensor own = videoOnly->selfAttention(q.narrow(1, 0, L), k.narrow(1, 0, L),
+                                                    v.narrow(1, 0, L), callFor(grid));
+    QVERIFY2(videoOnly->stats().sparseDensity() < 0.8,
+             qPrintable(QString::number(videoOnly->stats().sparseDensity())));
+    const at::Tensor overText =
+        denseAttention(q.narrow(1, 0, L), k.narrow(1, L, text), v.narrow(1, L, text));
+    const at::Tensor w = joint.narrow(1, 0, L).narrow(3, d - 1, 1);
+    qInfo("video share of the mass %g..%g, mean %g", w.min().item<double>(), w.max().item<double>(),
+          w.mean().item<double>());
+    QVERIFY2(w.min().item<double>() > 0.01 && w.min().item<double>() < 0.9,
+             "the text keys hold much of some rows' mass");
+    const at::Tensor expected = w * own + (1 - w) * overText;
+    const double err = (joint.narrow(1, 0, L).narrow(3, 0, d - 1) - expected.narrow(3, 0, d - 1))
+                           .abs()
+                           .max()
+                           .item<double>();
+    QVERIFY2(err < 1e-4, qPrintable(QString("%1: %2").arg(method).arg(err)));
+    const at::Tensor textRows = denseAttention(q.narrow(1, L, text), k, v);
+    QVERIFY((joint.narrow(1, L, text) - textRows).abs().max().item<double>() < 1e-5);
   }
 
   void badSettingsAreClearErrors() {

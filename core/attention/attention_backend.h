@@ -46,6 +46,14 @@ class AttentionBackend {
   // q, k, v: (B, L, heads, headDim), after QK-norm and RoPE. Returns (B, L, heads, headDim).
   virtual at::Tensor selfAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                    const AttentionCall& call) = 0;
+  // Self-attention over the video tokens and `textTokens` text tokens joined after them
+  // (HunyuanVideo), q, k, v: (B, L + textTokens, heads, headDim) with L = call.grid's tokens. The
+  // video queries' scores against the video keys are the method's own; every query attends to
+  // all text keys and the text queries to everything (SVG's rule: the text stays dense). Here,
+  // for backends that watch (profilers, probes): selfAttention over the video tokens, its result
+  // unused, then dense over all. Dense and the sparse methods override it.
+  virtual at::Tensor jointAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                    int64_t textTokens, const AttentionCall& call);
   const AttentionStats& stats() const { return stats_; }
   // Null (the default) records nothing and costs nothing.
   void setRecorder(AttentionRecorder* recorder) { recorder_ = recorder; }
@@ -91,6 +99,8 @@ class DenseAttention : public AttentionBackend {
  public:
   at::Tensor selfAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                            const AttentionCall& call) override;
+  at::Tensor jointAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                            int64_t textTokens, const AttentionCall& call) override;
 };
 
 }  // namespace svgen

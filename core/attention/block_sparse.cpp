@@ -64,6 +64,70 @@ bool BlockSparsePlan::keeps(int64_t head, int64_t query, int64_t key) const {
   return std::find(first, last, kb) != last;
 }
 
+BlockSparsePlan withDenseKeyTail(const BlockSparsePlan& plan, int64_t tail) {
+  if (tail <= 0) return plan;
+  BlockSparsePlan p = plan;
+  const int nk = plan.numKeyBlocks;
+  const int32_t end = static_cast<int32_t>(plan.keyLen + tail);
+  p.keyLen = plan.keyLen + tail;
+  p.numKeyBlocks = nk + 1;
+  p.keyStarts.clear();
+  for (int64_t h = 0; h < plan.heads; ++h) {
+    const auto first = plan.keyStarts.begin() + h * (nk + 1);
+    p.keyStarts.insert(p.keyStarts.end(), first, first + nk + 1);
+    p.keyStarts.push_back(end);
+  }
+  p.offsets = {0};
+  p.keyBlocks.clear();
+  for (size_t row = 0; row + 1 < plan.offsets.size(); ++row) {
+    p.keyBlocks.insert(p.keyBlocks.end(), plan.keyBlocks.begin() + plan.offsets[row],
+                       plan.keyBlocks.begin() + plan.offsets[row + 1]);
+    p.keyBlocks.push_back(nk);
+    p.offsets.push_back(static_cast<int32_t>(p.keyBlocks.size()));
+  }
+  if (!plan.keyOrder.empty()) {
+    p.keyOrder.clear();
+    for (int64_t h = 0; h < plan.heads; ++h) {
+      const auto first = plan.keyOrder.begin() + h * plan.keyLen;
+      p.keyOrder.insert(p.keyOrder.end(), first, first + plan.keyLen);
+      for (int64_t t = plan.keyLen; t < p.keyLen; ++t)
+        p.keyOrder.push_back(static_cast<int32_t>(t));
+    }
+  }
+  return p;
+}
+
+KeyTailPlan withDenseKeyTail(int64_t heads, int numQueryBlocks, int numKeyBlocks, int64_t keyLen,
+                             const at::Tensor& keyStarts, const at::Tensor& offsets,
+                             const at::Tensor& keyBlocks, const at::Tensor& keyOrder,
+                             int64_t tail) {
+  if (tail <= 0) return {keyStarts, offsets, keyBlocks, keyOrder};
+  const int64_t rows = heads * numQueryBlocks;
+  const auto ints = offsets.options().dtype(at::kInt);
+  KeyTailPlan p;
+  p.keyStarts = at::cat({keyStarts.view({heads, numKeyBlocks + 1}),
+                         at::full({heads, 1}, static_cast<int32_t>(keyLen + tail), ints)},
+                        1)
+                    .reshape({-1})
+                    .contiguous();
+  // Row r's entries move r places up, and its new block goes right after them.
+  const at::Tensor shift = at::arange(rows + 1, ints);
+  p.offsets = (offsets + shift).contiguous();
+  const int64_t n = keyBlocks.numel();
+  const at::Tensor index = at::arange(n, ints);
+  const at::Tensor rowOf = at::searchsorted(offsets, index, /*out_int32=*/true, /*right=*/true) - 1;
+  p.keyBlocks = at::empty({n + rows}, ints);
+  p.keyBlocks.index_put_({(index + rowOf).to(at::kLong)}, keyBlocks);
+  p.keyBlocks.index_put_({(offsets.narrow(0, 1, rows) + shift.narrow(0, 0, rows)).to(at::kLong)},
+                         at::full({rows}, numKeyBlocks, ints));
+  if (keyOrder.defined()) {
+    const at::Tensor tailOrder =
+        at::arange(keyLen, keyLen + tail, ints).unsqueeze(0).expand({heads, tail});
+    p.keyOrder = at::cat({keyOrder.view({heads, keyLen}), tailOrder}, 1).reshape({-1}).contiguous();
+  }
+  return p;
+}
+
 namespace {
 
 void checkPlan(const at::Tensor& q, const at::Tensor& k, const BlockSparsePlan& plan) {

@@ -43,6 +43,20 @@ struct BlockSparsePlan {
   bool keeps(int64_t head, int64_t query, int64_t key) const;
 };
 
+// The same plan with `tail` more keys after keyLen, kept for every query block as one more key
+// block (numKeyBlocks), in token order: HunyuanVideo's text tokens, which stay dense whatever a
+// method keeps of the video's.
+BlockSparsePlan withDenseKeyTail(const BlockSparsePlan& plan, int64_t tail);
+// The same on a plan's key-side tensors in BlockSparsePlan's layout (int32, any device; keyOrder
+// may be undefined: token order), for plans built on the GPU. keyBlocks may hold unused entries
+// past offsets' last value, as the device builders leave them.
+struct KeyTailPlan {
+  at::Tensor keyStarts, offsets, keyBlocks, keyOrder;
+};
+KeyTailPlan withDenseKeyTail(int64_t heads, int numQueryBlocks, int numKeyBlocks, int64_t keyLen,
+                             const at::Tensor& keyStarts, const at::Tensor& offsets,
+                             const at::Tensor& keyBlocks, const at::Tensor& keyOrder, int64_t tail);
+
 // q: (heads, queryLen, d), k and v: (heads, keyLen, d), in token order; so is the result. CPU
 // float32 runs the tiled kernel (which skips what the plan drops), CUDA bf16 the CUDA kernel;
 // anything else runs blockSparseReference.

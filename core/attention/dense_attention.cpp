@@ -98,6 +98,25 @@ void AttentionBackend::countDense(const at::Tensor& q, const at::Tensor& k) {
   stats_.scoresTotal += scores;
 }
 
+at::Tensor AttentionBackend::jointAttention(const at::Tensor& q, const at::Tensor& k,
+                                            const at::Tensor& v, int64_t textTokens,
+                                            const AttentionCall& call) {
+  if (textTokens <= 0) return selfAttention(q, k, v, call);
+  const int64_t L = q.size(1) - textTokens;
+  selfAttention(q.narrow(1, 0, L), k.narrow(1, 0, L), v.narrow(1, 0, L), call);
+  return denseAttention(q, k, v);
+}
+
+at::Tensor DenseAttention::jointAttention(const at::Tensor& q, const at::Tensor& k,
+                                          const at::Tensor& v, int64_t textTokens,
+                                          const AttentionCall& call) {
+  PhaseClock clock(*this, q);
+  countDense(q, k);
+  at::Tensor out = denseAttention(q, k, v);
+  clock.lap("dense");
+  return out;
+}
+
 at::Tensor DenseAttention::selfAttention(const at::Tensor& q, const at::Tensor& k,
                                          const at::Tensor& v, const AttentionCall& call) {
   PhaseClock clock(*this, q);

@@ -49,7 +49,7 @@ at::Tensor ClusteredAttention::sparse(const at::Tensor& q, const at::Tensor& k, 
   choosePairs(plan, qc, kc, call);
   clock.lap("plan");
 
-  at::Tensor out = blockSparseAttention(q, k, v, plan);
+  at::Tensor out = runPlan(q, k, v, plan);
   clock.lap("kernel");
   countSparse(plan);
   if (recorder_) recordClusters(*recorder_, call, name(), q, k, plan, qc.labels, kc.labels, batch_);
@@ -80,10 +80,10 @@ at::Tensor ClusteredAttention::sparseOnDevice(const at::Tensor& q, const at::Ten
   const at::Tensor querySize = queries.sizes.reshape({-1}).index_select(0, rowOf);
   const int64_t scores = (querySize * keySize).sum().item<int64_t>();
   const DeviceBlockSparsePlan plan =
-      makeDeviceBlockSparsePlan(H, L, Lk, cq, ck, ql.starts, kl.starts, rows.offsets,
-                                rows.keyBlocks, ql.perm.view({-1}), kl.perm.view({-1}), scores);
+      devicePlan(H, L, Lk, cq, ck, ql.starts, kl.starts, rows.offsets, rows.keyBlocks,
+                 ql.perm.view({-1}), kl.perm.view({-1}), scores);
   clock.lap("plan");
-  at::Tensor out = blockSparseAttentionCuda(q, k, v, plan);
+  at::Tensor out = runDevicePlan(q, k, v, plan);
   clock.lap("kernel");
   countSparse(static_cast<double>(scores), static_cast<double>(H) * L * Lk);
   return out;

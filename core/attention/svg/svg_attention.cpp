@@ -239,9 +239,9 @@ at::Tensor SvgAttention::sparse(const at::Tensor& q, const at::Tensor& k, const 
     const at::Tensor orders =
         c.deviceOrders.index_select(0, at::tensor(choice, at::kLong).to(q.device())).contiguous();
     const DeviceBlockSparsePlan plan =
-        makeDeviceBlockSparsePlan(H, L, L, numBlocks, numBlocks, c.deviceStarts, c.deviceStarts,
-                                  at::cat(offsets), at::cat(lists), orders, orders, scores);
-    out = blockSparseAttentionCuda(q, k, v, plan);
+        devicePlan(H, L, L, numBlocks, numBlocks, c.deviceStarts, c.deviceStarts, at::cat(offsets),
+                   at::cat(lists), orders, orders, scores);
+    out = runDevicePlan(q, k, v, plan);
   } else {
     BlockSparsePlan plan =
         BlockSparsePlan::uniform(H, L, L, config_.get(svg::block), config_.get(svg::block));
@@ -255,7 +255,7 @@ at::Tensor SvgAttention::sparse(const at::Tensor& q, const at::Tensor& k, const 
     }
     plan.keyOrder = plan.queryOrder;
     clock.lap("plan");
-    out = blockSparseAttention(q, k, v, plan);
+    out = runPlan(q, k, v, plan);
   }
   clock.lap("kernel");
   countSparse(static_cast<double>(scores), static_cast<double>(H) * L * L);

@@ -36,24 +36,6 @@ at::Tensor modulate(const at::Tensor& x, const at::Tensor& shift, const at::Tens
   return (layerNorm(x, eps) * (1 + scale.unsqueeze(1)) + shift.unsqueeze(1)).to(dtype);
 }
 
-// softmax(q kᵀ/√d) v over the video tokens (first Lv) and the text joined after them: the video
-// queries' scores against the video keys go through `attention` when it is sparse. q, k, v:
-// (B, Lv + Lt, heads, hd).
-at::Tensor jointAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                          int64_t videoTokens, AttentionBackend* attention,
-                          const AttentionCall& call) {
-  if (attention) {
-    // Sparse methods see the video tokens only; the text would join them as always-kept key and
-    // query blocks, which their plans do not have yet.
-    throw InputError(
-        "HunyuanVideo: sparse attention with the text tokens kept dense is not supported yet; "
-        "run it with the dense method");
-  }
-  (void)videoTokens;
-  (void)call;
-  return denseAttention(q, k, v);
-}
-
 }  // namespace
 
 HunyuanDiT::HunyuanDiT(HunyuanConfig config, const TensorMap& weights, const at::Device& device,
@@ -162,6 +144,9 @@ at::Tensor HunyuanDiT::forward(const at::Tensor& xIn, const at::Tensor& timestep
 
   const RopeTables rope = makeRopeTables(
       f, h, w, {c.ropeAxes[0] / 2, c.ropeAxes[1] / 2, c.ropeAxes[2] / 2}, device_, c.ropeTheta);
+  // Joint attention: the video tokens first, then the text; sparse methods keep the text dense.
+  DenseAttention dense;
+  AttentionBackend* attention = options.attention ? options.attention : &dense;
   AttentionCall call;
   call.step = options.step;
   call.numSteps = options.numSteps;
@@ -193,8 +178,7 @@ at::Tensor HunyuanDiT::forward(const at::Tensor& xIn, const at::Tensor& timestep
                                   qkNorm(qkvTxt.select(2, 1), b + "txt_attn_k_norm.weight", false)},
                                  1);
     const at::Tensor v = at::cat({qkvImg.select(2, 2), qkvTxt.select(2, 2)}, 1);
-    const at::Tensor a =
-        jointAttention(q, k, v, L, options.attention, call).reshape({B, L + Lt, d});
+    const at::Tensor a = attention->jointAttention(q, k, v, Lt, call).reshape({B, L + Lt, d});
     x = x + lin(a.narrow(1, 0, L), b + "img_attn_proj").to(at::kFloat) * im[2].unsqueeze(1);
     txt = txt + lin(a.narrow(1, L, Lt), b + "txt_attn_proj").to(at::kFloat) * tm[2].unsqueeze(1);
     x = x + ffn(modulate(x, im[3], im[4], c.eps, dtype_), b + "img_mlp").to(at::kFloat) *
@@ -218,8 +202,9 @@ at::Tensor HunyuanDiT::forward(const at::Tensor& xIn, const at::Tensor& timestep
       return at::cat({applyRope(n.narrow(1, 0, L), rope), n.narrow(1, L, Lt)}, 1);
     };
     const at::Tensor a =
-        jointAttention(normed(0, b + "q_norm.weight"), normed(1, b + "k_norm.weight"),
-                       qkv.select(2, 2), L, options.attention, call)
+        attention
+            ->jointAttention(normed(0, b + "q_norm.weight"), normed(1, b + "k_norm.weight"),
+                             qkv.select(2, 2), Lt, call)
             .reshape({B, L + Lt, d});
     const at::Tensor mlp = at::gelu(y.narrow(2, 3 * d, c.mlpHidden), "tanh");
     joint = joint +
