@@ -231,6 +231,19 @@ foreach(i RANGE 3)
   endif()
 endforeach()
 
+# bench generate on HunyuanVideo's make (a small one on the CPU): every method's row, the text
+# tokens joined, one pass a step; its refusals exit 2.
+expect_exit(0 ${SVGEN} bench generate --config hunyuan-test --random-weights --size 128x128
+  --frames 5 --steps 1 -d cpu --methods dense,svg,svg2,svoo)
+foreach(row "dense " "svg " "svg2 " "svoo " "+ 256 of text, dense" "1 pass (guidance embedded)")
+  string(FIND "${LAST_OUT}" "${row}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "bench generate hunyuan-test lacks '${row}':\n${LAST_OUT}")
+  endif()
+endforeach()
+expect_exit(2 ${SVGEN} bench generate --config hunyuan-test --random-weights --cfg -d cpu)
+expect_exit(2 ${SVGEN} bench generate --config hunyuan-test --random-weights --size 120x128 -d cpu)
+
 # Refused before any work, exit 2 with the reason (issue 23, items 10-11): a blank prompt, and
 # outputs that could not be written (a run of 1,000 steps would not end within the test's time).
 set(slow --prompt "a red circle" --frames 8 --width 64 --height 64 --steps 1000)

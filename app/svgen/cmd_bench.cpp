@@ -262,13 +262,15 @@ Command addBenchGenerate(CLI::App* bench) {
                            128);  // SVG's own block; the CUDA kernel's larger query tile
   CLI::App* genCmd = bench->add_subcommand(
       "generate",
-      "Seconds per DiT forward pass at real Wan 2.1 sizes, dense and each sparse method in the "
-      "same run, and the whole-clip estimate with the default dense warm-up");
+      "Seconds per DiT forward pass at real Wan and HunyuanVideo sizes, dense and each sparse "
+      "method in the same run, and the whole-clip estimate with the default dense warm-up");
   GenerateBenchOptions& go = g->options;
   genCmd
       ->add_option("--config", go.config,
                    "wan-1.3b, wan-14b, wan2.1-i2v-14b (image-to-video), wan2.2-t2v-a14b, "
-                   "wan2.2-i2v-a14b (one expert's pass) or wan2.2-ti2v-5b")
+                   "wan2.2-i2v-a14b (one expert's pass), wan2.2-ti2v-5b, hunyuan-13b "
+                   "(HunyuanVideo T2V, 256 text tokens kept dense) or hunyuan-test (a small "
+                   "HunyuanVideo for CPUs)")
       ->capture_default_str();
   genCmd->add_flag("--random-weights", g->randomWeights,
                    "Random weights at the config's real sizes (no checkpoint needed)");

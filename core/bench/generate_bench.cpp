@@ -1,4 +1,5 @@
 #include "core/bench/generate_bench.h"
+#include "core/bench/generate_bench_rows.h"
 
 #include "core/attention/clustering/cluster_parameters.h"
 #include "core/attention/method_registry.h"
@@ -60,7 +61,7 @@ WanConfig configNamed(const std::string& name) {
   }
   throw InputError("--config \"" + name +
                    "\": use wan-1.3b, wan-14b, wan2.1-i2v-14b, wan2.2-t2v-a14b, "
-                   "wan2.2-i2v-a14b or wan2.2-ti2v-5b");
+                   "wan2.2-i2v-a14b, wan2.2-ti2v-5b or hunyuan-13b");
 }
 
 // `layerFractions`: keys holding 95% of the attention per layer, as the bench measured them on
@@ -83,38 +84,115 @@ std::unique_ptr<AttentionBackend> backendFor(const std::string& method,
   return m.makeAtFraction(c, o.density);
 }
 
-double gib(uint64_t bytes) {
-  return static_cast<double>(bytes) / (1ull << 30);
-}
-
 }  // namespace
 
-GenerateBenchReport runGenerateBench(const GenerateBenchOptions& o,
-                                     const std::function<void(const std::string&)>& progress,
-                                     const std::function<bool()>& cancelled) {
-  const c10::Device device = pickDevice(o.device);
-  const WanConfig config = configNamed(o.config);
+void checkGenerateBenchShape(const GenerateBenchOptions& o, const std::string& model,
+                             int multiple) {
   if (o.frames < 1 || (o.frames - 1) % 4 != 0)
-    throw InputError("--frames " + std::to_string(o.frames) + ": Wan takes 4k+1 frames (e.g. " +
-                     std::to_string(((o.frames - 1) / 4) * 4 + 1) + " or " +
-                     std::to_string(((o.frames - 1) / 4 + 1) * 4 + 1) + ")");
-  // The VAE's pixels per latent pixel, then the DiT's patches.
-  const int vaeScale = wanVaeScaleOfLatents(config);
-  const int multiple = vaeScale * config.patch[1];
+    throw InputError("--frames " + std::to_string(o.frames) + ": " + model +
+                     " takes 4k+1 frames (e.g. " + std::to_string(((o.frames - 1) / 4) * 4 + 1) +
+                     " or " + std::to_string(((o.frames - 1) / 4 + 1) * 4 + 1) + ")");
   if (o.width % multiple || o.height % multiple || o.width <= 0 || o.height <= 0)
     throw InputError(
         "--size: width and height must be positive multiples of " + std::to_string(multiple) +
         " (nearest: " + std::to_string(std::max(multiple, o.width / multiple * multiple)) + "x" +
         std::to_string(std::max(multiple, o.height / multiple * multiple)) + ")");
   if (o.steps < 1) throw InputError("--steps must be at least 1");
-  if (o.weights != "native" && o.weights != "fp8" && o.weights != "q8_0")
-    throw InputError("--weights \"" + o.weights + "\": use native, fp8 or q8_0");
   for (const std::string& m : o.methods)
     if (!findAttentionMethod(m))
       throw InputError("method \"" + m + "\" is unknown: use " + attentionMethodList());
+}
+
+void timeGenerateBenchRows(const GenerateBenchOptions& o, const c10::Device& device,
+                           const std::vector<double>& layerFractions, double passesPerStep,
+                           const std::function<void(AttentionBackend*, int step)>& pass,
+                           const std::function<void()>& streamBlocks,
+                           const std::function<void(const std::string&)>& say,
+                           const std::function<bool()>& cancelled, GenerateBenchReport& r) {
+  r.passesPerStep = passesPerStep;
+  double denseMedian = 0;
+  bool streamed = false;
+  // With streamed blocks, dense runs resident first: the streaming's own cost is the ratio of the
+  // two dense rows, measured in the same process.
+  std::vector<std::string> order = o.methods;
+  if (o.streamBlocks) order.insert(order.begin(), "dense, resident");
+  for (const std::string& label : order) {
+    const bool resident = label == "dense, resident";
+    if (o.streamBlocks && !resident && !streamed) {
+      streamBlocks();
+      streamed = true;
+    }
+    const std::string method = resident ? "dense" : label;
+    std::unique_ptr<AttentionBackend> backend = backendFor(method, o, layerFractions);
+    backend->setPhaseTiming(o.phases);
+    GenerateBenchRow row;
+    row.method = label;
+    std::vector<double> seconds;
+    try {
+      for (int s = 0; s < o.steps; ++s) {
+        if (cancelled && cancelled()) throw Cancelled();
+        synchronizeDevice(device);
+        const auto start = std::chrono::steady_clock::now();
+        pass(backend.get(), s + 1);  // past any warm-up, as a mid-run step
+        synchronizeDevice(device);
+        seconds.push_back(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        say(method + " pass " + std::to_string(s + 1) + ": " + std::to_string(seconds.back()) +
+            " s");
+      }
+    } catch (const c10::Error& e) {
+      throw RuntimeFailure(describeTorchFailure(e.what(), device));
+    }
+    row.firstSeconds = seconds.front();
+    std::vector<double> later(seconds.size() > 1 ? seconds.begin() + 1 : seconds.begin(),
+                              seconds.end());
+    std::sort(later.begin(), later.end());
+    row.medianSeconds = later[later.size() / 2];
+    row.attentionDensity = backend->stats().sparseDensity();
+    for (const auto& [phase, s] : backend->stats().phaseSeconds)
+      row.phaseMs[phase] = 1000.0 * s / static_cast<double>(seconds.size());
+    uint64_t used = 0, total = 0;
+    if (device.is_cuda() && kernels::cudaMemoryInUse(used, total)) row.peakMemoryGiB = gib(used);
+    if (label == "dense") denseMedian = row.medianSeconds;
+    r.rows.push_back(row);
+  }
+  // The clip: CFG makes two passes a step (one batched pass with cfg, which the rows timed); the
+  // warm-up steps run dense.
+  const int warm = static_cast<int>(o.attention.get(warmup::fraction) * o.clipSteps + 0.5);
+  for (GenerateBenchRow& row : r.rows) {
+    const double dense = denseMedian > 0 ? denseMedian : row.medianSeconds;
+    row.speedup = denseMedian > 0 ? denseMedian / row.medianSeconds : 0;
+    row.clipSeconds =
+        passesPerStep * (row.method == "dense"
+                             ? o.clipSteps * row.medianSeconds
+                             : warm * dense + (o.clipSteps - warm) * row.medianSeconds);
+    row.clipSpeedup = 0;
+  }
+  for (GenerateBenchRow& row : r.rows)
+    for (const GenerateBenchRow& d : r.rows)
+      if (d.method == "dense") row.clipSpeedup = d.clipSeconds / row.clipSeconds;
+  {
+    std::vector<kernels::CudaDeviceInfo> devices;
+    std::string why;
+    if (device.is_cuda() && kernels::queryCudaDevices(devices, why) && !devices.empty())
+      r.gpu = devices[device.has_index() ? device.index() : 0].name;
+  }
+}
+
+GenerateBenchReport runGenerateBench(const GenerateBenchOptions& o,
+                                     const std::function<void(const std::string&)>& progress,
+                                     const std::function<bool()>& cancelled) {
   auto say = [&](const std::string& s) {
     if (progress) progress(s);
   };
+  if (isHunyuanBenchConfig(o.config)) return runHunyuanGenerateBench(o, say, cancelled);
+  const c10::Device device = pickDevice(o.device);
+  const WanConfig config = configNamed(o.config);
+  // The VAE's pixels per latent pixel, then the DiT's patches.
+  const int vaeScale = wanVaeScaleOfLatents(config);
+  checkGenerateBenchShape(o, "Wan", vaeScale * config.patch[1]);
+  if (o.weights != "native" && o.weights != "fp8" && o.weights != "q8_0")
+    throw InputError("--weights \"" + o.weights + "\": use native, fp8 or q8_0");
   c10::NoGradGuard noGrad;
 
   GenerateBenchReport r;
@@ -212,77 +290,20 @@ GenerateBenchReport runGenerateBench(const GenerateBenchOptions& o,
   std::vector<double> layerFractions;
   for (const StructureRow& s : r.structure) layerFractions.push_back(s.keyFraction);
 
-  double denseMedian = 0;
-  // With streamed blocks, dense runs resident first: the streaming's own cost is the ratio of the
-  // two dense rows, measured in the same process.
-  std::vector<std::string> order = o.methods;
-  if (o.streamBlocks) order.insert(order.begin(), "dense, resident");
-  for (const std::string& label : order) {
-    const bool resident = label == "dense, resident";
-    if (o.streamBlocks && !resident && dit->hostBlocks().empty()) {
-      dit->place(device, true);
-      releaseCachedDeviceMemory(device);
-    }
-    const std::string method = resident ? "dense" : label;
-    std::unique_ptr<AttentionBackend> backend = backendFor(method, o, layerFractions);
-    backend->setPhaseTiming(o.phases);
-    GenerateBenchRow row;
-    row.method = label;
-    std::vector<double> seconds;
-    try {
-      for (int s = 0; s < o.steps; ++s) {
-        if (cancelled && cancelled()) throw Cancelled();
+  auto streamNow = [&] {
+    dit->place(device, true);
+    releaseCachedDeviceMemory(device);
+  };
+  timeGenerateBenchRows(
+      o, device, layerFractions, o.cfg ? 1.0 : 2.0,
+      [&](AttentionBackend* backend, int step) {
         DiTForwardOptions f;
-        f.attention = backend.get();
-        f.step = s + 1;  // past any warm-up, as a mid-run step
+        f.attention = backend;
+        f.step = step;
         f.numSteps = o.clipSteps;
-        synchronizeDevice(device);
-        const auto start = std::chrono::steady_clock::now();
         dit->forward(x, t, context, image, f);
-        synchronizeDevice(device);
-        seconds.push_back(
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-        say(method + " pass " + std::to_string(s + 1) + ": " + std::to_string(seconds.back()) +
-            " s");
-      }
-    } catch (const c10::Error& e) {
-      throw RuntimeFailure(describeTorchFailure(e.what(), device));
-    }
-    row.firstSeconds = seconds.front();
-    std::vector<double> later(seconds.size() > 1 ? seconds.begin() + 1 : seconds.begin(),
-                              seconds.end());
-    std::sort(later.begin(), later.end());
-    row.medianSeconds = later[later.size() / 2];
-    row.attentionDensity = backend->stats().sparseDensity();
-    for (const auto& [phase, s] : backend->stats().phaseSeconds)
-      row.phaseMs[phase] = 1000.0 * s / static_cast<double>(seconds.size());
-    uint64_t used = 0, total = 0;
-    if (device.is_cuda() && kernels::cudaMemoryInUse(used, total)) row.peakMemoryGiB = gib(used);
-    if (label == "dense") denseMedian = row.medianSeconds;
-    r.rows.push_back(row);
-  }
-  // The clip: CFG makes two passes a step (one batched pass with cfg, which the rows timed); the
-  // warm-up steps run dense.
-  const int warm = static_cast<int>(o.attention.get(warmup::fraction) * o.clipSteps + 0.5);
-  const double passesPerStep = o.cfg ? 1.0 : 2.0;
-  for (GenerateBenchRow& row : r.rows) {
-    const double dense = denseMedian > 0 ? denseMedian : row.medianSeconds;
-    row.speedup = denseMedian > 0 ? denseMedian / row.medianSeconds : 0;
-    row.clipSeconds =
-        passesPerStep * (row.method == "dense"
-                             ? o.clipSteps * row.medianSeconds
-                             : warm * dense + (o.clipSteps - warm) * row.medianSeconds);
-    row.clipSpeedup = 0;
-  }
-  for (GenerateBenchRow& row : r.rows)
-    for (const GenerateBenchRow& d : r.rows)
-      if (d.method == "dense") row.clipSpeedup = d.clipSeconds / row.clipSeconds;
-  {
-    std::vector<kernels::CudaDeviceInfo> devices;
-    std::string why;
-    if (device.is_cuda() && kernels::queryCudaDevices(devices, why) && !devices.empty())
-      r.gpu = devices[device.has_index() ? device.index() : 0].name;
-  }
+      },
+      streamNow, say, cancelled, r);
   return r;
 }
 
@@ -291,12 +312,16 @@ std::string generateBenchTable(const GenerateBenchReport& r) {
   char line[256];
   std::snprintf(
       line, sizeof line,
-      "%s %s, weights %s (%.2f GiB)%s, latent %dx%dx%d = %lld tokens; clip = %d steps "
+      "%s %s, weights %s (%.2f GiB)%s, latent %dx%dx%d = %lld tokens%s; clip = %d steps "
       "x %s, first %.0f%% dense\n",
       r.config.c_str(), (r.gpu.empty() ? r.device : r.gpu).c_str(), r.weights.c_str(), r.weightGiB,
       r.streamBlocks ? ", blocks streamed from host memory (\"dense, resident\": not)" : "",
-      r.latentFrames, r.latentHeight, r.latentWidth, static_cast<long long>(r.tokens), r.clipSteps,
-      r.cfg ? "1 pass of batch 2 (CFG as generate runs it)" : "2 passes (CFG)",
+      r.latentFrames, r.latentHeight, r.latentWidth, static_cast<long long>(r.tokens),
+      r.textTokens > 0 ? (" + " + std::to_string(r.textTokens) + " of text, dense").c_str() : "",
+      r.clipSteps,
+      r.cfg                    ? "1 pass of batch 2 (CFG as generate runs it)"
+      : r.passesPerStep == 1.0 ? "1 pass (guidance embedded)"
+                               : "2 passes (CFG)",
       100 * r.warmupFraction);
   out << line;
   std::snprintf(line, sizeof line, "%-6s %10s %11s %8s %8s %10s %9s %9s\n", "method", "first s",

@@ -13,11 +13,13 @@
 namespace svgen {
 
 struct GenerateBenchOptions {
-  std::string config = "wan-1.3b";  // "wan-1.3b", "wan-14b" or "wan2.1-i2v-14b"
-  int frames = 81;                  // video frames (4k+1); latent frames = (frames − 1)/4 + 1
-  int width = 1280, height = 720;   // pixels; the latent is 8x smaller
-  int steps = 3;                    // timed forward passes per method
-  int clipSteps = 50;               // sampling steps of the estimated clip (×2 passes for CFG)
+  // "wan-1.3b", "wan-14b", "wan2.1-i2v-14b", "wan2.2-t2v-a14b", "wan2.2-i2v-a14b",
+  // "wan2.2-ti2v-5b" or "hunyuan-13b"
+  std::string config = "wan-1.3b";
+  int frames = 81;                 // video frames (4k+1); latent frames = (frames − 1)/4 + 1
+  int width = 1280, height = 720;  // pixels; the latent is 8x smaller
+  int steps = 3;                   // timed forward passes per method
+  int clipSteps = 50;              // sampling steps of the estimated clip (×2 passes for CFG)
   std::vector<std::string> methods = attentionMethodIds();
   AttentionConfig attention;  // clusters, block size, warm-up (in the estimate only)
   // Random weights attend almost uniformly, so a top-p budget would keep most clusters: every
@@ -74,6 +76,10 @@ struct GenerateBenchReport {
   double warmupFraction = 0;
   int clipSteps = 0;
   bool cfg = false;  // rows time batched CFG steps, not passes
+  // Network passes a sampling step in the clip estimate: 2 for CFG as two passes, 1 for a
+  // batched CFG step or a model that embeds its guidance (HunyuanVideo).
+  double passesPerStep = 2;
+  int64_t textTokens = 0;  // joined to the video's in attention (HunyuanVideo), else 0
   std::string weights = "native";
   bool streamBlocks = false;
   double weightGiB = 0;  // what the DiT's parameters take on the device, packed ones as packed

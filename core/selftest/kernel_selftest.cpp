@@ -43,8 +43,9 @@ std::vector<KernelCheck> runKernelSelftest(const SelftestOptions& options,
                                            const SelftestReport& report) {
   std::vector<KernelCheck> all;
   using Suite = std::vector<KernelCheck> (*)(const SelftestOptions&);
-  for (Suite suite : {selftestBlockSparseAttention, selftestKmeans, selftestPermutation,
-                      selftestQkNormRope, selftestModulation, selftestDequantize}) {
+  for (Suite suite :
+       {selftestBlockSparseAttention, selftestKmeans, selftestPermutation, selftestQkNormRope,
+        selftestModulation, selftestDequantize, selftestJointAttention}) {
     for (KernelCheck& check : suite(options)) {
       if (report) report(check);
       all.push_back(std::move(check));

@@ -37,6 +37,7 @@ std::vector<KernelCheck> selftestPermutation(const SelftestOptions& options);
 std::vector<KernelCheck> selftestQkNormRope(const SelftestOptions& options);
 std::vector<KernelCheck> selftestModulation(const SelftestOptions& options);
 std::vector<KernelCheck> selftestDequantize(const SelftestOptions& options);
+std::vector<KernelCheck> selftestJointAttention(const SelftestOptions& options);
 
 // All families in turn; `report` sees each check as it completes (may be empty).
 std::vector<KernelCheck> runKernelSelftest(const SelftestOptions& options,
