@@ -55,8 +55,9 @@ class HeaderCheck : public nlohmann::json_sax<json> {
     return enter();
   }
   bool key(string_t& name) override {
-    // Past the limit the file is refused whatever follows: stop rather than read the rest.
-    if (keys_.size() == 1 && ++topLevelKeys > kMaxTensors) return false;
+    // Past the limit the file is refused whatever follows: the rest is only counted, for the
+    // message.
+    if (keys_.size() == 1 && ++topLevelKeys > kMaxTensors) return true;
     if (!keys_.back().insert(name).second && duplicate.empty()) duplicate = name;
     return true;
   }
@@ -123,8 +124,9 @@ void SafetensorsFile::parseHeader() {
     if (!check.duplicate.empty())
       fail(path_, "header names " + inQuotes(check.duplicate) + " twice");
     if (check.topLevelKeys > kMaxTensors) {
-      fail(path_, "header lists more than " + std::to_string(kMaxTensors) +
-                      " tensors, the most svgen reads from one file");
+      fail(path_, "header lists " + std::to_string(check.topLevelKeys) +
+                      " tensors, more than the " + std::to_string(kMaxTensors) +
+                      " svgen reads from one file");
     }
     header = json::parse(text, text + n);
   } catch (const json::exception& e) {
