@@ -3,6 +3,7 @@
 
 #include "core/common/error.h"
 #include "core/sampling/dpm_sampler.h"
+#include "core/sampling/euler_sampler.h"
 #include "core/sampling/sampler.h"
 #include "core/sampling/unipc_sampler.h"
 
@@ -142,6 +143,28 @@ class TestSamplers : public QObject {
       for (int i = 0; i < steps; ++i) QCOMPARE(euler->modelTimestep(i), timesteps[size_t(i)]);
     }
     QCOMPARE(cases, 5);
+  }
+
+  // HunyuanVideo's pipeline hands the same scheduler its own σ list (linspace(1, 0, N + 1)
+  // without its end), which the scheduler shifts: its default 50 steps at shift 7 and others.
+  void hunyuanVideoSigmasMatchThePipeline() {
+    const nlohmann::json reference = samplerReference("hunyuan_video_sigmas.json");
+    int cases = 0;
+    for (const auto& c : reference.at("cases")) {
+      ++cases;
+      const int steps = c.at("steps");
+      const std::vector<double> ours = hunyuanVideoSigmas(steps, c.at("shift").get<double>());
+      const auto sigmas = c.at("sigmas").get<std::vector<double>>();
+      const auto timesteps = c.at("timesteps").get<std::vector<double>>();
+      QCOMPARE(ours, sigmas);
+      EulerSampler euler(ours);
+      QCOMPARE(euler.numSteps(), steps);
+      for (int i = 0; i < steps; ++i) QCOMPARE(euler.modelTimestep(i), timesteps[size_t(i)]);
+    }
+    QCOMPARE(cases, 5);
+    // Not Wan's list: the last σ before 0 is shift(1/N), where Euler's default ends lower.
+    QVERIFY(hunyuanVideoSigmas(50, 7.0)[49] > flowMatchEulerSigmas(50, 7.0)[49]);
+    QVERIFY_THROWS_EXCEPTION(InputError, hunyuanVideoSigmas(0, 7.0));
   }
 
   void dpmMatchesWansOwnSampler() {

@@ -4,6 +4,9 @@
 #   tools/setup.sh test     install dependencies, build, run every test with ctest
 #   tools/setup.sh build    install dependencies and build only
 # Environment: BUILD_DIR (default build), SVGEN_SKIP_APT=1 to skip the package step,
+# SVGEN_TORCH=DIR to build against that LibTorch instead of Debian's (a CUDA one, to run on an
+# NVIDIA GPU: PyTorch's C++ download with the cxx11 ABI, or an installed PyTorch's torch folder;
+# tools/torch_check.sh checks it first and says what it found),
 # SVGEN_DEBIAN_CUDA=1 to compile the CUDA kernels with Debian's CUDA toolkit (11.8, non-free; what
 # CI does, so that every kernel compiles on every change; no GPU is needed to compile).
 set -euo pipefail
@@ -18,6 +21,17 @@ packages=(cmake ninja-build g++ pkg-config ccache
   nlohmann-json3-dev libcli11-dev libpng-dev libsentencepiece-dev
   xvfb xauth imagemagick
   clang libclang-rt-14-dev dpkg-dev desktop-file-utils appstream)
+
+torch_args=()
+if [ -n "${SVGEN_TORCH:-}" ]; then
+  echo "== checking SVGEN_TORCH"
+  bash tools/torch_check.sh "$SVGEN_TORCH" || exit 2
+  # Torch_DIR wins over a build folder's cached choice; Debian's LibTorch is not installed.
+  torch_args=(-DTorch_DIR="$(cd "$SVGEN_TORCH" && pwd)/share/cmake/Torch")
+  kept=()
+  for p in "${packages[@]}"; do [ "$p" = libtorch-dev ] || kept+=("$p"); done
+  packages=("${kept[@]}")
+fi
 
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo=sudo
@@ -50,7 +64,7 @@ elif [ "$debian_cuda" = 1 ] && [ -x /usr/bin/nvcc ]; then
   cuda_args=(-DCMAKE_CUDA_COMPILER=/usr/bin/nvcc -DCMAKE_CUDA_HOST_COMPILER=g++-11)
 fi
 echo "== configuring ($build)"
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release "${cuda_args[@]}"
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release "${cuda_args[@]}" "${torch_args[@]}"
 echo "== building"
 cmake --build "$build" -j "$(nproc)"
 

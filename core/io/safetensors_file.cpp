@@ -41,7 +41,6 @@ class HeaderCheck : public nlohmann::json_sax<json> {
  public:
   std::string duplicate;  // the first name given twice in one object
   bool tooDeep = false;
-  size_t topLevelKeys = 0;
 
   bool null() override { return true; }
   bool boolean(bool) override { return true; }
@@ -55,9 +54,6 @@ class HeaderCheck : public nlohmann::json_sax<json> {
     return enter();
   }
   bool key(string_t& name) override {
-    // Past the limit the file is refused whatever follows: the rest is only counted, for the
-    // message.
-    if (keys_.size() == 1 && ++topLevelKeys > kMaxTensors) return true;
     if (!keys_.back().insert(name).second && duplicate.empty()) duplicate = name;
     return true;
   }
@@ -84,6 +80,34 @@ class HeaderCheck : public nlohmann::json_sax<json> {
   std::vector<std::unordered_set<std::string>> keys_;
   int depth_ = 0;
 };
+
+// The members of the header's top-level object, counted without parsing it (colons at depth 1
+// outside strings): a header over the tensor limit is refused before the full pass, which takes
+// long at that size. Exact for valid JSON; the full pass judges the rest.
+size_t topLevelMembers(const char* text, size_t n) {
+  size_t count = 0;
+  int depth = 0;
+  bool inString = false;
+  for (size_t i = 0; i < n; ++i) {
+    const char c = text[i];
+    if (inString) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        inString = false;
+      continue;
+    }
+    if (c == '"')
+      inString = true;
+    else if (c == '{' || c == '[')
+      ++depth;
+    else if (c == '}' || c == ']')
+      --depth;
+    else if (c == ':' && depth == 1)
+      ++count;
+  }
+  return count;
+}
 
 }  // namespace
 
@@ -113,6 +137,11 @@ void SafetensorsFile::parseHeader() {
   const uint64_t dataSize = fileSize - 8 - n;
 
   const char* text = reinterpret_cast<const char*>(bytes + 8);
+  const size_t members = topLevelMembers(text, n);
+  if (members > kMaxTensors) {
+    fail(path_, "header lists " + std::to_string(members) + " tensors, more than the " +
+                    std::to_string(kMaxTensors) + " svgen reads from one file");
+  }
   HeaderCheck check;
   json header;
   try {
@@ -123,11 +152,6 @@ void SafetensorsFile::parseHeader() {
     }
     if (!check.duplicate.empty())
       fail(path_, "header names " + inQuotes(check.duplicate) + " twice");
-    if (check.topLevelKeys > kMaxTensors) {
-      fail(path_, "header lists " + std::to_string(check.topLevelKeys) +
-                      " tensors, more than the " + std::to_string(kMaxTensors) +
-                      " svgen reads from one file");
-    }
     header = json::parse(text, text + n);
   } catch (const json::exception& e) {
     fail(path_, "header is not valid JSON (truncated or not a safetensors file): " + jsonReason(e));

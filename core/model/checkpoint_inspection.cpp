@@ -6,6 +6,7 @@
 #include "core/io/gguf_file.h"
 #include "core/io/safetensors.h"
 #include "core/model/checkpoint_files.h"
+#include "core/model/hunyuan/hunyuan_keys.h"
 
 #include <nlohmann/json.hpp>
 
@@ -160,6 +161,7 @@ class Inspector {
     const bool configIsObject = configJson.is_object();
     const std::string className =
         configIsObject ? configJson.value("_class_name", std::string()) : std::string();
+    refuseHunyuanFolder(dir, className);
 
     if (configIsObject && configJson.value("format", std::string()) == "svgen") {
       inspectSvgen(dir, configJson);
@@ -376,9 +378,37 @@ class Inspector {
             std::string(comfy ? "a ComfyUI " : "a single ") + roleLabel(role) + " file";
     }
     if (r_.layoutDescription.empty()) {
+      std::vector<std::string> keys;
+      for (const auto& f : files)
+        for (const TensorInfo& t : f->tensors()) keys.push_back(t.name);
+      const std::string hunyuan = detectHunyuanKeyLayout(keys);
+      if (hunyuan != "unknown")
+        throw InputError(hunyuanNotRunnable(file.string(),
+                                            "a HunyuanVideo transformer (" + hunyuan + " names)"));
       throw InputError(file.string() +
                        ": holds no Wan 2.1 transformer, umT5 text encoder or VAE tensors");
     }
+  }
+
+  // HunyuanVideo's diffusers folders (a pipeline, or its transformer alone) are told apart by
+  // their class names before Wan's parsing trips over their configs.
+  static void refuseHunyuanFolder(const fs::path& dir, const std::string& className) {
+    auto classIn = [](const fs::path& json) {
+      std::error_code ec;
+      if (!fs::is_regular_file(json, ec)) return std::string();
+      try {
+        const nlohmann::json j = readJsonFile(json.string());
+        return j.is_object() ? j.value("_class_name", std::string()) : std::string();
+      } catch (const std::exception&) {
+        return std::string();
+      }
+    };
+    const std::string pipeline = classIn(dir / "model_index.json");
+    const std::string transformer = classIn(dir / "transformer" / "config.json");
+    if (pipeline.rfind("HunyuanVideo", 0) == 0 || transformer.rfind("HunyuanVideo", 0) == 0)
+      throw InputError(hunyuanNotRunnable(dir.string(), "a diffusers HunyuanVideo folder"));
+    if (className.rfind("HunyuanVideo", 0) == 0)
+      throw InputError(hunyuanNotRunnable(dir.string(), "a diffusers " + className + " folder"));
   }
 
   static std::vector<std::shared_ptr<TensorFile>> openSet(const std::vector<fs::path>& paths) {

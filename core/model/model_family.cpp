@@ -36,17 +36,21 @@ class LazyInspection {
       try {
         own_ = inspectCheckpoint(path_);
         known_ = &*own_;
-      } catch (const InputError&) {
+      } catch (const InputError& e) {
+        why_ = e.what();
       }
     }
     return known_;
   }
+  // Why the inspection failed ("" when it did not, or was not tried).
+  const std::string& why() const { return why_; }
 
  private:
   std::string path_;
   std::optional<CheckpointInspection> own_;
   const CheckpointInspection* known_;
   bool tried_;
+  std::string why_;
 };
 
 bool readsLayout(const ModelFamily& f, const std::string& layout) {
@@ -76,7 +80,10 @@ const ModelFamily& modelFamilyOf(const std::string& model) {
   const auto& families = modelFamilies();
   for (size_t i = 0; i < families.size(); ++i)
     expected += (i == 0 ? "" : i + 1 == families.size() ? " or " : ", ") + families[i]->expects;
-  throw InputError("model \"" + model + "\" is not a model svgen can read: expected " + expected);
+  // What the inspection found wrong comes first: it names the file and the problem.
+  const std::string why = inspection.why().empty() ? "" : inspection.why() + "\n";
+  throw InputError(why + "model \"" + model + "\" is not a model svgen can read: expected " +
+                   expected);
 }
 
 CheckpointInspection inspectModel(const std::string& path) {

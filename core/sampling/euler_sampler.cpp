@@ -4,6 +4,8 @@ namespace svgen {
 
 EulerSampler::EulerSampler(int steps, double shift) : Sampler(flowMatchEulerSigmas(steps, shift)) {}
 
+EulerSampler::EulerSampler(std::vector<double> sigmas) : Sampler(std::move(sigmas)) {}
+
 double EulerSampler::modelTimestep(int i) const {
   // diffusers' timesteps tensor: the float32 σ times 1000 in float32.
   return static_cast<double>(static_cast<float>(sigma(i)) * 1000.0f);

@@ -11,6 +11,8 @@ namespace svgen {
 class EulerSampler : public Sampler {
  public:
   EulerSampler(int steps, double shift);
+  // On a σ list of its own (a pipeline's, e.g. hunyuanVideoSigmas), ending in 0.
+  explicit EulerSampler(std::vector<double> sigmas);
   double modelTimestep(int i) const override;
   at::Tensor step(const at::Tensor& velocity, int i, const at::Tensor& sample) override;
 };

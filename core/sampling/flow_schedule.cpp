@@ -64,6 +64,19 @@ std::vector<double> flowMatchEulerSigmas(int steps, double shift) {
   return sigmas;
 }
 
+std::vector<double> hunyuanVideoSigmas(int steps, double shift) {
+  checkScheduleArguments(steps, shift);
+  const float s32 = static_cast<float>(shift);
+  std::vector<double> sigmas(steps + 1, 0.0);
+  for (int i = 0; i < steps; ++i) {
+    // numpy's linspace in float64, cast to float32; the shift in float32 (a Python float times a
+    // float32 array stays float32).
+    const float s = static_cast<float>(1.0 - static_cast<double>(i) / steps);
+    sigmas[i] = (s32 * s) / (1.0f + (s32 - 1.0f) * s);
+  }
+  return sigmas;
+}
+
 std::vector<double> wanDpmSigmas(int steps, double shift) {
   std::vector<double> sigmas = wanDpmSigmas64(steps, shift);
   for (double& s : sigmas) s = static_cast<float>(s);

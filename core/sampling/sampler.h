@@ -20,6 +20,11 @@ std::vector<double> flowSigmas(int steps, double shift);
 // before 0 is shift(shift(1/1000)), not UniPC's), rounded to float32 as its tensors are; σ_0 is
 // exactly 1.
 std::vector<double> flowMatchEulerSigmas(int steps, double shift);
+// σ_i as diffusers' HunyuanVideoPipeline hands them to FlowMatchEulerDiscreteScheduler:
+// linspace(1, 0, steps + 1) without its end, made float32, shifted in float32 arithmetic by the
+// scheduler, and a final 0 (so the last σ before 0 is shift(1/steps), not the training table's).
+// σ_0 is exactly 1.
+std::vector<double> hunyuanVideoSigmas(int steps, double shift);
 // σ_i for Wan 2.1's own DPM++ sampler: its get_sampling_sigmas(N, shift) — linspace(1, 0, N + 1)
 // without its end, shifted, in float64 — then float32 values as its scheduler stores them, and a
 // final 0. σ_0 is exactly 1.

@@ -120,6 +120,13 @@ std::optional<Target> diffusersTarget(const std::string& key) {
 
 }  // namespace
 
+std::string hunyuanNotRunnable(const std::string& path, const std::string& what) {
+  return path + ": " + what +
+         ". svgen cannot generate with HunyuanVideo yet: its transformer and VAE decoder are "
+         "ported (`svgen bench generate --config hunyuan-13b` times the transformer), its text "
+         "encoders (LLaVA-Llama-3-8B and CLIP-L) are not";
+}
+
 std::string withoutHunyuanPrefix(const std::string& key) {
   for (const char* prefix : {"model.diffusion_model.", "diffusion_model.", "transformer."})
     if (startsWith(key, prefix)) return key.substr(std::string(prefix).size());

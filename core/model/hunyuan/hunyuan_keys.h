@@ -13,6 +13,10 @@ namespace svgen {
 // "original", "diffusers" or "unknown", from the keys present (prefixes ignored).
 std::string detectHunyuanKeyLayout(const std::vector<std::string>& keys);
 
+// What svgen says of a HunyuanVideo checkpoint it is asked to inspect or run (`what` names it:
+// "a diffusers HunyuanVideo folder"): what is ported and what is missing.
+std::string hunyuanNotRunnable(const std::string& path, const std::string& what);
+
 // The key without a ComfyUI or pipeline prefix ("model.diffusion_model.", "diffusion_model.",
 // "transformer.").
 std::string withoutHunyuanPrefix(const std::string& key);
