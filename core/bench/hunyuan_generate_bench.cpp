@@ -34,28 +34,6 @@ HunyuanConfig testConfig() {
   return c;
 }
 
-// Random weights made on the device in the compute dtype (13B do not pass through host memory):
-// matrices at 1/√fan-in, biases 0, norm scales 1. For speed only: the attention they give is
-// near uniform.
-TensorMap randomWeights(const HunyuanConfig& config, uint64_t seed, const at::Device& device,
-                        at::ScalarType dtype) {
-  at::manual_seed(seed);
-  const auto opts = at::TensorOptions().device(device).dtype(dtype);
-  TensorMap w;
-  for (const auto& [name, shape] : hunyuanParameterShapes(config)) {
-    if (shape.size() == 1) {
-      const bool scale = name.find("norm") != std::string::npos &&
-                         name.compare(name.size() - 7, 7, ".weight") == 0;
-      w[name] = scale ? at::ones(shape, opts) : at::zeros(shape, opts);
-      continue;
-    }
-    int64_t fanIn = 1;
-    for (size_t i = 1; i < shape.size(); ++i) fanIn *= shape[i];
-    w[name] = at::randn(shape, opts).mul_(1.0 / std::sqrt(static_cast<double>(fanIn)));
-  }
-  return w;
-}
-
 }  // namespace
 
 bool isHunyuanBenchConfig(const std::string& name) {
@@ -95,8 +73,8 @@ GenerateBenchReport runHunyuanGenerateBench(const GenerateBenchOptions& o,
   const at::ScalarType dtype = device.is_cuda() ? at::kBFloat16 : at::kFloat;
   std::unique_ptr<HunyuanDiT> dit;
   try {
-    dit = std::make_unique<HunyuanDiT>(config, randomWeights(config, o.seed, device, dtype), device,
-                                       dtype);
+    dit = std::make_unique<HunyuanDiT>(config, randomHunyuanWeights(config, o.seed, device, dtype),
+                                       device, dtype);
     for (const auto& [name, t] : dit->parameters()) r.weightGiB += gib(t.nbytes());
   } catch (const c10::Error& e) {
     throw RuntimeFailure(describeTorchFailure(e.what(), device));

@@ -3,6 +3,7 @@
 #include "core/common/error.h"
 #include "core/common/tensor_shape_text.h"
 #include "core/model/required_weight.h"
+#include "core/model/residual_ops.h"
 #include "core/model/rope.h"
 
 #include <ATen/ATen.h>
@@ -25,18 +26,26 @@ at::Tensor sinusoid(const at::Tensor& t) {
   return at::cat({at::cos(args), at::sin(args)}, 1);
 }
 
-at::Tensor layerNorm(const at::Tensor& x, double eps) {
-  return at::layer_norm(x.to(at::kFloat), {x.size(-1)}, {}, {}, eps);
-}
-
-// The modulated LayerNorm every block starts with, in the compute dtype: LN(x)·(1 + scale) + shift,
-// scale and shift (B, d) float32.
-at::Tensor modulate(const at::Tensor& x, const at::Tensor& shift, const at::Tensor& scale,
-                    double eps, at::ScalarType dtype) {
-  return (layerNorm(x, eps) * (1 + scale.unsqueeze(1)) + shift.unsqueeze(1)).to(dtype);
-}
-
 }  // namespace
+
+TensorMap randomHunyuanWeights(const HunyuanConfig& config, uint64_t seed, const at::Device& device,
+                               at::ScalarType dtype) {
+  at::manual_seed(seed);
+  const auto opts = at::TensorOptions().device(device).dtype(dtype);
+  TensorMap w;
+  for (const auto& [name, shape] : hunyuanParameterShapes(config)) {
+    if (shape.size() == 1) {
+      const bool scale = name.find("norm") != std::string::npos &&
+                         name.compare(name.size() - 7, 7, ".weight") == 0;
+      w[name] = scale ? at::ones(shape, opts) : at::zeros(shape, opts);
+      continue;
+    }
+    int64_t fanIn = 1;
+    for (size_t i = 1; i < shape.size(); ++i) fanIn *= shape[i];
+    w[name] = at::randn(shape, opts).mul_(1.0 / std::sqrt(static_cast<double>(fanIn)));
+  }
+  return w;
+}
 
 HunyuanDiT::HunyuanDiT(HunyuanConfig config, const TensorMap& weights, const at::Device& device,
                        at::ScalarType computeDtype)
@@ -64,23 +73,22 @@ at::Tensor HunyuanDiT::refineText(const at::Tensor& text, const at::Tensor& time
   const at::Tensor cond =
       lin(at::silu(lin(t, "txt_in.t_embedder.mlp.0")), "txt_in.t_embedder.mlp.2") +
       lin(at::silu(lin(pooled, "txt_in.c_embedder.linear_1")), "txt_in.c_embedder.linear_2");
-  at::Tensor x = lin(text, "txt_in.input_embedder").to(at::kFloat);
+  at::Tensor x = lin(text, "txt_in.input_embedder").to(at::kFloat).contiguous();
+  const ResidualOps ops(x, dtype_, c.eps);
+  auto affine = [&](const std::string& norm) {
+    return ops.norm(x, p(norm + ".weight").to(at::kFloat).view({1, d}),
+                    p(norm + ".bias").to(at::kFloat).view({1, d}));
+  };
   for (int i = 0; i < c.refinerLayers; ++i) {
     const std::string b = "txt_in.individual_token_refiner.blocks." + std::to_string(i) + ".";
     const at::Tensor gates = lin(at::silu(cond), b + "adaLN_modulation.1").to(at::kFloat);
-    const at::Tensor gateAttn = gates.narrow(1, 0, d).unsqueeze(1);
-    const at::Tensor gateMlp = gates.narrow(1, d, d).unsqueeze(1);
-    at::Tensor y = at::layer_norm(x, {d}, p(b + "norm1.weight").to(at::kFloat),
-                                  p(b + "norm1.bias").to(at::kFloat), c.eps)
-                       .to(dtype_);
-    const at::Tensor qkv = lin(y, b + "self_attn_qkv").view({B, Lt, 3, heads, d / heads});
-    at::Tensor a = denseAttention(qkv.select(2, 0), qkv.select(2, 1), qkv.select(2, 2));
-    x = x + lin(a.reshape({B, Lt, d}), b + "self_attn_proj").to(at::kFloat) * gateAttn;
-    y = at::layer_norm(x, {d}, p(b + "norm2.weight").to(at::kFloat),
-                       p(b + "norm2.bias").to(at::kFloat), c.eps)
-            .to(dtype_);
-    y = lin(at::silu(lin(y, b + "mlp.fc1")), b + "mlp.fc2");
-    x = x + y.to(at::kFloat) * gateMlp;
+    const at::Tensor gateAttn = gates.narrow(1, 0, d).unsqueeze(1).contiguous();
+    const at::Tensor gateMlp = gates.narrow(1, d, d).unsqueeze(1).contiguous();
+    const at::Tensor qkv =
+        lin(affine(b + "norm1"), b + "self_attn_qkv").view({B, Lt, 3, heads, d / heads});
+    const at::Tensor a = denseAttention(qkv.select(2, 0), qkv.select(2, 1), qkv.select(2, 2));
+    ops.addGated(x, lin(a.reshape({B, Lt, d}), b + "self_attn_proj"), gateAttn);
+    ops.addGated(x, lin(at::silu(lin(affine(b + "norm2"), b + "mlp.fc1")), b + "mlp.fc2"), gateMlp);
   }
   return x;
 }
@@ -119,6 +127,11 @@ at::Tensor HunyuanDiT::forward(const at::Tensor& xIn, const at::Tensor& timestep
   const int64_t f = xe.size(2), h = xe.size(3), w = xe.size(4);
   const int64_t L = f * h * w;
   at::Tensor x = xe.flatten(2).transpose(1, 2).to(at::kFloat).contiguous();
+  const ResidualOps ops(x, dtype_, c.eps);
+  // The modulated LayerNorm every block starts with: LN(y)·(1 + scale) + shift.
+  auto modulate = [&](const at::Tensor& y, const at::Tensor& shift, const at::Tensor& scale) {
+    return ops.norm(y, 1 + scale.unsqueeze(1), shift.unsqueeze(1));
+  };
 
   // One conditioning vector: timestep, guidance scale and CLIP's pooled text, each through its
   // MLP; every block's modulation reads it through SiLU.
@@ -135,7 +148,7 @@ at::Tensor HunyuanDiT::forward(const at::Tensor& xIn, const at::Tensor& timestep
   auto mods = [&](const std::string& name, int parts) {
     const at::Tensor m = lin(silu, name).to(at::kFloat);
     std::vector<at::Tensor> out;
-    for (int k = 0; k < parts; ++k) out.push_back(m.narrow(1, k * d, d));
+    for (int k = 0; k < parts; ++k) out.push_back(m.narrow(1, k * d, d).contiguous());
     return out;
   };
 
@@ -167,10 +180,10 @@ at::Tensor HunyuanDiT::forward(const at::Tensor& xIn, const at::Tensor& timestep
     const std::string b = "double_blocks." + std::to_string(i) + ".";
     const auto im = mods(b + "img_mod.linear", 6);  // shift, scale, gate; twice
     const auto tm = mods(b + "txt_mod.linear", 6);
-    const at::Tensor qkvImg = lin(modulate(x, im[0], im[1], c.eps, dtype_), b + "img_attn_qkv")
-                                  .view({B, L, 3, heads, hd});
-    const at::Tensor qkvTxt = lin(modulate(txt, tm[0], tm[1], c.eps, dtype_), b + "txt_attn_qkv")
-                                  .view({B, Lt, 3, heads, hd});
+    const at::Tensor qkvImg =
+        lin(modulate(x, im[0], im[1]), b + "img_attn_qkv").view({B, L, 3, heads, hd});
+    const at::Tensor qkvTxt =
+        lin(modulate(txt, tm[0], tm[1]), b + "txt_attn_qkv").view({B, Lt, 3, heads, hd});
     const at::Tensor q = at::cat({qkNorm(qkvImg.select(2, 0), b + "img_attn_q_norm.weight", true),
                                   qkNorm(qkvTxt.select(2, 0), b + "txt_attn_q_norm.weight", false)},
                                  1);
@@ -179,23 +192,21 @@ at::Tensor HunyuanDiT::forward(const at::Tensor& xIn, const at::Tensor& timestep
                                  1);
     const at::Tensor v = at::cat({qkvImg.select(2, 2), qkvTxt.select(2, 2)}, 1);
     const at::Tensor a = attention->jointAttention(q, k, v, Lt, call).reshape({B, L + Lt, d});
-    x = x + lin(a.narrow(1, 0, L), b + "img_attn_proj").to(at::kFloat) * im[2].unsqueeze(1);
-    txt = txt + lin(a.narrow(1, L, Lt), b + "txt_attn_proj").to(at::kFloat) * tm[2].unsqueeze(1);
-    x = x + ffn(modulate(x, im[3], im[4], c.eps, dtype_), b + "img_mlp").to(at::kFloat) *
-                im[5].unsqueeze(1);
-    txt = txt + ffn(modulate(txt, tm[3], tm[4], c.eps, dtype_), b + "txt_mlp").to(at::kFloat) *
-                    tm[5].unsqueeze(1);
+    ops.addGated(x, lin(a.narrow(1, 0, L), b + "img_attn_proj"), im[2].unsqueeze(1));
+    ops.addGated(txt, lin(a.narrow(1, L, Lt), b + "txt_attn_proj"), tm[2].unsqueeze(1));
+    ops.addGated(x, ffn(modulate(x, im[3], im[4]), b + "img_mlp"), im[5].unsqueeze(1));
+    ops.addGated(txt, ffn(modulate(txt, tm[3], tm[4]), b + "txt_mlp"), tm[5].unsqueeze(1));
   }
 
   // Single-stream blocks: one sequence, video then text, one set of weights; each block's q, k,
   // v and MLP input come from one projection, and its output from one projection of both.
-  at::Tensor joint = at::cat({x, txt.to(at::kFloat)}, 1);
+  at::Tensor joint = at::cat({x, txt}, 1);
   for (int i = 0; i < c.singleLayers; ++i) {
     if (options.beforeLayer) options.beforeLayer(c.dualLayers + i);
     call.layer = c.dualLayers + i;
     const std::string b = "single_blocks." + std::to_string(i) + ".";
     const auto m = mods(b + "modulation.linear", 3);  // shift, scale, gate
-    const at::Tensor y = lin(modulate(joint, m[0], m[1], c.eps, dtype_), b + "linear1");
+    const at::Tensor y = lin(modulate(joint, m[0], m[1]), b + "linear1");
     const at::Tensor qkv = y.narrow(2, 0, 3 * d).view({B, L + Lt, 3, heads, hd});
     auto normed = [&](int part, const std::string& weight) {
       const at::Tensor n = rmsNorm(qkv.select(2, part), p(weight), c.eps);
@@ -207,14 +218,13 @@ at::Tensor HunyuanDiT::forward(const at::Tensor& xIn, const at::Tensor& timestep
                              qkv.select(2, 2), Lt, call)
             .reshape({B, L + Lt, d});
     const at::Tensor mlp = at::gelu(y.narrow(2, 3 * d, c.mlpHidden), "tanh");
-    joint = joint +
-            lin(at::cat({a.to(dtype_), mlp}, 2), b + "linear2").to(at::kFloat) * m[2].unsqueeze(1);
+    ops.addGated(joint, lin(at::cat({a.to(dtype_), mlp}, 2), b + "linear2"), m[2].unsqueeze(1));
   }
 
   // Head: modulated LayerNorm (shift, scale), projection to patch pixels, unpatchify.
   const auto fm = mods("final_layer.adaLN_modulation.1", 2);
   at::Tensor out =
-      lin(modulate(joint.narrow(1, 0, L), fm[0], fm[1], c.eps, dtype_), "final_layer.linear")
+      lin(modulate(joint.narrow(1, 0, L).contiguous(), fm[0], fm[1]), "final_layer.linear")
           .to(at::kFloat);
   const int64_t C = c.outChannels, pt = c.patchT, ps = c.patch;
   // Each token's output is laid out (C, pt, p, p): channel first, unlike Wan.

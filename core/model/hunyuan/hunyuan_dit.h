@@ -57,4 +57,10 @@ class HunyuanDiT {
   TensorMap params_;
 };
 
+// Random weights for `config`, made on `device` in `dtype` (13B do not pass through host memory):
+// matrices at 1/√fan-in, biases 0, norm scales 1. For speed runs and device checks only: the
+// attention they give is near uniform.
+TensorMap randomHunyuanWeights(const HunyuanConfig& config, uint64_t seed, const at::Device& device,
+                               at::ScalarType dtype);
+
 }  // namespace svgen
