@@ -73,6 +73,27 @@ class TestHunyuanVae : public QObject {
     QVERIFY(relativeError(video, ref.at("long.untiled")) > 1e-2);
   }
 
+  // diffusers' enable_tiling: 64-pixel tiles every 48 here (256 every 192 by default), blended
+  // over 16 pixels in reading order, alone and inside framewise windows.
+  void spatialTilesMatchDiffusers() {
+    HunyuanVaeDecoder vae(tinyConfig(), tinyWeights(), at::kCPU, at::kFloat);
+    const TensorMap ref = reference();
+    const at::Tensor whole = vae.decode(ref.at("tiled.latent"));
+    vae.setSpatialTiling(true, 64, 48);
+    for (const std::string c : {"tiled", "tiledlong"}) {
+      const at::Tensor video = vae.decode(ref.at(c + ".latent"));
+      QCOMPARE(video.sizes().vec(), ref.at(c + ".video").sizes().vec());
+      const double err = relativeError(video, ref.at(c + ".video"));
+      qInfo("%s: relative error %.3g", c.c_str(), err);
+      QVERIFY2(err < 1e-5, qPrintable(QString("%1: %2").arg(c.c_str()).arg(err)));
+    }
+    QVERIFY(relativeError(whole, ref.at("tiled.video")) > 1e-2);  // the tiles show
+    // A latent no larger than a tile decodes whole.
+    QVERIFY(relativeError(vae.decode(ref.at("short.latent")), ref.at("short.video")) < 1e-5);
+    QVERIFY_THROWS_EXCEPTION(InputError, vae.setSpatialTiling(true, 64, 50));
+    QVERIFY_THROWS_EXCEPTION(InputError, vae.setSpatialTiling(true, 64, 72));
+  }
+
   void damagedWeightsAndLatentsAreNamed() {
     TensorMap w = tinyWeights();
     w.erase("decoder.up_blocks.2.upsamplers.0.conv.conv.weight");

@@ -219,6 +219,57 @@ at::Tensor HunyuanVaeDecoder::decodeWindow(const at::Tensor& zIn) const {
   return x.to(at::kFloat);
 }
 
+void HunyuanVaeDecoder::setSpatialTiling(bool on, int tilePixels, int stridePixels) {
+  const int scale = config_.spatialRatio;
+  if (on && (tilePixels % scale || stridePixels % scale || stridePixels <= 0 ||
+             stridePixels > tilePixels))
+    throw InputError("HunyuanVideo VAE tiling: tiles of " + std::to_string(tilePixels) +
+                     " pixels every " + std::to_string(stridePixels) + " must be multiples of " +
+                     std::to_string(scale) + " with the stride no larger than the tile");
+  tiling_ = on;
+  tilePixels_ = tilePixels;
+  stridePixels_ = stridePixels;
+}
+
+at::Tensor HunyuanVaeDecoder::decodeTiled(const at::Tensor& z) const {
+  const int scale = config_.spatialRatio;
+  const int64_t tile = tilePixels_ / scale, stride = stridePixels_ / scale;
+  const int64_t h = z.size(3), w = z.size(4);
+  if (!tiling_ || (h <= tile && w <= tile)) return decodeWindow(z);
+  const int64_t blend = tilePixels_ - stridePixels_;
+  // Every tile decoded, then cross-faded in place in reading order, each from its neighbours as
+  // they already are (diffusers blends the same way, so the order is part of the result).
+  std::vector<std::vector<at::Tensor>> rows;
+  for (int64_t i = 0; i < h; i += stride) {
+    std::vector<at::Tensor> row;
+    for (int64_t j = 0; j < w; j += stride)
+      row.push_back(decodeWindow(
+          z.narrow(3, i, std::min(tile, h - i)).narrow(4, j, std::min(tile, w - j)).contiguous()));
+    rows.push_back(std::move(row));
+  }
+  auto fade = [](const at::Tensor& from, at::Tensor& into, int dim, int64_t extent) {
+    extent = std::min({from.size(dim), into.size(dim), extent});
+    for (int64_t y = 0; y < extent; ++y) {
+      const double a = static_cast<double>(y) / extent;
+      into.select(dim, y).copy_(from.select(dim, from.size(dim) - extent + y) * (1 - a) +
+                                into.select(dim, y) * a);
+    }
+  };
+  std::vector<at::Tensor> band;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    std::vector<at::Tensor> pieces;
+    for (size_t j = 0; j < rows[i].size(); ++j) {
+      at::Tensor& t = rows[i][j];
+      if (i > 0) fade(rows[i - 1][j], t, 3, blend);
+      if (j > 0) fade(rows[i][j - 1], t, 4, blend);
+      pieces.push_back(t.narrow(3, 0, std::min<int64_t>(stridePixels_, t.size(3)))
+                           .narrow(4, 0, std::min<int64_t>(stridePixels_, t.size(4))));
+    }
+    band.push_back(at::cat(pieces, 4));
+  }
+  return at::cat(band, 3).narrow(3, 0, h * scale).narrow(4, 0, w * scale).contiguous();
+}
+
 at::Tensor HunyuanVaeDecoder::decode(const at::Tensor& z,
                                      const std::function<void()>& between) const {
   if (z.dim() != 5 || z.size(1) != config_.latentChannels || z.size(2) < 1)
@@ -226,13 +277,13 @@ at::Tensor HunyuanVaeDecoder::decode(const at::Tensor& z,
                      std::to_string(config_.latentChannels) + ", F, h, w), got " +
                      shapeText(z.sizes().vec()));
   const int64_t F = z.size(2);
-  if (F <= kWindowLatentFrames) return decodeWindow(z);
+  if (F <= kWindowLatentFrames) return decodeTiled(z);
   const int64_t frames = (F - 1) * config_.temporalRatio + 1;
   std::vector<at::Tensor> tiles;
   for (int64_t i = 0; i < F; i += kStrideLatentFrames) {
     if (i > 0 && between) between();
     at::Tensor tile =
-        decodeWindow(z.narrow(2, i, std::min<int64_t>(kWindowLatentFrames + 1, F - i)));
+        decodeTiled(z.narrow(2, i, std::min<int64_t>(kWindowLatentFrames + 1, F - i)));
     // A window after the first starts on a frame the last one made: its own first frame goes.
     if (i > 0) tile = tile.narrow(2, 1, tile.size(2) - 1).contiguous();
     tiles.push_back(tile);

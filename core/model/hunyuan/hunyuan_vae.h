@@ -43,6 +43,10 @@ class HunyuanVaeDecoder {
   at::Tensor decode(const at::Tensor& z, const std::function<void()>& between = {}) const;
   // One window, whatever its length (decode's pieces).
   at::Tensor decodeWindow(const at::Tensor& z) const;
+  // From now on, windows wider or taller than `tilePixels` decode in spatial tiles of that size
+  // every `stridePixels`, cross-faded over their overlap (diffusers' enable_tiling: 256 every
+  // 192), so the decoder's memory follows the tile, not the frame. Off by default, as in diffusers.
+  void setSpatialTiling(bool on, int tilePixels = 256, int stridePixels = 192);
 
  private:
   at::Tensor p(const std::string& name) const;
@@ -51,6 +55,8 @@ class HunyuanVaeDecoder {
   at::Tensor norm(const at::Tensor& x, const std::string& name) const;
   at::Tensor resnet(const at::Tensor& x, const std::string& name) const;
   at::Tensor attention(const at::Tensor& x, const std::string& name) const;
+  // A window, in spatial tiles when tiling is on and it is larger than a tile.
+  at::Tensor decodeTiled(const at::Tensor& z) const;
   HunyuanVaeConfig config_;
   at::Device device_;
   at::ScalarType dtype_;
@@ -62,6 +68,8 @@ class HunyuanVaeDecoder {
     bool upsample = false;
   };
   std::vector<UpBlock> up_;
+  bool tiling_ = false;
+  int tilePixels_ = 256, stridePixels_ = 192;
 };
 
 }  // namespace svgen
