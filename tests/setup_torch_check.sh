@@ -53,6 +53,12 @@ fake_torch cpu 1
 echo "2.11.0+cpu" >cpu/build-version
 expect 0 "CPU only" -- cpu
 
+# A config that states no ABI: accepted, and said so.
+mkdir -p quiet/share/cmake/Torch
+echo "# no flags" >quiet/share/cmake/Torch/TorchConfig.cmake
+echo "2.11.0+cpu" >quiet/build-version
+expect 0 "CPU only" "not stated" -- quiet
+
 # Refusals.
 fake_torch old 0
 echo "2.11.0+cpu" >old/build-version

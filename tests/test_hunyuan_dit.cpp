@@ -90,6 +90,16 @@ class TestHunyuanDiT : public QObject {
     }
   }
 
+  // Flux shares the original block names and diffusers' x_embedder: it is not HunyuanVideo.
+  void fluxIsNotHunyuanVideo() {
+    QCOMPARE(detectHunyuanKeyLayout({"double_blocks.0.img_attn.qkv.weight", "img_in.weight",
+                                     "txt_in.weight", "single_blocks.0.linear1.weight"}),
+             std::string("unknown"));
+    QCOMPARE(detectHunyuanKeyLayout({"x_embedder.weight", "context_embedder.weight",
+                                     "single_transformer_blocks.0.attn.to_q.weight"}),
+             std::string("unknown"));
+  }
+
   void originalNamesGiveTheSameWeightsAndOutput() {
     const TensorMap original = originalWeights();
     QCOMPARE(detectHunyuanKeyLayout(keysOf(original)), std::string("original"));

@@ -11,6 +11,8 @@
 # CI does, so that every kernel compiles on every change; no GPU is needed to compile).
 set -euo pipefail
 mode=${1:-studio}
+# A relative SVGEN_TORCH is the caller's, not the repository's.
+if [ -n "${SVGEN_TORCH:-}" ] && [ -d "$SVGEN_TORCH" ]; then SVGEN_TORCH=$(cd "$SVGEN_TORCH" && pwd); fi
 cd "$(dirname "$0")/.."
 build=${BUILD_DIR:-build}
 
@@ -26,8 +28,15 @@ torch_args=()
 if [ -n "${SVGEN_TORCH:-}" ]; then
   echo "== checking SVGEN_TORCH"
   bash tools/torch_check.sh "$SVGEN_TORCH" || exit 2
-  # Torch_DIR wins over a build folder's cached choice; Debian's LibTorch is not installed.
-  torch_args=(-DTorch_DIR="$(cd "$SVGEN_TORCH" && pwd)/share/cmake/Torch")
+  torch_args=(-DTorch_DIR="$SVGEN_TORCH/share/cmake/Torch")
+  # A build folder configured with another LibTorch caches its libraries too (not only
+  # Torch_DIR): it is configured afresh rather than mixing the two.
+  cached=$(sed -n 's/^Torch_DIR:PATH=//p' "$build/CMakeCache.txt" 2>/dev/null || true)
+  if [ -n "$cached" ] && [ "$cached" != "$SVGEN_TORCH/share/cmake/Torch" ]; then
+    echo "== $build was configured with the LibTorch at $cached: configuring it afresh"
+    rm -f "$build/CMakeCache.txt"
+  fi
+  # Debian's LibTorch is not installed.
   kept=()
   for p in "${packages[@]}"; do [ "$p" = libtorch-dev ] || kept+=("$p"); done
   packages=("${kept[@]}")

@@ -41,6 +41,8 @@ if [ -z "$abi" ]; then
   abi=$(grep -rho '_GLIBCXX_USE_CXX11_ABI=[01]' "$dir/share/cmake" 2>/dev/null | head -n 1 | cut -d= -f2)
 fi
 [ "$abi" = 0 ] && fail "LibTorch $version uses the pre-C++11 string ABI, which Debian's Qt and FFmpeg libraries cannot share: download the \"cxx11 ABI\" LibTorch instead"
+abi_text="C++11 ABI"
+[ -z "$abi" ] && abi_text="string ABI not stated in its CMake files (the C++11 one is assumed)"
 
 if [ -n "$cuda" ]; then
   if [ -z "$nvcc" ]; then
@@ -51,7 +53,7 @@ if [ -n "$cuda" ]; then
   if [ "$cuda" != unknown ] && [ "${have%%.*}" != "${cuda%%.*}" ]; then
     fail "LibTorch $version is built for CUDA $cuda but $nvcc is CUDA $have: use a CUDA ${cuda%%.*} toolkit, or the LibTorch built for CUDA ${have%%.*}"
   fi
-  echo "LibTorch $version at $dir: CUDA $cuda (kernels by $nvcc, CUDA $have), C++11 ABI"
+  echo "LibTorch $version at $dir: CUDA $cuda (kernels by $nvcc, CUDA $have), $abi_text"
 else
-  echo "LibTorch $version at $dir: CPU only (the studio builds; it runs on the CPU), C++11 ABI"
+  echo "LibTorch $version at $dir: CPU only (the studio builds; it runs on the CPU), $abi_text"
 fi

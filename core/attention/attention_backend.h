@@ -84,6 +84,9 @@ class AttentionBackend {
   bool timePhases_ = false;
   std::function<void(const char*)> phaseListener_;
   void countDense(const at::Tensor& q, const at::Tensor& k);
+  // Joint attention's text rows and columns, always computed: `scores` more entries, computed
+  // and in all, on the current (sparse) call's counts; no call of its own.
+  void countTextScores(double scores);
   AttentionStats stats_;
   AttentionRecorder* recorder_ = nullptr;
 };

@@ -75,6 +75,13 @@ at::Tensor headMajor(const at::Tensor& t) {
       .contiguous();
 }
 
+void AttentionBackend::countTextScores(double scores) {
+  stats_.scoresComputed += scores;
+  stats_.scoresTotal += scores;
+  stats_.sparseScoresComputed += scores;
+  stats_.sparseScoresTotal += scores;
+}
+
 AttentionBackend::PhaseClock::PhaseClock(AttentionBackend& backend, const at::Tensor& onDevice)
     : backend_(backend), anchor_(onDevice) {
   if (!backend_.timePhases_) return;
@@ -112,6 +119,12 @@ at::Tensor DenseAttention::jointAttention(const at::Tensor& q, const at::Tensor&
                                           const AttentionCall& call) {
   PhaseClock clock(*this, q);
   countDense(q, k);
+  if (recorder_) {
+    // What the maps show: the video tokens among themselves.
+    const int64_t L = q.size(1) - textTokens;
+    recordDense(*recorder_, call, "dense", headMajor(q.narrow(1, 0, L)),
+                headMajor(k.narrow(1, 0, L)), static_cast<int>(q.size(0)));
+  }
   at::Tensor out = denseAttention(q, k, v);
   clock.lap("dense");
   return out;

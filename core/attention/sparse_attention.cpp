@@ -56,6 +56,9 @@ at::Tensor SparseAttention::jointAttention(const at::Tensor& q, const at::Tensor
   if (isWarmup(call)) {
     announcePhase("dense warm-up");
     countDense(q, k);
+    if (recorder_)
+      recordDense(*recorder_, call, "dense", headMajor(q.narrow(1, 0, L)),
+                  headMajor(k.narrow(1, 0, L)), batch_);
     at::Tensor out = denseAttention(q, k, v);
     clock.lap("dense");
     return out;
@@ -71,6 +74,10 @@ at::Tensor SparseAttention::jointAttention(const at::Tensor& q, const at::Tensor
       sparseCall(q.narrow(1, 0, L), k.narrow(1, 0, L), v.narrow(1, 0, L), call, clock);
   const at::Tensor text = denseAttention(q.narrow(1, L, textTokens), k, v);
   clock.lap("text");
+  // The text's rows and columns count as computed, so densities compare with dense's (L + Lt)².
+  countTextScores(
+      static_cast<double>(q.size(0)) * q.size(2) *
+      (static_cast<double>(L) * textTokens + static_cast<double>(textTokens) * (L + textTokens)));
   return at::cat({video, text.to(video.scalar_type())}, 1);
 }
 

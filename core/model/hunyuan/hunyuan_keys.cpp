@@ -134,14 +134,15 @@ std::string withoutHunyuanPrefix(const std::string& key) {
 }
 
 std::string detectHunyuanKeyLayout(const std::vector<std::string>& keys) {
+  // Flux shares the block names (double_blocks, single_blocks, img_in, txt_in; diffusers'
+  // x_embedder and single_transformer_blocks): only HunyuanVideo has the token refiner and a
+  // convolution for its patches.
   bool original = false, diffusers = false;
   for (const std::string& full : keys) {
     const std::string k = withoutHunyuanPrefix(full);
-    if (startsWith(k, "double_blocks.") || startsWith(k, "single_blocks.") ||
-        startsWith(k, "img_in.") || startsWith(k, "txt_in."))
+    if (startsWith(k, "txt_in.individual_token_refiner.") || startsWith(k, "img_in.proj."))
       original = true;
-    if (startsWith(k, "single_transformer_blocks.") || startsWith(k, "x_embedder.") ||
-        (startsWith(k, "context_embedder.") && k.find("token_refiner") != std::string::npos))
+    if (startsWith(k, "context_embedder.token_refiner.") || startsWith(k, "x_embedder.proj."))
       diffusers = true;
   }
   if (original == diffusers) return "unknown";
