@@ -5,6 +5,7 @@
 
 #include "core/common/error.h"
 #include "core/io/tensor_io.h"
+#include "core/model/tile_blend.h"
 #include "core/model/wan/wan_vae_config.h"
 #include "core/model/wan/wan_vae_decoder.h"
 

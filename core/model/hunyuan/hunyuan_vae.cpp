@@ -4,6 +4,7 @@
 #include "core/common/error.h"
 #include "core/common/tensor_shape_text.h"
 #include "core/model/required_weight.h"
+#include "core/model/tile_blend.h"
 
 #include <ATen/ATen.h>
 
@@ -237,8 +238,7 @@ at::Tensor HunyuanVaeDecoder::decodeTiled(const at::Tensor& z) const {
   const int64_t h = z.size(3), w = z.size(4);
   if (!tiling_ || (h <= tile && w <= tile)) return decodeWindow(z);
   const int64_t blend = tilePixels_ - stridePixels_;
-  // Every tile decoded, then cross-faded in place in reading order, each from its neighbours as
-  // they already are (diffusers blends the same way, so the order is part of the result).
+  // Every tile decoded, then cross-faded in reading order (stitchTiles, as diffusers does).
   std::vector<std::vector<at::Tensor>> rows;
   for (int64_t i = 0; i < h; i += stride) {
     std::vector<at::Tensor> row;
@@ -247,27 +247,10 @@ at::Tensor HunyuanVaeDecoder::decodeTiled(const at::Tensor& z) const {
           z.narrow(3, i, std::min(tile, h - i)).narrow(4, j, std::min(tile, w - j)).contiguous()));
     rows.push_back(std::move(row));
   }
-  auto fade = [](const at::Tensor& from, at::Tensor& into, int dim, int64_t extent) {
-    extent = std::min({from.size(dim), into.size(dim), extent});
-    for (int64_t y = 0; y < extent; ++y) {
-      const double a = static_cast<double>(y) / extent;
-      into.select(dim, y).copy_(from.select(dim, from.size(dim) - extent + y) * (1 - a) +
-                                into.select(dim, y) * a);
-    }
-  };
-  std::vector<at::Tensor> band;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    std::vector<at::Tensor> pieces;
-    for (size_t j = 0; j < rows[i].size(); ++j) {
-      at::Tensor& t = rows[i][j];
-      if (i > 0) fade(rows[i - 1][j], t, 3, blend);
-      if (j > 0) fade(rows[i][j - 1], t, 4, blend);
-      pieces.push_back(t.narrow(3, 0, std::min<int64_t>(stridePixels_, t.size(3)))
-                           .narrow(4, 0, std::min<int64_t>(stridePixels_, t.size(4))));
-    }
-    band.push_back(at::cat(pieces, 4));
-  }
-  return at::cat(band, 3).narrow(3, 0, h * scale).narrow(4, 0, w * scale).contiguous();
+  return stitchTiles(rows, stridePixels_, blend)
+      .narrow(3, 0, h * scale)
+      .narrow(4, 0, w * scale)
+      .contiguous();
 }
 
 at::Tensor HunyuanVaeDecoder::decode(const at::Tensor& z,
@@ -291,16 +274,8 @@ at::Tensor HunyuanVaeDecoder::decode(const at::Tensor& z,
   std::vector<at::Tensor> kept;
   for (size_t i = 0; i < tiles.size(); ++i) {
     at::Tensor tile = tiles[i];
-    if (i > 0) {
-      // Linear cross-fade over the overlap: the last window's end into this one's start.
-      const at::Tensor& last = tiles[i - 1];
-      const int64_t blend = std::min({last.size(2), tile.size(2), int64_t{kBlendFrames}});
-      for (int64_t x = 0; x < blend; ++x) {
-        const double a = static_cast<double>(x) / blend;
-        tile.select(2, x).copy_(last.select(2, last.size(2) - blend + x) * (1 - a) +
-                                tile.select(2, x) * a);
-      }
-    }
+    // Linear cross-fade over the overlap: the last window's end into this one's start.
+    if (i > 0) blendInto(tiles[i - 1], tile, 2, kBlendFrames);
     const int64_t keep = i == 0 ? kStrideFrames + 1 : kStrideFrames;
     kept.push_back(tile.narrow(2, 0, std::min(keep, tile.size(2))));
   }

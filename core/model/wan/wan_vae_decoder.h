@@ -16,12 +16,6 @@
 
 namespace svgen {
 
-// Decoded tiles (B, C, T, h, w) of a grid, each starting `stride` pixels after the one before it,
-// joined into one frame: every tile's first `blend` rows and columns fade in linearly over its
-// upper and left neighbours', then each is cut to stride × stride (the last ones to what they
-// have). Blends in place, row by row, as diffusers' tiled_decode does.
-at::Tensor stitchTiles(std::vector<std::vector<at::Tensor>>& tiles, int64_t stride, int64_t blend);
-
 class WanVaeDecoder {
  public:
   // `weights` in diffusers' or the original repository's names (encoder tensors are ignored).
