@@ -20,17 +20,7 @@ bool SparseAttention::isWarmup(const AttentionCall& call) const {
 
 at::Tensor SparseAttention::selfAttention(const at::Tensor& q, const at::Tensor& k,
                                           const at::Tensor& v, const AttentionCall& call) {
-  batch_ = static_cast<int>(q.size(0));
-  PhaseClock clock(*this, q);
-  if (isWarmup(call)) {
-    announcePhase("dense warm-up");
-    countDense(q, k);
-    if (recorder_) recordDense(*recorder_, call, "dense", headMajor(q), headMajor(k), batch_);
-    at::Tensor out = denseAttention(q, k, v);
-    clock.lap("dense");
-    return out;
-  }
-  return sparseCall(q, k, v, call, clock);
+  return attend(q, k, v, 0, call);
 }
 
 at::Tensor SparseAttention::sparseCall(const at::Tensor& q, const at::Tensor& k,
@@ -46,11 +36,17 @@ at::Tensor SparseAttention::sparseCall(const at::Tensor& q, const at::Tensor& k,
 at::Tensor SparseAttention::jointAttention(const at::Tensor& q, const at::Tensor& k,
                                            const at::Tensor& v, int64_t textTokens,
                                            const AttentionCall& call) {
-  if (textTokens <= 0) return selfAttention(q, k, v, call);
+  if (textTokens <= 0) return attend(q, k, v, 0, call);
   const int64_t L = q.size(1) - textTokens;
   if (L != call.grid[0] * call.grid[1] * call.grid[2])
     throw std::invalid_argument("joint attention: " + std::to_string(q.size(1)) + " tokens, " +
                                 std::to_string(textTokens) + " of text, do not fit the grid");
+  return attend(q, k, v, textTokens, call);
+}
+
+at::Tensor SparseAttention::attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                   int64_t textTokens, const AttentionCall& call) {
+  const int64_t L = q.size(1) - textTokens;
   batch_ = static_cast<int>(q.size(0));
   PhaseClock clock(*this, q);
   if (isWarmup(call)) {
@@ -63,7 +59,8 @@ at::Tensor SparseAttention::jointAttention(const at::Tensor& q, const at::Tensor
     clock.lap("dense");
     return out;
   }
-  // Cleared however the call ends, so a later selfAttention sees no text.
+  if (textTokens == 0) return sparseCall(q, k, v, call, clock);
+  // Cleared however the call ends, so a later call without text sees none.
   struct Tail {
     at::Tensor &k, &v;
     ~Tail() { k = v = at::Tensor(); }

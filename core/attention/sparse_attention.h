@@ -44,6 +44,10 @@ class SparseAttention : public AttentionBackend {
   int batch_ = 1;  // of the current call, for the recorder
 
  private:
+  // Both entry points: dense in warm-up, else the method over the first L − textTokens tokens
+  // (the video) with the rest (text) joined as a dense key tail and attending densely.
+  at::Tensor attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                    int64_t textTokens, const AttentionCall& call);
   // The video part of a call past warm-up: head-major, the method's sparse().
   at::Tensor sparseCall(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                         const AttentionCall& call, PhaseClock& clock);
