@@ -16,4 +16,9 @@ const at::Tensor& requireWeight(const TensorMap& weights, const std::string& nam
   return it->second;
 }
 
+void addLinearShapes(WeightShapes& shapes, const std::string& name, int64_t in, int64_t out) {
+  shapes.push_back({name + ".weight", {out, in}});
+  shapes.push_back({name + ".bias", {out}});
+}
+
 }  // namespace svgen

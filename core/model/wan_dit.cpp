@@ -22,57 +22,50 @@ namespace svgen {
 
 namespace {
 
-using Shapes = std::vector<std::pair<std::string, std::vector<int64_t>>>;
-
-void addLinear(Shapes& s, const std::string& name, int64_t in, int64_t out) {
-  s.push_back({name + ".weight", {out, in}});
-  s.push_back({name + ".bias", {out}});
-}
-
 at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
   return at::linear(x, w, b);
 }
 
 }  // namespace
 
-Shapes wanParameterShapes(const WanConfig& c) {
-  Shapes s;
+WeightShapes wanParameterShapes(const WanConfig& c) {
+  WeightShapes s;
   const int64_t d = c.dim;
   s.push_back({"patch_embedding.weight", {d, c.inChannels, c.patch[0], c.patch[1], c.patch[2]}});
   s.push_back({"patch_embedding.bias", {d}});
-  addLinear(s, "text_embedding.0", c.textDim, d);
-  addLinear(s, "text_embedding.2", d, d);
-  addLinear(s, "time_embedding.0", c.freqDim, d);
-  addLinear(s, "time_embedding.2", d, d);
-  addLinear(s, "time_projection.1", d, 6 * d);
+  addLinearShapes(s, "text_embedding.0", c.textDim, d);
+  addLinearShapes(s, "text_embedding.2", d, d);
+  addLinearShapes(s, "time_embedding.0", c.freqDim, d);
+  addLinearShapes(s, "time_embedding.2", d, d);
+  addLinearShapes(s, "time_projection.1", d, 6 * d);
   if (c.imageDim > 0) {
     // LayerNorm, linear, GELU, linear, LayerNorm.
     s.push_back({"img_emb.proj.0.weight", {c.imageDim}});
     s.push_back({"img_emb.proj.0.bias", {c.imageDim}});
-    addLinear(s, "img_emb.proj.1", c.imageDim, c.imageDim);
-    addLinear(s, "img_emb.proj.3", c.imageDim, d);
+    addLinearShapes(s, "img_emb.proj.1", c.imageDim, c.imageDim);
+    addLinearShapes(s, "img_emb.proj.3", c.imageDim, d);
     s.push_back({"img_emb.proj.4.weight", {d}});
     s.push_back({"img_emb.proj.4.bias", {d}});
   }
   for (int i = 0; i < c.numLayers; ++i) {
     const std::string b = "blocks." + std::to_string(i) + ".";
     for (const char* attn : {"self_attn.", "cross_attn."}) {
-      for (const char* proj : {"q", "k", "v", "o"}) addLinear(s, b + attn + proj, d, d);
+      for (const char* proj : {"q", "k", "v", "o"}) addLinearShapes(s, b + attn + proj, d, d);
       s.push_back({b + attn + "norm_q.weight", {d}});
       s.push_back({b + attn + "norm_k.weight", {d}});
     }
     if (c.imageDim > 0) {
-      addLinear(s, b + "cross_attn.k_img", d, d);
-      addLinear(s, b + "cross_attn.v_img", d, d);
+      addLinearShapes(s, b + "cross_attn.k_img", d, d);
+      addLinearShapes(s, b + "cross_attn.v_img", d, d);
       s.push_back({b + "cross_attn.norm_k_img.weight", {d}});
     }
     s.push_back({b + "norm3.weight", {d}});
     s.push_back({b + "norm3.bias", {d}});
-    addLinear(s, b + "ffn.0", d, c.ffnDim);
-    addLinear(s, b + "ffn.2", c.ffnDim, d);
+    addLinearShapes(s, b + "ffn.0", d, c.ffnDim);
+    addLinearShapes(s, b + "ffn.2", c.ffnDim, d);
     s.push_back({b + "modulation", {1, 6, d}});
   }
-  addLinear(s, "head.head", d, static_cast<int64_t>(c.outChannels) * c.patchVolume());
+  addLinearShapes(s, "head.head", d, static_cast<int64_t>(c.outChannels) * c.patchVolume());
   s.push_back({"head.modulation", {1, 2, d}});
   return s;
 }

@@ -2,6 +2,7 @@
 
 #include "core/common/error.h"
 #include "core/common/tensor_shape_text.h"
+#include "core/model/required_weight.h"
 
 #include <algorithm>
 #include <regex>
@@ -11,18 +12,11 @@ namespace svgen {
 
 namespace {
 
-using Shapes = std::vector<std::pair<std::string, std::vector<int64_t>>>;
-
-void addLinear(Shapes& s, const std::string& name, int64_t in, int64_t out) {
-  s.push_back({name + ".weight", {out, in}});
-  s.push_back({name + ".bias", {out}});
-}
-
 // The two-layer MLPs that embed a timestep, the guidance scale or a pooled text vector.
-void addMlp(Shapes& s, const std::string& first, const std::string& second, int64_t in,
+void addMlp(WeightShapes& s, const std::string& first, const std::string& second, int64_t in,
             int64_t dim) {
-  addLinear(s, first, in, dim);
-  addLinear(s, second, dim, dim);
+  addLinearShapes(s, first, in, dim);
+  addLinearShapes(s, second, dim, dim);
 }
 
 int intField(const nlohmann::json& j, const char* key, int fallback) {
@@ -165,17 +159,16 @@ HunyuanConfig hunyuanConfigFromShapes(const std::map<std::string, std::vector<in
   return c;
 }
 
-std::vector<std::pair<std::string, std::vector<int64_t>>> hunyuanParameterShapes(
-    const HunyuanConfig& c) {
+WeightShapes hunyuanParameterShapes(const HunyuanConfig& c) {
   const int64_t d = c.dim(), hd = c.headDim, mlp = c.mlpHidden;
-  Shapes s;
+  WeightShapes s;
   s.push_back({"img_in.proj.weight", {d, c.inChannels, c.patchT, c.patch, c.patch}});
   s.push_back({"img_in.proj.bias", {d}});
   addMlp(s, "time_in.mlp.0", "time_in.mlp.2", 256, d);
   if (c.guidanceEmbeds) addMlp(s, "guidance_in.mlp.0", "guidance_in.mlp.2", 256, d);
   addMlp(s, "vector_in.in_layer", "vector_in.out_layer", c.pooledDim, d);
   // The token refiner: the text states to the transformer's width, refined by their own blocks.
-  addLinear(s, "txt_in.input_embedder", c.textDim, d);
+  addLinearShapes(s, "txt_in.input_embedder", c.textDim, d);
   addMlp(s, "txt_in.t_embedder.mlp.0", "txt_in.t_embedder.mlp.2", 256, d);
   addMlp(s, "txt_in.c_embedder.linear_1", "txt_in.c_embedder.linear_2", c.textDim, d);
   for (int i = 0; i < c.refinerLayers; ++i) {
@@ -184,35 +177,35 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> hunyuanParameterShapes
       s.push_back({b + norm + ".weight", {d}});
       s.push_back({b + norm + ".bias", {d}});
     }
-    addLinear(s, b + "self_attn_qkv", d, 3 * d);
-    addLinear(s, b + "self_attn_proj", d, d);
+    addLinearShapes(s, b + "self_attn_qkv", d, 3 * d);
+    addLinearShapes(s, b + "self_attn_proj", d, d);
     const int64_t refinerMlp = 4 * d;  // mlp_width_ratio 4, whatever the blocks use
-    addLinear(s, b + "mlp.fc1", d, refinerMlp);
-    addLinear(s, b + "mlp.fc2", refinerMlp, d);
-    addLinear(s, b + "adaLN_modulation.1", d, 2 * d);
+    addLinearShapes(s, b + "mlp.fc1", d, refinerMlp);
+    addLinearShapes(s, b + "mlp.fc2", refinerMlp, d);
+    addLinearShapes(s, b + "adaLN_modulation.1", d, 2 * d);
   }
   for (int i = 0; i < c.dualLayers; ++i) {
     const std::string b = "double_blocks." + std::to_string(i) + ".";
     for (const std::string stream : {"img", "txt"}) {
-      addLinear(s, b + stream + "_mod.linear", d, 6 * d);
-      addLinear(s, b + stream + "_attn_qkv", d, 3 * d);
+      addLinearShapes(s, b + stream + "_mod.linear", d, 6 * d);
+      addLinearShapes(s, b + stream + "_attn_qkv", d, 3 * d);
       s.push_back({b + stream + "_attn_q_norm.weight", {hd}});
       s.push_back({b + stream + "_attn_k_norm.weight", {hd}});
-      addLinear(s, b + stream + "_attn_proj", d, d);
-      addLinear(s, b + stream + "_mlp.fc1", d, mlp);
-      addLinear(s, b + stream + "_mlp.fc2", mlp, d);
+      addLinearShapes(s, b + stream + "_attn_proj", d, d);
+      addLinearShapes(s, b + stream + "_mlp.fc1", d, mlp);
+      addLinearShapes(s, b + stream + "_mlp.fc2", mlp, d);
     }
   }
   for (int i = 0; i < c.singleLayers; ++i) {
     const std::string b = "single_blocks." + std::to_string(i) + ".";
-    addLinear(s, b + "linear1", d, 3 * d + mlp);
-    addLinear(s, b + "linear2", d + mlp, d);
+    addLinearShapes(s, b + "linear1", d, 3 * d + mlp);
+    addLinearShapes(s, b + "linear2", d + mlp, d);
     s.push_back({b + "q_norm.weight", {hd}});
     s.push_back({b + "k_norm.weight", {hd}});
-    addLinear(s, b + "modulation.linear", d, 3 * d);
+    addLinearShapes(s, b + "modulation.linear", d, 3 * d);
   }
-  addLinear(s, "final_layer.linear", d, c.patchVolume() * c.outChannels);
-  addLinear(s, "final_layer.adaLN_modulation.1", d, 2 * d);
+  addLinearShapes(s, "final_layer.linear", d, c.patchVolume() * c.outChannels);
+  addLinearShapes(s, "final_layer.adaLN_modulation.1", d, 2 * d);
   return s;
 }
 

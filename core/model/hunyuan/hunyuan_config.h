@@ -2,6 +2,8 @@
 // single-stream blocks of 24 × 128), read from diffusers' config.json or worked out from the
 // original layout's tensor shapes.
 #pragma once
+#include "core/model/required_weight.h"
+
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -46,7 +48,6 @@ HunyuanConfig hunyuanConfigFromJson(const nlohmann::json& j);
 HunyuanConfig hunyuanConfigFromShapes(const std::map<std::string, std::vector<int64_t>>& shapes);
 
 // Original names and shapes of every parameter a config needs.
-std::vector<std::pair<std::string, std::vector<int64_t>>> hunyuanParameterShapes(
-    const HunyuanConfig& config);
+WeightShapes hunyuanParameterShapes(const HunyuanConfig& config);
 
 }  // namespace svgen
