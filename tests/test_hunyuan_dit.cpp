@@ -3,6 +3,7 @@
 // diffusers' own forward): the whole pass and its pieces (RoPE tables), from diffusers' folder and
 // from the original names ComfyUI's single files use; the key conversion's errors; the config read
 // from json and from shapes.
+#include "support/tensor_compare.h"
 #include "support/test_support.h"
 
 #include "core/attention/clustering/cluster_parameters.h"
@@ -25,6 +26,7 @@
 #include <QtTest/QtTest>
 
 using namespace svgen;
+using test::relativeError;
 
 namespace {
 
@@ -44,11 +46,6 @@ TensorMap diffusersWeights() {
 
 TensorMap originalWeights() {
   return loadTensors(test::sourcePath("tests/fixtures/hunyuan_tiny_original.safetensors"));
-}
-
-double relativeError(const at::Tensor& got, const at::Tensor& want) {
-  return (got.to(at::kFloat) - want).abs().max().item<double>() /
-         std::max(1.0, want.abs().max().item<double>());
 }
 
 // The fixture case `c` through our model: the text trimmed to its unmasked tokens (diffusers

@@ -2,6 +2,7 @@
 // weights (tests/fixtures/hunyuan_vae_*, made by tools/fixtures/make_hunyuan_vae_fixtures.py):
 // one window, the framewise decode diffusers runs by default for longer latents (windows blended
 // over 4 frames), and the errors for a damaged file or a wrong latent.
+#include "support/tensor_compare.h"
 #include "support/test_support.h"
 
 #include "core/common/error.h"
@@ -15,6 +16,7 @@
 #include <QtTest/QtTest>
 
 using namespace svgen;
+using test::relativeError;
 
 namespace {
 
@@ -32,10 +34,6 @@ TensorMap tinyWeights() {
 
 TensorMap reference() {
   return loadTensors(test::sourcePath("tests/fixtures/hunyuan_vae_reference.safetensors"));
-}
-
-double relativeError(const at::Tensor& got, const at::Tensor& want) {
-  return (got - want).abs().max().item<double>() / std::max(1.0, want.abs().max().item<double>());
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // WanImageToVideoPipeline, so the switch at the boundary is theirs): whole 4-step trajectories
 // through the Engine, in two file layouts; and the rules around them: which expert runs a step,
 // its guidance, the defaults, and the requests a one-network model refuses.
+#include "support/tensor_compare.h"
 #include "support/test_support.h"
 #include "support/wan_fixture.h"
 
@@ -23,16 +24,12 @@
 
 namespace fs = std::filesystem;
 using namespace svgen;
+using test::relativeError;
 
 namespace {
 
 TensorMap reference() {
   return loadTensors(test::sourcePath("tests/fixtures/wan22_reference.safetensors"));
-}
-
-double relativeError(const at::Tensor& got, const at::Tensor& want) {
-  return (got.to(at::kFloat) - want).abs().max().item<double>() /
-         std::max(1.0, want.abs().max().item<double>());
 }
 
 // The fixture's clip: 9 frames of 64 x 48, 4 UniPC steps, the high-noise expert's guidance and

@@ -3,6 +3,7 @@
 // weightless shortcuts, 2×2 pixel patches, 16x in space) decoding and encoding, in diffusers' and
 // the original repository's names; and a 4-step text-to-video run through the Engine against
 // diffusers' WanPipeline with expand_timesteps, as TI2V-5B's pipeline is built.
+#include "support/tensor_compare.h"
 #include "support/test_support.h"
 #include "support/wan_fixture.h"
 
@@ -27,6 +28,7 @@
 
 namespace fs = std::filesystem;
 using namespace svgen;
+using test::relativeError;
 
 namespace {
 
@@ -57,11 +59,6 @@ GenerationRequest fixtureRequest(const std::string& model, const at::Tensor& ini
   r.saveLatentsPath = work + "/final.safetensors";
   saveTensors(r.initNoisePath, {{"latent", init}});
   return r;
-}
-
-double relativeError(const at::Tensor& got, const at::Tensor& want) {
-  return (got.to(at::kFloat) - want).abs().max().item<double>() /
-         std::max(1.0, want.abs().max().item<double>());
 }
 
 }  // namespace

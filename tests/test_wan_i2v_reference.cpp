@@ -3,6 +3,7 @@
 // transformers on the GPU machine's CPU): the VAE's encoder, CLIP's image encoder with Wan's
 // preprocessing, the image-conditioned DiT, the first-frame condition of WanImageToVideoPipeline,
 // and a whole 4-step trajectory through the Engine from a PNG start image.
+#include "support/tensor_compare.h"
 #include "support/test_support.h"
 #include "support/wan_fixture.h"
 
@@ -28,6 +29,7 @@
 #include <fstream>
 
 using namespace svgen;
+using test::relativeError;
 
 namespace {
 
@@ -41,11 +43,6 @@ nlohmann::json readJson(const std::string& relative) {
 }
 
 // Largest absolute difference over the reference's largest magnitude (at least 1).
-double relativeError(const at::Tensor& got, const at::Tensor& want) {
-  return (got.to(at::kFloat) - want).abs().max().item<double>() /
-         std::max(1.0, want.abs().max().item<double>());
-}
-
 // The posterior mean as diffusers returns it: our normalised latent undone.
 at::Tensor unnormalised(const at::Tensor& latent, const WanVaeConfig& c) {
   const at::Tensor mean = at::tensor(c.latentsMean, at::kDouble).to(at::kFloat);
