@@ -21,19 +21,6 @@ namespace {
 // HunyuanVideo's prompt template leaves up to 256 text tokens; the bench joins all of them.
 constexpr int64_t kTextTokens = 256;
 
-// A small model of the same make, for running the bench where 13B does not fit (tests, CPUs).
-HunyuanConfig testConfig() {
-  HunyuanConfig c;
-  c.numHeads = c.refinerHeads = 2;
-  c.dualLayers = 2;
-  c.singleLayers = 2;
-  c.refinerLayers = 1;
-  c.mlpHidden = 4 * c.dim();
-  c.textDim = 64;
-  c.pooledDim = 32;
-  return c;
-}
-
 }  // namespace
 
 bool isHunyuanBenchConfig(const std::string& name) {
@@ -44,7 +31,7 @@ GenerateBenchReport runHunyuanGenerateBench(const GenerateBenchOptions& o,
                                             const std::function<void(const std::string&)>& say,
                                             const std::function<bool()>& cancelled) {
   const HunyuanConfig config =
-      o.config == "hunyuan-13b" ? HunyuanConfig::hunyuan13B() : testConfig();
+      o.config == "hunyuan-13b" ? HunyuanConfig::hunyuan13B() : HunyuanConfig::small();
   // The VAE's 8x, then the transformer's 2x2 patches.
   checkGenerateBenchShape(o, "HunyuanVideo", 8 * config.patch);
   if (o.weights != "native")

@@ -50,20 +50,15 @@ KernelCheck hunyuanDitCheck(const SelftestOptions& o) {
   // and SVG at a full budget must also agree with the device's own dense pass.
   c.tolerance = 5e-2;
   try {
-    HunyuanConfig config;
-    config.numHeads = config.refinerHeads = 2;
-    config.dualLayers = config.singleLayers = 2;
-    config.refinerLayers = 1;
-    config.mlpHidden = 4 * config.dim();
-    config.textDim = 64;
-    config.pooledDim = 32;
+    const HunyuanConfig config = HunyuanConfig::small();
     TensorMap w = randomHunyuanWeights(config, o.seed, at::kCPU, at::kFloat);
     for (auto& [name, t] : w) t = t + 0.05 * at::randn_like(t);  // no zero or unit tables
     const HunyuanDiT cpu(config, w, at::kCPU, at::kFloat);
     const HunyuanDiT gpu(config, w, o.device, at::kBFloat16);
     const at::Tensor x = at::randn({1, 16, 3, 16, 24});
     const at::Tensor t = at::full({1}, 700.0), g = at::full({1}, 6000.0);
-    const at::Tensor text = at::randn({1, 40, 64}), pooled = at::randn({1, 32});
+    const at::Tensor text = at::randn({1, 40, config.textDim}),
+                     pooled = at::randn({1, config.pooledDim});
     const at::Tensor want = cpu.forward(x, t, text, pooled, g);
     auto svg = backendFor("svg", true);
     HunyuanForwardOptions f;

@@ -32,6 +32,18 @@ struct HunyuanConfig {
   int patchVolume() const { return patchT * patch * patch; }
   // HunyuanVideo T2V 13B as released.
   static HunyuanConfig hunyuan13B() { return {}; }
+  // The same make, small enough for a CPU: 2 heads of 128, 2 dual- and 2 single-stream blocks,
+  // one refiner block, text states 64 wide (bench generate's hunyuan-test, the device selftest).
+  static HunyuanConfig small() {
+    HunyuanConfig c;
+    c.numHeads = c.refinerHeads = 2;
+    c.dualLayers = c.singleLayers = 2;
+    c.refinerLayers = 1;
+    c.mlpHidden = 4 * c.dim();
+    c.textDim = 64;
+    c.pooledDim = 32;
+    return c;
+  }
 };
 
 // Throws InputError when the numbers cannot make a model (zero sizes, RoPE axes that do not fill
