@@ -20,7 +20,7 @@ packages=(cmake ninja-build g++ pkg-config ccache
   qt6-base-dev libqt6opengl6-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6
   libtorch-dev libopenblas0-openmp
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev ffmpeg
-  nlohmann-json3-dev libcli11-dev libpng-dev libsentencepiece-dev
+  nlohmann-json3-dev libcli11-dev libpng-dev libsentencepiece-dev libicu-dev
   xvfb xauth imagemagick
   clang libclang-rt-14-dev dpkg-dev desktop-file-utils appstream)
 

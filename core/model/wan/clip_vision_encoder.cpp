@@ -3,6 +3,7 @@
 #include "core/common/error.h"
 #include "core/common/json_fields.h"
 #include "core/common/tensor_shape_text.h"
+#include "core/text/clip_layers.h"
 
 #include <ATen/ATen.h>
 
@@ -15,6 +16,10 @@ namespace {
 
 using Shapes = std::vector<std::pair<std::string, std::vector<int64_t>>>;
 
+ClipLayerShape layerShape(const ClipVisionConfig& c) {
+  return {c.hiddenSize, c.intermediateSize, c.numHeads, c.eps, c.activation};
+}
+
 Shapes expectedShapes(const ClipVisionConfig& c) {
   const int64_t d = c.hiddenSize, f = c.intermediateSize, p = c.patchSize;
   Shapes s = {{"embeddings.class_embedding", {d}},
@@ -23,21 +28,8 @@ Shapes expectedShapes(const ClipVisionConfig& c) {
               {"pre_layrnorm.weight", {d}},
               {"pre_layrnorm.bias", {d}}};
   // The last layer's output is not used: its weights need not be there.
-  for (int i = 0; i + 1 < c.numLayers; ++i) {
-    const std::string l = "encoder.layers." + std::to_string(i) + ".";
-    for (const char* proj : {"q_proj", "k_proj", "v_proj", "out_proj"}) {
-      s.push_back({l + "self_attn." + proj + ".weight", {d, d}});
-      s.push_back({l + "self_attn." + proj + ".bias", {d}});
-    }
-    for (const char* norm : {"layer_norm1", "layer_norm2"}) {
-      s.push_back({l + norm + ".weight", {d}});
-      s.push_back({l + norm + ".bias", {d}});
-    }
-    s.push_back({l + "mlp.fc1.weight", {f, d}});
-    s.push_back({l + "mlp.fc1.bias", {f}});
-    s.push_back({l + "mlp.fc2.weight", {d, f}});
-    s.push_back({l + "mlp.fc2.bias", {d}});
-  }
+  for (int i = 0; i + 1 < c.numLayers; ++i)
+    for (auto& shape : clipLayerShapes(layerShape(c), i)) s.push_back(std::move(shape));
   return s;
 }
 
@@ -165,7 +157,7 @@ at::Tensor ClipVisionEncoder::encode(const at::Tensor& pixelsIn) const {
     throw InputError("image encoder: pixels must be (B, 3, " + std::to_string(c.imageSize) + ", " +
                      std::to_string(c.imageSize) + "), got " + shapeText(pixelsIn.sizes().vec()));
   const auto& p = params_;
-  const int64_t B = pixelsIn.size(0), d = c.hiddenSize, heads = c.numHeads, hd = d / heads;
+  const int64_t B = pixelsIn.size(0), d = c.hiddenSize;
   at::Tensor patches = at::conv2d(pixelsIn.to(device_, at::kFloat),
                                   p.at("embeddings.patch_embedding.weight"), {}, c.patchSize)
                            .flatten(2)
@@ -174,31 +166,7 @@ at::Tensor ClipVisionEncoder::encode(const at::Tensor& pixelsIn) const {
       at::cat({p.at("embeddings.class_embedding").view({1, 1, d}).expand({B, 1, d}), patches}, 1) +
       p.at("embeddings.position_embedding.weight").unsqueeze(0);
   x = at::layer_norm(x, {d}, p.at("pre_layrnorm.weight"), p.at("pre_layrnorm.bias"), c.eps);
-  const int64_t L = x.size(1);
-  auto linear = [&](const at::Tensor& in, const std::string& name) {
-    return at::linear(in, p.at(name + ".weight"), p.at(name + ".bias"));
-  };
-  for (int i = 0; i + 1 < c.numLayers; ++i) {
-    const std::string l = "encoder.layers." + std::to_string(i) + ".";
-    at::Tensor h =
-        at::layer_norm(x, {d}, p.at(l + "layer_norm1.weight"), p.at(l + "layer_norm1.bias"), c.eps)
-            .to(dtype_);
-    auto heads4 = [&](const at::Tensor& t) { return t.view({B, L, heads, hd}).transpose(1, 2); };
-    const at::Tensor q = heads4(linear(h, l + "self_attn.q_proj"));
-    const at::Tensor k = heads4(linear(h, l + "self_attn.k_proj"));
-    const at::Tensor v = heads4(linear(h, l + "self_attn.v_proj"));
-    const at::Tensor scores =
-        at::matmul(q, k.transpose(2, 3)).to(at::kFloat) / std::sqrt(static_cast<double>(hd));
-    at::Tensor a = at::matmul(at::softmax(scores, -1).to(dtype_), v);
-    a = a.transpose(1, 2).reshape({B, L, d});
-    x = x + linear(a, l + "self_attn.out_proj").to(at::kFloat);
-    h = at::layer_norm(x, {d}, p.at(l + "layer_norm2.weight"), p.at(l + "layer_norm2.bias"), c.eps)
-            .to(dtype_);
-    h = linear(h, l + "mlp.fc1");
-    h = c.activation == "quick_gelu" ? h * at::sigmoid(1.702 * h) : at::gelu(h);
-    x = x + linear(h, l + "mlp.fc2").to(at::kFloat);
-  }
-  return x;
+  return clipLayers(x, p, layerShape(c), c.numLayers - 1, dtype_, /*causal=*/false);
 }
 
 }  // namespace svgen
