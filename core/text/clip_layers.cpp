@@ -2,7 +2,9 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cmath>
+#include <regex>
 
 namespace svgen {
 
@@ -60,6 +62,31 @@ at::Tensor clipLayers(const at::Tensor& xIn, const TensorMap& p, const ClipLayer
     x = x + linear(h, l + "mlp.fc2").to(at::kFloat);
   }
   return x;
+}
+
+TensorMap clipPartKeys(const TensorMap& weights, const std::string& root,
+                       std::initializer_list<const char*> own) {
+  TensorMap out;
+  for (const auto& [key, t] : weights) {
+    const size_t at = key.find(root);
+    if (at != std::string::npos && (at == 0 || key[at - 1] == '.')) {
+      out[key.substr(at + root.size())] = t;
+      continue;
+    }
+    for (const char* prefix : own)
+      if (key.rfind(prefix, 0) == 0) out[key] = t;
+  }
+  return out;
+}
+
+int clipLayerCount(const std::map<std::string, std::vector<int64_t>>& shapes) {
+  const std::regex layer(R"(^encoder\.layers\.(\d+)\.)");
+  int layers = 0;
+  for (const auto& [key, s] : shapes) {
+    std::smatch m;
+    if (std::regex_search(key, m, layer)) layers = std::max(layers, std::stoi(m[1]) + 1);
+  }
+  return layers;
 }
 
 }  // namespace svgen

@@ -6,6 +6,8 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <initializer_list>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,5 +31,13 @@ std::vector<std::pair<std::string, std::vector<int64_t>>> clipLayerShapes(const 
 // residual stream in float32. `causal`: each token sees only those before it (the text model).
 at::Tensor clipLayers(const at::Tensor& x, const TensorMap& params, const ClipLayerShape& s,
                       int count, at::ScalarType dtype, bool causal);
+
+// The tensors of a CLIP model's part relative to its root ("text_model.", "vision_model."),
+// whatever a file put before it; tensors saved without it (transformers 5 does) whose names start
+// with one of `own` kept as they are; the rest (the other part, projections) dropped.
+TensorMap clipPartKeys(const TensorMap& weights, const std::string& root,
+                       std::initializer_list<const char*> own);
+// How many "encoder.layers.N." the shapes hold (1 + the largest N).
+int clipLayerCount(const std::map<std::string, std::vector<int64_t>>& shapes);
 
 }  // namespace svgen

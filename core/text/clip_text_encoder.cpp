@@ -6,8 +6,6 @@
 
 #include <ATen/ATen.h>
 
-#include <regex>
-
 namespace svgen {
 
 namespace {
@@ -60,30 +58,14 @@ ClipTextConfig inferClipTextConfigFromShapes(
   c.maxPositions = static_cast<int>((*positions)[0]);
   c.layer.intermediateSize = static_cast<int>((*fc1)[0]);
   c.layer.numHeads = std::max(1, c.layer.hiddenSize / 64);
-  const std::regex layer(R"(^encoder\.layers\.(\d+)\.)");
-  int layers = 0;
-  for (const auto& [key, s] : shapes) {
-    std::smatch m;
-    if (std::regex_search(key, m, layer)) layers = std::max(layers, std::stoi(m[1]) + 1);
-  }
-  c.numLayers = layers;
+  c.numLayers = clipLayerCount(shapes);
   checkConfig(c, "CLIP text encoder");
   return c;
 }
 
 TensorMap clipTextKeys(const TensorMap& weights) {
-  TensorMap out;
-  const std::string root = "text_model.";
-  for (const auto& [key, t] : weights) {
-    const size_t at = key.find(root);
-    if (at != std::string::npos && (at == 0 || key[at - 1] == '.')) {
-      out[key.substr(at + root.size())] = t;
-      continue;
-    }
-    for (const char* own : {"embeddings.", "encoder.layers.", "final_layer_norm."})
-      if (key.rfind(own, 0) == 0) out[key] = t;
-  }
-  return out;
+  return clipPartKeys(weights, "text_model.",
+                      {"embeddings.", "encoder.layers.", "final_layer_norm."});
 }
 
 ClipTextEncoder::ClipTextEncoder(ClipTextConfig config, const TensorMap& weights,

@@ -28,8 +28,8 @@ ClipTokenizer::ClipTokenizer(const std::string& folder) {
     if (!fs::is_regular_file(p)) throw InputError("CLIP tokenizer: " + p.string() + " is missing");
   std::unordered_map<std::string, int64_t> vocab;
   try {
-    for (const auto& [piece, id] : readJsonFile(vocabPath.string()).items())
-      vocab[piece] = id.get<int64_t>();
+    const nlohmann::json pieces = readJsonFile(vocabPath.string());
+    for (const auto& [piece, id] : pieces.items()) vocab[piece] = id.get<int64_t>();
   } catch (const nlohmann::json::exception& e) {
     throw InputError("CLIP tokenizer: " + vocabPath.string() +
                      " is not a JSON object of pieces to ids (" + e.what() + ")");

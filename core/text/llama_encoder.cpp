@@ -91,8 +91,9 @@ LlamaConfig inferLlamaConfigFromShapes(const std::map<std::string, std::vector<i
   c.vocabSize = static_cast<int>((*embed)[0]);
   c.hiddenSize = static_cast<int>((*embed)[1]);
   c.intermediateSize = static_cast<int>((*gate)[0]);
+  // Llama's heads are 128 wide; smaller models' 64 or less: the widest that divides both.
   c.headDim = 128;
-  if ((*q)[0] % c.headDim != 0 || (*k)[0] % c.headDim != 0) c.headDim = 64;
+  while (c.headDim > 1 && ((*q)[0] % c.headDim != 0 || (*k)[0] % c.headDim != 0)) c.headDim /= 2;
   c.numHeads = static_cast<int>((*q)[0] / c.headDim);
   c.numKvHeads = static_cast<int>((*k)[0] / c.headDim);
   const std::regex layer(R"(^layers\.(\d+)\.)");

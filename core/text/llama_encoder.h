@@ -33,7 +33,7 @@ struct LlamaConfig {
 // or mistyped field, and for RoPE scaling (Llama 3.1's), which this encoder does not apply.
 LlamaConfig llamaConfigFromJson(const nlohmann::json& j);
 // From shapes (keys as llamaKeys leaves them). No shape holds the head count or RoPE's θ: heads of
-// 128 channels and Llama 3's θ 500000 are assumed.
+// 128 channels (or the widest power of two that fits) and Llama 3's θ 500000 are assumed.
 LlamaConfig inferLlamaConfigFromShapes(const std::map<std::string, std::vector<int64_t>>& shapes);
 // The language model's tensors relative to its root (embed_tokens., layers.N., norm.).
 TensorMap llamaKeys(const TensorMap& weights);

@@ -8,7 +8,6 @@
 #include <ATen/ATen.h>
 
 #include <cmath>
-#include <regex>
 
 namespace svgen {
 
@@ -88,32 +87,15 @@ ClipVisionConfig inferClipVisionConfigFromShapes(
       static_cast<int>(std::lround(std::sqrt(static_cast<double>((*positions)[0] - 1))));
   c.imageSize = side * c.patchSize;
   c.intermediateSize = static_cast<int>((*fc1)[0]);
-  const std::regex layer(R"(^encoder\.layers\.(\d+)\.)");
-  int layers = 0;
-  for (const auto& [key, s] : shapes) {
-    std::smatch m;
-    if (std::regex_search(key, m, layer)) layers = std::max(layers, std::stoi(m[1]) + 1);
-  }
-  c.numLayers = layers;
+  c.numLayers = clipLayerCount(shapes);
   c.numHeads = c.hiddenSize % 80 == 0 ? c.hiddenSize / 80 : std::max(1, c.hiddenSize / 64);
   checkConfig(c, "image encoder");
   return c;
 }
 
 TensorMap clipVisionKeys(const TensorMap& weights) {
-  TensorMap out;
-  const std::string root = "vision_model.";
-  for (const auto& [key, t] : weights) {
-    const size_t at = key.find(root);
-    if (at != std::string::npos && (at == 0 || key[at - 1] == '.')) {
-      out[key.substr(at + root.size())] = t;
-      continue;
-    }
-    // transformers 5 saves CLIPVisionModel without the prefix.
-    for (const char* own : {"embeddings.", "encoder.layers.", "pre_layrnorm.", "post_layernorm."})
-      if (key.rfind(own, 0) == 0) out[key] = t;
-  }
-  return out;
+  return clipPartKeys(weights, "vision_model.",
+                      {"embeddings.", "encoder.layers.", "pre_layrnorm.", "post_layernorm."});
 }
 
 ClipVisionEncoder::ClipVisionEncoder(ClipVisionConfig config, const TensorMap& weights,
