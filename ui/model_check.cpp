@@ -44,10 +44,14 @@ QString componentLine(const QString& name, const InspectedComponent& c, bool nee
 // Why a part text-to-video needs cannot be used: its problem (which names the file) when it was
 // found, or that it is not there.
 QString missingReason(const std::string& part, const CheckpointInspection& r) {
-  const InspectedComponent* c = part == "transformer"    ? &r.transformer
-                                : part == "text_encoder" ? &r.textEncoder
-                                : part == "tokenizer"    ? &r.tokenizer
-                                                         : &r.vae;
+  const InspectedComponent* c = part == "transformer"      ? &r.transformer
+                                : part == "transformer_2"  ? &r.lowNoiseTransformer
+                                : part == "text_encoder"   ? &r.textEncoder
+                                : part == "tokenizer"      ? &r.tokenizer
+                                : part == "text_encoder_2" ? &r.textEncoder2
+                                : part == "tokenizer_2"    ? &r.tokenizer2
+                                : part == "image_encoder"  ? &r.imageEncoder
+                                                           : &r.vae;
   if (!c->problem.empty()) return fromStd(part) + ": " + fromStd(c->problem);
   if (c->found && !c->readable)
     return tr("%1: %2 cannot be read").arg(fromStd(part), fromStd(c->path));
@@ -96,12 +100,14 @@ ModelCheck checkModel(const QString& model, const ModelDescriber& describe) {
   if (!r.missing.empty()) summary << tr("missing %1").arg(joined(r.missing, ", "));
   check.summary = summary.join(QStringLiteral(" · "));
 
-  QStringList details = {fromStd(r.path),
-                         tr("Layout: %1").arg(fromStd(r.layoutDescription)),
+  QStringList details = {fromStd(r.path), tr("Layout: %1").arg(fromStd(r.layoutDescription)),
                          componentLine(tr("Transformer"), r.transformer, true),
                          componentLine(tr("Text encoder"), r.textEncoder, true),
-                         componentLine(tr("Tokenizer"), r.tokenizer, true),
-                         componentLine(tr("VAE"), r.vae, r.vaeNeeded)};
+                         componentLine(tr("Tokenizer"), r.tokenizer, true)};
+  if (r.layout == "hunyuan-diffusers")
+    details << componentLine(tr("Text encoder 2"), r.textEncoder2, true)
+            << componentLine(tr("Tokenizer 2"), r.tokenizer2, true);
+  details << componentLine(tr("VAE"), r.vae, r.vaeNeeded);
   for (const auto& c : r.configConflicts) details << tr("Config conflict: %1").arg(fromStd(c));
   for (const auto& n : r.notes) details << tr("Note: %1").arg(fromStd(n));
   check.details = details.join('\n');

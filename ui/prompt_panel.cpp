@@ -351,7 +351,8 @@ void PromptPanel::setRequest(const GenerationRequest& r) {
   updateExpertRow();
   shift_->setValue(r.shift >= 0 ? r.shift : info_.defaultShift);
   seed_->setText(QString::number(r.seed));
-  const int sampler = sampler_->findData(fromStd(r.sampler));
+  const int sampler =
+      sampler_->findData(fromStd(r.sampler.empty() ? info_.defaultSampler : r.sampler));
   sampler_->setCurrentIndex(std::max(0, sampler));
   int device = device_->findData(fromStd(r.device));
   if (device < 0 && r.device == "cuda") device = device_->findData("cuda:0");

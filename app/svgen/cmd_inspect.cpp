@@ -37,7 +37,9 @@ nlohmann::json inspectionJson(const CheckpointInspection& r) {
                         {"text_encoder", componentJson(r.textEncoder)},
                         {"tokenizer", componentJson(r.tokenizer)},
                         {"vae", componentJson(r.vae)},
-                        {"image_encoder", componentJson(r.imageEncoder)}}},
+                        {"image_encoder", componentJson(r.imageEncoder)},
+                        {"text_encoder_2", componentJson(r.textEncoder2)},
+                        {"tokenizer_2", componentJson(r.tokenizer2)}}},
                       {"vae_needed", r.vaeNeeded},
                       {"image_encoder_needed", r.imageEncoderNeeded},
                       {"image_to_video", r.imageToVideo},
@@ -79,7 +81,10 @@ void printComponent(const char* label, const InspectedComponent& c, bool needed)
 }
 
 void printConfig(const CheckpointInspection& r) {
-  if (!r.config) return;
+  if (!r.config) {
+    if (!r.modelName.empty()) std::cout << "model:          " << r.modelName << "\n";
+    return;
+  }
   const WanConfig& c = r.config->config;
   std::cout << "config (" << r.config->source << "): dim " << c.dim << ", heads " << c.numHeads
             << " x " << c.headDim() << ", layers " << c.numLayers << ", ffn " << c.ffnDim
@@ -106,8 +111,13 @@ void printInspection(const CheckpointInspection& r) {
     std::cout << "                below timestep " << static_cast<int>(r.boundaryRatio * 1000)
               << " (boundary_ratio " << r.boundaryRatio << ")\n";
   }
+  const bool twoEncoders = r.layout == "hunyuan-diffusers";
   printComponent("text encoder:   ", r.textEncoder, true);
   printComponent("tokenizer:      ", r.tokenizer, true);
+  if (twoEncoders) {
+    printComponent("text encoder 2: ", r.textEncoder2, true);
+    printComponent("tokenizer 2:    ", r.tokenizer2, true);
+  }
   printComponent("vae:            ", r.vae, r.vaeNeeded);
   if (r.imageEncoderNeeded || r.imageEncoder.found)
     printComponent("image encoder:  ", r.imageEncoder, r.imageEncoderNeeded);
@@ -123,8 +133,8 @@ void printInspection(const CheckpointInspection& r) {
   for (const auto& p : r.problems) {
     // Already printed under its component.
     bool shown = false;
-    for (const auto* c :
-         {&r.transformer, &r.lowNoiseTransformer, &r.textEncoder, &r.vae, &r.imageEncoder})
+    for (const auto* c : {&r.transformer, &r.lowNoiseTransformer, &r.textEncoder, &r.vae,
+                          &r.imageEncoder, &r.textEncoder2, &r.tokenizer2})
       shown |= c->problem == p;
     if (!shown) std::cout << "problem: " << p << "\n";
   }
@@ -136,8 +146,8 @@ void printInspection(const CheckpointInspection& r) {
 // damage: a lone transformer file is a normal thing to inspect.
 bool foundDamage(const CheckpointInspection& r) {
   bool damaged = !r.configConflicts.empty();
-  for (const InspectedComponent* c :
-       {&r.transformer, &r.lowNoiseTransformer, &r.textEncoder, &r.vae, &r.imageEncoder})
+  for (const InspectedComponent* c : {&r.transformer, &r.lowNoiseTransformer, &r.textEncoder,
+                                      &r.vae, &r.imageEncoder, &r.textEncoder2})
     damaged |= c->found && !c->problem.empty();
   const std::string transformerPrefix = r.transformer.path + ": ";
   for (const std::string& p : r.problems)

@@ -91,9 +91,9 @@ void addRequestOptions(CLI::App* cmd, GenerationRequest& r, bool withSaveLatents
   cmd->add_option("--seed", r.seed, "Random seed")->check(seedValue())->capture_default_str();
   cmd->add_option("--sampler", r.sampler,
                   "unipc, euler, dpm++ (Wan's DPM-Solver++ 2M) or ancestral (stochastic: "
-                  "fresh noise each step)")
-      ->check(CLI::IsMember(samplerNames()))
-      ->capture_default_str();
+                  "fresh noise each step); default: the model's (euler on HunyuanVideo's "
+                  "schedule, else unipc)")
+      ->check(CLI::IsMember(samplerNames()));
   cmd->add_option("-d,--device", r.device, "auto, cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("-t,--threads", r.threads, "CPU threads (0: all cores; at most the cores)")
       ->transform(threadsCappedAtCores());

@@ -6,6 +6,7 @@
 #include "core/io/gguf_file.h"
 #include "core/io/safetensors.h"
 #include "core/model/checkpoint_files.h"
+#include "core/model/hunyuan/hunyuan_inspection.h"
 #include "core/model/hunyuan/hunyuan_keys.h"
 
 #include <nlohmann/json.hpp>
@@ -109,6 +110,9 @@ class Inspector {
     const fs::path path(r_.path);
     std::error_code ec;
     if (!fs::exists(path, ec)) throw InputError(r_.path + ": no such file or folder");
+    // HunyuanVideo's pipeline folders have components of their own kinds.
+    if (fs::is_directory(path, ec) && isHunyuanPipelineFolder(r_.path))
+      return inspectHunyuanFolder(r_.path);
     if (fs::is_directory(path, ec)) {
       inspectFolder(path);
     } else {

@@ -27,7 +27,8 @@ struct InspectedComponent {
 struct CheckpointInspection {
   std::string path;
   // "diffusers", "comfyui", "wan-original", "svgen", "single-file" (a lone DiT file without
-  // ComfyUI's prefix) or "files" (a folder of loose weight files).
+  // ComfyUI's prefix), "files" (a folder of loose weight files) or "hunyuan-diffusers" (a
+  // HunyuanVideo pipeline folder).
   std::string layout;
   std::string layoutDescription;
   // The model family that reads this layout (ModelFamily::id and label; inspectModel fills them
@@ -35,6 +36,9 @@ struct CheckpointInspection {
   std::string family, familyLabel;
   InspectedComponent transformer, textEncoder, tokenizer, vae;
   InspectedComponent imageEncoder;  // CLIP vision, for Wan 2.1 image-to-video
+  // HunyuanVideo's second text encoder (CLIP-L's text model) and its tokenizer; textEncoder and
+  // tokenizer are then LLaVA-Llama-3's.
+  InspectedComponent textEncoder2, tokenizer2;
   // Wan 2.2's two-expert models (A14B): `transformer` is then the high-noise expert, which
   // denoises while the timestep is at or above boundaryRatio · 1000, and this the low-noise one.
   // Found in diffusers' transformer_2/, the original low_noise_model/, or a file whose name says
@@ -52,7 +56,7 @@ struct CheckpointInspection {
   std::vector<std::string> configConflicts;  // config.json against the weights' shapes
   // Components the model needs that are absent or unreadable: "transformer", "text_encoder",
   // "tokenizer", "vae", for Wan 2.1 image-to-video "image_encoder", for a two-expert model
-  // "transformer_2" (the low-noise expert).
+  // "transformer_2" (the low-noise expert), for HunyuanVideo "text_encoder_2" and "tokenizer_2".
   std::vector<std::string> missing;
   // One line per file that could not be read, naming it and what to convert it to.
   std::vector<std::string> problems;

@@ -16,6 +16,13 @@ struct ModelInfo {
   std::string description;
   int defaultFrames = 0, defaultWidth = 0, defaultHeight = 0, defaultSteps = 0;
   double defaultGuidance = 0, defaultShift = 0, fps = 8;
+  // The guidance scale is an input of the network (HunyuanVideo's guidance-distilled
+  // transformer): one pass a step, no negative prompt.
+  bool embeddedGuidance = false;
+  std::string defaultSampler = "unipc";  // the one its own pipeline uses
+  // The σ list Euler steps on when it is the pipeline's own rather than diffusers' default
+  // scheduler's: "" or "hunyuan-video" (sampler.h's hunyuanVideoSigmas).
+  std::string sigmaSchedule;
   int frameMultiple = 1;  // frames are a multiple of this (plus frameOffset)
   int frameOffset = 0;    // Wan: frames = 4k + 1
   int maxFrames = 0;

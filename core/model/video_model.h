@@ -33,6 +33,8 @@ struct Conditioning {
   // TI2V: the start image's latent (1, C, 1, h, w), which is the clip's first latent frame, clean
   // at every step (VideoModel::constrainLatent keeps it there). Undefined otherwise.
   at::Tensor firstFrame;
+  // A pooled text embedding, where the family has one (HunyuanVideo's CLIP-L).
+  at::Tensor pooled;
 };
 
 // How a model spends device memory for a run (the Engine's memory plan decides).

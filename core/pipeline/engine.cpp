@@ -257,7 +257,7 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     enterStage("encode");
     stage.restart();
     startStage(device);
-    const bool cfg = usesGuidance(r);
+    const bool cfg = runsGuidancePass(r, info);
     Conditioning conditioning;
     {
       c10::NoGradGuard noGrad;
@@ -273,7 +273,7 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     c10::NoGradGuard noGrad;
     const std::vector<int64_t> shape = model.latentShape(r.frames, r.height, r.width);
     at::Tensor x = model.constrainLatent(initialNoise(r, shape).to(device), conditioning);
-    auto sampler = makeSampler(r.sampler, r.steps, r.shift, r.seed);
+    auto sampler = makeSampler(r.sampler, r.steps, r.shift, r.seed, info.sigmaSchedule);
     std::unique_ptr<AttentionBackend> owned;
     AttentionBackend* method = impl_->attentionOverride;
     if (!method) {

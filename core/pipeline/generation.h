@@ -25,9 +25,9 @@ struct GenerationRequest {
   double lowNoiseGuidance = -1;
   double shift = -1;  // < 0: the model's default
   uint64_t seed = 42;
-  std::string sampler = "unipc";  // one of samplerNames()
-  std::string device = "auto";    // "auto", "cpu" or "cuda"
-  int threads = 0;                // 0: all cores
+  std::string sampler;  // one of samplerNames(); "": the model's (ModelInfo::defaultSampler)
+  std::string device = "auto";  // "auto", "cpu" or "cuda"
+  int threads = 0;              // 0: all cores
   AttentionConfig attention;
   // Image-to-video: the clip's start image (PNG, or with FFmpeg JPEG, WebP, BMP; a video's first
   // frame), fitted to the clip's size by scaling to cover and cropping the middle.
@@ -52,6 +52,12 @@ struct GenerationRequest {
 // for either expert of a two-expert model).
 inline bool usesGuidance(const GenerationRequest& r) {
   return r.guidance != 1.0 || (r.lowNoiseGuidance >= 0 && r.lowNoiseGuidance != 1.0);
+}
+
+// Whether the run makes that second pass: not for a model whose network takes the guidance scale
+// as an input (ModelInfo::embeddedGuidance).
+inline bool runsGuidancePass(const GenerationRequest& r, const ModelInfo& m) {
+  return !m.embeddedGuidance && usesGuidance(r);
 }
 
 // The low-noise expert's guidance of a request to a two-expert model, as diffusers'

@@ -34,7 +34,7 @@ MemoryPlan planMemory(const ModelInfo& info, const GenerationRequest& r, double 
   const auto grid = info.tokenGrid(r.frames, r.width, r.height);
   const double tokens = static_cast<double>(grid[0]) * grid[1] * grid[2];
   const bool sparse = r.attention.method != "dense";
-  const int samples = usesGuidance(r) ? 2 : 1;
+  const int samples = runsGuidancePass(r, info) ? 2 : 1;
 
   auto denoise = [&] {
     const int batch = plan.guidanceInTurn ? 1 : samples;

@@ -67,7 +67,8 @@ std::vector<std::string> requestProblems(const GenerationRequest& r, const Model
         "A14B); use guidance");
   if (!(r.shift > 0 && r.shift <= 100)) add("shift must be greater than 0 and at most 100");
   const std::vector<std::string>& samplers = samplerNames();
-  if (std::find(samplers.begin(), samplers.end(), r.sampler) == samplers.end())
+  if (!r.sampler.empty() &&
+      std::find(samplers.begin(), samplers.end(), r.sampler) == samplers.end())
     add("sampler \"" + r.sampler + "\" is unknown: use " + samplerList());
   if (r.threads < 0) add("threads must be 0 (all cores) or more");
   if (r.previewEvery < 0) add("preview interval must be 0 (off) or more");
@@ -105,6 +106,7 @@ GenerationRequest resolveRequest(const GenerationRequest& request, const ModelIn
   if (m.expertBoundary > 0) r.lowNoiseGuidance = resolvedLowNoiseGuidance(r, m);
   if (r.guidance < 0) r.guidance = m.defaultGuidance;
   if (r.shift < 0) r.shift = m.defaultShift;
+  if (r.sampler.empty()) r.sampler = m.defaultSampler;
   const auto problems = requestProblems(r, m);
   if (!problems.empty()) {
     std::string msg = problems.front();

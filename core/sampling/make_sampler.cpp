@@ -18,9 +18,13 @@ std::string samplerList() {
 }
 
 std::unique_ptr<Sampler> makeSampler(const std::string& name, int steps, double shift,
-                                     uint64_t seed) {
+                                     uint64_t seed, const std::string& schedule) {
+  if (!schedule.empty() && schedule != "hunyuan-video")
+    throw InputError("unknown σ schedule \"" + schedule + "\"");
   if (name == "unipc") return std::make_unique<UniPCSampler>(steps, shift);
-  if (name == "euler") return std::make_unique<EulerSampler>(steps, shift);
+  if (name == "euler")
+    return schedule.empty() ? std::make_unique<EulerSampler>(steps, shift)
+                            : std::make_unique<EulerSampler>(hunyuanVideoSigmas(steps, shift));
   if (name == "dpm++") return std::make_unique<DpmSolverSampler>(steps, shift);
   if (name == "ancestral") return std::make_unique<AncestralSampler>(steps, shift, seed);
   throw InputError("unknown sampler \"" + name + "\": use one of " + samplerList());

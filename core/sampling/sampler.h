@@ -52,8 +52,9 @@ class Sampler {
 };
 
 // "unipc", "euler", "dpm++" or "ancestral" (stochastic: its fresh noise comes from `seed`);
-// anything else is an InputError naming them.
+// anything else is an InputError naming them. `schedule` (ModelInfo::sigmaSchedule):
+// "hunyuan-video" puts Euler on HunyuanVideo's pipeline σ list; the others keep their own.
 std::unique_ptr<Sampler> makeSampler(const std::string& name, int steps, double shift,
-                                     uint64_t seed = 0);
+                                     uint64_t seed = 0, const std::string& schedule = {});
 
 }  // namespace svgen

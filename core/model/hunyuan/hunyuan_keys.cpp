@@ -122,9 +122,10 @@ std::optional<Target> diffusersTarget(const std::string& key) {
 
 std::string hunyuanNotRunnable(const std::string& path, const std::string& what) {
   return path + ": " + what +
-         ". svgen cannot generate with HunyuanVideo yet: its transformer and VAE decoder are "
-         "ported (`svgen bench generate --config hunyuan-13b` times the transformer), its text "
-         "encoders (LLaVA-Llama-3-8B and CLIP-L) are not";
+         ". svgen runs HunyuanVideo from a diffusers pipeline folder (model_index.json beside "
+         "transformer/, vae/, text_encoder/, text_encoder_2/, tokenizer/ and tokenizer_2/, as "
+         "hunyuanvideo-community/HunyuanVideo has them); point it at that folder. Single files "
+         "(ComfyUI's) are not read yet: they come without the tokenizers";
 }
 
 std::string withoutHunyuanPrefix(const std::string& key) {
