@@ -159,9 +159,13 @@ class TestHunyuanPipeline : public QObject {
     GenerationRequest r = fixtureRequest(dir);
     r.initNoisePath = noise;
     r.saveLatentsPath = latent;
+    r.negativePrompt = "blurry";  // not used by embedded guidance, and the run says so
     GenerationObserver quiet;
     Engine engine;
     const GenerationResult result = engine.generate(r, quiet);
+    QCOMPARE(result.notes.size(), size_t{1});
+    QVERIFY2(result.notes[0].find("negative prompt is not used") != std::string::npos,
+             result.notes[0].c_str());
     QCOMPARE(result.request.guidance, 6.0);
     QCOMPARE(result.request.shift, 7.0);
     QCOMPARE(result.request.sampler, std::string("euler"));

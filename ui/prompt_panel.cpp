@@ -269,6 +269,13 @@ void PromptPanel::setModelInfo(const ModelInfo& info) {
                                                    .arg(frames_->maximum())
                                              : tr("Frames, up to %1").arg(frames_->maximum()));
 
+  // Guidance inside the network (HunyuanVideo) has no negative pass to steer.
+  negative_->setEnabled(!info.embeddedGuidance);
+  negative_->setToolTip(info.embeddedGuidance
+                            ? tr("Not used by this model: its guidance is an input of the network, "
+                                 "one pass a step")
+                            : QString());
+
   QStringList words;
   for (const auto& w : info.vocabulary) words << fromStd(w);
   prompt_->setToolTip(words.isEmpty() ? QString()
@@ -319,7 +326,7 @@ GenerationRequest PromptPanel::request() const {
   GenerationRequest r = base_;
   r.model = picker_->model().toStdString();
   r.prompt = prompt_->toPlainText().simplified().toStdString();
-  r.negativePrompt = negative_->text().simplified().toStdString();
+  r.negativePrompt = info_.embeddedGuidance ? "" : negative_->text().simplified().toStdString();
   r.frames = frames_->value();
   r.width = width_->value();
   r.height = height_->value();

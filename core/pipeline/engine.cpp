@@ -258,6 +258,10 @@ GenerationResult Engine::generate(const GenerationRequest& request, GenerationOb
     stage.restart();
     startStage(device);
     const bool cfg = runsGuidancePass(r, info);
+    if (info.embeddedGuidance && !r.negativePrompt.empty())
+      result.notes.push_back(
+          "the negative prompt is not used: this model's guidance is an input of the network "
+          "(one pass a step), not a second pass with the negative prompt");
     Conditioning conditioning;
     {
       c10::NoGradGuard noGrad;
