@@ -44,14 +44,8 @@ QString componentLine(const QString& name, const InspectedComponent& c, bool nee
 // Why a part text-to-video needs cannot be used: its problem (which names the file) when it was
 // found, or that it is not there.
 QString missingReason(const std::string& part, const CheckpointInspection& r) {
-  const InspectedComponent* c = part == "transformer"      ? &r.transformer
-                                : part == "transformer_2"  ? &r.lowNoiseTransformer
-                                : part == "text_encoder"   ? &r.textEncoder
-                                : part == "tokenizer"      ? &r.tokenizer
-                                : part == "text_encoder_2" ? &r.textEncoder2
-                                : part == "tokenizer_2"    ? &r.tokenizer2
-                                : part == "image_encoder"  ? &r.imageEncoder
-                                                           : &r.vae;
+  const InspectedComponent* c = r.component(part);
+  if (!c) return tr("%1: not found").arg(fromStd(part));
   if (!c->problem.empty()) return fromStd(part) + ": " + fromStd(c->problem);
   if (c->found && !c->readable)
     return tr("%1: %2 cannot be read").arg(fromStd(part), fromStd(c->path));

@@ -397,18 +397,9 @@ class Inspector {
   // HunyuanVideo's diffusers folders (a pipeline, or its transformer alone) are told apart by
   // their class names before Wan's parsing trips over their configs.
   static void refuseHunyuanFolder(const fs::path& dir, const std::string& className) {
-    auto classIn = [](const fs::path& json) {
-      std::error_code ec;
-      if (!fs::is_regular_file(json, ec)) return std::string();
-      try {
-        const nlohmann::json j = readJsonFile(json.string());
-        return j.is_object() ? j.value("_class_name", std::string()) : std::string();
-      } catch (const std::exception&) {
-        return std::string();
-      }
-    };
-    const std::string pipeline = classIn(dir / "model_index.json");
-    const std::string transformer = classIn(dir / "transformer" / "config.json");
+    const std::string pipeline = diffusersClassName((dir / "model_index.json").string());
+    const std::string transformer =
+        diffusersClassName((dir / "transformer" / "config.json").string());
     if (pipeline.rfind("HunyuanVideo", 0) == 0 || transformer.rfind("HunyuanVideo", 0) == 0)
       throw InputError(hunyuanNotRunnable(dir.string(), "a diffusers HunyuanVideo folder"));
     if (className.rfind("HunyuanVideo", 0) == 0)
@@ -764,6 +755,32 @@ class Inspector {
 
 CheckpointInspection inspectCheckpoint(const std::string& path) {
   return Inspector(path).run();
+}
+
+const InspectedComponent* CheckpointInspection::component(const std::string& key) const {
+  const std::pair<const char*, const InspectedComponent*> parts[] = {
+      {"transformer", &transformer},
+      {"transformer_2", &lowNoiseTransformer},
+      {"text_encoder", &textEncoder},
+      {"tokenizer", &tokenizer},
+      {"vae", &vae},
+      {"image_encoder", &imageEncoder},
+      {"text_encoder_2", &textEncoder2},
+      {"tokenizer_2", &tokenizer2}};
+  for (const auto& [name, c] : parts)
+    if (key == name) return c;
+  return nullptr;
+}
+
+std::string diffusersClassName(const std::string& jsonPath) {
+  std::error_code ec;
+  if (!fs::is_regular_file(jsonPath, ec)) return {};
+  try {
+    const nlohmann::json j = readJsonFile(jsonPath);
+    return j.is_object() ? j.value("_class_name", std::string()) : std::string();
+  } catch (const std::exception&) {
+    return {};
+  }
 }
 
 std::string parameterCountText(int64_t n) {

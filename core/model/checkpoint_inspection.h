@@ -61,11 +61,18 @@ struct CheckpointInspection {
   // One line per file that could not be read, naming it and what to convert it to.
   std::vector<std::string> problems;
   std::vector<std::string> notes;  // extra copies found, files ignored
+
+  // The component a `missing` key names, or null for a key that is none of them.
+  const InspectedComponent* component(const std::string& key) const;
 };
 
 // Throws InputError for a path that does not exist, a single file that cannot be read (the message
 // names it and what to convert it to) and a folder holding nothing recognisable.
 CheckpointInspection inspectCheckpoint(const std::string& path);
+
+// The "_class_name" a diffusers JSON file (model_index.json, a component's config.json) states,
+// or "" when the file is absent, unreadable or states none.
+std::string diffusersClassName(const std::string& jsonPath);
 
 // A parameter count as people say it: "1.42 B", "28.3 M", "4.1 K", "512".
 std::string parameterCountText(int64_t parameters);

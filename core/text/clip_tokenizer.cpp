@@ -68,10 +68,13 @@ std::vector<int64_t> ClipTokenizer::textIds(const std::string& prompt) const {
   return ids;
 }
 
-std::vector<int64_t> ClipTokenizer::encode(const std::string& prompt, int maxLength) const {
+std::vector<int64_t> ClipTokenizer::encode(const std::string& prompt, int maxLength,
+                                           int64_t* dropped) const {
   if (maxLength < 2) throw InputError("CLIP tokenizer: at least 2 tokens are needed");
   std::vector<int64_t> text = textIds(prompt);
-  text.resize(std::min<size_t>(text.size(), static_cast<size_t>(maxLength - 2)));
+  const size_t kept = std::min<size_t>(text.size(), static_cast<size_t>(maxLength - 2));
+  if (dropped) *dropped = static_cast<int64_t>(text.size() - kept);
+  text.resize(kept);
   std::vector<int64_t> ids{start_};
   ids.insert(ids.end(), text.begin(), text.end());
   ids.push_back(end_);
@@ -79,7 +82,9 @@ std::vector<int64_t> ClipTokenizer::encode(const std::string& prompt, int maxLen
 }
 
 int64_t ClipTokenizer::truncatedTokens(const std::string& prompt, int maxLength) const {
-  return std::max<int64_t>(0, static_cast<int64_t>(textIds(prompt).size()) - (maxLength - 2));
+  int64_t dropped = 0;
+  encode(prompt, maxLength, &dropped);
+  return dropped;
 }
 
 }  // namespace svgen

@@ -22,8 +22,11 @@ class ClipTokenizer {
   // <|startoftext|>, the prompt's ids, <|endoftext|>: cut to `maxLength` tokens with the end token
   // kept last, as the pipelines truncate; not padded (the text model is causal, so what follows
   // the end token changes nothing that is read).
-  std::vector<int64_t> encode(const std::string& prompt, int maxLength = 77) const;
-  // How many of the prompt's tokens `encode` dropped (for the warning a user should see).
+  // `dropped`, when given, receives how many of the prompt's tokens were cut off (for the warning a
+  // user should see).
+  std::vector<int64_t> encode(const std::string& prompt, int maxLength = 77,
+                              int64_t* dropped = nullptr) const;
+  // How many of the prompt's tokens `encode` drops.
   int64_t truncatedTokens(const std::string& prompt, int maxLength = 77) const;
   int64_t startId() const { return start_; }
   int64_t endId() const { return end_; }

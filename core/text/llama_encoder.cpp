@@ -174,7 +174,10 @@ at::Tensor LlamaTextEncoder::encode(const at::Tensor& idsIn) const {
   const at::Tensor angles = at::cat({freqs, freqs}, -1);
   const at::Tensor cos = angles.cos().view({1, 1, L, hd}), sin = angles.sin().view({1, 1, L, hd});
   const at::Tensor mask = at::full({L, L}, -std::numeric_limits<float>::infinity(), f32).triu(1);
-  auto rope = [&](const at::Tensor& t) { return (t * cos + rotateHalf(t) * sin).to(dtype_); };
+  auto rope = [&](const at::Tensor& t) {
+    const at::Tensor wide = t.to(at::kFloat);
+    return (wide * cos + rotateHalf(wide) * sin).to(dtype_);
+  };
 
   for (int i = 0; i < layersRun_; ++i) {
     const std::string l = "layers." + std::to_string(i) + ".";
@@ -182,12 +185,11 @@ at::Tensor LlamaTextEncoder::encode(const at::Tensor& idsIn) const {
     auto project = [&](const char* name, int heads) {
       return at::linear(h, matrix(l + "self_attn." + name + ".weight"))
           .view({1, L, heads, hd})
-          .transpose(1, 2)
-          .to(at::kFloat);
+          .transpose(1, 2);
     };
     const at::Tensor q = rope(project("q_proj", c.numHeads));
     const at::Tensor k = rope(project("k_proj", c.numKvHeads)).repeat_interleave(group, 1);
-    const at::Tensor v = project("v_proj", c.numKvHeads).to(dtype_).repeat_interleave(group, 1);
+    const at::Tensor v = project("v_proj", c.numKvHeads).repeat_interleave(group, 1);
     const at::Tensor scores =
         at::matmul(q, k.transpose(2, 3)).to(at::kFloat) / std::sqrt(static_cast<double>(hd)) + mask;
     const at::Tensor a = at::matmul(at::softmax(scores, -1).to(dtype_), v)

@@ -32,7 +32,7 @@ struct UnicodeSplitter::Impl {
 
   // Calls `emit(start, end, isMatch)` for each match and each gap, in UTF-16 indices.
   template <typename Emit>
-  icu::UnicodeString walk(const std::string& utf8, Emit emit) const {
+  void walk(const std::string& utf8, Emit emit) const {
     icu::UnicodeString text = icu::UnicodeString::fromUTF8(utf8);
     UErrorCode status = U_ZERO_ERROR;
     std::unique_ptr<icu::RegexMatcher> m(pattern->matcher(text, status));
@@ -48,7 +48,6 @@ struct UnicodeSplitter::Impl {
       last = e;
     }
     if (last < text.length()) emit(text, last, text.length(), false);
-    return text;
   }
 };
 

@@ -15,17 +15,6 @@ namespace svgen {
 
 namespace {
 
-std::string classOf(const fs::path& json) {
-  std::error_code ec;
-  if (!fs::is_regular_file(json, ec)) return {};
-  try {
-    const nlohmann::json j = readJsonFile(json.string());
-    return j.is_object() ? j.value("_class_name", std::string()) : std::string();
-  } catch (const std::exception&) {
-    return {};
-  }
-}
-
 // A component folder's safetensors (its index, or every file), from their headers.
 InspectedComponent weightFolder(const fs::path& dir, const std::string& expected) {
   InspectedComponent c;
@@ -81,7 +70,8 @@ InspectedComponent tokenizerFolder(const fs::path& dir, const std::vector<std::s
 }  // namespace
 
 bool isHunyuanPipelineFolder(const std::string& path) {
-  return classOf(fs::path(path) / "model_index.json").rfind("HunyuanVideoPipeline", 0) == 0;
+  return diffusersClassName((fs::path(path) / "model_index.json").string())
+             .rfind("HunyuanVideoPipeline", 0) == 0;
 }
 
 CheckpointInspection inspectHunyuanFolder(const std::string& path) {
@@ -89,7 +79,8 @@ CheckpointInspection inspectHunyuanFolder(const std::string& path) {
   CheckpointInspection r;
   r.path = path;
   r.layout = "hunyuan-diffusers";
-  r.layoutDescription = "a diffusers pipeline folder (" + classOf(dir / "model_index.json") + ")";
+  r.layoutDescription = "a diffusers pipeline folder (" +
+                        diffusersClassName((dir / "model_index.json").string()) + ")";
   r.transformer =
       weightFolder(dir / "transformer", "transformer/ with the HunyuanVideo transformer");
   r.vae = weightFolder(dir / "vae", "vae/ with the HunyuanVideo VAE");
@@ -115,15 +106,11 @@ CheckpointInspection inspectHunyuanFolder(const std::string& path) {
       r.transformer.problem = config.string() + ": " + e.what();
     }
   }
-  auto need = [&](const char* key, const InspectedComponent& c) {
+  for (const char* key :
+       {"transformer", "text_encoder", "tokenizer", "text_encoder_2", "tokenizer_2", "vae"}) {
+    const InspectedComponent& c = *r.component(key);
     if (!c.found || !c.readable || !c.problem.empty()) r.missing.push_back(key);
-  };
-  need("transformer", r.transformer);
-  need("text_encoder", r.textEncoder);
-  need("tokenizer", r.tokenizer);
-  need("text_encoder_2", r.textEncoder2);
-  need("tokenizer_2", r.tokenizer2);
-  need("vae", r.vae);
+  }
   return r;
 }
 

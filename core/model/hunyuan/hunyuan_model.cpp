@@ -29,13 +29,10 @@ CheckpointInspection inspectRunnableHunyuan(const std::string& path) {
   CheckpointInspection r = inspectHunyuanFolder(path);
   if (r.missing.empty()) return r;
   std::string why = path + ": this HunyuanVideo folder cannot run:";
-  const std::vector<std::pair<std::string, const InspectedComponent*>> parts = {
-      {"transformer", &r.transformer}, {"text_encoder", &r.textEncoder},
-      {"tokenizer", &r.tokenizer},     {"text_encoder_2", &r.textEncoder2},
-      {"tokenizer_2", &r.tokenizer2},  {"vae", &r.vae}};
-  for (const auto& [key, c] : parts)
-    if (std::find(r.missing.begin(), r.missing.end(), key) != r.missing.end())
-      why += "\n  " + key + ": " + (c->problem.empty() ? "not usable" : c->problem);
+  for (const std::string& key : r.missing) {
+    const InspectedComponent& c = *r.component(key);
+    why += "\n  " + key + ": " + (c.problem.empty() ? "not usable" : c.problem);
+  }
   throw InputError(why);
 }
 
@@ -51,8 +48,7 @@ HunyuanConfig ditConfig(const CheckpointInspection& in) {
   return hunyuanConfigFromJson(readJsonFile(configOf(in.transformer).string()));
 }
 
-ModelInfo hunyuanInfo(const CheckpointInspection& in) {
-  const HunyuanConfig c = ditConfig(in);
+ModelInfo hunyuanInfo(const CheckpointInspection& in, const HunyuanConfig& c) {
   const HunyuanVaeConfig v = hunyuanVaeConfigFromJson(jsonOrEmpty(configOf(in.vae)));
   ModelInfo info;
   info.id = in.path;
@@ -115,7 +111,8 @@ TensorMap componentWeights(const InspectedComponent& c) {
 }  // namespace
 
 ModelInfo HunyuanModel::describe(const std::string& path) {
-  return hunyuanInfo(inspectRunnableHunyuan(path));
+  const CheckpointInspection in = inspectRunnableHunyuan(path);
+  return hunyuanInfo(in, ditConfig(in));
 }
 
 HunyuanModel::HunyuanModel(CheckpointInspection inspection, ModelInfo info,
@@ -130,17 +127,19 @@ HunyuanModel::~HunyuanModel() = default;
 std::unique_ptr<HunyuanModel> HunyuanModel::load(const std::string& path, const at::Device& device,
                                                  const MemoryChoices& memory) {
   CheckpointInspection inspection = inspectRunnableHunyuan(path);
-  ModelInfo info = hunyuanInfo(inspection);
+  const HunyuanConfig config = ditConfig(inspection);
+  ModelInfo info = hunyuanInfo(inspection, config);
   std::unique_ptr<HunyuanModel> m(new HunyuanModel(std::move(inspection), std::move(info), device));
   const CheckpointInspection& in = m->inspection_;
   m->memory_ = memory;
   m->llamaTokenizer_ = std::make_unique<TokenizerJson>(in.tokenizer.path);
   m->clipTokenizer_ = std::make_unique<ClipTokenizer>(in.tokenizer2.path);
-  // The encoders load per prompt; their widths are checked now, against the transformer's.
-  const HunyuanConfig config = ditConfig(in);
-  const LlamaConfig llama = llamaConfigFromJson(readJsonFile(configOf(in.textEncoder).string()));
-  const ClipTextConfig clip =
-      clipTextConfigFromJson(readJsonFile(configOf(in.textEncoder2).string()));
+  // The encoders load per prompt; their configs are read now, and their widths checked against
+  // the transformer's.
+  m->llamaConfig_ = llamaConfigFromJson(readJsonFile(configOf(in.textEncoder).string()));
+  m->clipConfig_ = clipTextConfigFromJson(readJsonFile(configOf(in.textEncoder2).string()));
+  const LlamaConfig& llama = m->llamaConfig_;
+  const ClipTextConfig& clip = m->clipConfig_;
   if (llama.hiddenSize != config.textDim || clip.layer.hiddenSize != config.pooledDim)
     throw InputError(path + ": the text encoders do not fit the transformer: text_encoder is " +
                      std::to_string(llama.hiddenSize) + " wide and text_encoder_2 " +
@@ -173,15 +172,12 @@ Conditioning HunyuanModel::encode(const std::string& prompt, const std::string*)
     const bool onCpu = memory_.textEncoderOnCpu || device_.is_cpu();
     const at::Device where = onCpu ? at::Device(at::kCPU) : device_;
     try {
-      const CheckpointInspection& in = inspection_;
-      const LlamaTextEncoder llama(
-          llamaConfigFromJson(readJsonFile(configOf(in.textEncoder).string())),
-          componentWeights(in.textEncoder), where, onCpu ? at::kFloat : dtype_, kHunyuanHiddenState,
-          at::kBFloat16);
+      const at::ScalarType compute = onCpu ? at::kFloat : dtype_;
+      const LlamaTextEncoder llama(llamaConfig_, componentWeights(inspection_.textEncoder), where,
+                                   compute, kHunyuanHiddenState, at::kBFloat16);
       checkCancel();
-      const ClipTextEncoder clip(
-          clipTextConfigFromJson(readJsonFile(configOf(in.textEncoder2).string())),
-          componentWeights(in.textEncoder2), where, onCpu ? at::kFloat : dtype_);
+      const ClipTextEncoder clip(clipConfig_, componentWeights(inspection_.textEncoder2), where,
+                                 compute);
       const HunyuanTextInputs inputs =
           encodeHunyuanPrompt(*llamaTokenizer_, llama, *clipTokenizer_, clip, prompt);
       lastText_ = inputs.text.to(device_);

@@ -50,6 +50,8 @@ class HunyuanModel : public VideoModel {
   std::unique_ptr<HunyuanVaeDecoder> vae_;
   std::unique_ptr<TokenizerJson> llamaTokenizer_;
   std::unique_ptr<ClipTokenizer> clipTokenizer_;
+  LlamaConfig llamaConfig_;
+  ClipTextConfig clipConfig_;
   MemoryChoices memory_;
   std::string lastPrompt_;
   at::Tensor lastText_, lastPooled_;

@@ -47,9 +47,10 @@ HunyuanTextInputs encodeHunyuanPrompt(const TokenizerJson& llamaTokenizer,
   out.text = states.narrow(1, llamaIds.crop, states.size(1) - llamaIds.crop).contiguous();
   out.droppedLlamaTokens = llamaIds.dropped;
   const int clipLength = clip.config().maxPositions;
-  const auto clipIds = at::tensor(clipTokenizer.encode(prompt, clipLength), at::kLong).unsqueeze(0);
+  const auto clipIds =
+      at::tensor(clipTokenizer.encode(prompt, clipLength, &out.droppedClipTokens), at::kLong)
+          .unsqueeze(0);
   out.pooled = clip.encode(clipIds, clipTokenizer.endId()).pooled;
-  out.droppedClipTokens = clipTokenizer.truncatedTokens(prompt, clipLength);
   return out;
 }
 
